@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* D-Bus names and polkit action ids shared by cgsupd, cgsupctl and the tests. */
+
+#define CGSUP_BUS_NAME "org.cgsup1"
+#define CGSUP_BUS_PATH "/org/cgsup1"
+#define CGSUP_BUS_PROGRAM_PREFIX "/org/cgsup1/program"
+#define CGSUP_BUS_MANAGER_INTERFACE "org.cgsup1.Manager"
+#define CGSUP_BUS_PROGRAM_INTERFACE "org.cgsup1.Program"
+
+#define CGSUP_ERROR_NO_SUCH_PROGRAM "org.cgsup1.Error.NoSuchProgram"
+#define CGSUP_ERROR_INVALID_ARGUMENT "org.cgsup1.Error.InvalidArgument"
+#define CGSUP_ERROR_LIMIT_NOT_ENFORCEABLE "org.cgsup1.Error.LimitNotEnforceable"
+#define CGSUP_ERROR_ALREADY_STARTED "org.cgsup1.Error.AlreadyStarted"
+#define CGSUP_ERROR_NOT_RUNNING "org.cgsup1.Error.NotRunning"
+#define CGSUP_ERROR_SPAWN_FAILED "org.cgsup1.Error.SpawnFailed"
+#define CGSUP_ERROR_BAD_CONFIG "org.cgsup1.Error.BadConfig"
+#define CGSUP_ERROR_ACCESS_DENIED "org.cgsup1.Error.AccessDenied"
+#define CGSUP_ERROR_SHUTTING_DOWN "org.cgsup1.Error.ShuttingDown"
+#define CGSUP_ERROR_TOO_MANY "org.cgsup1.Error.TooMany"
+
+#define CGSUP_POLKIT_ACTION_MANAGE "org.cgsup1.manage"
+#define CGSUP_POLKIT_ACTION_RUN "org.cgsup1.run"
+#define CGSUP_POLKIT_ACTION_RELOAD "org.cgsup1.reload"

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Parsed configuration: the result of reading cgsup.conf / supervisord.conf (+ [include]s and conf.d
+ * drop-ins) with libinih, supervisord 4 semantics (RawConfigParser as supervisor configures it),
+ * %(...)s expansion, defaults applied. Pure data: no fds, no cgroups. Reload builds a fresh Config and
+ * the manager diffs it against the running one (config_program_equal()).
+ *
+ * Programs are already expanded into process instances: numprocs=3 gives three ProgramConfig entries
+ * ("web_00", "web_01", "web_02" per process_name), each with its own expanded command/logfiles.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgsup/cgroup.h"
+#include "macro.h"
+
+typedef enum AutoRestart {
+        AUTORESTART_FALSE,
+        AUTORESTART_TRUE,
+        AUTORESTART_UNEXPECTED,
+        _AUTORESTART_MAX,
+        _AUTORESTART_INVALID = -EINVAL,
+} AutoRestart;
+
+/* systemd's meanings; supervisord's behaviour is "simple". notify=true is PROGRAM_TYPE_NOTIFY. */
+typedef enum ProgramType {
+        PROGRAM_TYPE_SIMPLE,
+        PROGRAM_TYPE_FORKING,
+        PROGRAM_TYPE_NOTIFY,
+        PROGRAM_TYPE_ONESHOT,
+        _PROGRAM_TYPE_MAX,
+        _PROGRAM_TYPE_INVALID = -EINVAL,
+} ProgramType;
+
+typedef enum HealthType {
+        HEALTH_NONE,
+        HEALTH_TCP,  /* healthcheck_target = host:port (or :port) */
+        HEALTH_HTTP, /* healthcheck_target = http://host:port/path, 2xx/3xx is healthy */
+        HEALTH_EXEC, /* healthcheck_command, exit 0 is healthy; runs inside the program's cgroup */
+        _HEALTH_TYPE_MAX,
+        _HEALTH_TYPE_INVALID = -EINVAL,
+} HealthType;
+
+typedef enum DependCondition {
+        DEPEND_STARTED,   /* dependency RUNNING */
+        DEPEND_HEALTHY,   /* dependency RUNNING and its healthcheck passed (RUNNING if it has none) */
+        DEPEND_COMPLETED, /* dependency EXITED with an expected exit code (oneshot-like) */
+        _DEPEND_CONDITION_MAX,
+        _DEPEND_CONDITION_INVALID = -EINVAL,
+} DependCondition;
+
+typedef struct Dependency {
+        char *name; /* program (section) name, or instance name */
+        DependCondition condition;
+} Dependency;
+
+/* One output stream's destination. */
+typedef struct LogConfig {
+        char *path;          /* NULL = NONE; resolved: AUTO becomes a file in childlogdir */
+        bool automatic;      /* was AUTO (file removed when the program is removed, as supervisord) */
+        bool syslog;         /* stdout_logfile=syslog or stdout_syslog=true: forward to journal */
+        uint64_t maxbytes;   /* 0 = no rotation; default 50MB */
+        unsigned backups;    /* default 10 */
+} LogConfig;
+
+typedef struct HealthConfig {
+        HealthType type;
+        char *target;        /* tcp: "host:port", http: URL */
+        char **command;      /* exec: argv */
+        usec_t interval;     /* default 10s */
+        usec_t timeout;      /* default 5s */
+        unsigned retries;    /* consecutive failures before unhealthy, default 3 */
+        usec_t start_period; /* failures ignored this long after start, default 0 */
+} HealthConfig;
+
+typedef struct ProgramConfig {
+        char *name;          /* instance name: process_name expanded ("web_01"); unique within group */
+        char *program_name;  /* section name after "program:" */
+        char *group_name;    /* [group:x] that lists it, else == program_name */
+        bool in_group;       /* listed by an explicit [group:x] */
+        unsigned process_num;
+        unsigned numprocs;
+
+        char *command;       /* expanded, as written */
+        char **argv;         /* shlex-split command (no shell) */
+        ProgramType type;
+        char *pidfile;       /* forking: where the daemon writes its pid */
+
+        int priority;        /* default 999 */
+        bool autostart;      /* default true */
+        AutoRestart autorestart; /* default unexpected */
+        usec_t startsecs;    /* default 1s */
+        unsigned startretries; /* default 3 */
+        uint8_t exitcodes[32]; /* bitmap of expected exit codes 0..255; default {0} */
+        int stopsignal;      /* default SIGTERM */
+        usec_t stopwaitsecs; /* default 10s */
+        bool stopasgroup, killasgroup; /* accepted; the whole cgroup is always killed at the end */
+
+        char *user;          /* NULL = daemon's user */
+        char *directory;     /* NULL = inherit daemon's */
+        int umask;           /* -1 = inherit */
+        char **environment;  /* KEY=value, program-level (daemon-level merged in by the manager) */
+
+        bool redirect_stderr;
+        LogConfig stdout_log, stderr_log;
+
+        CgsupLimits limits;
+        char *syscall_filter; /* systemd SystemCallFilter= syntax, NULL = none */
+        bool no_new_privileges;
+
+        Dependency *depends_on;
+        size_t n_depends_on;
+
+        usec_t backoff_initial;   /* default 1s */
+        usec_t backoff_max;       /* default 30s */
+        double backoff_multiplier; /* default 2.0 */
+
+        HealthConfig health;
+
+        uint64_t minfds;     /* RLIMIT_NOFILE for the program, 0 = inherit */
+
+        char *source_file;   /* where the section was defined, for messages */
+        unsigned source_line;
+} ProgramConfig;
+
+typedef struct GroupConfig {
+        char *name;
+        char **programs;     /* program (section) names */
+        int priority;
+        CgsupLimits limits;  /* applied to the group's parent cgroup */
+        char *source_file;
+        unsigned source_line;
+} GroupConfig;
+
+typedef struct DaemonConfig {
+        char *logfile;       /* NULL = stderr/journal; supervisord default "supervisord.log" is not used */
+        uint64_t logfile_maxbytes;
+        unsigned logfile_backups;
+        int loglevel;        /* LOG_INFO default */
+        char *pidfile;
+        bool nodaemon;       /* cgsupd always runs in the foreground unless -d; recorded for reference */
+        char **environment;  /* inherited by every program */
+        char *childlogdir;   /* AUTO logs; default $TMPDIR or /tmp */
+        char *directory;
+        int umask;           /* -1 = unset (supervisord default 022 applied when daemonizing) */
+        char *user;
+        uint64_t minfds;     /* default 1024 */
+        uint64_t minprocs;   /* default 200 */
+        char *identifier;    /* default "cgsup" */
+        char *cgroup;        /* [cgsupd] cgroup=, relative to the cgroup2 mount */
+        usec_t shutdown_timeout; /* bound for stopping everything at shutdown, default 60s */
+} DaemonConfig;
+
+/* A warning or error with where it came from. */
+typedef struct ConfigDiag {
+        char *file;
+        unsigned line;       /* 0 = whole file */
+        char *message;
+        bool error;
+} ConfigDiag;
+
+typedef struct Config {
+        char *main_file;     /* absolute path of the file given with -c (or the default) */
+        char **files;        /* every file read, in order (main, includes) */
+        DaemonConfig daemon;
+        ProgramConfig **programs; /* process instances, sorted by (priority, name) */
+        size_t n_programs;
+        GroupConfig **groups;     /* explicit [group:x] sections */
+        size_t n_groups;
+        ConfigDiag *diags;   /* warnings (and the error on failure) */
+        size_t n_diags;
+} Config;
+
+/* Defaults of supervisord and of the added keys; used by config_load() and by RunTransient. */
+void program_config_init_defaults(ProgramConfig *p);
+ProgramConfig *program_config_free(ProgramConfig *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ProgramConfig *, program_config_free);
+/* Deep copy (for transient programs and reload bookkeeping). */
+int program_config_copy(const ProgramConfig *p, ProgramConfig **ret);
+/* Whether two instances differ in anything that needs a restart (limits excluded: those apply live). */
+bool program_config_equal_for_restart(const ProgramConfig *a, const ProgramConfig *b);
+bool program_config_exitcode_expected(const ProgramConfig *p, int code);
+
+/*
+ * config_load() - read @path (and its includes), apply @extra_env for %(ENV_X)s (NULL = environ).
+ * On success returns 0 and a Config whose diags hold the warnings. On a config error returns -EINVAL and
+ * still returns the Config in *ret with the error(s) in diags (error=true) so the caller can print
+ * "file:line: message"; nothing should be started then. Other errors (-ENOENT for a missing main file,
+ * -ENOMEM) are returned without a Config.
+ */
+int config_load(const char *path, char **extra_env, Config **ret);
+Config *config_free(Config *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Config *, config_free);
+/* First error diag, formatted "file:line: message" (static buffer in c), or NULL. */
+const char *config_first_error(const Config *c);
+const ProgramConfig *config_find_program(const Config *c, const char *name);
+
+const char *autorestart_to_string(AutoRestart a);
+AutoRestart autorestart_from_string(const char *s);
+const char *program_type_to_string(ProgramType t);
+ProgramType program_type_from_string(const char *s);
+const char *health_type_to_string(HealthType t);
+HealthType health_type_from_string(const char *s);
+const char *depend_condition_to_string(DependCondition c);
+DependCondition depend_condition_from_string(const char *s);

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <sys/types.h>
+
+#include "macro.h"
+
+/* Reads a whole (small, e.g. cgroupfs/procfs) file relative to dirfd (AT_FDCWD allowed). The result is
+ * NUL-terminated; ret_size (optional) excludes the NUL. Files above max_size give -EFBIG. */
+int read_full_file_at(int dirfd, const char *path, size_t max_size, char **ret, size_t *ret_size);
+/* Reads from an already open fd with pread() at offset 0 (cgroupfs files can be re-read that way). */
+int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_size);
+/* Writes s (no newline added) with one write(); cgroupfs reports rejections as the write's errno. */
+int write_string_file_at(int dirfd, const char *path, const char *s);
+int fd_set_nonblock(int fd, bool nonblock);
+int fd_set_cloexec(int fd, bool cloexec);
+/* Loops over short writes / EINTR; returns 0 or -errno. */
+int loop_write(int fd, const void *buf, size_t n);
+int mkdir_p(const char *path, mode_t mode);

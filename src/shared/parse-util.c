@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <strings.h>
+
+#include "parse-util.h"
+
+int parse_boolean(const char *s) {
+        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+        if (!s)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++)
+                if (strcasecmp(s, yes[i]) == 0)
+                        return 1;
+        for (size_t i = 0; i < ELEMENTSOF(no); i++)
+                if (strcasecmp(s, no[i]) == 0)
+                        return 0;
+        return -EINVAL;
+}
+
+int safe_atou64(const char *s, uint64_t *ret) {
+        char *end;
+        if (isempty(s) || !isdigit((unsigned char) s[0]))
+                return -EINVAL;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno == ERANGE)
+                return -ERANGE;
+        if (*end)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+int safe_atou(const char *s, unsigned *ret) {
+        uint64_t v;
+        int r = safe_atou64(s, &v);
+        if (r < 0)
+                return r;
+        if (v > UINT_MAX)
+                return -ERANGE;
+        *ret = (unsigned) v;
+        return 0;
+}
+
+int safe_atoi(const char *s, int *ret) {
+        char *end;
+        if (isempty(s) || isspace((unsigned char) s[0]))
+                return -EINVAL;
+        errno = 0;
+        long v = strtol(s, &end, 10);
+        if (errno == ERANGE || v > INT_MAX || v < INT_MIN)
+                return -ERANGE;
+        if (*end)
+                return -EINVAL;
+        *ret = (int) v;
+        return 0;
+}
+
+int parse_mode(const char *s, mode_t *ret) {
+        char *end;
+        if (isempty(s))
+                return -EINVAL;
+        if (strncasecmp(s, "0o", 2) == 0)
+                s += 2;
+        if (!isdigit((unsigned char) s[0]))
+                return -EINVAL;
+        errno = 0;
+        unsigned long v = strtoul(s, &end, 8);
+        if (errno || *end)
+                return -EINVAL;
+        if (v > 07777)
+                return -ERANGE;
+        *ret = (mode_t) v;
+        return 0;
+}
+
+static const struct {
+        const char *name;
+        int sig;
+} signal_table[] = {
+        { "HUP", SIGHUP },   { "INT", SIGINT },       { "QUIT", SIGQUIT }, { "ILL", SIGILL },
+        { "TRAP", SIGTRAP }, { "ABRT", SIGABRT },     { "BUS", SIGBUS },   { "FPE", SIGFPE },
+        { "KILL", SIGKILL }, { "USR1", SIGUSR1 },     { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
+        { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },     { "TERM", SIGTERM }, { "STKFLT", SIGSTKFLT },
+        { "CHLD", SIGCHLD }, { "CONT", SIGCONT },     { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
+        { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },     { "URG", SIGURG },   { "XCPU", SIGXCPU },
+        { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH },
+        { "IO", SIGIO },     { "PWR", SIGPWR },       { "SYS", SIGSYS },   { "IOT", SIGABRT },
+        { "POLL", SIGIO },   { "CLD", SIGCHLD },
+};
+
+int signal_from_string(const char *s) {
+        int n;
+        if (isempty(s))
+                return -EINVAL;
+        if (safe_atoi(s, &n) >= 0)
+                return n > 0 && n < _NSIG ? n : -ERANGE;
+        if (strncasecmp(s, "SIG", 3) == 0)
+                s += 3;
+        for (size_t i = 0; i < ELEMENTSOF(signal_table); i++)
+                if (strcasecmp(s, signal_table[i].name) == 0)
+                        return signal_table[i].sig;
+        if (strncasecmp(s, "RTMIN", 5) == 0) {
+                int off = 0;
+                if (s[5] == '+' && safe_atoi(s + 6, &off) < 0)
+                        return -EINVAL;
+                if (s[5] && s[5] != '+')
+                        return -EINVAL;
+                if (off < 0 || SIGRTMIN + off > SIGRTMAX)
+                        return -ERANGE;
+                return SIGRTMIN + off;
+        }
+        return -EINVAL;
+}
+
+const char *signal_to_string(int sig) {
+        for (size_t i = 0; i < ELEMENTSOF(signal_table); i++)
+                if (signal_table[i].sig == sig)
+                        return signal_table[i].name;
+        return NULL;
+}
+
+/* Splits "1.5G" into a non-negative number and the unit suffix; shared by sizes, durations and percents. */
+static int parse_number_unit(const char *s, long double *ret_num, const char **ret_unit) {
+        char *end;
+        if (isempty(s) || !(isdigit((unsigned char) s[0]) || s[0] == '.'))
+                return -EINVAL;
+        errno = 0;
+        long double v = strtold(s, &end);
+        if (errno || end == s || !isfinite(v) || v < 0)
+                return -EINVAL;
+        while (*end == ' ')
+                end++;
+        *ret_num = v;
+        *ret_unit = end;
+        return 0;
+}
+
+int parse_size(const char *s, uint64_t *ret) {
+        static const struct {
+                const char *suffix;
+                uint64_t factor;
+        } units[] = {
+                { "", 1 },
+                { "B", 1 },
+                { "K", 1ULL << 10 }, { "KB", 1ULL << 10 }, { "KiB", 1ULL << 10 },
+                { "M", 1ULL << 20 }, { "MB", 1ULL << 20 }, { "MiB", 1ULL << 20 },
+                { "G", 1ULL << 30 }, { "GB", 1ULL << 30 }, { "GiB", 1ULL << 30 },
+                { "T", 1ULL << 40 }, { "TB", 1ULL << 40 }, { "TiB", 1ULL << 40 },
+        };
+        long double v;
+        const char *unit;
+        int r = parse_number_unit(s, &v, &unit);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                if (strcasecmp(unit, units[i].suffix) == 0) {
+                        long double b = v * (long double) units[i].factor;
+                        if (b >= 18446744073709551615.0L)
+                                return -ERANGE;
+                        if (units[i].factor == 1 && v != floorl(v))
+                                return -EINVAL;
+                        *ret = (uint64_t) b;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+int parse_sec(const char *s, usec_t *ret) {
+        static const struct {
+                const char *suffix;
+                usec_t factor;
+        } units[] = {
+                { "", USEC_PER_SEC },         { "s", USEC_PER_SEC },          { "sec", USEC_PER_SEC },
+                { "ms", USEC_PER_MSEC },      { "msec", USEC_PER_MSEC },      { "us", 1 },
+                { "usec", 1 },                { "m", 60 * USEC_PER_SEC },     { "min", 60 * USEC_PER_SEC },
+                { "h", 3600 * USEC_PER_SEC }, { "hr", 3600 * USEC_PER_SEC },  { "d", 86400 * USEC_PER_SEC },
+        };
+        long double v;
+        const char *unit;
+        int r = parse_number_unit(s, &v, &unit);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                if (strcasecmp(unit, units[i].suffix) == 0) {
+                        long double t = v * (long double) units[i].factor;
+                        if (t >= 1.8e19L)
+                                return -ERANGE;
+                        *ret = (usec_t) t;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+int parse_permyriad(const char *s, uint64_t *ret) {
+        long double v;
+        const char *unit;
+        int r = parse_number_unit(s, &v, &unit);
+        if (r < 0)
+                return r;
+        if (!streq(unit, "%"))
+                return -EINVAL;
+        long double p = v * 100;
+        if (p != floorl(p))
+                return -EINVAL; /* more than two decimals */
+        if (p > 1e12L)
+                return -ERANGE;
+        *ret = (uint64_t) p;
+        return 0;
+}
+
+const char *format_bytes(char *buf, size_t n, uint64_t bytes) {
+        static const char suffix[] = "KMGTPE";
+        if (bytes < 1024) {
+                snprintf(buf, n, "%" PRIu64 "B", bytes);
+                return buf;
+        }
+        long double v = (long double) bytes;
+        size_t i = 0;
+        for (v /= 1024; v >= 1024 && i + 1 < sizeof(suffix) - 1; i++)
+                v /= 1024;
+        if (v == floorl(v))
+                snprintf(buf, n, "%.0Lf%c", v, suffix[i]);
+        else
+                snprintf(buf, n, "%.1Lf%c", v, suffix[i]);
+        return buf;
+}
+
+const char *format_timespan(char *buf, size_t n, usec_t t) {
+        if (t == USEC_INFINITY) {
+                snprintf(buf, n, "infinity");
+                return buf;
+        }
+        if (t < USEC_PER_MSEC)
+                snprintf(buf, n, "%" PRIu64 "us", t);
+        else if (t < USEC_PER_SEC)
+                snprintf(buf, n, "%" PRIu64 "ms", t / USEC_PER_MSEC);
+        else if (t < 60 * USEC_PER_SEC)
+                snprintf(buf, n, "%.3gs", (double) t / USEC_PER_SEC);
+        else {
+                uint64_t s = t / USEC_PER_SEC;
+                if (s < 3600)
+                        snprintf(buf, n, "%" PRIu64 "min %" PRIu64 "s", s / 60, s % 60);
+                else if (s < 86400)
+                        snprintf(buf, n, "%" PRIu64 "h %" PRIu64 "min", s / 3600, (s % 3600) / 60);
+                else
+                        snprintf(buf, n, "%" PRIu64 "d %" PRIu64 "h", s / 86400, (s % 86400) / 3600);
+        }
+        return buf;
+}
