@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* D-Bus names and polkit action ids shared by cgsupd, cgsupctl and the tests. */
+/* D-Bus names and polkit action ids shared by cgsupd, cgsupctl and the tests. The API itself is
+ * documented in dbus/org.cgsup1.Manager.xml and dbus/org.cgsup1.Program.xml. */
 
 #define CGSUP_BUS_NAME "org.cgsup1"
 #define CGSUP_BUS_PATH "/org/cgsup1"
@@ -19,6 +20,17 @@
 #define CGSUP_ERROR_ACCESS_DENIED "org.cgsup1.Error.AccessDenied"
 #define CGSUP_ERROR_SHUTTING_DOWN "org.cgsup1.Error.ShuttingDown"
 #define CGSUP_ERROR_TOO_MANY "org.cgsup1.Error.TooMany"
+/* Anything else (an unexpected kernel or internal failure); the message names the program and step. */
+#define CGSUP_ERROR_FAILED "org.cgsup1.Error.Failed"
+
+/* Manager signals. */
+#define CGSUP_SIGNAL_PROGRAM_STATE_CHANGED "ProgramStateChanged"
+#define CGSUP_SIGNAL_PROGRAM_ADDED "ProgramAdded"
+#define CGSUP_SIGNAL_PROGRAM_REMOVED "ProgramRemoved"
+#define CGSUP_SIGNAL_TRANSIENT_FINISHED "TransientFinished"
+
+/* Element type of ListPrograms()' array, field by field (see org.cgsup1.Manager.xml). */
+#define CGSUP_LIST_PROGRAMS_ENTRY "(ssssiiuottttus)"
 
 #define CGSUP_POLKIT_ACTION_MANAGE "org.cgsup1.manage"
 #define CGSUP_POLKIT_ACTION_RUN "org.cgsup1.run"

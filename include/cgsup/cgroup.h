@@ -153,6 +153,11 @@ const char *cgsup_limit_file(CgsupLimit limit);
  * Return: 0, -EINVAL (junk, message via cgsup_limit_parse_error()), -ERANGE.
  */
 int cgsup_limit_parse(CgsupLimit limit, const char *value, uint64_t *ret);
+/**
+ * cgsup_limit_parse_error() - what @limit accepts, for the message after cgsup_limit_parse() failed with
+ * @error (-EINVAL or -ERANGE), e.g. "expected a size like 512M, 1.5G, 1073741824 or max". Static string.
+ */
+const char *cgsup_limit_parse_error(CgsupLimit limit, int error);
 /** cgsup_limit_format() - human/config form of a value ("512M", "150%", "max") into @buf. */
 const char *cgsup_limit_format(CgsupLimit limit, uint64_t value, char *buf, size_t size);
 /** cgsup_limits_set() - set one limit in @limits (marks it set). */

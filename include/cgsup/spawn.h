@@ -37,7 +37,10 @@ CgsupSeccompFilter *cgsup_seccomp_filter_free(CgsupSeccompFilter *f);
 /**
  * cgsup_seccomp_group_syscalls() - NULL-terminated syscall names of a group ("@mount" or "mount"),
  * NULL if unknown. Groups: @default @mount @module @reboot @swap @raw-io @clock @debug @obsolete
- * @privileged @cpu-emulation @keyring @resources @process @network-io.
+ * @privileged @cpu-emulation @keyring @resources @process @network-io, and systemd's others (@aio
+ * @basic-io @chown @file-system @io-event @ipc @memlock @pkey @sandbox @setuid @signal @sync @timer
+ * @system-service). Entries starting with '@' name a nested group (@privileged, @system-service). Names
+ * of every ABI are listed; those unknown to libseccomp or absent on this machine are skipped when compiling.
  */
 const char *const *cgsup_seccomp_group_syscalls(const char *group);
 /** cgsup_seccomp_groups() - NULL-terminated list of all group names (with '@'). */
@@ -45,6 +48,7 @@ const char *const *cgsup_seccomp_groups(void);
 /**
  * cgsup_seccomp_filter_install() - install into the calling process (seccomp(2), no allocation, so safe
  * after fork/clone). Needs no_new_privs or CAP_SYS_ADMIN.
+ * Return: 0, -EINVAL, or the kernel's errno ("kernel refused filter": -EACCES without no_new_privs, ...).
  */
 int cgsup_seccomp_filter_install(const CgsupSeccompFilter *f);
 
@@ -120,6 +124,8 @@ typedef struct CgsupSpawnResult {
  * (e.g. -ENOENT for a missing executable, found before clone when @plan->path is NULL).
  * There is no fork-then-move fallback: a kernel without clone3 CLONE_INTO_CGROUP gives -ENOSYS.
  * @ret is filled on success and failed_step is also set on failure.
+ * The seccomp filter is installed last, just before execve(): if it denies write(2) and execve() then
+ * fails, the child cannot report it and exits 127 after the parent already saw success.
  */
 int cgsup_spawn(const CgsupSpawnPlan *plan, CgsupSpawnResult *ret);
 

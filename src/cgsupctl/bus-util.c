@@ -1,2 +1,330 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: not written yet */
+/*
+ * cgsupctl's side of the bus: connecting, calling the manager, and turning failures into one line that
+ * says what happened (daemon not running, access denied, or cgsupd's own message, which already names the
+ * program and the problem).
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bus-util.h"
+#include "cgsupctl.h"
+#include "macro.h"
+#include "strv.h"
+
+/* D-Bus calls that may start programs or wait for polkit (a password prompt) need more than the default
+ * 25 s. */
+#define CALL_TIMEOUT_USEC (120 * USEC_PER_SEC)
+
+const char *bus_where(void) {
+        static char buf[300];
+
+        if (arg_host) {
+                snprintf(buf, sizeof buf, "system bus on %s", arg_host);
+                return buf;
+        }
+        return arg_user ? "session bus" : "system bus";
+}
+
+int bus_connect(sd_bus **ret) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (arg_host)
+                r = sd_bus_open_system_remote(&bus, arg_host);
+        else if (arg_user)
+                r = sd_bus_open_user(&bus);
+        else
+                r = sd_bus_open_system(&bus);
+        if (r < 0) {
+                fprintf(stderr, "cgsupctl: cannot reach cgsupd on the %s: cannot connect to the bus: %s\n",
+                        bus_where(), strerror(-r));
+                return r;
+        }
+
+        /* Let polkit ask for a password only when someone is there to type it. */
+        (void) sd_bus_set_allow_interactive_authorization(bus, isatty(STDIN_FILENO) > 0);
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
+static bool error_is_unreachable(const sd_bus_error *e) {
+        return sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER) ||
+               (e->name && strncmp(e->name, "org.freedesktop.DBus.Error.Spawn.", 33) == 0);
+}
+
+int bus_log_call_error(const sd_bus_error *e, int r) {
+        if (e && sd_bus_error_is_set(e)) {
+                if (error_is_unreachable(e))
+                        fprintf(stderr, "cgsupctl: cannot reach cgsupd on the %s (%s is not running): %s\n",
+                                bus_where(), CGSUP_BUS_NAME, strna(e->message));
+                else if (e->name && strncmp(e->name, "System.Error.", 13) == 0)
+                        /* sd-bus' own errno errors: the connection itself failed. */
+                        fprintf(stderr, "cgsupctl: cannot reach cgsupd on the %s: %s\n", bus_where(),
+                                strna(e->message));
+                else if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY))
+                        fprintf(stderr, "cgsupctl: cgsupd on the %s did not answer in time.\n", bus_where());
+                else if (sd_bus_error_has_names(e, SD_BUS_ERROR_ACCESS_DENIED, CGSUP_ERROR_ACCESS_DENIED,
+                                                SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED) &&
+                         !(e->message && strncasecmp(e->message, "access denied", 13) == 0))
+                        fprintf(stderr, "cgsupctl: access denied: %s\n", strna(e->message));
+                else
+                        fprintf(stderr, "cgsupctl: %s\n", strna(e->message));
+                return r < 0 ? r : -EIO;
+        }
+        if (r == -ECONNRESET || r == -ENOTCONN || r == -ECONNREFUSED || r == -ENOENT)
+                fprintf(stderr, "cgsupctl: cannot reach cgsupd on the %s: %s\n", bus_where(), strerror(-r));
+        else
+                fprintf(stderr, "cgsupctl: D-Bus call to cgsupd failed: %s\n", strerror(-r));
+        return r;
+}
+
+int manager_new_call(sd_bus *bus, const char *member, sd_bus_message **ret) {
+        return sd_bus_message_new_method_call(bus, ret, CGSUP_BUS_NAME, CGSUP_BUS_PATH,
+                                              CGSUP_BUS_MANAGER_INTERFACE, member);
+}
+
+int bus_call_logged(sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_message **ret_reply) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_call(bus, m, usec ?: CALL_TIMEOUT_USEC, &error, ret_reply);
+        if (r < 0)
+                return bus_log_call_error(&error, r);
+        return r;
+}
+
+int manager_call(sd_bus *bus, const char *member, sd_bus_message **ret_reply, const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        va_list ap;
+        int r;
+
+        r = manager_new_call(bus, member, &m);
+        if (r < 0)
+                return bus_log_call_error(NULL, r);
+        if (types) {
+                va_start(ap, types);
+                r = sd_bus_message_appendv(m, types, ap);
+                va_end(ap);
+                if (r < 0)
+                        return bus_log_call_error(NULL, r);
+        }
+        return bus_call_logged(bus, m, 0, ret_reply);
+}
+
+int program_get_path(sd_bus *bus, const char *name, char **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *path;
+        char *s;
+        int r;
+
+        r = manager_call(bus, "GetProgram", &reply, "s", name);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return bus_log_call_error(NULL, r);
+        s = strdup(path);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+void program_info_done(ProgramInfo *i) {
+        free(i->name);
+        free(i->group);
+        free(i->state);
+        free(i->exit_reason);
+        free(i->exit_detail);
+        free(i->cgroup);
+        free(i->command_line);
+        free(i->type);
+        free(i->user);
+        free(i->autorestart);
+        free(i->stdout_log);
+        free(i->stderr_log);
+        free(i->source_file);
+        strv_free(i->command);
+        *i = (ProgramInfo) {};
+}
+
+static int read_property(sd_bus_message *m, const char *key, ProgramInfo *i) {
+        static const struct {
+                const char *key;
+                char type;
+                size_t offset;
+        } table[] = {
+#define P(k, t, f) { k, t, offsetof(ProgramInfo, f) }
+                P("Name", 's', name), P("Group", 's', group), P("State", 's', state),
+                P("ExitReason", 's', exit_reason), P("ExitDetail", 's', exit_detail), P("CGroup", 's', cgroup),
+                P("CommandLine", 's', command_line), P("Type", 's', type), P("User", 's', user),
+                P("Autorestart", 's', autorestart), P("StdoutLogfile", 's', stdout_log),
+                P("StderrLogfile", 's', stderr_log), P("SourceFile", 's', source_file),
+                P("MainPID", 'u', main_pid), P("Restarts", 'u', restarts), P("Survivors", 'u', survivors),
+                P("ExitCode", 'i', exit_code), P("ExitSignal", 'i', exit_signal), P("Priority", 'i', priority),
+                P("Healthy", 'b', healthy), P("Frozen", 'b', frozen), P("Transient", 'b', transient),
+                P("Autostart", 'b', autostart), P("StateChangeTimestamp", 't', state_change_ts),
+                P("ActiveEnterTimestamp", 't', active_enter_ts), P("UptimeUSec", 't', uptime_usec),
+                P("MemoryCurrent", 't', memory_current), P("MemoryPeak", 't', memory_peak),
+                P("MemoryMax", 't', memory_max), P("MemoryHigh", 't', memory_high),
+                P("MemorySwapMax", 't', memory_swap_max), P("MemorySwapCurrent", 't', memory_swap_current),
+                P("TasksCurrent", 't', tasks_current), P("TasksMax", 't', tasks_max),
+                P("CPUUsageNSec", 't', cpu_usage_nsec), P("CPUQuota", 't', cpu_quota),
+                P("CPUWeight", 't', cpu_weight), P("IOWeight", 't', io_weight), P("OOMKills", 't', oom_kills),
+                P("IOReadBytes", 't', io_read_bytes), P("IOWriteBytes", 't', io_write_bytes),
+#undef P
+        };
+        const char *contents;
+        char type;
+        int r;
+
+        r = sd_bus_message_peek_type(m, &type, &contents);
+        if (r < 0)
+                return r;
+
+        if (streq(key, "Command") && streq(contents, "as")) {
+                r = sd_bus_message_enter_container(m, 'v', "as");
+                if (r < 0)
+                        return r;
+                strv_free(i->command);
+                i->command = NULL;
+                r = sd_bus_message_read_strv(m, &i->command);
+                if (r < 0)
+                        return r;
+                return sd_bus_message_exit_container(m);
+        }
+
+        for (size_t k = 0; k < ELEMENTSOF(table); k++) {
+                void *field = (uint8_t *) i + table[k].offset;
+                char sig[2] = { table[k].type, 0 };
+
+                if (!streq(table[k].key, key))
+                        continue;
+                if (!streq(contents, sig))
+                        break; /* an unexpected type: skip it rather than fail */
+
+                if (table[k].type == 's') {
+                        const char *s;
+                        r = sd_bus_message_read(m, "v", "s", &s);
+                        if (r < 0)
+                                return r;
+                        free(*(char **) field);
+                        *(char **) field = strdup(s);
+                        return *(char **) field ? 0 : -ENOMEM;
+                }
+                return sd_bus_message_read(m, "v", sig, field);
+        }
+        return sd_bus_message_skip(m, "v");
+}
+
+int program_info_get(sd_bus *bus, const char *path, ProgramInfo *ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        ProgramInfo i = {
+                .exit_code = -1,
+                .memory_current = UINT64_MAX, .memory_peak = UINT64_MAX, .memory_max = UINT64_MAX,
+                .memory_high = UINT64_MAX, .memory_swap_max = UINT64_MAX, .memory_swap_current = UINT64_MAX,
+                .tasks_current = UINT64_MAX, .tasks_max = UINT64_MAX, .cpu_usage_nsec = UINT64_MAX,
+                .cpu_quota = UINT64_MAX, .cpu_weight = UINT64_MAX, .io_weight = UINT64_MAX,
+                .oom_kills = UINT64_MAX, .io_read_bytes = UINT64_MAX, .io_write_bytes = UINT64_MAX,
+        };
+        const char *key;
+        int r;
+
+        r = sd_bus_call_method(bus, CGSUP_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", &error,
+                               &reply, "s", CGSUP_BUS_PROGRAM_INTERFACE);
+        if (r < 0)
+                return bus_log_call_error(&error, r);
+
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        if (r < 0)
+                goto fail;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                r = sd_bus_message_read(reply, "s", &key);
+                if (r < 0)
+                        goto fail;
+                r = read_property(reply, key, &i);
+                if (r < 0)
+                        goto fail;
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        goto fail;
+        }
+        if (r < 0)
+                goto fail;
+        *ret = i;
+        return 0;
+fail:
+        program_info_done(&i);
+        return bus_log_call_error(NULL, r);
+}
+
+int list_programs(sd_bus *bus, sd_bus_message **ret_reply, ListEntry **ret, size_t *ret_n) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ ListEntry *list = NULL;
+        size_t n = 0, alloc = 0;
+        int r;
+
+        r = manager_call(bus, "ListPrograms", &reply, NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', CGSUP_LIST_PROGRAMS_ENTRY);
+        if (r < 0)
+                return bus_log_call_error(NULL, r);
+        for (;;) {
+                ListEntry e = {};
+
+                r = sd_bus_message_read(reply, CGSUP_LIST_PROGRAMS_ENTRY, &e.name, &e.group, &e.state,
+                                        &e.exit_reason, &e.exit_code, &e.exit_signal, &e.main_pid, &e.path,
+                                        &e.active_enter_ts, &e.memory_current, &e.memory_max, &e.cpu_usage_nsec,
+                                        &e.survivors, &e.exit_detail);
+                if (r < 0)
+                        return bus_log_call_error(NULL, r);
+                if (r == 0)
+                        break;
+                if (n >= alloc) {
+                        ListEntry *l;
+                        alloc = MAX(alloc * 2, (size_t) 16);
+                        l = reallocarray(list, alloc, sizeof *l);
+                        if (!l)
+                                return -ENOMEM;
+                        list = l;
+                }
+                list[n++] = e;
+        }
+        *ret_reply = TAKE_PTR(reply);
+        *ret = TAKE_PTR(list);
+        *ret_n = n;
+        return 0;
+}
+
+bool list_entry_matches(const ListEntry *e, const char *spec) {
+        const char *colon;
+
+        if (streq(spec, "all") || streq(spec, e->name))
+                return true;
+        colon = strchr(spec, ':');
+        if (!colon)
+                return streq(spec, e->group); /* a bare group name means the whole group */
+        if (strlen(e->group) != (size_t) (colon - spec) || strncmp(spec, e->group, colon - spec) != 0)
+                return false;
+        return streq(colon + 1, "*") || streq(colon + 1, e->name);
+}
+
+bool state_is_running(const char *state) {
+        return streq(state, "RUNNING");
+}
+
+uint64_t now_realtime_usec(void) {
+        struct timespec ts;
+        (void) clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+}

@@ -1,2 +1,188 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: not written yet */
+/*
+ * reread, update, reload, shutdown (org.cgsup1.reload), validate (no daemon: config_load() directly),
+ * version.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-util.h"
+#include "cgsupctl.h"
+#include "conf.h"
+#include "json-out.h"
+#include "macro.h"
+#include "strv.h"
+
+static struct json_object *strv_to_json(char **l) {
+        struct json_object *a = json_object_new_array();
+        STRV_FOREACH(s, l)
+                json_object_array_add(a, json_object_new_string(*s));
+        return a;
+}
+
+int verb_reread(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_strv_free_ char **added = NULL, **changed = NULL, **removed = NULL;
+        bool update = streq(argv[0], "update");
+        int r;
+
+        r = bus_connect(&bus);
+        if (r < 0)
+                return 1;
+        r = manager_call(bus, update ? "Update" : "Reread", &reply, NULL);
+        if (r < 0)
+                return 1;
+        r = sd_bus_message_read_strv(reply, &added);
+        if (r >= 0)
+                r = sd_bus_message_read_strv(reply, &changed);
+        if (r >= 0)
+                r = sd_bus_message_read_strv(reply, &removed);
+        if (r < 0) {
+                bus_log_call_error(NULL, r);
+                return 1;
+        }
+
+        if (arg_json) {
+                _cleanup_json_ struct json_object *o = json_object_new_object();
+                json_add(o, "added", strv_to_json(added));
+                json_add(o, "changed", strv_to_json(changed));
+                json_add(o, "removed", strv_to_json(removed));
+                json_add(o, "applied", json_object_new_boolean(update));
+                return json_print(o) < 0;
+        }
+
+        /* supervisorctl's words. */
+        if (!added && !changed && !removed) {
+                printf("No config updates to processes\n");
+                return 0;
+        }
+        STRV_FOREACH(s, added)
+                printf("%s: %s\n", *s, update ? "added" : "available");
+        STRV_FOREACH(s, changed)
+                printf("%s: %s\n", *s, update ? "updated" : "changed");
+        STRV_FOREACH(s, removed)
+                printf("%s: %s\n", *s, update ? "removed" : "disappeared");
+        return 0;
+}
+
+int verb_reload(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        r = bus_connect(&bus);
+        if (r < 0)
+                return 1;
+        r = manager_call(bus, "Reload", NULL, NULL);
+        if (r < 0)
+                return 1;
+        if (!arg_json)
+                printf("Reloaded configuration\n");
+        return 0;
+}
+
+int verb_shutdown(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        r = bus_connect(&bus);
+        if (r < 0)
+                return 1;
+        r = manager_call(bus, "Shutdown", NULL, NULL);
+        if (r < 0)
+                return 1;
+        if (!arg_json)
+                printf("Shut down\n");
+        return 0;
+}
+
+int verb_validate(int argc, char **argv) {
+        _cleanup_(config_freep) Config *c = NULL;
+        const char *path = argc > 1 ? argv[1] : CONFIG_DEFAULT_PATH;
+        _cleanup_json_ struct json_object *diags = NULL;
+        size_t n_errors = 0, n_warnings = 0;
+        int r;
+
+        r = config_load(path, NULL, &c);
+        if (r < 0 && !(r == -EINVAL && c)) {
+                fprintf(stderr, "cgsupctl: cannot read %s: %s\n", path, strerror(-r));
+                return 1;
+        }
+
+        if (arg_json)
+                diags = json_object_new_array();
+        for (size_t i = 0; i < c->n_diags; i++) {
+                const ConfigDiag *d = &c->diags[i];
+
+                if (d->error)
+                        n_errors++;
+                else
+                        n_warnings++;
+                if (diags) {
+                        struct json_object *o = json_object_new_object();
+                        json_add(o, "file", json_string_or_null(d->file));
+                        json_add(o, "line", d->line > 0 ? json_object_new_int64(d->line) : NULL);
+                        json_add(o, "severity", json_object_new_string(d->error ? "error" : "warning"));
+                        json_add(o, "message", json_string_or_null(d->message));
+                        json_object_array_add(diags, o);
+                } else if (d->line > 0)
+                        fprintf(stderr, "%s:%u: %s: %s\n", strna(d->file), d->line, d->error ? "error" : "warning",
+                                strna(d->message));
+                else
+                        fprintf(stderr, "%s: %s: %s\n", strna(d->file), d->error ? "error" : "warning",
+                                strna(d->message));
+        }
+        if (r == -EINVAL && n_errors == 0) {
+                /* Should not happen, but never report an invalid file as fine. */
+                fprintf(stderr, "%s\n", strna(config_first_error(c)));
+                n_errors = 1;
+        }
+
+        if (diags) {
+                _cleanup_json_ struct json_object *o = json_object_new_object();
+                json_add(o, "file", json_object_new_string(path));
+                json_add(o, "valid", json_object_new_boolean(n_errors == 0));
+                json_add(o, "programs", json_object_new_int64((int64_t) c->n_programs));
+                json_add(o, "groups", json_object_new_int64((int64_t) c->n_groups));
+                json_add(o, "diagnostics", json_object_get(diags));
+                if (json_print(o) < 0)
+                        return 1;
+        } else if (n_errors == 0)
+                printf("%s: OK (%zu program instance%s, %zu group%s, %zu warning%s)\n", path, c->n_programs,
+                       c->n_programs == 1 ? "" : "s", c->n_groups, c->n_groups == 1 ? "" : "s", n_warnings,
+                       n_warnings == 1 ? "" : "s");
+        return n_errors > 0 ? 1 : 0;
+}
+
+int verb_version(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *version = NULL;
+        int r;
+
+        /* The daemon part is best effort: version works without cgsupd. */
+        if (arg_host)
+                r = sd_bus_open_system_remote(&bus, arg_host);
+        else if (arg_user)
+                r = sd_bus_open_user(&bus);
+        else
+                r = sd_bus_open_system(&bus);
+        if (r >= 0)
+                r = sd_bus_get_property_string(bus, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
+                                               "Version", &error, &version);
+
+        if (arg_json) {
+                _cleanup_json_ struct json_object *o = json_object_new_object();
+                json_add(o, "cgsupctl", json_object_new_string(PACKAGE_VERSION));
+                json_add(o, "cgsupd", json_string_or_null(version));
+                return json_print(o) < 0;
+        }
+        printf("cgsupctl %s\n", PACKAGE_VERSION);
+        if (version)
+                printf("cgsupd %s (%s)\n", version, bus_where());
+        else
+                printf("cgsupd: not reachable on the %s\n", bus_where());
+        return 0;
+}

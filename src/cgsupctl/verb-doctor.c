@@ -1,2 +1,480 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: not written yet */
+/*
+ * `cgsupctl doctor [--json] [--cgroup PATH]`: what this host can enforce, without a daemon.
+ *
+ * Where it looks — the cgroup under which cgsupd would create the programs' cgroups (the "target"):
+ *  - `--cgroup PATH` given: PATH, as cgsupd's --cgroup would use it. If PATH does not exist yet, its nearest
+ *    existing ancestor is checked instead, because that is where cgsupd would have to create it and enable
+ *    the controllers.
+ *  - we sit in the root cgroup: the root (cgsupd's default subtree is then /cgsup, created below it). The
+ *    root may enable every controller listed in its cgroup.controllers; it is exempt from the
+ *    no-internal-process rule.
+ *  - anywhere else: our own cgroup. Under systemd with Delegate=yes that is the service's delegated cgroup,
+ *    which cgsupd uses as its subtree (it moves itself into a leaf and enables controllers for its
+ *    children). Only controllers the parent enabled for it (its cgroup.controllers) can be passed on.
+ * A limit key is enforceable when the target offers its controller and the target is delegated to us
+ * (cgroup.procs, cgroup.subtree_control and the directory writable), plus per-key kernel checks where they
+ * can be seen from the target (memory.swap.max needs swap accounting, io.weight needs blk-iocost).
+ * Exit status: 0 when every limit key can be enforced, 1 otherwise, 2 on usage errors.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cgsup/cgroup.h"
+#include "cgsupctl.h"
+#include "fd-util.h"
+#include "json-out.h"
+#include "log.h"
+#include "macro.h"
+#include "table.h"
+
+#define N_CONTROLLER_BITS 5
+
+typedef struct LimitVerdict {
+        bool enforceable;
+        char *reason; /* NULL when enforceable */
+} LimitVerdict;
+
+typedef struct Doctor {
+        char *mount;            /* NULL: no cgroup2 mount */
+        int root_fd;
+        char *own;              /* relative, "" for the root */
+        char *target;           /* relative */
+        const char *target_why;
+        bool target_missing;    /* --cgroup PATH does not exist: target is its nearest ancestor */
+        char *requested;        /* --cgroup PATH as given, normalised */
+        int delegated;          /* 1, 0, or -errno */
+        char *controllers_text; /* target's cgroup.controllers, whitespace-normalised */
+        unsigned controllers;
+        char *v1_mount[N_CONTROLLER_BITS]; /* v1 hierarchy a controller is bound to, if any */
+        bool have_features;
+        CgsupKernelFeatures features;
+        LimitVerdict limits[_CGSUP_LIMIT_COUNT];
+} Doctor;
+
+static void doctor_done(Doctor *d) {
+        free(d->mount);
+        safe_close(d->root_fd);
+        free(d->own);
+        free(d->target);
+        free(d->requested);
+        free(d->controllers_text);
+        for (size_t i = 0; i < N_CONTROLLER_BITS; i++)
+                free(d->v1_mount[i]);
+        for (size_t i = 0; i < _CGSUP_LIMIT_COUNT; i++)
+                free(d->limits[i].reason);
+}
+
+static int controller_index(unsigned bit) {
+        for (int i = 0; i < N_CONTROLLER_BITS; i++)
+                if (bit == 1U << i)
+                        return i;
+        return -1;
+}
+
+/*
+ * On hybrid hosts (this project's dev host) the controllers live in cgroup v1 hierarchies and cgroup2 has
+ * none: saying so beats "not available". v1 names differ: the io controller is "blkio" there.
+ */
+static void find_v1_controllers(Doctor *d) {
+        _cleanup_free_ char *text = NULL;
+        char *save = NULL;
+
+        if (read_full_file_at(AT_FDCWD, "/proc/self/mountinfo", 4 * 1024 * 1024, &text, NULL) < 0)
+                return;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char mnt[4096], fstype[64], opts[1024];
+                const char *sep = strstr(line, " - ");
+
+                /* fields: id parent maj:min root mountpoint ... - fstype source superopts */
+                if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+                    sscanf(sep + 3, "%63s %*s %1023s", fstype, opts) != 2 || !streq(fstype, "cgroup"))
+                        continue;
+                for (char *o = strtok(opts, ","); o; o = strtok(NULL, ",")) {
+                        unsigned bit = streq(o, "blkio") ? CGSUP_CONTROLLER_IO : 0;
+                        for (unsigned b = 1; !bit && b < 1U << N_CONTROLLER_BITS; b <<= 1)
+                                if (streq(o, cgsup_controller_to_string(b)))
+                                        bit = b;
+                        int i = controller_index(bit);
+                        if (i >= 0 && !d->v1_mount[i])
+                                d->v1_mount[i] = strdup(mnt); /* mountinfo escapes (\040) kept: display only */
+                }
+        }
+}
+
+static char *abs_path(const char *rel) {
+        char *s;
+        if (asprintf(&s, "/%s", rel) < 0)
+                return NULL;
+        return s;
+}
+
+static int verdict(LimitVerdict *v, const char *fmt, ...) _printf_(2, 3);
+static int verdict(LimitVerdict *v, const char *fmt, ...) {
+        va_list ap;
+        int r;
+
+        v->enforceable = false;
+        va_start(ap, fmt);
+        r = vasprintf(&v->reason, fmt, ap);
+        va_end(ap);
+        if (r < 0) {
+                v->reason = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static int judge_limit(Doctor *d, CgsupLimit l) {
+        LimitVerdict *v = &d->limits[l];
+        unsigned bit = cgsup_limit_controller(l);
+        const char *ctrl = cgsup_controller_to_string(bit);
+        _cleanup_free_ char *target = abs_path(d->target);
+        int i = controller_index(bit);
+
+        if (!target)
+                return -ENOMEM;
+        if (!d->mount)
+                return verdict(v, "no cgroup2 mount in /proc/self/mountinfo");
+        if (!(d->controllers & bit)) {
+                if (i >= 0 && d->v1_mount[i])
+                        return verdict(v,
+                                       "%s controller not available in cgroup2 (not in cgroup.controllers of %s): it "
+                                       "is bound to the cgroup v1 hierarchy at %s",
+                                       ctrl, target, d->v1_mount[i]);
+                if (!isempty(d->target))
+                        return verdict(v,
+                                       "%s controller not enabled for %s by its parent (with systemd: "
+                                       "Delegate=yes)",
+                                       ctrl, target);
+                return verdict(v, "%s controller not provided by the kernel", ctrl);
+        }
+        if (d->delegated < 0)
+                return verdict(v, "cannot check delegation of %s: %s", target, strerror(-d->delegated));
+        if (d->delegated == 0)
+                return verdict(v, "%s is not delegated to us (cgroup.subtree_control, cgroup.procs not writable)",
+                               target);
+
+        /* The root cgroup has no memory.swap.max or io.weight of its own; elsewhere the files are there
+         * exactly when the parent enabled the controller, so their absence is the kernel's. */
+        if (!isempty(d->target) && (l == CGSUP_LIMIT_MEMORY_SWAP_MAX || l == CGSUP_LIMIT_IO_WEIGHT)) {
+                _cleanup_free_ char *p = NULL;
+                const char *file = cgsup_limit_file(l);
+                struct stat st;
+
+                if (asprintf(&p, "%s/%s", d->target, file) < 0)
+                        return -ENOMEM;
+                if (fstatat(d->root_fd, p, &st, 0) < 0 && errno == ENOENT)
+                        return verdict(v, "%s missing in %s: %s", file, target,
+                                       l == CGSUP_LIMIT_MEMORY_SWAP_MAX
+                                               ? "no swap accounting in this kernel (CONFIG_MEMCG_SWAP, swapaccount=1)"
+                                               : "no io.weight in this kernel (needs blk-iocost, "
+                                                 "CONFIG_BLK_CGROUP_IOCOST)");
+        }
+        v->enforceable = true;
+        return 0;
+}
+
+/* Nearest existing ancestor of @path (itself if it exists). */
+static int existing_ancestor(int root_fd, const char *path, char **ret) {
+        _cleanup_free_ char *p = strdup(path);
+        struct stat st;
+
+        if (!p)
+                return -ENOMEM;
+        for (;;) {
+                if (isempty(p) || fstatat(root_fd, p, &st, 0) >= 0)
+                        break;
+                if (errno != ENOENT)
+                        return -errno;
+                char *slash = strrchr(p, '/');
+                if (slash)
+                        *slash = 0;
+                else
+                        p[0] = 0;
+        }
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+static int doctor_run(Doctor *d, const char *cgroup_arg) {
+        _cleanup_free_ char *text = NULL, *rel = NULL;
+        int r;
+
+        find_v1_controllers(d);
+
+        r = cgsup_cgroup2_open_root(&d->root_fd, &d->mount);
+        if (r == -ENOENT) {
+                d->mount = NULL;
+                goto judge;
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the cgroup2 mount: %m");
+
+        r = cgsup_cgroup_of_pid(0, &d->own);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read our cgroup from /proc/self/cgroup: %m");
+
+        if (cgroup_arg) {
+                const char *p = cgroup_arg + strspn(cgroup_arg, "/");
+                size_t n = strlen(p);
+
+                while (n > 0 && p[n - 1] == '/')
+                        n--;
+                d->requested = strndup(p, n);
+                if (!d->requested)
+                        return log_oom();
+                if (strstr(d->requested, "..") || strstr(d->requested, "//")) {
+                        (void) usage_error("--cgroup: invalid cgroup path '%s'.", cgroup_arg);
+                        return -EINVAL;
+                }
+                r = existing_ancestor(d->root_fd, d->requested, &d->target);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to look up cgroup '%s': %m", cgroup_arg);
+                d->target_missing = !streq(d->target, d->requested);
+                d->target_why = "given with --cgroup";
+        } else if (isempty(d->own)) {
+                d->target = strdup("");
+                d->target_why = "we are in the root cgroup (cgsupd would create /cgsup below it)";
+        } else {
+                d->target = strdup(d->own);
+                d->target_why = "our own cgroup (cgsupd under systemd with Delegate=yes uses it as its subtree)";
+        }
+        if (!d->target)
+                return log_oom();
+
+        d->delegated = cgsup_cgroup_is_delegated(d->root_fd, d->target);
+
+        if (asprintf(&rel, "%s%scgroup.controllers", d->target, isempty(d->target) ? "" : "/") < 0)
+                return log_oom();
+        r = read_full_file_at(d->root_fd, rel, 64 * 1024, &text, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read %s/%s: %m", d->mount, rel);
+        r = cgsup_controllers_parse(text, &d->controllers);
+        if (r < 0)
+                return log_error_errno(r, "Failed to parse %s/%s: %m", d->mount, rel);
+        text[strcspn(text, "\n")] = 0;
+        d->controllers_text = TAKE_PTR(text);
+
+        r = cgsup_kernel_features(d->root_fd, d->target, &d->features);
+        if (r < 0)
+                return log_error_errno(r, "Failed to probe kernel features: %m");
+        d->have_features = true;
+
+judge:
+        for (int l = 0; l < _CGSUP_LIMIT_COUNT; l++) {
+                r = judge_limit(d, (CgsupLimit) l);
+                if (r < 0)
+                        return log_oom();
+        }
+        return 0;
+}
+
+static bool all_enforceable(const Doctor *d) {
+        for (int l = 0; l < _CGSUP_LIMIT_COUNT; l++)
+                if (!d->limits[l].enforceable)
+                        return false;
+        return true;
+}
+
+static int print_json(const Doctor *d) {
+        _cleanup_json_ struct json_object *o = json_object_new_object();
+        struct json_object *kernel, *limits, *ctrls, *v1;
+
+        if (!o)
+                return log_oom();
+
+        kernel = json_object_new_object();
+        json_add(o, "kernel", kernel);
+        if (d->have_features) {
+                json_add(kernel, "release", json_object_new_string(d->features.release));
+                json_add(kernel, "clone3_into_cgroup", json_object_new_boolean(d->features.clone3_into_cgroup));
+                json_add(kernel, "cgroup_kill", json_object_new_boolean(d->features.cgroup_kill));
+                json_add(kernel, "memory_peak", json_object_new_boolean(d->features.memory_peak));
+                json_add(kernel, "pidfd", json_object_new_boolean(d->features.pidfd));
+                json_add(kernel, "cgroup_freeze", json_object_new_boolean(d->features.cgroup_freeze));
+        }
+
+        json_add(o, "cgroup2_mount", json_string_or_null(d->mount));
+        {
+                _cleanup_free_ char *own = d->own ? abs_path(d->own) : NULL,
+                                    *target = d->target ? abs_path(d->target) : NULL,
+                                    *req = d->requested ? abs_path(d->requested) : NULL;
+                json_add(o, "own_cgroup", json_string_or_null(own));
+                json_add(o, "target_cgroup", json_string_or_null(target));
+                json_add(o, "target_reason", json_string_or_null(d->target_why));
+                if (d->requested) {
+                        json_add(o, "requested_cgroup", json_string_or_null(req));
+                        json_add(o, "requested_cgroup_exists", json_object_new_boolean(!d->target_missing));
+                }
+        }
+        json_add(o, "delegated", d->mount && d->delegated >= 0 ? json_object_new_boolean(d->delegated > 0) : NULL);
+
+        ctrls = json_object_new_array();
+        if (d->controllers_text) {
+                _cleanup_free_ char *copy = strdup(d->controllers_text);
+                char *save = NULL;
+                for (char *w = copy ? strtok_r(copy, " \t", &save) : NULL; w; w = strtok_r(NULL, " \t", &save))
+                        json_object_array_add(ctrls, json_object_new_string(w));
+        }
+        json_add(o, "controllers", ctrls);
+
+        v1 = json_object_new_object();
+        for (int i = 0; i < N_CONTROLLER_BITS; i++)
+                if (d->v1_mount[i])
+                        json_add(v1, cgsup_controller_to_string(1U << i), json_object_new_string(d->v1_mount[i]));
+        json_add(o, "cgroup_v1_controllers", v1);
+
+        limits = json_object_new_object();
+        for (int l = 0; l < _CGSUP_LIMIT_COUNT; l++) {
+                struct json_object *e = json_object_new_object();
+                json_add(e, "enforceable", json_object_new_boolean(d->limits[l].enforceable));
+                json_add(e, "controller",
+                         json_object_new_string(cgsup_controller_to_string(cgsup_limit_controller((CgsupLimit) l))));
+                json_add(e, "file", json_object_new_string(cgsup_limit_file((CgsupLimit) l)));
+                json_add(e, "reason", json_string_or_null(d->limits[l].reason));
+                json_add(limits, cgsup_limit_to_string((CgsupLimit) l), e);
+        }
+        json_add(o, "limits", limits);
+        json_add(o, "all_enforceable", json_object_new_boolean(all_enforceable(d)));
+
+        int r = json_print(o);
+        if (r < 0)
+                return log_error_errno(r, "Failed to print JSON: %m");
+        return 0;
+}
+
+static void line(const char *key, const char *value, const char *color) {
+        printf("%-22s %s%s%s\n", key, color ? ansi(color) : "", value, color ? ansi(ANSI_NORMAL) : "");
+}
+
+static void line_yes_no(const char *key, bool b) {
+        line(key, yes_no(b), b ? ANSI_GREEN : ANSI_RED);
+}
+
+static unsigned first_v1(const Doctor *d) {
+        for (int i = 0; i < N_CONTROLLER_BITS; i++)
+                if (d->v1_mount[i])
+                        return 1U << i;
+        return 0;
+}
+
+static int print_human(const Doctor *d) {
+        static const char *const headers[] = { "LIMIT", "ENFORCEABLE", "CONTROLLER", "REASON" };
+        _cleanup_free_ char *own = d->own ? abs_path(d->own) : NULL, *target = d->target ? abs_path(d->target) : NULL;
+        Table *t;
+        unsigned n_ok = 0;
+        int r;
+
+        if (d->have_features) {
+                line("Kernel:", d->features.release, NULL);
+                line_yes_no("  clone3 into cgroup:", d->features.clone3_into_cgroup);
+                line_yes_no("  cgroup.kill:", d->features.cgroup_kill);
+                line_yes_no("  cgroup.freeze:", d->features.cgroup_freeze);
+                line_yes_no("  memory.peak:", d->features.memory_peak);
+                line_yes_no("  pidfd:", d->features.pidfd);
+        }
+        line("cgroup2 mount:", d->mount ?: "none found", d->mount ? NULL : ANSI_RED);
+        if (d->mount) {
+                line("Our cgroup:", strna(own), NULL);
+                if (d->requested) {
+                        _cleanup_free_ char *req = abs_path(d->requested);
+                        line("Requested cgroup:", strna(req), NULL);
+                        if (d->target_missing)
+                                line("", "(does not exist yet: checking where it would be created)", ANSI_GREY);
+                }
+                line("Checked cgroup:", strna(target), NULL);
+                line("", d->target_why, ANSI_GREY);
+                line("Delegated to us:", d->delegated < 0 ? "unknown" : yes_no(d->delegated > 0),
+                     d->delegated > 0 ? ANSI_GREEN : ANSI_RED);
+                line("Controllers:", isempty(d->controllers_text) ? "(none)" : d->controllers_text, NULL);
+        }
+        for (int i = 0; i < N_CONTROLLER_BITS; i++)
+                if (d->v1_mount[i]) {
+                        char key[64];
+                        if (i == controller_index(first_v1(d)))
+                                line("In cgroup v1:", "(controllers cgroup2 cannot use while v1 holds them)", ANSI_GREY);
+                        snprintf(key, sizeof(key), "  %s (v1):", cgsup_controller_to_string(1U << i));
+                        line(key, d->v1_mount[i], ANSI_YELLOW);
+                }
+        printf("\n");
+
+        t = table_new(ELEMENTSOF(headers), headers);
+        if (!t)
+                return log_oom();
+        for (int l = 0; l < _CGSUP_LIMIT_COUNT; l++) {
+                const LimitVerdict *v = &d->limits[l];
+                n_ok += v->enforceable;
+                if (table_add_cell(t, cgsup_limit_to_string((CgsupLimit) l), NULL) < 0 ||
+                    table_add_cell(t, yes_no(v->enforceable), v->enforceable ? ANSI_GREEN : ANSI_RED) < 0 ||
+                    table_add_cell(t, cgsup_controller_to_string(cgsup_limit_controller((CgsupLimit) l)), NULL) < 0 ||
+                    table_add_cell(t, v->reason ?: "-", NULL) < 0) {
+                        table_free(t);
+                        return log_oom();
+                }
+        }
+        r = table_print(t, stdout);
+        table_free(t);
+        if (r < 0)
+                return log_error_errno(r, "Failed to print table: %m");
+
+        printf("\n%s%u of %d limit keys can be enforced here.%s\n", ansi(n_ok == _CGSUP_LIMIT_COUNT ? ANSI_GREEN : ANSI_RED),
+               n_ok, (int) _CGSUP_LIMIT_COUNT, ansi(ANSI_NORMAL));
+        return 0;
+}
+
+static void help(void) {
+        printf("cgsupctl doctor [--json] [--cgroup PATH]\n\n"
+               "Report the kernel's cgroup features, the cgroup2 mount, delegation and which limit keys\n"
+               "this host can enforce. Exit status 0 only if every limit key can be enforced.\n\n"
+               "  --json          one JSON object on stdout\n"
+               "  --cgroup PATH   check the subtree cgsupd would use with --cgroup PATH\n"
+               "                  (default: the root cgroup if we are in it, else our own cgroup)\n");
+}
+
+int verb_doctor(int argc, char **argv) {
+        enum { ARG_JSON = 0x100, ARG_CGROUP };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "cgroup", required_argument, NULL, ARG_CGROUP },
+                {},
+        };
+        _cleanup_(doctor_done) Doctor d = { .root_fd = -EBADF };
+        const char *cgroup_arg = NULL;
+        bool json = arg_json; /* `cgsupctl --json doctor` and `cgsupctl doctor --json` both work */
+        int c, r;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_JSON:
+                        json = true;
+                        break;
+                case ARG_CGROUP:
+                        cgroup_arg = optarg;
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (optind < argc)
+                return usage_error("doctor takes no arguments (got '%s').", argv[optind]);
+
+        r = doctor_run(&d, cgroup_arg);
+        if (r == -EINVAL && cgroup_arg)
+                return EXIT_USAGE;
+        if (r < 0)
+                return 1;
+
+        r = json ? print_json(&d) : print_human(&d);
+        if (r < 0)
+                return 1;
+        return all_enforceable(&d) ? 0 : 1;
+}

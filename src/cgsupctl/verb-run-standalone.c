@@ -1,2 +1,877 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: not written yet */
+/*
+ * cgsupctl run --standalone [-p KEY=VALUE]... [--cgroup PATH] [--json] [--uid USER] -- CMD [ARG...]
+ *
+ * A resource-capped run without the daemon, like `systemd-run --wait --pipe` or `time`: CMD starts
+ * directly inside a fresh leaf cgroup (clone3 CLONE_INTO_CGROUP) with the caller's stdio and environment,
+ * its limits are enforced by the kernel, and when its main process ends whatever is left of its process
+ * tree is killed with cgroup.kill, the leaf is removed and a report is printed.
+ *
+ * Where the leaf goes: under our own cgroup; from the root cgroup (a host without systemd) under
+ * "/cgsup-run"; with --cgroup PATH under PATH. Enabling controllers for the leaf is subject to the cgroup v2
+ * no-internal-process rule, so when the parent is the cgroup we sit in ourselves (a systemd service with
+ * Delegate=yes) we first move into "<parent>/cgsupctl".
+ *
+ * Signals: CMD stays in our process group (so a terminal's Ctrl-C and job control reach it directly and an
+ * interactive CMD keeps its terminal); SIGINT/SIGTERM/SIGHUP sent to us by kill() are forwarded to it. They
+ * are read from a signalfd: nothing runs in a signal handler.
+ *
+ * Exit status: CMD's exit code, 128+N when it died of signal N (137 for an OOM kill), 127 when CMD was not
+ * found, 126 when it could not be executed (as shells do), 1 for our own failures (including a limit that
+ * cannot be enforced: then nothing is run), 2 for usage errors.
+ */
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "cgsup/cgroup.h"
+#include "cgsup/spawn.h"
+#include "cgsupctl.h"
+#include "log.h"
+#include "parse-util.h"
+#include "strv.h"
+
+extern char **environ;
+
+/* How long the leftovers of a finished run may take to die after cgroup.kill. SIGKILL cannot be caught;
+ * this only bounds a kernel that is very slow to reap (D state on a dead NFS mount). */
+#define KILL_WAIT_USEC (10 * USEC_PER_SEC)
+
+/* Name of the leaf we move ourselves into when our own cgroup must become an inner node. */
+#define SELF_LEAF "cgsupctl"
+
+typedef struct RunOptions {
+        CgsupLimits limits;
+        char *syscall_filter;
+        bool no_new_privileges;
+        char *cgroup; /* --cgroup, normalised without leading '/' */
+        bool json;
+        char *user;
+        char **cmd; /* points into argv */
+} RunOptions;
+
+static void run_options_done(RunOptions *o) {
+        free(o->syscall_filter);
+        free(o->cgroup);
+        free(o->user);
+}
+
+typedef struct RunReport {
+        const char *result; /* "exited", "signal", "oom-kill" */
+        int exit_code;      /* CMD's exit code, or -1 */
+        int signal;         /* signal that ended it, or 0 */
+        int status;         /* what we exit with */
+        usec_t wall_usec;
+        uint64_t cpu_usec;
+        bool cpu_from_cgroup;
+        uint64_t memory_peak;
+        bool have_memory_peak, memory_peak_from_cgroup;
+        uint64_t pids_peak;
+        bool have_pids_peak;
+        uint64_t oom_kills;
+        bool have_oom_kills;
+        size_t leftovers_killed;
+        pid_t main_pid;
+        const char *cgroup;
+        bool cgroup_removed;
+} RunReport;
+
+static void json_putp(json_object **j) {
+        if (*j)
+                (void) json_object_put(*j);
+}
+
+static void seccomp_filter_freep(CgsupSeccompFilter **f) {
+        cgsup_seccomp_filter_free(*f);
+}
+
+static usec_t now_usec(void) {
+        struct timespec ts;
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+static void help(void) {
+        printf("cgsupctl run --standalone [OPTIONS...] -- CMD [ARG...]\n\n"
+               "Run CMD in a new leaf cgroup with kernel-enforced limits, without cgsupd.\n\n"
+               "  -p, --property=KEY=VALUE  memory_max, memory_high, memory_swap_max, pids_max,\n"
+               "                            cpu_quota (e.g. 150%%), cpu_weight, io_weight,\n"
+               "                            syscall_filter (systemd SystemCallFilter= syntax),\n"
+               "                            no_new_privileges\n"
+               "      --cgroup=PATH         parent cgroup (relative to the cgroup2 mount)\n"
+               "      --uid=USER            run as USER (name or number; root only)\n"
+               "      --json                print the report as JSON on stdout\n"
+               "  -h, --help                show this help\n\n"
+               "Exit status: CMD's, 128+N if it died of signal N, 127/126 if it could not be\n"
+               "found/executed, 1 if cgsupctl failed or a limit cannot be enforced, 2 usage.\n");
+}
+
+static int parse_property(RunOptions *o, const char *assignment) {
+        _cleanup_free_ char *key = NULL;
+        const char *eq = strchr(assignment, '=');
+        uint64_t v;
+        int r;
+
+        if (!eq || eq == assignment) {
+                log_error("Property '%s' is not of the form KEY=VALUE.", assignment);
+                return -EINVAL;
+        }
+        key = strndup(assignment, (size_t) (eq - assignment));
+        if (!key)
+                return log_oom();
+        const char *value = eq + 1;
+
+        if (streq(key, "syscall_filter") || streq(key, "syscall-filter")) {
+                char *f = strdup(value);
+                if (!f)
+                        return log_oom();
+                free(o->syscall_filter);
+                o->syscall_filter = f;
+                return 0;
+        }
+        if (streq(key, "no_new_privileges") || streq(key, "no-new-privileges")) {
+                r = parse_boolean(value);
+                if (r < 0) {
+                        log_error("Invalid boolean for no_new_privileges: '%s'.", value);
+                        return -EINVAL;
+                }
+                o->no_new_privileges = r;
+                return 0;
+        }
+
+        CgsupLimit limit = cgsup_limit_from_string(key);
+        if (limit < 0) {
+                log_error(
+                        "Unknown property '%s' (known: memory_max, memory_high, memory_swap_max, pids_max, "
+                        "cpu_quota, cpu_weight, io_weight, syscall_filter, no_new_privileges).",
+                        key);
+                return -EINVAL;
+        }
+        r = cgsup_limit_parse(limit, value, &v);
+        if (r < 0) {
+                log_error("Invalid value for %s: '%s'%s.", cgsup_limit_to_string(limit), value,
+                          r == -ERANGE ? " (out of range)" : "");
+                return -EINVAL;
+        }
+        cgsup_limits_set(&o->limits, limit, v);
+        return 0;
+}
+
+/* Returns 0 to go on, or an exit status (2 usage, 0 for --help) as a positive number via *ret_exit. */
+static int parse_argv(int argc, char **argv, RunOptions *o, int *ret_exit) {
+        enum { ARG_STANDALONE = 0x100, ARG_CGROUP, ARG_JSON, ARG_UID };
+        static const struct option options[] = {{"help", no_argument, NULL, 'h'},
+                                                {"property", required_argument, NULL, 'p'},
+                                                {"standalone", no_argument, NULL, ARG_STANDALONE},
+                                                {"cgroup", required_argument, NULL, ARG_CGROUP},
+                                                {"json", no_argument, NULL, ARG_JSON},
+                                                {"uid", required_argument, NULL, ARG_UID},
+                                                {}};
+        int c;
+
+        /* optind = 0: full re-initialisation, cgsupctl.c has run getopt over the global options already.
+         * '+': stop at CMD, its options are its own. */
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "+hp:", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        *ret_exit = 0;
+                        return 1;
+                case 'p':
+                        if (parse_property(o, optarg) < 0) {
+                                *ret_exit = 2;
+                                return 1;
+                        }
+                        break;
+                case ARG_STANDALONE:
+                        break;
+                case ARG_CGROUP: {
+                        const char *p = optarg;
+                        while (*p == '/')
+                                p++;
+                        if (strstr(p, "..")) {
+                                log_error("Invalid --cgroup '%s': must not contain '..'.", optarg);
+                                *ret_exit = 2;
+                                return 1;
+                        }
+                        free(o->cgroup);
+                        o->cgroup = strdup(p);
+                        if (!o->cgroup) {
+                                *ret_exit = 1;
+                                return log_oom();
+                        }
+                        /* Trailing slashes would make our derived paths ugly. */
+                        size_t n = strlen(o->cgroup);
+                        while (n > 0 && o->cgroup[n - 1] == '/')
+                                o->cgroup[--n] = 0;
+                        break;
+                }
+                case ARG_JSON:
+                        o->json = true;
+                        break;
+                case ARG_UID:
+                        free(o->user);
+                        o->user = strdup(optarg);
+                        if (!o->user) {
+                                *ret_exit = 1;
+                                return log_oom();
+                        }
+                        break;
+                case '?':
+                default:
+                        *ret_exit = 2;
+                        return 1;
+                }
+
+        if (optind >= argc) {
+                log_error("run --standalone: no command given (cgsupctl run --standalone [-p KEY=VALUE]... "
+                          "-- CMD...).");
+                *ret_exit = 2;
+                return 1;
+        }
+        o->cmd = argv + optind;
+        return 0;
+}
+
+/* User lookup for --uid: name or number; supplementary groups as initgroups() would set them. */
+typedef struct RunIds {
+        uid_t uid;
+        gid_t gid;
+        gid_t *groups;
+        int n_groups;
+        char *name, *home;
+} RunIds;
+
+static void run_ids_done(RunIds *ids) {
+        free(ids->groups);
+        free(ids->name);
+        free(ids->home);
+}
+
+static int resolve_user(const char *user, RunIds *ret) {
+        struct passwd *pw;
+        unsigned u;
+
+        errno = 0;
+        if (safe_atou(user, &u) >= 0)
+                pw = getpwuid((uid_t) u);
+        else
+                pw = getpwnam(user);
+        if (!pw) {
+                if (safe_atou(user, &u) < 0)
+                        return log_error_errno(errno > 0 ? errno : ENOENT, "Unknown user '%s'.", user);
+                /* A bare number without a passwd entry: same group number, no supplementary groups. */
+                *ret = (RunIds){.uid = (uid_t) u, .gid = (gid_t) u};
+                return 0;
+        }
+
+        int n = 64;
+        _cleanup_free_ gid_t *groups = NULL;
+        for (;;) {
+                gid_t *g = realloc(groups, (size_t) n * sizeof(gid_t));
+                if (!g)
+                        return log_oom();
+                groups = g;
+                int k = n;
+                if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &k) >= 0) {
+                        n = k;
+                        break;
+                }
+                if (k <= n)
+                        return log_error_errno(EIO, "Failed to list the groups of '%s'.", pw->pw_name);
+                n = k;
+        }
+        *ret = (RunIds){
+                .uid = pw->pw_uid,
+                .gid = pw->pw_gid,
+                .groups = TAKE_PTR(groups),
+                .n_groups = n,
+                .name = strdup(pw->pw_name),
+                .home = strdup(pw->pw_dir),
+        };
+        if (!ret->name || !ret->home)
+                return log_oom();
+        return 0;
+}
+
+static char *controllers_to_string(unsigned mask) {
+        char buf[128] = "";
+        for (unsigned bit = 1; bit && bit <= CGSUP_CONTROLLER_CPUSET; bit <<= 1)
+                if (mask & bit) {
+                        if (buf[0])
+                                strcat(buf, " ");
+                        strcat(buf, cgsup_controller_to_string(bit));
+                }
+        return strdup(buf[0] ? buf : "none");
+}
+
+/* One line saying why @limit cannot be enforced in @cgroup, from the errno of the check that failed. */
+static int refuse_limit(int root_fd, const char *cgroup, CgsupLimit limit, int r) {
+        const char *name = cgsup_limit_to_string(limit) ?: "limit";
+        const char *ctrl = cgsup_controller_to_string(cgsup_limit_controller(limit)) ?: "?";
+        unsigned avail = 0;
+
+        switch (-r) {
+        case EOPNOTSUPP: {
+                _cleanup_free_ char *list = NULL;
+                unsigned root_avail = 0;
+                (void) cgsup_cgroup_controllers(root_fd, "", &root_avail);
+                if (!(root_avail & cgsup_limit_controller(limit))) {
+                        /* Not a delegation problem: this cgroup2 hierarchy does not have it at all. */
+                        list = controllers_to_string(root_avail);
+                        log_error("Cannot enforce %s: this host's cgroup2 hierarchy has no %s controller "
+                                  "(its root offers: %s; on a hybrid cgroup v1/v2 host it is bound to v1). "
+                                  "Not running the command.",
+                                  name, ctrl, strna(list));
+                        break;
+                }
+                (void) cgsup_cgroup_controllers(root_fd, cgroup, &avail);
+                list = controllers_to_string(avail);
+                log_error("Cannot enforce %s: the %s controller is not available in cgroup /%s "
+                          "(it has: %s). Not running the command.",
+                          name, ctrl, cgroup, strna(list));
+                break;
+        }
+        case EACCES:
+        case EPERM:
+                log_error("Cannot enforce %s: cgroup /%s is not delegated to us (cannot enable the %s "
+                          "controller). Not running the command.",
+                          name, cgroup, ctrl);
+                break;
+        case EBUSY:
+                log_error(
+                        "Cannot enforce %s: cgroup /%s holds processes itself, so the %s controller cannot "
+                        "be enabled for its children (cgroup v2 no-internal-process rule); use --cgroup or "
+                        "systemd-run -p Delegate=yes. Not running the command.",
+                        name, cgroup, ctrl);
+                break;
+        case ERANGE:
+                log_error("Cannot enforce %s: the kernel rejected the value. Not running the command.",
+                          name);
+                break;
+        default:
+                log_error_errno(r, "Cannot enforce %s in cgroup /%s: %m. Not running the command.", name,
+                                cgroup);
+        }
+        return 1;
+}
+
+static char *path_join2(const char *a, const char *b) {
+        char *p = NULL;
+        if (asprintf(&p, "%s%s%s", a, isempty(a) ? "" : "/", b) < 0)
+                return NULL;
+        return p;
+}
+
+/* Makes the controllers of @mask available in @parent's cgroup.controllers by enabling them along the path
+ * from the cgroup2 root down to @parent's parent. Only used for parents we create or were pointed at, never
+ * above our own cgroup (that is not ours to change). On failure, *ret_where is the cgroup that refused. */
+static int enable_along_path(int root_fd, const char *parent, unsigned mask, char **ret_where) {
+        _cleanup_free_ char *prefix = strdup("");
+        const char *p = parent;
+        int r;
+
+        if (!prefix)
+                return -ENOMEM;
+        for (;;) {
+                const char *slash = strchr(p, '/');
+                r = cgsup_cgroup_enable_controllers(root_fd, prefix, mask);
+                if (r < 0) {
+                        *ret_where = TAKE_PTR(prefix);
+                        return r;
+                }
+                if (!slash)
+                        return 0;
+                free(prefix);
+                prefix = strndup(parent, (size_t) (slash - parent));
+                if (!prefix)
+                        return -ENOMEM;
+                p = slash + 1;
+        }
+}
+
+typedef struct RunCgroup {
+        int root_fd;
+        char *parent; /* where our leaf goes */
+        char *leaf;   /* parent/run-PID */
+        int leaf_fd;
+        bool created_parent;
+} RunCgroup;
+
+static void run_cgroup_done(RunCgroup *c) {
+        safe_close(c->leaf_fd);
+        safe_close(c->root_fd);
+        free(c->parent);
+        free(c->leaf);
+}
+
+/* Finds the parent, makes the limits enforceable there, creates the leaf and applies the limits. Returns
+ * 0, or an exit status (> 0) after logging why. */
+static int setup_cgroup(const RunOptions *o, RunCgroup *c) {
+        _cleanup_free_ char *own = NULL;
+        unsigned needed = cgsup_limits_controllers(&o->limits);
+        CgsupLimit bad = _CGSUP_LIMIT_INVALID;
+        int r;
+
+        r = cgsup_cgroup2_open_root(&c->root_fd, NULL);
+        if (r < 0) {
+                log_error_errno(r, "No usable cgroup2 mount found: %m.");
+                return 1;
+        }
+        r = cgsup_cgroup_of_pid(0, &own);
+        if (r < 0) {
+                log_error_errno(r, "Failed to find our own cgroup: %m.");
+                return 1;
+        }
+
+        if (o->cgroup)
+                c->parent = strdup(o->cgroup);
+        else if (isempty(own))
+                /* The root cgroup may hold processes but our leaf should not sit among the host's own
+                 * top-level cgroups unlabelled. */
+                c->parent = strdup("cgsup-run");
+        else
+                c->parent = strdup(own);
+        if (!c->parent)
+                return log_oom(), 1;
+
+        bool parent_is_own = streq(c->parent, own);
+        if (!parent_is_own) {
+                r = cgsup_cgroup_create(c->root_fd, c->parent);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to create cgroup /%s: %m.", c->parent);
+                        return 1;
+                }
+                c->created_parent = r > 0;
+        }
+
+        if (needed != 0) {
+                unsigned avail = 0;
+                r = cgsup_cgroup_controllers(c->root_fd, c->parent, &avail);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to read the controllers of /%s: %m.", c->parent);
+                        return 1;
+                }
+                if ((needed & ~avail) && !parent_is_own && !isempty(c->parent)) {
+                        _cleanup_free_ char *where = NULL;
+                        r = enable_along_path(c->root_fd, c->parent, needed & ~avail, &where);
+                        if (r < 0 && r != -EOPNOTSUPP && r != -EACCES && r != -EBUSY) {
+                                log_error_errno(r, "Failed to enable controllers in /%s: %m.", strna(where));
+                                return 1;
+                        }
+                        /* A refusal is reported by the check below, naming the limit. */
+                }
+                r = cgsup_limits_check(c->root_fd, c->parent, &o->limits, &bad);
+                if (r < 0)
+                        return refuse_limit(c->root_fd, c->parent, bad, r);
+
+                if (parent_is_own && !isempty(own)) {
+                        r = cgsup_cgroup_move_self_to_leaf(c->root_fd, own, SELF_LEAF);
+                        if (r < 0) {
+                                log_error_errno(r,
+                                                "Failed to move cgsupctl into /%s/%s to make room for the "
+                                                "run's cgroup: %m.",
+                                                own, SELF_LEAF);
+                                return 1;
+                        }
+                }
+                r = cgsup_cgroup_enable_controllers(c->root_fd, c->parent, needed);
+                if (r < 0) {
+                        /* Name the first limit whose controller is missing from subtree_control now. */
+                        unsigned enabled = 0;
+                        (void) cgsup_cgroup_subtree_controllers(c->root_fd, c->parent, &enabled);
+                        for (int i = 0; i < _CGSUP_LIMIT_COUNT; i++)
+                                if (cgsup_limits_is_set(&o->limits, (CgsupLimit) i) &&
+                                    !(enabled & cgsup_limit_controller((CgsupLimit) i))) {
+                                        bad = (CgsupLimit) i;
+                                        break;
+                                }
+                        return refuse_limit(c->root_fd, c->parent, bad, r);
+                }
+        }
+
+        char name[64];
+        snprintf(name, sizeof(name), "run-%d", (int) getpid());
+        c->leaf = path_join2(c->parent, name);
+        if (!c->leaf)
+                return log_oom(), 1;
+        r = cgsup_cgroup_create(c->root_fd, c->leaf);
+        if (r < 0) {
+                log_error_errno(r, "Failed to create cgroup /%s: %m.", c->leaf);
+                return 1;
+        }
+        r = cgsup_limits_apply(c->root_fd, c->leaf, &o->limits, &bad);
+        if (r < 0) {
+                int ret = refuse_limit(c->root_fd, c->leaf, bad, r);
+                (void) cgsup_cgroup_remove(c->root_fd, c->leaf);
+                return ret;
+        }
+        r = cgsup_cgroup_open(c->root_fd, c->leaf, &c->leaf_fd);
+        if (r < 0) {
+                log_error_errno(r, "Failed to open cgroup /%s: %m.", c->leaf);
+                (void) cgsup_cgroup_remove(c->root_fd, c->leaf);
+                return 1;
+        }
+        return 0;
+}
+
+/* Removes what we created; an empty "cgsup-run" parent goes too (a concurrent run keeps it: -EBUSY). */
+static bool cleanup_cgroup(RunCgroup *c) {
+        int r;
+
+        if (!c->leaf || c->root_fd < 0)
+                return true;
+        r = cgsup_cgroup_remove(c->root_fd, c->leaf);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to remove cgroup /%s, ignoring: %m", c->leaf);
+                return false;
+        }
+        if (c->created_parent && !isempty(c->parent)) {
+                /* rmdir only: a sibling run may be using it right now. */
+                (void) unlinkat(c->root_fd, c->parent, AT_REMOVEDIR);
+        }
+        return true;
+}
+
+/* Waits for the main process, forwarding signals. Returns 0 with si_code/si_status/rusage. */
+static int wait_main(int pidfd, int sigfd, int *ret_code, int *ret_status, struct rusage *ret_ru) {
+        int r;
+
+        for (;;) {
+                struct pollfd p[2] = {
+                        {.fd = pidfd, .events = POLLIN},
+                        {.fd = sigfd, .events = POLLIN},
+                };
+                if (poll(p, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return log_error_errno(errno, "poll() failed: %m");
+                }
+                if (p[1].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        ssize_t k = read(sigfd, &si, sizeof(si));
+                        if (k == (ssize_t) sizeof(si) && si.ssi_code != SI_KERNEL) {
+                                /* From kill(): pass it on. SI_KERNEL ones come from the terminal, which
+                                 * sent the same signal to CMD (it is in our process group) already. */
+                                r = cgsup_pidfd_send_signal(pidfd, (int) si.ssi_signo);
+                                if (r < 0 && r != -ESRCH)
+                                        log_warning_errno(r, "Failed to forward SIG%s, ignoring: %m",
+                                                          signal_to_string((int) si.ssi_signo) ?: "?");
+                        }
+                }
+                if (p[0].revents & (POLLIN | POLLHUP)) {
+                        r = cgsup_pidfd_wait(pidfd, true, ret_code, ret_status, ret_ru);
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to wait for the command: %m");
+                        if (r > 0)
+                                return 0;
+                }
+        }
+}
+
+static const char *signal_name(int sig, char *buf, size_t n) {
+        const char *s = signal_to_string(sig);
+        if (s)
+                snprintf(buf, n, "SIG%s", s);
+        else
+                snprintf(buf, n, "%d", sig);
+        return buf;
+}
+
+static void report_print(const RunReport *rep) {
+        char b1[32], b2[32], b3[32];
+
+        if (streq(rep->result, "exited"))
+                fprintf(stderr, "Run finished: result=exited, exit code %d\n", rep->exit_code);
+        else
+                fprintf(stderr, "Run finished: result=%s, killed by %s\n", rep->result,
+                        signal_name(rep->signal, b1, sizeof(b1)));
+        fprintf(stderr, "Wall time: %s\n", format_timespan(b1, sizeof(b1), rep->wall_usec));
+        fprintf(stderr, "CPU time: %s%s\n", format_timespan(b2, sizeof(b2), rep->cpu_usec),
+                rep->cpu_from_cgroup ? "" : " (main process only)");
+        if (rep->have_memory_peak)
+                fprintf(stderr, "Memory peak: %s%s\n", format_bytes(b3, sizeof(b3), rep->memory_peak),
+                        rep->memory_peak_from_cgroup ? "" : " (max RSS of the main process only)");
+        if (rep->have_pids_peak)
+                fprintf(stderr, "Pids peak: %" PRIu64 "\n", rep->pids_peak);
+        if (rep->have_oom_kills)
+                fprintf(stderr, "OOM kills: %" PRIu64 "\n", rep->oom_kills);
+        if (rep->leftovers_killed > 0)
+                fprintf(stderr, "Leftover processes killed: %zu\n", rep->leftovers_killed);
+        fprintf(stderr, "Cgroup: /%s%s\n", rep->cgroup,
+                rep->cgroup_removed ? " (removed)" : " (NOT removed)");
+}
+
+static int report_json(const RunReport *rep, const RunOptions *o) {
+        _cleanup_(json_putp) json_object *j = json_object_new_object(), *cmd = json_object_new_array(),
+                                         *limits = json_object_new_object();
+        char buf[32];
+
+        if (!j || !cmd || !limits)
+                return log_oom();
+        for (char **a = o->cmd; *a; a++)
+                json_object_array_add(cmd, json_object_new_string(*a));
+        for (int i = 0; i < _CGSUP_LIMIT_COUNT; i++)
+                if (cgsup_limits_is_set(&o->limits, (CgsupLimit) i)) {
+                        uint64_t v = o->limits.value[i];
+                        json_object_object_add(limits, cgsup_limit_to_string((CgsupLimit) i),
+                                               v == CGSUP_LIMIT_INFINITY ? json_object_new_string("max")
+                                                                         : json_object_new_uint64(v));
+                }
+
+        json_object_object_add(j, "result", json_object_new_string(rep->result));
+        json_object_object_add(j, "exit_code",
+                               rep->exit_code >= 0 ? json_object_new_int(rep->exit_code) : NULL);
+        json_object_object_add(
+                j, "signal",
+                rep->signal > 0 ? json_object_new_string(signal_name(rep->signal, buf, sizeof(buf))) : NULL);
+        json_object_object_add(j, "status", json_object_new_int(rep->status));
+        json_object_object_add(j, "main_pid", json_object_new_int(rep->main_pid));
+        json_object_object_add(j, "wall_usec", json_object_new_uint64(rep->wall_usec));
+        json_object_object_add(j, "cpu_usec", json_object_new_uint64(rep->cpu_usec));
+        json_object_object_add(j, "cpu_source",
+                               json_object_new_string(rep->cpu_from_cgroup ? "cgroup" : "rusage"));
+        json_object_object_add(j, "memory_peak",
+                               rep->have_memory_peak ? json_object_new_uint64(rep->memory_peak) : NULL);
+        json_object_object_add(j, "memory_peak_source",
+                               !rep->have_memory_peak
+                                       ? NULL
+                                       : json_object_new_string(rep->memory_peak_from_cgroup
+                                                                        ? "cgroup"
+                                                                        : "rusage-main-process"));
+        json_object_object_add(j, "pids_peak",
+                               rep->have_pids_peak ? json_object_new_uint64(rep->pids_peak) : NULL);
+        json_object_object_add(j, "oom_kills",
+                               rep->have_oom_kills ? json_object_new_uint64(rep->oom_kills) : NULL);
+        json_object_object_add(j, "leftover_processes_killed",
+                               json_object_new_uint64(rep->leftovers_killed));
+        _cleanup_free_ char *cgpath = NULL;
+        if (asprintf(&cgpath, "/%s", rep->cgroup) < 0)
+                return log_oom();
+        json_object_object_add(j, "cgroup", json_object_new_string(cgpath));
+        json_object_object_add(j, "cgroup_removed", json_object_new_boolean(rep->cgroup_removed));
+        json_object_object_add(j, "command", TAKE_PTR(cmd));
+        json_object_object_add(j, "limits", TAKE_PTR(limits));
+
+        const char *s =
+                json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (!s)
+                return log_oom();
+        fputs(s, stdout);
+        fputc('\n', stdout);
+        fflush(stdout);
+        return 0;
+}
+
+static int exec_failure_status(int r, CgsupSpawnStep step, const char *cmd) {
+        if (step == CGSUP_SPAWN_STEP_CLONE && r == -ENOSYS) {
+                log_error(
+                        "This kernel cannot start a process directly in a cgroup (clone3 CLONE_INTO_CGROUP "
+                        "needs Linux 5.7). Not running '%s'.",
+                        cmd);
+                return 1;
+        }
+        if (step == CGSUP_SPAWN_STEP_SECCOMP) {
+                log_error_errno(r, "The kernel refused the syscall filter for '%s': %m", cmd);
+                return 1;
+        }
+        log_error_errno(r, "Failed to execute '%s' (step %s): %m", cmd,
+                        strna(cgsup_spawn_step_to_string(step)));
+        if (step == CGSUP_SPAWN_STEP_EXEC)
+                return r == -ENOENT ? 127 : 126;
+        return 1;
+}
+
+int verb_run_standalone(int argc, char **argv) {
+        _cleanup_(run_options_done) RunOptions o = {};
+        _cleanup_(run_cgroup_done) RunCgroup cg = {.root_fd = -EBADF, .leaf_fd = -EBADF};
+        _cleanup_(run_ids_done) RunIds ids = {};
+        _cleanup_(seccomp_filter_freep) CgsupSeccompFilter *filter = NULL;
+        _cleanup_close_ int sigfd = -EBADF, pidfd = -EBADF;
+        _cleanup_strv_free_ char **env = NULL;
+        CgsupSpawnResult res = {};
+        RunReport rep = {.exit_code = -1};
+        struct rusage ru = {};
+        sigset_t mask;
+        int code = 0, status = 0, ret = 0, r;
+
+        if (parse_argv(argc, argv, &o, &ret) != 0)
+                return ret;
+        o.json = o.json || arg_json;
+
+        if (o.syscall_filter) {
+                _cleanup_free_ char *bad = NULL;
+                r = cgsup_seccomp_filter_new(o.syscall_filter, 0, &filter, &bad);
+                if (r == -EINVAL) {
+                        log_error("Invalid syscall_filter: unknown or malformed entry '%s'.", strna(bad));
+                        return 2;
+                }
+                if (r < 0) {
+                        log_error_errno(r, "Failed to compile syscall_filter (libseccomp): %m");
+                        return 1;
+                }
+        }
+
+        env = strv_copy(environ);
+        if (!env)
+                return log_oom(), 1;
+        if (o.user) {
+                if (resolve_user(o.user, &ids) < 0)
+                        return 1;
+                /* What login(1)/runuser set: the program should not think it is still root. */
+                if (ids.name) {
+                        _cleanup_free_ char *u = NULL, *l = NULL, *h = NULL;
+                        if (asprintf(&u, "USER=%s", ids.name) < 0 ||
+                            asprintf(&l, "LOGNAME=%s", ids.name) < 0 ||
+                            asprintf(&h, "HOME=%s", ids.home) < 0)
+                                return log_oom(), 1;
+                        if (strv_env_set(&env, u) < 0 || strv_env_set(&env, l) < 0 ||
+                            strv_env_set(&env, h) < 0)
+                                return log_oom(), 1;
+                }
+        }
+
+        ret = setup_cgroup(&o, &cg);
+        if (ret != 0) {
+                if (cg.created_parent)
+                        (void) unlinkat(cg.root_fd, cg.parent, AT_REMOVEDIR);
+                return ret;
+        }
+
+        /* Blocked before the spawn so no signal meant for CMD is lost in between; the child starts with an
+         * empty mask (cgsup_spawn resets it). */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) {
+                log_error_errno(errno, "Failed to block signals: %m");
+                (void) cleanup_cgroup(&cg);
+                return 1;
+        }
+        sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sigfd < 0) {
+                log_error_errno(errno, "Failed to create signalfd: %m");
+                (void) cleanup_cgroup(&cg);
+                return 1;
+        }
+
+        CgsupSpawnPlan plan = {
+                .argv = o.cmd,
+                .envp = env,
+                .cgroup_fd = cg.leaf_fd,
+                .stdin_fd = STDIN_FILENO,
+                .stdout_fd = STDOUT_FILENO,
+                .stderr_fd = STDERR_FILENO,
+                .umask = -1,
+                .no_new_privileges = o.no_new_privileges,
+                .new_session = false,
+                .seccomp = filter,
+                .change_ids = !!o.user,
+                .uid = ids.uid,
+                .gid = ids.gid,
+                .groups = ids.groups,
+                .n_groups = (size_t) ids.n_groups,
+        };
+        /* Standard fds that are closed in our caller stay closed-ish: /dev/null instead. */
+        for (int fd = 0; fd < 3; fd++)
+                if (fcntl(fd, F_GETFD) < 0)
+                        *(fd == 0 ? &plan.stdin_fd : fd == 1 ? &plan.stdout_fd : &plan.stderr_fd) = -1;
+
+        usec_t start = now_usec();
+        r = cgsup_spawn(&plan, &res);
+        if (r < 0) {
+                ret = exec_failure_status(r, res.failed_step, o.cmd[0]);
+                (void) cleanup_cgroup(&cg);
+                return ret;
+        }
+        pidfd = res.pidfd;
+        rep.main_pid = res.pid;
+
+        r = wait_main(pidfd, sigfd, &code, &status, &ru);
+        rep.wall_usec = now_usec() - start;
+        /* The signals stay blocked until we exit: unblocking would let a late Ctrl-C kill us before the
+         * cleanup and the report. */
+        if (r < 0) {
+                /* Do not leave it running unsupervised. */
+                (void) cgsup_cgroup_kill(cg.root_fd, cg.leaf);
+                (void) cgsup_cgroup_wait_empty(cg.root_fd, cg.leaf, KILL_WAIT_USEC);
+                (void) cleanup_cgroup(&cg);
+                return 1;
+        }
+
+        /* The program is its cgroup, not its main process: whatever it left behind (setsid, double fork)
+         * is killed now, in one operation. */
+        CgsupCgroupEvents ev = {};
+        r = cgsup_cgroup_events_read(cg.root_fd, cg.leaf, &ev);
+        if (r >= 0 && ev.populated) {
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n = 0;
+                if (cgsup_cgroup_pids(cg.root_fd, cg.leaf, &pids, &n) >= 0)
+                        rep.leftovers_killed = n;
+                r = cgsup_cgroup_kill(cg.root_fd, cg.leaf);
+                if (r < 0)
+                        log_error_errno(r, "Failed to kill the processes left in /%s: %m", cg.leaf);
+                r = cgsup_cgroup_wait_empty(cg.root_fd, cg.leaf, KILL_WAIT_USEC);
+                if (r < 0)
+                        log_error_errno(r, "Processes left in /%s did not go away: %m", cg.leaf);
+        }
+
+        /* Read the cgroup's accounting once everything in it is dead, so it covers the whole tree. */
+        CgsupStats st = {};
+        r = cgsup_stats_read(cg.root_fd, cg.leaf, &st);
+        if (r < 0)
+                st.valid = 0;
+
+        if (code == CLD_EXITED) {
+                rep.result = "exited";
+                rep.exit_code = status;
+                rep.status = status;
+        } else {
+                rep.signal = status;
+                rep.status = 128 + status;
+                rep.result = status == SIGKILL && (st.valid & CGSUP_STATS_MEMORY_EVENTS) &&
+                                             st.memory_events_oom_kill > 0
+                                     ? "oom-kill"
+                                     : "signal";
+        }
+        if (st.valid & CGSUP_STATS_CPU) {
+                rep.cpu_usec = st.cpu_usage_usec;
+                rep.cpu_from_cgroup = true;
+        } else
+                rep.cpu_usec = (uint64_t) ru.ru_utime.tv_sec * USEC_PER_SEC + (uint64_t) ru.ru_utime.tv_usec +
+                               (uint64_t) ru.ru_stime.tv_sec * USEC_PER_SEC + (uint64_t) ru.ru_stime.tv_usec;
+        if (st.valid & CGSUP_STATS_MEMORY_PEAK) {
+                rep.memory_peak = st.memory_peak;
+                rep.memory_peak_from_cgroup = true;
+        } else
+                rep.memory_peak = (uint64_t) ru.ru_maxrss * 1024;
+        rep.have_memory_peak = true;
+        if (st.valid & CGSUP_STATS_PIDS_PEAK) {
+                rep.pids_peak = st.pids_peak;
+                rep.have_pids_peak = true;
+        }
+        if (st.valid & CGSUP_STATS_MEMORY_EVENTS) {
+                rep.oom_kills = st.memory_events_oom_kill;
+                rep.have_oom_kills = true;
+        }
+        rep.cgroup = cg.leaf;
+        rep.cgroup_removed = cleanup_cgroup(&cg);
+
+        if (o.json)
+                (void) report_json(&rep, &o);
+        else
+                report_print(&rep);
+
+        return rep.status;
+}

@@ -1,2 +1,496 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: not written yet */
+/*
+ * status, pid, avail, list-names: reads, open to every local user.
+ */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bus-util.h"
+#include "cgsupctl.h"
+#include "json-out.h"
+#include "macro.h"
+#include "parse-util.h"
+#include "strv.h"
+#include "table.h"
+
+/* "3d 4h", "2h 5m", "4m 10s", "12s": two units are what a status table needs. */
+static const char *format_uptime(char *buf, size_t n, uint64_t usec) {
+        uint64_t s = usec / USEC_PER_SEC;
+
+        if (s >= 86400)
+                snprintf(buf, n, "%" PRIu64 "d %" PRIu64 "h", s / 86400, (s % 86400) / 3600);
+        else if (s >= 3600)
+                snprintf(buf, n, "%" PRIu64 "h %" PRIu64 "m", s / 3600, (s % 3600) / 60);
+        else if (s >= 60)
+                snprintf(buf, n, "%" PRIu64 "m %" PRIu64 "s", s / 60, s % 60);
+        else
+                snprintf(buf, n, "%" PRIu64 "s", s);
+        return buf;
+}
+
+static const char *format_cpu(char *buf, size_t n, uint64_t nsec) {
+        if (nsec == UINT64_MAX)
+                return "-";
+        if (nsec < 60 * NSEC_PER_SEC)
+                snprintf(buf, n, "%.2fs", (double) nsec / (double) NSEC_PER_SEC);
+        else
+                return format_uptime(buf, n, nsec / NSEC_PER_USEC);
+        return buf;
+}
+
+static const char *state_color(const char *state, const char *exit_reason, int32_t exit_code) {
+        if (streq(state, "RUNNING"))
+                return ANSI_GREEN;
+        if (streq(state, "STARTING") || streq(state, "STOPPING"))
+                return ANSI_YELLOW;
+        if (streq(state, "BACKOFF") || streq(state, "FATAL") || streq(state, "UNHEALTHY"))
+                return ANSI_RED;
+        if (streq(state, "EXITED") && !(streq(exit_reason, "exited") && exit_code == 0))
+                return ANSI_RED;
+        return NULL;
+}
+
+/* "exit 1", "signal KILL", "oom-kill", "spawn-failed: ...", with the survivors that stayed behind. */
+static char *format_exit(const char *reason, int32_t code, int32_t sig, uint32_t survivors, const char *detail) {
+        char *s = NULL;
+        char what[128];
+
+        if (isempty(reason))
+                return strdup("");
+        if (streq(reason, "exited"))
+                snprintf(what, sizeof what, "exit %d", code);
+        else if (streq(reason, "signal")) {
+                const char *n = signal_to_string(sig);
+                if (n)
+                        snprintf(what, sizeof what, "signal %s", n);
+                else
+                        snprintf(what, sizeof what, "signal %d", sig);
+        } else
+                snprintf(what, sizeof what, "%s", reason);
+
+        if (asprintf(&s, "%s%s%s", what, !isempty(detail) ? ": " : "", strempty(detail)) < 0)
+                return NULL;
+        if (survivors > 0) {
+                char *t = NULL;
+                if (asprintf(&t, "%s (%u processes left)", s, survivors) < 0) {
+                        free(s);
+                        return NULL;
+                }
+                free(s);
+                s = t;
+        }
+        return s;
+}
+
+static const char *display_name(const ListEntry *e, char *buf, size_t n) {
+        if (!isempty(e->group) && !streq(e->group, e->name))
+                snprintf(buf, n, "%s:%s", e->group, e->name);
+        else
+                snprintf(buf, n, "%s", e->name);
+        return buf;
+}
+
+static int print_table(const ListEntry *list, const bool *show, size_t n) {
+        static const char *const headers[] = { "NAME", "STATE", "PID", "UPTIME", "MEM/LIMIT", "CPU", "EXIT/REASON" };
+        Table *t = table_new(ELEMENTSOF(headers), headers);
+        uint64_t now = now_realtime_usec();
+        int r = 0;
+
+        if (!t)
+                return -ENOMEM;
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                const ListEntry *e = &list[i];
+                char name[600], pid[16], up[32], mem[64], a[32], b[32], cpu[32];
+                _cleanup_free_ char *ex = NULL;
+
+                if (!show[i])
+                        continue;
+                snprintf(pid, sizeof pid, "%u", e->main_pid);
+                if (e->active_enter_ts > 0 && now > e->active_enter_ts)
+                        format_uptime(up, sizeof up, now - e->active_enter_ts);
+                else
+                        snprintf(up, sizeof up, "-");
+                if (e->memory_current == UINT64_MAX)
+                        snprintf(mem, sizeof mem, "-");
+                else
+                        snprintf(mem, sizeof mem, "%s", format_bytes(a, sizeof a, e->memory_current));
+                if (e->memory_max != UINT64_MAX) {
+                        size_t l = strlen(mem);
+                        snprintf(mem + l, sizeof mem - l, "/%s", format_bytes(b, sizeof b, e->memory_max));
+                }
+                ex = format_exit(e->exit_reason, e->exit_code, e->exit_signal, e->survivors, NULL);
+
+                r = table_add_cell(t, display_name(e, name, sizeof name), NULL);
+                if (r >= 0)
+                        r = table_add_cell(t, e->state, state_color(e->state, e->exit_reason, e->exit_code));
+                if (r >= 0)
+                        r = table_add_cell(t, e->main_pid > 0 ? pid : "-", NULL);
+                if (r >= 0)
+                        r = table_add_cell(t, up, NULL);
+                if (r >= 0)
+                        r = table_add_cell(t, mem, NULL);
+                if (r >= 0)
+                        r = table_add_cell(t, format_cpu(cpu, sizeof cpu, e->cpu_usage_nsec), NULL);
+                if (r >= 0)
+                        r = table_add_cell(t, ex ?: "", NULL);
+        }
+        if (r >= 0)
+                r = table_print(t, stdout);
+        table_free(t);
+        return r;
+}
+
+static struct json_object *entry_to_json(const ListEntry *e) {
+        struct json_object *o = json_object_new_object();
+        if (!o)
+                return NULL;
+        json_add(o, "name", json_object_new_string(e->name));
+        json_add(o, "group", json_object_new_string(e->group));
+        json_add(o, "state", json_object_new_string(e->state));
+        json_add(o, "pid", e->main_pid > 0 ? json_object_new_int64(e->main_pid) : NULL);
+        json_add(o, "active_enter_timestamp_usec", e->active_enter_ts > 0 ? json_object_new_uint64(e->active_enter_ts) : NULL);
+        json_add(o, "uptime_usec",
+                 e->active_enter_ts > 0 ? json_object_new_uint64(now_realtime_usec() - MIN(e->active_enter_ts, now_realtime_usec())) : NULL);
+        json_add(o, "memory_current", json_u64_or_null(e->memory_current));
+        json_add(o, "memory_max", json_u64_or_null(e->memory_max));
+        json_add(o, "cpu_usage_nsec", json_u64_or_null(e->cpu_usage_nsec));
+        json_add(o, "exit_reason", isempty(e->exit_reason) ? NULL : json_object_new_string(e->exit_reason));
+        json_add(o, "exit_code", e->exit_code >= 0 && streq(e->exit_reason, "exited") ? json_object_new_int(e->exit_code) : NULL);
+        json_add(o, "exit_signal", e->exit_signal > 0 ? json_object_new_int(e->exit_signal) : NULL);
+        json_add(o, "exit_detail", isempty(e->exit_detail) ? NULL : json_object_new_string(e->exit_detail));
+        json_add(o, "survivors", json_object_new_int64(e->survivors));
+        json_add(o, "object_path", json_object_new_string(e->path));
+        return o;
+}
+
+static void info_to_json(struct json_object *o, const ProgramInfo *i) {
+        struct json_object *cmd = json_object_new_array();
+
+        STRV_FOREACH(s, i->command)
+                json_object_array_add(cmd, json_object_new_string(*s));
+        json_add(o, "command", cmd);
+        json_add(o, "cgroup", json_string_or_null(i->cgroup));
+        json_add(o, "type", json_string_or_null(i->type));
+        json_add(o, "restarts", json_object_new_int64(i->restarts));
+        json_add(o, "healthy", json_object_new_boolean(i->healthy));
+        json_add(o, "frozen", json_object_new_boolean(i->frozen));
+        json_add(o, "transient", json_object_new_boolean(i->transient));
+        json_add(o, "autostart", json_object_new_boolean(i->autostart));
+        json_add(o, "priority", json_object_new_int(i->priority));
+        json_add(o, "state_change_timestamp_usec", json_object_new_uint64(i->state_change_ts));
+        json_add(o, "memory_peak", json_u64_or_null(i->memory_peak));
+        json_add(o, "memory_high", json_u64_or_null(i->memory_high));
+        json_add(o, "memory_swap_max", json_u64_or_null(i->memory_swap_max));
+        json_add(o, "tasks_current", json_u64_or_null(i->tasks_current));
+        json_add(o, "tasks_max", json_u64_or_null(i->tasks_max));
+        json_add(o, "cpu_quota_permyriad", json_u64_or_null(i->cpu_quota));
+        json_add(o, "cpu_weight", json_u64_or_null(i->cpu_weight));
+        json_add(o, "io_weight", json_u64_or_null(i->io_weight));
+        json_add(o, "oom_kills", json_u64_or_null(i->oom_kills));
+}
+
+static void print_limit_line(const char *label, uint64_t cur, uint64_t max, uint64_t peak, bool bytes) {
+        char a[32], b[32], c[32];
+
+        if (cur == UINT64_MAX && max == UINT64_MAX)
+                return;
+        printf("%12s: ", label);
+        if (cur == UINT64_MAX)
+                printf("-");
+        else if (bytes)
+                printf("%s", format_bytes(a, sizeof a, cur));
+        else
+                printf("%" PRIu64, cur);
+        if (max != UINT64_MAX || peak != UINT64_MAX) {
+                printf(" (");
+                if (max != UINT64_MAX)
+                        printf("%s%s", bytes ? "max: " : "limit: ",
+                               bytes ? format_bytes(b, sizeof b, max) : (snprintf(b, sizeof b, "%" PRIu64, max), b));
+                if (peak != UINT64_MAX)
+                        printf("%speak: %s", max != UINT64_MAX ? ", " : "", format_bytes(c, sizeof c, peak));
+                printf(")");
+        }
+        printf("\n");
+}
+
+static void print_detail(const ListEntry *e, const ProgramInfo *i) {
+        const char *color = state_color(e->state, e->exit_reason, e->exit_code);
+        uint64_t now = now_realtime_usec();
+        char buf[64], tsbuf[64];
+        _cleanup_free_ char *ex = NULL;
+
+        printf("%s●%s %s", ansi(color ?: ""), ansi(ANSI_NORMAL), e->name);
+        if (!isempty(e->group) && !streq(e->group, e->name))
+                printf(" (group %s)", e->group);
+        if (!isempty(i->command_line))
+                printf(" - %s", i->command_line);
+        printf("\n");
+
+        printf("%12s: %s%s%s", "State", ansi(color ?: ""), e->state, ansi(ANSI_NORMAL));
+        if (i->state_change_ts > 0) {
+                time_t t = (time_t) (i->state_change_ts / USEC_PER_SEC);
+                struct tm tm;
+                if (localtime_r(&t, &tm) && strftime(tsbuf, sizeof tsbuf, "%a %Y-%m-%d %H:%M:%S %Z", &tm) > 0)
+                        printf(" since %s; %s ago", tsbuf,
+                               format_uptime(buf, sizeof buf, now > i->state_change_ts ? now - i->state_change_ts : 0));
+        }
+        printf("\n");
+        if (i->transient)
+                printf("%12s: %s\n", "Transient", "yes");
+        if (e->main_pid > 0)
+                printf("%12s: %u\n", "Main PID", e->main_pid);
+        if (!isempty(i->cgroup))
+                printf("%12s: %s\n", "CGroup", i->cgroup);
+        print_limit_line("Tasks", i->tasks_current, i->tasks_max, UINT64_MAX, false);
+        print_limit_line("Memory", i->memory_current, i->memory_max, i->memory_peak, true);
+        if (i->cpu_usage_nsec != UINT64_MAX) {
+                printf("%12s: %s", "CPU", format_cpu(buf, sizeof buf, i->cpu_usage_nsec));
+                if (i->cpu_quota != UINT64_MAX)
+                        printf(" (quota: %" PRIu64 ".%02" PRIu64 "%%)", i->cpu_quota / 100, i->cpu_quota % 100);
+                printf("\n");
+        }
+        if (i->oom_kills != UINT64_MAX && i->oom_kills > 0)
+                printf("%12s: %" PRIu64 "\n", "OOM kills", i->oom_kills);
+        printf("%12s: %u\n", "Restarts", i->restarts);
+        ex = format_exit(e->exit_reason, e->exit_code, e->exit_signal, e->survivors, e->exit_detail);
+        if (!isempty(ex))
+                printf("%12s: %s\n", "Last exit", ex);
+        if (!isempty(i->stdout_log))
+                printf("%12s: %s\n", "Log", i->stdout_log);
+        if (!isempty(i->source_file))
+                printf("%12s: %s\n", "Config", i->source_file);
+}
+
+int verb_status(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ ListEntry *list = NULL;
+        _cleanup_free_ bool *show = NULL;
+        _cleanup_json_ struct json_object *root = NULL;
+        size_t n = 0;
+        bool unknown = false, not_running = false, named = argc > 1;
+        int r;
+
+        r = bus_connect(&bus);
+        if (r < 0)
+                return 1;
+        r = list_programs(bus, &reply, &list, &n);
+        if (r < 0)
+                return 1;
+
+        show = calloc(MAX(n, (size_t) 1), sizeof(bool));
+        if (!show)
+                return 1;
+        for (size_t i = 0; i < n; i++)
+                show[i] = !named;
+        for (int a = 1; a < argc; a++) {
+                bool found = false;
+                for (size_t i = 0; i < n; i++)
+                        if (list_entry_matches(&list[i], argv[a])) {
+                                show[i] = found = true;
+                                if (!state_is_running(list[i].state))
+                                        not_running = true;
+                        }
+                if (!found) {
+                        fprintf(stderr, "cgsupctl: No such program: '%s'\n", argv[a]);
+                        unknown = true;
+                }
+        }
+
+        if (arg_json) {
+                struct json_object *arr;
+
+                root = json_object_new_object();
+                arr = json_object_new_array();
+                if (!root || !arr)
+                        return 1;
+                json_add(root, "programs", arr);
+                for (size_t i = 0; i < n; i++) {
+                        struct json_object *o;
+                        if (!show[i])
+                                continue;
+                        o = entry_to_json(&list[i]);
+                        if (!o)
+                                return 1;
+                        if (named) {
+                                ProgramInfo info = {};
+                                if (program_info_get(bus, list[i].path, &info) >= 0) {
+                                        info_to_json(o, &info);
+                                        program_info_done(&info);
+                                }
+                        }
+                        json_object_array_add(arr, o);
+                }
+                if (json_print(root) < 0)
+                        return 1;
+        } else if (argc == 2 && !unknown) {
+                /* One program named: a systemctl-status-like block for each match. */
+                bool first = true;
+                for (size_t i = 0; i < n; i++) {
+                        ProgramInfo info = {};
+                        if (!show[i])
+                                continue;
+                        if (program_info_get(bus, list[i].path, &info) < 0)
+                                return 1;
+                        if (!first)
+                                printf("\n");
+                        first = false;
+                        print_detail(&list[i], &info);
+                        program_info_done(&info);
+                }
+        } else if (n == 0 && !named)
+                printf("No programs configured.\n");
+        else if (print_table(list, show, n) < 0)
+                return 1;
+
+        if (unknown)
+                return 1;
+        return named && not_running ? EXIT_NOT_RUNNING : 0;
+}
+
+int verb_pid(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ ListEntry *list = NULL;
+        size_t n = 0;
+        int ret = 0, r;
+
+        r = bus_connect(&bus);
+        if (r < 0)
+                return 1;
+
+        if (argc == 1) {
+                uint32_t pid;
+                r = sd_bus_get_property_trivial(bus, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
+                                                "PID", &error, 'u', &pid);
+                if (r < 0) {
+                        bus_log_call_error(&error, r);
+                        return 1;
+                }
+                if (arg_json) {
+                        _cleanup_json_ struct json_object *o = json_object_new_object();
+                        json_add(o, "pid", json_object_new_int64(pid));
+                        return json_print(o) < 0;
+                }
+                printf("%u\n", pid);
+                return 0;
+        }
+
+        r = list_programs(bus, &reply, &list, &n);
+        if (r < 0)
+                return 1;
+        {
+                _cleanup_json_ struct json_object *o = arg_json ? json_object_new_object() : NULL;
+                for (int a = 1; a < argc; a++) {
+                        bool found = false;
+                        for (size_t i = 0; i < n; i++) {
+                                if (!list_entry_matches(&list[i], argv[a]))
+                                        continue;
+                                found = true;
+                                if (o)
+                                        json_add(o, list[i].name, json_object_new_int64(list[i].main_pid));
+                                else
+                                        printf("%u\n", list[i].main_pid);
+                        }
+                        if (!found) {
+                                fprintf(stderr, "cgsupctl: No such program: '%s'\n", argv[a]);
+                                ret = 1;
+                        }
+                }
+                if (o && json_print(o) < 0)
+                        return 1;
+        }
+        return ret;
+}
+
+int verb_avail(int argc, char **argv) {
+        static const char *const headers[] = { "NAME", "IN-USE", "AUTOSTART", "PRIORITY", "STATE" };
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ ListEntry *list = NULL;
+        _cleanup_json_ struct json_object *arr = NULL;
+        Table *t = NULL;
+        size_t n = 0;
+        int r;
+
+        r = bus_connect(&bus);
+        if (r < 0)
+                return 1;
+        r = list_programs(bus, &reply, &list, &n);
+        if (r < 0)
+                return 1;
+        if (arg_json)
+                arr = json_object_new_array();
+        else
+                t = table_new(ELEMENTSOF(headers), headers);
+        if (!arr && !t)
+                return 1;
+
+        for (size_t i = 0; i < n; i++) {
+                ProgramInfo info = {};
+                char name[600], prio[16];
+                bool in_use = !streq(list[i].state, "STOPPED") || list[i].main_pid > 0;
+
+                if (program_info_get(bus, list[i].path, &info) < 0) {
+                        table_free(t);
+                        return 1;
+                }
+                snprintf(prio, sizeof prio, "%d", info.priority);
+                if (arr) {
+                        struct json_object *o = json_object_new_object();
+                        json_add(o, "name", json_object_new_string(list[i].name));
+                        json_add(o, "group", json_object_new_string(list[i].group));
+                        json_add(o, "in_use", json_object_new_boolean(in_use));
+                        json_add(o, "autostart", json_object_new_boolean(info.autostart));
+                        json_add(o, "priority", json_object_new_int(info.priority));
+                        json_add(o, "transient", json_object_new_boolean(info.transient));
+                        json_add(o, "state", json_object_new_string(list[i].state));
+                        json_object_array_add(arr, o);
+                } else {
+                        (void) table_add_cell(t, display_name(&list[i], name, sizeof name), NULL);
+                        (void) table_add_cell(t, in_use ? "in use" : "avail", NULL);
+                        (void) table_add_cell(t, info.transient ? "transient" : info.autostart ? "auto" : "manual", NULL);
+                        (void) table_add_cell(t, prio, NULL);
+                        (void) table_add_cell(t, list[i].state, NULL);
+                }
+                program_info_done(&info);
+        }
+        if (arr) {
+                _cleanup_json_ struct json_object *root = json_object_new_object();
+                json_add(root, "programs", json_object_get(arr));
+                return json_print(root) < 0;
+        }
+        r = table_print(t, stdout);
+        table_free(t);
+        return r < 0;
+}
+
+int verb_list_names(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ ListEntry *list = NULL;
+        _cleanup_strv_free_ char **groups = NULL;
+        size_t n = 0;
+        int r;
+
+        r = bus_connect(&bus);
+        if (r < 0)
+                return 1;
+        r = list_programs(bus, &reply, &list, &n);
+        if (r < 0)
+                return 1;
+        for (size_t i = 0; i < n; i++) {
+                printf("%s\n", list[i].name);
+                if (!isempty(list[i].group) && !streq(list[i].group, list[i].name) &&
+                    !strv_contains(groups, list[i].group)) {
+                        (void) strv_extend(&groups, list[i].group);
+                        printf("%s:*\n", list[i].group);
+                }
+        }
+        return 0;
+}

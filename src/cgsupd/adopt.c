@@ -1,2 +1,327 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: not written yet */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <systemd/sd-daemon.h>
+
+#include "adopt.h"
+#include "cgsup/cgroup.h"
+#include "cgsup/spawn.h"
+#include "fd-util.h"
+#include "log.h"
+#include "manager.h"
+#include "parse-util.h"
+#include "program-ops.h"
+#include "program-real.h"
+#include "strv.h"
+
+int adopt_pid_starttime(pid_t pid, uint64_t *ret) {
+        _cleanup_free_ char *text = NULL, *path = NULL;
+        const char *p;
+        uint64_t v;
+        int r;
+
+        if (asprintf(&path, "/proc/%d/stat", (int) pid) < 0)
+                return -ENOMEM;
+        r = read_full_file_at(AT_FDCWD, path, 4096, &text, NULL);
+        if (r < 0)
+                return r;
+        /* comm may contain spaces and parentheses: fields start after the last ')'. */
+        p = strrchr(text, ')');
+        if (!p)
+                return -EBADMSG;
+        p++;
+        /* Field 3 (state) is the first after ')'; starttime is field 22. */
+        for (int field = 3; field < 22; field++) {
+                p = strchr(p + 1, ' ');
+                if (!p)
+                        return -EBADMSG;
+        }
+        if (sscanf(p, " %" SCNu64, &v) != 1)
+                return -EBADMSG;
+        *ret = v;
+        return 0;
+}
+
+static int write_new_file(const char *path, const char *text) {
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+        if (fd < 0)
+                return -errno;
+        return loop_write(fd, text, strlen(text));
+}
+
+static int state_path(Program *p, char **ret) {
+        if (!p->manager->runtime_dir)
+                return -ENOENT;
+        if (asprintf(ret, "%s/state/%s", p->manager->runtime_dir, p->name) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int adopt_save(Program *p) {
+        _cleanup_free_ char *path = NULL, *tmp = NULL, *text = NULL;
+        uint64_t starttime = 0;
+        int r;
+
+        if (p->transient || !p->manager->runtime_dir)
+                return 0;
+        r = state_path(p, &path);
+        if (r < 0)
+                return r;
+        if (p->state == PROGRAM_STOPPED && !p->populated) {
+                (void) unlink(path);
+                return 0;
+        }
+        if (p->main_pid > 0)
+                (void) adopt_pid_starttime(p->main_pid, &starttime);
+        if (asprintf(&text, "pid=%d\nstarttime=%" PRIu64 "\nstate=%s\nrestarts=%u\nstart_realtime=%" PRIu64 "\n"
+                     "stdout_fd=%d\nstderr_fd=%d\n",
+                     (int) p->main_pid, starttime, program_state_to_string(p->state), p->restarts,
+                     (uint64_t) p->start_realtime_usec, p->held_pipe_fd[0], p->held_pipe_fd[1]) < 0)
+                return -ENOMEM;
+        if (asprintf(&tmp, "%s.tmp", path) < 0)
+                return -ENOMEM;
+        /* Written then renamed: a crash mid-write never leaves a half file for the next daemon. */
+        r = write_new_file(tmp, text);
+        if (r == -ENOENT) {
+                _cleanup_free_ char *dir = NULL;
+                if (asprintf(&dir, "%s/state", p->manager->runtime_dir) < 0)
+                        return -ENOMEM;
+                (void) mkdir_p(dir, 0755);
+                r = write_new_file(tmp, text);
+        }
+        if (r < 0)
+                return log_program_full_errno(p, LOG_DEBUG, r, "Cannot write state file %s: %m", tmp);
+        if (rename(tmp, path) < 0)
+                return -errno;
+        return 0;
+}
+
+void adopt_forget(Program *p) {
+        _cleanup_free_ char *path = NULL;
+
+        if (p->transient || state_path(p, &path) < 0)
+                return;
+        (void) unlink(path);
+}
+
+/* FDNAME= allows printable ASCII without ':' (sd_notify(3)), at most 255 bytes. */
+static void fd_name(const Program *p, const char *suffix, char *buf, size_t size) {
+        size_t i;
+
+        snprintf(buf, size, "%s-%s", p->name, suffix);
+        for (i = 0; buf[i]; i++)
+                if (buf[i] == ':' || buf[i] < 0x21 || buf[i] > 0x7e)
+                        buf[i] = '_';
+}
+
+static void store_one(Program *p, int fd, const char *suffix) {
+        char name[256], msg[320];
+        int r;
+
+        fd_name(p, suffix, name, sizeof(name));
+        /* Replace the previous instance's pipe. */
+        snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=%s", name);
+        (void) sd_notify(false, msg);
+        if (fd < 0)
+                return;
+        snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", name);
+        r = sd_pid_notify_with_fds(0, false, msg, &fd, 1);
+        if (r < 0)
+                log_program_full_errno(p, LOG_WARNING, r, "Cannot put %s pipe into the fd store, ignoring: %m", suffix);
+}
+
+void adopt_store_fds(Program *p, int stdout_fd, int stderr_fd) {
+        if (!p->manager->under_systemd || p->transient)
+                return;
+        store_one(p, stdout_fd, "stdout");
+        store_one(p, stderr_fd, "stderr");
+}
+
+int adopt_load_fd_store(Manager *m) {
+        char **names = NULL;
+        int n;
+
+        n = sd_listen_fds_with_names(true, &names);
+        if (n <= 0) {
+                strv_free(names);
+                return n;
+        }
+        m->stored_fds = calloc((size_t) n, sizeof(int));
+        if (!m->stored_fds) {
+                strv_free(names);
+                return -ENOMEM;
+        }
+        for (int i = 0; i < n; i++)
+                m->stored_fds[i] = SD_LISTEN_FDS_START + i;
+        m->stored_fd_names = names;
+        m->n_stored_fds = (size_t) n;
+        log_debug("Got %d fds back from the fd store", n);
+        return n;
+}
+
+static int take_stored_fd(Manager *m, const char *name) {
+        for (size_t i = 0; i < m->n_stored_fds; i++)
+                if (m->stored_fds[i] >= 0 && m->stored_fd_names && m->stored_fd_names[i] &&
+                    streq(m->stored_fd_names[i], name))
+                        return TAKE_FD(m->stored_fds[i]);
+        return -EBADF;
+}
+
+void adopt_release_unclaimed(Manager *m) {
+        for (size_t i = 0; i < m->n_stored_fds; i++)
+                if (m->stored_fds[i] >= 0) {
+                        /* A program that is gone (or renamed by a config change): drop its pipe from the
+                         * store too, or systemd would hand it to us forever. */
+                        char msg[320];
+                        snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=%s", strna(m->stored_fd_names[i]));
+                        if (m->under_systemd)
+                                (void) sd_notify(false, msg);
+                        m->stored_fds[i] = safe_close(m->stored_fds[i]);
+                }
+}
+
+typedef struct SavedState {
+        pid_t pid;
+        uint64_t starttime;
+        unsigned restarts;
+        uint64_t start_realtime;
+        char state[32];
+        int held_fd[2];
+} SavedState;
+
+static int read_state(Program *p, SavedState *ret) {
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        SavedState s = { .held_fd = { -1, -1 } };
+        char *line, *save = NULL;
+        int r;
+
+        r = state_path(p, &path);
+        if (r < 0)
+                return r;
+        r = read_full_file_at(AT_FDCWD, path, 4096, &text, NULL);
+        if (r < 0)
+                return r;
+        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                unsigned u;
+                uint64_t v;
+                if (strneq(line, "pid=", 4) && safe_atou(line + 4, &u) >= 0)
+                        s.pid = (pid_t) u;
+                else if (strneq(line, "starttime=", 10) && safe_atou64(line + 10, &v) >= 0)
+                        s.starttime = v;
+                else if (strneq(line, "restarts=", 9) && safe_atou(line + 9, &u) >= 0)
+                        s.restarts = u;
+                else if (strneq(line, "start_realtime=", 15) && safe_atou64(line + 15, &v) >= 0)
+                        s.start_realtime = v;
+                else if (strneq(line, "stdout_fd=", 10) && safe_atou(line + 10, &u) >= 0)
+                        s.held_fd[0] = (int) u;
+                else if (strneq(line, "stderr_fd=", 10) && safe_atou(line + 10, &u) >= 0)
+                        s.held_fd[1] = (int) u;
+                else if (strneq(line, "state=", 6))
+                        snprintf(s.state, sizeof(s.state), "%s", line + 6);
+        }
+        *ret = s;
+        return 0;
+}
+
+static bool pid_is_ours(Program *p, pid_t pid, uint64_t starttime) {
+        _cleanup_free_ char *cg = NULL;
+        uint64_t st;
+
+        if (pid <= 0)
+                return false;
+        if (cgsup_cgroup_of_pid(pid, &cg) < 0 || !streq(cg, p->cgroup))
+                return false;
+        if (adopt_pid_starttime(pid, &st) < 0 || st != starttime)
+                return false;
+        return true;
+}
+
+/* Takes back a pipe read end the program holds at @fdnum, checked to be the pipe its @target_fd writes to. */
+static int take_held_pipe(Program *p, int fdnum, int target_fd) {
+        char path[64];
+        struct stat a, b;
+        int fd;
+
+        if (p->pidfd < 0 || fdnum < 3)
+                return -EBADF;
+        fd = (int) syscall(SYS_pidfd_getfd, p->pidfd, fdnum, 0);
+        if (fd < 0)
+                return -errno;
+        snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int) p->main_pid, target_fd);
+        if (fstat(fd, &a) < 0 || stat(path, &b) < 0 || !S_ISFIFO(a.st_mode) || a.st_ino != b.st_ino ||
+            a.st_dev != b.st_dev) {
+                safe_close(fd);
+                return -ESTALE;
+        }
+        return fd;
+}
+
+int adopt_program(Program *p) {
+        Manager *m = p->manager;
+        SavedState s = { .held_fd = { -1, -1 } };
+        CgsupCgroupEvents ev;
+        int n, r, fd = -EBADF;
+        char name[256];
+
+        if (!p->cgroup)
+                return 0;
+        r = cgsup_cgroup_events_read(m->cgroup_root_fd, p->cgroup, &ev);
+        if (r == -ENOENT)
+                return 0;
+        n = m->ops->cgroup_count(p);
+        if (n <= 0) {
+                /* A leftover empty leaf of a previous run. */
+                (void) cgsup_cgroup_remove(m->cgroup_root_fd, p->cgroup);
+                adopt_forget(p);
+                return 0;
+        }
+        (void) read_state(p, &s);
+        p->restarts = s.restarts;
+        p->populated = true;
+        p->adopted = true;
+        p->start_usec = m->ops->now(m);
+        p->start_realtime_usec = s.start_realtime;
+        (void) m->ops->read_counters(p, &p->oom_kills_at_start, &p->pids_max_at_start);
+
+        if (pid_is_ours(p, s.pid, s.starttime)) {
+                r = cgsup_pidfd_open(s.pid, &fd);
+                if (r >= 0)
+                        r = program_watch_pidfd(p, s.pid, fd);
+                if (r < 0)
+                        log_program_full_errno(p, LOG_WARNING, r, "Cannot watch adopted pid %d: %m", (int) s.pid);
+        } else if (p->config->type == PROGRAM_TYPE_FORKING)
+                (void) m->ops->find_main_pid(p);
+
+        (void) program_watch_cgroup(p);
+        fd_name(p, "stdout", name, sizeof(name));
+        {
+                int out = take_stored_fd(m, name), err;
+                fd_name(p, "stderr", name, sizeof(name));
+                err = take_stored_fd(m, name);
+                if (out < 0 && err < 0 && s.held_fd[0] >= 0) {
+                        /* No fd store: the program kept copies of the read ends for us. */
+                        out = take_held_pipe(p, s.held_fd[0], STDOUT_FILENO);
+                        err = s.held_fd[1] >= 0 ? take_held_pipe(p, s.held_fd[1], STDERR_FILENO) : -EBADF;
+                        p->held_pipe_fd[0] = out >= 0 ? s.held_fd[0] : -1;
+                        p->held_pipe_fd[1] = err >= 0 ? s.held_fd[1] : -1;
+                }
+                if (out >= 0 || err >= 0)
+                        (void) program_attach_output(p, out >= 0 ? out : -EBADF, err >= 0 ? err : -EBADF);
+                else
+                        log_program(p, LOG_WARNING, "Adopted without its output pipes: its output is lost");
+        }
+
+        if (p->main_pid > 0 || p->config->type == PROGRAM_TYPE_FORKING) {
+                log_program(p, LOG_NOTICE, "Adopted running instance, main pid %d, %d process(es) in %s",
+                            (int) p->main_pid, n, p->cgroup);
+                p->ready = true;
+                program_set_state(p, PROGRAM_RUNNING);
+        } else {
+                p->survivors = (unsigned) n;
+                log_program(p, LOG_NOTICE, "Adopted %d process(es) in %s without a main process", n, p->cgroup);
+                program_set_state(p, PROGRAM_EXITED);
+        }
+        return 1;
+}

@@ -1,2 +1,987 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: not written yet */
+/*
+ * org.cgsup1.Manager at /org/cgsup1. Every handler follows the same order: validate the arguments → ask
+ * polkit (mutations only) → call the manager → (the manager's hooks emit the signals) → reply. Because a
+ * handler whose polkit query is pending returns without replying and is dispatched again with the same
+ * message once polkit answered, everything before the polkit step must be repeatable and side-effect free.
+ *
+ * Names accept what supervisorctl accepts: "name", "group:name", "group:*", a group name, and "all".
+ * For a single program, "already in that state" is an error (AlreadyStarted / NotRunning); for a group
+ * or "all" those programs are skipped, and the reply lists the programs that were acted on.
+ */
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bus-internal.h"
+#include "log.h"
+#include "macro.h"
+#include "parse-util.h"
+#include "strv.h"
+
+#define DEFAULT_OUTPUT_BYTES 1600 /* supervisorctl tail's default */
+
+int bus_validate_name(const char *name, sd_bus_error *error) {
+        size_t n = strlen(name);
+
+        if (n == 0)
+                return sd_bus_error_set(error, CGSUP_ERROR_INVALID_ARGUMENT, "Program name must not be empty.");
+        if (n > BUS_NAME_MAX)
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                         "Program name too long (%zu bytes, at most %d).", n, BUS_NAME_MAX);
+        for (const char *s = name; *s; s++)
+                if ((unsigned char) *s < 0x20 || *s == 0x7f)
+                        return sd_bus_error_set(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                                "Program name contains control characters.");
+        return 0;
+}
+
+static bool spec_is_multi(const char *spec, size_t n) {
+        size_t l = strlen(spec);
+        return n != 1 || streq(spec, "all") || (l >= 2 && streq(spec + l - 2, ":*"));
+}
+
+static int resolve_spec(BusContext *c, const char *spec, Program ***ret, size_t *ret_n, sd_bus_error *error) {
+        const char *bad = NULL;
+        int r;
+
+        r = bus_validate_name(spec, error);
+        if (r < 0)
+                return r;
+        r = manager_resolve(c->manager, spec, ret, ret_n, &bad);
+        if (r < 0)
+                return bus_error_set_errno(error, r, BUS_OP_LOOKUP, bad ?: spec, NULL);
+        return 0;
+}
+
+/* Transient programs may be stopped/killed by the user who started them without asking polkit. */
+static bool caller_owns_all(sd_bus_message *m, Program **list, size_t n) {
+        uid_t uid;
+
+        if (n == 0 || bus_query_sender_uid(m, &uid) < 0)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!list[i]->transient || list[i]->transient_uid != uid)
+                        return false;
+        return true;
+}
+
+static int check_not_shutting_down(BusContext *c, BusOp op, const char *spec, sd_bus_error *error) {
+        if (c->manager->shutting_down)
+                return bus_error_set_errno(error, -ESHUTDOWN, op, spec, NULL);
+        return 0;
+}
+
+typedef struct VerbArgs {
+        BusOp op;
+        int sig;
+        bool all_processes;
+} VerbArgs;
+
+static int verb_apply(Program *p, const VerbArgs *a) {
+        switch (a->op) {
+        case BUS_OP_START:
+                return program_start(p);
+        case BUS_OP_STOP:
+                return program_stop(p);
+        case BUS_OP_RESTART:
+                return program_restart(p);
+        case BUS_OP_KILL:
+                return program_kill(p, a->sig, a->all_processes);
+        case BUS_OP_FREEZE:
+                return program_freeze(p, true);
+        case BUS_OP_THAW:
+                return program_freeze(p, false);
+        default:
+                return -EINVAL;
+        }
+}
+
+static const char *verb_word(BusOp op) {
+        switch (op) {
+        case BUS_OP_START:
+                return "start";
+        case BUS_OP_STOP:
+                return "stop";
+        case BUS_OP_RESTART:
+                return "restart";
+        case BUS_OP_KILL:
+                return "kill";
+        case BUS_OP_FREEZE:
+                return "freeze";
+        case BUS_OP_THAW:
+                return "thaw";
+        default:
+                return "manage";
+        }
+}
+
+/* Shared body of Start/Stop/Restart/Kill/Freeze/Thaw: the spec has been read, @a says what to do. */
+static int program_verb(sd_bus_message *m, BusContext *c, const char *spec, const VerbArgs *a,
+                        sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ Program **list = NULL;
+        _cleanup_free_ char *failures = NULL;
+        size_t n = 0, n_failed = 0;
+        int first_error = 0;
+        const char *first_failed = NULL;
+        bool multi;
+        int r;
+
+        r = check_not_shutting_down(c, a->op, spec, error);
+        if (r < 0)
+                return r;
+        r = resolve_spec(c, spec, &list, &n, error);
+        if (r < 0)
+                return r;
+        multi = spec_is_multi(spec, n);
+
+        if (!caller_owns_all(m, list, n)) {
+                const char *details[] = { "program", spec, "verb", verb_word(a->op), NULL };
+                r = bus_verify_polkit_async(m, CGSUP_POLKIT_ACTION_MANAGE, details, c->polkit, error);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return 1; /* polkit will call us again */
+        }
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; i < n; i++) {
+                Program *p = list[i];
+
+                r = verb_apply(p, a);
+                /* Freezing a frozen program or thawing a thawed one is not worth an error. */
+                if (r == -EALREADY && (a->op == BUS_OP_FREEZE || a->op == BUS_OP_THAW))
+                        r = 0;
+                if (r == -EALREADY && multi)
+                        continue;
+                if (r < 0) {
+                        if (!multi)
+                                return bus_error_set_errno(error, r, a->op, p->name,
+                                                           r == -EALREADY ? NULL : p->exit_detail);
+                        if (!first_error) {
+                                first_error = r;
+                                first_failed = p->name;
+                        }
+                        n_failed++;
+                        continue;
+                }
+                r = sd_bus_message_append(reply, "s", p->name);
+                if (r < 0)
+                        return r;
+        }
+
+        if (first_error) {
+                _cleanup_free_ char *msg = NULL;
+                sd_bus_error e = SD_BUS_ERROR_NULL;
+
+                (void) bus_error_set_errno(&e, first_error, a->op, first_failed, NULL);
+                r = asprintf(&msg, "%zu of %zu programs failed; first: %s", n_failed, n, strna(e.message));
+                if (r >= 0)
+                        r = sd_bus_error_set(error, e.name, msg);
+                else
+                        r = -ENOMEM;
+                sd_bus_error_free(&e);
+                return r;
+        }
+
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_simple_verb(sd_bus_message *m, void *userdata, sd_bus_error *error, BusOp op) {
+        VerbArgs a = { .op = op };
+        const char *spec;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &spec);
+        if (r < 0)
+                return r;
+        return program_verb(m, userdata, spec, &a, error);
+}
+
+static int method_start_program(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return method_simple_verb(m, userdata, error, BUS_OP_START);
+}
+
+static int method_stop_program(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return method_simple_verb(m, userdata, error, BUS_OP_STOP);
+}
+
+static int method_restart_program(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return method_simple_verb(m, userdata, error, BUS_OP_RESTART);
+}
+
+static int method_freeze_program(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return method_simple_verb(m, userdata, error, BUS_OP_FREEZE);
+}
+
+static int method_thaw_program(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return method_simple_verb(m, userdata, error, BUS_OP_THAW);
+}
+
+static int parse_kill_args(const char *signame, const char *who, VerbArgs *a, sd_bus_error *error) {
+        int sig;
+
+        if (strlen(signame) > 32)
+                return sd_bus_error_set(error, CGSUP_ERROR_INVALID_ARGUMENT, "Signal name too long.");
+        sig = signal_from_string(signame);
+        if (sig <= 0 || sig >= _NSIG)
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                         "Unknown signal '%s' (expected a name like TERM or SIGHUP, or a number).",
+                                         signame);
+        a->sig = sig;
+
+        if (isempty(who) || streq(who, "main"))
+                a->all_processes = false;
+        else if (streq(who, "all"))
+                a->all_processes = true;
+        else
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                         "Invalid kill target '%.32s' (expected \"main\" or \"all\").", who);
+        return 0;
+}
+
+static int method_kill_program(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        VerbArgs a = { .op = BUS_OP_KILL };
+        const char *spec, *signame;
+        int r;
+
+        r = sd_bus_message_read(m, "ss", &spec, &signame);
+        if (r < 0)
+                return r;
+        r = parse_kill_args(signame, NULL, &a, error);
+        if (r < 0)
+                return r;
+        return program_verb(m, userdata, spec, &a, error);
+}
+
+static int method_kill_program_who(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        VerbArgs a = { .op = BUS_OP_KILL };
+        const char *spec, *signame, *who;
+        int r;
+
+        r = sd_bus_message_read(m, "sss", &spec, &signame, &who);
+        if (r < 0)
+                return r;
+        r = parse_kill_args(signame, who, &a, error);
+        if (r < 0)
+                return r;
+        return program_verb(m, userdata, spec, &a, error);
+}
+
+/* ---- reads ---- */
+
+static int append_list_entry(sd_bus_message *reply, Program *p) {
+        CgsupStats s = {};
+        uint64_t mem = UINT64_MAX, mem_max = UINT64_MAX, cpu = UINT64_MAX;
+
+        if (p->cgroup && program_read_stats(p, &s) >= 0) {
+                if (s.valid & CGSUP_STATS_MEMORY)
+                        mem = s.memory_current;
+                if (s.valid & CGSUP_STATS_CPU)
+                        cpu = s.cpu_usage_usec * NSEC_PER_USEC;
+        }
+        if (p->config && cgsup_limits_is_set(&p->config->limits, CGSUP_LIMIT_MEMORY_MAX))
+                mem_max = p->config->limits.value[CGSUP_LIMIT_MEMORY_MAX];
+
+        return sd_bus_message_append(reply, CGSUP_LIST_PROGRAMS_ENTRY, p->name, strempty(p->group),
+                                     strempty(program_state_to_string(p->state)),
+                                     p->exit_reason == EXIT_REASON_NONE ? "" :
+                                                                          strempty(exit_reason_to_string(p->exit_reason)),
+                                     (int32_t) p->exit_code, (int32_t) p->exit_signal, (uint32_t) MAX(p->main_pid, 0),
+                                     p->object_path, (uint64_t) (p->main_pid > 0 ? p->start_realtime_usec : 0), mem,
+                                     mem_max, cpu, (uint32_t) p->survivors, strempty(p->exit_detail));
+}
+
+static int method_list_programs(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        BusContext *c = userdata;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', CGSUP_LIST_PROGRAMS_ENTRY);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < c->manager->n_programs; i++) {
+                r = append_list_entry(reply, c->manager->programs[i]);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_program(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        BusContext *c = userdata;
+        const char *name;
+        Program *p;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &name);
+        if (r < 0)
+                return r;
+        r = bus_validate_name(name, error);
+        if (r < 0)
+                return r;
+        p = manager_find_program(c->manager, name);
+        if (!p)
+                return bus_error_set_errno(error, -ENOENT, BUS_OP_LOOKUP, name, NULL);
+        return sd_bus_reply_method_return(m, "o", p->object_path);
+}
+
+/* Read [offset, offset+max) of a log file; offset UINT64_MAX or past the end (rotated) = the last @max
+ * bytes. */
+static int read_log_file(const char *path, uint64_t offset, uint64_t max, void **ret, size_t *ret_size,
+                         uint64_t *ret_next) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ void *buf = NULL;
+        struct stat st;
+        uint64_t start, size;
+        ssize_t n;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        size = (uint64_t) st.st_size;
+        if (offset == UINT64_MAX)
+                start = size > max ? size - max : 0;
+        else if (offset > size)
+                start = 0; /* the file was rotated (or truncated) since: start over */
+        else
+                start = offset;
+
+        buf = malloc(MAX(max, 1));
+        if (!buf)
+                return -ENOMEM;
+        n = pread(fd, buf, MIN(max, size - start), (off_t) start);
+        if (n < 0)
+                return -errno;
+        *ret_next = start + (uint64_t) n;
+        *ret_size = (size_t) n;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+static int method_get_program_output(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        BusContext *c = userdata;
+        const char *name, *stream;
+        uint64_t offset, max, next = UINT64_MAX;
+        _cleanup_free_ void *data = NULL;
+        size_t size = 0;
+        const char *path = NULL;
+        int which, r;
+        Program *p;
+
+        r = sd_bus_message_read(m, "sstt", &name, &stream, &offset, &max);
+        if (r < 0)
+                return r;
+        r = bus_validate_name(name, error);
+        if (r < 0)
+                return r;
+        if (isempty(stream) || streq(stream, "stdout"))
+                which = 1;
+        else if (streq(stream, "stderr"))
+                which = 2;
+        else
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                         "Invalid stream '%.32s' (expected \"stdout\" or \"stderr\").", stream);
+        if (max == 0)
+                max = DEFAULT_OUTPUT_BYTES;
+        max = MIN(max, (uint64_t) BUS_OUTPUT_MAX);
+
+        p = manager_find_program(c->manager, name);
+        if (!p)
+                return bus_error_set_errno(error, -ENOENT, BUS_OP_LOOKUP, name, NULL);
+
+        /* Output may hold secrets: it is not open to every local user like the state is. The owner of a
+         * transient program may read its own output. */
+        if (!caller_owns_all(m, &p, 1)) {
+                const char *details[] = { "program", name, "verb", "tail", NULL };
+                r = bus_verify_polkit_async(m, CGSUP_POLKIT_ACTION_MANAGE, details, c->polkit, error);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return 1;
+        }
+
+        if (p->config) {
+                if (which == 1 || p->config->redirect_stderr)
+                        path = p->config->stdout_log.path;
+                else
+                        path = p->config->stderr_log.path;
+        }
+
+        if (path && !(which == 2 && p->config->redirect_stderr)) {
+                r = read_log_file(path, offset, max, &data, &size, &next);
+                if (r == -ENOENT) /* nothing written yet */
+                        next = 0;
+                else if (r < 0)
+                        return bus_error_set_errno(error, r, BUS_OP_OUTPUT, name, "cannot read its log file");
+        } else if (which == 2 && p->config && p->config->redirect_stderr) {
+                /* stderr goes into stdout: nothing of its own to show. */
+                next = UINT64_MAX;
+        } else {
+                char *text = NULL;
+
+                /* No log file: the in-memory ring only knows its tail, so there is no offset to resume
+                 * from (next = UINT64_MAX tells the client). */
+                r = program_tail(p, which, max, &text);
+                if (r < 0 && r != -ENODATA && r != -ENOENT)
+                        return bus_error_set_errno(error, r, BUS_OP_OUTPUT, name, NULL);
+                if (text) {
+                        size = strlen(text);
+                        data = text;
+                }
+                next = UINT64_MAX;
+        }
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_array(reply, 'y', data ?: "", size);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "t", next);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* ---- limits ---- */
+
+static CgsupLimit limit_from_bus_name(const char *key) {
+        static const struct {
+                const char *name;
+                CgsupLimit limit;
+        } table[] = {
+                { "MemoryMax", CGSUP_LIMIT_MEMORY_MAX },   { "MemoryHigh", CGSUP_LIMIT_MEMORY_HIGH },
+                { "MemorySwapMax", CGSUP_LIMIT_MEMORY_SWAP_MAX }, { "TasksMax", CGSUP_LIMIT_PIDS_MAX },
+                { "CPUQuota", CGSUP_LIMIT_CPU_QUOTA },     { "CPUWeight", CGSUP_LIMIT_CPU_WEIGHT },
+                { "IOWeight", CGSUP_LIMIT_IO_WEIGHT },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (streq(table[i].name, key))
+                        return table[i].limit;
+        /* Config-style keys: memory_max, pids_max, cpu_quota, ... (also memory-max). */
+        if (strchr(key, '_') || strchr(key, '-'))
+                return cgsup_limit_from_string(key);
+        return _CGSUP_LIMIT_INVALID;
+}
+
+/* Values that the kernel would take but that make no sense for a program: refuse them with a message
+ * instead of producing a program that is OOM-killed before its first instruction. */
+static int limit_check_sane(CgsupLimit l, const char *key, uint64_t v, sd_bus_error *error) {
+        if (v == CGSUP_LIMIT_INFINITY)
+                return 0;
+        switch (l) {
+        case CGSUP_LIMIT_MEMORY_MAX:
+        case CGSUP_LIMIT_MEMORY_HIGH:
+                if (v < 1024 * 1024)
+                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                                 "%s=%" PRIu64 " is too small: at least 1M is needed to run anything.",
+                                                 key, v);
+                return 0;
+        case CGSUP_LIMIT_PIDS_MAX:
+                if (v < 1)
+                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                                 "%s=0 would not even allow the main process.", key);
+                return 0;
+        case CGSUP_LIMIT_CPU_QUOTA:
+                if (v < 100)
+                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                                 "%s=%" PRIu64 " is below 1%% (100): the kernel's minimum is 1ms per 100ms.",
+                                                 key, v);
+                if (v > 100000000)
+                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                                 "%s=%" PRIu64 " is beyond 10000 CPUs.", key, v);
+                return 0;
+        case CGSUP_LIMIT_CPU_WEIGHT:
+        case CGSUP_LIMIT_IO_WEIGHT:
+                if (v < 1 || v > 10000)
+                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                                 "%s=%" PRIu64 " is out of range (1..10000).", key, v);
+                return 0;
+        default:
+                return 0;
+        }
+}
+
+int bus_parse_limit_property(sd_bus_message *m, const char *key, CgsupLimits *limits, sd_bus_error *error) {
+        const char *contents;
+        CgsupLimit l;
+        uint64_t v;
+        char type;
+        int r;
+
+        l = limit_from_bus_name(key);
+        if (l < 0)
+                return 0;
+
+        r = sd_bus_message_peek_type(m, &type, &contents);
+        if (r < 0)
+                return r;
+        if (type != 'v' || !contents || strlen(contents) != 1)
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                         "%s: expected a number (t/u) or a string.", key);
+        r = sd_bus_message_enter_container(m, 'v', contents);
+        if (r < 0)
+                return r;
+
+        switch (contents[0]) {
+        case 't':
+                r = sd_bus_message_read(m, "t", &v);
+                break;
+        case 'u': {
+                uint32_t u;
+                r = sd_bus_message_read(m, "u", &u);
+                v = u == UINT32_MAX ? CGSUP_LIMIT_INFINITY : u;
+                break;
+        }
+        case 'x':
+        case 'i': {
+                int64_t x;
+                if (contents[0] == 'x')
+                        r = sd_bus_message_read(m, "x", &x);
+                else {
+                        int32_t i;
+                        r = sd_bus_message_read(m, "i", &i);
+                        x = i;
+                }
+                if (r >= 0 && x < 0)
+                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT, "%s must not be negative.",
+                                                 key);
+                v = (uint64_t) x;
+                break;
+        }
+        case 's': {
+                const char *s;
+                r = sd_bus_message_read(m, "s", &s);
+                if (r < 0)
+                        return r;
+                if (strlen(s) > 64)
+                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT, "%s: value too long.", key);
+                r = cgsup_limit_parse(l, s, &v);
+                if (r < 0)
+                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                                 "%s: invalid value '%s' for %s.", key, s, cgsup_limit_to_string(l));
+                break;
+        }
+        default:
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                         "%s: expected a number (t/u) or a string, got '%s'.", key, contents);
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+
+        r = limit_check_sane(l, key, v, error);
+        if (r < 0)
+                return r;
+        cgsup_limits_set(limits, l, v);
+        return 1;
+}
+
+static int method_set_properties(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        BusContext *c = userdata;
+        _cleanup_free_ Program **list = NULL;
+        CgsupLimits limits = {};
+        const char *spec, *key;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &spec);
+        if (r < 0)
+                return r;
+        r = check_not_shutting_down(c, BUS_OP_SET_LIMIT, spec, error);
+        if (r < 0)
+                return r;
+        r = resolve_spec(c, spec, &list, &n, error);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                r = sd_bus_message_read(m, "s", &key);
+                if (r < 0)
+                        return r;
+                r = bus_parse_limit_property(m, key, &limits, error);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                                 "Unknown or read-only property '%.64s' (settable: MemoryMax, MemoryHigh, "
+                                                 "MemorySwapMax, TasksMax, CPUQuota, CPUWeight, IOWeight, or their "
+                                                 "config names memory_max, ...).",
+                                                 key);
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        if (limits.set == 0)
+                return sd_bus_error_set(error, CGSUP_ERROR_INVALID_ARGUMENT, "No properties given.");
+
+        {
+                const char *details[] = { "program", spec, "verb", "set-property", NULL };
+                r = bus_verify_polkit_async(m, CGSUP_POLKIT_ACTION_MANAGE, details, c->polkit, error);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return 1;
+        }
+
+        for (size_t i = 0; i < n; i++) {
+                CgsupLimit bad = _CGSUP_LIMIT_INVALID;
+                char detail[512];
+
+                r = program_set_limits(list[i], &limits, &bad);
+                if (r < 0) {
+                        const char *what = cgsup_limit_to_string(bad) ?: "the limits";
+                        const char *why = r == -EOPNOTSUPP ? "its controller is not available (not enabled or "
+                                                             "not delegated to cgsupd)" :
+                                          r == -EACCES || r == -EPERM ? "the cgroup is not delegated to cgsupd" :
+                                          r == -ERANGE ? "the kernel rejected the value" :
+                                          r == -EIO    ? "the value read back differs from the one written" :
+                                                         NULL;
+                        if (why)
+                                snprintf(detail, sizeof detail, "%s cannot be enforced: %s", what, why);
+                        else
+                                snprintf(detail, sizeof detail, "%s cannot be set: %s (%s)", what, strerror(-r),
+                                         strerrorname_np(-r) ?: "?");
+                        return bus_error_set_errno(error, r, BUS_OP_SET_LIMIT, list[i]->name, detail);
+                }
+        }
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+/* ---- configuration ---- */
+
+static const char *config_path(Manager *m) {
+        if (m->config && m->config->main_file)
+                return m->config->main_file;
+        return m->options.config_path;
+}
+
+/* What a reload would change: programs of @newc not running now, running ones it drops, and those whose
+ * configuration differs. */
+static int config_diff(Manager *m, const Config *newc, char ***ret_added, char ***ret_changed,
+                       char ***ret_removed) {
+        _cleanup_strv_free_ char **added = NULL, **changed = NULL, **removed = NULL;
+        int r;
+
+        for (size_t i = 0; i < newc->n_programs; i++) {
+                const ProgramConfig *pc = newc->programs[i];
+                Program *p = manager_find_program(m, pc->name);
+
+                if (!p || p->transient)
+                        r = strv_extend(&added, pc->name);
+                else if (!p->config || !program_config_equal_for_restart(p->config, pc) ||
+                         memcmp(&p->config->limits, &pc->limits, sizeof pc->limits) != 0 ||
+                         !streq(strempty(p->group), strempty(pc->group_name)))
+                        r = strv_extend(&changed, pc->name);
+                else
+                        r = 0;
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < m->n_programs; i++) {
+                Program *p = m->programs[i];
+                if (p->transient || config_find_program(newc, p->name))
+                        continue;
+                r = strv_extend(&removed, p->name);
+                if (r < 0)
+                        return r;
+        }
+        *ret_added = TAKE_PTR(added);
+        *ret_changed = TAKE_PTR(changed);
+        *ret_removed = TAKE_PTR(removed);
+        return 0;
+}
+
+static int load_and_diff(Manager *m, char ***ret_added, char ***ret_changed, char ***ret_removed,
+                         sd_bus_error *error) {
+        _cleanup_(config_freep) Config *newc = NULL;
+        const char *path = config_path(m);
+        int r;
+
+        if (!path)
+                return sd_bus_error_set(error, CGSUP_ERROR_BAD_CONFIG, "cgsupd runs without a configuration file.");
+        r = config_load(path, NULL, &newc);
+        if (r == -EINVAL && newc)
+                return sd_bus_error_setf(error, CGSUP_ERROR_BAD_CONFIG, "Configuration not applied: %s",
+                                         strna(config_first_error(newc)));
+        if (r < 0) {
+                char detail[512];
+                snprintf(detail, sizeof detail, "cannot read %s: %s", path, strerror(-r));
+                return bus_error_set_errno(error, r == -ENOENT ? -ENOENT : r, BUS_OP_RELOAD, NULL, detail);
+        }
+        return config_diff(m, newc, ret_added, ret_changed, ret_removed);
+}
+
+static int reply_diff(sd_bus_message *m, char **added, char **changed, char **removed) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_strv(reply, added);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, changed);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, removed);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int verify_reload(sd_bus_message *m, BusContext *c, const char *verb, sd_bus_error *error) {
+        const char *details[] = { "verb", verb, NULL };
+        return bus_verify_polkit_async(m, CGSUP_POLKIT_ACTION_RELOAD, details, c->polkit, error);
+}
+
+static int method_reread(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_strv_free_ char **added = NULL, **changed = NULL, **removed = NULL;
+        BusContext *c = userdata;
+        int r;
+
+        /* Reading the configuration may reveal file contents in error messages: same action as reload. */
+        r = verify_reload(m, c, "reread", error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+        r = load_and_diff(c->manager, &added, &changed, &removed, error);
+        if (r < 0)
+                return r;
+        return reply_diff(m, added, changed, removed);
+}
+
+static int do_reload(sd_bus_message *m, BusContext *c, sd_bus_error *error) {
+        _cleanup_free_ char *msg = NULL;
+        int r;
+
+        r = manager_reload(c->manager, &msg);
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, CGSUP_ERROR_BAD_CONFIG, "Configuration not applied: %s",
+                                         msg ?: "invalid configuration");
+        if (r < 0)
+                return bus_error_set_errno(error, r, BUS_OP_RELOAD, NULL, msg);
+        return 0;
+}
+
+static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        BusContext *c = userdata;
+        int r;
+
+        r = check_not_shutting_down(c, BUS_OP_RELOAD, NULL, error);
+        if (r < 0)
+                return r;
+        r = verify_reload(m, c, "reload", error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+        r = do_reload(m, c, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_update(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_strv_free_ char **added = NULL, **changed = NULL, **removed = NULL;
+        BusContext *c = userdata;
+        int r;
+
+        r = check_not_shutting_down(c, BUS_OP_RELOAD, NULL, error);
+        if (r < 0)
+                return r;
+        r = verify_reload(m, c, "update", error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+        /* The diff is computed from the same file the reload reads next; a BadConfig here means the reload
+         * would have refused it too. */
+        r = load_and_diff(c->manager, &added, &changed, &removed, error);
+        if (r < 0)
+                return r;
+        r = do_reload(m, c, error);
+        if (r < 0)
+                return r;
+        return reply_diff(m, added, changed, removed);
+}
+
+static int method_shutdown(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        BusContext *c = userdata;
+        int r;
+
+        if (c->manager->shutting_down)
+                return sd_bus_reply_method_return(m, NULL);
+        r = verify_reload(m, c, "shutdown", error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+        /* Reply first: the loop may end soon after, and the caller deserves its answer. */
+        r = sd_bus_reply_method_return(m, NULL);
+        if (r < 0)
+                return r;
+        r = manager_shutdown(c->manager);
+        if (r < 0)
+                log_error_errno(r, "Shutdown requested over D-Bus failed: %m");
+        return 1;
+}
+
+/* ---- manager properties ---- */
+
+static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
+}
+
+static int property_get_manager_string(sd_bus *bus, const char *path, const char *interface,
+                                       const char *property, sd_bus_message *reply, void *userdata,
+                                       sd_bus_error *error) {
+        BusContext *c = userdata;
+        Manager *m = c->manager;
+        _cleanup_free_ char *s = NULL;
+
+        if (streq(property, "CGroup")) {
+                if (m->cgroup && asprintf(&s, "/%s", m->cgroup[0] == '/' ? m->cgroup + 1 : m->cgroup) < 0)
+                        return -ENOMEM;
+                return sd_bus_message_append(reply, "s", strempty(s));
+        }
+        if (streq(property, "CGroupMount"))
+                return sd_bus_message_append(reply, "s", strempty(m->cgroup_mount));
+        if (streq(property, "ConfigFile"))
+                return sd_bus_message_append(reply, "s", strempty(config_path(m)));
+        return -EINVAL;
+}
+
+static int property_get_manager_u(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        BusContext *c = userdata;
+        uint32_t v;
+
+        if (streq(property, "NPrograms"))
+                v = (uint32_t) c->manager->n_programs;
+        else if (streq(property, "NTransient"))
+                v = c->manager->n_transient;
+        else if (streq(property, "PID"))
+                v = (uint32_t) getpid();
+        else
+                return -EINVAL;
+        return sd_bus_message_append(reply, "u", v);
+}
+
+static int property_get_manager_bool(sd_bus *bus, const char *path, const char *interface,
+                                     const char *property, sd_bus_message *reply, void *userdata,
+                                     sd_bus_error *error) {
+        BusContext *c = userdata;
+        if (streq(property, "UserInstance"))
+                return sd_bus_message_append(reply, "b", (int) c->manager->options.user);
+        if (streq(property, "ShuttingDown"))
+                return sd_bus_message_append(reply, "b", (int) c->manager->shutting_down);
+        return -EINVAL;
+}
+
+static int property_get_controllers(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        BusContext *c = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        if (r < 0)
+                return r;
+        for (unsigned bit = 1; bit <= CGSUP_CONTROLLER_CPUSET; bit <<= 1) {
+                const char *n = cgsup_controller_to_string(bit);
+                if (!(c->manager->controllers & bit) || !n)
+                        continue;
+                r = sd_bus_message_append(reply, "s", n);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+const sd_bus_vtable bus_manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("PID", "u", property_get_manager_u, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("CGroup", "s", property_get_manager_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("CGroupMount", "s", property_get_manager_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Controllers", "as", property_get_controllers, 0, 0),
+        SD_BUS_PROPERTY("ConfigFile", "s", property_get_manager_string, 0, 0),
+        SD_BUS_PROPERTY("UserInstance", "b", property_get_manager_bool, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("ShuttingDown", "b", property_get_manager_bool, 0, 0),
+        SD_BUS_PROPERTY("NPrograms", "u", property_get_manager_u, 0, 0),
+        SD_BUS_PROPERTY("NTransient", "u", property_get_manager_u, 0, 0),
+
+        SD_BUS_METHOD_WITH_ARGS("ListPrograms", SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a" CGSUP_LIST_PROGRAMS_ENTRY, programs), method_list_programs,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetProgram", SD_BUS_ARGS("s", name), SD_BUS_RESULT("o", path), method_get_program,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("StartProgram", SD_BUS_ARGS("s", name), SD_BUS_RESULT("as", affected),
+                                method_start_program, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("StopProgram", SD_BUS_ARGS("s", name), SD_BUS_RESULT("as", affected),
+                                method_stop_program, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RestartProgram", SD_BUS_ARGS("s", name), SD_BUS_RESULT("as", affected),
+                                method_restart_program, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("KillProgram", SD_BUS_ARGS("s", name, "s", signal), SD_BUS_RESULT("as", affected),
+                                method_kill_program, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("KillProgramWho", SD_BUS_ARGS("s", name, "s", signal, "s", who),
+                                SD_BUS_RESULT("as", affected), method_kill_program_who, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("FreezeProgram", SD_BUS_ARGS("s", name), SD_BUS_RESULT("as", affected),
+                                method_freeze_program, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ThawProgram", SD_BUS_ARGS("s", name), SD_BUS_RESULT("as", affected),
+                                method_thaw_program, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetProperties", SD_BUS_ARGS("s", name, "a{sv}", properties), SD_BUS_NO_RESULT,
+                                method_set_properties, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetProgramOutput", SD_BUS_ARGS("s", name, "s", stream, "t", offset, "t", max_bytes),
+                                SD_BUS_RESULT("ay", data, "t", next_offset), method_get_program_output,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RunTransient", SD_BUS_ARGS("as", argv, "a{sv}", properties),
+                                SD_BUS_RESULT("o", path, "s", name), method_run_transient,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Reread", SD_BUS_NO_ARGS, SD_BUS_RESULT("as", added, "as", changed, "as", removed),
+                                method_reread, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Update", SD_BUS_NO_ARGS, SD_BUS_RESULT("as", added, "as", changed, "as", removed),
+                                method_update, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Reload", NULL, NULL, method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Shutdown", NULL, NULL, method_shutdown, SD_BUS_VTABLE_UNPRIVILEGED),
+
+        SD_BUS_SIGNAL_WITH_ARGS(CGSUP_SIGNAL_PROGRAM_STATE_CHANGED,
+                                SD_BUS_ARGS("s", name, "s", old_state, "s", new_state, "o", path), 0),
+        SD_BUS_SIGNAL_WITH_ARGS(CGSUP_SIGNAL_PROGRAM_ADDED, SD_BUS_ARGS("s", name, "o", path), 0),
+        SD_BUS_SIGNAL_WITH_ARGS(CGSUP_SIGNAL_PROGRAM_REMOVED, SD_BUS_ARGS("s", name, "o", path), 0),
+        SD_BUS_SIGNAL_WITH_ARGS(CGSUP_SIGNAL_TRANSIENT_FINISHED,
+                                SD_BUS_ARGS("o", path, "s", name, "s", result, "i", exit_code, "i", exit_signal, "t",
+                                            cpu_usage_nsec, "t", memory_peak, "t", wall_usec, "t", oom_kills, "s",
+                                            detail),
+                                0),
+        SD_BUS_VTABLE_END,
+};

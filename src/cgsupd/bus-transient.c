@@ -1,2 +1,371 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: not written yet */
+/*
+ * RunTransient(as argv, a{sv} properties) -> (o path, s name): a program that exists for one run, like
+ * systemd-run. The reply comes as soon as it is started; the exit report follows as the manager signal
+ * TransientFinished, so a client that wants to wait subscribes to that signal *before* calling (the
+ * signal cannot overtake the reply: both come from us, in order).
+ *
+ * Who it runs as: the caller's effective uid as the bus reports it for the connection. Only root may
+ * name another user with "User". An unprivileged caller therefore can never get a process running as
+ * root, whatever it puts in the properties.
+ *
+ * Properties (all optional):
+ *   Name s                  instance name (default "run-<n>"), [A-Za-z0-9_.@-], at most 64 bytes
+ *   Environment as          KEY=value entries
+ *   WorkingDirectory s      absolute path
+ *   User s                  user name or uid (root callers only, or the caller's own user)
+ *   StandardInputFD h, StandardOutputFD h, StandardErrorFD h
+ *                           the caller's fds (cgsupctl run --pipe); unset = /dev/null in, output captured
+ *   SyscallFilter s         systemd SystemCallFilter= syntax
+ *   NoNewPrivileges b
+ *   MemoryMax, MemoryHigh, MemorySwapMax, TasksMax, CPUQuota, CPUWeight, IOWeight, and the config names
+ *   memory_max, ...         as for SetProperties()
+ */
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bus-internal.h"
+#include "log.h"
+#include "macro.h"
+#include "parse-util.h"
+#include "strv.h"
+
+#define TRANSIENT_NAME_MAX 64
+
+static int read_strv_bounded(sd_bus_message *m, const char *what, bool env, char ***ret, sd_bus_error *error) {
+        _cleanup_strv_free_ char **l = NULL;
+        size_t n = 0, bytes = 0;
+        const char *s;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "s");
+        if (r < 0)
+                return r;
+        l = calloc(1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        while ((r = sd_bus_message_read(m, "s", &s)) > 0) {
+                size_t len = strlen(s);
+
+                if (++n > BUS_ARGV_MAX)
+                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                                 "%s has too many entries (at most %d).", what, BUS_ARGV_MAX);
+                bytes += len + 1;
+                if (bytes > BUS_ARGV_BYTES_MAX)
+                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                                 "%s is too large (at most %u bytes in total).", what,
+                                                 BUS_ARGV_BYTES_MAX);
+                if (env) {
+                        const char *eq = strchr(s, '=');
+                        if (!eq || eq == s)
+                                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                                         "Environment entry '%.64s' is not KEY=value.", s);
+                }
+                r = strv_extend(&l, s);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static int validate_transient_name(const char *name, sd_bus_error *error) {
+        size_t n = strlen(name);
+
+        if (n == 0 || n > TRANSIENT_NAME_MAX)
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                         "Transient name must be 1..%d bytes long.", TRANSIENT_NAME_MAX);
+        for (const char *s = name; *s; s++)
+                if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+                      strchr("_.@-", *s)))
+                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                                 "Transient name '%s' may only contain A-Z a-z 0-9 _ . @ -.", name);
+        if (name[0] == '.' || name[0] == '-')
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                         "Transient name '%s' must not start with '.' or '-'.", name);
+        return 0;
+}
+
+static int resolve_user(const char *user, uid_t *ret_uid, gid_t *ret_gid, sd_bus_error *error) {
+        struct passwd pw, *result = NULL;
+        char buf[4096];
+        uint64_t u;
+        int r;
+
+        if (safe_atou64(user, &u) >= 0) {
+                if (u >= UINT32_MAX - 1)
+                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT, "Invalid uid '%s'.", user);
+                r = getpwuid_r((uid_t) u, &pw, buf, sizeof buf, &result);
+        } else
+                r = getpwnam_r(user, &pw, buf, sizeof buf, &result);
+        if (r != 0 || !result)
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT, "Unknown user '%.64s'.", user);
+        *ret_uid = pw.pw_uid;
+        *ret_gid = pw.pw_gid;
+        return 0;
+}
+
+static unsigned transient_count_for(Manager *m, uid_t uid) {
+        unsigned n = 0;
+        for (size_t i = 0; i < m->n_programs; i++)
+                if (m->programs[i]->transient && m->programs[i]->transient_uid == uid)
+                        n++;
+        return n;
+}
+
+static int take_fd(sd_bus_message *m, int *fdp) {
+        int fd, r;
+
+        r = sd_bus_message_read(m, "v", "h", &fd);
+        if (r < 0)
+                return r;
+        /* The message keeps its own copy; ours must outlive it (and never leak into other children). */
+        fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return -errno;
+        safe_close(*fdp);
+        *fdp = fd;
+        return 0;
+}
+
+int method_run_transient(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        BusContext *c = userdata;
+        Manager *mgr = c->manager;
+        _cleanup_(transient_spec_done) TransientSpec spec = {
+                .stdin_fd = -1,
+                .stdout_fd = -1,
+                .stderr_fd = -1,
+        };
+        _cleanup_free_ char *user = NULL, *msg = NULL;
+        uid_t caller;
+        const char *key;
+        Program *p = NULL;
+        int r;
+
+        if (mgr->shutting_down)
+                return bus_error_set_errno(error, -ESHUTDOWN, BUS_OP_RUN, NULL, NULL);
+
+        r = read_strv_bounded(m, "argv", false, &spec.argv, error);
+        if (r < 0)
+                return r;
+        if (!spec.argv[0] || isempty(spec.argv[0]))
+                return sd_bus_error_set(error, CGSUP_ERROR_INVALID_ARGUMENT, "No command given (argv is empty).");
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                r = sd_bus_message_read(m, "s", &key);
+                if (r < 0)
+                        return r;
+
+                if (streq(key, "Name")) {
+                        const char *s;
+                        r = sd_bus_message_read(m, "v", "s", &s);
+                        if (r < 0)
+                                return r;
+                        r = validate_transient_name(s, error);
+                        if (r < 0)
+                                return r;
+                        free(spec.name);
+                        spec.name = strdup(s);
+                        if (!spec.name)
+                                return -ENOMEM;
+                } else if (streq(key, "Environment")) {
+                        r = sd_bus_message_enter_container(m, 'v', "as");
+                        if (r < 0)
+                                return r;
+                        strv_free(spec.environment);
+                        spec.environment = NULL;
+                        r = read_strv_bounded(m, "Environment", true, &spec.environment, error);
+                        if (r < 0)
+                                return r;
+                        r = sd_bus_message_exit_container(m);
+                        if (r < 0)
+                                return r;
+                } else if (streq(key, "WorkingDirectory")) {
+                        const char *s;
+                        r = sd_bus_message_read(m, "v", "s", &s);
+                        if (r < 0)
+                                return r;
+                        if (s[0] != '/' || strlen(s) > 4096)
+                                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                                         "WorkingDirectory must be an absolute path.");
+                        free(spec.working_directory);
+                        spec.working_directory = strdup(s);
+                        if (!spec.working_directory)
+                                return -ENOMEM;
+                } else if (streq(key, "User")) {
+                        const char *s;
+                        r = sd_bus_message_read(m, "v", "s", &s);
+                        if (r < 0)
+                                return r;
+                        if (isempty(s) || strlen(s) > 64)
+                                return sd_bus_error_set(error, CGSUP_ERROR_INVALID_ARGUMENT, "Invalid User.");
+                        free(user);
+                        user = strdup(s);
+                        if (!user)
+                                return -ENOMEM;
+                } else if (streq(key, "StandardInputFD"))
+                        r = take_fd(m, &spec.stdin_fd);
+                else if (streq(key, "StandardOutputFD"))
+                        r = take_fd(m, &spec.stdout_fd);
+                else if (streq(key, "StandardErrorFD"))
+                        r = take_fd(m, &spec.stderr_fd);
+                else if (streq(key, "SyscallFilter")) {
+                        const char *s;
+                        r = sd_bus_message_read(m, "v", "s", &s);
+                        if (r < 0)
+                                return r;
+                        if (strlen(s) > 4096)
+                                return sd_bus_error_set(error, CGSUP_ERROR_INVALID_ARGUMENT, "SyscallFilter too long.");
+                        free(spec.syscall_filter);
+                        spec.syscall_filter = strdup(s);
+                        if (!spec.syscall_filter)
+                                return -ENOMEM;
+                } else if (streq(key, "NoNewPrivileges")) {
+                        int b;
+                        r = sd_bus_message_read(m, "v", "b", &b);
+                        if (r < 0)
+                                return r;
+                        spec.no_new_privileges = b;
+                } else {
+                        r = bus_parse_limit_property(m, key, &spec.limits, error);
+                        if (r < 0)
+                                return r;
+                        if (r == 0)
+                                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                                         "Unknown transient property '%.64s'.", key);
+                }
+                if (r < 0)
+                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                                 "Invalid value for transient property '%.64s': %s", key,
+                                                 strerror(-r));
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+
+        /* Who asks decides who runs it. */
+        r = bus_query_sender_uid(m, &caller);
+        if (r < 0)
+                return sd_bus_error_setf(error, CGSUP_ERROR_ACCESS_DENIED,
+                                         "Access denied: cannot determine the caller's user: %s", strerror(-r));
+        if (user) {
+                r = resolve_user(user, &spec.uid, &spec.gid, error);
+                if (r < 0)
+                        return r;
+                if (caller != 0 && spec.uid != caller)
+                        return sd_bus_error_setf(error, CGSUP_ERROR_ACCESS_DENIED,
+                                                 "Access denied: only root may run a program as another user ('%s').",
+                                                 user);
+        } else {
+                char buf[32];
+                snprintf(buf, sizeof buf, "%u", (unsigned) caller);
+                r = resolve_user(buf, &spec.uid, &spec.gid, error);
+                if (r < 0)
+                        return sd_bus_error_setf(error, CGSUP_ERROR_ACCESS_DENIED,
+                                                 "Access denied: the calling uid %u has no user database entry.",
+                                                 (unsigned) caller);
+        }
+        /* A --user instance cannot switch users at all. */
+        if (geteuid() != 0 && spec.uid != geteuid())
+                return sd_bus_error_setf(error, CGSUP_ERROR_ACCESS_DENIED,
+                                         "Access denied: this cgsupd runs as uid %u and cannot run programs as uid %u.",
+                                         (unsigned) geteuid(), (unsigned) spec.uid);
+
+        if (spec.name && manager_find_program(mgr, spec.name))
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT, "A program named '%s' already exists.",
+                                         spec.name);
+        if (mgr->n_transient >= BUS_TRANSIENT_MAX)
+                return sd_bus_error_setf(error, CGSUP_ERROR_TOO_MANY,
+                                         "Too many transient programs running (%u, at most %d).", mgr->n_transient,
+                                         BUS_TRANSIENT_MAX);
+        if (caller != 0 && transient_count_for(mgr, caller) >= BUS_TRANSIENT_PER_USER_MAX)
+                return sd_bus_error_setf(error, CGSUP_ERROR_TOO_MANY,
+                                         "Too many transient programs for uid %u (at most %d).", (unsigned) caller,
+                                         BUS_TRANSIENT_PER_USER_MAX);
+
+        {
+                char uidbuf[32];
+                snprintf(uidbuf, sizeof uidbuf, "%u", (unsigned) spec.uid);
+                const char *details[] = { "verb", "run", "command", spec.argv[0], "uid", uidbuf, NULL };
+                r = bus_verify_polkit_async(m, CGSUP_POLKIT_ACTION_RUN, details, c->polkit, error);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return 1; /* polkit will call us again; the fds we dup'ed are closed by cleanup */
+        }
+
+        r = manager_run_transient(mgr, &spec, &p, &msg);
+        /* The manager consumed the fds whatever happened. */
+        spec.stdin_fd = spec.stdout_fd = spec.stderr_fd = -1;
+        if (r < 0)
+                return bus_error_set_errno(error, r, BUS_OP_RUN, spec.name ?: spec.argv[0], msg);
+
+        p->transient_uid = caller;
+        log_info("Started transient program %s for uid %u: %s", p->name, (unsigned) caller, spec.argv[0]);
+        return sd_bus_reply_method_return(m, "os", p->object_path, p->name);
+}
+
+const char *bus_transient_result(const Program *p) {
+        switch (p->exit_reason) {
+        case EXIT_REASON_EXITED:
+                return p->exit_code == 0 ? "success" : "exit-code";
+        case EXIT_REASON_SIGNAL:
+                return "signal";
+        case EXIT_REASON_OOM_KILL:
+                return "oom-kill";
+        case EXIT_REASON_PIDS_MAX:
+                return "pids-max";
+        case EXIT_REASON_HEALTH:
+                return "health";
+        case EXIT_REASON_SPAWN_FAILED:
+                return "spawn-failed";
+        case EXIT_REASON_LIMIT:
+                return "limit";
+        case EXIT_REASON_STOPPED:
+                return "stopped";
+        default:
+                return "unknown";
+        }
+}
+
+void bus_transient_emit_finished(BusContext *c, Program *p, const CgsupStats *s) {
+        uint64_t cpu = UINT64_MAX, peak = UINT64_MAX, ooms = UINT64_MAX, wall = UINT64_MAX;
+        struct timespec ts;
+        int r;
+
+        if (s && (s->valid & CGSUP_STATS_CPU))
+                cpu = s->cpu_usage_usec * NSEC_PER_USEC;
+        if (s && (s->valid & CGSUP_STATS_MEMORY_PEAK))
+                peak = s->memory_peak;
+        if (s && (s->valid & CGSUP_STATS_MEMORY_EVENTS))
+                ooms = s->memory_events_oom_kill;
+        if (p->start_usec > 0 && clock_gettime(CLOCK_MONOTONIC, &ts) >= 0) {
+                uint64_t now = (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+                if (now >= p->start_usec)
+                        wall = now - p->start_usec;
+        }
+
+        r = sd_bus_emit_signal(c->bus, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE, CGSUP_SIGNAL_TRANSIENT_FINISHED,
+                               "ossiitttts", p->object_path, p->name, bus_transient_result(p),
+                               (int32_t) p->exit_code, (int32_t) p->exit_signal, cpu, peak, wall, ooms,
+                               strempty(p->exit_detail));
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit TransientFinished for %s, ignoring: %m", p->name);
+}

@@ -1,2 +1,1033 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: not written yet */
+/*
+ * [program:x] and [group:x] sections: supervisord 4's keys with its defaults and meanings
+ * (supervisor/options.py, processes_from_section), plus cgsup's own keys. Every value is %(...)s-expanded
+ * before it is converted, per process instance, because real files take numprocs, autostart and user
+ * from %(ENV_X)s.
+ */
+#include <ctype.h>
+#include <libgen.h>
+#include <math.h>
+#include <signal.h>
+#include <stddef.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "conf-internal.h"
+#include "parse-util.h"
+#include "strv.h"
+
+typedef enum KeyType {
+        KEY_SPECIAL,    /* handled outside the table (numprocs, process_name, environment, notify) */
+        KEY_COMMAND,
+        KEY_STRING,
+        KEY_BOOL,
+        KEY_INT,
+        KEY_UNSIGNED,
+        KEY_SEC,
+        KEY_SIZE,
+        KEY_SIGNAL,
+        KEY_UMASK,
+        KEY_AUTORESTART,
+        KEY_TYPE,
+        KEY_EXITCODES,
+        KEY_LOGFILE,
+        KEY_LIMIT,
+        KEY_DEPENDS,
+        KEY_HEALTH_TYPE,
+        KEY_DOUBLE,
+        KEY_ARGV,
+        KEY_IGNORE_BOOL, /* accepted, checked, no effect */
+        KEY_IGNORE_SIZE,
+        KEY_IGNORE,
+} KeyType;
+
+typedef struct KeyDef {
+        const char *key;
+        KeyType type;
+        size_t offset;
+} KeyDef;
+
+#define PC(field) offsetof(ProgramConfig, field)
+
+static const KeyDef program_keys[] = {
+        { "command", KEY_COMMAND, 0 },
+        { "process_name", KEY_SPECIAL, 0 },
+        { "numprocs", KEY_SPECIAL, 0 },
+        { "numprocs_start", KEY_SPECIAL, 0 },
+        { "environment", KEY_SPECIAL, 0 },
+        { "notify", KEY_SPECIAL, 0 },
+        { "priority", KEY_INT, PC(priority) },
+        { "autostart", KEY_BOOL, PC(autostart) },
+        { "autorestart", KEY_AUTORESTART, PC(autorestart) },
+        { "startsecs", KEY_SEC, PC(startsecs) },
+        { "startretries", KEY_UNSIGNED, PC(startretries) },
+        { "exitcodes", KEY_EXITCODES, 0 },
+        { "stopsignal", KEY_SIGNAL, PC(stopsignal) },
+        { "stopwaitsecs", KEY_SEC, PC(stopwaitsecs) },
+        { "stopasgroup", KEY_BOOL, PC(stopasgroup) },
+        { "killasgroup", KEY_BOOL, PC(killasgroup) },
+        { "user", KEY_STRING, PC(user) },
+        { "directory", KEY_STRING, PC(directory) },
+        { "umask", KEY_UMASK, PC(umask) },
+        { "redirect_stderr", KEY_BOOL, PC(redirect_stderr) },
+        { "stdout_logfile", KEY_LOGFILE, PC(stdout_log) },
+        { "stdout_logfile_maxbytes", KEY_SIZE, PC(stdout_log.maxbytes) },
+        { "stdout_logfile_backups", KEY_UNSIGNED, PC(stdout_log.backups) },
+        { "stdout_syslog", KEY_BOOL, PC(stdout_log.syslog) },
+        { "stdout_capture_maxbytes", KEY_IGNORE_SIZE, 0 },
+        { "stdout_events_enabled", KEY_IGNORE_BOOL, 0 },
+        { "stderr_logfile", KEY_LOGFILE, PC(stderr_log) },
+        { "stderr_logfile_maxbytes", KEY_SIZE, PC(stderr_log.maxbytes) },
+        { "stderr_logfile_backups", KEY_UNSIGNED, PC(stderr_log.backups) },
+        { "stderr_syslog", KEY_BOOL, PC(stderr_log.syslog) },
+        { "stderr_capture_maxbytes", KEY_IGNORE_SIZE, 0 },
+        { "stderr_events_enabled", KEY_IGNORE_BOOL, 0 },
+        { "serverurl", KEY_IGNORE, 0 },
+        { "memory_max", KEY_LIMIT, 0 },
+        { "memory_high", KEY_LIMIT, 0 },
+        { "memory_swap_max", KEY_LIMIT, 0 },
+        { "pids_max", KEY_LIMIT, 0 },
+        { "cpu_quota", KEY_LIMIT, 0 },
+        { "cpu_weight", KEY_LIMIT, 0 },
+        { "io_weight", KEY_LIMIT, 0 },
+        { "syscall_filter", KEY_STRING, PC(syscall_filter) },
+        { "no_new_privileges", KEY_BOOL, PC(no_new_privileges) },
+        { "depends_on", KEY_DEPENDS, 0 },
+        { "backoff_initial", KEY_SEC, PC(backoff_initial) },
+        { "backoff_max", KEY_SEC, PC(backoff_max) },
+        { "backoff_multiplier", KEY_DOUBLE, PC(backoff_multiplier) },
+        { "healthcheck_type", KEY_HEALTH_TYPE, PC(health.type) },
+        { "healthcheck_target", KEY_STRING, PC(health.target) },
+        { "healthcheck_command", KEY_ARGV, PC(health.command) },
+        { "healthcheck_interval", KEY_SEC, PC(health.interval) },
+        { "healthcheck_timeout", KEY_SEC, PC(health.timeout) },
+        { "healthcheck_retries", KEY_UNSIGNED, PC(health.retries) },
+        { "healthcheck_start_period", KEY_SEC, PC(health.start_period) },
+        { "type", KEY_TYPE, PC(type) },
+        { "pidfile", KEY_STRING, PC(pidfile) },
+};
+
+const char *const program_known_keys[] = {
+        "command", "process_name", "numprocs", "numprocs_start", "environment", "notify", "priority",
+        "autostart", "autorestart", "startsecs", "startretries", "exitcodes", "stopsignal", "stopwaitsecs",
+        "stopasgroup", "killasgroup", "user", "directory", "umask", "redirect_stderr", "stdout_logfile",
+        "stdout_logfile_maxbytes", "stdout_logfile_backups", "stdout_syslog", "stdout_capture_maxbytes",
+        "stdout_events_enabled", "stderr_logfile", "stderr_logfile_maxbytes", "stderr_logfile_backups",
+        "stderr_syslog", "stderr_capture_maxbytes", "stderr_events_enabled", "serverurl", "memory_max",
+        "memory_high", "memory_swap_max", "pids_max", "cpu_quota", "cpu_weight", "io_weight",
+        "syscall_filter", "no_new_privileges", "depends_on", "backoff_initial", "backoff_max",
+        "backoff_multiplier", "healthcheck_type", "healthcheck_target", "healthcheck_command",
+        "healthcheck_interval", "healthcheck_timeout", "healthcheck_retries", "healthcheck_start_period",
+        "type", "pidfile", NULL,
+};
+
+const char *const group_known_keys[] = {
+        "programs", "priority", "memory_max", "memory_high", "memory_swap_max", "pids_max", "cpu_quota",
+        "cpu_weight", "io_weight", NULL,
+};
+
+/* ---- defaults, free, copy, compare --------------------------------------------------------------- */
+
+static void log_config_defaults(LogConfig *l) {
+        *l = (LogConfig) {
+                .automatic = true, /* supervisord's AUTO; config_load() resolves it to a path */
+                .maxbytes = 50U * 1024U * 1024U,
+                .backups = 10,
+        };
+}
+
+void program_config_init_defaults(ProgramConfig *p) {
+        *p = (ProgramConfig) {
+                .numprocs = 1,
+                .type = PROGRAM_TYPE_SIMPLE,
+                .priority = 999,
+                .autostart = true,
+                .autorestart = AUTORESTART_UNEXPECTED,
+                .startsecs = 1 * USEC_PER_SEC,
+                .startretries = 3,
+                .exitcodes = { 1 }, /* {0} */
+                .stopsignal = SIGTERM,
+                .stopwaitsecs = 10 * USEC_PER_SEC,
+                .umask = -1,
+                .backoff_initial = 1 * USEC_PER_SEC,
+                .backoff_max = 30 * USEC_PER_SEC,
+                .backoff_multiplier = 2.0,
+                .health = {
+                        .type = HEALTH_NONE,
+                        .interval = 10 * USEC_PER_SEC,
+                        .timeout = 5 * USEC_PER_SEC,
+                        .retries = 3,
+                        .start_period = 0,
+                },
+        };
+        log_config_defaults(&p->stdout_log);
+        log_config_defaults(&p->stderr_log);
+}
+
+ProgramConfig *program_config_free(ProgramConfig *p) {
+        if (!p)
+                return NULL;
+        free(p->name);
+        free(p->program_name);
+        free(p->group_name);
+        free(p->command);
+        strv_free(p->argv);
+        free(p->pidfile);
+        free(p->user);
+        free(p->directory);
+        strv_free(p->environment);
+        free(p->stdout_log.path);
+        free(p->stderr_log.path);
+        free(p->syscall_filter);
+        for (size_t i = 0; i < p->n_depends_on; i++)
+                free(p->depends_on[i].name);
+        free(p->depends_on);
+        free(p->health.target);
+        strv_free(p->health.command);
+        free(p->source_file);
+        free(p);
+        return NULL;
+}
+
+static int strdup_maybe(const char *s, char **ret) {
+        if (!s) {
+                *ret = NULL;
+                return 0;
+        }
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int strv_copy_maybe(char **l, char ***ret) {
+        if (!l) {
+                *ret = NULL;
+                return 0;
+        }
+        *ret = strv_copy(l);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int program_config_copy(const ProgramConfig *p, ProgramConfig **ret) {
+        _cleanup_(program_config_freep) ProgramConfig *c = malloc(sizeof(ProgramConfig));
+        if (!c)
+                return -ENOMEM;
+        *c = *p;
+        /* Clear every pointer first so a failed copy frees only what it made. */
+        c->name = c->program_name = c->group_name = c->command = c->pidfile = c->user = c->directory = NULL;
+        c->argv = c->environment = c->health.command = NULL;
+        c->stdout_log.path = c->stderr_log.path = c->syscall_filter = c->health.target = NULL;
+        c->source_file = NULL;
+        c->depends_on = NULL;
+        c->n_depends_on = 0;
+
+        if (strdup_maybe(p->name, &c->name) < 0 || strdup_maybe(p->program_name, &c->program_name) < 0 ||
+            strdup_maybe(p->group_name, &c->group_name) < 0 || strdup_maybe(p->command, &c->command) < 0 ||
+            strdup_maybe(p->pidfile, &c->pidfile) < 0 || strdup_maybe(p->user, &c->user) < 0 ||
+            strdup_maybe(p->directory, &c->directory) < 0 ||
+            strdup_maybe(p->stdout_log.path, &c->stdout_log.path) < 0 ||
+            strdup_maybe(p->stderr_log.path, &c->stderr_log.path) < 0 ||
+            strdup_maybe(p->syscall_filter, &c->syscall_filter) < 0 ||
+            strdup_maybe(p->health.target, &c->health.target) < 0 ||
+            strdup_maybe(p->source_file, &c->source_file) < 0 || strv_copy_maybe(p->argv, &c->argv) < 0 ||
+            strv_copy_maybe(p->environment, &c->environment) < 0 ||
+            strv_copy_maybe(p->health.command, &c->health.command) < 0)
+                return -ENOMEM;
+
+        if (p->n_depends_on > 0) {
+                c->depends_on = calloc(p->n_depends_on, sizeof(Dependency));
+                if (!c->depends_on)
+                        return -ENOMEM;
+                for (size_t i = 0; i < p->n_depends_on; i++) {
+                        c->depends_on[i].condition = p->depends_on[i].condition;
+                        c->depends_on[i].name = strdup(p->depends_on[i].name);
+                        c->n_depends_on = i + 1;
+                        if (!c->depends_on[i].name)
+                                return -ENOMEM;
+                }
+        }
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+static bool streq_ptr(const char *a, const char *b) {
+        if (!a || !b)
+                return a == b;
+        return streq(a, b);
+}
+
+static bool strv_equal_ptr(char **a, char **b) {
+        return strv_equal(a, b); /* NULL and empty compare equal, as they mean the same */
+}
+
+static bool log_config_equal(const LogConfig *a, const LogConfig *b) {
+        if (a->automatic != b->automatic || a->syslog != b->syslog || a->maxbytes != b->maxbytes ||
+            a->backups != b->backups)
+                return false;
+        /* AUTO gets a fresh random file name on every load: same AUTO is the same log. */
+        return a->automatic || streq_ptr(a->path, b->path);
+}
+
+bool program_config_equal_for_restart(const ProgramConfig *a, const ProgramConfig *b) {
+        /* What the running process was created with: changing any of it means a new process. Not compared,
+         * because the manager applies them to the running instance: limits (written live to the cgroup),
+         * priority, autostart, autorestart, startsecs, startretries, exitcodes, stopsignal, stopwaitsecs,
+         * stopasgroup/killasgroup, depends_on, backoff_*, healthcheck_*, and where the section was read. */
+        if (!a || !b)
+                return a == b;
+        return streq_ptr(a->name, b->name) && streq_ptr(a->program_name, b->program_name) &&
+                streq_ptr(a->group_name, b->group_name) && a->process_num == b->process_num &&
+                streq_ptr(a->command, b->command) && strv_equal_ptr(a->argv, b->argv) && a->type == b->type &&
+                streq_ptr(a->pidfile, b->pidfile) && streq_ptr(a->user, b->user) &&
+                streq_ptr(a->directory, b->directory) && a->umask == b->umask &&
+                strv_equal_ptr(a->environment, b->environment) && a->redirect_stderr == b->redirect_stderr &&
+                log_config_equal(&a->stdout_log, &b->stdout_log) &&
+                log_config_equal(&a->stderr_log, &b->stderr_log) &&
+                streq_ptr(a->syscall_filter, b->syscall_filter) && a->no_new_privileges == b->no_new_privileges &&
+                a->minfds == b->minfds;
+}
+
+bool program_config_exitcode_expected(const ProgramConfig *p, int code) {
+        if (code < 0 || code > 255)
+                return false;
+        return p->exitcodes[code / 8] & (1U << (code % 8));
+}
+
+/* ---- value helpers ------------------------------------------------------------------------------- */
+
+static char *dirname_dup(const char *file) {
+        _cleanup_free_ char *c = strdup(strempty(file));
+        if (!c)
+                return NULL;
+        return strdup(dirname(c));
+}
+
+int conf_get_expanded(Config *c, IniSection *s, IniEntry *e, const ExpandVars *v, char **ret) {
+        _cleanup_free_ char *here = dirname_dup(e->file), *msg = NULL;
+        ExpandVars vars = *v;
+        int r;
+
+        if (!here)
+                return -ENOMEM;
+        /* %(here)s is the directory of the file the value came from (supervisord's expand_here() runs after
+         * each file is read). */
+        vars.here = here;
+        r = conf_expand(e->value, &vars, ret, &msg);
+        if (r == -EINVAL)
+                conf_error(c, e->file, e->line, "[%s] %s=%s: %s", s->name, e->key, e->value, strna(msg));
+        return r;
+}
+
+static int bad_value(Config *c, IniSection *s, IniEntry *e, const char *value, const char *why) {
+        conf_error(c, e->file, e->line, "[%s] %s=%s: %s", s->name, e->key, value, why);
+        return -EINVAL;
+}
+
+static int parse_exitcodes(const char *value, uint8_t bitmap[32]) {
+        _cleanup_free_ char *copy = strdup(value);
+        char *save = NULL;
+        if (!copy)
+                return -ENOMEM;
+        memset(bitmap, 0, 32);
+        /* list_of_exitcodes(): comma separated ints 0..255, whitespace around each allowed; empty = none */
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                while (isspace((unsigned char) *t))
+                        t++;
+                size_t l = strlen(t);
+                while (l > 0 && isspace((unsigned char) t[l - 1]))
+                        t[--l] = '\0';
+                int code;
+                if (safe_atoi(t, &code) < 0 || code < 0 || code > 255)
+                        return -EINVAL;
+                bitmap[code / 8] |= (uint8_t) (1U << (code % 8));
+        }
+        /* "0,,2" has an empty item: Python's int('') fails */
+        if (strstr(value, ",,") || (value[0] == ',') || (*value && value[strlen(value) - 1] == ','))
+                return -EINVAL;
+        return 0;
+}
+
+static int parse_depends(const char *value, Dependency **ret, size_t *ret_n, const char **reterr) {
+        _cleanup_free_ char *copy = strdup(value);
+        Dependency *d = NULL;
+        size_t n = 0;
+        char *save = NULL;
+        int r = 0;
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *t = strtok_r(copy, ", \t\n", &save); t; t = strtok_r(NULL, ", \t\n", &save)) {
+                DependCondition cond = DEPEND_STARTED;
+                char *colon = strchr(t, ':');
+                if (colon) {
+                        *colon = '\0';
+                        cond = depend_condition_from_string(colon + 1);
+                        if (cond < 0) {
+                                *reterr = "condition must be started, healthy or completed";
+                                r = -EINVAL;
+                                break;
+                        }
+                }
+                if (!conf_name_is_valid(t)) {
+                        *reterr = "not a program name";
+                        r = -EINVAL;
+                        break;
+                }
+                if (n >= 256) {
+                        *reterr = "more than 256 dependencies";
+                        r = -EINVAL;
+                        break;
+                }
+                Dependency *nd = reallocarray(d, n + 1, sizeof(Dependency));
+                if (!nd) {
+                        r = -ENOMEM;
+                        break;
+                }
+                d = nd;
+                d[n].condition = cond;
+                d[n].name = strdup(t);
+                if (!d[n].name) {
+                        r = -ENOMEM;
+                        break;
+                }
+                n++;
+        }
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++)
+                        free(d[i].name);
+                free(d);
+                return r;
+        }
+        *ret = d;
+        *ret_n = n;
+        return 0;
+}
+
+static int set_logfile(LogConfig *l, const char *value) {
+        char *path = NULL;
+        l->automatic = false;
+        if (isempty(value) || strcasecmp(value, "none") == 0 || strcasecmp(value, "off") == 0)
+                ;
+        else if (strcasecmp(value, "auto") == 0)
+                l->automatic = true;
+        else if (strcasecmp(value, "syslog") == 0)
+                /* deprecated in supervisord, same as *_syslog=true without a file */
+                l->syslog = true;
+        else {
+                path = strdup(value);
+                if (!path)
+                        return -ENOMEM;
+        }
+        free(l->path);
+        l->path = path;
+        return 0;
+}
+
+/* Converts one expanded value of a table key into @p. Returns 0, -EINVAL (diagnosed), -ENOMEM. */
+static int apply_key(Config *c, IniSection *s, IniEntry *e, const KeyDef *k, const char *v, ProgramConfig *p,
+                     CgsupLimits *limits) {
+        uint8_t *base = (uint8_t *) p;
+        int r;
+
+        switch (k->type) {
+        case KEY_COMMAND: {
+                _cleanup_strv_free_ char **argv = NULL;
+                const char *why = NULL;
+                r = conf_shlex_split(v, &argv, &why);
+                if (r == -EINVAL)
+                        return bad_value(c, s, e, v, why);
+                if (r < 0)
+                        return r;
+                if (!argv[0])
+                        return bad_value(c, s, e, v, "empty command");
+                free(p->command);
+                p->command = strdup(v);
+                if (!p->command)
+                        return -ENOMEM;
+                strv_free(p->argv);
+                p->argv = TAKE_PTR(argv);
+                return 0;
+        }
+        case KEY_ARGV: {
+                _cleanup_strv_free_ char **argv = NULL;
+                const char *why = NULL;
+                r = conf_shlex_split(v, &argv, &why);
+                if (r == -EINVAL)
+                        return bad_value(c, s, e, v, why);
+                if (r < 0)
+                        return r;
+                if (!argv[0])
+                        return bad_value(c, s, e, v, "empty command");
+                char ***f = (char ***) (base + k->offset);
+                strv_free(*f);
+                *f = TAKE_PTR(argv);
+                return 0;
+        }
+        case KEY_STRING: {
+                char **f = (char **) (base + k->offset);
+                char *n = NULL;
+                if (!isempty(v)) {
+                        n = strdup(v);
+                        if (!n)
+                                return -ENOMEM;
+                }
+                free(*f);
+                *f = n;
+                return 0;
+        }
+        case KEY_BOOL:
+        case KEY_IGNORE_BOOL:
+                r = parse_boolean(v);
+                if (r < 0)
+                        return bad_value(c, s, e, v, "not a boolean (true/false, yes/no, on/off, 1/0)");
+                if (k->type == KEY_BOOL)
+                        *(bool *) (base + k->offset) = r;
+                return 0;
+        case KEY_INT:
+                if (safe_atoi(v, (int *) (base + k->offset)) < 0)
+                        return bad_value(c, s, e, v, "not an integer");
+                return 0;
+        case KEY_UNSIGNED:
+                if (safe_atou(v, (unsigned *) (base + k->offset)) < 0)
+                        return bad_value(c, s, e, v, "not a non-negative integer");
+                return 0;
+        case KEY_SEC:
+                if (parse_sec(v, (usec_t *) (base + k->offset)) < 0)
+                        return bad_value(c, s, e, v, "not a duration (seconds, or with a unit: 500ms, 2min)");
+                return 0;
+        case KEY_SIZE:
+        case KEY_IGNORE_SIZE: {
+                uint64_t x;
+                if (parse_size(v, &x) < 0)
+                        return bad_value(c, s, e, v, "not a byte size (e.g. 0, 1024, 50MB, 1GB)");
+                if (k->type == KEY_SIZE)
+                        *(uint64_t *) (base + k->offset) = x;
+                return 0;
+        }
+        case KEY_SIGNAL:
+                r = signal_from_string(v);
+                if (r < 0)
+                        return bad_value(c, s, e, v, "unknown signal (TERM, SIGQUIT, 9, ...)");
+                *(int *) (base + k->offset) = r;
+                return 0;
+        case KEY_UMASK: {
+                mode_t m;
+                if (parse_mode(v, &m) < 0 || m > 0777)
+                        return bad_value(c, s, e, v, "not an octal umask (e.g. 022)");
+                *(int *) (base + k->offset) = (int) m;
+                return 0;
+        }
+        case KEY_AUTORESTART: {
+                AutoRestart a = autorestart_from_string(v);
+                if (a < 0)
+                        return bad_value(c, s, e, v, "must be true, false or unexpected");
+                p->autorestart = a;
+                return 0;
+        }
+        case KEY_TYPE: {
+                ProgramType t = program_type_from_string(v);
+                if (t < 0)
+                        return bad_value(c, s, e, v, "must be simple, forking, notify or oneshot");
+                p->type = t;
+                return 0;
+        }
+        case KEY_HEALTH_TYPE: {
+                HealthType t = health_type_from_string(v);
+                if (t < 0)
+                        return bad_value(c, s, e, v, "must be tcp, http, exec or none");
+                p->health.type = t;
+                return 0;
+        }
+        case KEY_EXITCODES:
+                r = parse_exitcodes(v, p->exitcodes);
+                if (r == -EINVAL)
+                        return bad_value(c, s, e, v, "not a comma-separated list of exit codes 0..255");
+                return r;
+        case KEY_LOGFILE:
+                if (!isempty(v) && v[strlen(v) - 1] == ';')
+                        conf_warn(c, e->file, e->line,
+                                  "[%s] %s=%s: the file name ends with ';' (an inline comment needs whitespace "
+                                  "before ';'), using it as written.", s->name, e->key, v);
+                return set_logfile((LogConfig *) (base + k->offset), v);
+        case KEY_LIMIT: {
+                CgsupLimit l = cgsup_limit_from_string(e->key);
+                uint64_t x;
+                if (l < 0)
+                        return bad_value(c, s, e, v, "unknown limit");
+                r = cgsup_limit_parse(l, v, &x);
+                if (r == -ERANGE)
+                        return bad_value(c, s, e, v, "out of range");
+                if (r < 0)
+                        return bad_value(c, s, e, v,
+                                         l == CGSUP_LIMIT_CPU_QUOTA ? "not a CPU quota (e.g. 150%, max)" :
+                                         l == CGSUP_LIMIT_CPU_WEIGHT || l == CGSUP_LIMIT_IO_WEIGHT ?
+                                                 "not a weight (1..10000)" :
+                                         l == CGSUP_LIMIT_PIDS_MAX ? "not a process count or max" :
+                                                                     "not a byte size (e.g. 512M, 2G, max)");
+                cgsup_limits_set(limits, l, x);
+                return 0;
+        }
+        case KEY_DEPENDS: {
+                Dependency *d = NULL;
+                size_t n = 0;
+                const char *why = NULL;
+                r = parse_depends(v, &d, &n, &why);
+                if (r == -EINVAL)
+                        return bad_value(c, s, e, v, why);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < p->n_depends_on; i++)
+                        free(p->depends_on[i].name);
+                free(p->depends_on);
+                p->depends_on = d;
+                p->n_depends_on = n;
+                return 0;
+        }
+        case KEY_DOUBLE: {
+                char *end;
+                errno = 0;
+                double x = strtod(v, &end);
+                if (isempty(v) || *end || errno || !isfinite(x) || x < 1.0 || x > 100.0)
+                        return bad_value(c, s, e, v, "not a number between 1 and 100");
+                *(double *) (base + k->offset) = x;
+                return 0;
+        }
+        case KEY_IGNORE:
+        case KEY_SPECIAL:
+                return 0;
+        }
+        return 0;
+}
+
+/* ---- instances ----------------------------------------------------------------------------------- */
+
+static bool argv0_is_shell(const char *a) {
+        const char *b = strrchr(a, '/');
+        b = b ? b + 1 : a;
+        return streq(b, "sh") || streq(b, "bash") || streq(b, "dash") || streq(b, "zsh") || streq(b, "ash") ||
+                streq(b, "ksh") || streq(b, "busybox");
+}
+
+static void lint_command(Config *c, IniSection *s, IniEntry *e, const ProgramConfig *p) {
+        static const char *const ops[] = { "&&", "||", "|", ";", "&", ">", ">>", "<", "2>&1", ">/dev/null",
+                                           NULL };
+        if (!p->argv || !p->argv[0] || argv0_is_shell(p->argv[0]))
+                return;
+        for (char **a = p->argv + 1; *a; a++)
+                for (const char *const *o = ops; *o; o++)
+                        if (streq(*a, *o)) {
+                                conf_warn(c, e->file, e->line,
+                                          "[%s] command: '%s' is passed to %s as an argument: commands run "
+                                          "without a shell (as in supervisord); use sh -c '...' for shell "
+                                          "syntax.", s->name, *a, p->argv[0]);
+                                return;
+                        }
+}
+
+static int random_suffix(char buf[9]) {
+        static const char chars[] = "abcdefghijklmnopqrstuvwxyz0123456789_";
+        uint8_t rnd[8];
+        if (getrandom(rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t) sizeof rnd)
+                for (size_t i = 0; i < sizeof rnd; i++) /* early boot: uniqueness, not secrecy, matters */
+                        rnd[i] = (uint8_t) (random() & 0xff);
+        for (size_t i = 0; i < 8; i++)
+                buf[i] = chars[rnd[i] % (sizeof chars - 1)];
+        buf[8] = '\0';
+        return 0;
+}
+
+static int resolve_auto_log(LogConfig *l, const char *name, const char *channel, const DaemonConfig *d) {
+        char rnd[9];
+        if (!l->automatic || l->path)
+                return 0;
+        random_suffix(rnd);
+        /* supervisord's get_autochildlog_name(): <name>-<channel>---<identifier>-<random>.log */
+        if (asprintf(&l->path, "%s/%s-%s---%s-%s.log", d->childlogdir ? d->childlogdir : "/tmp", name, channel,
+                     d->identifier ? d->identifier : "cgsup", rnd) < 0) {
+                l->path = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static void fix_stream_log(Config *c, IniSection *s, const char *channel, LogConfig *l, bool maxbytes_set) {
+        _cleanup_free_ char *key = NULL;
+        if (!conf_log_path_is_stream(l->path) || l->maxbytes == 0)
+                return;
+        if (asprintf(&key, "%s_logfile", channel) < 0)
+                key = NULL;
+        IniEntry *e = key ? ini_section_find(s, key) : NULL;
+        /* A pipe or terminal cannot be rotated: supervisord would fail at the first rollover. */
+        if (!streq(l->path, "/dev/null"))
+                conf_warn(c, e ? e->file : s->file, e ? e->line : s->line,
+                          "[%s] %s_logfile=%s cannot be rotated; %s_logfile_maxbytes=%s treated as 0.", s->name,
+                          channel, l->path, channel, maxbytes_set ? "(set)" : "50MB (default)");
+        l->maxbytes = 0;
+        l->backups = 0;
+}
+
+static int add_instance(Config *c, ProgramConfig *p) {
+        if (c->n_programs >= CONF_MAX_INSTANCES) {
+                conf_error(c, p->source_file, p->source_line, "Too many process instances (more than %u).",
+                           CONF_MAX_INSTANCES);
+                return -E2BIG;
+        }
+        ProgramConfig **n = reallocarray(c->programs, c->n_programs + 1, sizeof(ProgramConfig *));
+        if (!n)
+                return -ENOMEM;
+        c->programs = n;
+        n[c->n_programs++] = p;
+        return 0;
+}
+
+static int expand_entry(Config *c, IniSection *s, const char *key, const ExpandVars *v, char **ret) {
+        IniEntry *e = ini_section_get(s, key);
+        if (!e) {
+                *ret = NULL;
+                return 0;
+        }
+        return conf_get_expanded(c, s, e, v, ret);
+}
+
+static int build_instance(Config *c, IniSection *s, const char *name, const char *group_name, bool in_group,
+                          const ProgramContext *ctx, const char *process_name_tmpl, long process_num,
+                          unsigned numprocs, ProgramConfig **ret) {
+        _cleanup_(program_config_freep) ProgramConfig *p = calloc(1, sizeof(ProgramConfig));
+        _cleanup_strv_free_ char **env = NULL;
+        _cleanup_free_ char *env_str = NULL, *pname = NULL;
+        bool failed = false;
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        program_config_init_defaults(p);
+
+        ExpandVars v = {
+                .program_name = name,
+                .group_name = group_name,
+                .host_node_name = ctx->host_node_name,
+                .process_num = process_num,
+                .numprocs = numprocs,
+                .env = ctx->process_env,
+                .env2 = ctx->daemon->environment,
+        };
+
+        /* environment= first: its variables become %(ENV_X)s for the program's other keys (supervisor 4). */
+        r = expand_entry(c, s, "environment", &v, &env_str);
+        if (r == -EINVAL)
+                return 0;
+        if (r < 0)
+                return r;
+        if (env_str) {
+                const char *why = NULL;
+                IniEntry *e = ini_section_find(s, "environment");
+                r = conf_parse_environment(env_str, &env, &why);
+                if (r == -EINVAL)
+                        return bad_value(c, s, e, env_str, why), 0;
+                if (r < 0)
+                        return r;
+        }
+        v.env3 = env;
+
+        IniEntry fake = { .key = (char *) "process_name", .value = (char *) process_name_tmpl,
+                          .file = s->file, .line = s->line };
+        IniEntry *pe = ini_section_find(s, "process_name");
+        r = conf_get_expanded(c, s, pe ?: &fake, &v, &pname);
+        if (r == -EINVAL)
+                return 0;
+        if (r < 0)
+                return r;
+        if (!conf_name_is_valid(pname))
+                return bad_value(c, s, pe ?: &fake, pname,
+                                 "not a valid process name (empty, or contains ' ', ':', '/' or control characters)"),
+                       0;
+
+        p->name = TAKE_PTR(pname);
+        p->program_name = strdup(name);
+        p->group_name = strdup(group_name);
+        p->source_file = strdup(strempty(s->file));
+        if (!p->program_name || !p->group_name || !p->source_file)
+                return -ENOMEM;
+        p->source_line = s->line;
+        p->in_group = in_group;
+        p->process_num = (unsigned) process_num;
+        p->numprocs = numprocs;
+        p->environment = TAKE_PTR(env);
+
+        bool notify = false, notify_set = false, type_set = false;
+        for (size_t i = 0; i < ELEMENTSOF(program_keys); i++) {
+                const KeyDef *k = &program_keys[i];
+                if (k->type == KEY_SPECIAL && !streq(k->key, "notify"))
+                        continue;
+                IniEntry *e = ini_section_get(s, k->key);
+                if (!e)
+                        continue;
+                _cleanup_free_ char *val = NULL;
+                r = conf_get_expanded(c, s, e, &v, &val);
+                if (r == -EINVAL) {
+                        failed = true;
+                        continue;
+                }
+                if (r < 0)
+                        return r;
+                if (streq(k->key, "notify")) {
+                        r = parse_boolean(val);
+                        if (r < 0) {
+                                bad_value(c, s, e, val, "not a boolean");
+                                failed = true;
+                                continue;
+                        }
+                        notify = r;
+                        notify_set = true;
+                        continue;
+                }
+                if (k->type == KEY_TYPE)
+                        type_set = true;
+                r = apply_key(c, s, e, k, val, p, &p->limits);
+                if (r == -EINVAL) {
+                        failed = true;
+                        continue;
+                }
+                if (r < 0)
+                        return r;
+                if (k->type == KEY_COMMAND)
+                        lint_command(c, s, e, p);
+        }
+        if (failed)
+                return 0;
+
+        if (!p->command) {
+                conf_error(c, s->file, s->line, "[%s] has no command=.", s->name);
+                return 0;
+        }
+
+        if (notify_set && notify) {
+                if (type_set && p->type != PROGRAM_TYPE_NOTIFY) {
+                        conf_error(c, s->file, s->line, "[%s] notify=true conflicts with type=%s.", s->name,
+                                   program_type_to_string(p->type));
+                        return 0;
+                }
+                p->type = PROGRAM_TYPE_NOTIFY;
+        } else if (notify_set && !notify && type_set && p->type == PROGRAM_TYPE_NOTIFY) {
+                conf_error(c, s->file, s->line, "[%s] notify=false conflicts with type=notify.", s->name);
+                return 0;
+        }
+        if (p->pidfile && p->type != PROGRAM_TYPE_FORKING)
+                conf_warn(c, ini_section_find(s, "pidfile")->file, ini_section_find(s, "pidfile")->line,
+                          "[%s] pidfile= only has an effect with type=forking (supervisord ignores it), ignoring.",
+                          s->name);
+
+        /* killasgroup defaults to stopasgroup; supervisord refuses stopasgroup without killasgroup. */
+        if (!ini_section_find(s, "killasgroup"))
+                p->killasgroup = p->stopasgroup;
+        if (p->stopasgroup && !p->killasgroup) {
+                conf_error(c, s->file, s->line, "[%s] stopasgroup=true needs killasgroup=true (as supervisord).",
+                           s->name);
+                return 0;
+        }
+
+        /* Health check: the type follows from what is given when not spelled out. */
+        if (p->health.type == HEALTH_NONE && !ini_section_find(s, "healthcheck_type")) {
+                if (p->health.command)
+                        p->health.type = HEALTH_EXEC;
+                else if (p->health.target)
+                        p->health.type = strneq(p->health.target, "http://", 7) ||
+                                                         strneq(p->health.target, "https://", 8) ?
+                                                 HEALTH_HTTP :
+                                                 HEALTH_TCP;
+        }
+        if ((p->health.type == HEALTH_TCP || p->health.type == HEALTH_HTTP) && !p->health.target) {
+                conf_error(c, s->file, s->line, "[%s] healthcheck_type=%s needs healthcheck_target=.", s->name,
+                           health_type_to_string(p->health.type));
+                return 0;
+        }
+        if (p->health.type == HEALTH_EXEC && !p->health.command) {
+                conf_error(c, s->file, s->line, "[%s] healthcheck_type=exec needs healthcheck_command=.",
+                           s->name);
+                return 0;
+        }
+        if (p->backoff_max < p->backoff_initial) {
+                conf_error(c, s->file, s->line, "[%s] backoff_max is smaller than backoff_initial.", s->name);
+                return 0;
+        }
+
+        /* Logs: redirect_stderr sends stderr into stdout's log, never a file of its own. */
+        if (p->redirect_stderr) {
+                IniEntry *se = ini_section_find(s, "stderr_logfile");
+                if (p->stderr_log.path && !p->stderr_log.automatic && se)
+                        conf_warn(c, se->file, se->line,
+                                  "[%s] redirect_stderr=true but stderr_logfile is also set, ignoring "
+                                  "stderr_logfile.", s->name);
+                free(p->stderr_log.path);
+                p->stderr_log.path = NULL;
+                p->stderr_log.automatic = false;
+        }
+        fix_stream_log(c, s, "stdout", &p->stdout_log, ini_section_find(s, "stdout_logfile_maxbytes"));
+        fix_stream_log(c, s, "stderr", &p->stderr_log, ini_section_find(s, "stderr_logfile_maxbytes"));
+        r = resolve_auto_log(&p->stdout_log, p->name, "stdout", ctx->daemon);
+        if (r < 0)
+                return r;
+        r = resolve_auto_log(&p->stderr_log, p->name, "stderr", ctx->daemon);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(p);
+        return 1;
+}
+
+int conf_program_section(Config *c, IniSection *s, const char *name, const char *group_name, bool in_group,
+                         const ProgramContext *ctx) {
+        _cleanup_free_ char *numprocs_s = NULL, *start_s = NULL;
+        unsigned numprocs = 1, start = 0;
+        int r;
+
+        if (!conf_name_is_valid(name)) {
+                conf_error(c, s->file, s->line,
+                           "[%s]: invalid program name (empty, or contains ' ', ':', '/' or control characters).",
+                           s->name);
+                return 0;
+        }
+
+        ExpandVars v = {
+                .program_name = name,
+                .group_name = group_name,
+                .host_node_name = ctx->host_node_name,
+                .process_num = -1,
+                .numprocs = -1,
+                .env = ctx->process_env,
+                .env2 = ctx->daemon->environment,
+        };
+
+        r = expand_entry(c, s, "numprocs", &v, &numprocs_s);
+        if (r == -EINVAL)
+                return 0;
+        if (r < 0)
+                return r;
+        if (numprocs_s) {
+                IniEntry *e = ini_section_find(s, "numprocs");
+                if (safe_atou(numprocs_s, &numprocs) < 0)
+                        return bad_value(c, s, e, numprocs_s, "not a non-negative integer"), 0;
+                if (numprocs > CONF_MAX_NUMPROCS)
+                        return bad_value(c, s, e, numprocs_s, "more than 1000 processes (the limit)"), 0;
+        }
+        r = expand_entry(c, s, "numprocs_start", &v, &start_s);
+        if (r == -EINVAL)
+                return 0;
+        if (r < 0)
+                return r;
+        if (start_s) {
+                IniEntry *e = ini_section_find(s, "numprocs_start");
+                if (safe_atou(start_s, &start) < 0 || start > 1000000)
+                        return bad_value(c, s, e, start_s, "not an integer between 0 and 1000000"), 0;
+        }
+
+        IniEntry *pe = ini_section_get(s, "process_name");
+        const char *tmpl = pe ? pe->value : "%(program_name)s";
+        if (numprocs > 1 && !strstr(tmpl, "%(process_num)")) {
+                conf_error(c, pe ? pe->file : s->file, pe ? pe->line : s->line,
+                           "[%s] numprocs=%u needs %%(process_num) in process_name (e.g. "
+                           "process_name=%%(program_name)s_%%(process_num)02d).", s->name, numprocs);
+                return 0;
+        }
+        if (numprocs == 0)
+                conf_warn(c, s->file, s->line, "[%s] numprocs=0: the program has no process.", s->name);
+
+        for (unsigned i = 0; i < numprocs; i++) {
+                ProgramConfig *p = NULL;
+                bool had_error = config_has_error(c);
+                r = build_instance(c, s, name, group_name, in_group, ctx, tmpl, (long) start + i, numprocs, &p);
+                if (r < 0)
+                        return r;
+                if (r == 0) {
+                        /* diagnosed; the other instances would only repeat the same message */
+                        if (!had_error && !config_has_error(c))
+                                conf_error(c, s->file, s->line, "[%s] could not be read.", s->name);
+                        return 0;
+                }
+                r = add_instance(c, p);
+                if (r < 0) {
+                        program_config_free(p);
+                        return r == -E2BIG ? 0 : r;
+                }
+        }
+        return 0;
+}
+
+int conf_group_section(Config *c, IniSection *s, const char *name, const ProgramContext *ctx) {
+        int r;
+
+        if (!conf_name_is_valid(name)) {
+                conf_error(c, s->file, s->line, "[%s]: invalid group name.", s->name);
+                return 0;
+        }
+
+        GroupConfig *g = calloc(1, sizeof(GroupConfig));
+        if (!g)
+                return -ENOMEM;
+        g->priority = 999;
+        g->name = strdup(name);
+        g->source_file = strdup(strempty(s->file));
+        g->source_line = s->line;
+        g->programs = calloc(1, sizeof(char *));
+        GroupConfig **n = reallocarray(c->groups, c->n_groups + 1, sizeof(GroupConfig *));
+        if (!n || !g->name || !g->source_file || !g->programs) {
+                free(g->name);
+                free(g->source_file);
+                free(g->programs);
+                free(g);
+                return -ENOMEM;
+        }
+        c->groups = n;
+        n[c->n_groups++] = g;
+
+        ExpandVars v = {
+                .group_name = name,
+                .host_node_name = ctx->host_node_name,
+                .process_num = -1,
+                .numprocs = -1,
+                .env = ctx->process_env,
+                .env2 = ctx->daemon->environment,
+        };
+
+        for (size_t i = 0; i < s->n_entries; i++) {
+                IniEntry *e = &s->entries[i];
+                _cleanup_free_ char *val = NULL;
+                CgsupLimit l = cgsup_limit_from_string(e->key);
+
+                if (!streq(e->key, "programs") && !streq(e->key, "priority") && l < 0)
+                        continue; /* unknown keys are reported by the caller */
+                e->used = true;
+                r = conf_get_expanded(c, s, e, &v, &val);
+                if (r == -EINVAL)
+                        continue;
+                if (r < 0)
+                        return r;
+
+                if (streq(e->key, "programs")) {
+                        char *save = NULL;
+                        for (char *t = strtok_r(val, ", \t\n", &save); t; t = strtok_r(NULL, ", \t\n", &save)) {
+                                if (!conf_name_is_valid(t)) {
+                                        bad_value(c, s, e, t, "not a program name");
+                                        continue;
+                                }
+                                if (strv_contains(g->programs, t))
+                                        continue;
+                                r = strv_extend(&g->programs, t);
+                                if (r < 0)
+                                        return r;
+                        }
+                } else if (streq(e->key, "priority")) {
+                        if (safe_atoi(val, &g->priority) < 0)
+                                bad_value(c, s, e, val, "not an integer");
+                } else {
+                        const KeyDef k = { e->key, KEY_LIMIT, 0 };
+                        ProgramConfig dummy = {};
+                        r = apply_key(c, s, e, &k, val, &dummy, &g->limits);
+                        if (r < 0 && r != -EINVAL)
+                                return r;
+                }
+        }
+        if (!ini_section_find(s, "programs"))
+                conf_error(c, s->file, s->line, "[%s] has no programs=.", s->name);
+        return 0;
+}

@@ -1,2 +1,752 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: not written yet */
+/*
+ * config_load(): the main file, its [include] files=, the conf.d drop-ins, then [cgsupd], [group:x] and
+ * [program:x] into a Config. Follows supervisord 4's ServerOptions.read_config():
+ *   - all files go into one parser, so sections of the same name merge key by key, later file wins;
+ *   - [include] is read from the main file only, before the included files are parsed; its globs are
+ *     expanded (%(here)s, %(ENV_X)s, %(host_node_name)s), split on whitespace, taken relative to the
+ *     main file's directory, sorted; a glob without match is a warning;
+ *   - a program listed by a [group:x] belongs to that group (to each group that lists it, as in
+ *     supervisord: instance names are then unique per group only), the others are their own group.
+ * Sections supervisord has and cgsup does not need (HTTP/RPC servers, supervisorctl, event listeners,
+ * FastCGI) are accepted with a warning, unknown keys too: real files carry plenty of both.
+ */
+#include <fcntl.h>
+#include <glob.h>
+#include <libgen.h>
+#include <strings.h>
+#include <sys/utsname.h>
+
+#include "conf-internal.h"
+#include "fd-util.h"
+#include "log.h"
+#include "parse-util.h"
+#include "strv.h"
+
+extern char **environ;
+
+const char *const daemon_known_keys[] = {
+        "logfile", "logfile_maxbytes", "logfile_backups", "loglevel", "pidfile", "nodaemon", "environment",
+        "childlogdir", "directory", "umask", "user", "minfds", "minprocs", "identifier", "cgroup",
+        "shutdown_timeout", "silent", "nocleanup", "strip_ansi", "logfile_syslog", NULL,
+};
+
+static const char *const include_known_keys[] = { "files", NULL };
+
+static const char *const known_section_names[] = {
+        "cgsupd", "supervisord", "include", "program:", "group:", NULL,
+};
+
+static void daemon_config_done(DaemonConfig *d) {
+        free(d->logfile);
+        free(d->pidfile);
+        strv_free(d->environment);
+        free(d->childlogdir);
+        free(d->directory);
+        free(d->user);
+        free(d->identifier);
+        free(d->cgroup);
+}
+
+Config *config_free(Config *c) {
+        if (!c)
+                return NULL;
+        free(c->main_file);
+        strv_free(c->files);
+        daemon_config_done(&c->daemon);
+        for (size_t i = 0; i < c->n_programs; i++)
+                program_config_free(c->programs[i]);
+        free(c->programs);
+        for (size_t i = 0; i < c->n_groups; i++) {
+                free(c->groups[i]->name);
+                strv_free(c->groups[i]->programs);
+                free(c->groups[i]->source_file);
+                free(c->groups[i]);
+        }
+        free(c->groups);
+        for (size_t i = 0; i < c->n_diags; i++) {
+                free(c->diags[i].file);
+                free(c->diags[i].message);
+        }
+        free(c->diags);
+        free(c->first_error);
+        free(c);
+        return NULL;
+}
+
+const ProgramConfig *config_find_program(const Config *c, const char *name) {
+        const char *colon;
+
+        if (!c || !name)
+                return NULL;
+        /* "group:name" picks the instance of one group; a bare name the first instance of that name. */
+        colon = strchr(name, ':');
+        for (size_t i = 0; i < c->n_programs; i++) {
+                const ProgramConfig *p = c->programs[i];
+                if (colon) {
+                        size_t gl = (size_t) (colon - name);
+                        if (strlen(p->group_name) == gl && strneq(p->group_name, name, gl) &&
+                            streq(p->name, colon + 1))
+                                return p;
+                } else if (streq(p->name, name))
+                        return p;
+        }
+        return NULL;
+}
+
+/* ---- [cgsupd] ------------------------------------------------------------------------------------ */
+
+static void daemon_config_init(DaemonConfig *d) {
+        *d = (DaemonConfig) {
+                .logfile_maxbytes = 50U * 1024U * 1024U,
+                .logfile_backups = 10,
+                .loglevel = LOG_INFO,
+                .umask = -1,
+                .minfds = 1024,
+                .minprocs = 200,
+                .shutdown_timeout = 60 * USEC_PER_SEC,
+        };
+}
+
+static int daemon_bad(Config *c, IniSection *s, IniEntry *e, const char *v, const char *why) {
+        conf_error(c, e->file, e->line, "[%s] %s=%s: %s", s->name, e->key, v, why);
+        return 0;
+}
+
+static int daemon_section(Config *c, IniSection *s, char *const *process_env, const char *host) {
+        DaemonConfig *d = &c->daemon;
+        ExpandVars v = {
+                .host_node_name = host,
+                .process_num = -1,
+                .numprocs = -1,
+                .env = process_env,
+        };
+        int r;
+
+        for (size_t i = 0; s && i < s->n_entries; i++) {
+                IniEntry *e = &s->entries[i];
+                _cleanup_free_ char *val = NULL;
+                const char *k = e->key;
+
+                if (!strv_contains((char **) daemon_known_keys, k))
+                        continue;
+                e->used = true;
+                r = conf_get_expanded(c, s, e, &v, &val);
+                if (r == -EINVAL)
+                        continue;
+                if (r < 0)
+                        return r;
+
+                char **str_field = streq(k, "logfile")     ? &d->logfile :
+                                   streq(k, "pidfile")     ? &d->pidfile :
+                                   streq(k, "childlogdir") ? &d->childlogdir :
+                                   streq(k, "directory")   ? &d->directory :
+                                   streq(k, "user")        ? &d->user :
+                                   streq(k, "identifier")  ? &d->identifier :
+                                   streq(k, "cgroup")      ? &d->cgroup :
+                                                             NULL;
+                if (str_field) {
+                        free(*str_field);
+                        *str_field = isempty(val) ? NULL : TAKE_PTR(val);
+                } else if (streq(k, "logfile_maxbytes")) {
+                        if (parse_size(val, &d->logfile_maxbytes) < 0)
+                                daemon_bad(c, s, e, val, "not a byte size (e.g. 0, 50MB)");
+                } else if (streq(k, "logfile_backups")) {
+                        if (safe_atou(val, &d->logfile_backups) < 0)
+                                daemon_bad(c, s, e, val, "not a non-negative integer");
+                } else if (streq(k, "loglevel")) {
+                        int l = log_level_from_string(val);
+                        if (l < 0)
+                                daemon_bad(c, s, e, val, "must be critical, error, warn, info, debug, trace or blather");
+                        else
+                                d->loglevel = l;
+                } else if (streq(k, "nodaemon")) {
+                        r = parse_boolean(val);
+                        if (r < 0)
+                                daemon_bad(c, s, e, val, "not a boolean");
+                        else
+                                d->nodaemon = r;
+                } else if (streq(k, "silent") || streq(k, "nocleanup") || streq(k, "strip_ansi") ||
+                           streq(k, "logfile_syslog")) {
+                        if (parse_boolean(val) < 0)
+                                daemon_bad(c, s, e, val, "not a boolean");
+                } else if (streq(k, "environment")) {
+                        _cleanup_strv_free_ char **env = NULL;
+                        const char *why = NULL;
+                        r = conf_parse_environment(val, &env, &why);
+                        if (r == -EINVAL)
+                                daemon_bad(c, s, e, val, why);
+                        else if (r < 0)
+                                return r;
+                        else {
+                                strv_free(d->environment);
+                                d->environment = TAKE_PTR(env);
+                        }
+                } else if (streq(k, "umask")) {
+                        mode_t m;
+                        if (parse_mode(val, &m) < 0 || m > 0777)
+                                daemon_bad(c, s, e, val, "not an octal umask (e.g. 022)");
+                        else
+                                d->umask = (int) m;
+                } else if (streq(k, "minfds") || streq(k, "minprocs")) {
+                        if (safe_atou64(val, streq(k, "minfds") ? &d->minfds : &d->minprocs) < 0)
+                                daemon_bad(c, s, e, val, "not a non-negative integer");
+                } else if (streq(k, "shutdown_timeout")) {
+                        if (parse_sec(val, &d->shutdown_timeout) < 0)
+                                daemon_bad(c, s, e, val, "not a duration");
+                }
+        }
+
+        if (d->logfile && conf_log_path_is_stream(d->logfile) && d->logfile_maxbytes > 0) {
+                if (!streq(d->logfile, "/dev/null"))
+                        conf_warn(c, s->file, s->line,
+                                  "[%s] logfile=%s cannot be rotated; logfile_maxbytes treated as 0.", s->name,
+                                  d->logfile);
+                d->logfile_maxbytes = 0;
+        }
+        return 0;
+}
+
+static int daemon_defaults_finish(DaemonConfig *d, char *const *process_env) {
+        if (!d->childlogdir) {
+                /* supervisord: tempfile.gettempdir() */
+                const char *t = strv_env_get(process_env, "TMPDIR");
+                d->childlogdir = strdup(!isempty(t) && t[0] == '/' ? t : "/tmp");
+                if (!d->childlogdir)
+                        return -ENOMEM;
+        }
+        if (!d->identifier) {
+                d->identifier = strdup("cgsup");
+                if (!d->identifier)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* ---- files --------------------------------------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static int read_glob(IniDoc *doc, Config *c, const char *pattern, const char *from_file, unsigned from_line,
+                     bool warn_no_match) {
+        glob_t g = {};
+        int r;
+
+        r = glob(pattern, GLOB_NOSORT, NULL, &g);
+        if (r == GLOB_NOSPACE) {
+                globfree(&g);
+                return -ENOMEM;
+        }
+        if (r != 0 || g.gl_pathc == 0) {
+                if (warn_no_match)
+                        conf_warn(c, from_file, from_line, "No file matches via include \"%s\".", pattern);
+                globfree(&g);
+                return 0;
+        }
+        /* Python's sorted(): byte order, not the locale's collation. */
+        qsort(g.gl_pathv, g.gl_pathc, sizeof(char *), cmp_str);
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+                r = ini_doc_read_file(doc, c, g.gl_pathv[i], INI_READ_INCLUDED);
+                if (r == -ENOMEM || r == -E2BIG) {
+                        globfree(&g);
+                        return r;
+                }
+                if (r < 0)
+                        /* RawConfigParser.read() skips files it cannot open; say so at least. */
+                        conf_warn(c, from_file, from_line, "Cannot read included file %s: %s, ignoring.",
+                                  g.gl_pathv[i], strerror(-r));
+        }
+        globfree(&g);
+        return 0;
+}
+
+static int read_includes(IniDoc *doc, Config *c, const char *main_file, char *const *process_env,
+                         const char *host) {
+        IniSection *s = ini_doc_find(doc, "include");
+        _cleanup_free_ char *files = NULL, *dir_copy = strdup(main_file);
+        int r;
+
+        if (!dir_copy)
+                return -ENOMEM;
+        if (!s)
+                return 0;
+        IniEntry *e = ini_section_get(s, "files");
+        if (!e) {
+                conf_error(c, s->file, s->line, "[include] section without files=.");
+                return 0;
+        }
+        ExpandVars v = { .host_node_name = host, .process_num = -1, .numprocs = -1, .env = process_env };
+        r = conf_get_expanded(c, s, e, &v, &files);
+        if (r == -EINVAL)
+                return 0;
+        if (r < 0)
+                return r;
+
+        const char *base = dirname(dir_copy);
+        unsigned from_line = e->line;
+        _cleanup_free_ char *from_file = strdup(e->file);
+        if (!from_file)
+                return -ENOMEM;
+        char *save = NULL;
+        for (char *t = strtok_r(files, " \t\n\r\f\v", &save); t; t = strtok_r(NULL, " \t\n\r\f\v", &save)) {
+                _cleanup_free_ char *pattern = NULL;
+                if (t[0] == '/')
+                        pattern = strdup(t);
+                else if (asprintf(&pattern, "%s/%s", base, t) < 0)
+                        pattern = NULL;
+                if (!pattern)
+                        return -ENOMEM;
+                /* doc may grow while we read: e and s must not be used below this point */
+                r = read_glob(doc, c, pattern, from_file, from_line, true);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- sections ------------------------------------------------------------------------------------ */
+
+static void warn_unknown_keys(Config *c, IniSection *s, const char *const *known) {
+        for (size_t i = 0; i < s->n_entries; i++) {
+                IniEntry *e = &s->entries[i];
+                if (strv_contains((char **) known, e->key))
+                        continue;
+                const char *sug = conf_suggest(e->key, known);
+                if (sug)
+                        conf_warn(c, e->file, e->line, "Unknown key '%s' in [%s], ignoring (did you mean '%s'?).",
+                                  e->key, s->name, sug);
+                else
+                        conf_warn(c, e->file, e->line, "Unknown key '%s' in [%s], ignoring.", e->key, s->name);
+        }
+}
+
+static void lint_templates(Config *c, IniSection *s) {
+        for (size_t i = 0; i < s->n_entries; i++) {
+                const char *o = strstr(s->entries[i].value, "{{");
+                if (o && strstr(o, "}}"))
+                        conf_warn(c, s->entries[i].file, s->entries[i].line,
+                                  "[%s] %s contains a '{{ }}' template placeholder; cgsupd does not substitute "
+                                  "it (render the template before starting cgsupd).", s->name,
+                                  s->entries[i].key);
+        }
+}
+
+static bool has_prefix(const char *s, const char *p) {
+        return strneq(s, p, strlen(p));
+}
+
+typedef enum SectionKind {
+        SECTION_DAEMON,
+        SECTION_INCLUDE,
+        SECTION_PROGRAM,
+        SECTION_GROUP,
+        SECTION_IGNORED,
+        SECTION_UNKNOWN,
+} SectionKind;
+
+static SectionKind section_kind(const char *name) {
+        if (streq(name, "cgsupd"))
+                return SECTION_DAEMON;
+        if (streq(name, "include"))
+                return SECTION_INCLUDE;
+        if (has_prefix(name, "program:"))
+                return SECTION_PROGRAM;
+        if (has_prefix(name, "group:"))
+                return SECTION_GROUP;
+        if (streq(name, "unix_http_server") || streq(name, "inet_http_server") || streq(name, "supervisorctl") ||
+            has_prefix(name, "rpcinterface:") || has_prefix(name, "eventlistener:") ||
+            has_prefix(name, "fcgi-program:") || has_prefix(name, "ctlplugin:") ||
+            has_prefix(name, "unix_http_server:") || has_prefix(name, "inet_http_server:"))
+                return SECTION_IGNORED;
+        return SECTION_UNKNOWN;
+}
+
+static void warn_ignored_section(Config *c, IniSection *s) {
+        const char *why;
+        if (streq(s->name, "unix_http_server") || streq(s->name, "inet_http_server") ||
+            has_prefix(s->name, "rpcinterface:") || streq(s->name, "supervisorctl") ||
+            has_prefix(s->name, "ctlplugin:") || has_prefix(s->name, "unix_http_server:") ||
+            has_prefix(s->name, "inet_http_server:"))
+                why = "cgsup is controlled over D-Bus with cgsupctl";
+        else if (has_prefix(s->name, "eventlistener:"))
+                why = "event listeners are not supported by cgsup";
+        else
+                why = "FastCGI programs are not supported by cgsup";
+        conf_warn(c, s->file, s->line, "[%s] is not used (%s), ignoring.", s->name, why);
+}
+
+/* ---- dependencies -------------------------------------------------------------------------------- */
+
+typedef struct DepNode {
+        const char *name;      /* program section name */
+        IniEntry *entry;       /* its depends_on= */
+        size_t *edges;
+        size_t n_edges;
+        size_t indegree;
+        bool done;
+} DepNode;
+
+static ssize_t dep_find(DepNode *nodes, size_t n, const char *name) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(nodes[i].name, name))
+                        return (ssize_t) i;
+        return -1;
+}
+
+static int check_dependencies(Config *c, IniDoc *doc) {
+        _cleanup_free_ DepNode *nodes = NULL;
+        size_t n = 0;
+        int r = 0;
+
+        /* One node per program section that produced instances; instances of a program share depends_on. */
+        for (size_t i = 0; i < c->n_programs; i++) {
+                if (dep_find(nodes, n, c->programs[i]->program_name) >= 0)
+                        continue;
+                DepNode *nn = reallocarray(nodes, n + 1, sizeof(DepNode));
+                if (!nn)
+                        return -ENOMEM;
+                nodes = nn;
+                _cleanup_free_ char *sname = NULL;
+                if (asprintf(&sname, "program:%s", c->programs[i]->program_name) < 0)
+                        return -ENOMEM;
+                nodes[n] = (DepNode) { .name = c->programs[i]->program_name,
+                                       .entry = ini_section_find(ini_doc_find(doc, sname), "depends_on") };
+                n++;
+        }
+
+        for (size_t i = 0; i < c->n_programs && r >= 0; i++) {
+                const ProgramConfig *p = c->programs[i];
+                ssize_t self = dep_find(nodes, n, p->program_name);
+                DepNode *node = &nodes[self];
+                if (node->edges || p->n_depends_on == 0 || node->done)
+                        continue;
+                node->done = true; /* edges built once per program */
+                for (size_t j = 0; j < p->n_depends_on; j++) {
+                        const char *dn = p->depends_on[j].name;
+                        ssize_t t = dep_find(nodes, n, dn);
+                        if (t < 0) {
+                                /* an instance name ("web_01") stands for its program */
+                                const ProgramConfig *q = config_find_program(c, dn);
+                                if (q)
+                                        t = dep_find(nodes, n, q->program_name);
+                        }
+                        if (t < 0) {
+                                const char *f = node->entry ? node->entry->file : p->source_file;
+                                unsigned l = node->entry ? node->entry->line : p->source_line;
+                                conf_error(c, f, l, "[program:%s] depends_on names unknown program '%s'.",
+                                           p->program_name, dn);
+                                continue;
+                        }
+                        size_t *ne = reallocarray(node->edges, node->n_edges + 1, sizeof(size_t));
+                        if (!ne) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        node->edges = ne;
+                        node->edges[node->n_edges++] = (size_t) t;
+                        nodes[t].indegree++;
+                }
+        }
+
+        if (r >= 0) {
+                /* Kahn: repeatedly drop nodes nothing depends on; what remains sits on or behind a cycle. */
+                _cleanup_free_ size_t *queue = calloc(n + 1, sizeof(size_t));
+                size_t qh = 0, qt = 0, removed = 0;
+                if (!queue)
+                        r = -ENOMEM;
+                for (size_t i = 0; r >= 0 && i < n; i++) {
+                        nodes[i].done = false;
+                        if (nodes[i].indegree == 0)
+                                queue[qt++] = i;
+                }
+                while (r >= 0 && qh < qt) {
+                        size_t x = queue[qh++];
+                        nodes[x].done = true;
+                        removed++;
+                        for (size_t k = 0; k < nodes[x].n_edges; k++)
+                                if (--nodes[nodes[x].edges[k]].indegree == 0)
+                                        queue[qt++] = nodes[x].edges[k];
+                }
+                if (r >= 0 && removed < n) {
+                        /* Walk remaining edges from a remaining node until a node repeats: that is a cycle. */
+                        size_t start = 0;
+                        while (nodes[start].done)
+                                start++;
+                        _cleanup_free_ size_t *seen = calloc(n, sizeof(size_t));
+                        size_t x = start, step = 1;
+                        if (!seen)
+                                r = -ENOMEM;
+                        while (r >= 0 && !seen[x]) {
+                                seen[x] = step++;
+                                size_t next = x;
+                                for (size_t k = 0; k < nodes[x].n_edges; k++)
+                                        if (!nodes[nodes[x].edges[k]].done) {
+                                                next = nodes[x].edges[k];
+                                                break;
+                                        }
+                                x = next;
+                        }
+                        if (r >= 0) {
+                                /* x is on the cycle: print it from x around to x */
+                                char buf[1024] = "";
+                                size_t y = x, len = 0;
+                                do {
+                                        len += (size_t) snprintf(buf + MIN(len, sizeof buf - 1),
+                                                                 sizeof buf - MIN(len, sizeof buf - 1), "%s -> ",
+                                                                 nodes[y].name);
+                                        for (size_t k = 0; k < nodes[y].n_edges; k++)
+                                                if (!nodes[nodes[y].edges[k]].done && seen[nodes[y].edges[k]]) {
+                                                        y = nodes[y].edges[k];
+                                                        break;
+                                                }
+                                } while (y != x && len < sizeof buf);
+                                snprintf(buf + MIN(len, sizeof buf - 1), sizeof buf - MIN(len, sizeof buf - 1),
+                                         "%s", nodes[x].name);
+                                IniEntry *e = nodes[x].entry;
+                                conf_error(c, e ? e->file : c->main_file, e ? e->line : 0,
+                                           "Dependency cycle in depends_on: %s.", buf);
+                        }
+                }
+        }
+
+        for (size_t i = 0; i < n; i++)
+                free(nodes[i].edges);
+        return r;
+}
+
+static int cmp_program(const void *a, const void *b) {
+        const ProgramConfig *x = *(ProgramConfig *const *) a, *y = *(ProgramConfig *const *) b;
+        if (x->priority != y->priority)
+                return x->priority < y->priority ? -1 : 1;
+        int r = strcmp(x->name, y->name);
+        if (r != 0)
+                return r;
+        return strcmp(x->group_name, y->group_name);
+}
+
+static void check_duplicates(Config *c) {
+        /* sorted by (priority, name, group): equal names in one group need not be adjacent when priorities
+         * differ, so compare all pairs of equal names; n is bounded by CONF_MAX_INSTANCES. */
+        for (size_t i = 0; i < c->n_programs; i++)
+                for (size_t j = i + 1; j < c->n_programs; j++) {
+                        const ProgramConfig *a = c->programs[i], *b = c->programs[j];
+                        if (streq(a->name, b->name) && streq(a->group_name, b->group_name)) {
+                                conf_error(c, b->source_file, b->source_line,
+                                           "Process name '%s' in group '%s' is used by [program:%s] and "
+                                           "[program:%s].", b->name, b->group_name, a->program_name,
+                                           b->program_name);
+                                return;
+                        }
+                }
+}
+
+static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const char *host) {
+        int r;
+
+        daemon_config_init(&c->daemon);
+        r = daemon_section(c, ini_doc_find(doc, "cgsupd"), process_env, host);
+        if (r < 0)
+                return r;
+        r = daemon_defaults_finish(&c->daemon, process_env);
+        if (r < 0)
+                return r;
+
+        ProgramContext ctx = {
+                .daemon = &c->daemon,
+                .process_env = process_env,
+                .host_node_name = host,
+        };
+
+        for (size_t i = 0; i < doc->n_sections; i++) {
+                IniSection *s = &doc->sections[i];
+                switch (section_kind(s->name)) {
+                case SECTION_DAEMON:
+                        warn_unknown_keys(c, s, daemon_known_keys);
+                        lint_templates(c, s);
+                        break;
+                case SECTION_INCLUDE:
+                        warn_unknown_keys(c, s, include_known_keys);
+                        break;
+                case SECTION_PROGRAM:
+                        warn_unknown_keys(c, s, program_known_keys);
+                        lint_templates(c, s);
+                        break;
+                case SECTION_GROUP:
+                        warn_unknown_keys(c, s, group_known_keys);
+                        lint_templates(c, s);
+                        r = conf_group_section(c, s, s->name + strlen("group:"), &ctx);
+                        if (r < 0)
+                                return r;
+                        break;
+                case SECTION_IGNORED:
+                        warn_ignored_section(c, s);
+                        break;
+                case SECTION_UNKNOWN: {
+                        const char *sug = conf_suggest(s->name, known_section_names);
+                        if (sug)
+                                conf_warn(c, s->file, s->line, "Unknown section [%s], ignoring (did you mean "
+                                          "[%s]?).", s->name, sug);
+                        else
+                                conf_warn(c, s->file, s->line, "Unknown section [%s], ignoring.", s->name);
+                        break;
+                }
+                }
+        }
+
+        /* Groups must name existing programs (supervisord: "[group:x] names unknown program y"). */
+        for (size_t i = 0; i < c->n_groups; i++) {
+                GroupConfig *g = c->groups[i];
+                STRV_FOREACH(pn, g->programs) {
+                        _cleanup_free_ char *sn = NULL, *fn = NULL;
+                        if (asprintf(&sn, "program:%s", *pn) < 0 || asprintf(&fn, "fcgi-program:%s", *pn) < 0)
+                                return -ENOMEM;
+                        if (ini_doc_find(doc, sn))
+                                continue;
+                        _cleanup_free_ char *gsn = NULL;
+                        if (asprintf(&gsn, "group:%s", g->name) < 0)
+                                return -ENOMEM;
+                        IniSection *gs = ini_doc_find(doc, gsn);
+                        IniEntry *e = ini_section_find(gs, "programs");
+                        if (ini_doc_find(doc, fn))
+                                conf_warn(c, e ? e->file : g->source_file, e ? e->line : g->source_line,
+                                          "[group:%s] lists fcgi-program %s, which is not supported, ignoring.",
+                                          g->name, *pn);
+                        else
+                                conf_error(c, e ? e->file : g->source_file, e ? e->line : g->source_line,
+                                           "[group:%s] names unknown program '%s'.", g->name, *pn);
+                }
+        }
+
+        for (size_t i = 0; i < doc->n_sections; i++) {
+                IniSection *s = &doc->sections[i];
+                if (section_kind(s->name) != SECTION_PROGRAM)
+                        continue;
+                const char *name = s->name + strlen("program:");
+                bool grouped = false;
+                for (size_t j = 0; j < c->n_groups; j++)
+                        if (strv_contains(c->groups[j]->programs, name)) {
+                                grouped = true;
+                                r = conf_program_section(c, s, name, c->groups[j]->name, true, &ctx);
+                                if (r < 0)
+                                        return r;
+                        }
+                if (!grouped) {
+                        r = conf_program_section(c, s, name, name, false, &ctx);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        if (c->n_programs > 0)
+                qsort(c->programs, c->n_programs, sizeof(ProgramConfig *), cmp_program);
+        check_duplicates(c);
+        return check_dependencies(c, doc);
+}
+
+static int host_node_name(char **ret) {
+        struct utsname u;
+        if (uname(&u) < 0)
+                return -errno;
+        *ret = strdup(u.nodename);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int config_load_buffer(const char *path, const char *data, size_t size, const char *dropin_dir,
+                       char **extra_env, ConfigLoadFlags flags, Config **ret) {
+        _cleanup_(config_freep) Config *c = calloc(1, sizeof(Config));
+        _cleanup_(ini_doc_done) IniDoc doc = {};
+        _cleanup_free_ char *host = NULL, *dropin_glob = NULL;
+        char *const *process_env = extra_env ? extra_env : environ;
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        c->main_file = strdup(path);
+        if (!c->main_file)
+                return -ENOMEM;
+        r = host_node_name(&host);
+        if (r < 0)
+                return r;
+
+        r = ini_doc_parse(&doc, c, path, data, size, 0);
+        if (r == -ENOMEM)
+                return r;
+        if (r >= 0 && !(flags & CONFIG_LOAD_NO_INCLUDES)) {
+                r = read_includes(&doc, c, path, process_env, host);
+                if (r == -ENOMEM)
+                        return r;
+                if (r >= 0 && dropin_dir) {
+                        if (asprintf(&dropin_glob, "%s/*.conf", dropin_dir) < 0)
+                                return -ENOMEM;
+                        r = read_glob(&doc, c, dropin_glob, path, 0, false);
+                        if (r == -ENOMEM)
+                                return r;
+                }
+        }
+
+        /* Limits hit while reading (-E2BIG) are already diagnosed as errors; nothing else to do then. */
+        if (r >= 0) {
+                r = process_doc(c, &doc, process_env, host);
+                if (r == -ENOMEM)
+                        return r;
+        }
+
+        c->files = TAKE_PTR(doc.files);
+        bool failed = config_has_error(c);
+        *ret = TAKE_PTR(c);
+        return failed ? -EINVAL : 0;
+}
+
+static int absolute_path(const char *path, char **ret) {
+        if (path[0] == '/') {
+                *ret = strdup(path);
+                return *ret ? 0 : -ENOMEM;
+        }
+        _cleanup_free_ char *cwd = getcwd(NULL, 0);
+        if (!cwd)
+                return -errno;
+        if (asprintf(ret, "%s/%s", cwd, path) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int config_load_with_dropins(const char *path, const char *dropin_dir, char **extra_env, Config **ret) {
+        _cleanup_free_ char *abs = NULL, *data = NULL;
+        size_t size;
+        int r;
+
+        if (isempty(path))
+                return -EINVAL;
+        r = absolute_path(path, &abs);
+        if (r < 0)
+                return r;
+
+        r = read_full_file_at(AT_FDCWD, abs, CONF_MAX_FILE_SIZE, &data, &size);
+        if (r == -EFBIG) {
+                _cleanup_(config_freep) Config *c = calloc(1, sizeof(Config));
+                if (!c || !(c->main_file = strdup(abs)))
+                        return -ENOMEM;
+                conf_error(c, abs, 0, "File is larger than %u bytes.", CONF_MAX_FILE_SIZE);
+                *ret = TAKE_PTR(c);
+                return -EINVAL;
+        }
+        if (r < 0)
+                return r;
+        return config_load_buffer(abs, data, size, dropin_dir, extra_env, 0, ret);
+}
+
+int config_load(const char *path, char **extra_env, Config **ret) {
+        _cleanup_free_ char *dropin = NULL;
+
+        if (!path)
+                path = CONFIG_DEFAULT_PATH;
+        /* Drop-ins only for the default file: "-c FILE" means exactly that file (and its [include]s). */
+        if (streq(path, CONFIG_DEFAULT_PATH)) {
+                _cleanup_free_ char *copy = strdup(path);
+                if (!copy || asprintf(&dropin, "%s/conf.d", dirname(copy)) < 0)
+                        return -ENOMEM;
+        }
+        return config_load_with_dropins(path, dropin, extra_env, ret);
+}

@@ -173,7 +173,15 @@ typedef struct Config {
         size_t n_groups;
         ConfigDiag *diags;   /* warnings (and the error on failure) */
         size_t n_diags;
+        size_t n_diags_dropped; /* beyond the cap on stored diagnostics (hostile input) */
+        bool has_error;
+        char *first_error;   /* "file:line: message" of the first error, see config_first_error() */
 } Config;
+
+/* The default main file. When config_load() reads exactly this path it also reads the drop-ins: the
+ * *.conf files in <dir of the main file>/conf.d (sorted, after the main file and its [include]s; later wins). */
+#define CONFIG_DEFAULT_PATH SYSCONFDIR "/cgsup/cgsup.conf"
+
 
 /* Defaults of supervisord and of the added keys; used by config_load() and by RunTransient. */
 void program_config_init_defaults(ProgramConfig *p);
@@ -193,6 +201,9 @@ bool program_config_exitcode_expected(const ProgramConfig *p, int code);
  * -ENOMEM) are returned without a Config.
  */
 int config_load(const char *path, char **extra_env, Config **ret);
+/* config_load() with an explicit drop-in directory whose *.conf files are read after the main file and its
+ * includes (NULL = none, whatever @path is). */
+int config_load_with_dropins(const char *path, const char *dropin_dir, char **extra_env, Config **ret);
 Config *config_free(Config *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Config *, config_free);
 /* First error diag, formatted "file:line: message" (static buffer in c), or NULL. */

@@ -1,2 +1,804 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: not written yet */
+/*
+ * The Manager owns the event loop, the configuration, the cgroup subtree and the programs. Layout (DESIGN
+ * "Containment rules"):
+ *
+ *   <subtree>/supervisor          cgsupd itself (no-internal-process rule; a fork bomb elsewhere never
+ *                                 touches it)
+ *   <subtree>/<group>             one per program group, carries the [group:x] limits
+ *   <subtree>/<group>/<instance>  one leaf per process instance, carries the program's limits
+ *
+ * The subtree is our own cgroup under systemd with Delegate=yes, else --cgroup / [cgsupd] cgroup=, else
+ * "cgsup" when we run in the root cgroup.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <systemd/sd-daemon.h>
+
+#include "adopt.h"
+#include "cgsup/cgroup.h"
+#include "deps.h"
+#include "fd-util.h"
+#include "log.h"
+#include "manager.h"
+#include "notify.h"
+#include "program-ops.h"
+#include "program-real.h"
+#include "strv.h"
+
+extern char **environ;
+
+/* Names that are cgroupfs control files (or our own leaves) cannot be directory names next to them. */
+static const char *const reserved_prefixes[] = {
+        "cgroup.", "cpu.", "cpuset.", "io.", "memory.", "pids.", "hugetlb.", "rdma.", "misc.", "irq.", "_", NULL,
+};
+
+int cgroup_name_escape(const char *name, char **ret) {
+        bool prefix = false;
+        char *s;
+
+        if (isempty(name) || strchr(name, '/') || strlen(name) > 200)
+                return -EINVAL;
+        for (const char *c = name; *c; c++)
+                if ((unsigned char) *c < 0x20 || *c == 0x7f)
+                        return -EINVAL;
+        if (streq(name, ".") || streq(name, "..") || streq(name, "supervisor"))
+                prefix = true;
+        for (size_t i = 0; !prefix && reserved_prefixes[i]; i++)
+                if (strneq(name, reserved_prefixes[i], strlen(reserved_prefixes[i])))
+                        prefix = true;
+        /* "<leaf>.health" is where exec healthchecks run. */
+        if (strlen(name) > 7 && streq(name + strlen(name) - 7, ".health"))
+                prefix = true;
+        /* systemd's cg_escape(): a leading '_' keeps the name readable and unambiguous. */
+        if (asprintf(&s, "%s%s", prefix ? "_" : "", name) < 0)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+int manager_group_cgroup(Manager *m, const char *group, char **ret) {
+        _cleanup_free_ char *g = NULL;
+        int r;
+
+        r = cgroup_name_escape(group, &g);
+        if (r < 0)
+                return r;
+        if (asprintf(ret, "%s/%s", m->cgroup, g) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int manager_instance_cgroup(Manager *m, const ProgramConfig *c, char **ret) {
+        _cleanup_free_ char *g = NULL, *n = NULL;
+        int r;
+
+        r = cgroup_name_escape(c->group_name ?: c->name, &g);
+        if (r < 0)
+                return r;
+        r = cgroup_name_escape(c->name, &n);
+        if (r < 0)
+                return r;
+        if (asprintf(ret, "%s/%s/%s", m->cgroup, g, n) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+Program *manager_find_program(Manager *m, const char *name) {
+        if (!name)
+                return NULL;
+        for (size_t i = 0; i < m->n_programs; i++)
+                if (streq(m->programs[i]->name, name))
+                        return m->programs[i];
+        /* "group:name" */
+        const char *colon = strchr(name, ':');
+        if (colon && colon[1] && colon[1] != '*')
+                for (size_t i = 0; i < m->n_programs; i++) {
+                        Program *p = m->programs[i];
+                        if (strneq(p->group, name, (size_t) (colon - name)) && p->group[colon - name] == 0 &&
+                            streq(p->name, colon + 1))
+                                return p;
+                }
+        return NULL;
+}
+
+Program *manager_find_program_by_cgroup(Manager *m, const char *cgroup_path) {
+        const char *path = cgroup_path;
+
+        while (*path == '/')
+                path++;
+        for (size_t i = 0; i < m->n_programs; i++) {
+                Program *p = m->programs[i];
+                size_t l;
+                if (!p->cgroup)
+                        continue;
+                l = strlen(p->cgroup);
+                if (strneq(path, p->cgroup, l) && (path[l] == 0 || path[l] == '/'))
+                        return p;
+        }
+        return NULL;
+}
+
+int manager_resolve(Manager *m, const char *spec, Program ***ret, size_t *ret_n, const char **reterr_name) {
+        _cleanup_free_ Program **list = NULL;
+        size_t n = 0;
+        const char *colon;
+
+        if (isempty(spec)) {
+                if (reterr_name)
+                        *reterr_name = spec;
+                return -EINVAL;
+        }
+        list = calloc(m->n_programs + 1, sizeof(Program *));
+        if (!list)
+                return -ENOMEM;
+
+        colon = strchr(spec, ':');
+        for (size_t i = 0; i < m->n_programs; i++) {
+                Program *p = m->programs[i];
+                bool match;
+
+                if (streq(spec, "all"))
+                        match = true;
+                else if (colon && streq(colon + 1, "*"))
+                        match = strneq(p->group, spec, (size_t) (colon - spec)) && p->group[colon - spec] == 0;
+                else if (colon)
+                        match = strneq(p->group, spec, (size_t) (colon - spec)) && p->group[colon - spec] == 0 &&
+                                streq(p->name, colon + 1);
+                else
+                        /* supervisorctl habits: an instance, all instances of a program, or a group. */
+                        match = streq(p->name, spec) ||
+                                (p->config->program_name && streq(p->config->program_name, spec)) ||
+                                streq(p->group, spec);
+                if (match)
+                        list[n++] = p;
+        }
+        if (n == 0 && !streq(spec, "all")) {
+                if (reterr_name)
+                        *reterr_name = spec;
+                return -ENOENT;
+        }
+        *ret = TAKE_PTR(list);
+        *ret_n = n;
+        return 0;
+}
+
+int manager_add_program(Manager *m, Program *p) {
+        Program **a;
+
+        a = realloc(m->programs, sizeof(Program *) * (m->n_programs + 1));
+        if (!a)
+                return -ENOMEM;
+        m->programs = a;
+        m->programs[m->n_programs++] = p;
+        if (p->transient)
+                m->n_transient++;
+        if (m->hooks.program_added)
+                m->hooks.program_added(m, p);
+        return 0;
+}
+
+void manager_remove_program(Manager *m, Program *p) {
+        for (size_t i = 0; i < m->n_programs; i++)
+                if (m->programs[i] == p) {
+                        memmove(m->programs + i, m->programs + i + 1, sizeof(Program *) * (m->n_programs - i - 1));
+                        m->n_programs--;
+                        break;
+                }
+        if (p->transient && m->n_transient > 0)
+                m->n_transient--;
+        if (m->hooks.program_removed)
+                m->hooks.program_removed(m, p);
+        if (m->ops && m->ops->cgroup_cleanup && !p->populated) {
+                bool shared = false;
+
+                (void) m->ops->cgroup_cleanup(p);
+                for (size_t i = 0; i < m->n_programs; i++)
+                        if (streq(m->programs[i]->group, p->group))
+                                shared = true;
+                /* The last member of a group takes the group cgroup with it. */
+                if (!shared && m->cgroup && m->cgroup_root_fd >= 0 && m->ops == &program_ops_real) {
+                        _cleanup_free_ char *g = NULL;
+                        if (manager_group_cgroup(m, p->group, &g) >= 0)
+                                (void) cgsup_cgroup_remove(m->cgroup_root_fd, g);
+                }
+        }
+        program_free(p);
+}
+
+/* ---- reacting to state changes ------------------------------------------------------------------ */
+
+static void deps_evaluate(Manager *m) {
+        if (m->deps_evaluating) {
+                m->deps_dirty = true;
+                return;
+        }
+        m->deps_evaluating = true;
+        do {
+                m->deps_dirty = false;
+                if (m->shutting_down)
+                        break;
+                for (size_t i = 0; i < m->n_programs; i++) {
+                        Program *p = m->programs[i];
+                        if (p->state == PROGRAM_STOPPED && p->waiting_for && program_deps_satisfied(p, NULL))
+                                (void) program_dispatch(p, PROGRAM_EVENT_START);
+                }
+        } while (m->deps_dirty);
+        m->deps_evaluating = false;
+}
+
+static bool shutdown_pending(const Program *p) {
+        if (p->populated || p->main_pid > 0)
+                return true;
+        return p->state == PROGRAM_STARTING || p->state == PROGRAM_RUNNING || p->state == PROGRAM_STOPPING ||
+                p->state == PROGRAM_UNHEALTHY || p->state == PROGRAM_BACKOFF;
+}
+
+/* After a graceful shutdown: remove every (empty) group and leaf; our own leaf stays until we exit. */
+static void manager_remove_cgroups(Manager *m) {
+        for (size_t i = 0; i < m->n_programs; i++) {
+                _cleanup_free_ char *g = NULL;
+                Program *p = m->programs[i];
+                if (p->populated)
+                        continue;
+                (void) m->ops->cgroup_cleanup(p);
+                if (m->cgroup_root_fd >= 0 && manager_group_cgroup(m, p->group, &g) >= 0)
+                        (void) cgsup_cgroup_remove(m->cgroup_root_fd, g);
+        }
+}
+
+/* Stops the next wave: the highest priority among programs nobody active depends on. */
+static void shutdown_step(Manager *m) {
+        bool any = false;
+        int top = INT_MIN;
+
+        for (size_t i = 0; i < m->n_programs; i++) {
+                Program *p = m->programs[i];
+                if (!shutdown_pending(p))
+                        continue;
+                any = true;
+                /* A wave still stopping keeps the next one waiting: its priority stays the top. */
+                if (p->state == PROGRAM_STOPPING || !deps_has_active_dependents(m, p))
+                        top = MAX(top, p->config->priority);
+        }
+        if (!any) {
+                log_info("All programs stopped.");
+                manager_remove_cgroups(m);
+                if (m->event)
+                        (void) sd_event_exit(m->event, m->exit_code);
+                return;
+        }
+        for (size_t i = 0; i < m->n_programs; i++) {
+                Program *p = m->programs[i];
+                if (shutdown_pending(p) && p->state != PROGRAM_STOPPING && p->config->priority == top &&
+                    !deps_has_active_dependents(m, p)) {
+                        int r = program_dispatch(p, PROGRAM_EVENT_STOP);
+                        if (r == -EALREADY && p->populated)
+                                (void) m->ops->cgroup_kill(p);
+                }
+        }
+}
+
+static void gc_programs(Manager *m) {
+        for (size_t i = 0; i < m->n_programs;) {
+                Program *p = m->programs[i];
+                bool done = !p->populated && p->main_pid <= 0 &&
+                        (p->state == PROGRAM_STOPPED || p->state == PROGRAM_EXITED || p->state == PROGRAM_FATAL);
+
+                if (done && p->transient) {
+                        if (m->hooks.transient_finished)
+                                m->hooks.transient_finished(m, p, &p->final_stats);
+                        manager_remove_program(m, p);
+                        continue;
+                }
+                if (done && p->remove_when_stopped) {
+                        log_program(p, LOG_INFO, "Removed");
+                        manager_remove_program(m, p);
+                        continue;
+                }
+                i++;
+        }
+}
+
+static void after_change(Manager *m) {
+        gc_programs(m);
+        deps_evaluate(m);
+        if (m->shutting_down)
+                shutdown_step(m);
+}
+
+static int on_deps_defer(sd_event_source *s, void *userdata) {
+        after_change(userdata);
+        return 0;
+}
+
+void manager_program_state_changed(Manager *m, Program *p, ProgramState old) {
+        int r;
+
+        /* Transient runs: once the main process is gone the rest of the run is killed (it has no one to
+         * report to), and the report goes out when the cgroup is empty. */
+        if (p->transient && (p->state == PROGRAM_EXITED || p->state == PROGRAM_FATAL) && p->populated &&
+            !p->kill_sent && m->ops->cgroup_kill) {
+                (void) m->ops->cgroup_kill(p);
+                p->kill_sent = true;
+        }
+        if (!m->event) {
+                /* Unit tests: no loop, evaluate right away (re-entrancy guarded). */
+                after_change(m);
+                return;
+        }
+        /* Deferred to the loop: actions of another program never run inside this program's transition,
+         * and a program is never freed while one of its own callbacks is on the stack. */
+        if (!m->deps_defer) {
+                r = sd_event_add_defer(m->event, &m->deps_defer, on_deps_defer, m);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to schedule dependency evaluation: %m");
+                        return;
+                }
+                (void) sd_event_source_set_description(m->deps_defer, "manager-deps");
+        }
+        (void) sd_event_source_set_enabled(m->deps_defer, SD_EVENT_ONESHOT);
+}
+
+int manager_start_autostart(Manager *m) {
+        /* Programs are sorted by (priority, name): start order is priority ascending. Dependencies hold a
+         * program in STOPPED ("waiting for X") until they are met. */
+        for (size_t i = 0; i < m->n_programs; i++) {
+                Program *p = m->programs[i];
+                if (!p->config->autostart || p->transient || p->state != PROGRAM_STOPPED || p->populated)
+                        continue;
+                (void) program_dispatch(p, PROGRAM_EVENT_START);
+        }
+        return 0;
+}
+
+/* ---- shutdown ----------------------------------------------------------------------------------- */
+
+static int on_shutdown_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        if (!m->shutdown_killed) {
+                log_warning("shutdown_timeout reached, killing every remaining program's cgroup");
+                m->shutdown_killed = true;
+                for (size_t i = 0; i < m->n_programs; i++)
+                        if (shutdown_pending(m->programs[i])) {
+                                (void) m->ops->cgroup_kill(m->programs[i]);
+                                m->programs[i]->kill_sent = true;
+                        }
+                /* cgroup.kill empties cgroups in milliseconds; if something is stuck in D state we still
+                 * exit a little later rather than hang forever. */
+                (void) sd_event_source_set_time_relative(s, 10 * USEC_PER_SEC);
+                (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+                return 0;
+        }
+        log_error("Programs still not stopped after cgroup.kill; exiting anyway");
+        m->exit_code = 1;
+        return sd_event_exit(m->event, m->exit_code);
+}
+
+int manager_shutdown(Manager *m) {
+        usec_t timeout = m->config ? m->config->daemon.shutdown_timeout : 60 * USEC_PER_SEC;
+        int r;
+
+        if (m->shutting_down)
+                return -EALREADY;
+        m->shutting_down = true;
+        log_info("Shutting down: stopping all programs (timeout %llus)",
+                 (unsigned long long) (timeout / USEC_PER_SEC));
+        if (m->under_systemd)
+                (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping programs");
+        if (m->event && timeout > 0) {
+                r = sd_event_add_time_relative(m->event, &m->shutdown_timer, CLOCK_MONOTONIC, timeout, USEC_PER_MSEC,
+                                               on_shutdown_timeout, m);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to arm shutdown timeout, ignoring: %m");
+        }
+        shutdown_step(m);
+        return 0;
+}
+
+/* ---- setup -------------------------------------------------------------------------------------- */
+
+static int print_diags(const Config *c) {
+        for (size_t i = 0; i < c->n_diags; i++) {
+                const ConfigDiag *d = &c->diags[i];
+                if (d->line > 0)
+                        log_full(d->error ? LOG_ERR : LOG_WARNING, "%s:%u: %s", strna(d->file), d->line, d->message);
+                else
+                        log_full(d->error ? LOG_ERR : LOG_WARNING, "%s: %s", strna(d->file), d->message);
+        }
+        return 0;
+}
+
+int manager_load_config(const char *path, Config **ret, char **reterr_message) {
+        _cleanup_(config_freep) Config *c = NULL;
+        int r;
+
+        r = config_load(path, NULL, &c);
+        if (c)
+                print_diags(c);
+        if (r < 0) {
+                if (reterr_message) {
+                        const char *e = c ? config_first_error(c) : NULL;
+                        if (e)
+                                *reterr_message = strdup(e);
+                        else if (asprintf(reterr_message, "%s: %s", path, strerror(-r)) < 0)
+                                *reterr_message = NULL;
+                }
+                return r == -ENOMEM ? r : -EINVAL;
+        }
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+static int build_environment(Manager *m) {
+        _cleanup_strv_free_ char **env = NULL;
+        int r;
+
+        env = strv_copy(environ);
+        if (!env)
+                return -ENOMEM;
+        STRV_FOREACH(e, m->config->daemon.environment) {
+                r = strv_env_set(&env, *e);
+                if (r < 0)
+                        return r;
+        }
+        strv_free(m->environment);
+        m->environment = TAKE_PTR(env);
+        return 0;
+}
+
+static bool under_systemd_delegation(void) {
+        /* systemd sets INVOCATION_ID for every service it starts. */
+        return getenv("INVOCATION_ID") != NULL;
+}
+
+static int pick_subtree(Manager *m, char **ret) {
+        _cleanup_free_ char *own = NULL;
+        const char *want = m->options.cgroup ?: (m->config ? m->config->daemon.cgroup : NULL);
+        char *s;
+        int r;
+
+        if (want) {
+                while (*want == '/')
+                        want++;
+                if (isempty(want) || strstr(want, ".."))
+                        return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Invalid cgroup path '%s'", want);
+                s = strdup(want);
+                if (!s)
+                        return -ENOMEM;
+                /* strip trailing slashes */
+                for (size_t l = strlen(s); l > 0 && s[l - 1] == '/'; l--)
+                        s[l - 1] = 0;
+                *ret = s;
+                return 0;
+        }
+        r = cgsup_cgroup_of_pid(0, &own);
+        if (r < 0)
+                return log_error_errno(r, "Cannot determine our own cgroup: %m");
+        if (isempty(own)) {
+                s = strdup("cgsup");
+                if (!s)
+                        return -ENOMEM;
+                *ret = s;
+                return 0;
+        }
+        /* Restarted inside our own supervisor leaf (e.g. systemd put us back there): the subtree is its
+         * parent. */
+        size_t l = strlen(own);
+        if (l > 11 && streq(own + l - 11, "/supervisor"))
+                own[l - 11] = 0;
+        if (cgsup_cgroup_is_delegated(m->cgroup_root_fd, own) > 0 || under_systemd_delegation()) {
+                *ret = TAKE_PTR(own);
+                return 0;
+        }
+        return log_error_errno(SYNTHETIC_ERRNO(EACCES),
+                               "Our cgroup /%s is not delegated to us: run under systemd with Delegate=yes or "
+                               "pass --cgroup PATH", own);
+}
+
+static int escape_path(const char *path, char **ret) {
+        char *s = strdup(path);
+
+        if (!s)
+                return -ENOMEM;
+        for (char *c = s; *c; c++)
+                if (*c == '/')
+                        *c = '-';
+        *ret = s;
+        return 0;
+}
+
+static int setup_runtime_dir(Manager *m) {
+        _cleanup_free_ char *esc = NULL;
+        const char *base;
+        int r;
+
+        if (m->options.user) {
+                base = getenv("XDG_RUNTIME_DIR");
+                if (!base)
+                        return log_error_errno(SYNTHETIC_ERRNO(ENXIO), "--user needs $XDG_RUNTIME_DIR");
+        } else
+                base = "/run";
+        r = escape_path(m->cgroup, &esc);
+        if (r < 0)
+                return r;
+        if (asprintf(&m->runtime_dir, "%s/cgsup/%s", base, esc) < 0)
+                return -ENOMEM;
+        r = mkdir_p(m->runtime_dir, 0755);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create runtime directory %s: %m", m->runtime_dir);
+        return 0;
+}
+
+static int setup_cgroup(Manager *m) {
+        _cleanup_free_ char *own = NULL, *leaf = NULL;
+        unsigned avail = 0, want;
+        int r;
+
+        r = cgsup_cgroup2_open_root(&m->cgroup_root_fd, &m->cgroup_mount);
+        if (r < 0)
+                return log_error_errno(r, "No cgroup2 mount found (cgsup needs the unified hierarchy): %m");
+        r = pick_subtree(m, &m->cgroup);
+        if (r < 0)
+                return r;
+        r = cgsup_cgroup_create(m->cgroup_root_fd, m->cgroup);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create cgroup %s/%s: %m", m->cgroup_mount, m->cgroup);
+        r = cgsup_cgroup_move_self_to_leaf(m->cgroup_root_fd, m->cgroup, "supervisor");
+        if (r < 0)
+                return log_error_errno(r, "Cannot move cgsupd into %s/%s/supervisor: %m", m->cgroup_mount, m->cgroup);
+
+        r = cgsup_cgroup_controllers(m->cgroup_root_fd, m->cgroup, &avail);
+        if (r < 0)
+                log_warning_errno(r, "Cannot read %s/cgroup.controllers, ignoring: %m", m->cgroup);
+        want = avail & (CGSUP_CONTROLLER_CPU | CGSUP_CONTROLLER_IO | CGSUP_CONTROLLER_MEMORY | CGSUP_CONTROLLER_PIDS);
+        if (want) {
+                r = cgsup_cgroup_enable_controllers(m->cgroup_root_fd, m->cgroup, want);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot enable controllers on %s, limits will not be enforceable: %m",
+                                          m->cgroup);
+        }
+        (void) cgsup_cgroup_subtree_controllers(m->cgroup_root_fd, m->cgroup, &m->controllers);
+        log_info("Managing cgroup %s/%s (controllers for programs:%s%s%s%s)", m->cgroup_mount, m->cgroup,
+                 m->controllers & CGSUP_CONTROLLER_CPU ? " cpu" : "", m->controllers & CGSUP_CONTROLLER_IO ? " io" : "",
+                 m->controllers & CGSUP_CONTROLLER_MEMORY ? " memory" : "",
+                 m->controllers & CGSUP_CONTROLLER_PIDS ? " pids" : "");
+        return 0;
+}
+
+static int apply_group_limits(Manager *m, const GroupConfig *g) {
+        _cleanup_free_ char *path = NULL;
+        CgsupLimit bad = _CGSUP_LIMIT_INVALID;
+        int r;
+
+        if (g->limits.set == 0)
+                return 0;
+        r = manager_group_cgroup(m, g->name, &path);
+        if (r < 0)
+                return r;
+        r = cgsup_cgroup_create(m->cgroup_root_fd, path);
+        if (r < 0)
+                return r;
+        r = cgsup_limits_check(m->cgroup_root_fd, m->cgroup, &g->limits, &bad);
+        if (r >= 0)
+                r = cgsup_limits_apply(m->cgroup_root_fd, path, &g->limits, &bad);
+        if (r < 0)
+                return log_error_errno(r, "[group:%s] %s cannot be enforced on %s/%s: %m", g->name,
+                                       strna(cgsup_limit_to_string(bad)), m->cgroup_mount, path);
+        return 0;
+}
+
+/* Programs in a group whose limits cannot be enforced must not start (rule 3). */
+static void mark_group_failed(Manager *m, const char *group, int error) {
+        for (size_t i = 0; i < m->n_programs; i++) {
+                Program *p = m->programs[i];
+                if (!streq(p->group, group))
+                        continue;
+                p->exit_reason = EXIT_REASON_LIMIT;
+                free(p->exit_detail);
+                if (asprintf(&p->exit_detail, "group %s limits cannot be enforced: %s", group, strerror(-error)) < 0)
+                        p->exit_detail = NULL;
+                program_set_state(p, PROGRAM_FATAL);
+        }
+}
+
+int manager_create_programs(Manager *m, const Config *c) {
+        int r;
+
+        for (size_t i = 0; i < c->n_programs; i++) {
+                _cleanup_(program_config_freep) ProgramConfig *pc = NULL;
+                Program *p;
+
+                r = program_config_copy(c->programs[i], &pc);
+                if (r < 0)
+                        return r;
+                r = program_new(m, pc, &p);
+                if (r < 0)
+                        return log_error_errno(r, "Program %s: cannot set up (%s): %m", c->programs[i]->name,
+                                               r == -EINVAL ? "name not usable as a cgroup name" : "internal error");
+                TAKE_PTR(pc);
+                r = manager_add_program(m, p);
+                if (r < 0) {
+                        program_free(p);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        /* The only periodic wakeup of an idle cgsupd. */
+        (void) sd_notify(false, "WATCHDOG=1");
+        (void) sd_event_source_set_time_relative(s, m->watchdog_usec);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+int manager_new(const ManagerOptions *options, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_free_ char *msg = NULL;
+        char *errmsg = NULL;
+        const char *path;
+        int r;
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return log_oom();
+        m->ops = &program_ops_real;
+        m->cgroup_root_fd = -EBADF;
+        m->notify_fd = -EBADF;
+        m->is_pid1 = getpid() == 1;
+        m->options = *options;
+        m->options.config_path = NULL;
+        m->options.cgroup = NULL;
+        path = options->config_path ?: CONFIG_DEFAULT_PATH;
+        m->options.config_path = strdup(path);
+        if (options->cgroup)
+                m->options.cgroup = strdup(options->cgroup);
+        if (!m->options.config_path || (options->cgroup && !m->options.cgroup))
+                return log_oom();
+
+        m->under_systemd = getenv("NOTIFY_SOCKET") != NULL;
+        m->journal = access("/run/systemd/journal/socket", F_OK) >= 0;
+        m->passthrough_default = isatty(STDOUT_FILENO) || getenv("container") != NULL;
+
+        r = manager_load_config(m->options.config_path, &m->config, &errmsg);
+        if (r < 0) {
+                msg = errmsg;
+                return log_error_errno(r, "Invalid configuration: %s", strna(msg));
+        }
+        r = build_environment(m);
+        if (r < 0)
+                return log_oom();
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate event loop: %m");
+
+        r = setup_cgroup(m);
+        if (r < 0)
+                return r;
+        r = setup_runtime_dir(m);
+        if (r < 0)
+                return r;
+        /* Orphans of double-forking programs are reparented to us, so their exit status is ours and
+         * nothing lingers as a zombie in a cgroup we want to remove. */
+        (void) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+
+        r = manager_create_programs(m, m->config);
+        if (r < 0)
+                return r;
+        r = deps_check_cycles(m, &errmsg);
+        if (r < 0) {
+                msg = errmsg;
+                return log_error_errno(r, "Invalid configuration: %s", strna(msg));
+        }
+        for (size_t i = 0; i < m->config->n_groups; i++) {
+                r = apply_group_limits(m, m->config->groups[i]);
+                if (r < 0)
+                        mark_group_failed(m, m->config->groups[i]->name, r);
+        }
+        r = notify_socket_open(m);
+        if (r < 0)
+                return r;
+
+        if (m->under_systemd) {
+                uint64_t wd = 0;
+                (void) adopt_load_fd_store(m);
+                if (sd_watchdog_enabled(false, &wd) > 0 && wd > 0) {
+                        m->watchdog_usec = wd / 2;
+                        r = sd_event_add_time_relative(m->event, &m->watchdog_timer, CLOCK_MONOTONIC, m->watchdog_usec,
+                                                       m->watchdog_usec / 4, on_watchdog, m);
+                        if (r < 0)
+                                log_warning_errno(r, "Cannot arm the watchdog timer, ignoring: %m");
+                }
+        }
+
+        /* Re-adoption: whatever a previous cgsupd left running is taken over, never killed or doubled. */
+        for (size_t i = 0; i < m->n_programs; i++)
+                (void) adopt_program(m->programs[i]);
+        adopt_release_unclaimed(m);
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        while (m->n_programs > 0) {
+                Program *p = m->programs[m->n_programs - 1];
+                m->n_programs--;
+                program_free(p);
+        }
+        free(m->programs);
+        notify_socket_close(m);
+        m->shutdown_timer = sd_event_source_disable_unref(m->shutdown_timer);
+        m->watchdog_timer = sd_event_source_disable_unref(m->watchdog_timer);
+        m->deps_defer = sd_event_source_disable_unref(m->deps_defer);
+        for (size_t i = 0; i < m->n_stored_fds; i++)
+                safe_close(m->stored_fds[i]);
+        free(m->stored_fds);
+        strv_free(m->stored_fd_names);
+        config_free(m->config);
+        strv_free(m->environment);
+        safe_close(m->cgroup_root_fd);
+        free(m->cgroup_mount);
+        free(m->cgroup);
+        free(m->runtime_dir);
+        free(m->options.config_path);
+        free(m->options.cgroup);
+        if (m->log_file)
+                fclose(m->log_file);
+        sd_event_unref(m->event);
+        free(m);
+        return NULL;
+}
+
+int manager_run(Manager *m) {
+        int r;
+
+        m->loop_running = true;
+        r = sd_event_loop(m->event);
+        m->loop_running = false;
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+        return r;
+}
+
+static bool pid_is_watched(Manager *m, pid_t pid) {
+        for (size_t i = 0; i < m->n_programs; i++) {
+                Program *p = m->programs[i];
+                if (p->main_pid == pid || program_helper_pid(p) == pid)
+                        return true;
+        }
+        return false;
+}
+
+void manager_reap_orphans(Manager *m) {
+        _cleanup_free_ char *text = NULL, *path = NULL;
+        char *tok, *save = NULL;
+
+        /* Our own children list (zombies included until reaped). Waiting with P_ALL would steal the status
+         * of a supervised main process before its pidfd source has read it. */
+        if (asprintf(&path, "/proc/self/task/%d/children", (int) getpid()) < 0)
+                return;
+        if (read_full_file_at(AT_FDCWD, path, 1024 * 1024, &text, NULL) < 0)
+                return;
+        for (tok = strtok_r(text, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+                siginfo_t si = {};
+                int pid = atoi(tok);
+
+                if (pid <= 0 || pid_is_watched(m, pid))
+                        continue;
+                if (waitid(P_PID, (id_t) pid, &si, WEXITED | WNOHANG) == 0 && si.si_pid == pid)
+                        log_debug("Reaped orphan %d (%s %d)", pid, si.si_code == CLD_EXITED ? "exit" : "signal",
+                                  si.si_status);
+        }
+}

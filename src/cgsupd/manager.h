@@ -2,11 +2,14 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "conf.h"
 #include "program.h"
+
+typedef struct ProgramOps ProgramOps;
 
 /* Callbacks from the manager/state machine to the bus layer; any may be NULL. */
 typedef struct ManagerHooks {
@@ -47,6 +50,29 @@ struct Manager {
         bool shutting_down;
         bool is_pid1;
         int exit_code;
+
+        /* ---- daemon core (added; the bus layer may read, never write) ---- */
+        const ProgramOps *ops;          /* program_ops_real; fakes in unit tests */
+        char **environment;             /* base environment of every program (daemon env + [cgsupd]) */
+        bool under_systemd;             /* $NOTIFY_SOCKET was set: READY/WATCHDOG/fd store available */
+        bool journal;                   /* forward syslog=true output to the journal */
+        bool passthrough_default;       /* AUTO logs go to our stdout (terminal/container, no journal) */
+        int notify_fd;                  /* our NOTIFY_SOCKET for type=notify programs */
+        char *notify_path;
+        sd_event_source *notify_source;
+        sd_event_source *shutdown_timer;
+        sd_event_source *watchdog_timer;
+        sd_event_source *deps_defer;    /* re-evaluates waiting programs once per loop iteration */
+        bool deps_evaluating, deps_dirty;
+        usec_t shutdown_deadline;       /* CLOCK_MONOTONIC bound of a graceful shutdown */
+        bool shutdown_killed;           /* shutdown_timeout passed: everything was cgroup.kill'ed */
+        unsigned transient_counter;
+        int *stored_fds;                /* fds handed back by systemd's fd store at startup */
+        char **stored_fd_names;
+        size_t n_stored_fds;
+        FILE *log_file;                 /* [cgsupd] logfile=, NULL = stderr/journal */
+        bool loop_running;
+        usec_t watchdog_usec;           /* WATCHDOG=1 period (half of WatchdogSec=), 0 = off */
 };
 
 int manager_new(const ManagerOptions *options, Manager **ret);
@@ -84,3 +110,27 @@ void transient_spec_done(TransientSpec *s);
 
 /* Main loop: runs until shutdown; returns the exit status for main(). */
 int manager_run(Manager *m);
+
+/* ---- added by the daemon core ------------------------------------------------------------------- */
+
+/* Start every autostart program (priority order; dependencies gate). Called by main() after bus_setup(). */
+int manager_start_autostart(Manager *m);
+/* A program changed state: re-evaluate waiting dependents, shutdown progress, transient cleanup. */
+void manager_program_state_changed(Manager *m, Program *p, ProgramState old);
+/* Add / remove a program (used by load, reload and transient runs). */
+int manager_add_program(Manager *m, Program *p);
+void manager_remove_program(Manager *m, Program *p);
+/* Find the program whose instance cgroup contains @cgroup_path (relative to the mount), or NULL. */
+Program *manager_find_program_by_cgroup(Manager *m, const char *cgroup_path);
+/* Instance cgroup path for a config ("<subtree>/<group>/<name>", escaped). */
+int manager_instance_cgroup(Manager *m, const ProgramConfig *c, char **ret);
+int manager_group_cgroup(Manager *m, const char *group, char **ret);
+/* Escape a config name into a safe cgroup directory name (prefix '_' like systemd; -EINVAL for '/'). */
+int cgroup_name_escape(const char *name, char **ret);
+/* Load and print diagnostics of a config file; -EINVAL with *reterr_message ("file:line: ...") on errors. */
+int manager_load_config(const char *path, Config **ret, char **reterr_message);
+/* Create (not start) a Program for every instance of @c (configs are copied). */
+int manager_create_programs(Manager *m, const Config *c);
+/* PID 1 / subreaper duty: reap exited children that are not ours to wait for (not a main process or a
+ * helper watched through a pidfd). */
+void manager_reap_orphans(Manager *m);

@@ -1,2 +1,777 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: not written yet */
+/*
+ * The program state machine: supervisord's states and meanings (STARTING until startsecs, BACKOFF and
+ * startretries, FATAL, autorestart/exitcodes) plus the cgroup rules of DESIGN.md ("the program is its
+ * cgroup": STOPPED only once the cgroup is empty and removed; a restart kills the old generation first).
+ *
+ * Transitions live in one [state][event] table (s6's style): each cell is an action or NULL (event does
+ * nothing in that state). Actions never touch the kernel directly: everything goes through m->ops so the
+ * unit tests can run this file with a fake spawner and a fake clock. Every state change goes through
+ * program_set_state(), which logs, arms/disarms the single per-program timer, persists state and calls
+ * the hooks.
+ */
+#include <signal.h>
+
+#include "log.h"
+#include "manager.h"
+#include "parse-util.h"
+#include "program-ops.h"
+
+/* systemd's TimeoutStartSec default: how long a type=notify program may take to send READY=1, and a
+ * type=forking launcher to exit, when startsecs is shorter. */
+#define PROGRAM_START_TIMEOUT_MIN_USEC (90 * USEC_PER_SEC)
+/* After cgroup.kill the kernel empties the cgroup in well under a second; if it has not, something sits
+ * in uninterruptible sleep. We re-kill on this period rather than declaring STOPPED early. */
+#define PROGRAM_KILL_RECHECK_USEC (5 * USEC_PER_SEC)
+
+static const char *const state_table[_PROGRAM_STATE_MAX] = {
+        [PROGRAM_STOPPED] = "STOPPED",   [PROGRAM_STARTING] = "STARTING", [PROGRAM_RUNNING] = "RUNNING",
+        [PROGRAM_BACKOFF] = "BACKOFF",   [PROGRAM_STOPPING] = "STOPPING", [PROGRAM_EXITED] = "EXITED",
+        [PROGRAM_FATAL] = "FATAL",       [PROGRAM_UNHEALTHY] = "UNHEALTHY",
+};
+
+static const char *const reason_table[_EXIT_REASON_MAX] = {
+        [EXIT_REASON_NONE] = "none",
+        [EXIT_REASON_EXITED] = "exit-code",
+        [EXIT_REASON_SIGNAL] = "signal",
+        [EXIT_REASON_OOM_KILL] = "oom-kill",
+        [EXIT_REASON_PIDS_MAX] = "pids-max",
+        [EXIT_REASON_HEALTH] = "health",
+        [EXIT_REASON_SPAWN_FAILED] = "spawn-failed",
+        [EXIT_REASON_LIMIT] = "limit",
+        [EXIT_REASON_STOPPED] = "stopped",
+};
+
+static const char *const event_table[_PROGRAM_EVENT_MAX] = {
+        [PROGRAM_EVENT_START] = "start",
+        [PROGRAM_EVENT_STOP] = "stop",
+        [PROGRAM_EVENT_CHILD_EXIT] = "child_exit",
+        [PROGRAM_EVENT_TIMEOUT] = "timeout",
+        [PROGRAM_EVENT_CGROUP_EMPTY] = "cgroup_empty",
+        [PROGRAM_EVENT_HEALTH_FAIL] = "health_fail",
+        [PROGRAM_EVENT_HEALTH_OK] = "health_ok",
+        [PROGRAM_EVENT_OOM] = "oom",
+        [PROGRAM_EVENT_READY] = "ready",
+};
+
+const char *program_state_to_string(ProgramState s) {
+        if (s < 0 || s >= _PROGRAM_STATE_MAX)
+                return NULL;
+        return state_table[s];
+}
+
+ProgramState program_state_from_string(const char *s) {
+        if (!s)
+                return _PROGRAM_STATE_INVALID;
+        for (int i = 0; i < _PROGRAM_STATE_MAX; i++)
+                if (strcasecmp(state_table[i], s) == 0)
+                        return (ProgramState) i;
+        return _PROGRAM_STATE_INVALID;
+}
+
+const char *exit_reason_to_string(ExitReason r) {
+        if (r < 0 || r >= _EXIT_REASON_MAX)
+                return NULL;
+        return reason_table[r];
+}
+
+const char *program_event_to_string(ProgramEvent e) {
+        if (e < 0 || e >= _PROGRAM_EVENT_MAX)
+                return NULL;
+        return event_table[e];
+}
+
+const ProgramExit *program_last_exit(const Program *p) {
+        if (p->n_exits == 0)
+                return NULL;
+        return &p->exits[(p->n_exits - 1) % PROGRAM_EXIT_HISTORY];
+}
+
+const char *program_waiting_for(const Program *p) {
+        return p->state == PROGRAM_STOPPED ? p->waiting_for : NULL;
+}
+
+bool program_is_healthy(const Program *p) {
+        return p->config->health.type == HEALTH_NONE || p->healthy;
+}
+
+const char *program_exit_summary(const Program *p, char *buf, size_t size) {
+        const char *sig;
+
+        switch (p->exit_reason) {
+        case EXIT_REASON_NONE:
+                snprintf(buf, size, "-");
+                break;
+        case EXIT_REASON_EXITED:
+                if (p->exit_code < 0)
+                        snprintf(buf, size, "exit status unknown");
+                else
+                        snprintf(buf, size, "exit %d", p->exit_code);
+                break;
+        case EXIT_REASON_SIGNAL:
+                sig = signal_to_string(p->exit_signal);
+                if (sig)
+                        snprintf(buf, size, "signal %s", sig);
+                else
+                        snprintf(buf, size, "signal %d", p->exit_signal);
+                break;
+        default:
+                snprintf(buf, size, "%s%s%s", exit_reason_to_string(p->exit_reason),
+                         p->exit_detail ? ": " : "", strempty(p->exit_detail));
+        }
+        return buf;
+}
+
+bool program_is_active(const Program *p) {
+        switch (p->state) {
+        case PROGRAM_STARTING:
+        case PROGRAM_RUNNING:
+        case PROGRAM_STOPPING:
+        case PROGRAM_UNHEALTHY:
+                return true;
+        case PROGRAM_EXITED:
+        case PROGRAM_BACKOFF:
+                return p->populated;
+        default:
+                return false;
+        }
+}
+
+static usec_t now(Program *p) {
+        return p->manager->ops->now(p->manager);
+}
+
+static void set_detail(Program *p, char *detail) {
+        free(p->exit_detail);
+        p->exit_detail = detail;
+}
+
+static int count_processes(Program *p) {
+        int n = p->manager->ops->cgroup_count(p);
+        if (n < 0) {
+                /* Unknown: assume populated; the events watch will tell us when it is empty. */
+                log_program(p, LOG_DEBUG, "Cannot count processes of cgroup: %s", strerror(-n));
+                p->populated = true;
+                return 1;
+        }
+        p->populated = n > 0;
+        return n;
+}
+
+static void kill_cgroup(Program *p) {
+        int r = p->manager->ops->cgroup_kill(p);
+        if (r < 0)
+                log_program_full_errno(p, LOG_ERR, r, "Failed to kill cgroup %s: %m", strna(p->cgroup));
+        p->kill_sent = true;
+}
+
+static usec_t start_timeout(const Program *p) {
+        switch (p->config->type) {
+        case PROGRAM_TYPE_SIMPLE:
+                return p->config->startsecs;
+        case PROGRAM_TYPE_NOTIFY:
+        case PROGRAM_TYPE_FORKING:
+                return MAX(p->config->startsecs, PROGRAM_START_TIMEOUT_MIN_USEC);
+        default: /* oneshot: runs as long as it needs */
+                return USEC_INFINITY;
+        }
+}
+
+static bool exit_was_expected(Program *p) {
+        return p->exit_reason == EXIT_REASON_EXITED && program_config_exitcode_expected(p->config, p->exit_code);
+}
+
+static bool state_runs_health(ProgramState s) {
+        return s == PROGRAM_STARTING || s == PROGRAM_RUNNING || s == PROGRAM_UNHEALTHY;
+}
+
+void program_set_state(Program *p, ProgramState state) {
+        const ProgramOps *ops = p->manager->ops;
+        ProgramState old = p->state;
+        usec_t timer = USEC_INFINITY;
+        char buf[256];
+
+        p->state = state;
+        p->state_change_usec = ops->now_realtime(p->manager);
+        if (state != PROGRAM_STOPPED)
+                p->waiting_for = mfree(p->waiting_for);
+
+        switch (state) {
+        case PROGRAM_STARTING:
+                timer = start_timeout(p);
+                break;
+        case PROGRAM_BACKOFF:
+                timer = p->backoff_usec;
+                break;
+        case PROGRAM_STOPPING:
+                timer = p->kill_sent ? PROGRAM_KILL_RECHECK_USEC : p->config->stopwaitsecs;
+                break;
+        default:
+                break;
+        }
+        (void) ops->timer_set(p, timer);
+
+        /* Nothing left of the instance: its leaf goes (rule 2), whichever event got us here. */
+        if ((state == PROGRAM_STOPPED || state == PROGRAM_EXITED || state == PROGRAM_FATAL) && p->main_pid <= 0 &&
+            !p->populated)
+                (void) ops->cgroup_cleanup(p);
+
+        if (state_runs_health(state) && !state_runs_health(old) && p->config->health.type != HEALTH_NONE) {
+                p->health_failures = 0;
+                p->health_start_usec = now(p);
+                (void) ops->health_start(p);
+        } else if (!state_runs_health(state) && state_runs_health(old))
+                ops->health_stop(p);
+
+        if (state == old)
+                log_program(p, LOG_DEBUG, "%s", program_state_to_string(state));
+        else if (state == PROGRAM_FATAL || state == PROGRAM_BACKOFF || state == PROGRAM_UNHEALTHY ||
+                 state == PROGRAM_EXITED)
+                log_program(p, state == PROGRAM_FATAL ? LOG_ERR :
+                                       state == PROGRAM_EXITED && exit_was_expected(p) ? LOG_INFO : LOG_WARNING,
+                            "%s -> %s (%s)%s%s", program_state_to_string(old), program_state_to_string(state),
+                            program_exit_summary(p, buf, sizeof(buf)),
+                            state == PROGRAM_BACKOFF ? ", retrying" : "",
+                            state == PROGRAM_EXITED && p->survivors > 0 ? ", survivors remain in cgroup" : "");
+        else
+                log_program(p, LOG_INFO, "%s -> %s", program_state_to_string(old), program_state_to_string(state));
+
+        if (ops->state_saved)
+                ops->state_saved(p);
+        if (p->manager->hooks.program_changed)
+                p->manager->hooks.program_changed(p->manager, p, PROGRAM_CHANGED_STATE, old);
+        manager_program_state_changed(p->manager, p, old);
+}
+
+/* Records why the main process ended, and keeps the bounded history. */
+static void record_exit(Program *p, int si_code, int status) {
+        ExitReason prev = p->exit_reason;
+        uint64_t oom = 0, pmax = 0;
+        ProgramExit *e;
+        usec_t t = now(p);
+
+        p->main_pid = 0;
+        set_detail(p, NULL);
+        if (si_code == 0) {
+                /* Adopted process: not our child, its status went to whoever reaped it. Counted as an
+                 * unexpected exit (autorestart=unexpected restarts it). */
+                p->exit_code = -1;
+                p->exit_signal = 0;
+                p->exit_reason = EXIT_REASON_EXITED;
+                set_detail(p, strdup("exit status unknown (adopted process, not our child)"));
+        } else if (si_code == CLD_EXITED) {
+                p->exit_code = status;
+                p->exit_signal = 0;
+                p->exit_reason = EXIT_REASON_EXITED;
+        } else {
+                p->exit_code = -1;
+                p->exit_signal = status;
+                p->exit_reason = EXIT_REASON_SIGNAL;
+        }
+
+        /* The kernel's own counters say whether the cgroup limits killed it: an oom_kill that went up while
+         * it ran beats the bare "signal KILL". */
+        if (p->manager->ops->read_counters(p, &oom, &pmax) >= 0) {
+                if (oom > p->oom_kills_at_start) {
+                        p->exit_reason = EXIT_REASON_OOM_KILL;
+                        set_detail(p, strdup("memory.events oom_kill increased (memory_max reached)"));
+                } else if (pmax > p->pids_max_at_start && si_code != CLD_EXITED) {
+                        p->exit_reason = EXIT_REASON_PIDS_MAX;
+                        set_detail(p, strdup("pids.events max increased (fork refused at pids_max)"));
+                }
+                p->oom_kills_at_start = oom;
+                p->pids_max_at_start = pmax;
+        }
+        /* Killed by us: say why we did it rather than "signal TERM". */
+        if (p->state == PROGRAM_STOPPING && p->exit_reason != EXIT_REASON_OOM_KILL) {
+                if (p->stop_is_restart && prev == EXIT_REASON_HEALTH) {
+                        p->exit_reason = EXIT_REASON_HEALTH;
+                        (void) asprintf(&p->exit_detail, "restarted after failing healthchecks");
+                } else
+                        p->exit_reason = EXIT_REASON_STOPPED;
+        }
+
+        e = &p->exits[p->n_exits % PROGRAM_EXIT_HISTORY];
+        *e = (ProgramExit) {
+                .realtime_usec = p->manager->ops->now_realtime(p->manager),
+                .runtime_usec = p->start_usec > 0 && t > p->start_usec ? t - p->start_usec : 0,
+                .exit_code = p->exit_code,
+                .exit_signal = p->exit_signal,
+                .reason = p->exit_reason,
+        };
+        p->n_exits++;
+}
+
+static bool wants_restart(Program *p) {
+        if (p->stop_requested || p->manager->shutting_down || p->transient)
+                return false;
+        switch (p->config->autorestart) {
+        case AUTORESTART_TRUE:
+                return true;
+        case AUTORESTART_UNEXPECTED:
+                return !exit_was_expected(p);
+        default:
+                return false;
+        }
+}
+
+static int spawn_now(Program *p);
+
+/* Waits out the backoff before the next automatic start. The old generation is killed now (rule 6: never
+ * two generations at once), so the spawn at the end of the wait finds an empty cgroup. */
+static void enter_backoff(Program *p) {
+        p->backoff_usec = backoff_next(&p->backoff, p->manager->ops->random(p->manager));
+        if (count_processes(p) > 0 && !p->kill_sent)
+                kill_cgroup(p);
+        program_set_state(p, PROGRAM_BACKOFF);
+}
+
+/* The instance died (or could not be made) before it counted as started. */
+static int start_failed(Program *p) {
+        p->start_attempts++;
+        if (p->start_attempts > p->config->startretries) {
+                /* Gave up: nothing of the failed generation is kept around. */
+                if (count_processes(p) > 0)
+                        kill_cgroup(p);
+                log_program(p, LOG_ERR, "Gave up after %u failed start attempts (startretries=%u)",
+                            p->start_attempts, p->config->startretries);
+                program_set_state(p, PROGRAM_FATAL);
+                return 0;
+        }
+        enter_backoff(p);
+        return 0;
+}
+
+static void became_running(Program *p) {
+        p->start_attempts = 0;
+        program_set_state(p, PROGRAM_RUNNING);
+}
+
+static int spawn_now(Program *p) {
+        ExitReason reason = EXIT_REASON_SPAWN_FAILED;
+        char *detail = NULL;
+        int r;
+
+        if (count_processes(p) > 0) {
+                /* Old generation still there (EXITED with survivors, or a kill not finished yet). */
+                p->spawn_on_empty = true;
+                if (!p->kill_sent)
+                        kill_cgroup(p);
+                return 0;
+        }
+        p->spawn_on_empty = false;
+        p->kill_sent = false;
+        p->ready = false;
+        p->healthy = false;
+        p->health_ready = false;
+        p->stop_is_restart = false;
+        p->survivors = 0;
+        p->status_text = mfree(p->status_text);
+        p->last_spawn_usec = now(p);
+        p->start_realtime_usec = p->manager->ops->now_realtime(p->manager);
+
+        r = p->manager->ops->spawn(p, &reason, &detail);
+        if (r < 0) {
+                p->exit_code = -1;
+                p->exit_signal = 0;
+                p->exit_reason = reason;
+                set_detail(p, detail ?: strdup(strerror(-r)));
+                log_program(p, LOG_ERR, "Failed to start: %s", strna(p->exit_detail));
+                if (reason == EXIT_REASON_LIMIT) {
+                        /* Rule 3: never start unbounded, and retrying cannot help. */
+                        p->start_attempts = 0;
+                        program_set_state(p, PROGRAM_FATAL);
+                        return r;
+                }
+                (void) start_failed(p);
+                return r;
+        }
+        free(detail);
+        p->populated = true;
+        p->start_usec = now(p);
+        p->exit_reason = EXIT_REASON_NONE;
+        set_detail(p, NULL);
+
+        program_set_state(p, PROGRAM_STARTING);
+        /* supervisord: startsecs=0 means RUNNING as soon as it was spawned. */
+        if (p->state == PROGRAM_STARTING && p->config->type == PROGRAM_TYPE_SIMPLE && p->config->startsecs == 0)
+                became_running(p);
+        return 0;
+}
+
+/* ---- actions ------------------------------------------------------------------------------------ */
+
+static int act_start(Program *p) {
+        _cleanup_free_ char *waiting = NULL;
+
+        p->stop_requested = false;
+        p->restart_when_stopped = false;
+        /* A start asked for by a person (or autostart) gets a fresh set of retries. */
+        p->start_attempts = 0;
+        backoff_reset(&p->backoff);
+        if (!program_deps_satisfied(p, &waiting)) {
+                bool again = p->state == PROGRAM_STOPPED && p->waiting_for && streq(p->waiting_for, waiting);
+
+                free(p->waiting_for);
+                p->waiting_for = TAKE_PTR(waiting);
+                if (!again)
+                        log_program(p, LOG_INFO, "Not starting yet: %s", p->waiting_for);
+                /* STOPPED with the reason attached (a FATAL dependency leaves us here, documented). */
+                program_set_state(p, PROGRAM_STOPPED);
+                return 0;
+        }
+        p->waiting_for = mfree(p->waiting_for);
+        return spawn_now(p);
+}
+
+static int act_already(Program *p) {
+        return -EALREADY;
+}
+
+static int act_restart_after_stop(Program *p) {
+        /* start while STOPPING: come back up once the old generation is gone. */
+        p->restart_when_stopped = true;
+        p->stop_requested = false;
+        return 0;
+}
+
+static void stop_done_maybe(Program *p);
+
+static int begin_stop(Program *p, bool is_restart) {
+        int r;
+
+        p->stop_is_restart = is_restart;
+        p->kill_sent = false;
+        if (p->main_pid > 0) {
+                r = p->manager->ops->signal(p, p->config->stopsignal, false);
+                if (r < 0 && r != -ESRCH)
+                        log_program_full_errno(p, LOG_WARNING, r, "Failed to send stop signal, killing cgroup: %m");
+                if (r < 0)
+                        kill_cgroup(p);
+        } else if (count_processes(p) > 0) {
+                /* No main process (EXITED with survivors, forking without one): the stop signal goes to
+                 * everything left, then stopwaitsecs, then cgroup.kill as always. */
+                r = p->manager->ops->signal(p, p->config->stopsignal, true);
+                if (r < 0)
+                        kill_cgroup(p);
+        }
+        program_set_state(p, PROGRAM_STOPPING);
+        stop_done_maybe(p);
+        return 0;
+}
+
+static int act_stop(Program *p) {
+        p->stop_requested = true;
+        p->restart_when_stopped = false;
+        return begin_stop(p, false);
+}
+
+static int act_stop_backoff(Program *p) {
+        p->stop_requested = true;
+        p->spawn_on_empty = false;
+        if (count_processes(p) > 0) {
+                kill_cgroup(p);
+                program_set_state(p, PROGRAM_STOPPING);
+                return 0;
+        }
+        (void) p->manager->ops->cgroup_cleanup(p);
+        program_set_state(p, PROGRAM_STOPPED);
+        return 0;
+}
+
+static int act_stop_stopping(Program *p) {
+        if (!p->restart_when_stopped)
+                return -EALREADY;
+        p->restart_when_stopped = false;
+        p->stop_requested = true;
+        return 0;
+}
+
+static int act_stop_fatal(Program *p) {
+        /* supervisorctl answers "not running"; we also leave FATAL for STOPPED so the state is clean. */
+        p->start_attempts = 0;
+        p->waiting_for = mfree(p->waiting_for);
+        if (count_processes(p) > 0)
+                return begin_stop(p, false);
+        program_set_state(p, PROGRAM_STOPPED);
+        return 0;
+}
+
+static int act_stop_waiting(Program *p) {
+        /* STOPPED but waiting for a dependency: stop cancels the pending start. */
+        if (!p->waiting_for)
+                return -EALREADY;
+        p->waiting_for = mfree(p->waiting_for);
+        program_set_state(p, PROGRAM_STOPPED);
+        return 0;
+}
+
+/* STOPPING is over only when the main process has been reaped and the cgroup is empty (and removed). */
+static void stop_done_maybe(Program *p) {
+        if (p->state != PROGRAM_STOPPING || p->main_pid > 0)
+                return;
+        if (count_processes(p) > 0) {
+                if (!p->kill_sent)
+                        /* The main process is gone; whatever it left behind would only outlive the stop
+                         * signal, so there is nothing to wait for. */
+                        kill_cgroup(p);
+                return;
+        }
+        (void) p->manager->ops->cgroup_cleanup(p);
+        p->kill_sent = false;
+        p->spawn_on_empty = false;
+
+        if (p->restart_when_stopped && !p->manager->shutting_down) {
+                p->restart_when_stopped = false;
+                p->restarts++;
+                if (p->stop_is_restart && p->exit_reason == EXIT_REASON_HEALTH) {
+                        /* Automatic restart after a liveness failure: throttled like a crash. */
+                        enter_backoff(p);
+                        return;
+                }
+                p->start_attempts = 0;
+                (void) spawn_now(p);
+                return;
+        }
+        p->restart_when_stopped = false;
+        program_set_state(p, PROGRAM_STOPPED);
+}
+
+static int act_child_exit_starting(Program *p) {
+        const ProgramConfig *c = p->config;
+
+        switch (c->type) {
+        case PROGRAM_TYPE_ONESHOT:
+                if (exit_was_expected(p)) {
+                        p->start_attempts = 0;
+                        p->survivors = count_processes(p);
+                        program_set_state(p, PROGRAM_EXITED);
+                        return 0;
+                }
+                return start_failed(p);
+        case PROGRAM_TYPE_FORKING:
+                if (exit_was_expected(p) && count_processes(p) > 0) {
+                        (void) p->manager->ops->find_main_pid(p);
+                        became_running(p);
+                        return 0;
+                }
+                return start_failed(p);
+        default:
+                return start_failed(p);
+        }
+}
+
+static int exited_while_running(Program *p) {
+        usec_t ran = now(p) - p->start_usec;
+
+        if (ran >= backoff_stable_usec(&p->backoff, p->config->startsecs))
+                backoff_reset(&p->backoff);
+
+        if (wants_restart(p)) {
+                p->restarts++;
+                enter_backoff(p);
+                return 0;
+        }
+        /* Rule 6: not restarting, so whatever is left stays, contained, until stop/shutdown. */
+        p->survivors = count_processes(p);
+        program_set_state(p, PROGRAM_EXITED);
+        return 0;
+}
+
+static int act_child_exit_running(Program *p) {
+        if (p->config->type == PROGRAM_TYPE_FORKING && count_processes(p) > 0) {
+                /* forking: the program is its cgroup; a new main pid may be found (pidfile rewritten). */
+                (void) p->manager->ops->find_main_pid(p);
+                if (p->manager->hooks.program_changed)
+                        p->manager->hooks.program_changed(p->manager, p, PROGRAM_CHANGED_STATE, p->state);
+                return 0;
+        }
+        return exited_while_running(p);
+}
+
+static int act_cgroup_empty_running(Program *p) {
+        p->populated = false;
+        if (p->main_pid > 0)
+                return 0; /* stale event; the pidfd will tell */
+        if (p->config->type == PROGRAM_TYPE_FORKING)
+                return exited_while_running(p);
+        return 0;
+}
+
+static int act_child_exit_stopping(Program *p) {
+        stop_done_maybe(p);
+        return 0;
+}
+
+static int act_timeout_starting(Program *p) {
+        char buf[64];
+
+        if (p->config->type == PROGRAM_TYPE_SIMPLE) {
+                became_running(p);
+                return 0;
+        }
+        /* notify without READY=1, or a forking launcher that never returned. */
+        set_detail(p, NULL);
+        (void) asprintf(&p->exit_detail, "%s within %s",
+                        p->config->type == PROGRAM_TYPE_NOTIFY ? "no READY=1" : "launcher did not exit",
+                        format_timespan(buf, sizeof(buf), start_timeout(p)));
+        log_program(p, LOG_ERR, "Start timed out: %s", p->exit_detail);
+        kill_cgroup(p);
+        return start_failed(p);
+}
+
+static int act_timeout_backoff(Program *p) {
+        return spawn_now(p);
+}
+
+static int act_timeout_stopping(Program *p) {
+        char buf[64];
+
+        if (!p->kill_sent)
+                log_program(p, LOG_WARNING, "Still running %s after the stop signal, killing the cgroup",
+                            format_timespan(buf, sizeof(buf), p->config->stopwaitsecs));
+        else
+                log_program(p, LOG_WARNING, "cgroup still populated after cgroup.kill, killing again");
+        kill_cgroup(p);
+        (void) p->manager->ops->timer_set(p, PROGRAM_KILL_RECHECK_USEC);
+        return 0;
+}
+
+static int act_cgroup_empty_stopping(Program *p) {
+        p->populated = false;
+        stop_done_maybe(p);
+        return 0;
+}
+
+static int act_cgroup_empty_idle(Program *p) {
+        /* EXITED with survivors, BACKOFF/STOPPED/FATAL after a kill: the old generation is gone. */
+        p->populated = false;
+        p->kill_sent = false;
+        /* spawn_on_empty: a start (or the end of a BACKOFF wait) found the old generation still there. */
+        if (p->spawn_on_empty)
+                return spawn_now(p);
+        (void) p->manager->ops->cgroup_cleanup(p);
+        if (p->state == PROGRAM_EXITED && p->survivors > 0) {
+                p->survivors = 0;
+                program_set_state(p, PROGRAM_EXITED);
+        }
+        return 0;
+}
+
+static int act_child_exit_idle(Program *p) {
+        /* The main process of a generation we already gave up on (start timeout kill) was reaped. */
+        return 0;
+}
+
+static int act_health_fail(Program *p) {
+        p->healthy = false;
+        p->exit_reason = EXIT_REASON_HEALTH;
+        set_detail(p, NULL);
+        (void) asprintf(&p->exit_detail, "%u consecutive healthcheck failures", p->health_failures);
+        program_set_state(p, PROGRAM_UNHEALTHY);
+        if (p->config->autorestart == AUTORESTART_FALSE || p->manager->shutting_down)
+                return 0; /* stays UNHEALTHY until a check passes or someone acts */
+        p->restart_when_stopped = true;
+        return begin_stop(p, true);
+}
+
+static int act_health_ok(Program *p) {
+        bool first = !p->health_ready;
+
+        p->healthy = true;
+        p->health_ready = true;
+        p->health_failures = 0;
+        if (p->state == PROGRAM_UNHEALTHY) {
+                if (p->exit_reason == EXIT_REASON_HEALTH) {
+                        p->exit_reason = EXIT_REASON_NONE;
+                        set_detail(p, NULL);
+                }
+                program_set_state(p, PROGRAM_RUNNING);
+        } else if (first) {
+                /* Readiness: dependents waiting for "healthy" may go now. */
+                if (p->manager->hooks.program_changed)
+                        p->manager->hooks.program_changed(p->manager, p, PROGRAM_CHANGED_STATE, p->state);
+                manager_program_state_changed(p->manager, p, p->state);
+        }
+        return 0;
+}
+
+static int act_ready(Program *p) {
+        p->ready = true;
+        if (p->state == PROGRAM_STARTING && p->config->type == PROGRAM_TYPE_NOTIFY)
+                became_running(p);
+        return 0;
+}
+
+static int act_oom(Program *p) {
+        log_program(p, LOG_WARNING, "OOM killer acted inside the cgroup");
+        return 0;
+}
+
+typedef int (*ProgramAction)(Program *p);
+
+#define S(st) [PROGRAM_##st]
+#define E(ev) [PROGRAM_EVENT_##ev]
+static const ProgramAction transitions[_PROGRAM_STATE_MAX][_PROGRAM_EVENT_MAX] = {
+        S(STOPPED) = {
+                E(START) = act_start,           E(STOP) = act_stop_waiting,
+                E(CHILD_EXIT) = act_child_exit_idle, E(CGROUP_EMPTY) = act_cgroup_empty_idle,
+        },
+        S(STARTING) = {
+                E(START) = act_already,         E(STOP) = act_stop,
+                E(CHILD_EXIT) = act_child_exit_starting, E(TIMEOUT) = act_timeout_starting,
+                E(HEALTH_OK) = act_health_ok,   E(READY) = act_ready,       E(OOM) = act_oom,
+        },
+        S(RUNNING) = {
+                E(START) = act_already,         E(STOP) = act_stop,
+                E(CHILD_EXIT) = act_child_exit_running, E(CGROUP_EMPTY) = act_cgroup_empty_running,
+                E(HEALTH_FAIL) = act_health_fail, E(HEALTH_OK) = act_health_ok,
+                E(READY) = act_ready,           E(OOM) = act_oom,
+        },
+        S(BACKOFF) = {
+                E(START) = act_start,           E(STOP) = act_stop_backoff,
+                E(CHILD_EXIT) = act_child_exit_idle, E(TIMEOUT) = act_timeout_backoff,
+                E(CGROUP_EMPTY) = act_cgroup_empty_idle,
+        },
+        S(STOPPING) = {
+                E(START) = act_restart_after_stop, E(STOP) = act_stop_stopping,
+                E(CHILD_EXIT) = act_child_exit_stopping, E(TIMEOUT) = act_timeout_stopping,
+                E(CGROUP_EMPTY) = act_cgroup_empty_stopping, E(OOM) = act_oom,
+        },
+        S(EXITED) = {
+                E(START) = act_start,           E(STOP) = act_stop_fatal,
+                E(CHILD_EXIT) = act_child_exit_idle, E(CGROUP_EMPTY) = act_cgroup_empty_idle,
+                E(OOM) = act_oom,
+        },
+        S(FATAL) = {
+                E(START) = act_start,           E(STOP) = act_stop_fatal,
+                E(CHILD_EXIT) = act_child_exit_idle, E(CGROUP_EMPTY) = act_cgroup_empty_idle,
+        },
+        S(UNHEALTHY) = {
+                E(START) = act_already,         E(STOP) = act_stop,
+                E(CHILD_EXIT) = act_child_exit_running, E(CGROUP_EMPTY) = act_cgroup_empty_running,
+                E(HEALTH_FAIL) = act_already,   E(HEALTH_OK) = act_health_ok,
+                E(READY) = act_ready,           E(OOM) = act_oom,
+        },
+};
+#undef S
+#undef E
+
+int program_dispatch(Program *p, ProgramEvent e) {
+        ProgramAction action;
+
+        if (e < 0 || e >= _PROGRAM_EVENT_MAX || p->state < 0 || p->state >= _PROGRAM_STATE_MAX)
+                return -EINVAL;
+        action = transitions[p->state][e];
+        if (!action) {
+                log_program(p, LOG_DEBUG, "Event %s ignored in state %s", program_event_to_string(e),
+                            program_state_to_string(p->state));
+                return -EALREADY;
+        }
+        return action(p);
+}
+
+int program_child_exited(Program *p, int si_code, int status) {
+        record_exit(p, si_code, status);
+        return program_dispatch(p, PROGRAM_EVENT_CHILD_EXIT);
+}

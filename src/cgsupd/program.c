@@ -1,2 +1,211 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: not written yet */
+/*
+ * Program objects and the verbs the bus layer calls. The verbs only feed events into the state machine
+ * (program-state.c); the kernel work happens in program-real.c / program-spawn.c through m->ops.
+ */
+#include <signal.h>
+#include <systemd/sd-bus.h>
+
+#include "cgsup/cgroup.h"
+#include "health.h"
+#include "log.h"
+#include "logcap.h"
+#include "manager.h"
+#include "program-ops.h"
+#include "program-real.h"
+
+int program_new(Manager *m, ProgramConfig *config, Program **ret) {
+        _cleanup_(program_freep) Program *p = NULL;
+        int r;
+
+        if (!config || !config->name)
+                return -EINVAL;
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        p->manager = m;
+        p->pidfd = -EBADF;
+        p->exit_code = -1;
+        p->state = PROGRAM_STOPPED;
+        p->stdio_fds[0] = p->stdio_fds[1] = p->stdio_fds[2] = -EBADF;
+        p->held_pipe_fd[0] = p->held_pipe_fd[1] = -1;
+        p->name = strdup(config->name);
+        p->group = strdup(config->group_name ?: config->name);
+        if (!p->name || !p->group)
+                return -ENOMEM;
+        r = sd_bus_path_encode("/org/cgsup1/program", p->name, &p->object_path);
+        if (r < 0)
+                return r;
+        if (m->cgroup) {
+                r = manager_instance_cgroup(m, config, &p->cgroup);
+                if (r < 0)
+                        return r;
+        }
+        backoff_init(&p->backoff, config->backoff_initial, config->backoff_max, config->backoff_multiplier);
+        p->config = config; /* owned from here on: only on success */
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+Program *program_free(Program *p) {
+        if (!p)
+                return NULL;
+        if (p->manager && p->manager->ops == &program_ops_real)
+                program_unwatch(p);
+        p->timer_source = sd_event_source_disable_unref(p->timer_source);
+        p->health = health_check_free(p->health);
+        p->stdout_capture = log_capture_free(p->stdout_capture);
+        p->stderr_capture = log_capture_free(p->stderr_capture);
+        p->pidfd = safe_close(p->pidfd);
+        for (int i = 0; i < 3; i++)
+                p->stdio_fds[i] = safe_close(p->stdio_fds[i]);
+        program_config_free(p->config);
+        free(p->name);
+        free(p->group);
+        free(p->cgroup);
+        free(p->object_path);
+        free(p->exit_detail);
+        free(p->status_text);
+        free(p->waiting_for);
+        free(p);
+        return NULL;
+}
+
+int program_start(Program *p) {
+        if (p->manager->shutting_down)
+                return -ESHUTDOWN;
+        return program_dispatch(p, PROGRAM_EVENT_START);
+}
+
+int program_stop(Program *p) {
+        return program_dispatch(p, PROGRAM_EVENT_STOP);
+}
+
+int program_restart(Program *p) {
+        int r;
+
+        if (p->manager->shutting_down)
+                return -ESHUTDOWN;
+        switch (p->state) {
+        case PROGRAM_STARTING:
+        case PROGRAM_RUNNING:
+        case PROGRAM_UNHEALTHY:
+                r = program_dispatch(p, PROGRAM_EVENT_STOP);
+                if (r < 0)
+                        return r;
+                if (p->state == PROGRAM_STOPPING) {
+                        /* Start again once the whole cgroup is gone. */
+                        p->restart_when_stopped = true;
+                        p->stop_requested = false;
+                        return 0;
+                }
+                return program_dispatch(p, PROGRAM_EVENT_START);
+        case PROGRAM_STOPPING:
+                return program_dispatch(p, PROGRAM_EVENT_START);
+        default:
+                return program_dispatch(p, PROGRAM_EVENT_START);
+        }
+}
+
+int program_kill(Program *p, int sig, bool all_processes) {
+        Manager *m = p->manager;
+
+        if (sig <= 0 || sig >= _NSIG)
+                return -EINVAL;
+        if (all_processes) {
+                if (!p->cgroup || m->cgroup_root_fd < 0)
+                        return -ESRCH;
+                if (!program_is_active(p) && !p->populated)
+                        return -ESRCH;
+                return m->ops->signal(p, sig, true);
+        }
+        if (p->main_pid <= 0)
+                return -ESRCH;
+        return m->ops->signal(p, sig, false);
+}
+
+int program_freeze(Program *p, bool freeze) {
+        Manager *m = p->manager;
+        int r;
+
+        if (!program_is_active(p))
+                return -ESRCH;
+        if (p->frozen == freeze)
+                return -EALREADY;
+        r = cgsup_cgroup_freeze(m->cgroup_root_fd, p->cgroup, freeze);
+        if (r < 0)
+                return r;
+        p->frozen = freeze;
+        log_program(p, LOG_INFO, "%s", freeze ? "Frozen" : "Thawed");
+        if (m->hooks.program_changed)
+                m->hooks.program_changed(m, p, PROGRAM_CHANGED_STATE, p->state);
+        return 0;
+}
+
+int program_set_limits(Program *p, const CgsupLimits *limits, CgsupLimit *reterr_limit) {
+        Manager *m = p->manager;
+        _cleanup_free_ char *group = NULL;
+        CgsupLimit bad = _CGSUP_LIMIT_INVALID;
+        CgsupLimits merged = p->config->limits;
+        int r;
+
+        for (int l = 0; l < _CGSUP_LIMIT_COUNT; l++)
+                if (cgsup_limits_is_set(limits, (CgsupLimit) l))
+                        cgsup_limits_set(&merged, (CgsupLimit) l, limits->value[l]);
+
+        r = manager_group_cgroup(m, p->group, &group);
+        if (r < 0)
+                return r;
+        r = cgsup_limits_check(m->cgroup_root_fd, group, limits, &bad);
+        if (r < 0) {
+                if (reterr_limit)
+                        *reterr_limit = bad;
+                return r;
+        }
+        if (program_is_active(p) || p->populated) {
+                unsigned need = cgsup_limits_controllers(limits);
+                (void) cgsup_cgroup_enable_controllers(m->cgroup_root_fd, group, need);
+                r = cgsup_limits_apply(m->cgroup_root_fd, p->cgroup, limits, &bad);
+                if (r < 0) {
+                        if (reterr_limit)
+                                *reterr_limit = bad;
+                        return r;
+                }
+        }
+        p->config->limits = merged;
+        log_program(p, LOG_INFO, "Limits changed");
+        if (m->hooks.program_changed)
+                m->hooks.program_changed(m, p, PROGRAM_CHANGED_LIMITS, p->state);
+        return 0;
+}
+
+int program_read_stats(Program *p, CgsupStats *ret) {
+        Manager *m = p->manager;
+
+        if (!p->cgroup || m->cgroup_root_fd < 0)
+                return -ENOENT;
+        return cgsup_stats_read(m->cgroup_root_fd, p->cgroup, ret);
+}
+
+int program_tail(Program *p, int stream, size_t max, char **ret) {
+        LogCapture *c;
+
+        if (stream != 1 && stream != 2)
+                return -EINVAL;
+        c = stream == 1 ? p->stdout_capture : p->stderr_capture;
+        if (!c) {
+                /* redirect_stderr: everything is in the stdout ring. */
+                if (stream == 2 && p->config->redirect_stderr)
+                        c = p->stdout_capture;
+                if (!c) {
+                        char *s = strdup("");
+                        if (!s)
+                                return -ENOMEM;
+                        *ret = s;
+                        return 0;
+                }
+        }
+        /* Whatever is still in the pipe belongs to the answer. */
+        log_capture_drain(c);
+        return log_capture_tail(c, max, ret);
+}

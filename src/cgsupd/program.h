@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "backoff.h"
 #include "conf.h"
 
 typedef struct Manager Manager;
@@ -51,6 +52,17 @@ enum {
         PROGRAM_CHANGED_LIMITS = 1 << 1, /* MemoryMax, TasksMax, CPUQuota, ... */
         PROGRAM_CHANGED_CONFIG = 1 << 2, /* Command, Group, ... (after reload) */
 };
+
+/* One entry of the bounded exit history. */
+typedef struct ProgramExit {
+        usec_t realtime_usec;
+        usec_t runtime_usec;     /* how long the instance ran */
+        int exit_code;           /* -1 when killed by a signal */
+        int exit_signal;
+        ExitReason reason;
+} ProgramExit;
+
+#define PROGRAM_EXIT_HISTORY 16
 
 typedef struct Program {
         Manager *manager;
@@ -93,6 +105,28 @@ typedef struct Program {
         bool remove_when_stopped;/* reload removed it */
         bool restart_when_stopped;
         void *bus_data;          /* owned by the bus layer (e.g. pending RunTransient reply) */
+
+        /* ---- daemon core (added; read-only for the bus layer) ---- */
+        bool populated;          /* cgroup had processes at the last look (events watch / count) */
+        bool spawn_on_empty;     /* a start waits for the old generation to be killed (rule 6) */
+        bool kill_sent;          /* STOPPING: cgroup.kill already written */
+        bool ready;              /* notify: READY=1 received for the current instance */
+        bool health_ready;       /* a healthcheck succeeded at least once for the current instance */
+        bool adopted;            /* taken over from a previous daemon instance */
+        bool stop_is_restart;    /* the current STOPPING was started by a restart or health failure */
+        char *status_text;       /* notify: last STATUS= */
+        char *waiting_for;       /* STOPPED because a dependency is not met: "waiting for db (healthy)" */
+        usec_t last_spawn_usec;  /* CLOCK_MONOTONIC of the last spawn attempt */
+        Backoff backoff;
+        int exit_status_pending_code, exit_status_pending_status; /* set by program_child_exited() */
+        ProgramExit exits[PROGRAM_EXIT_HISTORY]; /* ring: bounded exit history (s6) */
+        unsigned n_exits;        /* total exits recorded; exits[(n_exits - 1) % N] is the latest */
+        usec_t health_start_usec; /* CLOCK_MONOTONIC when health checks (re)started */
+        unsigned health_failures; /* consecutive failed checks */
+        CgsupStats final_stats;  /* transient: cgroup stats read when the main process ended */
+        int stdio_fds[3];        /* transient: caller's stdin/stdout/stderr (owned), -1 = none/capture */
+        int held_pipe_fd[2];     /* fd numbers of our stdout/stderr pipe read ends kept open inside the
+                                  * program (no fd store): taken back with pidfd_getfd() on re-adoption */
 } Program;
 
 const char *program_state_to_string(ProgramState s);
@@ -114,3 +148,30 @@ int program_read_stats(Program *p, CgsupStats *ret);
 /* Tail of captured output: stream 1 = stdout, 2 = stderr; returns malloc'ed text of at most max bytes. */
 int program_tail(Program *p, int stream, size_t max, char **ret);
 bool program_is_active(const Program *p); /* STARTING, RUNNING, STOPPING, UNHEALTHY, EXITED-with-survivors */
+
+/* ---- added by the daemon core ------------------------------------------------------------------- */
+
+/* Events of the state machine ([state][event] table in program-state.c). */
+typedef enum ProgramEvent {
+        PROGRAM_EVENT_START,
+        PROGRAM_EVENT_STOP,
+        PROGRAM_EVENT_CHILD_EXIT,
+        PROGRAM_EVENT_TIMEOUT,
+        PROGRAM_EVENT_CGROUP_EMPTY,
+        PROGRAM_EVENT_HEALTH_FAIL,
+        PROGRAM_EVENT_HEALTH_OK,
+        PROGRAM_EVENT_OOM,
+        PROGRAM_EVENT_READY,
+        _PROGRAM_EVENT_MAX,
+        _PROGRAM_EVENT_INVALID = -EINVAL,
+} ProgramEvent;
+
+const char *program_event_to_string(ProgramEvent e);
+/* Latest exit record, NULL if the program never exited. */
+const ProgramExit *program_last_exit(const Program *p);
+/* Survivor-aware summary for status lines: "exit 1", "signal KILL", "oom-kill", ... into buf. */
+const char *program_exit_summary(const Program *p, char *buf, size_t size);
+/* "waiting for X" when a dependency holds the program back, else NULL. */
+const char *program_waiting_for(const Program *p);
+/* Whether the program's healthcheck currently passes (true when none is configured). */
+bool program_is_healthy(const Program *p);

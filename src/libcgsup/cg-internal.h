@@ -43,3 +43,13 @@ unsigned cg_running_kernel_version(void);
 
 /* Reads and parses a controller list file (cgroup.controllers / cgroup.subtree_control). */
 int cg_read_controllers(int root_fd, const char *path, const char *file, unsigned *ret_mask);
+
+/* Parses the kernel's text of a limit file (memory.max, cpu.max "Q P", io.weight "default N", ...) back into
+ * our units. -EIO for anything unexpected. */
+int cg_limit_from_kernel(CgsupLimit limit, const char *text, uint64_t *ret);
+/* Whether @read_back is what the kernel makes of @written (memory sizes are rounded down to pages). */
+bool cg_limit_readback_ok(CgsupLimit limit, uint64_t written, uint64_t read_back, uint64_t page_size);
+
+/* The pre-5.14 path of cgsup_cgroup_kill()/cgsup_cgroup_signal(): freeze, signal every pid of the subtree,
+ * thaw. Exposed so host tests can exercise it on kernels that have cgroup.kill. */
+int cg_signal_by_freezing(int root_fd, const char *path, int sig);

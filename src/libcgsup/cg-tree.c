@@ -1,2 +1,340 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: not written yet */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cg-internal.h"
+#include "fd-util.h"
+#include "macro.h"
+#include "parse-util.h"
+
+_public_ int cgsup_cgroup_controllers(int root_fd, const char *path, unsigned *ret_mask) {
+        if (!ret_mask)
+                return -EINVAL;
+        return cg_read_controllers(root_fd, path, "cgroup.controllers", ret_mask);
+}
+
+_public_ int cgsup_cgroup_subtree_controllers(int root_fd, const char *path, unsigned *ret_mask) {
+        if (!ret_mask)
+                return -EINVAL;
+        return cg_read_controllers(root_fd, path, "cgroup.subtree_control", ret_mask);
+}
+
+_public_ int cgsup_cgroup_enable_controllers(int root_fd, const char *path, unsigned mask) {
+        unsigned available, enabled;
+        int r;
+
+        r = cgsup_cgroup_controllers(root_fd, path, &available);
+        if (r < 0)
+                return r;
+        if (mask & ~available)
+                return -EOPNOTSUPP;
+        r = cgsup_cgroup_subtree_controllers(root_fd, path, &enabled);
+        if (r < 0)
+                return r;
+
+        /* One controller per write, so a failure is attributable and the rest is not half-applied in an
+         * order the kernel chose. */
+        for (unsigned bit = 1; bit && bit <= mask; bit <<= 1) {
+                char buf[32];
+
+                if (!(mask & bit) || (enabled & bit))
+                        continue;
+                snprintf(buf, sizeof(buf), "+%s", cgsup_controller_to_string(bit));
+                r = cg_write_file(root_fd, path, "cgroup.subtree_control", buf);
+                if (r == -ENOENT)
+                        return -EOPNOTSUPP; /* the parent took it away between our read and the write */
+                if (r == -EPERM)
+                        return -EACCES;
+                if (r < 0)
+                        return cg_errno_filter(r); /* EBUSY: processes in @path (no-internal-process rule) */
+        }
+        return 0;
+}
+
+_public_ int cgsup_cgroup_is_delegated(int root_fd, const char *path) {
+        static const char *const files[] = { NULL, "cgroup.procs", "cgroup.subtree_control" };
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                _cleanup_free_ char *p = NULL;
+
+                r = cg_path_join(path, files[i], &p);
+                if (r < 0)
+                        return r;
+                /* AT_EACCESS: what matters is what we (effective ids) may do. For root this is true on any
+                 * writable cgroupfs; systemd delegation shows up as ownership for unprivileged users. */
+                if (faccessat(root_fd, p, W_OK, AT_EACCESS) < 0) {
+                        if (errno == EACCES || errno == EPERM || errno == EROFS)
+                                return 0;
+                        return cg_errno_filter(-errno);
+                }
+        }
+        return 1;
+}
+
+_public_ int cgsup_cgroup_create(int root_fd, const char *path) {
+        _cleanup_free_ char *p = NULL;
+        bool created = false;
+        int r;
+
+        r = cg_path_normalize(path, &p);
+        if (r < 0)
+                return r;
+        if (isempty(p))
+                return 0; /* the root always exists */
+
+        /* mkdir -p, one component at a time relative to root_fd (never outside it). */
+        for (char *s = p;; s++) {
+                if (*s && *s != '/')
+                        continue;
+                char c = *s;
+                *s = 0;
+                if (mkdirat(root_fd, p, 0755) < 0) {
+                        if (errno != EEXIST)
+                                return cg_errno_filter(-errno);
+                        created = false;
+                } else
+                        created = true;
+                *s = c;
+                if (!c)
+                        break;
+        }
+        return created ? 1 : 0;
+}
+
+static int remove_recursive(int root_fd, const char *rel) {
+        _cleanup_close_ int dfd = -EBADF;
+        DIR *d;
+        struct dirent *de;
+        int r, ret = 0;
+
+        dfd = openat(root_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return errno == ENOENT ? 0 : cg_errno_filter(-errno);
+        d = fdopendir(dfd);
+        if (!d)
+                return cg_errno_filter(-errno);
+        TAKE_FD(dfd);
+
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *child = NULL;
+
+                /* cgroupfs reports d_type; the only directories in a cgroup are its children. */
+                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (asprintf(&child, "%s/%s", rel, de->d_name) < 0) {
+                        ret = -ENOMEM;
+                        break;
+                }
+                /* Keep going after a failure: remove as much as possible, report the first error. */
+                r = remove_recursive(root_fd, child);
+                if (r < 0 && ret == 0)
+                        ret = r;
+        }
+        (void) closedir(d);
+        if (ret < 0)
+                return ret;
+
+        if (unlinkat(root_fd, rel, AT_REMOVEDIR) < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                return cg_errno_filter(-errno); /* EBUSY: still populated */
+        }
+        return 0;
+}
+
+_public_ int cgsup_cgroup_remove(int root_fd, const char *path) {
+        _cleanup_free_ char *p = NULL;
+        int r;
+
+        r = cg_path_normalize(path, &p);
+        if (r < 0)
+                return r;
+        if (isempty(p))
+                return -EINVAL; /* the root of root_fd cannot be removed by us */
+        return remove_recursive(root_fd, p);
+}
+
+_public_ int cgsup_cgroup_open(int root_fd, const char *path, int *ret_fd) {
+        _cleanup_free_ char *p = NULL;
+        int fd, r;
+
+        if (!ret_fd)
+                return -EINVAL;
+        r = cg_path_join(path, NULL, &p);
+        if (r < 0)
+                return r;
+        fd = openat(root_fd, p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return cg_errno_filter(-errno);
+        *ret_fd = fd;
+        return 0;
+}
+
+_public_ int cgsup_cgroup_attach_pid(int root_fd, const char *path, pid_t pid) {
+        char buf[32];
+        int r;
+
+        if (pid <= 0)
+                return -EINVAL;
+        snprintf(buf, sizeof(buf), "%d", (int) pid);
+        r = cg_write_file(root_fd, path, "cgroup.procs", buf);
+        /* EBUSY: @path has controllers enabled for children (no-internal-process rule). ESRCH: no such
+         * pid. EACCES/EPERM: we may not write the common ancestor's cgroup.procs (not delegated). */
+        return cg_errno_filter(r);
+}
+
+/* Pid behind a pidfd, from /proc/self/fdinfo (Linux 5.4+); -ESRCH once the process is gone (-1 there). */
+static int pidfd_get_pid(int pidfd, pid_t *ret) {
+        _cleanup_free_ char *text = NULL;
+        char fn[64];
+        const char *p;
+        int r, pid;
+
+        snprintf(fn, sizeof(fn), "/proc/self/fdinfo/%d", pidfd);
+        r = read_full_file_at(AT_FDCWD, fn, 64 * 1024, &text, NULL);
+        if (r < 0)
+                return r == -ENOENT ? -EINVAL : cg_errno_filter(r);
+        p = strstr(text, "\nPid:");
+        if (!p)
+                return -EINVAL; /* not a pidfd */
+        p += strlen("\nPid:");
+        p += strspn(p, " \t");
+        if (sscanf(p, "%d", &pid) != 1)
+                return -EIO;
+        if (pid <= 0)
+                return -ESRCH; /* -1: exited; 0: not in our pid namespace */
+        *ret = pid;
+        return 0;
+}
+
+_public_ int cgsup_cgroup_attach_pidfd(int root_fd, const char *path, int pidfd) {
+        pid_t pid = 0;
+        int r;
+
+        if (pidfd < 0)
+                return -EINVAL;
+        r = pidfd_get_pid(pidfd, &pid);
+        if (r < 0)
+                return r;
+        r = cgsup_cgroup_attach_pid(root_fd, path, pid);
+        if (r < 0)
+                return r;
+
+        /* Between reading the pid and the write, the process may have exited and its pid been reused: then
+         * we moved a stranger. If the pidfd's process is still alive now, it held the pid throughout and the
+         * moved process was the right one. */
+        if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+                return errno == ESRCH ? -ESRCH : cg_errno_filter(-errno);
+        return 0;
+}
+
+typedef struct PidList {
+        pid_t *pids;
+        size_t n, allocated;
+} PidList;
+
+static int pids_collect(int root_fd, const char *rel, PidList *l) {
+        _cleanup_free_ char *procs = NULL, *dir = NULL, *text = NULL;
+        _cleanup_close_ int dfd = -EBADF;
+        DIR *d;
+        struct dirent *de;
+        int r;
+
+        r = cg_path_join(rel, "cgroup.procs", &procs);
+        if (r < 0)
+                return r;
+        r = read_full_file_at(root_fd, procs, CG_FILE_MAX, &text, NULL);
+        if (r == -ENOENT)
+                return 0; /* removed while we walked */
+        if (r < 0)
+                return cg_errno_filter(r);
+
+        for (const char *s = text; *s;) {
+                char num[16];
+                size_t n = strcspn(s, "\n");
+                int pid;
+
+                if (n == 0 || n >= sizeof(num))
+                        return -EIO;
+                memcpy(num, s, n);
+                num[n] = 0;
+                if (safe_atoi(num, &pid) < 0 || pid <= 0)
+                        return -EIO;
+                if (l->n >= l->allocated) {
+                        size_t na = MAX(l->allocated * 2, (size_t) 64);
+                        pid_t *np = realloc(l->pids, na * sizeof(pid_t));
+                        if (!np)
+                                return -ENOMEM;
+                        l->pids = np;
+                        l->allocated = na;
+                }
+                l->pids[l->n++] = pid;
+                s += n;
+                s += strspn(s, "\n");
+        }
+
+        r = cg_path_join(rel, NULL, &dir);
+        if (r < 0)
+                return r;
+        dfd = openat(root_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return errno == ENOENT ? 0 : cg_errno_filter(-errno);
+        d = fdopendir(dfd);
+        if (!d)
+                return cg_errno_filter(-errno);
+        TAKE_FD(dfd);
+        r = 0;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *child = NULL;
+                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (asprintf(&child, "%s/%s", dir, de->d_name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                r = pids_collect(root_fd, child, l);
+                if (r < 0)
+                        break;
+        }
+        (void) closedir(d);
+        return r;
+}
+
+_public_ int cgsup_cgroup_pids(int root_fd, const char *path, pid_t **ret_pids, size_t *ret_n) {
+        PidList l = {};
+        int r;
+
+        if (!ret_pids || !ret_n)
+                return -EINVAL;
+        r = pids_collect(root_fd, path, &l);
+        if (r < 0) {
+                free(l.pids);
+                return r;
+        }
+        *ret_pids = l.pids;
+        *ret_n = l.n;
+        return 0;
+}
+
+_public_ int cgsup_cgroup_move_self_to_leaf(int root_fd, const char *path, const char *leaf) {
+        _cleanup_free_ char *p = NULL;
+        int r;
+
+        if (isempty(leaf) || strchr(leaf, '/') || streq(leaf, "..") || streq(leaf, "."))
+                return -EINVAL;
+        r = cg_path_join(path, leaf, &p);
+        if (r < 0)
+                return r;
+        r = cgsup_cgroup_create(root_fd, p);
+        if (r < 0)
+                return r;
+        /* We are single-threaded (STYLE: no threads), so cgroup.procs moves all of us. */
+        return cgsup_cgroup_attach_pid(root_fd, p, getpid());
+}

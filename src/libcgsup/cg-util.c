@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "cg-internal.h"
 #include "fd-util.h"
@@ -78,12 +79,27 @@ int cg_read_file(int root_fd, const char *path, const char *file, char **ret) {
 
 int cg_write_file(int root_fd, const char *path, const char *file, const char *value) {
         _cleanup_free_ char *p = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t n = strlen(value);
+        ssize_t k;
         int r;
 
         r = cg_path_join(path, file, &p);
         if (r < 0)
                 return r;
-        return write_string_file_at(root_fd, p, value);
+        /* O_TRUNC is what a shell's "echo 1 > cgroup.kill" does and is harmless on cgroupfs; it keeps a fake
+         * cgroup (plain files in a temp dir, for tests) from ending up with "max870912". No O_CREAT: a
+         * missing file means a missing controller or feature and must stay ENOENT. */
+        fd = openat(root_fd, p, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        /* One write(): cgroupfs parses each write as a whole and reports rejection as its errno. */
+        k = write(fd, value, n);
+        if (k < 0)
+                return -errno;
+        if ((size_t) k != n)
+                return -EIO;
+        return 0;
 }
 
 int cg_file_exists(int root_fd, const char *path, const char *file) {

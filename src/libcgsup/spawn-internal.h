@@ -12,15 +12,15 @@
 #include "macro.h"
 
 typedef struct SeccompGroup {
-        const char *name;               /* "@mount" */
-        const char *const *syscalls;    /* NULL-terminated; "@x" entries name nested groups */
+        const char *name;            /* "@mount" */
+        const char *const *syscalls; /* NULL-terminated; "@x" entries name nested groups */
 } SeccompGroup;
 
 /* Looks a group up by "@name" or "name"; NULL if unknown. */
 const SeccompGroup *seccomp_group_find(const char *name);
 
 struct CgsupSeccompFilter {
-        struct sock_fprog prog;         /* what seccomp(2) takes; .filter points into the same allocation */
+        struct sock_fprog prog; /* what seccomp(2) takes; .filter points into the same allocation */
         bool allow_list;
 };
 
@@ -28,20 +28,20 @@ struct CgsupSeccompFilter {
  * look anything up or take a lock. The child only reads this (its own copy-on-write image of it). */
 typedef struct SpawnChildContext {
         const CgsupSpawnPlan *plan;
-        const char *exec_path;          /* resolved executable */
-        char *const *envp;              /* never NULL */
-        int stdio[3];                   /* source fds for 0, 1, 2 (already >= 0: /dev/null substituted) */
-        int status_fd;                  /* write end of the CLOEXEC status pipe, >= 3 */
-        const int *keep;                /* sorted, unique, all >= 3: keep_fds plus status_fd */
+        const char *exec_path; /* resolved executable */
+        char *const *envp;     /* never NULL */
+        int stdio[3];          /* source fds for 0, 1, 2 (already >= 0: /dev/null substituted) */
+        int status_fd;         /* write end of the CLOEXEC status pipe, >= 3 */
+        const int *keep;       /* sorted, unique, all >= 3: keep_fds plus status_fd */
         size_t n_keep;
-        bool no_new_privileges;         /* plan->no_new_privileges, or implied by the seccomp filter */
-        unsigned fallback_max_fd;       /* highest fd to close by hand if close_range() is missing */
+        bool no_new_privileges;   /* plan->no_new_privileges, or implied by the seccomp filter */
+        unsigned fallback_max_fd; /* highest fd to close by hand if close_range() is missing */
 } SpawnChildContext;
 
 /* What the child writes to the status pipe when a step fails. */
 typedef struct SpawnChildReport {
-        int32_t step;   /* CgsupSpawnStep */
-        int32_t error;  /* positive errno */
+        int32_t step;  /* CgsupSpawnStep */
+        int32_t error; /* positive errno */
 } SpawnChildReport;
 
 /* Runs the ordered child steps and execve(); never returns. Async-signal-safe only. */

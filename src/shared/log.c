@@ -85,6 +85,8 @@ static const char *level_prefix(int level) {
         }
 }
 
+static int log_dispatch(int level, int error, const char *const *fields, const char *format, va_list ap)
+        _printf_(4, 0);
 static int log_dispatch(int level, int error, const char *const *fields, const char *format, va_list ap) {
         char buf[4096];
         PROTECT_ERRNO;

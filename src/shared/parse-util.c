@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <string.h>
 #include <strings.h>
@@ -126,19 +127,74 @@ const char *signal_to_string(int sig) {
         return NULL;
 }
 
-/* Splits "1.5G" into a non-negative number and the unit suffix; shared by sizes, durations and percents. */
-static int parse_number_unit(const char *s, long double *ret_num, const char **ret_unit) {
-        char *end;
-        if (isempty(s) || !(isdigit((unsigned char) s[0]) || s[0] == '.'))
+/*
+ * Splits "1.5G" into a non-negative decimal number and the unit suffix; shared by sizes, durations and
+ * percents. Digits are parsed by hand: strtold() would also take hex ("0x10"), exponents ("1e3"), "inf", and
+ * its decimal point follows the caller's locale (cgsupctl calls setlocale()).
+ * The number is ip + frac / 10^frac_digits; at most 18 fraction digits are kept (the rest must be digits
+ * too and only matter for exactness checks, reported via ret_frac_rest_nonzero).
+ */
+typedef struct Number {
+        uint64_t ip;
+        uint64_t frac;
+        unsigned frac_digits;
+        bool frac_rest_nonzero;
+} Number;
+
+static int parse_number_unit(const char *s, Number *ret_num, const char **ret_unit) {
+        Number n = {};
+        const char *p = s;
+        bool any = false;
+
+        if (isempty(s))
                 return -EINVAL;
-        errno = 0;
-        long double v = strtold(s, &end);
-        if (errno || end == s || !isfinite(v) || v < 0)
+        for (; isdigit((unsigned char) *p); p++) {
+                if (n.ip > (UINT64_MAX - 9) / 10)
+                        return -ERANGE;
+                n.ip = n.ip * 10 + (uint64_t) (*p - '0');
+                any = true;
+        }
+        if (*p == '.') {
+                p++;
+                if (!isdigit((unsigned char) *p))
+                        return -EINVAL; /* "5." and "." are junk */
+                for (; isdigit((unsigned char) *p); p++) {
+                        if (n.frac_digits < 18) {
+                                n.frac = n.frac * 10 + (uint64_t) (*p - '0');
+                                n.frac_digits++;
+                        } else if (*p != '0')
+                                n.frac_rest_nonzero = true;
+                        any = true;
+                }
+        }
+        if (!any)
                 return -EINVAL;
-        while (*end == ' ')
-                end++;
-        *ret_num = v;
-        *ret_unit = end;
+        while (*p == ' ')
+                p++;
+        *ret_num = n;
+        *ret_unit = p;
+        return 0;
+}
+
+static uint64_t pow10_u64(unsigned k) {
+        uint64_t v = 1;
+        while (k-- > 0)
+                v *= 10;
+        return v;
+}
+
+/* n × factor, truncated; -ERANGE if it does not fit (UINT64_MAX itself is reserved for "infinity"). */
+static int number_scale(const Number *n, uint64_t factor, uint64_t *ret) {
+        uint64_t whole, part = 0;
+
+        if (n->ip != 0 && factor > (UINT64_MAX - 1) / n->ip)
+                return -ERANGE;
+        whole = n->ip * factor;
+        if (n->frac != 0)
+                part = (uint64_t) ((long double) n->frac * (long double) factor / (long double) pow10_u64(n->frac_digits));
+        if (part > UINT64_MAX - 1 - whole)
+                return -ERANGE;
+        *ret = whole + part;
         return 0;
 }
 
@@ -154,20 +210,16 @@ int parse_size(const char *s, uint64_t *ret) {
                 { "G", 1ULL << 30 }, { "GB", 1ULL << 30 }, { "GiB", 1ULL << 30 },
                 { "T", 1ULL << 40 }, { "TB", 1ULL << 40 }, { "TiB", 1ULL << 40 },
         };
-        long double v;
+        Number n;
         const char *unit;
-        int r = parse_number_unit(s, &v, &unit);
+        int r = parse_number_unit(s, &n, &unit);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(units); i++)
                 if (strcasecmp(unit, units[i].suffix) == 0) {
-                        long double b = v * (long double) units[i].factor;
-                        if (b >= 18446744073709551615.0L)
-                                return -ERANGE;
-                        if (units[i].factor == 1 && v != floorl(v))
-                                return -EINVAL;
-                        *ret = (uint64_t) b;
-                        return 0;
+                        if (units[i].factor == 1 && (n.frac != 0 || n.frac_rest_nonzero))
+                                return -EINVAL; /* fractional bytes */
+                        return number_scale(&n, units[i].factor, ret);
                 }
         return -EINVAL;
 }
@@ -182,36 +234,39 @@ int parse_sec(const char *s, usec_t *ret) {
                 { "usec", 1 },                { "m", 60 * USEC_PER_SEC },     { "min", 60 * USEC_PER_SEC },
                 { "h", 3600 * USEC_PER_SEC }, { "hr", 3600 * USEC_PER_SEC },  { "d", 86400 * USEC_PER_SEC },
         };
-        long double v;
+        Number n;
         const char *unit;
-        int r = parse_number_unit(s, &v, &unit);
+        int r = parse_number_unit(s, &n, &unit);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(units); i++)
-                if (strcasecmp(unit, units[i].suffix) == 0) {
-                        long double t = v * (long double) units[i].factor;
-                        if (t >= 1.8e19L)
-                                return -ERANGE;
-                        *ret = (usec_t) t;
-                        return 0;
-                }
+                if (strcasecmp(unit, units[i].suffix) == 0)
+                        return number_scale(&n, units[i].factor, ret);
         return -EINVAL;
 }
 
 int parse_permyriad(const char *s, uint64_t *ret) {
-        long double v;
+        Number n;
         const char *unit;
-        int r = parse_number_unit(s, &v, &unit);
+        uint64_t hundredths;
+        int r = parse_number_unit(s, &n, &unit);
         if (r < 0)
                 return r;
         if (!streq(unit, "%"))
                 return -EINVAL;
-        long double p = v * 100;
-        if (p != floorl(p))
-                return -EINVAL; /* more than two decimals */
-        if (p > 1e12L)
+        /* Exact decimal arithmetic: "12.34%" is 1234, and a third decimal that is not 0 is refused. */
+        if (n.frac_rest_nonzero)
+                return -EINVAL;
+        if (n.frac_digits > 2) {
+                uint64_t d = pow10_u64(n.frac_digits - 2);
+                if (n.frac % d != 0)
+                        return -EINVAL; /* more than two decimals */
+                hundredths = n.frac / d;
+        } else
+                hundredths = n.frac * pow10_u64(2 - n.frac_digits);
+        if (n.ip > 10000000000ULL)
                 return -ERANGE;
-        *ret = (uint64_t) p;
+        *ret = n.ip * 100 + hundredths;
         return 0;
 }
 
@@ -223,7 +278,8 @@ const char *format_bytes(char *buf, size_t n, uint64_t bytes) {
         }
         long double v = (long double) bytes;
         size_t i = 0;
-        for (v /= 1024; v >= 1024 && i + 1 < sizeof(suffix) - 1; i++)
+        /* 1023.96K would print as "1024.0K": move to the next unit when rounding to one decimal reaches 1024. */
+        for (v /= 1024; v >= 1023.95L && i + 1 < sizeof(suffix) - 1; i++)
                 v /= 1024;
         if (v == floorl(v))
                 snprintf(buf, n, "%.0Lf%c", v, suffix[i]);

@@ -1,5 +1,1222 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Configuration reader: supervisord 4's dialect (as measured in ../shared/notes/supervisord-usage.md §6),
+ * expansion, includes and drop-ins, program keys and defaults, diagnostics with file:line.
+ */
+#include <signal.h>
+#include <sys/stat.h>
+#include <syslog.h>
+
+#include "conf-internal.h"
+#include "strv.h"
 #include "tests.h"
+
+#define TEST_PATH "/etc/test/cgsup.conf"
+
+static char *test_env[] = { (char *) "HOME=/root", (char *) "WORKERS=3", (char *) "APP=/srv/app",
+                            (char *) "TRUE_VALUE=true", (char *) "TMPDIR=/var/tmp", NULL };
+
+/* Loads @text as if it were TEST_PATH (no file system access); returns config_load()'s result. */
+static int load(const char *text, Config **ret) {
+        return config_load_buffer(TEST_PATH, text, strlen(text), NULL, test_env, CONFIG_LOAD_NO_INCLUDES, ret);
+}
+
+static const ProgramConfig *prog(const Config *c, const char *name) {
+        const ProgramConfig *p = config_find_program(c, name);
+        if (!p)
+                tests_fail(__FILE__, __LINE__, "program '%s' not found", name);
+        return p;
+}
+
+static void dump_diags(const Config *c) {
+        for (size_t i = 0; c && i < c->n_diags; i++)
+                printf("# diag: %s:%u: %s%s\n", strna(c->diags[i].file), c->diags[i].line,
+                       c->diags[i].error ? "error: " : "", c->diags[i].message);
+}
+
+/* Whether a diagnostic of the given kind mentions @needle (and sits on @line unless 0). */
+static bool has_diag(const Config *c, bool error, unsigned line, const char *needle) {
+        for (size_t i = 0; c && i < c->n_diags; i++)
+                if (c->diags[i].error == error && (line == 0 || c->diags[i].line == line) &&
+                    strstr(c->diags[i].message, needle))
+                        return true;
+        dump_diags(c);
+        return false;
+}
+
+static size_t n_errors(const Config *c) {
+        size_t n = 0;
+        for (size_t i = 0; i < c->n_diags; i++)
+                n += c->diags[i].error;
+        return n;
+}
+
+#define LOAD_OK(text, c)                                                                                      \
+        do {                                                                                                 \
+                int _r = load((text), &(c));                                                                 \
+                if (_r < 0)                                                                                  \
+                        dump_diags(c);                                                                       \
+                ASSERT_OK(_r);                                                                               \
+        } while (0)
+
+#define LOAD_FAILS(text, c)                                                                                   \
+        do {                                                                                                 \
+                ASSERT_ERROR(load((text), &(c)), EINVAL);                                                    \
+                ASSERT_NOT_NULL(c);                                                                          \
+                ASSERT_NOT_NULL(config_first_error(c));                                                      \
+        } while (0)
+
+static void write_file(const char *dir, const char *name, const char *text) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        FILE *f = fopen(path, "we");
+        ASSERT_NOT_NULL(f);
+        ASSERT_EQ(fputs(text, f) >= 0, 1);
+        ASSERT_EQ(fclose(f), 0);
+}
+
+static char *make_tmpdir(void) {
+        char *d = strdup("/tmp/test-conf-XXXXXX");
+        ASSERT_NOT_NULL(d);
+        ASSERT_NOT_NULL(mkdtemp(d));
+        return d;
+}
+
+static void rm_rf(const char *dir) {
+        char cmd[4200];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        ASSERT_EQ(system(cmd), 0);
+}
+
+static void argv_is(char **argv, const char *const *expected) {
+        size_t i = 0;
+        for (; expected[i]; i++) {
+                if (!argv || !argv[i])
+                        tests_fail(__FILE__, __LINE__, "argv too short at %zu (want \"%s\")", i, expected[i]);
+                if (!streq(argv[i], expected[i]))
+                        tests_fail(__FILE__, __LINE__, "argv[%zu] = \"%s\", want \"%s\"", i, argv[i], expected[i]);
+        }
+        if (argv && argv[i])
+                tests_fail(__FILE__, __LINE__, "argv too long: extra \"%s\"", argv[i]);
+}
+
+#define ARGV_IS(argv, ...) argv_is((argv), (const char *const[]) { __VA_ARGS__, NULL })
+
+/* ---- INI dialect (usage notes §6) ---------------------------------------------------------------- */
+
+TEST(inline_comments) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[supervisord]\n"
+                "nodaemon=true ; (start in foreground if true;default false)\n"
+                "logfile=/dev/stdout;\n"
+                "user=root\t\t     ;\n"
+                "[program:nginx]\n"
+                "command=nginx -g \"daemon off;\"\n"
+                "directory=/srv # a comment\n"
+                "stdout_logfile=/var/log/a#b\n"
+                "[program:fresh]\n"
+                "command=freshclam -d && supervisorctl start clamav ; freshclam -d --quiet\n",
+                c);
+        ASSERT_TRUE(c->daemon.nodaemon);
+        ASSERT_STREQ(c->daemon.logfile, "/dev/stdout;"); /* glued ';' is kept, as supervisord */
+        ASSERT_STREQ(c->daemon.user, "root");
+        const ProgramConfig *p = prog(c, "nginx");
+        ARGV_IS(p->argv, "nginx", "-g", "daemon off;");
+        ASSERT_STREQ(p->directory, "/srv");
+        ASSERT_STREQ(p->stdout_log.path, "/var/log/a#b");
+        p = prog(c, "fresh");
+        ARGV_IS(p->argv, "freshclam", "-d", "&&", "supervisorctl", "start", "clamav");
+        /* lint: shell operator without a shell */
+        ASSERT_TRUE(has_diag(c, false, 10, "'&&' is passed to freshclam"));
+}
+
+TEST(comments_and_whitespace) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("# full-line comment before any section\n"
+                "; another one\n"
+                "\n"
+                "[program:a]   ; comment after a section header\n"
+                "   ; indented comment\n"
+                "command\t\t\t= /bin/a\n"
+                "startsecs\t= 0\n"
+                "   # indented hash comment\n"
+                "priority   :   5\n"
+                "\n"
+                "[program:b]\n"
+                "command=/bin/b",          /* no final newline */
+                c);
+        const ProgramConfig *p = prog(c, "a");
+        ARGV_IS(p->argv, "/bin/a");
+        ASSERT_EQ(p->startsecs, 0);
+        ASSERT_EQ(p->priority, 5);
+        ARGV_IS(prog(c, "b")->argv, "/bin/b");
+        ASSERT_EQ(c->n_diags, 0);
+}
+
+TEST(crlf_and_colon_delimiter) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[program:win]\r\ncommand : /bin/echo hi\r\nautostart: false\r\nenvironment=A=\"x:y\"\r\n", c);
+        const ProgramConfig *p = prog(c, "win");
+        ARGV_IS(p->argv, "/bin/echo", "hi");
+        ASSERT_FALSE(p->autostart);
+        ASSERT_STREQ(strv_env_get(p->environment, "A"), "x:y");
+}
+
+TEST(continuation_lines) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[program:multi]\n"
+                "command=/usr/bin/java\n"
+                "    -Xmx1g ; a comment in a continuation line\n"
+                "\t-jar app.jar\n"
+                "\n"
+                "    --after-blank\n"
+                "environment=\n"
+                "    KEY=\"v1\",\n"
+                "    OTHER=\"a,b\",\n"
+                "    LAST=plain\n"
+                "priority=7\n",
+                c);
+        const ProgramConfig *p = prog(c, "multi");
+        ARGV_IS(p->argv, "/usr/bin/java", "-Xmx1g", "-jar", "app.jar", "--after-blank");
+        /* Python keeps the blank line inside the value, joined with "\n" */
+        ASSERT_STREQ(p->command, "/usr/bin/java\n-Xmx1g\n-jar app.jar\n\n--after-blank");
+        ASSERT_STREQ(strv_env_get(p->environment, "KEY"), "v1");
+        ASSERT_STREQ(strv_env_get(p->environment, "OTHER"), "a,b");
+        ASSERT_STREQ(strv_env_get(p->environment, "LAST"), "plain");
+        ASSERT_EQ(strv_length(p->environment), 3);
+        ASSERT_EQ(p->priority, 7);
+}
+
+TEST(duplicate_keys_last_wins_and_case) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[program:dup]\n"
+                "command=/bin/first\n"
+                "stdout_logfile=/var/log/one.log\n"
+                "STDOUT_LOGFILE=/var/log/two.log\n"
+                "Command=/bin/second\n"
+                "[program:dup]\n"
+                "priority=3\n"
+                "[Program:other]\n"
+                "command=/bin/x\n",
+                c);
+        const ProgramConfig *p = prog(c, "dup");
+        ARGV_IS(p->argv, "/bin/second");
+        ASSERT_STREQ(p->stdout_log.path, "/var/log/two.log");
+        ASSERT_EQ(p->priority, 3);
+        /* section names are case-sensitive: [Program:other] is not a program */
+        ASSERT_NULL(config_find_program(c, "other"));
+        ASSERT_TRUE(has_diag(c, false, 8, "Unknown section [Program:other]"));
+}
+
+TEST(non_ascii_and_bom) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("\xEF\xBB\xBF# ═══ 服务配置 — box art ═══\n"
+                "[program:uni]\n"
+                "; 中文注释\n"
+                "command=/bin/echo \"héllo wörld\" ✓\n",
+                c);
+        ARGV_IS(prog(c, "uni")->argv, "/bin/echo", "héllo wörld", "✓");
+}
+
+TEST(long_lines_and_names) {
+        /* libinih (Debian 55) cuts lines at 200 bytes and section names at 49: the reader works around it */
+        _cleanup_free_ char *text = NULL, *arg = malloc(5001);
+        _cleanup_(config_freep) Config *c = NULL;
+        const char *longname = "a-very-long-program-name-for-the-notification-queue-worker-high";
+        ASSERT_NOT_NULL(arg);
+        memset(arg, 'x', 5000);
+        arg[5000] = '\0';
+        ASSERT_TRUE(asprintf(&text,
+                             "[program:%s]\n"
+                             "command=/bin/echo %s\n"
+                             "    %s ; trailing comment\n"
+                             "priority=1\n",
+                             longname, arg, arg) > 0);
+        LOAD_OK(text, c);
+        const ProgramConfig *p = prog(c, longname);
+        ARGV_IS(p->argv, "/bin/echo", arg, arg);
+        ASSERT_EQ(p->priority, 1);
+}
+
+TEST(syntax_errors_are_errors_with_lines) {
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_FAILS("command=/bin/x\n[program:a]\ncommand=/bin/a\n", c);
+                ASSERT_TRUE(has_diag(c, true, 1, "before the first [section]"));
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_FAILS("[program:a]\ncommand=/bin/a\njust some words\n", c);
+                ASSERT_TRUE(has_diag(c, true, 3, "neither a [section]"));
+                ASSERT_STR_CONTAINS(config_first_error(c), TEST_PATH ":3: ");
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_FAILS("[program:a\ncommand=/bin/a\n", c);
+                ASSERT_TRUE(has_diag(c, true, 1, "without closing ']'"));
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                static const char nul[] = "[program:a]\ncommand=/bin/a\0evil\n";
+                ASSERT_ERROR(config_load_buffer(TEST_PATH, nul, sizeof nul - 1, NULL, test_env,
+                                                CONFIG_LOAD_NO_INCLUDES, &c),
+                             EINVAL);
+                ASSERT_TRUE(has_diag(c, true, 2, "NUL"));
+        }
+}
+
+/* ---- expansion ----------------------------------------------------------------------------------- */
+
+TEST(expand_unit) {
+        ExpandVars v = { .here = "/etc/x", .program_name = "web", .group_name = "g", .host_node_name = "box",
+                         .process_num = 7, .numprocs = 12, .env = test_env };
+        static const struct {
+                const char *in, *out;
+        } ok[] = {
+                { "plain", "plain" },
+                { "%(here)s/conf", "/etc/x/conf" },
+                { "%(program_name)s_%(process_num)02d", "web_07" },
+                { "%(process_num)d/%(numprocs)d", "7/12" },
+                { "%(process_num)03d|%(process_num)-3d|%(process_num)3d|", "007|7  |  7|" },
+                { "%(group_name)s@%(host_node_name)s", "g@box" },
+                { "100%% %(ENV_HOME)s", "100% /root" },
+                { "-display :99%(ENV_WORKERS)s", "-display :993" },
+                { "%(ENV_WORKERS)d", "3" },
+                { "%(program_name)5s|%(program_name)-5s|%(program_name).2s", "  web|web  |we" },
+                { "%(process_num)s", "7" },
+                { "150%", "150%" }, /* a trailing '%' stays (cpu_quota=150%) */
+        };
+        for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
+                _cleanup_free_ char *out = NULL, *msg = NULL;
+                ASSERT_OK(conf_expand(ok[i].in, &v, &out, &msg));
+                ASSERT_STREQ(out, ok[i].out);
+        }
+        static const char *const bad[] = { "%(nope)s", "%(ENV_NOPE)s", "%USER%", "50%x", "%(program_name)",
+                                           "%(program_name", "%(program_name)x", "%(ENV_HOME)d", "%s" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *out = NULL, *msg = NULL;
+                ASSERT_ERROR(conf_expand(bad[i], &v, &out, &msg), EINVAL);
+                ASSERT_NOT_NULL(msg);
+                ASSERT_NULL(out);
+        }
+        {
+                _cleanup_free_ char *out = NULL, *msg = NULL;
+                ASSERT_ERROR(conf_expand("%USER%", &v, &out, &msg), EINVAL);
+                ASSERT_STR_CONTAINS(msg, "%VAR% placeholder");
+                free(msg);
+                msg = NULL;
+                ASSERT_ERROR(conf_expand("%(nope)s", &v, &out, &msg), EINVAL);
+                ASSERT_STR_CONTAINS(msg, "available: here, program_name");
+        }
+        {
+                /* process_num is not defined outside a process instance */
+                ExpandVars w = { .process_num = -1, .numprocs = -1 };
+                _cleanup_free_ char *out = NULL, *msg = NULL;
+                ASSERT_ERROR(conf_expand("%(process_num)d", &w, &out, &msg), EINVAL);
+        }
+}
+
+TEST(expand_in_config) {
+        _cleanup_(config_freep) Config *c = NULL;
+        char host[256];
+        ASSERT_OK_ERRNO(gethostname(host, sizeof host));
+        LOAD_OK("[supervisord]\n"
+                "environment=GLOBAL=\"g1\"\n"
+                "childlogdir=%(here)s/logs\n"
+                "[group:grp]\n"
+                "programs=worker\n"
+                "[program:worker]\n"
+                "command=%(ENV_APP)s/artisan --name=%(group_name)s:%(program_name)s\n"
+                "  --n=%(process_num)d/%(numprocs)d --host=%(host_node_name)s --g=%(ENV_GLOBAL)s --l=%(ENV_LOCAL)s\n"
+                "  --pct=100%%\n"
+                "environment=LOCAL=\"l%(process_num)d\"\n"
+                "process_name=%(program_name)s_%(process_num)02d\n"
+                "numprocs=%(ENV_WORKERS)s\n"
+                "autostart=%(ENV_TRUE_VALUE)s\n"
+                "directory=%(here)s\n"
+                "stdout_logfile=/var/log/%(program_name)s-%(process_num)s.log\n",
+                c);
+        ASSERT_STREQ(c->daemon.childlogdir, "/etc/test/logs");
+        ASSERT_EQ(c->n_programs, 3);
+        const ProgramConfig *p = prog(c, "worker_02");
+        ASSERT_STREQ(p->group_name, "grp");
+        ASSERT_TRUE(p->in_group);
+        ASSERT_EQ(p->process_num, 2);
+        ASSERT_EQ(p->numprocs, 3);
+        ASSERT_TRUE(p->autostart);
+        ASSERT_STREQ(p->directory, "/etc/test");
+        ASSERT_STREQ(p->stdout_log.path, "/var/log/worker-2.log");
+        _cleanup_free_ char *host_arg = NULL;
+        ASSERT_TRUE(asprintf(&host_arg, "--host=%s", host) > 0);
+        ARGV_IS(p->argv, "/srv/app/artisan", "--name=grp:worker", "--n=2/3", host_arg, "--g=g1", "--l=l2",
+                "--pct=100%");
+        ASSERT_STREQ(prog(c, "worker_00")->name, "worker_00");
+        ASSERT_STREQ(prog(c, "grp:worker_01")->name, "worker_01");
+}
+
+TEST(expand_undefined_is_error_with_line) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_FAILS("[program:a]\n"
+                   "command=/bin/a\n"
+                   "user=%(ENV_NO_SUCH_VAR)s\n",
+                   c);
+        ASSERT_TRUE(has_diag(c, true, 3, "[program:a] user=%(ENV_NO_SUCH_VAR)s: %(ENV_NO_SUCH_VAR) cannot be "
+                                         "expanded"));
+        ASSERT_STR_CONTAINS(config_first_error(c), "/etc/test/cgsup.conf:3: ");
+}
+
+TEST(expand_placeholder_hint) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_FAILS("[program:a]\ncommand=/bin/a\nuser=%USER%\n", c);
+        ASSERT_TRUE(has_diag(c, true, 3, "%VAR% placeholder"));
+}
+
+TEST(numprocs_naming) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[program:laravel-worker]\n"
+                "process_name=%(program_name)s_%(process_num)02d\n"
+                "command=php /var/www/artisan queue:work --sleep=3 --tries=3\n"
+                "numprocs=3\n"
+                "[program:ega]\n"
+                "process_name=ega-%(process_num)d\n"
+                "command=/bin/ega\n"
+                "numprocs=2\n"
+                "numprocs_start=5\n",
+                c);
+        ASSERT_EQ(c->n_programs, 5);
+        ASSERT_STREQ(c->programs[0]->name, "ega-5");
+        ASSERT_STREQ(c->programs[1]->name, "ega-6");
+        ASSERT_STREQ(c->programs[2]->name, "laravel-worker_00");
+        ASSERT_STREQ(c->programs[3]->name, "laravel-worker_01");
+        ASSERT_STREQ(c->programs[4]->name, "laravel-worker_02");
+        for (size_t i = 2; i < 5; i++) {
+                ASSERT_STREQ(c->programs[i]->program_name, "laravel-worker");
+                ASSERT_STREQ(c->programs[i]->group_name, "laravel-worker");
+                ASSERT_FALSE(c->programs[i]->in_group);
+                ASSERT_EQ(c->programs[i]->process_num, i - 2);
+        }
+}
+
+TEST(numprocs_errors) {
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_FAILS("[program:w]\ncommand=/bin/w\nnumprocs=2\n", c);
+                ASSERT_TRUE(has_diag(c, true, 0, "needs %(process_num) in process_name"));
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_FAILS("[program:w]\ncommand=/bin/w\nnumprocs=1001\nprocess_name=%(process_num)d\n", c);
+                ASSERT_TRUE(has_diag(c, true, 3, "more than 1000"));
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_FAILS("[program:w]\ncommand=/bin/w\nnumprocs=-1\n", c);
+                ASSERT_TRUE(has_diag(c, true, 3, "[program:w] numprocs=-1"));
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_FAILS("[program:w]\ncommand=/bin/w\nprocess_name=a/b\n", c);
+                ASSERT_TRUE(has_diag(c, true, 3, "not a valid process name"));
+        }
+}
+
+/* ---- includes and drop-ins ----------------------------------------------------------------------- */
+
+TEST(includes_globs_and_merge) {
+        _cleanup_free_ char *dir = make_tmpdir(), *sub = NULL, *abs_dir = NULL, *main_path = NULL, *text = NULL;
+        _cleanup_(config_freep) Config *c = NULL;
+
+        ASSERT_TRUE(asprintf(&sub, "%s/conf.d", dir) > 0);
+        ASSERT_TRUE(asprintf(&abs_dir, "%s/abs", dir) > 0);
+        ASSERT_OK_ERRNO(mkdir(sub, 0755));
+        ASSERT_OK_ERRNO(mkdir(abs_dir, 0755));
+        ASSERT_TRUE(asprintf(&text,
+                             "[supervisord]\n"
+                             "nodaemon=false\n"
+                             "logfile=/var/log/main.log\n"
+                             "loglevel=info\n"
+                             "[include]\n"
+                             "files = conf.d/*.conf\n"
+                             "        %s/*.ini none/*.conf\n"
+                             "[program:base]\n"
+                             "command=/bin/base\n"
+                             "priority=10\n",
+                             abs_dir) > 0);
+        write_file(dir, "supervisord.conf", text);
+        /* sorted: b after a; the drop-in's [supervisord] merges key by key */
+        write_file(sub, "b.conf", "[program:base]\npriority=30\n[supervisord]\nloglevel=debug\n");
+        write_file(sub, "a.conf",
+                   "[supervisord]\nnodaemon=true\nuser=root\n[program:web]\ncommand=%(here)s/web\npriority=20\n"
+                   "[include]\nfiles=/nonexistent/*.conf\n");
+        write_file(sub, "ignored.txt", "[program:nope]\ncommand=/bin/nope\n");
+        write_file(abs_dir, "x.ini", "[program:ini]\ncommand=/bin/ini\n");
+
+        ASSERT_TRUE(asprintf(&main_path, "%s/supervisord.conf", dir) > 0);
+        int r = config_load(main_path, test_env, &c);
+        if (r < 0)
+                dump_diags(c);
+        ASSERT_OK(r);
+
+        ASSERT_TRUE(c->daemon.nodaemon);
+        ASSERT_STREQ(c->daemon.user, "root");
+        ASSERT_STREQ(c->daemon.logfile, "/var/log/main.log");
+        ASSERT_EQ(c->daemon.loglevel, LOG_DEBUG);
+        ASSERT_EQ(prog(c, "base")->priority, 30);
+        _cleanup_free_ char *web = NULL;
+        ASSERT_TRUE(asprintf(&web, "%s/web", sub) > 0);
+        ARGV_IS(prog(c, "web")->argv, web);
+        ARGV_IS(prog(c, "ini")->argv, "/bin/ini");
+        ASSERT_NULL(config_find_program(c, "nope"));
+        ASSERT_EQ(strv_length(c->files), 4);
+        ASSERT_STREQ(c->files[0], main_path);
+        ASSERT_STR_CONTAINS(c->files[1], "conf.d/a.conf");
+        ASSERT_STR_CONTAINS(c->files[2], "conf.d/b.conf");
+        ASSERT_STR_CONTAINS(c->files[3], "abs/x.ini");
+        ASSERT_TRUE(has_diag(c, false, 6, "No file matches via include"));
+        ASSERT_TRUE(has_diag(c, false, 6, "none/*.conf"));
+        ASSERT_TRUE(has_diag(c, false, 7, "[include] in an included file is not followed"));
+        /* sorted by (priority, name) */
+        ASSERT_STREQ(c->programs[0]->name, "web");
+        ASSERT_STREQ(c->programs[1]->name, "base");
+        ASSERT_STREQ(c->programs[2]->name, "ini");
+        rm_rf(dir);
+}
+
+TEST(dropin_directory) {
+        _cleanup_free_ char *dir = make_tmpdir(), *sub = NULL, *main_path = NULL;
+        _cleanup_(config_freep) Config *c = NULL;
+
+        ASSERT_TRUE(asprintf(&sub, "%s/conf.d", dir) > 0);
+        ASSERT_OK_ERRNO(mkdir(sub, 0755));
+        write_file(dir, "cgsup.conf", "[cgsupd]\nloglevel=warn\n[program:a]\ncommand=/bin/a\n");
+        write_file(sub, "10-b.conf", "[cgsupd]\nloglevel=error\n[program:b]\ncommand=/bin/b\n");
+        write_file(sub, "20-a.conf", "[program:a]\ncommand=/bin/a2\n");
+        ASSERT_TRUE(asprintf(&main_path, "%s/cgsup.conf", dir) > 0);
+
+        ASSERT_OK(config_load_with_dropins(main_path, sub, test_env, &c));
+        ASSERT_EQ(c->daemon.loglevel, LOG_ERR);
+        ARGV_IS(prog(c, "a")->argv, "/bin/a2");
+        ARGV_IS(prog(c, "b")->argv, "/bin/b");
+        c = config_free(c);
+
+        /* -c FILE that is not the default: no drop-ins */
+        ASSERT_OK(config_load(main_path, test_env, &c));
+        ARGV_IS(prog(c, "a")->argv, "/bin/a");
+        ASSERT_NULL(config_find_program(c, "b"));
+        c = config_free(c);
+
+        ASSERT_ERROR(config_load("/nonexistent/cgsup.conf", test_env, &c), ENOENT);
+        ASSERT_NULL(c);
+        rm_rf(dir);
+}
+
+/* ---- program keys -------------------------------------------------------------------------------- */
+
+TEST(defaults_match_supervisord) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[program:d]\ncommand=/bin/d\n", c);
+        const ProgramConfig *p = prog(c, "d");
+        ASSERT_STREQ(p->name, "d");
+        ASSERT_STREQ(p->program_name, "d");
+        ASSERT_STREQ(p->group_name, "d");
+        ASSERT_FALSE(p->in_group);
+        ASSERT_EQ(p->numprocs, 1);
+        ASSERT_EQ(p->process_num, 0);
+        ASSERT_EQ(p->priority, 999);
+        ASSERT_TRUE(p->autostart);
+        ASSERT_EQ(p->autorestart, AUTORESTART_UNEXPECTED);
+        ASSERT_EQ(p->startsecs, 1 * USEC_PER_SEC);
+        ASSERT_EQ(p->startretries, 3);
+        ASSERT_TRUE(program_config_exitcode_expected(p, 0));
+        for (int i = 1; i < 256; i++)
+                ASSERT_FALSE(program_config_exitcode_expected(p, i));
+        ASSERT_EQ(p->stopsignal, SIGTERM);
+        ASSERT_EQ(p->stopwaitsecs, 10 * USEC_PER_SEC);
+        ASSERT_FALSE(p->stopasgroup);
+        ASSERT_FALSE(p->killasgroup);
+        ASSERT_NULL(p->user);
+        ASSERT_NULL(p->directory);
+        ASSERT_EQ(p->umask, -1);
+        ASSERT_EQ(strv_length(p->environment), 0);
+        ASSERT_FALSE(p->redirect_stderr);
+        ASSERT_EQ(p->type, PROGRAM_TYPE_SIMPLE);
+        /* AUTO logs: <childlogdir>/<name>-<channel>---<identifier>-<random>.log, 50MB x 10 */
+        ASSERT_TRUE(p->stdout_log.automatic);
+        ASSERT_STR_CONTAINS(p->stdout_log.path, "/var/tmp/d-stdout---cgsup-");
+        ASSERT_EQ(strlen(p->stdout_log.path), strlen("/var/tmp/d-stdout---cgsup-") + 8 + 4);
+        ASSERT_STR_CONTAINS(p->stderr_log.path, "/var/tmp/d-stderr---cgsup-");
+        ASSERT_EQ(p->stdout_log.maxbytes, 50 * 1024 * 1024);
+        ASSERT_EQ(p->stdout_log.backups, 10);
+        ASSERT_FALSE(p->stdout_log.syslog);
+        ASSERT_EQ(p->limits.set, 0);
+        ASSERT_NULL(p->syscall_filter);
+        ASSERT_FALSE(p->no_new_privileges);
+        ASSERT_EQ(p->n_depends_on, 0);
+        ASSERT_EQ(p->backoff_initial, 1 * USEC_PER_SEC);
+        ASSERT_EQ(p->backoff_max, 30 * USEC_PER_SEC);
+        ASSERT_TRUE(p->backoff_multiplier == 2.0);
+        ASSERT_EQ(p->health.type, HEALTH_NONE);
+        ASSERT_EQ(p->health.interval, 10 * USEC_PER_SEC);
+        ASSERT_EQ(p->health.timeout, 5 * USEC_PER_SEC);
+        ASSERT_EQ(p->health.retries, 3);
+        ASSERT_EQ(p->health.start_period, 0);
+        ASSERT_STREQ(p->source_file, TEST_PATH);
+        ASSERT_EQ(p->source_line, 1);
+
+        const DaemonConfig *d = &c->daemon;
+        ASSERT_NULL(d->logfile);
+        ASSERT_EQ(d->logfile_maxbytes, 50 * 1024 * 1024);
+        ASSERT_EQ(d->logfile_backups, 10);
+        ASSERT_EQ(d->loglevel, LOG_INFO);
+        ASSERT_FALSE(d->nodaemon);
+        ASSERT_STREQ(d->childlogdir, "/var/tmp"); /* $TMPDIR, as tempfile.gettempdir() */
+        ASSERT_EQ(d->umask, -1);
+        ASSERT_EQ(d->minfds, 1024);
+        ASSERT_EQ(d->minprocs, 200);
+        ASSERT_STREQ(d->identifier, "cgsup");
+        ASSERT_EQ(d->shutdown_timeout, 60 * USEC_PER_SEC);
+
+        /* program_config_init_defaults() is what RunTransient starts from */
+        ProgramConfig q;
+        program_config_init_defaults(&q);
+        ASSERT_EQ(q.priority, 999);
+        ASSERT_TRUE(q.autostart);
+        ASSERT_EQ(q.autorestart, AUTORESTART_UNEXPECTED);
+        ASSERT_TRUE(program_config_exitcode_expected(&q, 0));
+}
+
+TEST(autorestart_values) {
+        static const struct {
+                const char *v;
+                AutoRestart a;
+        } t[] = {
+                { "true", AUTORESTART_TRUE },   { "false", AUTORESTART_FALSE },
+                { "unexpected", AUTORESTART_UNEXPECTED }, { "Unexpected", AUTORESTART_UNEXPECTED },
+                { "yes", AUTORESTART_TRUE },    { "off", AUTORESTART_FALSE },
+                { "1", AUTORESTART_TRUE },      { "0", AUTORESTART_FALSE },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                _cleanup_(config_freep) Config *c = NULL;
+                _cleanup_free_ char *text = NULL;
+                ASSERT_TRUE(asprintf(&text, "[program:a]\ncommand=/bin/a\nautorestart=%s\n", t[i].v) > 0);
+                LOAD_OK(text, c);
+                ASSERT_EQ(prog(c, "a")->autorestart, t[i].a);
+        }
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_FAILS("[program:a]\ncommand=/bin/a\nautorestart=sometimes\n", c);
+        ASSERT_TRUE(has_diag(c, true, 3, "[program:a] autorestart=sometimes: must be true, false or unexpected"));
+        ASSERT_STREQ(autorestart_to_string(AUTORESTART_UNEXPECTED), "unexpected");
+        ASSERT_EQ(autorestart_from_string(NULL), _AUTORESTART_INVALID);
+}
+
+TEST(exitcodes_lists) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[program:a]\ncommand=/bin/a\nexitcodes=0,2\n"
+                "[program:b]\ncommand=/bin/b\nexitcodes= 1 , 255\n"
+                "[program:c]\ncommand=/bin/c\nexitcodes=\n",
+                c);
+        const ProgramConfig *a = prog(c, "a"), *b = prog(c, "b"), *e = prog(c, "c");
+        ASSERT_TRUE(program_config_exitcode_expected(a, 0));
+        ASSERT_TRUE(program_config_exitcode_expected(a, 2));
+        ASSERT_FALSE(program_config_exitcode_expected(a, 1));
+        ASSERT_FALSE(program_config_exitcode_expected(b, 0));
+        ASSERT_TRUE(program_config_exitcode_expected(b, 1));
+        ASSERT_TRUE(program_config_exitcode_expected(b, 255));
+        ASSERT_FALSE(program_config_exitcode_expected(b, 256));
+        ASSERT_FALSE(program_config_exitcode_expected(b, -1));
+        for (int i = 0; i < 256; i++)
+                ASSERT_FALSE(program_config_exitcode_expected(e, i));
+
+        static const char *const bad[] = { "256", "-1", "0,,2", "a", "0;2", "1,", "0x1" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_(config_freep) Config *d = NULL;
+                _cleanup_free_ char *text = NULL;
+                ASSERT_TRUE(asprintf(&text, "[program:a]\ncommand=/bin/a\nexitcodes=%s\n", bad[i]) > 0);
+                LOAD_FAILS(text, d);
+                ASSERT_TRUE(has_diag(d, true, 3, "exit codes 0..255"));
+        }
+}
+
+TEST(signals) {
+        static const struct {
+                const char *v;
+                int sig;
+        } t[] = {
+                { "TERM", SIGTERM }, { "QUIT", SIGQUIT }, { "SIGINT", SIGINT }, { "hup", SIGHUP },
+                { "9", SIGKILL },    { "USR2", SIGUSR2 }, { "SIGWINCH", SIGWINCH },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                _cleanup_(config_freep) Config *c = NULL;
+                _cleanup_free_ char *text = NULL;
+                ASSERT_TRUE(asprintf(&text, "[program:a]\ncommand=/bin/a\nstopsignal=%s\n", t[i].v) > 0);
+                LOAD_OK(text, c);
+                ASSERT_EQ(prog(c, "a")->stopsignal, t[i].sig);
+        }
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_FAILS("[program:a]\ncommand=/bin/a\nstopsignal=SIGFOO\n", c);
+        ASSERT_TRUE(has_diag(c, true, 3, "[program:a] stopsignal=SIGFOO: unknown signal"));
+}
+
+TEST(durations_sizes_and_scalars) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[program:a]\ncommand=/bin/a\nstartsecs=5\nstopwaitsecs=3600\nstartretries=0\n"
+                "backoff_initial=500ms\nbackoff_max=2min\nbackoff_multiplier=1.5\n"
+                "stdout_logfile=/var/log/a.log\nstdout_logfile_maxbytes=10MB\nstdout_logfile_backups=3\n"
+                "stderr_logfile=NONE\nstderr_logfile_maxbytes=1KB\numask=022\nuser=www-data\n"
+                "stopasgroup=true\nkillasgroup=true\nredirect_stderr=false\n"
+                "stdout_capture_maxbytes=1MB\nstdout_events_enabled=true\nserverurl=AUTO\n"
+                "syscall_filter=@system-service\nno_new_privileges=yes\npriority=-5\n",
+                c);
+        const ProgramConfig *p = prog(c, "a");
+        ASSERT_EQ(p->startsecs, 5 * USEC_PER_SEC);
+        ASSERT_EQ(p->stopwaitsecs, 3600 * USEC_PER_SEC);
+        ASSERT_EQ(p->startretries, 0);
+        ASSERT_EQ(p->backoff_initial, 500 * USEC_PER_MSEC);
+        ASSERT_EQ(p->backoff_max, 120 * USEC_PER_SEC);
+        ASSERT_TRUE(p->backoff_multiplier == 1.5);
+        ASSERT_STREQ(p->stdout_log.path, "/var/log/a.log");
+        ASSERT_FALSE(p->stdout_log.automatic);
+        ASSERT_EQ(p->stdout_log.maxbytes, 10 * 1024 * 1024);
+        ASSERT_EQ(p->stdout_log.backups, 3);
+        ASSERT_NULL(p->stderr_log.path);
+        ASSERT_FALSE(p->stderr_log.automatic);
+        ASSERT_EQ(p->stderr_log.maxbytes, 1024);
+        ASSERT_EQ(p->umask, 022);
+        ASSERT_STREQ(p->user, "www-data");
+        ASSERT_TRUE(p->stopasgroup);
+        ASSERT_TRUE(p->killasgroup);
+        ASSERT_STREQ(p->syscall_filter, "@system-service");
+        ASSERT_TRUE(p->no_new_privileges);
+        ASSERT_EQ(p->priority, -5);
+        ASSERT_EQ(c->n_diags, 0);
+
+        static const char *const bad[] = {
+                "startsecs=soon", "startretries=-1", "priority=high", "umask=999", "umask=abc",
+                "stdout_logfile_maxbytes=50XB", "backoff_multiplier=0.5", "autostart=maybe",
+                "redirect_stderr=2", "type=daemon", "healthcheck_type=udp", "depends_on=a:done",
+                "stopasgroup=true\nkillasgroup=false",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_(config_freep) Config *d = NULL;
+                _cleanup_free_ char *text = NULL;
+                ASSERT_TRUE(asprintf(&text, "[program:a]\ncommand=/bin/a\n%s\n", bad[i]) > 0);
+                int r = load(text, &d);
+                if (r != -EINVAL) {
+                        dump_diags(d);
+                        tests_fail(__FILE__, __LINE__, "'%s' was accepted", bad[i]);
+                }
+                ASSERT_STR_CONTAINS(config_first_error(d), "[program:a]");
+        }
+}
+
+TEST(killasgroup_follows_stopasgroup) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[program:a]\ncommand=/bin/a\nstopasgroup=true\n", c);
+        ASSERT_TRUE(prog(c, "a")->killasgroup);
+}
+
+TEST(environment_parsing) {
+        static const struct {
+                const char *in;
+                const char *const out[5];
+        } ok[] = {
+                { "A=1", { "A=1" } },
+                { "A=\"x,y\",B='q r'", { "A=x,y", "B=q r" } },
+                { "A=\"1\", B=\"2\",", { "A=1", "B=2" } },
+                { "\nA=\"1\",\n  B=/usr/bin:/bin,\n  C=a.b+c-d", { "A=1", "B=/usr/bin:/bin", "C=a.b+c-d" } },
+                { "A=1,A=2", { "A=2" } },
+                { "A=\"\"", { "A=" } },
+                { "PATH=\"/opt/bin:%(x)s\"", { "PATH=/opt/bin:%(x)s" } },
+                { "", {} },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
+                _cleanup_strv_free_ char **env = NULL;
+                const char *why = NULL;
+                ASSERT_OK(conf_parse_environment(ok[i].in, &env, &why));
+                size_t n = 0;
+                for (; ok[i].out[n]; n++)
+                        ASSERT_STREQ(env[n], ok[i].out[n]);
+                ASSERT_EQ(strv_length(env), n);
+        }
+        static const char *const bad[] = { "A", "A=\"unterminated", "A=1,B", "=1", "A=$x" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_strv_free_ char **env = NULL;
+                const char *why = NULL;
+                ASSERT_ERROR(conf_parse_environment(bad[i], &env, &why), EINVAL);
+                ASSERT_NOT_NULL(why);
+        }
+}
+
+TEST(shlex_cases) {
+        static const struct {
+                const char *in;
+                const char *const out[6];
+        } ok[] = {
+                { "a b  c", { "a", "b", "c" } },
+                { "nginx -g \"daemon off;\"", { "nginx", "-g", "daemon off;" } },
+                { "sh -c 'echo \"$HOME\" && exit 3'", { "sh", "-c", "echo \"$HOME\" && exit 3" } },
+                { "wine C:\\\\Program\\ Files\\ (x86)\\\\x.exe", { "wine", "C:\\Program Files (x86)\\x.exe" } },
+                { "a\n  b\tc", { "a", "b", "c" } },
+                { "x \"\" ''", { "x", "", "" } },
+                { "say \"a \\\"q\\\" \\n\"", { "say", "a \"q\" \\n" } },
+                { "a'b'\"c\"d", { "abcd" } },
+                { "-display :99 \"1920\"x\"1080\"x24", { "-display", ":99", "1920x1080x24" } },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
+                _cleanup_strv_free_ char **argv = NULL;
+                const char *why = NULL;
+                ASSERT_OK(conf_shlex_split(ok[i].in, &argv, &why));
+                argv_is(argv, ok[i].out);
+        }
+        static const char *const bad[] = { "a \"b", "a 'b", "a \\" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_strv_free_ char **argv = NULL;
+                const char *why = NULL;
+                ASSERT_ERROR(conf_shlex_split(bad[i], &argv, &why), EINVAL);
+                ASSERT_NOT_NULL(why);
+        }
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_FAILS("[program:a]\ncommand=\"  \n[program:b]\ncommand=   \n[program:c]\npriority=1\n", c);
+        ASSERT_TRUE(has_diag(c, true, 2, "no closing quotation"));
+        ASSERT_TRUE(has_diag(c, true, 4, "[program:b] command=: empty command"));
+        ASSERT_TRUE(has_diag(c, true, 5, "[program:c] has no command="));
+}
+
+TEST(logs_redirect_and_streams) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[program:docker]\ncommand=/bin/a\nstdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\n"
+                "redirect_stderr=true\n"
+                "[program:confluent]\ncommand=/bin/b\nstdout_logfile=/dev/stdout\nstderr_logfile=/dev/fd/2\n"
+                "[program:sys]\ncommand=/bin/c\nstdout_logfile=syslog\nstderr_syslog=true\nstderr_logfile=Off\n"
+                "[program:both]\ncommand=/bin/d\nredirect_stderr=true\nstderr_logfile=/var/log/err.log\n"
+                "[program:proc]\ncommand=/bin/e\nstdout_logfile=/proc/1/fd/1\nstdout_logfile_maxbytes=0\n",
+                c);
+        const ProgramConfig *p = prog(c, "docker");
+        ASSERT_STREQ(p->stdout_log.path, "/dev/stdout");
+        ASSERT_EQ(p->stdout_log.maxbytes, 0);
+        ASSERT_TRUE(p->redirect_stderr);
+        ASSERT_NULL(p->stderr_log.path);
+        ASSERT_FALSE(p->stderr_log.automatic);
+
+        p = prog(c, "confluent"); /* /dev/stdout without maxbytes=0: cannot be rotated, forced to 0 */
+        ASSERT_EQ(p->stdout_log.maxbytes, 0);
+        ASSERT_EQ(p->stderr_log.maxbytes, 0);
+        ASSERT_TRUE(has_diag(c, false, 8, "stdout_logfile=/dev/stdout cannot be rotated"));
+        ASSERT_TRUE(has_diag(c, false, 9, "stderr_logfile=/dev/fd/2 cannot be rotated"));
+
+        p = prog(c, "sys");
+        ASSERT_NULL(p->stdout_log.path);
+        ASSERT_TRUE(p->stdout_log.syslog);
+        ASSERT_NULL(p->stderr_log.path);
+        ASSERT_TRUE(p->stderr_log.syslog);
+
+        ASSERT_TRUE(has_diag(c, false, 18, "redirect_stderr=true but stderr_logfile is also set"));
+        ASSERT_NULL(prog(c, "both")->stderr_log.path);
+        ASSERT_EQ(prog(c, "proc")->stdout_log.maxbytes, 0);
+        /* docker and proc set maxbytes=0 themselves: no warning for them */
+        ASSERT_FALSE(has_diag(c, false, 3, "cannot be rotated"));
+        ASSERT_FALSE(has_diag(c, false, 20, "cannot be rotated"));
+}
+
+TEST(type_notify_pidfile_health) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[program:n]\ncommand=/bin/n\nnotify=true\n"
+                "[program:f]\ncommand=service x start\ntype=forking\npidfile=/run/x.pid\n"
+                "[program:o]\ncommand=/bin/o\ntype=oneshot\n"
+                "[program:p]\ncommand=/bin/p\npidfile=/run/p.pid\n"
+                "[program:h1]\ncommand=/bin/h\nhealthcheck_target=127.0.0.1:80\n"
+                "[program:h2]\ncommand=/bin/h\nhealthcheck_target=http://localhost:8080/health\n"
+                "healthcheck_interval=30s\nhealthcheck_timeout=2\nhealthcheck_retries=5\n"
+                "healthcheck_start_period=1min\n"
+                "[program:h3]\ncommand=/bin/h\nhealthcheck_type=exec\nhealthcheck_command=pg_isready -q\n",
+                c);
+        ASSERT_EQ(prog(c, "n")->type, PROGRAM_TYPE_NOTIFY);
+        ASSERT_EQ(prog(c, "f")->type, PROGRAM_TYPE_FORKING);
+        ASSERT_STREQ(prog(c, "f")->pidfile, "/run/x.pid");
+        ASSERT_EQ(prog(c, "o")->type, PROGRAM_TYPE_ONESHOT);
+        ASSERT_TRUE(has_diag(c, false, 13, "pidfile= only has an effect with type=forking"));
+        ASSERT_EQ(prog(c, "h1")->health.type, HEALTH_TCP);
+        ASSERT_STREQ(prog(c, "h1")->health.target, "127.0.0.1:80");
+        const ProgramConfig *h = prog(c, "h2");
+        ASSERT_EQ(h->health.type, HEALTH_HTTP);
+        ASSERT_EQ(h->health.interval, 30 * USEC_PER_SEC);
+        ASSERT_EQ(h->health.timeout, 2 * USEC_PER_SEC);
+        ASSERT_EQ(h->health.retries, 5);
+        ASSERT_EQ(h->health.start_period, 60 * USEC_PER_SEC);
+        ARGV_IS(prog(c, "h3")->health.command, "pg_isready", "-q");
+        ASSERT_EQ(prog(c, "h3")->health.type, HEALTH_EXEC);
+
+        static const char *const bad[] = { "notify=true\ntype=forking", "healthcheck_type=tcp",
+                                           "healthcheck_type=exec", "backoff_initial=1min\nbackoff_max=10s" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_(config_freep) Config *d = NULL;
+                _cleanup_free_ char *text = NULL;
+                ASSERT_TRUE(asprintf(&text, "[program:a]\ncommand=/bin/a\n%s\n", bad[i]) > 0);
+                LOAD_FAILS(text, d);
+        }
+        ASSERT_EQ(program_type_from_string("forking"), PROGRAM_TYPE_FORKING);
+        ASSERT_STREQ(program_type_to_string(PROGRAM_TYPE_ONESHOT), "oneshot");
+        ASSERT_EQ(health_type_from_string("HTTP"), HEALTH_HTTP);
+        ASSERT_STREQ(health_type_to_string(HEALTH_EXEC), "exec");
+        ASSERT_EQ(depend_condition_from_string("healthy"), DEPEND_HEALTHY);
+        ASSERT_STREQ(depend_condition_to_string(DEPEND_COMPLETED), "completed");
+        ASSERT_EQ(program_type_from_string("nope"), _PROGRAM_TYPE_INVALID);
+}
+
+/* ---- diagnostics ---------------------------------------------------------------------------------- */
+
+TEST(unknown_keys_and_sections_warn) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[supervisord]\n"
+                "nodaemon=true\n"
+                "unmask=022\n"
+                "[program:a]\n"
+                "comand=/bin/typo\n"
+                "command=/bin/a\n"
+                "stdout_backups=3\n"
+                "redirect_stdout=true\n"
+                "[unix_http_server]\n"
+                "file=/var/run/supervisor.sock\n"
+                "chmod=0700\n"
+                "[inet_http_server]  ; comment\n"
+                "port=*:9001\n"
+                "[supervisorctl]\n"
+                "serverurl=unix:///var/run/supervisor.sock\n"
+                "[rpcinterface:supervisor]\n"
+                "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n"
+                "[eventlistener:crash]\n"
+                "command=/bin/crash\n"
+                "events=PROCESS_STATE_FATAL\n"
+                "[fcgi-program:php]\n"
+                "command=/usr/bin/php-cgi\n"
+                "socket=tcp://localhost:9000\n"
+                "[programm:typo]\n"
+                "command=/bin/x\n",
+                c);
+        ASSERT_TRUE(has_diag(c, false, 3, "Unknown key 'unmask' in [cgsupd], ignoring (did you mean 'umask'?)"));
+        ASSERT_TRUE(has_diag(c, false, 5, "Unknown key 'comand' in [program:a], ignoring (did you mean 'command'?)"));
+        ASSERT_TRUE(has_diag(c, false, 7, "Unknown key 'stdout_backups'"));
+        ASSERT_TRUE(has_diag(c, false, 8, "Unknown key 'redirect_stdout'"));
+        ASSERT_TRUE(has_diag(c, false, 9, "[unix_http_server] is not used"));
+        ASSERT_TRUE(has_diag(c, false, 12, "[inet_http_server] is not used"));
+        ASSERT_TRUE(has_diag(c, false, 14, "[supervisorctl] is not used"));
+        ASSERT_TRUE(has_diag(c, false, 16, "[rpcinterface:supervisor] is not used"));
+        ASSERT_TRUE(has_diag(c, false, 18, "event listeners are not supported"));
+        ASSERT_TRUE(has_diag(c, false, 21, "FastCGI programs are not supported"));
+        ASSERT_TRUE(has_diag(c, false, 24, "Unknown section [programm:typo]"));
+        for (size_t i = 0; i < c->n_diags; i++) {
+                ASSERT_FALSE(c->diags[i].error);
+                ASSERT_STREQ(c->diags[i].file, TEST_PATH);
+        }
+        ASSERT_EQ(c->n_programs, 1);
+        ASSERT_NULL(config_first_error(c));
+}
+
+TEST(bad_value_error_names_file_line_section_key_value) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_FAILS("[program:web]\ncommand=/bin/web\n\nstartretries=many\n", c);
+        ASSERT_STREQ(config_first_error(c),
+                     TEST_PATH ":4: [program:web] startretries=many: not a non-negative integer");
+        ASSERT_EQ(n_errors(c), 1);
+}
+
+TEST(lint_templates) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[program:a]\ncommand=/bin/a --user {{ user }}\n", c);
+        ASSERT_TRUE(has_diag(c, false, 2, "'{{ }}' template placeholder"));
+}
+
+/* ---- dependencies --------------------------------------------------------------------------------- */
+
+TEST(depends_on) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[program:db]\ncommand=/bin/db\n"
+                "[program:migrate]\ncommand=/bin/migrate\ntype=oneshot\ndepends_on=db:healthy\n"
+                "[program:web]\ncommand=/bin/web\nnumprocs=2\nprocess_name=web_%(process_num)d\n"
+                "depends_on = db, migrate:completed\n"
+                "[program:front]\ncommand=/bin/front\ndepends_on=web_1 db:started\n",
+                c);
+        const ProgramConfig *w = prog(c, "web_1");
+        ASSERT_EQ(w->n_depends_on, 2);
+        ASSERT_STREQ(w->depends_on[0].name, "db");
+        ASSERT_EQ(w->depends_on[0].condition, DEPEND_STARTED);
+        ASSERT_STREQ(w->depends_on[1].name, "migrate");
+        ASSERT_EQ(w->depends_on[1].condition, DEPEND_COMPLETED);
+        ASSERT_EQ(prog(c, "migrate")->depends_on[0].condition, DEPEND_HEALTHY);
+        ASSERT_EQ(prog(c, "front")->n_depends_on, 2);
+}
+
+TEST(depends_on_cycle_and_unknown) {
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_FAILS("[program:a]\ncommand=/bin/a\ndepends_on=b\n"
+                           "[program:b]\ncommand=/bin/b\ndepends_on=c\n"
+                           "[program:c]\ncommand=/bin/c\ndepends_on=a\n"
+                           "[program:d]\ncommand=/bin/d\ndepends_on=a\n",
+                           c);
+                ASSERT_TRUE(has_diag(c, true, 0, "Dependency cycle in depends_on: "));
+                ASSERT_STR_CONTAINS(config_first_error(c), TEST_PATH ":");
+                ASSERT_TRUE(has_diag(c, true, 0, "a -> b -> c -> a") || has_diag(c, true, 0, "b -> c -> a -> b") ||
+                            has_diag(c, true, 0, "c -> a -> b -> c"));
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_FAILS("[program:a]\ncommand=/bin/a\ndepends_on=a\n", c);
+                ASSERT_TRUE(has_diag(c, true, 3, "Dependency cycle in depends_on: a -> a"));
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_FAILS("[program:a]\ncommand=/bin/a\n\ndepends_on=ghost\n", c);
+                ASSERT_STREQ(config_first_error(c),
+                             TEST_PATH ":4: [program:a] depends_on names unknown program 'ghost'.");
+        }
+}
+
+/* ---- limits and groups ---------------------------------------------------------------------------- */
+
+TEST(limit_keys) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[program:a]\ncommand=/bin/a\nmemory_max=512M\nmemory_high=400M\nmemory_swap_max=0\n"
+                "pids_max=100\ncpu_quota=150%\ncpu_weight=200\nio_weight=50\n",
+                c);
+        const CgsupLimits *l = &prog(c, "a")->limits;
+        ASSERT_TRUE(cgsup_limits_is_set(l, CGSUP_LIMIT_MEMORY_MAX));
+        ASSERT_EQ_U64(l->value[CGSUP_LIMIT_MEMORY_MAX], 512ULL * 1024 * 1024);
+        ASSERT_EQ_U64(l->value[CGSUP_LIMIT_MEMORY_HIGH], 400ULL * 1024 * 1024);
+        ASSERT_EQ_U64(l->value[CGSUP_LIMIT_MEMORY_SWAP_MAX], 0);
+        ASSERT_EQ_U64(l->value[CGSUP_LIMIT_PIDS_MAX], 100);
+        ASSERT_EQ_U64(l->value[CGSUP_LIMIT_CPU_QUOTA], 15000);
+        ASSERT_EQ_U64(l->value[CGSUP_LIMIT_CPU_WEIGHT], 200);
+        ASSERT_EQ_U64(l->value[CGSUP_LIMIT_IO_WEIGHT], 50);
+        c = config_free(c);
+
+        LOAD_OK("[program:a]\ncommand=/bin/a\nmemory_max=max\npids_max=infinity\n", c);
+        ASSERT_EQ_U64(prog(c, "a")->limits.value[CGSUP_LIMIT_MEMORY_MAX], CGSUP_LIMIT_INFINITY);
+
+        static const char *const bad[] = { "memory_max=lots", "memory_high=-1", "pids_max=many", "cpu_quota=fast",
+                                           "cpu_weight=0", "cpu_weight=10001", "io_weight=x", "pids_max=0" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_(config_freep) Config *d = NULL;
+                _cleanup_free_ char *text = NULL;
+                ASSERT_TRUE(asprintf(&text, "[program:a]\ncommand=/bin/a\n%s\n", bad[i]) > 0);
+                LOAD_FAILS(text, d);
+                ASSERT_TRUE(has_diag(d, true, 3, bad[i]));
+        }
+}
+
+TEST(groups) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[group:web]\nprograms=nginx,php-fpm\npriority=10\nmemory_max=1G\npids_max=500\n"
+                "[program:nginx]\ncommand=nginx -g \"daemon off;\"\npriority=20\n"
+                "[program:php-fpm]\ncommand=php-fpm -F\n"
+                "[program:cron]\ncommand=cron -f\n",
+                c);
+        ASSERT_EQ(c->n_groups, 1);
+        const GroupConfig *g = c->groups[0];
+        ASSERT_STREQ(g->name, "web");
+        ASSERT_EQ(g->priority, 10);
+        ASSERT_EQ(strv_length(g->programs), 2);
+        ASSERT_EQ_U64(g->limits.value[CGSUP_LIMIT_MEMORY_MAX], 1ULL << 30);
+        ASSERT_EQ_U64(g->limits.value[CGSUP_LIMIT_PIDS_MAX], 500);
+        ASSERT_TRUE(cgsup_limits_is_set(&g->limits, CGSUP_LIMIT_MEMORY_MAX));
+        ASSERT_FALSE(cgsup_limits_is_set(&g->limits, CGSUP_LIMIT_CPU_WEIGHT));
+        ASSERT_EQ(g->source_line, 1);
+        ASSERT_STREQ(prog(c, "nginx")->group_name, "web");
+        ASSERT_TRUE(prog(c, "nginx")->in_group);
+        ASSERT_STREQ(prog(c, "php-fpm")->group_name, "web");
+        ASSERT_STREQ(prog(c, "cron")->group_name, "cron");
+        ASSERT_FALSE(prog(c, "cron")->in_group);
+        /* (priority, name): nginx 20, then cron and php-fpm at 999 */
+        ASSERT_STREQ(c->programs[0]->name, "nginx");
+        ASSERT_STREQ(c->programs[1]->name, "cron");
+        ASSERT_STREQ(c->programs[2]->name, "php-fpm");
+        c = config_free(c);
+
+        LOAD_FAILS("[group:g]\nprograms=a,ghost\n[program:a]\ncommand=/bin/a\n", c);
+        ASSERT_TRUE(has_diag(c, true, 2, "[group:g] names unknown program 'ghost'"));
+        c = config_free(c);
+
+        LOAD_FAILS("[group:g]\nprograms=a\nmemory_max=huge\n[program:a]\ncommand=/bin/a\n", c);
+        ASSERT_TRUE(has_diag(c, true, 3, "[group:g] memory_max=huge"));
+        c = config_free(c);
+
+        /* supervisord allows a program in two groups: one instance per group, names unique per group */
+        LOAD_OK("[group:g1]\nprograms=a\n[group:g2]\nprograms=a\n[program:a]\ncommand=/bin/a\n", c);
+        ASSERT_EQ(c->n_programs, 2);
+        ASSERT_STREQ(prog(c, "g1:a")->group_name, "g1");
+        ASSERT_STREQ(prog(c, "g2:a")->group_name, "g2");
+        c = config_free(c);
+
+        LOAD_FAILS("[program:a]\ncommand=/bin/a\nprocess_name=same\n[group:g]\nprograms=a,b\n"
+                   "[program:b]\ncommand=/bin/b\nprocess_name=same\n",
+                   c);
+        ASSERT_TRUE(has_diag(c, true, 0, "Process name 'same' in group 'g'"));
+}
+
+/* ---- equality and copies -------------------------------------------------------------------------- */
+
+TEST(program_config_equal_for_restart) {
+        _cleanup_(config_freep) Config *a = NULL, *b = NULL;
+        const char *base = "[program:x]\ncommand=/bin/x --a\nenvironment=A=1\nuser=nobody\n";
+        _cleanup_free_ char *t = NULL;
+
+        LOAD_OK(base, a);
+        LOAD_OK(base, b);
+        /* identical config (AUTO log names are random each time and still compare equal) */
+        ASSERT_TRUE(program_config_equal_for_restart(prog(a, "x"), prog(b, "x")));
+        b = config_free(b);
+
+        /* live-applicable changes: limits, priority, autostart, ... */
+        ASSERT_TRUE(asprintf(&t, "%smemory_max=1G\npriority=1\nautostart=false\nautorestart=true\n"
+                                 "stopwaitsecs=99\nstartsecs=7\n", base) > 0);
+        LOAD_OK(t, b);
+        ASSERT_TRUE(program_config_equal_for_restart(prog(a, "x"), prog(b, "x")));
+        b = config_free(b);
+
+        static const char *const restart[] = {
+                "[program:x]\ncommand=/bin/x --b\nenvironment=A=1\nuser=nobody\n",
+                "[program:x]\ncommand=/bin/x --a\nenvironment=A=2\nuser=nobody\n",
+                "[program:x]\ncommand=/bin/x --a\nenvironment=A=1\nuser=root\n",
+                "[program:x]\ncommand=/bin/x --a\nenvironment=A=1\nuser=nobody\ndirectory=/tmp\n",
+                "[program:x]\ncommand=/bin/x --a\nenvironment=A=1\nuser=nobody\nstdout_logfile=/var/log/x\n",
+                "[program:x]\ncommand=/bin/x --a\nenvironment=A=1\nuser=nobody\ntype=forking\n",
+                "[program:x]\ncommand=/bin/x --a\nenvironment=A=1\nuser=nobody\nredirect_stderr=true\n",
+                "[program:x]\ncommand=/bin/x --a\nenvironment=A=1\nuser=nobody\numask=077\n",
+                "[program:x]\ncommand=/bin/x --a\nenvironment=A=1\nuser=nobody\nno_new_privileges=true\n",
+                "[program:x]\ncommand=/bin/x --a\nenvironment=A=1\nuser=nobody\nsyscall_filter=@basic-io\n",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(restart); i++) {
+                _cleanup_(config_freep) Config *d = NULL;
+                LOAD_OK(restart[i], d);
+                if (program_config_equal_for_restart(prog(a, "x"), prog(d, "x")))
+                        tests_fail(__FILE__, __LINE__, "change %zu not detected", i);
+        }
+
+        /* deep copy is equal and independent */
+        _cleanup_(program_config_freep) ProgramConfig *copy = NULL;
+        ASSERT_OK(program_config_copy(prog(a, "x"), &copy));
+        ASSERT_TRUE(program_config_equal_for_restart(prog(a, "x"), copy));
+        ASSERT_TRUE(copy->argv != prog(a, "x")->argv);
+        ASSERT_STREQ(copy->stdout_log.path, prog(a, "x")->stdout_log.path);
+}
+
+TEST(program_config_copy_everything) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[program:x]\ncommand=/bin/x\ndepends_on=y:healthy\nhealthcheck_command=/bin/check\n"
+                "syscall_filter=@system-service\npidfile=/run/x.pid\ntype=forking\n"
+                "[program:y]\ncommand=/bin/y\n",
+                c);
+        _cleanup_(program_config_freep) ProgramConfig *copy = NULL;
+        ASSERT_OK(program_config_copy(prog(c, "x"), &copy));
+        ASSERT_EQ(copy->n_depends_on, 1);
+        ASSERT_STREQ(copy->depends_on[0].name, "y");
+        ASSERT_EQ(copy->depends_on[0].condition, DEPEND_HEALTHY);
+        ARGV_IS(copy->health.command, "/bin/check");
+        ASSERT_STREQ(copy->pidfile, "/run/x.pid");
+        ASSERT_STREQ(copy->source_file, TEST_PATH);
+}
+
+/* ---- realistic files ------------------------------------------------------------------------------ */
+
+static char *data_path(const char *name) {
+        const char *src = getenv("CGSUP_SOURCE_DIR");
+        char *p = NULL;
+        if (!src)
+                tests_skip("CGSUP_SOURCE_DIR not set (run through meson test)");
+        ASSERT_TRUE(asprintf(&p, "%s/tests/data/conf/%s", src, name) > 0);
+        return p;
+}
+
+TEST(unmodified_supervisord_conf) {
+        _cleanup_free_ char *path = data_path("supervisord-docker.conf");
+        _cleanup_(config_freep) Config *c = NULL;
+        int r = config_load(path, test_env, &c);
+        if (r < 0)
+                dump_diags(c);
+        ASSERT_OK(r);
+        ASSERT_EQ(n_errors(c), 0);
+        ASSERT_TRUE(c->n_diags > 0); /* [unix_http_server], [supervisorctl], [rpcinterface:supervisor] */
+
+        ASSERT_TRUE(c->daemon.nodaemon);
+        ASSERT_STREQ(c->daemon.logfile, "/dev/null");
+        ASSERT_EQ(c->daemon.logfile_maxbytes, 0);
+        ASSERT_STREQ(c->daemon.pidfile, "/run/supervisord.pid");
+        ASSERT_STREQ(c->daemon.user, "root");
+
+        const ProgramConfig *nginx = prog(c, "nginx"), *php = prog(c, "php-fpm");
+        ARGV_IS(nginx->argv, "/usr/sbin/nginx", "-g", "daemon off;");
+        ASSERT_EQ(nginx->stopsignal, SIGQUIT);
+        ASSERT_STREQ(nginx->stdout_log.path, "/dev/stdout");
+        ASSERT_EQ(nginx->stdout_log.maxbytes, 0);
+        ASSERT_STREQ(nginx->stderr_log.path, "/dev/stderr");
+        ASSERT_EQ(nginx->priority, 10);
+        ARGV_IS(php->argv, "php-fpm", "-F");
+        ASSERT_EQ(php->autorestart, AUTORESTART_TRUE);
+        for (unsigned i = 0; i < 4; i++) {
+                char n[64];
+                snprintf(n, sizeof n, "laravel-worker_%02u", i);
+                const ProgramConfig *w = prog(c, n);
+                ARGV_IS(w->argv, "php", "/var/www/html/artisan", "queue:work", "redis", "--sleep=3", "--tries=3",
+                        "--max-time=3600");
+                ASSERT_STREQ(w->user, "www-data");
+                ASSERT_EQ(w->stopwaitsecs, 3600 * USEC_PER_SEC);
+                ASSERT_TRUE(w->stopasgroup);
+                ASSERT_TRUE(w->killasgroup);
+                ASSERT_TRUE(w->redirect_stderr);
+                ASSERT_STREQ(w->stdout_log.path, "/var/www/html/storage/logs/worker.log");
+        }
+        ASSERT_EQ(c->n_programs, 7);
+}
+
+TEST(example_supervisord_compat) {
+        const char *src = getenv("CGSUP_SOURCE_DIR");
+        _cleanup_free_ char *path = NULL;
+        _cleanup_(config_freep) Config *c = NULL;
+        if (!src)
+                SKIP("CGSUP_SOURCE_DIR not set (run through meson test)");
+        ASSERT_TRUE(asprintf(&path, "%s/examples/supervisord-compat.conf", src) > 0);
+        int r = config_load(path, test_env, &c);
+        if (r < 0)
+                dump_diags(c);
+        ASSERT_OK(r);
+        ASSERT_EQ(n_errors(c), 0);
+        ASSERT_TRUE(c->n_programs >= 3);
+}
+
+TEST(hostile_bounds) {
+        /* many sections: bounded, clear error, no crash */
+        size_t n = CONF_MAX_SECTIONS + 5, len = n * 32;
+        _cleanup_free_ char *big = malloc(len);
+        size_t pos = 0;
+        ASSERT_NOT_NULL(big);
+        for (size_t i = 0; i < n; i++)
+                pos += (size_t) snprintf(big + pos, len - pos, "[x%zu]\n", i);
+        _cleanup_(config_freep) Config *c = NULL;
+        ASSERT_ERROR(config_load_buffer(TEST_PATH, big, pos, NULL, test_env, CONFIG_LOAD_NO_INCLUDES, &c), EINVAL);
+        ASSERT_TRUE(has_diag(c, true, 0, "Too many sections"));
+        c = config_free(c);
+
+        /* many problems: the stored diagnostics are capped, the first error is kept */
+        pos = 0;
+        for (size_t i = 0; i < 3000 && pos + 32 < len; i++)
+                pos += (size_t) snprintf(big + pos, len - pos, "[program:p%zu]\nbogus_key=1\n", i);
+        pos += (size_t) snprintf(big + pos, len - pos, "junk line\n");
+        ASSERT_ERROR(config_load_buffer(TEST_PATH, big, pos, NULL, test_env, CONFIG_LOAD_NO_INCLUDES, &c), EINVAL);
+        ASSERT_TRUE(c->n_diags <= CONF_MAX_DIAGS + 1);
+        ASSERT_TRUE(c->n_diags_dropped > 0);
+        ASSERT_STR_CONTAINS(config_first_error(c), "junk line");
+
+        /* numprocs across many programs is bounded by the instance cap */
+        c = config_free(c);
+        pos = 0;
+        for (size_t i = 0; i < 12 && pos + 128 < len; i++)
+                pos += (size_t) snprintf(big + pos, len - pos,
+                                         "[program:p%zu]\ncommand=/bin/x\nnumprocs=1000\nprocess_name=p%%(process_num)d\n",
+                                         i);
+        ASSERT_ERROR(config_load_buffer(TEST_PATH, big, pos, NULL, test_env, CONFIG_LOAD_NO_INCLUDES, &c), EINVAL);
+        ASSERT_TRUE(has_diag(c, true, 0, "Too many process instances"));
+        ASSERT_TRUE(c->n_programs <= CONF_MAX_INSTANCES);
+}
 
 int main(int argc, char **argv) {
         return tests_main(argc, argv, NULL);

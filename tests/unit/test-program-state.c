@@ -1,5 +1,817 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The program state machine driven with a fake spawner and a fake clock (STYLE 2.1): no processes, no
+ * cgroups, no event loop. The fake records what the machine asked for (spawn, signal, cgroup.kill, timer)
+ * and the test plays the kernel (child exits, cgroup emptiness, elapsed time).
+ */
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "backoff.h"
+#include "health.h"
+#include "deps.h"
+#include "manager.h"
+#include "notify.h"
+#include "program-ops.h"
 #include "tests.h"
+
+static struct {
+        usec_t clock;
+        uint64_t random;
+        unsigned spawns;
+        int spawn_error;
+        ExitReason spawn_reason;
+        int procs;          /* processes in the cgroup of the program under test (the last one touched) */
+        struct {
+                Program *p;
+                int procs;
+        } other[8];         /* per-program counts when a test has several programs */
+        unsigned kills;
+        unsigned cleanups;
+        int last_signal;
+        bool last_signal_all;
+        usec_t timer;       /* armed delay, USEC_INFINITY = disarmed */
+        unsigned health_starts, health_stops;
+        uint64_t oom;
+        unsigned changes;
+} fake;
+
+static int *procs_of(Program *p) {
+        for (size_t i = 0; i < ELEMENTSOF(fake.other); i++)
+                if (fake.other[i].p == p)
+                        return &fake.other[i].procs;
+        for (size_t i = 0; i < ELEMENTSOF(fake.other); i++)
+                if (!fake.other[i].p) {
+                        fake.other[i].p = p;
+                        return &fake.other[i].procs;
+                }
+        abort();
+}
+
+static usec_t fake_now(Manager *m) {
+        return fake.clock;
+}
+static uint64_t fake_random(Manager *m) {
+        return fake.random;
+}
+static int fake_spawn(Program *p, ExitReason *ret_reason, char **ret_detail) {
+        if (fake.spawn_error) {
+                *ret_reason = fake.spawn_reason;
+                *ret_detail = strdup("memory_max: memory controller not available (fake)");
+                return fake.spawn_error;
+        }
+        /* Rule 6 check built into the fake: never spawn while the old generation is still there. */
+        ASSERT_EQ(*procs_of(p), 0);
+        fake.spawns++;
+        *procs_of(p) = 1;
+        fake.procs = 1;
+        p->main_pid = 1000 + (pid_t) fake.spawns;
+        return 0;
+}
+static int fake_signal(Program *p, int sig, bool all) {
+        fake.last_signal = sig;
+        fake.last_signal_all = all;
+        return 0;
+}
+static int fake_cgroup_kill(Program *p) {
+        fake.kills++;
+        return 0;
+}
+static int fake_cgroup_count(Program *p) {
+        return *procs_of(p);
+}
+static int fake_cgroup_cleanup(Program *p) {
+        fake.cleanups++;
+        return 0;
+}
+static int fake_find_main_pid(Program *p) {
+        p->main_pid = *procs_of(p) == 1 ? 4242 : 0;
+        return 0;
+}
+static int fake_read_counters(Program *p, uint64_t *oom, uint64_t *pids) {
+        *oom = fake.oom;
+        *pids = 0;
+        return 0;
+}
+static int fake_timer_set(Program *p, usec_t usec) {
+        fake.timer = usec;
+        return 0;
+}
+static int fake_health_start(Program *p) {
+        fake.health_starts++;
+        return 0;
+}
+static void fake_health_stop(Program *p) {
+        fake.health_stops++;
+}
+
+static const ProgramOps fake_ops = {
+        .now = fake_now,
+        .now_realtime = fake_now,
+        .random = fake_random,
+        .spawn = fake_spawn,
+        .signal = fake_signal,
+        .cgroup_kill = fake_cgroup_kill,
+        .cgroup_count = fake_cgroup_count,
+        .cgroup_cleanup = fake_cgroup_cleanup,
+        .find_main_pid = fake_find_main_pid,
+        .read_counters = fake_read_counters,
+        .timer_set = fake_timer_set,
+        .health_start = fake_health_start,
+        .health_stop = fake_health_stop,
+};
+
+static void on_changed(Manager *m, Program *p, unsigned what, ProgramState old) {
+        fake.changes++;
+}
+
+static Manager manager;
+
+static void setup(void) {
+        memset(&fake, 0, sizeof(fake));
+        fake.clock = 1000 * USEC_PER_SEC;
+        fake.timer = USEC_INFINITY;
+        manager = (Manager) { .ops = &fake_ops, .cgroup_root_fd = -EBADF, .notify_fd = -EBADF };
+        manager.hooks.program_changed = on_changed;
+}
+
+static Program *new_program(const char *name) {
+        ProgramConfig *c = calloc(1, sizeof(*c));
+        Program *p;
+
+        ASSERT_NOT_NULL(c);
+        program_config_init_defaults(c);
+        c->name = strdup(name);
+        c->program_name = strdup(name);
+        c->group_name = strdup(name);
+        ASSERT_OK(program_new(&manager, c, &p));
+        ASSERT_OK(manager_add_program(&manager, p));
+        return p;
+}
+
+static void teardown(void) {
+        while (manager.n_programs > 0)
+                program_free(manager.programs[--manager.n_programs]);
+        free(manager.programs);
+}
+
+/* Let the armed timer expire. */
+static void fire(Program *p) {
+        ASSERT_TRUE(fake.timer != USEC_INFINITY);
+        fake.clock += fake.timer;
+        fake.timer = USEC_INFINITY;
+        ASSERT_OK(program_dispatch(p, PROGRAM_EVENT_TIMEOUT));
+}
+
+static void advance(usec_t t) {
+        fake.clock += t;
+}
+
+/* The main process exits; @left processes stay in the cgroup. */
+static void child_exits(Program *p, int si_code, int status, int left) {
+        fake.procs = left;
+        *procs_of(p) = left;
+        ASSERT_OK(program_child_exited(p, si_code, status));
+}
+
+static void cgroup_empties(Program *p) {
+        fake.procs = 0;
+        *procs_of(p) = 0;
+        ASSERT_OK(program_dispatch(p, PROGRAM_EVENT_CGROUP_EMPTY));
+}
+
+TEST(state_strings) {
+        for (int s = 0; s < _PROGRAM_STATE_MAX; s++) {
+                ASSERT_NOT_NULL(program_state_to_string(s));
+                ASSERT_EQ(program_state_from_string(program_state_to_string(s)), s);
+        }
+        ASSERT_STREQ(exit_reason_to_string(EXIT_REASON_OOM_KILL), "oom-kill");
+        ASSERT_STREQ(exit_reason_to_string(EXIT_REASON_PIDS_MAX), "pids-max");
+        ASSERT_EQ(program_state_from_string("bogus"), -EINVAL);
+        ASSERT_NULL(program_state_to_string(_PROGRAM_STATE_MAX));
+}
+
+TEST(startsecs_success) {
+        setup();
+        Program *p = new_program("web");
+        p->config->startsecs = 3 * USEC_PER_SEC;
+
+        ASSERT_OK(program_start(p));
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
+        ASSERT_EQ(fake.spawns, 1);
+        ASSERT_EQ(fake.timer, 3 * USEC_PER_SEC);
+        ASSERT_EQ(program_start(p), -EALREADY);
+        fire(p);
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        ASSERT_EQ(fake.timer, USEC_INFINITY);
+        ASSERT_EQ(p->start_attempts, 0);
+        ASSERT_TRUE(fake.changes >= 2);
+        teardown();
+}
+
+TEST(startsecs_zero_is_running_at_once) {
+        setup();
+        Program *p = new_program("web");
+        p->config->startsecs = 0;
+        ASSERT_OK(program_start(p));
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        teardown();
+}
+
+TEST(early_exit_backoff_then_fatal) {
+        setup();
+        Program *p = new_program("crashy");
+        usec_t expected[] = { 1 * USEC_PER_SEC, 2 * USEC_PER_SEC, 4 * USEC_PER_SEC };
+
+        p->config->startretries = 3;
+        ASSERT_OK(program_start(p));
+        for (unsigned i = 0; i < 3; i++) {
+                ASSERT_EQ(p->state, PROGRAM_STARTING);
+                advance(USEC_PER_SEC / 10);
+                child_exits(p, CLD_EXITED, 1, 0);
+                ASSERT_EQ(p->state, PROGRAM_BACKOFF);
+                ASSERT_EQ(p->exit_reason, EXIT_REASON_EXITED);
+                ASSERT_EQ(p->exit_code, 1);
+                /* Growing delay, never below 1 s: no busy loop. */
+                ASSERT_EQ_U64(fake.timer, expected[i]);
+                fire(p);
+                ASSERT_EQ(fake.spawns, i + 2);
+        }
+        child_exits(p, CLD_EXITED, 1, 0);
+        ASSERT_EQ(p->state, PROGRAM_FATAL);
+        ASSERT_EQ(fake.spawns, 4); /* first try + startretries */
+        ASSERT_EQ(fake.timer, USEC_INFINITY);
+        ASSERT_EQ(p->n_exits, 4);
+        ASSERT_EQ(program_last_exit(p)->exit_code, 1);
+        /* A start by hand gets a fresh set of retries. */
+        ASSERT_OK(program_start(p));
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
+        ASSERT_EQ(p->start_attempts, 0);
+        teardown();
+}
+
+TEST(spawn_failure_counts_as_failed_start) {
+        setup();
+        Program *p = new_program("missing");
+        p->config->startretries = 1;
+        fake.spawn_error = -ENOENT;
+        fake.spawn_reason = EXIT_REASON_SPAWN_FAILED;
+        ASSERT_ERROR(program_start(p), ENOENT);
+        ASSERT_EQ(p->state, PROGRAM_BACKOFF);
+        ASSERT_EQ(p->exit_reason, EXIT_REASON_SPAWN_FAILED);
+        ASSERT_NOT_NULL(p->exit_detail);
+        fake.timer = USEC_PER_SEC;
+        fake.clock += fake.timer;
+        ASSERT_ERROR(program_dispatch(p, PROGRAM_EVENT_TIMEOUT), ENOENT);
+        ASSERT_EQ(p->state, PROGRAM_FATAL);
+        teardown();
+}
+
+TEST(limit_not_enforceable_is_fatal_without_retry) {
+        setup();
+        Program *p = new_program("capped");
+        fake.spawn_error = -EOPNOTSUPP;
+        fake.spawn_reason = EXIT_REASON_LIMIT;
+        ASSERT_ERROR(program_start(p), EOPNOTSUPP);
+        ASSERT_EQ(p->state, PROGRAM_FATAL);
+        ASSERT_EQ(p->exit_reason, EXIT_REASON_LIMIT);
+        ASSERT_STR_CONTAINS(p->exit_detail, "memory_max");
+        ASSERT_EQ(fake.timer, USEC_INFINITY);
+        teardown();
+}
+
+static Program *running(const char *name) {
+        Program *p = new_program(name);
+        ASSERT_OK(program_start(p));
+        fire(p);
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        return p;
+}
+
+TEST(autorestart_unexpected_honours_exitcodes) {
+        setup();
+        Program *p = running("job");
+        /* exitcodes=0,2 */
+        memset(p->config->exitcodes, 0, sizeof(p->config->exitcodes));
+        p->config->exitcodes[0] = (1 << 0) | (1 << 2);
+        ASSERT_TRUE(program_config_exitcode_expected(p->config, 2));
+
+        advance(5 * USEC_PER_SEC);
+        child_exits(p, CLD_EXITED, 2, 0);
+        ASSERT_EQ(p->state, PROGRAM_EXITED);
+        ASSERT_EQ(p->restarts, 0);
+        ASSERT_EQ(fake.spawns, 1);
+
+        ASSERT_OK(program_start(p));
+        fire(p);
+        advance(5 * USEC_PER_SEC);
+        child_exits(p, CLD_EXITED, 1, 0);
+        ASSERT_EQ(p->state, PROGRAM_BACKOFF);
+        ASSERT_EQ(p->restarts, 1);
+        fire(p);
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
+        ASSERT_EQ(fake.spawns, 3);
+
+        /* A signal is never an expected exit. */
+        fire(p);
+        advance(5 * USEC_PER_SEC);
+        child_exits(p, CLD_KILLED, SIGSEGV, 0);
+        ASSERT_EQ(p->state, PROGRAM_BACKOFF);
+        ASSERT_EQ(p->exit_reason, EXIT_REASON_SIGNAL);
+        ASSERT_EQ(p->exit_signal, SIGSEGV);
+        teardown();
+}
+
+TEST(autorestart_false_and_true) {
+        setup();
+        Program *p = running("a");
+        p->config->autorestart = AUTORESTART_FALSE;
+        child_exits(p, CLD_EXITED, 3, 0);
+        ASSERT_EQ(p->state, PROGRAM_EXITED);
+
+        Program *q = running("b");
+        q->config->autorestart = AUTORESTART_TRUE;
+        child_exits(q, CLD_EXITED, 0, 0);
+        ASSERT_EQ(q->state, PROGRAM_BACKOFF);
+        teardown();
+}
+
+TEST(running_crashes_grow_backoff_until_stable) {
+        setup();
+        Program *p = running("flappy");
+        usec_t delays[4];
+
+        for (unsigned i = 0; i < 4; i++) {
+                advance(2 * USEC_PER_SEC); /* past startsecs, not stable (backoff_max 30 s) */
+                child_exits(p, CLD_EXITED, 1, 0);
+                ASSERT_EQ(p->state, PROGRAM_BACKOFF);
+                delays[i] = fake.timer;
+                fire(p);
+                fire(p); /* startsecs */
+                ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        }
+        ASSERT_EQ_U64(delays[0], 1 * USEC_PER_SEC);
+        ASSERT_EQ_U64(delays[1], 2 * USEC_PER_SEC);
+        ASSERT_EQ_U64(delays[3], 8 * USEC_PER_SEC);
+        /* A stable run (>= max(startsecs, backoff_max)) forgets the history. */
+        advance(31 * USEC_PER_SEC);
+        child_exits(p, CLD_EXITED, 1, 0);
+        ASSERT_EQ_U64(fake.timer, 1 * USEC_PER_SEC);
+        teardown();
+}
+
+TEST(stop_during_starting_waits_for_empty_cgroup) {
+        setup();
+        Program *p = new_program("slow");
+        ASSERT_OK(program_start(p));
+        *procs_of(p) = 3;
+        ASSERT_OK(program_stop(p));
+        ASSERT_EQ(p->state, PROGRAM_STOPPING);
+        ASSERT_EQ(fake.last_signal, SIGTERM);
+        ASSERT_FALSE(fake.last_signal_all);
+        ASSERT_EQ_U64(fake.timer, 10 * USEC_PER_SEC); /* stopwaitsecs */
+
+        /* Main exits, children remain: they are killed at once, and STOPPED waits for emptiness. */
+        child_exits(p, CLD_KILLED, SIGTERM, 2);
+        ASSERT_EQ(p->state, PROGRAM_STOPPING);
+        ASSERT_EQ(fake.kills, 1);
+        cgroup_empties(p);
+        ASSERT_EQ(p->state, PROGRAM_STOPPED);
+        ASSERT_EQ(p->exit_reason, EXIT_REASON_STOPPED);
+        ASSERT_TRUE(fake.cleanups >= 1);
+        ASSERT_EQ(program_stop(p), -EALREADY);
+        teardown();
+}
+
+TEST(stop_timeout_kills_cgroup) {
+        setup();
+        Program *p = running("stubborn");
+        ASSERT_OK(program_stop(p));
+        fire(p);
+        ASSERT_EQ(fake.kills, 1);
+        ASSERT_EQ(p->state, PROGRAM_STOPPING);
+        child_exits(p, CLD_KILLED, SIGKILL, 1);
+        ASSERT_EQ(p->state, PROGRAM_STOPPING); /* cgroup not empty yet */
+        cgroup_empties(p);
+        ASSERT_EQ(p->state, PROGRAM_STOPPED);
+        teardown();
+}
+
+TEST(stop_during_backoff) {
+        setup();
+        Program *p = new_program("crashy");
+        ASSERT_OK(program_start(p));
+        child_exits(p, CLD_EXITED, 1, 0);
+        ASSERT_EQ(p->state, PROGRAM_BACKOFF);
+        ASSERT_OK(program_stop(p));
+        ASSERT_EQ(p->state, PROGRAM_STOPPED);
+        ASSERT_EQ(fake.timer, USEC_INFINITY);
+        ASSERT_EQ(fake.spawns, 1);
+        teardown();
+}
+
+TEST(survivors_stay_when_not_restarting) {
+        setup();
+        Program *p = running("forker");
+        p->config->autorestart = AUTORESTART_FALSE;
+        child_exits(p, CLD_EXITED, 0, 2);
+        ASSERT_EQ(p->state, PROGRAM_EXITED);
+        ASSERT_EQ(p->survivors, 2);
+        ASSERT_EQ(fake.kills, 0);
+        ASSERT_TRUE(program_is_active(p));
+
+        /* stop kills the survivors: the stop signal to all, then emptiness. */
+        ASSERT_OK(program_stop(p));
+        ASSERT_EQ(p->state, PROGRAM_STOPPING);
+        ASSERT_TRUE(fake.last_signal_all);
+        cgroup_empties(p);
+        ASSERT_EQ(p->state, PROGRAM_STOPPED);
+        teardown();
+}
+
+TEST(survivors_leave_on_their_own) {
+        setup();
+        Program *p = running("forker");
+        p->config->autorestart = AUTORESTART_FALSE;
+        child_exits(p, CLD_EXITED, 0, 1);
+        ASSERT_EQ(p->survivors, 1);
+        cgroup_empties(p);
+        ASSERT_EQ(p->state, PROGRAM_EXITED);
+        ASSERT_EQ(p->survivors, 0);
+        teardown();
+}
+
+TEST(restart_kills_old_generation_first) {
+        setup();
+        Program *p = running("forker");
+        p->config->autorestart = AUTORESTART_TRUE;
+        child_exits(p, CLD_EXITED, 1, 2);
+        ASSERT_EQ(p->state, PROGRAM_BACKOFF);
+        ASSERT_EQ(fake.kills, 1);
+        /* The wait is over but the old processes are still dying: no spawn yet (the fake asserts too). */
+        fire(p);
+        ASSERT_EQ(fake.spawns, 1);
+        cgroup_empties(p);
+        ASSERT_EQ(fake.spawns, 2);
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
+        teardown();
+}
+
+TEST(start_of_exited_with_survivors_kills_them_first) {
+        setup();
+        Program *p = running("forker");
+        p->config->autorestart = AUTORESTART_FALSE;
+        child_exits(p, CLD_EXITED, 0, 1);
+        ASSERT_OK(program_start(p));
+        ASSERT_EQ(fake.kills, 1);
+        ASSERT_EQ(fake.spawns, 1);
+        cgroup_empties(p);
+        ASSERT_EQ(fake.spawns, 2);
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
+        teardown();
+}
+
+TEST(restart_request) {
+        setup();
+        Program *p = running("web");
+        ASSERT_OK(program_restart(p));
+        ASSERT_EQ(p->state, PROGRAM_STOPPING);
+        child_exits(p, CLD_KILLED, SIGTERM, 0);
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
+        ASSERT_EQ(fake.spawns, 2);
+        ASSERT_EQ(p->restarts, 1);
+        teardown();
+}
+
+TEST(health_fail_unhealthy_then_restart) {
+        setup();
+        Program *p = new_program("api");
+        p->config->health.type = HEALTH_TCP;
+        p->config->health.retries = 2;
+        ASSERT_OK(program_start(p));
+        ASSERT_EQ(fake.health_starts, 1);
+        fire(p);
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        health_check_report(p, true, NULL);
+        ASSERT_TRUE(p->health_ready);
+
+        health_check_report(p, false, "connection refused");
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        health_check_report(p, false, "connection refused");
+        /* UNHEALTHY was entered (hook saw it), then the restart began with the stop signal. */
+        ASSERT_EQ(p->state, PROGRAM_STOPPING);
+        ASSERT_EQ(fake.last_signal, SIGTERM);
+        child_exits(p, CLD_KILLED, SIGTERM, 0);
+        ASSERT_EQ(p->exit_reason, EXIT_REASON_HEALTH);
+        ASSERT_EQ(p->state, PROGRAM_BACKOFF);
+        fire(p);
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
+        ASSERT_EQ(fake.spawns, 2);
+        ASSERT_EQ(p->restarts, 1);
+        teardown();
+}
+
+TEST(health_fail_without_autorestart_stays_unhealthy) {
+        setup();
+        Program *p = new_program("api");
+        p->config->health.type = HEALTH_TCP;
+        p->config->health.retries = 1;
+        p->config->autorestart = AUTORESTART_FALSE;
+        ASSERT_OK(program_start(p));
+        fire(p);
+        health_check_report(p, false, "timeout");
+        ASSERT_EQ(p->state, PROGRAM_UNHEALTHY);
+        health_check_report(p, true, NULL);
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        ASSERT_EQ(p->exit_reason, EXIT_REASON_NONE);
+        teardown();
+}
+
+TEST(health_start_period_ignores_failures) {
+        setup();
+        Program *p = new_program("api");
+        p->config->health.type = HEALTH_HTTP;
+        p->config->health.retries = 1;
+        p->config->health.start_period = 10 * USEC_PER_SEC;
+        ASSERT_OK(program_start(p));
+        fire(p);
+        health_check_report(p, false, "refused");
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        advance(11 * USEC_PER_SEC);
+        health_check_report(p, false, "refused");
+        ASSERT_EQ(p->state, PROGRAM_STOPPING);
+        teardown();
+}
+
+TEST(notify_ready) {
+        setup();
+        Program *p = new_program("notifier");
+        p->config->type = PROGRAM_TYPE_NOTIFY;
+        ASSERT_OK(program_start(p));
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
+        ASSERT_EQ_U64(fake.timer, 90 * USEC_PER_SEC);
+        ASSERT_OK(program_dispatch(p, PROGRAM_EVENT_READY));
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        teardown();
+}
+
+TEST(notify_without_ready_times_out) {
+        setup();
+        Program *p = new_program("notifier");
+        p->config->type = PROGRAM_TYPE_NOTIFY;
+        ASSERT_OK(program_start(p));
+        fire(p);
+        ASSERT_EQ(p->state, PROGRAM_BACKOFF);
+        ASSERT_EQ(fake.kills, 1);
+        ASSERT_STR_CONTAINS(p->exit_detail, "READY=1");
+        teardown();
+}
+
+TEST(oneshot_and_forking) {
+        setup();
+        Program *p = new_program("migrate");
+        p->config->type = PROGRAM_TYPE_ONESHOT;
+        ASSERT_OK(program_start(p));
+        ASSERT_EQ(fake.timer, USEC_INFINITY);
+        child_exits(p, CLD_EXITED, 0, 0);
+        ASSERT_EQ(p->state, PROGRAM_EXITED);
+
+        Program *f = new_program("legacy");
+        f->config->type = PROGRAM_TYPE_FORKING;
+        ASSERT_OK(program_start(f));
+        child_exits(f, CLD_EXITED, 0, 1); /* launcher daemonized: one process left */
+        ASSERT_EQ(f->state, PROGRAM_RUNNING);
+        ASSERT_EQ(f->main_pid, 4242);
+        child_exits(f, CLD_EXITED, 0, 0);
+        ASSERT_EQ(f->state, PROGRAM_EXITED);
+        teardown();
+}
+
+TEST(oom_kill_is_the_exit_reason) {
+        setup();
+        Program *p = running("hog");
+        fake.oom = 1;
+        child_exits(p, CLD_KILLED, SIGKILL, 0);
+        ASSERT_EQ(p->exit_reason, EXIT_REASON_OOM_KILL);
+        ASSERT_EQ(p->state, PROGRAM_BACKOFF);
+        teardown();
+}
+
+TEST(dependency_gates_start) {
+        setup();
+        Program *db = new_program("db");
+        Program *app = new_program("app");
+        Dependency *d = calloc(1, sizeof(*d));
+        d->name = strdup("db");
+        d->condition = DEPEND_STARTED;
+        app->config->depends_on = d;
+        app->config->n_depends_on = 1;
+
+        ASSERT_OK(program_start(app));
+        ASSERT_EQ(app->state, PROGRAM_STOPPED);
+        ASSERT_STR_CONTAINS(program_waiting_for(app), "waiting for db");
+        ASSERT_EQ(fake.spawns, 0);
+
+        ASSERT_OK(program_start(db));
+        ASSERT_EQ(fake.spawns, 1);
+        fire(db); /* db RUNNING -> app starts */
+        ASSERT_EQ(app->state, PROGRAM_STARTING);
+        ASSERT_NULL(program_waiting_for(app));
+        teardown();
+}
+
+TEST(dependency_healthy_waits_for_first_success) {
+        setup();
+        Program *db = new_program("db");
+        Program *app = new_program("app");
+        Dependency *d = calloc(1, sizeof(*d));
+        db->config->health.type = HEALTH_TCP;
+        d->name = strdup("db");
+        d->condition = DEPEND_HEALTHY;
+        app->config->depends_on = d;
+        app->config->n_depends_on = 1;
+
+        ASSERT_OK(program_start(app));
+        ASSERT_OK(program_start(db));
+        fire(db);
+        ASSERT_EQ(db->state, PROGRAM_RUNNING);
+        ASSERT_EQ(app->state, PROGRAM_STOPPED);
+        health_check_report(db, true, NULL);
+        ASSERT_EQ(app->state, PROGRAM_STARTING);
+        teardown();
+}
+
+TEST(exit_history_is_bounded) {
+        setup();
+        Program *p = running("x");
+        p->config->autorestart = AUTORESTART_TRUE;
+        for (unsigned i = 0; i < PROGRAM_EXIT_HISTORY * 2; i++) {
+                child_exits(p, CLD_EXITED, (int) i, 0);
+                fire(p);
+                fire(p);
+        }
+        ASSERT_EQ(p->n_exits, PROGRAM_EXIT_HISTORY * 2);
+        ASSERT_EQ(program_last_exit(p)->exit_code, PROGRAM_EXIT_HISTORY * 2 - 1);
+        teardown();
+}
+
+
+TEST(notify_messages) {
+        setup();
+        Program *p = new_program("n");
+        p->config->type = PROGRAM_TYPE_NOTIFY;
+        ASSERT_OK(program_start(p));
+        notify_handle_message(p, "STATUS=warming up", 17);
+        ASSERT_STREQ(p->status_text, "warming up");
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
+        notify_handle_message(p, "READY=0\nX=1", 11);
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
+        notify_handle_message(p, "STATUS=serving\nREADY=1\n", 23);
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        ASSERT_STREQ(p->status_text, "serving");
+        teardown();
+}
+
+TEST(cgroup_names) {
+        char *s = NULL;
+        ASSERT_OK(cgroup_name_escape("web_01", &s));
+        ASSERT_STREQ(s, "web_01");
+        free(s);
+        ASSERT_OK(cgroup_name_escape("cgroup.procs", &s));
+        ASSERT_STREQ(s, "_cgroup.procs");
+        free(s);
+        ASSERT_OK(cgroup_name_escape("memory.max", &s));
+        ASSERT_STREQ(s, "_memory.max");
+        free(s);
+        ASSERT_OK(cgroup_name_escape("..", &s));
+        ASSERT_STREQ(s, "_..");
+        free(s);
+        ASSERT_OK(cgroup_name_escape("supervisor", &s));
+        ASSERT_STREQ(s, "_supervisor");
+        free(s);
+        ASSERT_OK(cgroup_name_escape("_x", &s));
+        ASSERT_STREQ(s, "__x");
+        free(s);
+        ASSERT_OK(cgroup_name_escape("db.health", &s));
+        ASSERT_STREQ(s, "_db.health");
+        free(s);
+        ASSERT_ERROR(cgroup_name_escape("a/b", &s), EINVAL);
+        ASSERT_ERROR(cgroup_name_escape("", &s), EINVAL);
+        ASSERT_ERROR(cgroup_name_escape("a\nb", &s), EINVAL);
+}
+
+TEST(dependency_cycles_rejected) {
+        setup();
+        Program *a = new_program("a");
+        Program *b = new_program("b");
+        Dependency *da = calloc(1, sizeof(*da)), *db = calloc(1, sizeof(*db));
+        char *msg = NULL;
+
+        da->name = strdup("b");
+        db->name = strdup("a");
+        a->config->depends_on = da;
+        a->config->n_depends_on = 1;
+        ASSERT_OK(deps_check_cycles(&manager, &msg));
+        b->config->depends_on = db;
+        b->config->n_depends_on = 1;
+        ASSERT_ERROR(deps_check_cycles(&manager, &msg), ELOOP);
+        ASSERT_STR_CONTAINS(msg, "dependency cycle");
+        free(msg);
+        teardown();
+}
+
+TEST(fatal_dependency_leaves_dependent_waiting) {
+        setup();
+        Program *db = new_program("db");
+        Program *app = new_program("app");
+        Dependency *d = calloc(1, sizeof(*d));
+        d->name = strdup("db");
+        d->condition = DEPEND_STARTED;
+        app->config->depends_on = d;
+        app->config->n_depends_on = 1;
+        db->config->startretries = 0;
+
+        ASSERT_OK(program_start(app));
+        ASSERT_OK(program_start(db));
+        child_exits(db, CLD_EXITED, 1, 0);
+        ASSERT_EQ(db->state, PROGRAM_FATAL);
+        ASSERT_EQ(app->state, PROGRAM_STOPPED);
+        ASSERT_STR_CONTAINS(program_waiting_for(app), "waiting for db");
+        /* Fixed and started by hand: the dependent follows. */
+        ASSERT_OK(program_start(db));
+        fire(db);
+        ASSERT_EQ(app->state, PROGRAM_STARTING);
+        teardown();
+}
+
+TEST(shutdown_stops_in_reverse_priority_and_dependents_first) {
+        setup();
+        Program *low = new_program("low");
+        Program *high = new_program("high");
+        low->config->priority = 10;
+        high->config->priority = 20;
+        low->config->startsecs = high->config->startsecs = 0;
+        ASSERT_OK(program_start(low));
+        ASSERT_OK(program_start(high));
+        ASSERT_EQ(low->state, PROGRAM_RUNNING);
+        ASSERT_EQ(high->state, PROGRAM_RUNNING);
+        ASSERT_OK(manager_shutdown(&manager));
+        ASSERT_EQ(high->state, PROGRAM_STOPPING);
+        ASSERT_EQ(low->state, PROGRAM_RUNNING); /* next wave */
+        child_exits(high, CLD_KILLED, SIGTERM, 0);
+        ASSERT_EQ(high->state, PROGRAM_STOPPED);
+        ASSERT_EQ(low->state, PROGRAM_STOPPING);
+        child_exits(low, CLD_KILLED, SIGTERM, 0);
+        ASSERT_EQ(low->state, PROGRAM_STOPPED);
+        /* no restart while shutting down */
+        ASSERT_EQ(fake.spawns, 2);
+        teardown();
+}
+
+/* ---- backoff arithmetic ------------------------------------------------------------------------- */
+
+TEST(backoff_growth_cap_reset) {
+        Backoff b;
+        backoff_init(&b, 1 * USEC_PER_SEC, 30 * USEC_PER_SEC, 2.0);
+        ASSERT_EQ_U64(backoff_next(&b, 0), 1 * USEC_PER_SEC);
+        ASSERT_EQ_U64(backoff_next(&b, 0), 2 * USEC_PER_SEC);
+        ASSERT_EQ_U64(backoff_next(&b, 0), 4 * USEC_PER_SEC);
+        ASSERT_EQ_U64(backoff_next(&b, 0), 8 * USEC_PER_SEC);
+        ASSERT_EQ_U64(backoff_next(&b, 0), 16 * USEC_PER_SEC);
+        ASSERT_EQ_U64(backoff_next(&b, 0), 30 * USEC_PER_SEC);
+        ASSERT_EQ_U64(backoff_next(&b, 0), 30 * USEC_PER_SEC);
+        backoff_reset(&b);
+        ASSERT_EQ_U64(backoff_next(&b, 0), 1 * USEC_PER_SEC);
+        ASSERT_EQ_U64(backoff_stable_usec(&b, 1 * USEC_PER_SEC), 30 * USEC_PER_SEC);
+        ASSERT_EQ_U64(backoff_stable_usec(&b, 60 * USEC_PER_SEC), 60 * USEC_PER_SEC);
+}
+
+TEST(backoff_jitter_bounds) {
+        Backoff b;
+        for (uint64_t r = 0; r < 5000; r += 7) {
+                backoff_init(&b, 2 * USEC_PER_SEC, 30 * USEC_PER_SEC, 2.0);
+                usec_t d = backoff_next(&b, r * 104729ULL);
+                ASSERT_GE(d, 2 * USEC_PER_SEC);
+                ASSERT_LE(d, 2 * USEC_PER_SEC + 2 * USEC_PER_SEC / 10);
+        }
+        backoff_init(&b, 1 * USEC_PER_SEC, 30 * USEC_PER_SEC, 2.0);
+        for (int i = 0; i < 20; i++) {
+                usec_t d = backoff_next(&b, UINT64_MAX);
+                ASSERT_LE(d, 33 * USEC_PER_SEC);
+                ASSERT_GE(d, 1 * USEC_PER_SEC);
+        }
+}
+
+TEST(backoff_floor) {
+        Backoff b;
+        /* Configured below the floor: clamped, a crash loop never spins faster than 1/s. */
+        backoff_init(&b, 0, 0, 0.5);
+        ASSERT_EQ_U64(backoff_next(&b, 0), BACKOFF_FLOOR_USEC);
+        ASSERT_EQ_U64(backoff_next(&b, 0), BACKOFF_FLOOR_USEC);
+        ASSERT_EQ_U64(backoff_floor_remaining(10 * USEC_PER_SEC, 10 * USEC_PER_SEC + 300000), 700000);
+        ASSERT_EQ_U64(backoff_floor_remaining(10 * USEC_PER_SEC, 12 * USEC_PER_SEC), 0);
+        ASSERT_EQ_U64(backoff_floor_remaining(0, 5), 0);
+}
 
 int main(int argc, char **argv) {
         return tests_main(argc, argv, NULL);

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+
+#include "cgsup/bus-names.h"
+
+/* Connect to the bus cgsupd lives on (system bus, --user session bus, -H remote host). Prints one line on
+ * failure and returns a negative errno. */
+int bus_connect(sd_bus **ret);
+
+/* "system bus", "session bus", "system bus on HOST" */
+const char *bus_where(void);
+
+/* Print one clear line for a failed call to cgsupd: unreachable daemon, access denied, or the daemon's
+ * own message (which names the program and the problem). Returns -errno. */
+int bus_log_call_error(const sd_bus_error *e, int r);
+
+/* Call an org.cgsup1.Manager method; on failure prints the error (bus_log_call_error()) and returns <0. */
+int manager_call(sd_bus *bus, const char *member, sd_bus_message **ret_reply, const char *types, ...);
+/* Same, with a prepared message (append arguments first). */
+int manager_new_call(sd_bus *bus, const char *member, sd_bus_message **ret);
+int bus_call_logged(sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_message **ret_reply);
+
+/* Object path of a program (GetProgram); prints the error. */
+int program_get_path(sd_bus *bus, const char *name, char **ret);
+
+/* One program's properties from GetAll. Fields are UINT64_MAX / NULL / -1 when not available. */
+typedef struct ProgramInfo {
+        char *name, *group, *state, *exit_reason, *exit_detail, *cgroup, *command_line, *type, *user,
+                *autorestart, *stdout_log, *stderr_log, *source_file;
+        char **command;
+        uint32_t main_pid, restarts, survivors;
+        int32_t exit_code, exit_signal, priority;
+        int healthy, frozen, transient, autostart;
+        uint64_t state_change_ts, active_enter_ts, uptime_usec;
+        uint64_t memory_current, memory_peak, memory_max, memory_high, memory_swap_max, memory_swap_current;
+        uint64_t tasks_current, tasks_max, cpu_usage_nsec, cpu_quota, cpu_weight, io_weight, oom_kills;
+        uint64_t io_read_bytes, io_write_bytes;
+} ProgramInfo;
+
+void program_info_done(ProgramInfo *i);
+int program_info_get(sd_bus *bus, const char *path, ProgramInfo *ret);
+
+/* One entry of ListPrograms(). Strings borrowed from the reply message. */
+typedef struct ListEntry {
+        const char *name, *group, *state, *exit_reason, *path, *exit_detail;
+        int32_t exit_code, exit_signal;
+        uint32_t main_pid, survivors;
+        uint64_t active_enter_ts, memory_current, memory_max, cpu_usage_nsec;
+} ListEntry;
+
+/* Read ListPrograms() into an array (entries borrow from *ret_reply, which the caller unrefs last). */
+int list_programs(sd_bus *bus, sd_bus_message **ret_reply, ListEntry **ret, size_t *ret_n);
+/* supervisorctl name matching: "name", "group:name", "group:*", "group", "all". */
+bool list_entry_matches(const ListEntry *e, const char *spec);
+bool state_is_running(const char *state);
+
+uint64_t now_realtime_usec(void);

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+/* --json output: one document on stdout, snake_case keys, null for values cgsupd could not read. */
+
+static inline void json_object_putp(struct json_object **o) {
+        if (*o)
+                (void) json_object_put(*o);
+}
+#define _cleanup_json_ __attribute__((cleanup(json_object_putp)))
+
+/* Prints @o (pretty when stdout is a terminal) followed by a newline. Returns 0 or -errno. */
+int json_print(struct json_object *o);
+/* UINT64_MAX ("not available" / "no limit") becomes null. */
+struct json_object *json_u64_or_null(uint64_t v);
+struct json_object *json_string_or_null(const char *s);
+/* Adds @value under @key, taking ownership; returns -ENOMEM if @value is NULL when @required. */
+int json_add(struct json_object *o, const char *key, struct json_object *value);

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Shared by bus.c, bus-manager.c, bus-program.c, bus-transient.c, bus-errors.c and polkit.c. Nothing
+ * outside the bus layer includes this. */
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+
+#include "cgsup/bus-names.h"
+#include "manager.h"
+
+typedef struct PolkitRegistry PolkitRegistry;
+
+/* m->bus_data: everything the bus layer keeps for the daemon's lifetime. */
+typedef struct BusContext {
+        Manager *manager;
+        sd_bus *bus;
+        sd_bus_slot *manager_slot, *program_slot, *enumerator_slot, *object_manager_slot;
+        PolkitRegistry *polkit;
+
+        /* A GetAll on a program object calls several stats getters for the same reply: read the cgroup
+         * files once per reply, not once per property. */
+        const void *stats_reply;
+        const Program *stats_program;
+        uint64_t stats_usec;
+        CgsupStats stats;
+        int stats_r;
+} BusContext;
+
+/* Bounds on what a caller may make us hold (STYLE: enforce limits on every user controllable
+ * resource). */
+#define BUS_NAME_MAX 256                  /* program names and specs */
+#define BUS_TRANSIENT_MAX 64              /* transient programs at once, all callers */
+#define BUS_TRANSIENT_PER_USER_MAX 16     /* ... for one unprivileged uid */
+#define BUS_ARGV_MAX 4096                 /* argv / environment entries */
+#define BUS_ARGV_BYTES_MAX (256U * 1024U) /* total bytes of argv / environment */
+#define BUS_OUTPUT_MAX (1024U * 1024U)    /* GetProgramOutput() bytes per call */
+#define BUS_POLKIT_PENDING_MAX 128        /* polkit queries in flight */
+
+/* ---- bus.c ---- */
+BusContext *bus_context_of(Manager *m);
+/* The uid of the sender from the bus (not from /proc: no augmented creds, no pid race). */
+int bus_query_sender_uid(sd_bus_message *m, uid_t *ret);
+
+/* ---- bus-program.c ---- */
+extern const sd_bus_vtable bus_program_vtable[];
+int bus_program_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **ret_found,
+                     sd_bus_error *error);
+int bus_program_enumerate(sd_bus *bus, const char *path, void *userdata, char ***ret_nodes,
+                          sd_bus_error *error);
+/* /org/cgsup1/program/<sd_bus_path_encode(name)> */
+int bus_program_path(const char *name, char **ret);
+/* Stats for property getters (cached per reply message). */
+int bus_program_stats(BusContext *c, sd_bus_message *reply, Program *p, const CgsupStats **ret);
+void bus_program_emit_changed(BusContext *c, Program *p, unsigned what, ProgramState old_state);
+void bus_program_emit_added(BusContext *c, Program *p);
+void bus_program_emit_removed(BusContext *c, Program *p);
+
+/* ---- bus-manager.c ---- */
+extern const sd_bus_vtable bus_manager_vtable[];
+/* Validate a program name / spec sent by a client (length, characters). */
+int bus_validate_name(const char *name, sd_bus_error *error);
+/* Parse one SetProperties()/RunTransient() limit entry (the variant is the next thing in @m). Returns 1
+ * if @key is a limit (parsed into @limits), 0 if it is not a limit key (variant left unread), <0 error. */
+int bus_parse_limit_property(sd_bus_message *m, const char *key, CgsupLimits *limits, sd_bus_error *error);
+
+/* ---- bus-transient.c ---- */
+int method_run_transient(sd_bus_message *m, void *userdata, sd_bus_error *error);
+void bus_transient_emit_finished(BusContext *c, Program *p, const CgsupStats *final_stats);
+/* Short result word for an exit report: "success", "exit-code", "signal", "oom-kill", ... */
+const char *bus_transient_result(const Program *p);
+
+/* ---- polkit.c ---- */
+int polkit_registry_new(unsigned max_pending, PolkitRegistry **ret);
+PolkitRegistry *polkit_registry_free(PolkitRegistry *r);
+/*
+ * bus_verify_polkit_async() - may the sender of @call do @action? @details: NULL-terminated key/value
+ * pairs passed to polkit (e.g. {"program", "web", "verb", "start", NULL}).
+ * Returns 1 authorized (go on), 0 pending (return 1 from the handler: the message is dispatched again
+ * when polkit answered), <0 denied or failed, with @error set (AccessDenied ...).
+ */
+int bus_verify_polkit_async(sd_bus_message *call, const char *action, const char *const *details,
+                            PolkitRegistry *registry, sd_bus_error *error);
+
+/* ---- bus-errors.c ---- */
+typedef enum BusOp {
+        BUS_OP_LOOKUP,
+        BUS_OP_START,
+        BUS_OP_STOP,
+        BUS_OP_RESTART,
+        BUS_OP_KILL,
+        BUS_OP_FREEZE,
+        BUS_OP_THAW,
+        BUS_OP_SET_LIMIT,
+        BUS_OP_RUN,
+        BUS_OP_RELOAD,
+        BUS_OP_OUTPUT,
+        BUS_OP_SHUTDOWN,
+        _BUS_OP_MAX,
+        _BUS_OP_INVALID = -EINVAL,
+} BusOp;
+
+const char *bus_op_to_string(BusOp op);
+/* Register our error names with sd-bus so that clients and sd_bus_error_get_errno() agree. */
+int bus_errors_register(void);
+/*
+ * bus_error_set_errno() - map errno @r of @op on @program (may be NULL) to an org.cgsup1.Error.* with a
+ * message naming the program and the problem; @detail (may be NULL) is added ("memory_max", the
+ * daemon's own explanation, ...). Returns a negative errno, so handlers can "return bus_error_...".
+ */
+int bus_error_set_errno(sd_bus_error *error, int r, BusOp op, const char *program, const char *detail);
+/* Error name bus_error_set_errno() picks for (@r, @op); exported for the unit test. */
+const char *bus_error_name_for(int r, BusOp op);

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Internals of the configuration reader, shared by conf*.c and the unit tests / fuzzer.
+ *
+ *   conf-ini.c      libinih driver: a reader callback that turns supervisord's dialect (Python
+ *                   RawConfigParser with inline_comment_prefixes=(';','#'), strict=False) into lines
+ *                   libinih reads the same way, then an IniDoc of sections merged key by key.
+ *   conf-expand.c   %(name)s / %(name)02d expansion (the Python %-format subset supervisord users write).
+ *   conf-util.c     shlex splitting, supervisord's environment= lists, diagnostics, key suggestions.
+ *   conf-program.c  [program:x] / [group:x] keys to ProgramConfig / GroupConfig; defaults, copy, compare.
+ *   conf.c          config_load(): files, includes, drop-ins, [cgsupd], dependency checks, ordering.
+ */
+
+#include <stdarg.h>
+
+#include "conf.h"
+
+/* Bounds on what a configuration may ask of us: hostile or broken input gets a clear error instead of
+ * unbounded memory or time. */
+#define CONF_MAX_FILE_SIZE (4U * 1024U * 1024U)
+#define CONF_MAX_LINE 65536U
+#define CONF_MAX_VALUE (256U * 1024U)
+#define CONF_MAX_SECTIONS 10000U
+#define CONF_MAX_KEYS_PER_SECTION 1000U
+#define CONF_MAX_FILES 1000U
+#define CONF_MAX_NUMPROCS 1000U
+#define CONF_MAX_INSTANCES 10000U
+#define CONF_MAX_DIAGS 1000U
+#define CONF_MAX_NAME 200U
+
+typedef struct IniEntry {
+        char *key;          /* lower-cased, as RawConfigParser's optionxform */
+        char *value;        /* continuation lines joined with "\n" */
+        const char *file;   /* points into IniDoc.files */
+        unsigned line;
+        bool used;          /* consumed by a known key (unknown ones get a warning) */
+} IniEntry;
+
+typedef struct IniSection {
+        char *name;         /* case-sensitive; "supervisord" is stored as "cgsupd" */
+        const char *file;   /* where the section was first opened */
+        unsigned line;
+        IniEntry *entries;
+        size_t n_entries;
+} IniSection;
+
+typedef struct IniDoc {
+        IniSection *sections;
+        size_t n_sections;
+        char **files;       /* absolute paths of every file read, in order */
+} IniDoc;
+
+void ini_doc_done(IniDoc *doc);
+IniSection *ini_doc_find(const IniDoc *doc, const char *section);
+IniEntry *ini_section_find(const IniSection *s, const char *key);
+/* Looks a key up and marks it used. */
+IniEntry *ini_section_get(IniSection *s, const char *key);
+
+typedef enum IniReadFlags {
+        INI_READ_INCLUDED = 1 << 0, /* an [include]d or drop-in file: its own [include] is not followed */
+} IniReadFlags;
+
+/* Parses @size bytes of @data (need not be NUL-terminated, may contain anything) as file @path into @doc.
+ * Syntax problems become error diags in @c. Returns 0, or -ENOMEM / -E2BIG (limits, also diagnosed). */
+int ini_doc_parse(IniDoc *doc, Config *c, const char *path, const char *data, size_t size, IniReadFlags flags);
+/* Reads @path (bounded size) and parses it. -ENOENT etc. are returned as is (not diagnosed). */
+int ini_doc_read_file(IniDoc *doc, Config *c, const char *path, IniReadFlags flags);
+
+/* ---- diagnostics ---- */
+void conf_diagv(Config *c, bool error, const char *file, unsigned line, const char *fmt, va_list ap)
+        _printf_(5, 0);
+void conf_warn(Config *c, const char *file, unsigned line, const char *fmt, ...) _printf_(4, 5);
+void conf_error(Config *c, const char *file, unsigned line, const char *fmt, ...) _printf_(4, 5);
+bool config_has_error(const Config *c);
+
+/* ---- expansion ---- */
+typedef struct ExpandVars {
+        const char *here;
+        const char *program_name;
+        const char *group_name;
+        const char *host_node_name;
+        long process_num;       /* < 0: not available in this context */
+        long numprocs;          /* < 0: not available */
+        char *const *env;       /* "KEY=value" lists searched for ENV_KEY, last list wins */
+        char *const *env2;
+        char *const *env3;
+} ExpandVars;
+
+/* Expands @s. On failure returns -EINVAL and a malloc'ed message in *reterr_msg (when non-NULL). */
+int conf_expand(const char *s, const ExpandVars *v, char **ret, char **reterr_msg);
+
+/* ---- splitting ---- */
+/* POSIX shlex.split(): quotes, backslash escapes, no comments; newlines are whitespace. -EINVAL with a
+ * static reason in *reterr_reason (unterminated quote, trailing backslash). */
+int conf_shlex_split(const char *s, char ***ret, const char **reterr_reason);
+/* supervisord's dict_of_key_value_pairs(): KEY="val",KEY2=val2 (non-POSIX shlex with wordchars + "/.+-():",
+ * '#' starts a comment). Result: "KEY=val" strv with later duplicates replacing earlier ones. */
+int conf_parse_environment(const char *s, char ***ret, const char **reterr_reason);
+/* Closest of @candidates (NULL-terminated) to @word within a small edit distance, or NULL. */
+const char *conf_suggest(const char *word, const char *const *candidates);
+
+/* ---- program sections ---- */
+/* Daemon-level context the program parser needs. */
+typedef struct ProgramContext {
+        const DaemonConfig *daemon;
+        char *const *process_env;  /* environ or extra_env */
+        const char *host_node_name;
+} ProgramContext;
+
+/* Builds the instances of [program:NAME] as member of @group_name (== NAME when not in a [group:x]) and
+ * appends them to @c. Errors are diagnosed in @c (return 0 then, the caller checks config_has_error()). */
+int conf_program_section(Config *c, IniSection *s, const char *name, const char *group_name, bool in_group,
+                         const ProgramContext *ctx);
+/* [group:NAME]: programs=, priority=, limit keys. */
+int conf_group_section(Config *c, IniSection *s, const char *name, const ProgramContext *ctx);
+
+extern const char *const program_known_keys[];
+extern const char *const group_known_keys[];
+extern const char *const daemon_known_keys[];
+
+/* Whether a log path is a stream that cannot be rotated (/dev/stdout, /dev/fd/N, /proc/N/fd/N, ...). */
+bool conf_log_path_is_stream(const char *path);
+/* "web", no ' ', ':', '/', control characters, "." or "..": usable in cgroup paths and bus paths. */
+bool conf_name_is_valid(const char *name);
+/* Expands and converts one value; shared by [cgsupd] and programs. */
+int conf_get_expanded(Config *c, IniSection *s, IniEntry *e, const ExpandVars *v, char **ret);
+
+typedef enum ConfigLoadFlags {
+        CONFIG_LOAD_NO_INCLUDES = 1 << 0, /* fuzzing: never touch the file system beyond the buffer */
+} ConfigLoadFlags;
+
+/* config_load() on a buffer: @path is used for messages and %(here)s. */
+int config_load_buffer(const char *path, const char *data, size_t size, const char *dropin_dir,
+                       char **extra_env, ConfigLoadFlags flags, Config **ret);

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The seam between the state machine (program-state.c) and the world (program.c, crun's
+ * libcrun_cgroup_manager idea): spawning, signalling, cgroup inspection, timers, the clock and
+ * randomness are reached only through a ProgramOps table hung off the Manager. The daemon installs
+ * program_ops_real; tests/unit/test-program-state.c installs fakes and drives time by hand.
+ */
+
+#include <stdlib.h>
+
+#include "program.h"
+
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
+
+typedef struct ProgramOps {
+        /* CLOCK_MONOTONIC and CLOCK_REALTIME, microseconds. */
+        usec_t (*now)(Manager *m);
+        usec_t (*now_realtime)(Manager *m);
+        uint64_t (*random)(Manager *m);
+        /* Start the main process of @p in its leaf cgroup; sets p->main_pid and watches it. On failure
+         * *ret_reason is EXIT_REASON_LIMIT (limit not enforceable: never start unbounded) or
+         * EXIT_REASON_SPAWN_FAILED, and *ret_detail (malloc'ed) says why. */
+        int (*spawn)(Program *p, ExitReason *ret_reason, char **ret_detail);
+        /* Signal the main process, or (all) every process in the cgroup. */
+        int (*signal)(Program *p, int sig, bool all);
+        /* cgroup.kill the instance cgroup. */
+        int (*cgroup_kill)(Program *p);
+        /* Number of processes left in the instance cgroup (0 = empty). */
+        int (*cgroup_count)(Program *p);
+        /* Remove the (empty) instance leaf. */
+        int (*cgroup_cleanup)(Program *p);
+        /* forking: choose the main pid after the launcher exited (pidfile or the single process left) and
+         * watch it; 0 with p->main_pid == 0 when there is no single candidate. */
+        int (*find_main_pid)(Program *p);
+        /* Fill oom_kill / pids.events max counters of the instance cgroup (0 when unavailable). */
+        int (*read_counters)(Program *p, uint64_t *ret_oom_kills, uint64_t *ret_pids_max);
+        /* Arm the program's single timer @usec from now; USEC_INFINITY disarms. */
+        int (*timer_set)(Program *p, usec_t usec);
+        /* Start/stop healthchecks for the current instance. */
+        int (*health_start)(Program *p);
+        void (*health_stop)(Program *p);
+        /* Called after every state change (persist state for re-adoption, ...). */
+        void (*state_saved)(Program *p);
+} ProgramOps;
+
+extern const ProgramOps program_ops_real;
+
+/* Allocate a Program for @config (ownership of @config moves in only on success). No cgroup, no fds. */
+int program_new(Manager *m, ProgramConfig *config, Program **ret);
+Program *program_free(Program *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Program *, program_free);
+
+/* Feed an event into the [state][event] table. Returns the action's result, -EALREADY if the event has
+ * nothing to do in this state. */
+int program_dispatch(Program *p, ProgramEvent e);
+/* The main process ended (already reaped): records why, then dispatches CHILD_EXIT. */
+int program_child_exited(Program *p, int si_code, int status);
+/* The only way to change p->state: logs, arms/disarms the timer, saves state, runs hooks. */
+void program_set_state(Program *p, ProgramState state);
+/* Whether all depends_on conditions hold; if not, *ret_waiting (optional, malloc'ed) explains. */
+bool program_deps_satisfied(Program *p, char **ret_waiting);
+
+/* Log with CGSUP_PROGRAM= / SYSLOG_IDENTIFIER-free structured field, prefixed by the program name. */
+#define log_program_full_errno(p, level, error, fmt, ...)                                                     \
+        ({                                                                                                   \
+                char _f_[256];                                                                               \
+                const char *_fields_[] = { _f_, NULL };                                                      \
+                (void) snprintf(_f_, sizeof(_f_), "CGSUP_PROGRAM=%s", (p)->name);                            \
+                log_internal_fields((level), (error), _fields_, "%s: " fmt, (p)->name, ##__VA_ARGS__);       \
+        })
+#define log_program(p, level, fmt, ...) (void) log_program_full_errno(p, level, 0, fmt, ##__VA_ARGS__)

@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The real ProgramOps: libcgsup for cgroups and spawning, sd-event for timers and watches. Exits are seen
+ * through the main process's pidfd (readable when it ends) and reaped with waitid(P_PIDFD); emptiness
+ * through inotify on cgroup.events. No polling, no sleeps.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "adopt.h"
+#include "cgsup/cgroup.h"
+#include "cgsup/spawn.h"
+#include "fd-util.h"
+#include "health.h"
+#include "log.h"
+#include "logcap.h"
+#include "manager.h"
+#include "parse-util.h"
+#include "program-ops.h"
+#include "program-real.h"
+#include "program-spawn.h"
+
+static usec_t clock_usec(clockid_t id) {
+        struct timespec ts;
+
+        (void) clock_gettime(id, &ts);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+static usec_t real_now(Manager *m) {
+        return clock_usec(CLOCK_MONOTONIC);
+}
+
+static usec_t real_now_realtime(Manager *m) {
+        return clock_usec(CLOCK_REALTIME);
+}
+
+static uint64_t real_random(Manager *m) {
+        uint64_t v;
+
+        if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t) sizeof(v))
+                v = clock_usec(CLOCK_MONOTONIC) * 2654435761ULL;
+        return v;
+}
+
+static int real_signal(Program *p, int sig, bool all) {
+        Manager *m = p->manager;
+
+        if (all)
+                return cgsup_cgroup_signal(m->cgroup_root_fd, p->cgroup, sig);
+        if (p->pidfd < 0)
+                return -ESRCH;
+        return cgsup_pidfd_send_signal(p->pidfd, sig);
+}
+
+static int real_cgroup_kill(Program *p) {
+        int r = cgsup_cgroup_kill(p->manager->cgroup_root_fd, p->cgroup);
+        return r == -ENOENT ? 0 : r;
+}
+
+static int real_cgroup_count(Program *p) {
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!p->cgroup)
+                return 0;
+        r = cgsup_cgroup_pids(p->manager->cgroup_root_fd, p->cgroup, &pids, &n);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        return (int) MIN(n, (size_t) INT32_MAX);
+}
+
+static int real_cgroup_cleanup(Program *p) {
+        Manager *m = p->manager;
+        _cleanup_free_ char *health = NULL;
+        int r;
+
+        if (!p->cgroup)
+                return 0;
+        /* Drop the inotify watch before the directory goes away. */
+        p->cgroup_source = sd_event_source_disable_unref(p->cgroup_source);
+        if (asprintf(&health, "%s.health", p->cgroup) >= 0)
+                (void) cgsup_cgroup_remove(m->cgroup_root_fd, health);
+        r = cgsup_cgroup_remove(m->cgroup_root_fd, p->cgroup);
+        if (r < 0 && r != -ENOENT)
+                log_program_full_errno(p, LOG_WARNING, r, "Failed to remove cgroup %s, ignoring: %m", p->cgroup);
+        adopt_forget(p);
+        return r;
+}
+
+static int read_pidfile(Program *p, pid_t *ret) {
+        _cleanup_free_ char *text = NULL;
+        unsigned pid;
+        int r;
+
+        if (!p->config->pidfile)
+                return -ENOENT;
+        r = read_full_file_at(AT_FDCWD, p->config->pidfile, 64, &text, NULL);
+        if (r < 0)
+                return r;
+        text[strcspn(text, " \t\r\n")] = 0;
+        r = safe_atou(text, &pid);
+        if (r < 0 || pid == 0)
+                return -EBADMSG;
+        *ret = (pid_t) pid;
+        return 0;
+}
+
+static int real_find_main_pid(Program *p) {
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        pid_t pid;
+        int r;
+
+        if (read_pidfile(p, &pid) >= 0) {
+                r = program_set_main_pid(p, pid, true);
+                if (r >= 0)
+                        return 0;
+                log_program_full_errno(p, LOG_WARNING, r, "pidfile %s names pid %d outside the cgroup, ignoring: %m",
+                                       p->config->pidfile, (int) pid);
+        }
+        r = cgsup_cgroup_pids(p->manager->cgroup_root_fd, p->cgroup, &pids, &n);
+        if (r < 0)
+                return r;
+        if (n != 1) {
+                /* Several processes and no pidfile: the cgroup is the program, no single main pid. */
+                p->main_pid = 0;
+                return 0;
+        }
+        return program_set_main_pid(p, pids[0], false);
+}
+
+static int read_counter(Manager *m, const char *cg, const char *file, const char *key, uint64_t *ret) {
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        int r;
+
+        if (asprintf(&path, "%s/%s", cg, file) < 0)
+                return -ENOMEM;
+        r = read_full_file_at(m->cgroup_root_fd, path, 4096, &text, NULL);
+        if (r < 0)
+                return r;
+        return cgsup_flat_keyed_get(text, key, ret);
+}
+
+static int real_read_counters(Program *p, uint64_t *ret_oom, uint64_t *ret_pids) {
+        Manager *m = p->manager;
+        uint64_t oom = 0, pids = 0;
+
+        if (!p->cgroup)
+                return -ENOENT;
+        (void) read_counter(m, p->cgroup, "memory.events", "oom_kill", &oom);
+        (void) read_counter(m, p->cgroup, "pids.events", "max", &pids);
+        *ret_oom = oom;
+        *ret_pids = pids;
+        return 0;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Program *p = userdata;
+
+        (void) program_dispatch(p, PROGRAM_EVENT_TIMEOUT);
+        return 0;
+}
+
+static int real_timer_set(Program *p, usec_t usec) {
+        Manager *m = p->manager;
+        int r;
+
+        if (usec == USEC_INFINITY) {
+                if (p->timer_source)
+                        (void) sd_event_source_set_enabled(p->timer_source, SD_EVENT_OFF);
+                return 0;
+        }
+        if (!p->timer_source) {
+                /* 1 ms accuracy: restart latency is something people measure. */
+                r = sd_event_add_time_relative(m->event, &p->timer_source, CLOCK_MONOTONIC, usec, USEC_PER_MSEC,
+                                               on_timer, p);
+                if (r < 0)
+                        return log_program_full_errno(p, LOG_ERR, r, "Failed to arm timer: %m");
+                (void) sd_event_source_set_description(p->timer_source, "program-timer");
+                return 0;
+        }
+        r = sd_event_source_set_time_relative(p->timer_source, usec);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(p->timer_source, SD_EVENT_ONESHOT);
+}
+
+static int real_health_start(Program *p) {
+        int r;
+
+        if (!p->health) {
+                r = health_check_new(p, &p->health);
+                if (r < 0)
+                        return log_program_full_errno(p, LOG_ERR, r, "Cannot set up healthcheck (%s): %m",
+                                                      strna(p->config->health.target));
+        }
+        return health_check_start(p->health);
+}
+
+static void real_health_stop(Program *p) {
+        health_check_stop(p->health);
+}
+
+static void real_state_saved(Program *p) {
+        (void) adopt_save(p);
+}
+
+const ProgramOps program_ops_real = {
+        .now = real_now,
+        .now_realtime = real_now_realtime,
+        .random = real_random,
+        .spawn = program_spawn_main,
+        .signal = real_signal,
+        .cgroup_kill = real_cgroup_kill,
+        .cgroup_count = real_cgroup_count,
+        .cgroup_cleanup = real_cgroup_cleanup,
+        .find_main_pid = real_find_main_pid,
+        .read_counters = real_read_counters,
+        .timer_set = real_timer_set,
+        .health_start = real_health_start,
+        .health_stop = real_health_stop,
+        .state_saved = real_state_saved,
+};
+
+/* ---- watches ------------------------------------------------------------------------------------ */
+
+static int on_main_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Program *p = userdata;
+        int code = 0, status = 0, r;
+
+        r = cgsup_pidfd_wait(p->pidfd, true, &code, &status, NULL);
+        if (r == 0)
+                return 0;
+        if (r == -ECHILD) {
+                /* Not our child (adopted from a previous daemon, or a forking daemon's grandchild that was
+                 * reparented elsewhere): it is gone, but its status is not ours to read. */
+                code = 0;
+                status = 0;
+        } else if (r < 0) {
+                log_program_full_errno(p, LOG_ERR, r, "waitid() on main process failed: %m");
+                code = 0;
+        }
+        p->child_source = sd_event_source_disable_unref(p->child_source);
+        p->pidfd = safe_close(p->pidfd);
+        if (p->transient)
+                /* The report of a transient run wants the cgroup's totals before it is removed. */
+                (void) cgsup_stats_read(p->manager->cgroup_root_fd, p->cgroup, &p->final_stats);
+        /* Lines written just before the exit should be in the log before the exit is. */
+        if (p->stdout_capture)
+                log_capture_drain(p->stdout_capture);
+        if (p->stderr_capture)
+                log_capture_drain(p->stderr_capture);
+        (void) program_child_exited(p, code, status);
+        return 0;
+}
+
+int program_watch_pidfd(Program *p, pid_t pid, int pidfd) {
+        int r;
+
+        p->child_source = sd_event_source_disable_unref(p->child_source);
+        safe_close(p->pidfd);
+        p->pidfd = pidfd;
+        p->main_pid = pid;
+        r = sd_event_add_io(p->manager->event, &p->child_source, pidfd, EPOLLIN, on_main_exit, p);
+        if (r < 0)
+                return log_program_full_errno(p, LOG_ERR, r, "Failed to watch main process: %m");
+        /* Exits before output and cgroup events of the same iteration: the exit record comes first. */
+        (void) sd_event_source_set_priority(p->child_source, SD_EVENT_PRIORITY_NORMAL - 10);
+        (void) sd_event_source_set_description(p->child_source, "program-main-pid");
+        return 0;
+}
+
+static bool pid_in_cgroup(Program *p, pid_t pid) {
+        _cleanup_free_ char *cg = NULL;
+        size_t l = strlen(p->cgroup);
+
+        if (cgsup_cgroup_of_pid(pid, &cg) < 0)
+                return false;
+        return strneq(cg, p->cgroup, l) && (cg[l] == 0 || cg[l] == '/');
+}
+
+int program_set_main_pid(Program *p, pid_t pid, bool check_cgroup) {
+        int fd = -EBADF, r;
+
+        if (pid == p->main_pid && p->pidfd >= 0)
+                return 0;
+        if (check_cgroup && !pid_in_cgroup(p, pid))
+                return -EPERM;
+        r = cgsup_pidfd_open(pid, &fd);
+        if (r < 0)
+                return r;
+        /* Re-check after opening: the pidfd pins the process, so a pid recycled in between is caught. */
+        if (check_cgroup && !pid_in_cgroup(p, pid)) {
+                safe_close(fd);
+                return -EPERM;
+        }
+        log_program(p, LOG_INFO, "Main process is now %d", (int) pid);
+        r = program_watch_pidfd(p, pid, fd);
+        if (r >= 0 && p->manager->hooks.program_changed)
+                p->manager->hooks.program_changed(p->manager, p, PROGRAM_CHANGED_STATE, p->state);
+        if (r >= 0)
+                (void) adopt_save(p);
+        return r;
+}
+
+static int on_cgroup_event(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Program *p = userdata;
+        CgsupCgroupEvents ev;
+        int r;
+
+        (void) cgsup_inotify_drain(fd);
+        r = cgsup_cgroup_events_read(p->manager->cgroup_root_fd, p->cgroup, &ev);
+        if (r < 0)
+                return 0; /* removed under us; the state machine already knows */
+        if (!ev.populated && p->populated) {
+                p->populated = false;
+                (void) program_dispatch(p, PROGRAM_EVENT_CGROUP_EMPTY);
+        } else if (ev.populated)
+                p->populated = true;
+        return 0;
+}
+
+int program_watch_cgroup(Program *p) {
+        Manager *m = p->manager;
+        int fd = -EBADF, r;
+
+        p->cgroup_source = sd_event_source_disable_unref(p->cgroup_source);
+        r = cgsup_cgroup_events_watch(m->cgroup_root_fd, p->cgroup, &fd);
+        if (r < 0)
+                return log_program_full_errno(p, LOG_ERR, r, "Failed to watch %s/cgroup.events: %m", p->cgroup);
+        r = sd_event_add_io(m->event, &p->cgroup_source, fd, EPOLLIN, on_cgroup_event, p);
+        if (r < 0) {
+                safe_close(fd);
+                return log_program_full_errno(p, LOG_ERR, r, "Failed to watch cgroup events: %m");
+        }
+        (void) sd_event_source_set_io_fd_own(p->cgroup_source, true);
+        (void) sd_event_source_set_description(p->cgroup_source, "program-cgroup-events");
+        return 0;
+}
+
+void program_unwatch(Program *p) {
+        p->child_source = sd_event_source_disable_unref(p->child_source);
+        p->cgroup_source = sd_event_source_disable_unref(p->cgroup_source);
+        p->timer_source = sd_event_source_disable_unref(p->timer_source);
+        p->pidfd = safe_close(p->pidfd);
+}
+
+static int capture_for(Program *p, int stream, LogCapture **c) {
+        Manager *m = p->manager;
+        const LogConfig *lc = stream == 1 ? &p->config->stdout_log : &p->config->stderr_log;
+        const LogConfig no_file = { .syslog = lc->syslog };
+        LogCaptureSettings s = {
+                .name = p->name,
+                .stream = stream,
+                .config = lc,
+                .journal = m->journal,
+                .passthrough_fd = -1,
+        };
+        int r;
+
+        if (*c)
+                return 0;
+        /* Not configured (AUTO) and no journal, in a container, as PID 1 or on a terminal: pass through to
+         * our own stdout, prefixed, where people look; an AUTO file under /tmp would be invisible there.
+         * An explicit NONE still discards, an explicit file is still written. */
+        if (lc->automatic && !m->journal && (m->is_pid1 || m->passthrough_default)) {
+                s.passthrough = true;
+                s.config = &no_file;
+        }
+        r = log_capture_new(m->event, &s, c);
+        if (r < 0)
+                return log_program_full_errno(p, LOG_ERR, r, "Cannot open %s log %s: %m",
+                                              stream == 1 ? "stdout" : "stderr", strna(lc->path));
+        return 0;
+}
+
+int program_attach_output(Program *p, int stdout_fd, int stderr_fd) {
+        int r;
+
+        if (stdout_fd >= 0) {
+                r = capture_for(p, 1, &p->stdout_capture);
+                if (r < 0) {
+                        safe_close(stdout_fd);
+                        safe_close(stderr_fd);
+                        return r;
+                }
+                r = log_capture_attach(p->stdout_capture, stdout_fd);
+                if (r < 0) {
+                        safe_close(stderr_fd);
+                        return r;
+                }
+        }
+        if (stderr_fd >= 0) {
+                r = capture_for(p, 2, &p->stderr_capture);
+                if (r < 0) {
+                        safe_close(stderr_fd);
+                        return r;
+                }
+                r = log_capture_attach(p->stderr_capture, stderr_fd);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+pid_t program_helper_pid(const Program *p) {
+        return health_check_pid(p->health);
+}

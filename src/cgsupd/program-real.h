@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The kernel-facing half of a program (program-real.c): watches and fds. */
+
+#include "program.h"
+
+/* Watch @pid as the main process (pidfd + io source). With @check_cgroup, the pid must live in the
+ * program's cgroup (MAINPID= from a notification, pidfile of a forking program). */
+int program_set_main_pid(Program *p, pid_t pid, bool check_cgroup);
+/* Watch an already open pidfd (ownership moves in). */
+int program_watch_pidfd(Program *p, pid_t pid, int pidfd);
+/* Watch cgroup.events of the instance leaf (populated 1 -> 0 raises PROGRAM_EVENT_CGROUP_EMPTY). */
+int program_watch_cgroup(Program *p);
+void program_unwatch(Program *p);
+/* Create the log captures (if missing) and attach the read ends (ownership moves in, -1 = none). */
+int program_attach_output(Program *p, int stdout_fd, int stderr_fd);
+/* pid of the exec healthcheck in flight (for the reaper), 0 if none. */
+pid_t program_helper_pid(const Program *p);

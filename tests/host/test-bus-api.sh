@@ -1,0 +1,238 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The org.cgsup1 D-Bus API through busctl and dbus-send (not cgsupctl), against a cgsupd on a private bus:
+# every method and property, bad arguments with the right error names, and the daemon still serving after
+# each of them.
+
+. "$(dirname "$0")/bus-lib.sh"
+
+bus_test_setup
+
+cat >"$TEST_DIR/cgsup.conf" <<EOF
+[cgsupd]
+childlogdir = $TEST_DIR
+
+[program:web]
+command = /bin/sh -c 'echo web-started; echo web-err >&2; exec sleep 1000'
+stdout_logfile = $TEST_DIR/web.out
+stderr_logfile = $TEST_DIR/web.err
+startsecs = 0
+stopwaitsecs = 2
+
+[program:idle]
+command = sleep 1000
+autostart = false
+startsecs = 0
+
+[program:a]
+command = sleep 1000
+startsecs = 0
+
+[program:b]
+command = sleep 1000
+startsecs = 0
+
+[group:grp]
+programs = a,b
+EOF
+
+if ! start_daemon "$TEST_DIR/cgsup.conf"; then
+        tap_fail "cgsupd starts on the private bus"
+        tap_done
+        exit 1
+fi
+tap_ok "cgsupd starts on the private bus"
+
+M=(org.cgsup1 /org/cgsup1 org.cgsup1.Manager)
+
+alive() {
+        check "daemon still serving after $1" daemon_alive
+}
+
+# ---- introspection, tree, object manager ----
+check "introspect lists the Manager interface and methods" \
+        bash -c "busctl --address='$BUS_ADDRESS' introspect org.cgsup1 /org/cgsup1 | grep -q 'org.cgsup1.Manager' &&
+                 busctl --address='$BUS_ADDRESS' introspect org.cgsup1 /org/cgsup1 | grep -q '.RunTransient'"
+check "tree shows program objects" bash -c "busctl --address='$BUS_ADDRESS' tree org.cgsup1 | grep -q '/org/cgsup1/program/web'"
+check "GetManagedObjects lists programs" \
+        bash -c "busctl --address='$BUS_ADDRESS' call org.cgsup1 /org/cgsup1 org.freedesktop.DBus.ObjectManager GetManagedObjects | grep -q 'org.cgsup1.Program'"
+
+# Every property documented in the introspection XML exists on a live object, and nothing undocumented.
+xml_props() {
+        grep -o '<property name="[A-Za-z]*"' "$CGSUP_SOURCE_DIR/dbus/$1" | cut -d'"' -f2 | sort
+}
+live_props() {
+        bctl introspect org.cgsup1 "$1" "$2" | awk '$2 == "property" { print substr($1, 2) }' | sort
+}
+WEB=$(bctl call "${M[@]}" GetProgram s web | awk '{ print $2 }' | tr -d '"')
+check "GetProgram web returns its object path" test "$WEB" = /org/cgsup1/program/web
+check "Program properties match org.cgsup1.Program.xml" \
+        diff <(xml_props org.cgsup1.Program.xml) <(live_props "$WEB" org.cgsup1.Program)
+check "Manager properties match org.cgsup1.Manager.xml" \
+        diff <(xml_props org.cgsup1.Manager.xml) <(live_props /org/cgsup1 org.cgsup1.Manager)
+check "Manager methods match org.cgsup1.Manager.xml" \
+        diff <(grep -o '<method name="[A-Za-z]*"' "$CGSUP_SOURCE_DIR/dbus/org.cgsup1.Manager.xml" | cut -d'"' -f2 | sort) \
+             <(bctl introspect org.cgsup1 /org/cgsup1 org.cgsup1.Manager | awk '$2 == "method" { print substr($1, 2) }' | sort)
+
+# ---- reads ----
+check "ListPrograms lists web, idle, a, b" \
+        bash -c "out=\$(busctl --address='$BUS_ADDRESS' call ${M[*]} ListPrograms); for n in web idle a b; do grep -q \"\\\"\$n\\\"\" <<<\"\$out\" || exit 1; done"
+check "web is RUNNING" wait_state web RUNNING
+check "idle (autostart=false) is STOPPED" wait_state idle STOPPED
+check "GetAll on a program object" bctl call org.cgsup1 "$WEB" org.freedesktop.DBus.Properties GetAll s org.cgsup1.Program
+for p in Name Group State MainPID CGroup ExitCode ExitReason ExitSignal Restarts MemoryCurrent MemoryPeak \
+         MemoryMax TasksCurrent TasksMax CPUUsageNSec CPUQuota Command Survivors StateChangeTimestamp \
+         ActiveEnterTimestamp UptimeUSec Healthy; do
+        check "get-property $p" bctl get-property org.cgsup1 "$WEB" org.cgsup1.Program "$p"
+done
+check "MainPID of a running program is a live process" bash -c "pid=\$(busctl --address='$BUS_ADDRESS' get-property org.cgsup1 '$WEB' org.cgsup1.Program MainPID | cut -d' ' -f2); [[ \$pid -gt 0 ]] && kill -0 \$pid"
+check "CGroup is a directory under the cgroup2 mount holding the main pid" bash -c "
+        cg=\$(busctl --address='$BUS_ADDRESS' get-property org.cgsup1 '$WEB' org.cgsup1.Program CGroup | cut -d' ' -f2 | tr -d '\"')
+        pid=\$(busctl --address='$BUS_ADDRESS' get-property org.cgsup1 '$WEB' org.cgsup1.Program MainPID | cut -d' ' -f2)
+        grep -qx \"\$pid\" '$CG_MOUNT'\$cg/cgroup.procs"
+check "CPUUsageNSec is a number (cpu.stat is always there on cgroup2)" \
+        bash -c "v=\$(busctl --address='$BUS_ADDRESS' get-property org.cgsup1 '$WEB' org.cgsup1.Program CPUUsageNSec | cut -d' ' -f2); [[ \$v =~ ^[0-9]+$ && \$v != 18446744073709551615 ]]"
+for p in Version PID CGroup CGroupMount Controllers ConfigFile UserInstance ShuttingDown NPrograms NTransient; do
+        check "Manager get-property $p" bctl get-property "${M[@]}" "$p"
+done
+check "Manager PID is cgsupd's" bash -c "[[ \$(busctl --address='$BUS_ADDRESS' get-property ${M[*]} PID | cut -d' ' -f2) == $CGSUPD_PID ]]"
+check "GetProgramOutput web stdout" bash -c "busctl --address='$BUS_ADDRESS' call ${M[*]} GetProgramOutput sstt web stdout 18446744073709551615 100 | grep -q 'ay'"
+check "GetProgramOutput returns what the program printed" bash -c "
+        for i in \$(seq 50); do
+                python3 - '$BUS_ADDRESS' <<'PY' && exit 0
+import subprocess, sys
+out = subprocess.run(['busctl', '--address=' + sys.argv[1], '--json=short', 'call', 'org.cgsup1', '/org/cgsup1',
+                      'org.cgsup1.Manager', 'GetProgramOutput', 'sstt', 'web', 'stdout', str(2**64 - 1), '4096'],
+                     capture_output=True, text=True).stdout
+import json
+data = bytes(json.loads(out)['data'][0])
+sys.exit(0 if b'web-started' in data else 1)
+PY
+                sleep 0.1
+        done; exit 1"
+
+# ---- bad arguments: right error names, daemon keeps serving ----
+check "GetProgram of an unknown name: NoSuchProgram" expect_error org.cgsup1.Error.NoSuchProgram dsend GetProgram string:nope
+check "StartProgram of an unknown name: NoSuchProgram" expect_error org.cgsup1.Error.NoSuchProgram dsend StartProgram string:nope
+check "StartProgram with a wrong type: InvalidArgs" expect_error org.freedesktop.DBus.Error.InvalidArgs dsend StartProgram int32:5
+alive "a wrong argument type"
+check "StartProgram with no argument: InvalidArgs" expect_error org.freedesktop.DBus.Error.InvalidArgs dsend StartProgram
+check "StartProgram with an empty name: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument dsend StartProgram string:
+if [[ -x $BIG ]]; then
+        check "StartProgram with a 1 MiB name: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" string StartProgram 1048576
+        alive "a 1 MiB string"
+        check "GetProgram with a 1 MiB name: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" string GetProgram 1048576
+        check "RunTransient with 5000 argv entries: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" argv 5000
+        check "RunTransient with 5000 environment entries: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" env 5000
+        alive "huge argv/environment"
+        check "SetProperties MemoryMax=1: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" setprop web MemoryMax t 1
+        check "SetProperties TasksMax=0: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" setprop web TasksMax t 0
+        check "SetProperties CPUWeight=0: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" setprop web CPUWeight t 0
+        check "SetProperties CPUQuota=1 (0.01%): InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" setprop web CPUQuota t 1
+        check "SetProperties memory_max=lots: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" setprop web memory_max s lots
+        check "SetProperties MemoryMax as a boolean: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" setprop web MemoryMax b true
+        check "SetProperties of an unknown key: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" setprop web Color s blue
+        check "SetProperties on an unknown program: NoSuchProgram" expect_error org.cgsup1.Error.NoSuchProgram "$BIG" setprop nope MemoryMax s 64M
+        alive "absurd limits"
+        if bctl get-property "${M[@]}" Controllers | grep -q '"memory"'; then
+                check "SetProperties memory_max=64M is applied" bash -c "'$BIG' setprop web memory_max s 64M | grep -qx ok"
+                check "MemoryMax reads back 64M" bash -c "[[ \$(busctl --address='$BUS_ADDRESS' get-property org.cgsup1 '$WEB' org.cgsup1.Program MemoryMax | cut -d' ' -f2) == 67108864 ]]"
+        else
+                check "SetProperties memory_max=64M without a memory controller: LimitNotEnforceable" \
+                        expect_error org.cgsup1.Error.LimitNotEnforceable "$BIG" setprop web memory_max s 64M
+                check "MemoryMax unchanged after a refused limit" bash -c "[[ \$(busctl --address='$BUS_ADDRESS' get-property org.cgsup1 '$WEB' org.cgsup1.Program MemoryMax | cut -d' ' -f2) == 18446744073709551615 ]]"
+        fi
+        check "RunTransient with an unknown property: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" run Color s blue true
+        check "RunTransient with a bad Name: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" run Name s 'a/b' true
+        check "RunTransient with an unknown User: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" run User s no-such-user-xyz true
+        check "RunTransient with a relative WorkingDirectory: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" run WorkingDirectory s tmp true
+        check "RunTransient of a missing command: SpawnFailed" expect_error org.cgsup1.Error.SpawnFailed "$BIG" run Name s missing /nonexistent/cmd
+        alive "bad RunTransient calls"
+else
+        tap_skip "1 MiB / huge argv / a{sv} error tests" "bus-big-arg helper not built ($BIG)"
+fi
+check "KillProgram with signal NOPE: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument dsend KillProgram string:web string:NOPE
+check "KillProgram with signal 99: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument dsend KillProgram string:web string:99
+check "KillProgramWho with who=everyone: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument dsend KillProgramWho string:web string:TERM string:everyone
+check "GetProgramOutput of stream stdin: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument dsend GetProgramOutput string:web string:stdin uint64:0 uint64:10
+if [[ -x $BIG ]]; then
+        check "RunTransient with an empty argv: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" run Name s empty
+fi
+alive "bad signals and streams"
+
+# ---- mutations (root: no polkit round trip) ----
+check "StartProgram on a running program: AlreadyStarted" expect_error org.cgsup1.Error.AlreadyStarted dsend StartProgram string:web
+check "StopProgram on a stopped program: NotRunning" expect_error org.cgsup1.Error.NotRunning dsend StopProgram string:idle
+check "StartProgram idle" bctl call "${M[@]}" StartProgram s idle
+check "idle becomes RUNNING" wait_state idle RUNNING
+OLD=$(prop idle MainPID)
+check "RestartProgram idle" bctl call "${M[@]}" RestartProgram s idle
+check "idle RUNNING with a new MainPID after restart" bash -c "
+        for i in \$(seq 100); do
+                s=\$(busctl --address='$BUS_ADDRESS' get-property org.cgsup1 /org/cgsup1/program/idle org.cgsup1.Program State | cut -d' ' -f2 | tr -d '\"')
+                p=\$(busctl --address='$BUS_ADDRESS' get-property org.cgsup1 /org/cgsup1/program/idle org.cgsup1.Program MainPID | cut -d' ' -f2)
+                [[ \$s == RUNNING && \$p != $OLD && \$p -gt 0 ]] && exit 0
+                sleep 0.1
+        done; exit 1"
+check "Restarts counted" bash -c "[[ \$(busctl --address='$BUS_ADDRESS' get-property org.cgsup1 /org/cgsup1/program/idle org.cgsup1.Program Restarts | cut -d' ' -f2) -ge 1 ]]"
+check "FreezeProgram idle" bctl call "${M[@]}" FreezeProgram s idle
+check "Frozen is true" bash -c "for i in \$(seq 50); do busctl --address='$BUS_ADDRESS' get-property org.cgsup1 /org/cgsup1/program/idle org.cgsup1.Program Frozen | grep -q true && exit 0; sleep 0.1; done; exit 1"
+check "ThawProgram idle" bctl call "${M[@]}" ThawProgram s idle
+check "KillProgram idle CONT" bctl call "${M[@]}" KillProgram ss idle CONT
+check "KillProgramWho idle CONT all" bctl call "${M[@]}" KillProgramWho sss idle CONT all
+check "StopProgram idle" bctl call "${M[@]}" StopProgram s idle
+check "idle STOPPED with MainPID 0" bash -c "
+        for i in \$(seq 100); do
+                s=\$(busctl --address='$BUS_ADDRESS' get-property org.cgsup1 /org/cgsup1/program/idle org.cgsup1.Program State | cut -d' ' -f2 | tr -d '\"')
+                p=\$(busctl --address='$BUS_ADDRESS' get-property org.cgsup1 /org/cgsup1/program/idle org.cgsup1.Program MainPID | cut -d' ' -f2)
+                [[ \$s == STOPPED && \$p == 0 ]] && exit 0
+                sleep 0.1
+        done; exit 1"
+check "StopProgram grp:* stops a and b" bash -c "busctl --address='$BUS_ADDRESS' call ${M[*]} StopProgram s 'grp:*' | grep -q '\"a\"'"
+check "a and b STOPPED" bash -c "$(declare -f wait_state prop bctl); BUS_ADDRESS='$BUS_ADDRESS'; wait_state a STOPPED && wait_state b STOPPED"
+check "StartProgram all starts the stopped ones" bash -c "busctl --address='$BUS_ADDRESS' call ${M[*]} StartProgram s all | grep -q '\"b\"'"
+check "StartProgram all when everything runs affects nothing (no error)" bash -c "sleep 0.5; busctl --address='$BUS_ADDRESS' call ${M[*]} StartProgram s all"
+
+# ---- transient programs ----
+check "RunTransient replies with a path and name" bash -c "busctl --address='$BUS_ADDRESS' call ${M[*]} RunTransient 'asa{sv}' 2 sleep 30 1 Name s tr1 | grep -q '/org/cgsup1/program/tr1'"
+check "transient program visible with Transient=true and TransientUID=0" bash -c "
+        busctl --address='$BUS_ADDRESS' get-property org.cgsup1 /org/cgsup1/program/tr1 org.cgsup1.Program Transient | grep -q true &&
+        busctl --address='$BUS_ADDRESS' get-property org.cgsup1 /org/cgsup1/program/tr1 org.cgsup1.Program TransientUID | grep -q 'u 0'"
+if [[ -x $BIG ]]; then
+        check "RunTransient with a name in use: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" run Name s tr1 true
+fi
+check "StopProgram tr1 ends and removes it" bash -c "
+        busctl --address='$BUS_ADDRESS' call ${M[*]} StopProgram s tr1 >/dev/null || exit 1
+        for i in \$(seq 100); do
+                busctl --address='$BUS_ADDRESS' call ${M[*]} GetProgram s tr1 >/dev/null 2>&1 || exit 0
+                sleep 0.1
+        done; exit 1"
+
+# ---- configuration ----
+check "Reread with no changes" bash -c "busctl --address='$BUS_ADDRESS' call ${M[*]} Reread | grep -qx 'asasas 0 0 0'"
+cat >>"$TEST_DIR/cgsup.conf" <<EOF
+
+[program:late]
+command = sleep 1000
+startsecs = 0
+EOF
+check "Reread reports the added program" bash -c "busctl --address='$BUS_ADDRESS' call ${M[*]} Reread | grep -q 'as 1 \"late\"'"
+check "Reread applies nothing" expect_error org.cgsup1.Error.NoSuchProgram dsend GetProgram string:late
+check "Update applies it" bash -c "busctl --address='$BUS_ADDRESS' call ${M[*]} Update | grep -q '\"late\"'"
+check "the added program has an object" bctl call "${M[@]}" GetProgram s late
+cp "$TEST_DIR/cgsup.conf" "$TEST_DIR/cgsup.conf.good"
+echo "startsecs = not-a-number" >>"$TEST_DIR/cgsup.conf"
+check "Reload of an invalid file: BadConfig with file:line" bash -c "dbus-send --bus='$BUS_ADDRESS' --print-reply --dest=org.cgsup1 /org/cgsup1 org.cgsup1.Manager.Reload 2>&1 | grep 'org.cgsup1.Error.BadConfig' | grep -q 'cgsup.conf:'"
+check "Reread of an invalid file: BadConfig" expect_error org.cgsup1.Error.BadConfig dsend Reread
+check "an invalid reload changed nothing" bctl call "${M[@]}" GetProgram s late
+alive "a bad configuration"
+cp "$TEST_DIR/cgsup.conf.good" "$TEST_DIR/cgsup.conf"
+check "Reload of the valid file" bctl call "${M[@]}" Reload
+
+# ---- shutdown ----
+check "Shutdown replies" bctl call "${M[@]}" Shutdown
+check "cgsupd exits after Shutdown" bash -c "for i in \$(seq 300); do kill -0 $CGSUPD_PID 2>/dev/null || exit 0; sleep 0.1; done; exit 1"
+check "no program process is left in the subtree" bash -c "
+        [[ ! -d '$CG_MOUNT/$CG_SUBTREE' ]] || ! find '$CG_MOUNT/$CG_SUBTREE' -name cgroup.procs -exec cat {} + | grep -q ."
+
+tap_done

@@ -1,0 +1,176 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# cgsupctl against a cgsupd on a private bus: exit statuses (1 unreachable / unknown, 2 usage, 3 not
+# running), --json, run --pipe / --wait, tail -f ending on SIGINT, validate.
+
+. "$(dirname "$0")/bus-lib.sh"
+
+bus_test_setup
+
+ctl() {
+        "$CGSUPCTL" "$@"
+}
+
+# expect_status WANT COMMAND...: exit status WANT, and if WANT is 1 or 2, exactly one line on stderr.
+expect_status() {
+        local want=$1 rc lines
+        shift
+        "$@" >"$TEST_DIR/out" 2>"$TEST_DIR/err"
+        rc=$?
+        if [[ $rc -ne $want ]]; then
+                echo "exit status $rc, expected $want"
+                cat "$TEST_DIR/out" "$TEST_DIR/err"
+                return 1
+        fi
+        if [[ $want -eq 1 ]]; then
+                lines=$(wc -l <"$TEST_DIR/err")
+                if [[ $lines -ne 1 ]]; then
+                        echo "expected one line on stderr, got $lines:"
+                        cat "$TEST_DIR/err"
+                        return 1
+                fi
+        fi
+        cat "$TEST_DIR/err"
+        return 0
+}
+
+# ---- no daemon yet ----
+check "unreachable bus: exit 1 with one line" \
+        env DBUS_SYSTEM_BUS_ADDRESS=unix:path=$TEST_DIR/no-such-socket bash -c "$(declare -f expect_status); TEST_DIR='$TEST_DIR'; expect_status 1 '$CGSUPCTL' status"
+check "bus without cgsupd: exit 1 with one line naming org.cgsup1" bash -c "
+        $(declare -f expect_status); TEST_DIR='$TEST_DIR'
+        expect_status 1 '$CGSUPCTL' status && grep -q 'org.cgsup1 is not running' '$TEST_DIR/err'"
+check "start without cgsupd: exit 1" bash -c "$(declare -f expect_status); TEST_DIR='$TEST_DIR'; expect_status 1 '$CGSUPCTL' start web"
+check "unknown command: exit 2" expect_status 2 ctl frobnicate
+check "kill without a name: exit 2" expect_status 2 ctl kill
+check "unknown global option: exit 2" expect_status 2 ctl --frob status
+check "run without a command: exit 2" expect_status 2 ctl run --wait
+check "run -p without =: exit 2" expect_status 2 ctl run -p memory_max -- true
+check "version works without cgsupd" bash -c "'$CGSUPCTL' version | grep -q '^cgsupctl '"
+check "--help lists the commands" bash -c "'$CGSUPCTL' --help | grep -q set-property"
+
+# ---- validate (no daemon) ----
+cat >"$TEST_DIR/good.conf" <<EOF
+[program:x]
+command = sleep 1
+EOF
+cat >"$TEST_DIR/bad.conf" <<EOF
+[program:x]
+command = sleep 1
+autorestart = sometimes
+EOF
+check "validate of a good file: exit 0" ctl validate "$TEST_DIR/good.conf"
+check "validate of a bad file: exit 1 with file:line" bash -c "'$CGSUPCTL' validate '$TEST_DIR/bad.conf' 2>&1 >/dev/null | grep -q 'bad.conf:3'; [[ \${PIPESTATUS[0]} -eq 1 ]]"
+check "validate --json parses" bash -c "'$CGSUPCTL' --json validate '$TEST_DIR/bad.conf' | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[\"valid\"] is False else 1)'"
+check "validate of a missing file: exit 1" expect_status 1 ctl validate "$TEST_DIR/missing.conf"
+
+# ---- with a daemon ----
+cat >"$TEST_DIR/cgsup.conf" <<EOF
+[cgsupd]
+childlogdir = $TEST_DIR
+
+[program:web]
+command = /bin/sh -c 'echo web-line-1; exec sleep 1000'
+startsecs = 0
+stdout_logfile = $TEST_DIR/web.out
+
+[program:chatty]
+command = /bin/sh -c 'i=0; while :; do i=\$((i+1)); echo tick-\$\$-\$i; sleep 0.2; done'
+startsecs = 0
+
+[program:idle]
+command = sleep 1000
+autostart = false
+EOF
+if ! start_daemon "$TEST_DIR/cgsup.conf"; then
+        tap_fail "cgsupd starts"
+        tap_done
+        exit 1
+fi
+tap_ok "cgsupd starts"
+wait_state web RUNNING >/dev/null
+
+check "status: exit 0, table with a header" bash -c "'$CGSUPCTL' status | head -n1 | grep -q '^NAME *STATE *PID *UPTIME *MEM/LIMIT *CPU *EXIT/REASON'"
+check "status lists web as RUNNING" bash -c "'$CGSUPCTL' status | grep -q '^web *RUNNING'"
+check "status web (running): exit 0 with a detail block" bash -c "'$CGSUPCTL' status web | grep -q 'Main PID'"
+check "status idle (stopped): exit 3" expect_status 3 ctl status idle
+check "status web idle: exit 3" expect_status 3 ctl status web idle
+check "status of an unknown program: exit 1 with one line" expect_status 1 ctl status nope
+check "start of an unknown program: exit 1 with one line" expect_status 1 ctl start nope
+check "start of a running program: exit 1 (already started)" bash -c "$(declare -f expect_status); TEST_DIR='$TEST_DIR'; expect_status 1 '$CGSUPCTL' start web && grep -qi 'already' '$TEST_DIR/err'"
+check "--json status is one JSON document" bash -c "'$CGSUPCTL' --json status | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(p[\"name\"] == \"web\" and p[\"state\"] == \"RUNNING\" and p[\"pid\"] > 0 for p in d[\"programs\"])'"
+if command -v jq >/dev/null; then
+        check "--json status web parses with jq" bash -c "'$CGSUPCTL' --json status web | jq -e '.programs[0].cgroup | startswith(\"/\")'"
+fi
+check "--json status idle: exit 3, still valid JSON" bash -c "'$CGSUPCTL' --json status idle | python3 -m json.tool >/dev/null; [[ \${PIPESTATUS[0]} -eq 3 ]]"
+check "start idle" bash -c "'$CGSUPCTL' start idle | grep -qx 'idle: started'"
+check "status idle: exit 0 once running" bash -c "for i in \$(seq 50); do '$CGSUPCTL' status idle >/dev/null && exit 0; sleep 0.1; done; exit 1"
+check "pid idle is the MainPID" bash -c "[[ \$('$CGSUPCTL' pid idle) == \$(busctl --address='$BUS_ADDRESS' get-property org.cgsup1 /org/cgsup1/program/idle org.cgsup1.Program MainPID | cut -d' ' -f2) ]]"
+check "pid without a name is cgsupd's" bash -c "[[ \$('$CGSUPCTL' pid) == $CGSUPD_PID ]]"
+check "signal HUP idle" ctl signal CONT idle
+check "kill -s CONT --all idle" ctl kill -s CONT --all idle
+check "kill -s NOPE idle: exit 1 naming the signal" bash -c "$(declare -f expect_status); TEST_DIR='$TEST_DIR'; expect_status 1 '$CGSUPCTL' kill -s NOPE idle && grep -q NOPE '$TEST_DIR/err'"
+check "freeze/thaw idle" bash -c "'$CGSUPCTL' freeze idle && '$CGSUPCTL' thaw idle"
+check "set-property with a bad value: exit 1" expect_status 1 ctl set-property idle memory_max=lots
+check "set-property without =: exit 2" expect_status 2 ctl set-property idle memory_max
+check "stop idle" bash -c "'$CGSUPCTL' stop idle | grep -qx 'idle: stopped'"
+check "restart all" ctl restart all
+check "avail lists programs" bash -c "'$CGSUPCTL' avail | grep -q '^idle'"
+check "list-names lists programs" bash -c "'$CGSUPCTL' list-names | grep -qx chatty"
+check "reread: no changes" bash -c "'$CGSUPCTL' reread | grep -q 'No config updates'"
+check "version shows the daemon" bash -c "'$CGSUPCTL' version | grep -q '^cgsupd '"
+check "tail web shows its output" bash -c "for i in \$(seq 50); do '$CGSUPCTL' tail web | grep -q web-line-1 && exit 0; sleep 0.1; done; exit 1"
+check "tail of an unknown program: exit 1" expect_status 1 ctl tail nope
+
+# tail -f follows new output and ends cleanly (exit 0) on SIGINT.
+"$CGSUPCTL" tail -f chatty >"$TEST_DIR/tail.out" 2>&1 &
+TAIL_PID=$!
+sleep 2
+kill -INT "$TAIL_PID"
+TAIL_RC=
+for _ in $(seq 50); do
+        if ! kill -0 "$TAIL_PID" 2>/dev/null; then
+                wait "$TAIL_PID"
+                TAIL_RC=$?
+                break
+        fi
+        sleep 0.1
+done
+if [[ -z $TAIL_RC ]]; then
+        kill -KILL "$TAIL_PID" 2>/dev/null
+        tap_fail "tail -f ends on SIGINT"
+else
+        check "tail -f ends on SIGINT with exit 0" test "$TAIL_RC" -eq 0
+fi
+diag "$(head -c 600 "$TEST_DIR/tail.out")"
+check "tail -f printed new lines while following" bash -c "[[ \$(grep -c '^tick-' '$TEST_DIR/tail.out') -ge 3 ]] && ! sort '$TEST_DIR/tail.out' | uniq -d | grep -q ."
+
+# ---- run ----
+check "run --pipe round-trips stdin to stdout and exits 42" bash -c "
+        out=\$(printf hello | '$CGSUPCTL' run --pipe -- sh -c 'cat; exit 42' 2>'$TEST_DIR/run.err'); rc=\$?
+        [[ \$out == hello && \$rc -eq 42 ]] || { echo \"out='\$out' rc=\$rc\"; cat '$TEST_DIR/run.err'; exit 1; }"
+check "run --wait exits 0 for success" ctl run --wait -q -- true
+check "run --wait passes the exit code through" expect_status 7 ctl run --wait -- sh -c 'exit 7'
+check "run --wait: 128+N for a signal" expect_status 137 ctl run --wait -- sh -c 'kill -9 $$'
+check "run --wait prints the exit report on stderr" bash -c "'$CGSUPCTL' run --wait -- sh -c 'exit 3' 2>&1 >/dev/null | grep -q 'Finished with result: exit-code'"
+check "run --pipe keeps stdout and stderr apart" bash -c "
+        out=\$('$CGSUPCTL' run --pipe -q -- sh -c 'echo out; echo err >&2' 2>'$TEST_DIR/err2')
+        [[ \$out == out ]] && grep -qx err '$TEST_DIR/err2'"
+check "run --pipe runs as the caller (root here)" bash -c "[[ \$('$CGSUPCTL' run --pipe -q -- id -u) == 0 ]]"
+check "run -E sets the environment" bash -c "[[ \$('$CGSUPCTL' run --pipe -q -E FOO=bar -- sh -c 'echo \$FOO') == bar ]]"
+check "run -d uses the current directory" bash -c "cd '$TEST_DIR' && [[ \$('$CGSUPCTL' run --pipe -q -d -- pwd) == '$TEST_DIR' ]]"
+check "run --pipe runs in its own cgroup under the subtree" bash -c "
+        cg=\$('$CGSUPCTL' run --pipe -q -- cat /proc/self/cgroup | grep '^0::')
+        [[ \$cg == 0::/$CG_SUBTREE/* ]] || { echo \"\$cg\"; exit 1; }"
+check "run of a missing command: exit 1" expect_status 1 ctl run --wait -- /nonexistent/cmd
+check "run without --wait returns at once naming the program" bash -c "'$CGSUPCTL' run --name bg1 -- sleep 30 2>&1 | grep -q bg1"
+check "--json run --wait gives an exit report" bash -c "'$CGSUPCTL' --json run --wait -- sh -c 'exit 5' | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[\"exit_code\"] == 5 and d[\"result\"] == \"exit-code\" else 1)'"
+check "stop bg1" ctl stop bg1
+check "daemon still answers" daemon_alive
+
+# ---- shutdown ----
+check "shutdown" ctl shutdown
+check "cgsupd exits" bash -c "for i in \$(seq 300); do kill -0 $CGSUPD_PID 2>/dev/null || exit 0; sleep 0.1; done; exit 1"
+check "status after shutdown: exit 1 with one line" expect_status 1 ctl status
+
+tap_done

@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# `cgsupd --user` under a real user session of cgsuptest: lingering user@1000.service, the session bus at
+# /run/user/1000/bus, programs in the user's delegated subtree with their limits enforced; cgsupctl --user
+# talks to it.
+set -u
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib-bus.sh"
+
+id cgsuptest >/dev/null 2>&1 || skip_all "no user cgsuptest"
+uid=$(id -u cgsuptest)
+rt=/run/user/$uid
+
+loginctl enable-linger cgsuptest
+on_exit loginctl disable-linger cgsuptest
+if wait_for 120 test -S "$rt/bus"; then
+        ok "user@$uid.service runs with a session bus at $rt/bus"
+else
+        not_ok "user@$uid.service runs with a session bus at $rt/bus" "$(systemctl status "user@$uid.service" --no-pager 2>&1)"
+        exit 1
+fi
+
+u() {
+        as_user env XDG_RUNTIME_DIR="$rt" DBUS_SESSION_BUS_ADDRESS="unix:path=$rt/bus" "$@"
+}
+
+home=$(getent passwd cgsuptest | cut -d: -f6)
+conf=$(mktemp -d /tmp/cgsup-user.XXXXXX)
+chmod 755 "$conf"
+on_exit rm -rf "$conf"
+cat >"$conf/cgsup.conf" <<'CONF'
+[program:web]
+command = sleep infinity
+startsecs = 0
+memory_max = 64M
+pids_max = 50
+CONF
+chmod 644 "$conf/cgsup.conf"
+
+# A user service with Delegate=yes: its cgroup (inside user@1000.service's delegated subtree) is cgsupd's.
+if u systemd-run --user --unit=cgsupd-user -p Type=notify -p Delegate=yes -p NotifyAccess=main \
+        /usr/bin/cgsupd --user -c "$conf/cgsup.conf" >/dev/null 2>&1; then
+        ok "cgsupd --user starts as a user service"
+else
+        not_ok "cgsupd --user starts as a user service" "$(u systemctl --user status cgsupd-user --no-pager 2>&1)"
+fi
+on_exit u systemctl --user stop cgsupd-user.service
+
+if wait_for 120 u busctl --user call org.cgsup1 /org/cgsup1 org.cgsup1.Manager ListPrograms; then
+        ok "cgsupd --user owns org.cgsup1 on the session bus"
+else
+        not_ok "cgsupd --user owns org.cgsup1 on the session bus" "$(u journalctl --user -u cgsupd-user --no-pager -n 30 2>&1)"
+        exit 1
+fi
+check "the system bus has no org.cgsup1 from it" bash -c "! busctl --system status org.cgsup1 >/dev/null 2>&1 || systemctl is-active --quiet cgsupd.service"
+check "UserInstance is true" bash -c "$(declare -f u as_user); CGSUP_TEST_USER=$CGSUP_TEST_USER; rt=$rt; u busctl --user get-property org.cgsup1 /org/cgsup1 org.cgsup1.Manager UserInstance | grep -q true"
+check "cgsupctl --user status web: RUNNING" wait_for 60 u cgsupctl --user status web
+
+cg=$(u busctl --user get-property org.cgsup1 /org/cgsup1/program/web org.cgsup1.Program CGroup | cut -d'"' -f2)
+if [[ $cg == /user.slice/user-$uid.slice/user@$uid.service/* ]]; then
+        ok "web runs in the user's delegated subtree ($cg)"
+else
+        not_ok "web runs in the user's delegated subtree" "CGroup=$cg"
+fi
+check "memory.max of web is 64M" bash -c "[[ \$(cat /sys/fs/cgroup$cg/memory.max) == 67108864 ]]"
+check "pids.max of web is 50" bash -c "[[ \$(cat /sys/fs/cgroup$cg/pids.max) == 50 ]]"
+check "web's process runs as cgsuptest" bash -c "
+        pid=\$(cat /sys/fs/cgroup$cg/cgroup.procs | head -n1); [[ \$(stat -c %u /proc/\$pid) == $uid ]]"
+
+hog=$(hog_command)
+out=$(u bash -c "cgsupctl --user run --wait -p memory_max=32M -p memory_swap_max=0 -- $hog" </dev/null 2>&1)
+rc=$?
+if [[ $rc -eq 137 ]] && grep -q 'oom-kill' <<<"$out"; then
+        ok "cgsupctl --user run: over-allocation under memory_max=32M is OOM-killed"
+else
+        not_ok "cgsupctl --user run: over-allocation under memory_max=32M is OOM-killed" "rc=$rc" "$out"
+fi
+check "cgsupctl --user stop web" u cgsupctl --user stop web
+check "cgsupctl --user shutdown" u cgsupctl --user shutdown

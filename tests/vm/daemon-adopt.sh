@@ -1,0 +1,52 @@
+#!/bin/bash
+# DESIGN rule 5 under systemd: `systemctl kill -s KILL cgsupd` (KillMode=process leaves the programs
+# alone), Restart=on-failure starts a new cgsupd, which re-adopts the running programs (same PIDs, no
+# second instance) and gets their output pipes back from the fd store: no log line is lost.
+set -u
+source "$(dirname "$0")/lib.sh"
+
+command -v cgsupd >/dev/null || skip_all "cgsupd is not installed"
+[[ -x ${CGSUP_HOG:-} ]] || skip_all "CGSUP_HOG (cgsup-hog) not available"
+systemctl cat cgsupd.service >/dev/null 2>&1 || skip_all "cgsupd.service is not installed"
+
+work=$(mktemp -d /run/cgsup-adopt.XXXXXX)
+chmod 0755 "$work"
+install -m 0755 "$CGSUP_HOG" "$work/cgsup-hog"
+hog=$work/cgsup-hog
+mkdir -p /etc/cgsup
+on_exit rm -rf "$work" /etc/cgsup/cgsup.conf
+on_exit systemctl stop cgsupd.service
+
+cat >/etc/cgsup/cgsup.conf <<EOF
+[program:svc]
+command=$hog sleep inf
+startsecs=0
+
+[program:talker]
+command=$hog print 600 0.02
+startsecs=0
+autorestart=false
+stdout_logfile=$work/talker.log
+EOF
+
+check "cgsupd.service starts" timeout 120 systemctl start cgsupd.service
+cg=$(systemctl show -P ControlGroup cgsupd.service)
+rundir=/run/cgsup/$(echo "${cg#/}" | tr / -)
+pid_of() { sed -n 's/^pid=//p' "$rundir/state/$1" 2>/dev/null; }
+check "svc running" wait_for 60 test -n "$(pid_of svc)"
+svc=$(pid_of svc)
+talker=$(pid_of talker)
+old_main=$(systemctl show -P MainPID cgsupd.service)
+check "talker's pipe is in the fd store" bash -c "systemctl show -P NFileDescriptorStore cgsupd.service | grep -qv '^0$'"
+check "output flowing" wait_for 30 test -s "$work/talker.log"
+
+check "systemctl kill -s KILL cgsupd" systemctl kill -s KILL cgsupd.service
+check "programs survive (KillMode=process)" bash -c "kill -0 $svc && kill -0 $talker"
+check "systemd restarts cgsupd (Restart=on-failure)" wait_for 120 bash -c "p=\$(systemctl show -P MainPID cgsupd.service); [[ \$p != 0 && \$p != $old_main ]] && systemctl is-active -q cgsupd.service"
+check "svc adopted with the same pid" wait_for 60 bash -c "[[ \$(sed -n 's/^pid=//p' $rundir/state/svc) == $svc ]]"
+check "no second instance of svc" bash -c "[[ \$(cat /sys/fs/cgroup$cg/svc/svc/cgroup.procs | wc -l) -eq 1 ]]"
+check "adoption is in the journal" bash -c "journalctl -u cgsupd.service --no-pager | grep -q 'svc: Adopted running instance'"
+check "talker printed all 600 lines" wait_for 120 bash -c "[[ \$(wc -l <$work/talker.log) -ge 600 ]]"
+check "no log line lost or doubled across the crash" bash -c "[[ \$(sort -u $work/talker.log | wc -l) -eq 600 && \$(wc -l <$work/talker.log) -eq 600 ]]"
+check "systemctl stop stops the adopted programs" timeout 120 systemctl stop cgsupd.service
+check "svc is gone" bash -c "[[ ! -e /proc/$svc ]] || grep -q '^State:.*Z' /proc/$svc/status"
