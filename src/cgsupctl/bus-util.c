@@ -6,12 +6,16 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bus-util.h"
@@ -33,6 +37,59 @@ const char *bus_where(void) {
         return arg_user ? "session bus" : "system bus";
 }
 
+#define PKTTYAGENT "/usr/bin/pkttyagent"
+
+/* The polkit text agent we started for this invocation, so that polkit can ask for a password in this
+ * terminal (systemctl does the same). 0 = none. */
+static pid_t agent_pid = 0;
+
+static void polkit_agent_close(void) {
+        if (agent_pid <= 0)
+                return;
+        (void) kill(agent_pid, SIGTERM);
+        (void) waitpid(agent_pid, NULL, 0);
+        agent_pid = 0;
+}
+
+static void polkit_agent_open(void) {
+        int fds[2];
+        pid_t pid;
+
+        if (agent_pid > 0 || geteuid() == 0 || arg_host || access(PKTTYAGENT, X_OK) < 0)
+                return;
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return;
+
+        pid = fork();
+        if (pid < 0) {
+                safe_close(fds[0]);
+                safe_close(fds[1]);
+                return;
+        }
+        if (pid == 0) {
+                char notify[16], parent[16];
+
+                /* Only the notify fd is inherited: the agent closes it once it is registered. */
+                if (fcntl(fds[1], F_SETFD, 0) < 0)
+                        _exit(EXIT_FAILURE);
+                snprintf(notify, sizeof notify, "%d", fds[1]);
+                snprintf(parent, sizeof parent, "%d", (int) getppid());
+                execl(PKTTYAGENT, PKTTYAGENT, "--notify-fd", notify, "--fallback", "--process", parent, (char *) NULL);
+                _exit(EXIT_FAILURE);
+        }
+
+        safe_close(fds[1]);
+        agent_pid = pid;
+        (void) atexit(polkit_agent_close);
+
+        /* Wait (bounded) until the agent is registered, or the first call would race it. */
+        {
+                struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+                (void) poll(&pfd, 1, 10 * 1000);
+        }
+        safe_close(fds[0]);
+}
+
 int bus_connect(sd_bus **ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
@@ -49,8 +106,12 @@ int bus_connect(sd_bus **ret) {
                 return r;
         }
 
-        /* Let polkit ask for a password only when someone is there to type it. */
-        (void) sd_bus_set_allow_interactive_authorization(bus, isatty(STDIN_FILENO) > 0);
+        /* Let polkit ask for a password only when someone is there to type it, in this terminal. */
+        if (isatty(STDIN_FILENO) > 0) {
+                (void) sd_bus_set_allow_interactive_authorization(bus, true);
+                if (!arg_user)
+                        polkit_agent_open();
+        }
         *ret = TAKE_PTR(bus);
         return 0;
 }
@@ -152,6 +213,8 @@ void program_info_done(ProgramInfo *i) {
         free(i->stdout_log);
         free(i->stderr_log);
         free(i->source_file);
+        free(i->status_text);
+        free(i->waiting_for);
         strv_free(i->command);
         *i = (ProgramInfo) {};
 }
@@ -168,6 +231,7 @@ static int read_property(sd_bus_message *m, const char *key, ProgramInfo *i) {
                 P("CommandLine", 's', command_line), P("Type", 's', type), P("User", 's', user),
                 P("Autorestart", 's', autorestart), P("StdoutLogfile", 's', stdout_log),
                 P("StderrLogfile", 's', stderr_log), P("SourceFile", 's', source_file),
+                P("StatusText", 's', status_text), P("WaitingFor", 's', waiting_for),
                 P("MainPID", 'u', main_pid), P("Restarts", 'u', restarts), P("Survivors", 'u', survivors),
                 P("ExitCode", 'i', exit_code), P("ExitSignal", 'i', exit_signal), P("Priority", 'i', priority),
                 P("Healthy", 'b', healthy), P("Frozen", 'b', frozen), P("Transient", 'b', transient),

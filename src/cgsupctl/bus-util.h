@@ -30,7 +30,7 @@ int program_get_path(sd_bus *bus, const char *name, char **ret);
 /* One program's properties from GetAll. Fields are UINT64_MAX / NULL / -1 when not available. */
 typedef struct ProgramInfo {
         char *name, *group, *state, *exit_reason, *exit_detail, *cgroup, *command_line, *type, *user,
-                *autorestart, *stdout_log, *stderr_log, *source_file;
+                *autorestart, *stdout_log, *stderr_log, *source_file, *status_text, *waiting_for;
         char **command;
         uint32_t main_pid, restarts, survivors;
         int32_t exit_code, exit_signal, priority;

@@ -40,10 +40,10 @@ typedef struct LimitVerdict {
 } LimitVerdict;
 
 typedef struct Doctor {
-        char *mount;            /* NULL: no cgroup2 mount */
+        char *mount; /* NULL: no cgroup2 mount */
         int root_fd;
-        char *own;              /* relative, "" for the root */
-        char *target;           /* relative */
+        char *own;    /* relative, "" for the root */
+        char *target; /* relative */
         const char *target_why;
         bool target_missing;    /* --cgroup PATH does not exist: target is its nearest ancestor */
         char *requested;        /* --cgroup PATH as given, normalised */
@@ -101,7 +101,8 @@ static void find_v1_controllers(Doctor *d) {
                                         bit = b;
                         int i = controller_index(bit);
                         if (i >= 0 && !d->v1_mount[i])
-                                d->v1_mount[i] = strdup(mnt); /* mountinfo escapes (\040) kept: display only */
+                                d->v1_mount[i] =
+                                        strdup(mnt); /* mountinfo escapes (\040) kept: display only */
                 }
         }
 }
@@ -143,7 +144,8 @@ static int judge_limit(Doctor *d, CgsupLimit l) {
         if (!(d->controllers & bit)) {
                 if (i >= 0 && d->v1_mount[i])
                         return verdict(v,
-                                       "%s controller not available in cgroup2 (not in cgroup.controllers of %s): it "
+                                       "%s controller not available in cgroup2 (not in cgroup.controllers "
+                                       "of %s): it "
                                        "is bound to the cgroup v1 hierarchy at %s",
                                        ctrl, target, d->v1_mount[i]);
                 if (!isempty(d->target))
@@ -156,8 +158,9 @@ static int judge_limit(Doctor *d, CgsupLimit l) {
         if (d->delegated < 0)
                 return verdict(v, "cannot check delegation of %s: %s", target, strerror(-d->delegated));
         if (d->delegated == 0)
-                return verdict(v, "%s is not delegated to us (cgroup.subtree_control, cgroup.procs not writable)",
-                               target);
+                return verdict(
+                        v, "%s is not delegated to us (cgroup.subtree_control, cgroup.procs not writable)",
+                        target);
 
         /* The root cgroup has no memory.swap.max or io.weight of its own; elsewhere the files are there
          * exactly when the parent enabled the controller, so their absence is the kernel's. */
@@ -171,7 +174,8 @@ static int judge_limit(Doctor *d, CgsupLimit l) {
                 if (fstatat(d->root_fd, p, &st, 0) < 0 && errno == ENOENT)
                         return verdict(v, "%s missing in %s: %s", file, target,
                                        l == CGSUP_LIMIT_MEMORY_SWAP_MAX
-                                               ? "no swap accounting in this kernel (CONFIG_MEMCG_SWAP, swapaccount=1)"
+                                               ? "no swap accounting in this kernel (CONFIG_MEMCG_SWAP, "
+                                                 "swapaccount=1)"
                                                : "no io.weight in this kernel (needs blk-iocost, "
                                                  "CONFIG_BLK_CGROUP_IOCOST)");
         }
@@ -242,7 +246,8 @@ static int doctor_run(Doctor *d, const char *cgroup_arg) {
                 d->target_why = "we are in the root cgroup (cgsupd would create /cgsup below it)";
         } else {
                 d->target = strdup(d->own);
-                d->target_why = "our own cgroup (cgsupd under systemd with Delegate=yes uses it as its subtree)";
+                d->target_why =
+                        "our own cgroup (cgsupd under systemd with Delegate=yes uses it as its subtree)";
         }
         if (!d->target)
                 return log_oom();
@@ -292,7 +297,8 @@ static int print_json(const Doctor *d) {
         json_add(o, "kernel", kernel);
         if (d->have_features) {
                 json_add(kernel, "release", json_object_new_string(d->features.release));
-                json_add(kernel, "clone3_into_cgroup", json_object_new_boolean(d->features.clone3_into_cgroup));
+                json_add(kernel, "clone3_into_cgroup",
+                         json_object_new_boolean(d->features.clone3_into_cgroup));
                 json_add(kernel, "cgroup_kill", json_object_new_boolean(d->features.cgroup_kill));
                 json_add(kernel, "memory_peak", json_object_new_boolean(d->features.memory_peak));
                 json_add(kernel, "pidfd", json_object_new_boolean(d->features.pidfd));
@@ -312,13 +318,15 @@ static int print_json(const Doctor *d) {
                         json_add(o, "requested_cgroup_exists", json_object_new_boolean(!d->target_missing));
                 }
         }
-        json_add(o, "delegated", d->mount && d->delegated >= 0 ? json_object_new_boolean(d->delegated > 0) : NULL);
+        json_add(o, "delegated",
+                 d->mount && d->delegated >= 0 ? json_object_new_boolean(d->delegated > 0) : NULL);
 
         ctrls = json_object_new_array();
         if (d->controllers_text) {
                 _cleanup_free_ char *copy = strdup(d->controllers_text);
                 char *save = NULL;
-                for (char *w = copy ? strtok_r(copy, " \t", &save) : NULL; w; w = strtok_r(NULL, " \t", &save))
+                for (char *w = copy ? strtok_r(copy, " \t", &save) : NULL; w;
+                     w = strtok_r(NULL, " \t", &save))
                         json_object_array_add(ctrls, json_object_new_string(w));
         }
         json_add(o, "controllers", ctrls);
@@ -326,7 +334,8 @@ static int print_json(const Doctor *d) {
         v1 = json_object_new_object();
         for (int i = 0; i < N_CONTROLLER_BITS; i++)
                 if (d->v1_mount[i])
-                        json_add(v1, cgsup_controller_to_string(1U << i), json_object_new_string(d->v1_mount[i]));
+                        json_add(v1, cgsup_controller_to_string(1U << i),
+                                 json_object_new_string(d->v1_mount[i]));
         json_add(o, "cgroup_v1_controllers", v1);
 
         limits = json_object_new_object();
@@ -334,7 +343,8 @@ static int print_json(const Doctor *d) {
                 struct json_object *e = json_object_new_object();
                 json_add(e, "enforceable", json_object_new_boolean(d->limits[l].enforceable));
                 json_add(e, "controller",
-                         json_object_new_string(cgsup_controller_to_string(cgsup_limit_controller((CgsupLimit) l))));
+                         json_object_new_string(
+                                 cgsup_controller_to_string(cgsup_limit_controller((CgsupLimit) l))));
                 json_add(e, "file", json_object_new_string(cgsup_limit_file((CgsupLimit) l)));
                 json_add(e, "reason", json_string_or_null(d->limits[l].reason));
                 json_add(limits, cgsup_limit_to_string((CgsupLimit) l), e);
@@ -365,7 +375,8 @@ static unsigned first_v1(const Doctor *d) {
 
 static int print_human(const Doctor *d) {
         static const char *const headers[] = { "LIMIT", "ENFORCEABLE", "CONTROLLER", "REASON" };
-        _cleanup_free_ char *own = d->own ? abs_path(d->own) : NULL, *target = d->target ? abs_path(d->target) : NULL;
+        _cleanup_free_ char *own = d->own ? abs_path(d->own) : NULL,
+                            *target = d->target ? abs_path(d->target) : NULL;
         Table *t;
         unsigned n_ok = 0;
         int r;
@@ -385,7 +396,8 @@ static int print_human(const Doctor *d) {
                         _cleanup_free_ char *req = abs_path(d->requested);
                         line("Requested cgroup:", strna(req), NULL);
                         if (d->target_missing)
-                                line("", "(does not exist yet: checking where it would be created)", ANSI_GREY);
+                                line("", "(does not exist yet: checking where it would be created)",
+                                     ANSI_GREY);
                 }
                 line("Checked cgroup:", strna(target), NULL);
                 line("", d->target_why, ANSI_GREY);
@@ -397,7 +409,8 @@ static int print_human(const Doctor *d) {
                 if (d->v1_mount[i]) {
                         char key[64];
                         if (i == controller_index(first_v1(d)))
-                                line("In cgroup v1:", "(controllers cgroup2 cannot use while v1 holds them)", ANSI_GREY);
+                                line("In cgroup v1:", "(controllers cgroup2 cannot use while v1 holds them)",
+                                     ANSI_GREY);
                         snprintf(key, sizeof(key), "  %s (v1):", cgsup_controller_to_string(1U << i));
                         line(key, d->v1_mount[i], ANSI_YELLOW);
                 }
@@ -411,7 +424,8 @@ static int print_human(const Doctor *d) {
                 n_ok += v->enforceable;
                 if (table_add_cell(t, cgsup_limit_to_string((CgsupLimit) l), NULL) < 0 ||
                     table_add_cell(t, yes_no(v->enforceable), v->enforceable ? ANSI_GREEN : ANSI_RED) < 0 ||
-                    table_add_cell(t, cgsup_controller_to_string(cgsup_limit_controller((CgsupLimit) l)), NULL) < 0 ||
+                    table_add_cell(t, cgsup_controller_to_string(cgsup_limit_controller((CgsupLimit) l)),
+                                   NULL) < 0 ||
                     table_add_cell(t, v->reason ?: "-", NULL) < 0) {
                         table_free(t);
                         return log_oom();
@@ -422,8 +436,9 @@ static int print_human(const Doctor *d) {
         if (r < 0)
                 return log_error_errno(r, "Failed to print table: %m");
 
-        printf("\n%s%u of %d limit keys can be enforced here.%s\n", ansi(n_ok == _CGSUP_LIMIT_COUNT ? ANSI_GREEN : ANSI_RED),
-               n_ok, (int) _CGSUP_LIMIT_COUNT, ansi(ANSI_NORMAL));
+        printf("\n%s%u of %d limit keys can be enforced here.%s\n",
+               ansi(n_ok == _CGSUP_LIMIT_COUNT ? ANSI_GREEN : ANSI_RED), n_ok, (int) _CGSUP_LIMIT_COUNT,
+               ansi(ANSI_NORMAL));
         return 0;
 }
 

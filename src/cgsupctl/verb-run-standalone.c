@@ -56,13 +56,18 @@ typedef struct RunOptions {
         char *cgroup; /* --cgroup, normalised without leading '/' */
         bool json;
         char *user;
-        char **cmd; /* points into argv */
+        char **setenv; /* -E KEY=VALUE */
+        char *name;    /* --name: leaf name instead of run-PID */
+        bool quiet;    /* -q: no human report */
+        char **cmd;    /* points into argv */
 } RunOptions;
 
 static void run_options_done(RunOptions *o) {
         free(o->syscall_filter);
         free(o->cgroup);
         free(o->user);
+        strv_free(o->setenv);
+        free(o->name);
 }
 
 typedef struct RunReport {
@@ -107,9 +112,14 @@ static void help(void) {
                "                            cpu_quota (e.g. 150%%), cpu_weight, io_weight,\n"
                "                            syscall_filter (systemd SystemCallFilter= syntax),\n"
                "                            no_new_privileges\n"
+               "  -E, --setenv=KEY=VALUE    set an environment variable for CMD\n"
                "      --cgroup=PATH         parent cgroup (relative to the cgroup2 mount)\n"
+               "      --name=NAME           name of the run's cgroup (default run-PID)\n"
                "      --uid=USER            run as USER (name or number; root only)\n"
                "      --json                print the report as JSON on stdout\n"
+               "  -q, --quiet               no report on stderr\n"
+               "      --wait, --pipe, -d    accepted: a standalone run always waits, passes its\n"
+               "                            stdio and keeps the working directory\n"
                "  -h, --help                show this help\n\n"
                "Exit status: CMD's, 128+N if it died of signal N, 127/126 if it could not be\n"
                "found/executed, 1 if cgsupctl failed or a limit cannot be enforced, 2 usage.\n");
@@ -168,20 +178,30 @@ static int parse_property(RunOptions *o, const char *assignment) {
 
 /* Returns 0 to go on, or an exit status (2 usage, 0 for --help) as a positive number via *ret_exit. */
 static int parse_argv(int argc, char **argv, RunOptions *o, int *ret_exit) {
-        enum { ARG_STANDALONE = 0x100, ARG_CGROUP, ARG_JSON, ARG_UID };
-        static const struct option options[] = {{"help", no_argument, NULL, 'h'},
-                                                {"property", required_argument, NULL, 'p'},
-                                                {"standalone", no_argument, NULL, ARG_STANDALONE},
-                                                {"cgroup", required_argument, NULL, ARG_CGROUP},
-                                                {"json", no_argument, NULL, ARG_JSON},
-                                                {"uid", required_argument, NULL, ARG_UID},
-                                                {}};
+        enum { ARG_STANDALONE = 0x100, ARG_CGROUP, ARG_JSON, ARG_UID, ARG_NAME, ARG_WAIT, ARG_PIPE };
+        /* The daemon-backed run's options are accepted too (verb-run.c hands us the same argv): --wait,
+         * --pipe and --same-dir are what a standalone run always does anyway. */
+        static const struct option options[] = {
+                {"help", no_argument, NULL, 'h'},
+                {"property", required_argument, NULL, 'p'},
+                {"setenv", required_argument, NULL, 'E'},
+                {"standalone", no_argument, NULL, ARG_STANDALONE},
+                {"cgroup", required_argument, NULL, ARG_CGROUP},
+                {"json", no_argument, NULL, ARG_JSON},
+                {"uid", required_argument, NULL, ARG_UID},
+                {"name", required_argument, NULL, ARG_NAME},
+                {"wait", no_argument, NULL, ARG_WAIT},
+                {"pipe", no_argument, NULL, ARG_PIPE},
+                {"same-dir", no_argument, NULL, 'd'},
+                {"quiet", no_argument, NULL, 'q'},
+                {},
+        };
         int c;
 
         /* optind = 0: full re-initialisation, cgsupctl.c has run getopt over the global options already.
          * '+': stop at CMD, its options are its own. */
         optind = 0;
-        while ((c = getopt_long(argc, argv, "+hp:", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "+hp:E:dq", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -193,7 +213,39 @@ static int parse_argv(int argc, char **argv, RunOptions *o, int *ret_exit) {
                                 return 1;
                         }
                         break;
+                case 'E':
+                        if (!strchr(optarg, '=') || optarg[0] == '=') {
+                                log_error("Expected -E KEY=VALUE, got '%s'.", optarg);
+                                *ret_exit = 2;
+                                return 1;
+                        }
+                        if (strv_extend(&o->setenv, optarg) < 0) {
+                                *ret_exit = 1;
+                                return log_oom();
+                        }
+                        break;
+                case ARG_NAME:
+                        if (isempty(optarg) || strchr(optarg, '/') || optarg[0] == '.' ||
+                            strlen(optarg) > 200 || strneq(optarg, "cgroup.", 7)) {
+                                log_error("Invalid --name '%s': must be a single cgroup directory name.",
+                                          optarg);
+                                *ret_exit = 2;
+                                return 1;
+                        }
+                        free(o->name);
+                        o->name = strdup(optarg);
+                        if (!o->name) {
+                                *ret_exit = 1;
+                                return log_oom();
+                        }
+                        break;
+                case 'q':
+                        o->quiet = true;
+                        break;
                 case ARG_STANDALONE:
+                case ARG_WAIT:
+                case ARG_PIPE:
+                case 'd':
                         break;
                 case ARG_CGROUP: {
                         const char *p = optarg;
@@ -500,15 +552,49 @@ static int setup_cgroup(const RunOptions *o, RunCgroup *c) {
                 }
         }
 
+        /* Accounting: memory.peak, memory.events (oom kills) and pids.peak only exist where those
+         * controllers are enabled, so switch them on for the leaf when that is possible without limits
+         * asking for it, like systemd's default accounting. Best effort, and never a reason to move
+         * ourselves. */
+        if (!parent_is_own || needed != 0) {
+                unsigned root_avail = 0, avail = 0;
+                unsigned accounting = CGSUP_CONTROLLER_MEMORY | CGSUP_CONTROLLER_PIDS;
+
+                if (!parent_is_own && !isempty(c->parent) &&
+                    cgsup_cgroup_controllers(c->root_fd, "", &root_avail) >= 0 &&
+                    (accounting & root_avail)) {
+                        _cleanup_free_ char *where = NULL;
+                        (void) enable_along_path(c->root_fd, c->parent, accounting & root_avail & ~needed,
+                                                &where);
+                }
+                if (cgsup_cgroup_controllers(c->root_fd, c->parent, &avail) >= 0 &&
+                    (accounting & avail & ~needed))
+                        (void) cgsup_cgroup_enable_controllers(c->root_fd, c->parent,
+                                                              accounting & avail & ~needed);
+        }
+
         char name[64];
         snprintf(name, sizeof(name), "run-%d", (int) getpid());
-        c->leaf = path_join2(c->parent, name);
+        c->leaf = path_join2(c->parent, o->name ?: name);
         if (!c->leaf)
                 return log_oom(), 1;
         r = cgsup_cgroup_create(c->root_fd, c->leaf);
         if (r < 0) {
                 log_error_errno(r, "Failed to create cgroup /%s: %m.", c->leaf);
                 return 1;
+        }
+        if (r == 0) {
+                /* It existed: fine if it is an empty leftover, but never join (and later kill) someone
+                 * else's processes. */
+                CgsupCgroupEvents ev = {};
+                r = cgsup_cgroup_events_read(c->root_fd, c->leaf, &ev);
+                if (r < 0 || ev.populated) {
+                        log_error("Cgroup /%s already exists and is in use (another run with this name?).",
+                                  c->leaf);
+                        free(c->leaf);
+                        c->leaf = NULL; /* not ours: never remove it */
+                        return 1;
+                }
         }
         r = cgsup_limits_apply(c->root_fd, c->leaf, &o->limits, &bad);
         if (r < 0) {
@@ -725,6 +811,9 @@ int verb_run_standalone(int argc, char **argv) {
         env = strv_copy(environ);
         if (!env)
                 return log_oom(), 1;
+        STRV_FOREACH(e, o.setenv)
+        if (strv_env_set(&env, *e) < 0)
+                return log_oom(), 1;
         if (o.user) {
                 if (resolve_user(o.user, &ids) < 0)
                         return 1;
@@ -741,29 +830,24 @@ int verb_run_standalone(int argc, char **argv) {
                 }
         }
 
+        /* Blocked before anything is created, so a Ctrl-C cannot strand a half-made cgroup, and no signal
+         * meant for CMD is lost before it runs; the child starts with an empty mask (cgsup_spawn resets it).
+         * They stay blocked until we exit: unblocking would let a late signal kill us before the cleanup. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(errno, "Failed to block signals: %m"), 1;
+        sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sigfd < 0)
+                return log_error_errno(errno, "Failed to create signalfd: %m"), 1;
+
         ret = setup_cgroup(&o, &cg);
         if (ret != 0) {
                 if (cg.created_parent)
                         (void) unlinkat(cg.root_fd, cg.parent, AT_REMOVEDIR);
                 return ret;
-        }
-
-        /* Blocked before the spawn so no signal meant for CMD is lost in between; the child starts with an
-         * empty mask (cgsup_spawn resets it). */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGHUP);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) {
-                log_error_errno(errno, "Failed to block signals: %m");
-                (void) cleanup_cgroup(&cg);
-                return 1;
-        }
-        sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-        if (sigfd < 0) {
-                log_error_errno(errno, "Failed to create signalfd: %m");
-                (void) cleanup_cgroup(&cg);
-                return 1;
         }
 
         CgsupSpawnPlan plan = {
@@ -800,8 +884,6 @@ int verb_run_standalone(int argc, char **argv) {
 
         r = wait_main(pidfd, sigfd, &code, &status, &ru);
         rep.wall_usec = now_usec() - start;
-        /* The signals stay blocked until we exit: unblocking would let a late Ctrl-C kill us before the
-         * cleanup and the report. */
         if (r < 0) {
                 /* Do not leave it running unsupervised. */
                 (void) cgsup_cgroup_kill(cg.root_fd, cg.leaf);
@@ -870,7 +952,7 @@ int verb_run_standalone(int argc, char **argv) {
 
         if (o.json)
                 (void) report_json(&rep, &o);
-        else
+        else if (!o.quiet)
                 report_print(&rep);
 
         return rep.status;

@@ -17,6 +17,11 @@
 #include "strv.h"
 #include "table.h"
 
+/* cgsupd says "exit-code" (systemd's word); older texts said "exited". */
+static bool reason_is_exit(const char *reason) {
+        return streq(reason, "exit-code") || streq(reason, "exited");
+}
+
 /* "3d 4h", "2h 5m", "4m 10s", "12s": two units are what a status table needs. */
 static const char *format_uptime(char *buf, size_t n, uint64_t usec) {
         uint64_t s = usec / USEC_PER_SEC;
@@ -49,7 +54,7 @@ static const char *state_color(const char *state, const char *exit_reason, int32
                 return ANSI_YELLOW;
         if (streq(state, "BACKOFF") || streq(state, "FATAL") || streq(state, "UNHEALTHY"))
                 return ANSI_RED;
-        if (streq(state, "EXITED") && !(streq(exit_reason, "exited") && exit_code == 0))
+        if (streq(state, "EXITED") && !(reason_is_exit(exit_reason) && exit_code == 0))
                 return ANSI_RED;
         return NULL;
 }
@@ -61,7 +66,7 @@ static char *format_exit(const char *reason, int32_t code, int32_t sig, uint32_t
 
         if (isempty(reason))
                 return strdup("");
-        if (streq(reason, "exited"))
+        if (reason_is_exit(reason))
                 snprintf(what, sizeof what, "exit %d", code);
         else if (streq(reason, "signal")) {
                 const char *n = signal_to_string(sig);
@@ -159,7 +164,7 @@ static struct json_object *entry_to_json(const ListEntry *e) {
         json_add(o, "memory_max", json_u64_or_null(e->memory_max));
         json_add(o, "cpu_usage_nsec", json_u64_or_null(e->cpu_usage_nsec));
         json_add(o, "exit_reason", isempty(e->exit_reason) ? NULL : json_object_new_string(e->exit_reason));
-        json_add(o, "exit_code", e->exit_code >= 0 && streq(e->exit_reason, "exited") ? json_object_new_int(e->exit_code) : NULL);
+        json_add(o, "exit_code", e->exit_code >= 0 && reason_is_exit(e->exit_reason) ? json_object_new_int(e->exit_code) : NULL);
         json_add(o, "exit_signal", e->exit_signal > 0 ? json_object_new_int(e->exit_signal) : NULL);
         json_add(o, "exit_detail", isempty(e->exit_detail) ? NULL : json_object_new_string(e->exit_detail));
         json_add(o, "survivors", json_object_new_int64(e->survivors));
@@ -174,6 +179,8 @@ static void info_to_json(struct json_object *o, const ProgramInfo *i) {
                 json_object_array_add(cmd, json_object_new_string(*s));
         json_add(o, "command", cmd);
         json_add(o, "cgroup", json_string_or_null(i->cgroup));
+        json_add(o, "status_text", isempty(i->status_text) ? NULL : json_object_new_string(i->status_text));
+        json_add(o, "waiting_for", isempty(i->waiting_for) ? NULL : json_object_new_string(i->waiting_for));
         json_add(o, "type", json_string_or_null(i->type));
         json_add(o, "restarts", json_object_new_int64(i->restarts));
         json_add(o, "healthy", json_object_new_boolean(i->healthy));
@@ -239,6 +246,10 @@ static void print_detail(const ListEntry *e, const ProgramInfo *i) {
                                format_uptime(buf, sizeof buf, now > i->state_change_ts ? now - i->state_change_ts : 0));
         }
         printf("\n");
+        if (!isempty(i->waiting_for))
+                printf("%12s: %s\n", "Waiting", i->waiting_for);
+        if (!isempty(i->status_text))
+                printf("%12s: \"%s\"\n", "Status", i->status_text);
         if (i->transient)
                 printf("%12s: %s\n", "Transient", "yes");
         if (e->main_pid > 0)

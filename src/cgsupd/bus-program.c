@@ -310,6 +310,12 @@ static int property_get_pressure(sd_bus *bus, const char *path, const char *inte
         return sd_bus_message_append(reply, "(dddt)", pr->avg10, pr->avg60, pr->avg300, pr->total_usec);
 }
 
+static int property_get_waiting_for(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Program *p = userdata;
+        return sd_bus_message_append(reply, "s", strempty(program_waiting_for(p)));
+}
+
 static int property_get_active_enter(sd_bus *bus, const char *path, const char *interface, const char *property,
                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Program *p = userdata;
@@ -345,6 +351,8 @@ const sd_bus_vtable bus_program_vtable[] = {
         SD_BUS_PROPERTY("Healthy", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Frozen", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Transient", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("StatusText", "s", NULL, offsetof(Program, status_text), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("WaitingFor", "s", property_get_waiting_for, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("StateChangeTimestamp", "t", NULL, offsetof(Program, state_change_usec),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ActiveEnterTimestamp", "t", property_get_active_enter, 0,

@@ -11,7 +11,6 @@
 #include <signal.h>
 #include <stddef.h>
 #include <strings.h>
-#include <sys/random.h>
 
 #include "conf-internal.h"
 #include "parse-util.h"
@@ -264,8 +263,7 @@ static bool log_config_equal(const LogConfig *a, const LogConfig *b) {
         if (a->automatic != b->automatic || a->syslog != b->syslog || a->maxbytes != b->maxbytes ||
             a->backups != b->backups)
                 return false;
-        /* AUTO gets a fresh random file name on every load: same AUTO is the same log. */
-        return a->automatic || streq_ptr(a->path, b->path);
+        return streq_ptr(a->path, b->path);
 }
 
 bool program_config_equal_for_restart(const ProgramConfig *a, const ProgramConfig *b) {
@@ -624,26 +622,36 @@ static void lint_command(Config *c, IniSection *s, IniEntry *e, const ProgramCon
                         }
 }
 
-static int random_suffix(char buf[9]) {
+/* supervisord names AUTO logs with a random mkstemp() suffix. We derive the suffix from the instance
+ * instead (FNV-1a of group, name and channel), so a reload or a restarted daemon that adopts running
+ * programs keeps writing to the same file: the name format stays supervisord's. */
+static void auto_log_suffix(const char *group, const char *name, const char *channel, char buf[9]) {
         static const char chars[] = "abcdefghijklmnopqrstuvwxyz0123456789_";
-        uint8_t rnd[8];
-        if (getrandom(rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t) sizeof rnd)
-                for (size_t i = 0; i < sizeof rnd; i++) /* early boot: uniqueness, not secrecy, matters */
-                        rnd[i] = (uint8_t) (random() & 0xff);
-        for (size_t i = 0; i < 8; i++)
-                buf[i] = chars[rnd[i] % (sizeof chars - 1)];
+        uint64_t h = 0xcbf29ce484222325ULL;
+        const char *parts[] = { group, name, channel };
+
+        for (size_t i = 0; i < ELEMENTSOF(parts); i++)
+                for (const char *c = parts[i]; ; c++) {
+                        h ^= (uint8_t) *c;
+                        h *= 0x100000001b3ULL;
+                        if (!*c)
+                                break;
+                }
+        for (size_t i = 0; i < 8; i++) {
+                buf[i] = chars[h % (sizeof chars - 1)];
+                h /= sizeof chars - 1;
+        }
         buf[8] = '\0';
-        return 0;
 }
 
-static int resolve_auto_log(LogConfig *l, const char *name, const char *channel, const DaemonConfig *d) {
-        char rnd[9];
+static int resolve_auto_log(LogConfig *l, const ProgramConfig *p, const char *channel, const DaemonConfig *d) {
+        char suffix[9];
         if (!l->automatic || l->path)
                 return 0;
-        random_suffix(rnd);
-        /* supervisord's get_autochildlog_name(): <name>-<channel>---<identifier>-<random>.log */
-        if (asprintf(&l->path, "%s/%s-%s---%s-%s.log", d->childlogdir ? d->childlogdir : "/tmp", name, channel,
-                     d->identifier ? d->identifier : "cgsup", rnd) < 0) {
+        auto_log_suffix(p->group_name, p->name, channel, suffix);
+        /* supervisord's get_autochildlog_name(): <name>-<channel>---<identifier>-<suffix>.log */
+        if (asprintf(&l->path, "%s/%s-%s---%s-%s.log", d->childlogdir ? d->childlogdir : "/tmp", p->name, channel,
+                     d->identifier ? d->identifier : "cgsup", suffix) < 0) {
                 l->path = NULL;
                 return -ENOMEM;
         }
@@ -864,10 +872,10 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
         }
         fix_stream_log(c, s, "stdout", &p->stdout_log, ini_section_find(s, "stdout_logfile_maxbytes"));
         fix_stream_log(c, s, "stderr", &p->stderr_log, ini_section_find(s, "stderr_logfile_maxbytes"));
-        r = resolve_auto_log(&p->stdout_log, p->name, "stdout", ctx->daemon);
+        r = resolve_auto_log(&p->stdout_log, p, "stdout", ctx->daemon);
         if (r < 0)
                 return r;
-        r = resolve_auto_log(&p->stderr_log, p->name, "stderr", ctx->daemon);
+        r = resolve_auto_log(&p->stderr_log, p, "stderr", ctx->daemon);
         if (r < 0)
                 return r;
 

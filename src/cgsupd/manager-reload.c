@@ -202,6 +202,8 @@ int manager_reload(Manager *m, char **reterr_message) {
         for (size_t i = 0; i < n_added; i++)
                 if (added[i]->config->autostart)
                         (void) program_dispatch(added[i], PROGRAM_EVENT_START);
+        /* Removed programs that were not running are forgotten now. */
+        manager_schedule_check(m);
         log_info("Reload done (%zu added)", n_added);
         return 0;
 }

@@ -315,23 +315,14 @@ static int on_deps_defer(sd_event_source *s, void *userdata) {
         return 0;
 }
 
-void manager_program_state_changed(Manager *m, Program *p, ProgramState old) {
+/* Runs gc, dependency evaluation and shutdown progress once the current callback has returned. */
+void manager_schedule_check(Manager *m) {
         int r;
 
-        /* Transient runs: once the main process is gone the rest of the run is killed (it has no one to
-         * report to), and the report goes out when the cgroup is empty. */
-        if (p->transient && (p->state == PROGRAM_EXITED || p->state == PROGRAM_FATAL) && p->populated &&
-            !p->kill_sent && m->ops->cgroup_kill) {
-                (void) m->ops->cgroup_kill(p);
-                p->kill_sent = true;
-        }
         if (!m->event) {
-                /* Unit tests: no loop, evaluate right away (re-entrancy guarded). */
                 after_change(m);
                 return;
         }
-        /* Deferred to the loop: actions of another program never run inside this program's transition,
-         * and a program is never freed while one of its own callbacks is on the stack. */
         if (!m->deps_defer) {
                 r = sd_event_add_defer(m->event, &m->deps_defer, on_deps_defer, m);
                 if (r < 0) {
@@ -341,6 +332,21 @@ void manager_program_state_changed(Manager *m, Program *p, ProgramState old) {
                 (void) sd_event_source_set_description(m->deps_defer, "manager-deps");
         }
         (void) sd_event_source_set_enabled(m->deps_defer, SD_EVENT_ONESHOT);
+}
+
+void manager_program_state_changed(Manager *m, Program *p, ProgramState old) {
+
+        /* Transient runs: once the main process is gone the rest of the run is killed (it has no one to
+         * report to), and the report goes out when the cgroup is empty. */
+        if (p->transient && (p->state == PROGRAM_EXITED || p->state == PROGRAM_FATAL) && p->populated &&
+            !p->kill_sent && m->ops->cgroup_kill) {
+                (void) m->ops->cgroup_kill(p);
+                p->kill_sent = true;
+        }
+        /* Deferred to the loop: actions of another program never run inside this program's transition,
+         * and a program is never freed while one of its own callbacks is on the stack. (Unit tests have no
+         * loop: evaluated right away, re-entrancy guarded.) */
+        manager_schedule_check(m);
 }
 
 int manager_start_autostart(Manager *m) {

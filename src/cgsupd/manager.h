@@ -117,6 +117,8 @@ int manager_run(Manager *m);
 int manager_start_autostart(Manager *m);
 /* A program changed state: re-evaluate waiting dependents, shutdown progress, transient cleanup. */
 void manager_program_state_changed(Manager *m, Program *p, ProgramState old);
+/* Schedule gc of removed/finished programs, dependency evaluation and shutdown progress. */
+void manager_schedule_check(Manager *m);
 /* Add / remove a program (used by load, reload and transient runs). */
 int manager_add_program(Manager *m, Program *p);
 void manager_remove_program(Manager *m, Program *p);

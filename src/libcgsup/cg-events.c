@@ -68,7 +68,8 @@ _public_ int cgsup_cgroup_events_parse(const char *text, CgsupCgroupEvents *ret)
                         line++;
                         continue;
                 }
-                if (!sp || (size_t) (sp - line) >= sizeof(key) || n - (size_t) (sp - line) - 1 >= sizeof(val))
+                if (!sp || (size_t) (sp - line) >= sizeof(key) ||
+                    n - (size_t) (sp - line) - 1 >= sizeof(val))
                         return -EINVAL;
                 memcpy(key, line, (size_t) (sp - line));
                 key[sp - line] = 0;
@@ -183,8 +184,10 @@ _public_ int cgsup_cgroup_wait_empty(int root_fd, const char *path, uint64_t tim
                 now = now_usec();
                 if (now >= deadline)
                         return -ETIME;
-                timeout_ms = deadline == UINT64_MAX ? -1 : (int) MIN((deadline - now + 999) / 1000, (uint64_t) INT32_MAX);
-                r = poll(&(struct pollfd) { .fd = fd, .events = POLLIN }, 1, timeout_ms);
+                timeout_ms = deadline == UINT64_MAX
+                                     ? -1
+                                     : (int) MIN((deadline - now + 999) / 1000, (uint64_t) INT32_MAX);
+                r = poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, timeout_ms);
                 if (r < 0 && errno != EINTR)
                         return cg_errno_filter(-errno);
                 r = cgsup_inotify_drain(fd);

@@ -71,7 +71,8 @@ static int wait_frozen(int root_fd, const char *path) {
                 now = now_usec();
                 if (now >= deadline)
                         return -ETIME;
-                if (poll(&(struct pollfd) { .fd = fd, .events = POLLIN }, 1, (int) ((deadline - now + 999) / 1000)) < 0 &&
+                if (poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1,
+                         (int) ((deadline - now + 999) / 1000)) < 0 &&
                     errno != EINTR)
                         return cg_errno_filter(-errno);
                 (void) cgsup_inotify_drain(fd);

@@ -160,9 +160,11 @@ _public_ const char *cgsup_limit_parse_error(CgsupLimit limit, int error) {
                 return range ? "expected a number of tasks from 1 to 4194304, or max"
                              : "expected a number of tasks or max";
         case LIMIT_CPU_QUOTA:
-                return range ? "expected at least 1% (the kernel's minimum of 1 ms per 100 ms period) and at most "
+                return range ? "expected at least 1% (the kernel's minimum of 1 ms per 100 ms period) and "
+                               "at most "
                                "1000000%"
-                             : "expected a percentage of one CPU like 150% or 12.5% (at most two decimals), or max";
+                             : "expected a percentage of one CPU like 150% or 12.5% (at most two decimals), "
+                               "or max";
         case LIMIT_WEIGHT:
         case LIMIT_IO_WEIGHT:
                 return "expected a weight from 1 to 10000";
@@ -193,7 +195,8 @@ _public_ const char *cgsup_limit_format(CgsupLimit limit, uint64_t value, char *
                 /* Exact forms only, so that parse(format(v)) == v: "1.5G" comes back as "1536M". */
                 for (size_t i = 0; i < ELEMENTSOF(units); i++)
                         if (value != 0 && value % (1ULL << units[i].shift) == 0) {
-                                snprintf(buf, size, "%" PRIu64 "%c", value >> units[i].shift, units[i].suffix);
+                                snprintf(buf, size, "%" PRIu64 "%c", value >> units[i].shift,
+                                         units[i].suffix);
                                 return buf;
                         }
                 snprintf(buf, size, "%" PRIu64, value);
@@ -294,7 +297,8 @@ static int limit_to_kernel(CgsupLimit limit, uint64_t value, char *buf, size_t s
                         snprintf(buf, size, "max %llu", CPU_PERIOD_USEC);
                 else
                         /* basis points of one CPU → µs per 100 000 µs period: 1 bp = 10 µs. */
-                        snprintf(buf, size, "%" PRIu64 " %llu", (uint64_t) (value * CPU_PERIOD_USEC / 10000), CPU_PERIOD_USEC);
+                        snprintf(buf, size, "%" PRIu64 " %llu", (uint64_t) (value * CPU_PERIOD_USEC / 10000),
+                                 CPU_PERIOD_USEC);
                 return 0;
         case LIMIT_WEIGHT:
                 snprintf(buf, size, "%" PRIu64, value);
@@ -326,7 +330,8 @@ int cg_limit_from_kernel(CgsupLimit limit, const char *text, uint64_t *ret) {
                 break;
 
         case LIMIT_CPU_QUOTA:
-                if (sscanf(text, "%31s %31s", word, word2) != 2 || safe_atou64(word2, &period) < 0 || period == 0)
+                if (sscanf(text, "%31s %31s", word, word2) != 2 || safe_atou64(word2, &period) < 0 ||
+                    period == 0)
                         return -EIO;
                 if (streq(word, "max"))
                         v = CGSUP_LIMIT_INFINITY;

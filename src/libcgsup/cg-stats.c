@@ -48,8 +48,8 @@ static uint64_t add_sat(uint64_t a, uint64_t b) {
         return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
-_public_ int cgsup_io_stat_parse(const char *text, uint64_t *ret_rbytes, uint64_t *ret_wbytes, uint64_t *ret_rios,
-                                 uint64_t *ret_wios) {
+_public_ int cgsup_io_stat_parse(const char *text, uint64_t *ret_rbytes, uint64_t *ret_wbytes,
+                                 uint64_t *ret_rios, uint64_t *ret_wios) {
         static const char *const keys[] = { "rbytes", "wbytes", "rios", "wios" };
         uint64_t sum[4] = {};
 
@@ -67,7 +67,8 @@ _public_ int cgsup_io_stat_parse(const char *text, uint64_t *ret_rbytes, uint64_
                         line++;
                         continue;
                 }
-                if (sscanf(p, "%u:%u%n", &maj, &min, &consumed) != 2 || (p[consumed] != ' ' && p + consumed != end))
+                if (sscanf(p, "%u:%u%n", &maj, &min, &consumed) != 2 ||
+                    (p[consumed] != ' ' && p + consumed != end))
                         return -EINVAL;
                 p += consumed;
 
@@ -163,7 +164,8 @@ static int pressure_line(const char *p, const char *end, CgsupPressure *ret) {
                         seen |= 4;
                 else if (streq(tok, "total") && safe_atou64(eq, &x.total_usec) >= 0)
                         seen |= 8;
-                else if (streq(tok, "avg10") || streq(tok, "avg60") || streq(tok, "avg300") || streq(tok, "total"))
+                else if (streq(tok, "avg10") || streq(tok, "avg60") || streq(tok, "avg300") ||
+                         streq(tok, "total"))
                         return -EINVAL; /* known key, bad number */
         }
         if (seen != 15)

@@ -191,7 +191,8 @@ static int number_scale(const Number *n, uint64_t factor, uint64_t *ret) {
                 return -ERANGE;
         whole = n->ip * factor;
         if (n->frac != 0)
-                part = (uint64_t) ((long double) n->frac * (long double) factor / (long double) pow10_u64(n->frac_digits));
+                part = (uint64_t) ((long double) n->frac * (long double) factor /
+                                   (long double) pow10_u64(n->frac_digits));
         if (part > UINT64_MAX - 1 - whole)
                 return -ERANGE;
         *ret = whole + part;

@@ -22,6 +22,7 @@
 static int root_fd = -EBADF;
 static char *mount_path;
 static char *own_cgroup;
+static char *base_cgroup; /* parent of the test cgroup: own_cgroup, or $CGSUP_TEST_CGROUP_PARENT */
 static char *test_cgroup;
 static pid_t intro_pid;
 
@@ -138,7 +139,7 @@ int host_cgroup_wait_event(const char *rel, const char *key, int value, usec_t t
                 usec_t now = host_now();
                 if (now >= deadline)
                         return -ETIME;
-                r = poll(&(struct pollfd) { .fd = fd, .events = POLLIN }, 1,
+                r = poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1,
                          (int) ((deadline - now + USEC_PER_MSEC - 1) / USEC_PER_MSEC));
                 if (r < 0 && errno != EINTR)
                         return -errno;
@@ -238,7 +239,7 @@ void host_cgroup_cleanup(void) {
 
 /* Removes "cgsup-test-<pid>" trees in our own cgroup whose creator is gone (aborted or killed runs). */
 static void remove_stale(void) {
-        _cleanup_free_ char *abs = host_cgroup_abs(own_cgroup);
+        _cleanup_free_ char *abs = host_cgroup_abs(base_cgroup);
         _cleanup_(closedirp) DIR *d = NULL;
         struct dirent *de;
 
@@ -256,7 +257,7 @@ static void remove_stale(void) {
                 long pid = strtol(de->d_name + strlen(TEST_PREFIX), &end, 10);
                 if (*end || pid <= 0 || (pid != getpid() && (kill((pid_t) pid, 0) >= 0 || errno != ESRCH)))
                         continue;
-                if (asprintf(&rel, "%s%s%s", own_cgroup, isempty(own_cgroup) ? "" : "/", de->d_name) < 0)
+                if (asprintf(&rel, "%s%s%s", base_cgroup, isempty(base_cgroup) ? "" : "/", de->d_name) < 0)
                         return;
                 printf("# removing stale test cgroup %s\n", rel);
                 (void) host_cgroup_destroy(rel);
@@ -293,10 +294,18 @@ const char *host_cgroup_intro(void) {
         if (r < 0)
                 bail_out("cannot read /proc/self/cgroup", -r);
 
+        /* In a delegated service the test binary sits in an inner cgroup, where the no-internal-process rule
+         * forbids enabling controllers for children. A wrapper can move itself into a leaf, enable the
+         * controllers on the service's cgroup and name it here as the parent of the test tree. */
+        const char *e = getenv("CGSUP_TEST_CGROUP_PARENT");
+        base_cgroup = strdup(e ? e + strspn(e, "/") : own_cgroup);
+        if (!base_cgroup)
+                bail_out("strdup", ENOMEM);
+
         remove_stale();
 
         intro_pid = getpid();
-        if (asprintf(&test_cgroup, "%s%s" TEST_PREFIX "%d", own_cgroup, isempty(own_cgroup) ? "" : "/",
+        if (asprintf(&test_cgroup, "%s%s" TEST_PREFIX "%d", base_cgroup, isempty(base_cgroup) ? "" : "/",
                      (int) intro_pid) < 0)
                 bail_out("asprintf", ENOMEM);
         abs = host_cgroup_abs(test_cgroup);
@@ -305,7 +314,8 @@ const char *host_cgroup_intro(void) {
         if (mkdir(abs, 0755) < 0) {
                 r = errno;
                 if (ERRNO_IS_PRIVILEGE_OR_ABSENT(r)) {
-                        snprintf(reason, sizeof(reason), "cannot create cgroup %s: %s", abs, strerrorname_np(r));
+                        snprintf(reason, sizeof(reason), "cannot create cgroup %s: %s", abs,
+                                 strerrorname_np(r));
                         free(test_cgroup);
                         test_cgroup = NULL;
                         return reason;
@@ -358,12 +368,15 @@ int host_wait_gone(pid_t pid, usec_t timeout) {
 
         fd = (int) syscall(SYS_pidfd_open, pid, 0);
         if (fd < 0) {
-                if (errno != ESRCH)
+                /* ESRCH: no such pid. EINVAL: the pid number is still referenced but no longer has a thread
+                 * group leader (Linux 6.1 answers so right after the task is released). Both mean gone. */
+                if (errno != ESRCH && !(errno == EINVAL && pid > 0))
                         return -errno;
         } else {
                 /* A pidfd turns readable when the process exits, zombie or not. */
-                r = poll(&(struct pollfd) { .fd = fd, .events = POLLIN }, 1,
-                         timeout == USEC_INFINITY ? -1 : (int) ((timeout + USEC_PER_MSEC - 1) / USEC_PER_MSEC));
+                r = poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1,
+                         timeout == USEC_INFINITY ? -1
+                                                  : (int) ((timeout + USEC_PER_MSEC - 1) / USEC_PER_MSEC));
                 if (r < 0)
                         return -errno;
                 if (r == 0)
@@ -376,7 +389,8 @@ int host_wait_gone(pid_t pid, usec_t timeout) {
 static bool word_in(const char *text, const char *word) {
         size_t n = strlen(word);
         for (const char *p = text; (p = strstr(p, word)); p += n)
-                if ((p == text || isspace((unsigned char) p[-1])) && (p[n] == 0 || isspace((unsigned char) p[n])))
+                if ((p == text || isspace((unsigned char) p[-1])) &&
+                    (p[n] == 0 || isspace((unsigned char) p[n])))
                         return true;
         return false;
 }
@@ -397,12 +411,12 @@ int host_enable_controller(const char *ctrl) {
         if (asprintf(&plus, "+%s", ctrl) < 0)
                 return -ENOMEM;
         if (!host_has_controller(ctrl)) {
-                r = host_cgroup_read(own_cgroup, "cgroup.controllers", &text);
+                r = host_cgroup_read(base_cgroup, "cgroup.controllers", &text);
                 if (r < 0)
                         return r;
                 if (!word_in(text, ctrl))
                         return -ENOENT;
-                r = host_cgroup_write(own_cgroup, "cgroup.subtree_control", plus);
+                r = host_cgroup_write(base_cgroup, "cgroup.subtree_control", plus);
                 if (r < 0)
                         return r;
         }

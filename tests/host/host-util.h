@@ -13,7 +13,10 @@
  *  - the cleanup (cgroup.kill + rmdir of the whole test tree) is registered with atexit() by the intro
  *    and only does anything in the process that registered it, because the forked tests leave through
  *    exit() too;
- *  - the intro also removes "cgsup-test-<pid>" trees left by aborted runs whose pid is gone.
+ *  - the intro also removes "cgsup-test-<pid>" trees left by aborted runs whose pid is gone;
+ *  - $CGSUP_TEST_CGROUP_PARENT (relative to the mount) replaces "<own>" as the parent of the test tree: in
+ *    a delegated service a wrapper moves itself into a leaf, enables controllers on the service cgroup and
+ *    points the tests there (the no-internal-process rule forbids that on a cgroup holding processes).
  * The helpers write cgroupfs directly instead of calling libcgsup, so a libcgsup bug cannot hide itself
  * from the tests that check libcgsup.
  */
@@ -36,7 +39,8 @@ int host_cgroup_root_fd(void);
 const char *host_cgroup_mount(void);
 /* Our own cgroup, relative to the mount ("" for the root). */
 const char *host_own_cgroup(void);
-/* The test tree of this binary, relative to the mount: "<own>/cgsup-test-<pid>" (no leading '/'). */
+/* The test tree of this binary, relative to the mount: "<own>/cgsup-test-<pid>" (no leading '/'), or
+ * "$CGSUP_TEST_CGROUP_PARENT/cgsup-test-<pid>". */
 const char *host_test_cgroup(void);
 
 /* Creates host_test_cgroup()/@name (parents too; "a/b" allowed) and returns its relative path. An
@@ -70,8 +74,8 @@ int host_wait_gone(pid_t pid, usec_t timeout);
  * test cgroup's children can use it once it is enabled in the test cgroup's subtree_control (see
  * host_enable_controller()). */
 bool host_has_controller(const char *ctrl);
-/* Makes @ctrl usable by leaves under the test cgroup: enables it in our own cgroup's subtree_control (if
- * needed and possible) and in the test cgroup's. 0, or -errno (-ENOENT: controller not available). */
+/* Makes @ctrl usable by leaves under the test cgroup: enables it in the test tree's parent's subtree_control
+ * (if needed and possible) and in the test cgroup's. 0, or -errno (-ENOENT: controller not available). */
 int host_enable_controller(const char *ctrl);
 
 /* Number of /proc/PID entries whose environment contains @marker (e.g. "CGSUP_TEST_MARKER=123"), skipping

@@ -160,6 +160,14 @@ if [[ -x $BIG ]]; then
 fi
 alive "bad signals and streams"
 
+# ---- signals: watch the bus while idle starts and stops ----
+MON_PID=
+if command -v dbus-monitor >/dev/null; then
+        dbus-monitor --address "$BUS_ADDRESS" "type='signal',sender='org.cgsup1'" >"$TEST_DIR/monitor.out" 2>&1 &
+        MON_PID=$!
+        sleep 0.5
+fi
+
 # ---- mutations (root: no polkit round trip) ----
 check "StartProgram on a running program: AlreadyStarted" expect_error org.cgsup1.Error.AlreadyStarted dsend StartProgram string:web
 check "StopProgram on a stopped program: NotRunning" expect_error org.cgsup1.Error.NotRunning dsend StopProgram string:idle
@@ -188,6 +196,17 @@ check "idle STOPPED with MainPID 0" bash -c "
                 [[ \$s == STOPPED && \$p == 0 ]] && exit 0
                 sleep 0.1
         done; exit 1"
+if [[ -n $MON_PID ]]; then
+        sleep 0.5
+        kill "$MON_PID" 2>/dev/null
+        wait "$MON_PID" 2>/dev/null
+        check "ProgramStateChanged(idle, STOPPED, STARTING|RUNNING) was emitted" bash -c "
+                grep -A4 'member=ProgramStateChanged' '$TEST_DIR/monitor.out' | tr -d '\n' | grep -q 'string \"idle\" *string \"STOPPED\"'"
+        check "PropertiesChanged on the program object was emitted" \
+                grep -q 'path=/org/cgsup1/program/idle; interface=org.freedesktop.DBus.Properties; member=PropertiesChanged' "$TEST_DIR/monitor.out"
+else
+        tap_skip "signals" "dbus-monitor not installed"
+fi
 check "StopProgram grp:* stops a and b" bash -c "busctl --address='$BUS_ADDRESS' call ${M[*]} StopProgram s 'grp:*' | grep -q '\"a\"'"
 check "a and b STOPPED" bash -c "$(declare -f wait_state prop bctl); BUS_ADDRESS='$BUS_ADDRESS'; wait_state a STOPPED && wait_state b STOPPED"
 check "StartProgram all starts the stopped ones" bash -c "busctl --address='$BUS_ADDRESS' call ${M[*]} StartProgram s all | grep -q '\"b\"'"

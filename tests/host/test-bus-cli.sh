@@ -122,6 +122,22 @@ check "version shows the daemon" bash -c "'$CGSUPCTL' version | grep -q '^cgsupd
 check "tail web shows its output" bash -c "for i in \$(seq 50); do '$CGSUPCTL' tail web | grep -q web-line-1 && exit 0; sleep 0.1; done; exit 1"
 check "tail of an unknown program: exit 1" expect_status 1 ctl tail nope
 
+# bash completion: verbs, and program names from the running daemon (cgsupctl list-names).
+complete_words() {
+        bash -c "
+                PATH='$(dirname "$CGSUPCTL")':\$PATH
+                . '$CGSUP_SOURCE_DIR/shell-completion/cgsupctl.bash'
+                COMP_WORDS=(\$1); COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1))
+                [[ \$1 == *' ' ]] && { COMP_WORDS+=(''); COMP_CWORD=\$((COMP_CWORD + 1)); }
+                _cgsupctl; printf '%s\n' \"\${COMPREPLY[@]}\"" _ "$1"
+}
+check "bash completion completes verbs" bash -c "$(declare -f complete_words); CGSUPCTL='$CGSUPCTL'; CGSUP_SOURCE_DIR='$CGSUP_SOURCE_DIR'; complete_words 'cgsupctl set-' | grep -qx set-property"
+check "bash completion completes program names from the daemon" bash -c "$(declare -f complete_words); CGSUPCTL='$CGSUPCTL'; CGSUP_SOURCE_DIR='$CGSUP_SOURCE_DIR'; complete_words 'cgsupctl restart ch' | grep -qx chatty"
+check "bash completion completes limit keys for set-property" bash -c "$(declare -f complete_words); CGSUPCTL='$CGSUPCTL'; CGSUP_SOURCE_DIR='$CGSUP_SOURCE_DIR'; complete_words 'cgsupctl set-property web memory_m' | grep -qx memory_max="
+if command -v zsh >/dev/null; then
+        check "zsh completion parses" zsh -n "$CGSUP_SOURCE_DIR/shell-completion/_cgsupctl"
+fi
+
 # tail -f follows new output and ends cleanly (exit 0) on SIGINT.
 "$CGSUPCTL" tail -f chatty >"$TEST_DIR/tail.out" 2>&1 &
 TAIL_PID=$!

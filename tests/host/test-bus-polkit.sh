@@ -99,6 +99,14 @@ check "nobody stops its own transient" bash -c "
         nctl stop mine </dev/null"
 check "... without asking polkit" test "$(wc -l <"$POLKIT_LOG")" -eq "$BEFORE"
 
+# An unprivileged user gets at most 16 transient programs at once.
+check "nobody: the 17th concurrent transient is TooMany" bash -c "
+        $(declare -f as_nobody nctl); BUS_ADDRESS='$BUS_ADDRESS'; CGSUPCTL='$CGSUPCTL'
+        for i in \$(seq 16); do nctl run --name many\$i -q -- sleep 60 </dev/null || exit 1; done
+        out=\$(nctl run --name many17 -q -- sleep 60 </dev/null 2>&1); rc=\$?
+        for i in \$(seq 16); do nctl stop many\$i >/dev/null </dev/null; done
+        [[ \$rc -eq 1 ]] && grep -qi 'too many' <<<\"\$out\" || { echo \"rc=\$rc \$out\"; exit 1; }"
+
 # polkit going away: deny, with a clear error.
 kill "$FAKE_PID"
 wait "$FAKE_PID" 2>/dev/null

@@ -24,7 +24,8 @@
 #define WAIT_USEC (10 * USEC_PER_SEC)
 
 static void sleep_usec(usec_t t) {
-        struct timespec ts = { .tv_sec = (time_t) (t / USEC_PER_SEC), .tv_nsec = (long) (t % USEC_PER_SEC) * 1000 };
+        struct timespec ts = { .tv_sec = (time_t) (t / USEC_PER_SEC),
+                               .tv_nsec = (long) (t % USEC_PER_SEC) * 1000 };
         while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
                 ;
 }
@@ -312,8 +313,8 @@ TEST(kill_fork_storm) {
         t1 = host_now();
         ASSERT_OK(cgsup_cgroup_wait_empty(root, cg, WAIT_USEC));
         t2 = host_now();
-        printf("# fork storm of %u+1 processes: kill call %.2f ms, empty after %.2f ms (cgroup.kill: %s)\n", n,
-               (double) (t1 - t0) / USEC_PER_MSEC, (double) (t2 - t0) / USEC_PER_MSEC,
+        printf("# fork storm of %u+1 processes: kill call %.2f ms, empty after %.2f ms (cgroup.kill: %s)\n",
+               n, (double) (t1 - t0) / USEC_PER_MSEC, (double) (t2 - t0) / USEC_PER_MSEC,
                cgsup_kernel_has_cgroup_kill(root, cg) > 0 ? "yes" : "no");
 
         ASSERT_EQ(host_cgroup_event(cg, "populated"), 0);
@@ -418,7 +419,7 @@ TEST(events_watch_readable_on_empty) {
         ASSERT_OK(cgsup_inotify_drain(fd));
 
         ASSERT_OK_ERRNO(kill(pid, SIGKILL));
-        r = poll(&(struct pollfd) { .fd = fd, .events = POLLIN }, 1, (int) (WAIT_USEC / USEC_PER_MSEC));
+        r = poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, (int) (WAIT_USEC / USEC_PER_MSEC));
         ASSERT_EQ(r, 1);
         ASSERT_OK(cgsup_inotify_drain(fd));
         ASSERT_OK(cgsup_cgroup_events_read(root, cg, &ev));
@@ -465,7 +466,8 @@ TEST(signal_whole_tree) {
 
 TEST(move_self_to_leaf) {
         int root = host_cgroup_root_fd();
-        _cleanup_free_ char *cg = path_join2(host_test_cgroup(), "self"), *leaf = path_join2(cg, "supervisor");
+        _cleanup_free_ char *cg = path_join2(host_test_cgroup(), "self"),
+                            *leaf = path_join2(cg, "supervisor");
 
         /* We are the forked test process: moving it does not disturb the parent. */
         ASSERT_OK(cgsup_cgroup_move_self_to_leaf(root, cg, "supervisor"));
@@ -482,7 +484,8 @@ TEST(kernel_features) {
 
         ASSERT_OK(cgsup_cgroup_create(host_cgroup_root_fd(), cg));
         ASSERT_OK(cgsup_kernel_features(host_cgroup_root_fd(), cg, &f));
-        printf("# kernel %s: clone3_into_cgroup=%d cgroup_kill=%d memory_peak=%d pidfd=%d cgroup_freeze=%d\n",
+        printf("# kernel %s: clone3_into_cgroup=%d cgroup_kill=%d memory_peak=%d pidfd=%d "
+               "cgroup_freeze=%d\n",
                f.release, f.clone3_into_cgroup, f.cgroup_kill, f.memory_peak, f.pidfd, f.cgroup_freeze);
         ASSERT_TRUE(strlen(f.release) > 0);
         /* The host is 6.x: all of these exist. */
@@ -494,27 +497,38 @@ TEST(kernel_features) {
 
 TEST(limit_not_enforceable_is_refused) {
         int root = host_cgroup_root_fd();
-        _cleanup_free_ char *cg = path_join2(host_test_cgroup(), "limits");
+        _cleanup_free_ char *np = path_join2(host_test_cgroup(), "limits"), *child = path_join2(np, "child"),
+                            *leaf = path_join2(child, "leaf");
         CgsupLimits limits = {};
         CgsupLimit bad = _CGSUP_LIMIT_INVALID;
 
-        if (host_has_controller("memory"))
-                SKIP("memory controller available here: nothing to refuse");
-
-        ASSERT_OK(cgsup_cgroup_create(root, cg));
+        /* "limits" enables nothing for its children, so "limits/child" has no controller files and offers no
+         * controller to its own children: on every host (this one, the VM) memory and pids limits cannot be
+         * enforced there, and saying so is the only correct answer. */
+        ASSERT_OK(cgsup_cgroup_create(root, leaf));
         cgsup_limits_set(&limits, CGSUP_LIMIT_MEMORY_MAX, 512ULL << 20);
-        ASSERT_ERROR(cgsup_limits_check(root, host_test_cgroup(), &limits, &bad), EOPNOTSUPP);
+        cgsup_limits_set(&limits, CGSUP_LIMIT_PIDS_MAX, 100);
+        ASSERT_ERROR(cgsup_limits_check(root, child, &limits, &bad), EOPNOTSUPP);
         ASSERT_EQ(bad, CGSUP_LIMIT_MEMORY_MAX);
         ASSERT_STREQ(cgsup_limit_to_string(bad), "memory_max");
 
-        /* Applying directly fails too (memory.max does not exist in the leaf): never silently unbounded. */
+        /* Applying directly fails too (memory.max does not exist): never silently unbounded. */
         bad = _CGSUP_LIMIT_INVALID;
-        ASSERT_ERROR(cgsup_limits_apply(root, cg, &limits, &bad), EOPNOTSUPP);
+        ASSERT_ERROR(cgsup_limits_apply(root, child, &limits, &bad), EOPNOTSUPP);
         ASSERT_EQ(bad, CGSUP_LIMIT_MEMORY_MAX);
-        ASSERT_ERROR(cgsup_limit_apply(root, cg, CGSUP_LIMIT_MEMORY_MAX, 512ULL << 20), EOPNOTSUPP);
+        ASSERT_ERROR(cgsup_limit_apply(root, leaf, CGSUP_LIMIT_PIDS_MAX, 100), EOPNOTSUPP);
+        ASSERT_ERROR(cgsup_limit_apply(root, leaf, CGSUP_LIMIT_CPU_QUOTA, 15000), EOPNOTSUPP);
+
+        /* On this hybrid host the whole cgroup2 hierarchy lacks memory. */
+        if (!host_has_controller("memory")) {
+                bad = _CGSUP_LIMIT_INVALID;
+                ASSERT_ERROR(cgsup_limits_check(root, host_test_cgroup(), &limits, &bad), EOPNOTSUPP);
+                ASSERT_EQ(bad, CGSUP_LIMIT_MEMORY_MAX);
+        }
 
         /* An empty limit set is trivially enforceable. */
-        ASSERT_OK(cgsup_limits_check(root, host_test_cgroup(), &(CgsupLimits) {}, &bad));
+        ASSERT_OK(cgsup_limits_check(root, child, &(CgsupLimits){}, &bad));
+        ASSERT_OK(cgsup_cgroup_remove(root, np));
 }
 
 /* Where the controllers exist (the VM tier; skipped on this hybrid host): every limit is written, read back
@@ -532,7 +546,8 @@ TEST(limits_applied_when_available) {
         for (size_t i = 0; i < ELEMENTSOF(ctrls); i++) {
                 r = host_enable_controller(ctrls[i]);
                 if (r < 0)
-                        SKIP("cannot enable the %s controller for the test cgroup: %s", ctrls[i], tests_errno_name(-r));
+                        SKIP("cannot enable the %s controller for the test cgroup: %s", ctrls[i],
+                             tests_errno_name(-r));
         }
         ASSERT_OK(cgsup_limits_check(root, host_test_cgroup(), &l, &bad));
         ASSERT_OK(cgsup_cgroup_create(root, cg));
@@ -593,7 +608,8 @@ TEST(stats_cpu_usage_grows) {
         ASSERT_TRUE(s0.valid & CGSUP_STATS_CPU);
         sleep_usec(300 * USEC_PER_MSEC);
         ASSERT_OK(cgsup_stats_read(root, cg, &s1));
-        printf("# spinner used %" PRIu64 " us (user %" PRIu64 ", system %" PRIu64 ") in 300 ms; valid=0x%x\n",
+        printf("# spinner used %" PRIu64 " us (user %" PRIu64 ", system %" PRIu64
+               ") in 300 ms; valid=0x%x\n",
                s1.cpu_usage_usec - s0.cpu_usage_usec, s1.cpu_user_usec - s0.cpu_user_usec,
                s1.cpu_system_usec - s0.cpu_system_usec, s1.valid);
         ASSERT_TRUE(s1.cpu_usage_usec - s0.cpu_usage_usec > 50000);
@@ -647,8 +663,9 @@ TEST(doctor_json) {
                         any_missing = true;
                         ASSERT_FALSE(json_object_get_boolean(v));
                         ASSERT_TRUE(json_object_object_get_ex(e, "reason", &reason));
-                        ASSERT_STR_CONTAINS(json_object_get_string(reason),
-                                            cgsup_controller_to_string(cgsup_limit_controller((CgsupLimit) l)));
+                        ASSERT_STR_CONTAINS(
+                                json_object_get_string(reason),
+                                cgsup_controller_to_string(cgsup_limit_controller((CgsupLimit) l)));
                 }
         }
         ASSERT_TRUE(json_object_object_get_ex(o, "all_enforceable", &v));
@@ -656,7 +673,8 @@ TEST(doctor_json) {
                 ASSERT_FALSE(json_object_get_boolean(v));
                 ASSERT_EQ(WEXITSTATUS(status), 1);
         }
-        printf("# doctor exit status %d, all_enforceable=%d\n", WEXITSTATUS(status), json_object_get_boolean(v));
+        printf("# doctor exit status %d, all_enforceable=%d\n", WEXITSTATUS(status),
+               json_object_get_boolean(v));
         json_object_put(o);
 }
 

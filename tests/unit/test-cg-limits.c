@@ -19,8 +19,8 @@ static uint64_t parse_ok(CgsupLimit l, const char *s) {
         uint64_t v = 0;
         int r = cgsup_limit_parse(l, s, &v);
         if (r < 0)
-                tests_fail(__FILE__, __LINE__, "cgsup_limit_parse(%s, \"%s\") failed: %s", cgsup_limit_to_string(l), s,
-                           tests_errno_name(-r));
+                tests_fail(__FILE__, __LINE__, "cgsup_limit_parse(%s, \"%s\") failed: %s",
+                           cgsup_limit_to_string(l), s, tests_errno_name(-r));
         return v;
 }
 
@@ -101,7 +101,8 @@ TEST(parse_junk_rejected) {
                 int r = cgsup_limit_parse(bad[i].limit, bad[i].value, &v);
                 if (r != -bad[i].error)
                         tests_fail(__FILE__, __LINE__, "%s=\"%s\": expected -%s, got %d",
-                                   cgsup_limit_to_string(bad[i].limit), bad[i].value, tests_errno_name(bad[i].error), r);
+                                   cgsup_limit_to_string(bad[i].limit), bad[i].value,
+                                   tests_errno_name(bad[i].error), r);
         }
         ASSERT_EQ_U64(v, 4242); /* ret untouched on failure */
         ASSERT_STR_CONTAINS(cgsup_limit_parse_error(CGSUP_LIMIT_MEMORY_MAX, -EINVAL), "512M");
@@ -140,15 +141,16 @@ TEST(format_round_trip) {
         char buf[64];
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                ASSERT_STREQ(cgsup_limit_format(cases[i].limit, cases[i].value, buf, sizeof(buf)), cases[i].text);
+                ASSERT_STREQ(cgsup_limit_format(cases[i].limit, cases[i].value, buf, sizeof(buf)),
+                             cases[i].text);
                 ASSERT_EQ_U64(parse_ok(cases[i].limit, buf), cases[i].value);
         }
         /* Every value parse accepts formats back to itself. */
         static const char *const inputs[] = { "1.5G", "0.5K", "1.25M", "100000", "3T" };
         for (size_t i = 0; i < ELEMENTSOF(inputs); i++) {
                 uint64_t v = parse_ok(CGSUP_LIMIT_MEMORY_MAX, inputs[i]);
-                ASSERT_EQ_U64(parse_ok(CGSUP_LIMIT_MEMORY_MAX, cgsup_limit_format(CGSUP_LIMIT_MEMORY_MAX, v, buf,
-                                                                                   sizeof(buf))),
+                ASSERT_EQ_U64(parse_ok(CGSUP_LIMIT_MEMORY_MAX,
+                                       cgsup_limit_format(CGSUP_LIMIT_MEMORY_MAX, v, buf, sizeof(buf))),
                               v);
         }
 }
@@ -200,12 +202,14 @@ TEST(readback_rounding) {
         /* The kernel keeps memory limits in pages, rounding down. */
         ASSERT_TRUE(cg_limit_readback_ok(CGSUP_LIMIT_MEMORY_MAX, 512 * M, 512 * M, 4096));
         ASSERT_TRUE(cg_limit_readback_ok(CGSUP_LIMIT_MEMORY_MAX, 1000000, 999424, 4096));
-        ASSERT_FALSE(cg_limit_readback_ok(CGSUP_LIMIT_MEMORY_MAX, 1000000, 995328, 4096)); /* a page too low */
+        ASSERT_FALSE(
+                cg_limit_readback_ok(CGSUP_LIMIT_MEMORY_MAX, 1000000, 995328, 4096)); /* a page too low */
         ASSERT_FALSE(cg_limit_readback_ok(CGSUP_LIMIT_MEMORY_MAX, 1000000, 1003520, 4096)); /* rounded up */
         ASSERT_FALSE(cg_limit_readback_ok(CGSUP_LIMIT_MEMORY_MAX, 512 * M, CGSUP_LIMIT_INFINITY, 4096));
         ASSERT_FALSE(cg_limit_readback_ok(CGSUP_LIMIT_MEMORY_MAX, CGSUP_LIMIT_INFINITY, 512 * M, 4096));
         /* Beyond PAGE_COUNTER_MAX the kernel clamps and reads back "max". */
-        ASSERT_TRUE(cg_limit_readback_ok(CGSUP_LIMIT_MEMORY_MAX, UINT64_MAX - 1, CGSUP_LIMIT_INFINITY, 4096));
+        ASSERT_TRUE(
+                cg_limit_readback_ok(CGSUP_LIMIT_MEMORY_MAX, UINT64_MAX - 1, CGSUP_LIMIT_INFINITY, 4096));
         /* Other limits must come back exactly. */
         ASSERT_FALSE(cg_limit_readback_ok(CGSUP_LIMIT_PIDS_MAX, 100, 99, 4096));
         ASSERT_FALSE(cg_limit_readback_ok(CGSUP_LIMIT_CPU_QUOTA, 15000, 14999, 4096));
@@ -345,7 +349,8 @@ TEST(limits_check_on_fake_parent) {
         CgsupLimit bad = _CGSUP_LIMIT_INVALID;
 
         fake_init(&f, files);
-        ASSERT_OK(write_string_file_at(f.root_fd, "grp/cgroup.controllers", "cpuset cpu io memory hugetlb\n"));
+        ASSERT_OK(
+                write_string_file_at(f.root_fd, "grp/cgroup.controllers", "cpuset cpu io memory hugetlb\n"));
         ASSERT_OK(write_string_file_at(f.root_fd, "grp/cgroup.subtree_control", "memory\n"));
 
         cgsup_limits_set(&l, CGSUP_LIMIT_MEMORY_MAX, 512 * M);
@@ -382,13 +387,15 @@ TEST(enable_controllers_on_fake_cgroup) {
         ASSERT_EQ(mask, CGSUP_CONTROLLER_MEMORY);
 
         /* memory is already on: only "+cpu" is written (one controller per write). */
-        ASSERT_OK(cgsup_cgroup_enable_controllers(f.root_fd, "grp", CGSUP_CONTROLLER_CPU | CGSUP_CONTROLLER_MEMORY));
+        ASSERT_OK(cgsup_cgroup_enable_controllers(f.root_fd, "grp",
+                                                  CGSUP_CONTROLLER_CPU | CGSUP_CONTROLLER_MEMORY));
         {
                 _cleanup_free_ char *t = fake_read(&f, "cgroup.subtree_control");
                 ASSERT_STREQ(t, "+cpu");
         }
         /* io is not offered by the parent: refused before anything is written. */
-        ASSERT_ERROR(cgsup_cgroup_enable_controllers(f.root_fd, "grp", CGSUP_CONTROLLER_IO | CGSUP_CONTROLLER_PIDS),
+        ASSERT_ERROR(cgsup_cgroup_enable_controllers(f.root_fd, "grp",
+                                                     CGSUP_CONTROLLER_IO | CGSUP_CONTROLLER_PIDS),
                      EOPNOTSUPP);
         {
                 _cleanup_free_ char *t = fake_read(&f, "cgroup.subtree_control");
@@ -401,8 +408,8 @@ TEST(path_normalize) {
         static const struct {
                 const char *in, *out;
         } ok[] = {
-                { "", "" },           { "/", "" },         { "a", "a" },         { "/a/b/", "a/b" },
-                { "//a//b", "a/b" },  { "./a/./b", "a/b" }, { "a/..b", "a/..b" }, { "...", "..." },
+                { "", "" },          { "/", "" },          { "a", "a" },         { "/a/b/", "a/b" },
+                { "//a//b", "a/b" }, { "./a/./b", "a/b" }, { "a/..b", "a/..b" }, { "...", "..." },
         };
         for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
                 _cleanup_free_ char *p = NULL;

@@ -61,19 +61,21 @@ TEST(flat_keyed_get) {
 TEST(io_stat_parse) {
         uint64_t rb = 1, wb = 1, ri = 1, wi = 1;
 
-        ASSERT_OK(cgsup_io_stat_parse("8:16 rbytes=1459200 wbytes=314773504 rios=192 wios=353 dbytes=0 dios=0\n"
-                                      "8:0 rbytes=90430464 wbytes=299008000 rios=8950 wios=1252 dbytes=50331648 "
-                                      "dios=3021\n",
-                                      &rb, &wb, &ri, &wi));
+        ASSERT_OK(cgsup_io_stat_parse(
+                "8:16 rbytes=1459200 wbytes=314773504 rios=192 wios=353 dbytes=0 dios=0\n"
+                "8:0 rbytes=90430464 wbytes=299008000 rios=8950 wios=1252 dbytes=50331648 "
+                "dios=3021\n",
+                &rb, &wb, &ri, &wi));
         ASSERT_EQ_U64(rb, 1459200ULL + 90430464ULL);
         ASSERT_EQ_U64(wb, 314773504ULL + 299008000ULL);
         ASSERT_EQ_U64(ri, 192 + 8950);
         ASSERT_EQ_U64(wi, 353 + 1252);
 
         /* iocost adds cost.* keys (some with decimals): ignored. Empty file: no I/O yet. */
-        ASSERT_OK(cgsup_io_stat_parse("253:0 rbytes=10 wbytes=20 rios=1 wios=2 dbytes=0 dios=0 cost.vrate=135.23 "
-                                      "cost.usage=1234\n",
-                                      &rb, NULL, NULL, &wi));
+        ASSERT_OK(cgsup_io_stat_parse(
+                "253:0 rbytes=10 wbytes=20 rios=1 wios=2 dbytes=0 dios=0 cost.vrate=135.23 "
+                "cost.usage=1234\n",
+                &rb, NULL, NULL, &wi));
         ASSERT_EQ_U64(rb, 10);
         ASSERT_EQ_U64(wi, 2);
         ASSERT_OK(cgsup_io_stat_parse("", &rb, &wb, &ri, &wi));
@@ -117,14 +119,21 @@ TEST(pressure_parse) {
 
         some.total_usec = 42;
         ASSERT_ERROR(cgsup_pressure_parse("", &some, NULL), EINVAL);
-        ASSERT_ERROR(cgsup_pressure_parse("full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n", &some, NULL), EINVAL);
+        ASSERT_ERROR(cgsup_pressure_parse("full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n", &some, NULL),
+                     EINVAL);
         ASSERT_ERROR(cgsup_pressure_parse("some avg10=0.00 avg60=0.00 total=0\n", &some, NULL), EINVAL);
-        ASSERT_ERROR(cgsup_pressure_parse("some avg10=x avg60=0.00 avg300=0.00 total=0\n", &some, NULL), EINVAL);
-        ASSERT_ERROR(cgsup_pressure_parse("some avg10=1. avg60=0.00 avg300=0.00 total=0\n", &some, NULL), EINVAL);
-        ASSERT_ERROR(cgsup_pressure_parse("some avg10=1,5 avg60=0.00 avg300=0.00 total=0\n", &some, NULL), EINVAL);
-        ASSERT_ERROR(cgsup_pressure_parse("some avg10=0.00 avg60=0.00 avg300=0.00 total=-1\n", &some, NULL), EINVAL);
-        ASSERT_ERROR(cgsup_pressure_parse("some avg10 avg60=0.00 avg300=0.00 total=1\n", &some, NULL), EINVAL);
-        ASSERT_ERROR(cgsup_pressure_parse("bogus avg10=0.00 avg60=0.00 avg300=0.00 total=0\n", &some, NULL), EINVAL);
+        ASSERT_ERROR(cgsup_pressure_parse("some avg10=x avg60=0.00 avg300=0.00 total=0\n", &some, NULL),
+                     EINVAL);
+        ASSERT_ERROR(cgsup_pressure_parse("some avg10=1. avg60=0.00 avg300=0.00 total=0\n", &some, NULL),
+                     EINVAL);
+        ASSERT_ERROR(cgsup_pressure_parse("some avg10=1,5 avg60=0.00 avg300=0.00 total=0\n", &some, NULL),
+                     EINVAL);
+        ASSERT_ERROR(cgsup_pressure_parse("some avg10=0.00 avg60=0.00 avg300=0.00 total=-1\n", &some, NULL),
+                     EINVAL);
+        ASSERT_ERROR(cgsup_pressure_parse("some avg10 avg60=0.00 avg300=0.00 total=1\n", &some, NULL),
+                     EINVAL);
+        ASSERT_ERROR(cgsup_pressure_parse("bogus avg10=0.00 avg60=0.00 avg300=0.00 total=0\n", &some, NULL),
+                     EINVAL);
         ASSERT_EQ_U64(some.total_usec, 42);
 }
 
@@ -159,8 +168,8 @@ TEST(controllers_parse) {
         unsigned m = 0;
 
         ASSERT_OK(cgsup_controllers_parse("cpuset cpu io memory hugetlb pids rdma misc\n", &m));
-        ASSERT_EQ(m, CGSUP_CONTROLLER_CPUSET | CGSUP_CONTROLLER_CPU | CGSUP_CONTROLLER_IO | CGSUP_CONTROLLER_MEMORY |
-                             CGSUP_CONTROLLER_PIDS);
+        ASSERT_EQ(m, CGSUP_CONTROLLER_CPUSET | CGSUP_CONTROLLER_CPU | CGSUP_CONTROLLER_IO |
+                             CGSUP_CONTROLLER_MEMORY | CGSUP_CONTROLLER_PIDS);
         ASSERT_OK(cgsup_controllers_parse("hugetlb\n", &m)); /* this host's cgroup2 */
         ASSERT_EQ(m, 0);
         ASSERT_OK(cgsup_controllers_parse("", &m));
@@ -206,12 +215,15 @@ TEST(stats_read_fake_cgroup) {
 
         /* Only cpu.stat without the controller and PSI: what this host's cgroup2 offers. */
         put(dfd, "cpu.stat", "usage_usec 100\nuser_usec 60\nsystem_usec 40\nnice_usec 0\n");
-        put(dfd, "cpu.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=5\n"
-                                 "full avg10=0.00 avg60=0.00 avg300=0.00 total=1\n");
-        put(dfd, "memory.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=6\n"
-                                    "full avg10=0.00 avg60=0.00 avg300=0.00 total=2\n");
-        put(dfd, "io.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=7\n"
-                                "full avg10=0.00 avg60=0.00 avg300=0.00 total=3\n");
+        put(dfd, "cpu.pressure",
+            "some avg10=0.00 avg60=0.00 avg300=0.00 total=5\n"
+            "full avg10=0.00 avg60=0.00 avg300=0.00 total=1\n");
+        put(dfd, "memory.pressure",
+            "some avg10=0.00 avg60=0.00 avg300=0.00 total=6\n"
+            "full avg10=0.00 avg60=0.00 avg300=0.00 total=2\n");
+        put(dfd, "io.pressure",
+            "some avg10=0.00 avg60=0.00 avg300=0.00 total=7\n"
+            "full avg10=0.00 avg60=0.00 avg300=0.00 total=3\n");
         ASSERT_OK(cgsup_stats_read(root, "svc", &s));
         ASSERT_EQ(s.valid, CGSUP_STATS_CPU | CGSUP_STATS_PRESSURE);
         ASSERT_EQ_U64(s.cpu_usage_usec, 100);

@@ -187,6 +187,42 @@ TEST(continuation_lines) {
         ASSERT_EQ(p->priority, 7);
 }
 
+TEST(indentation_rule_of_rawconfigparser) {
+        /* A line continues a value only when indented deeper than the key line (libinih alone would
+         * take every indented line as a continuation). */
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[program:a]\n"
+                "  command=/bin/a\n"
+                "    --continued\n"
+                "  priority=5\n"
+                "\tautostart=false\n"
+                "[program:b]\n"
+                "    command=/bin/b\n"
+                "  startsecs=3\n"
+                "[supervisord]\n"
+                "nodaemon=true\n"
+                "[cgsupd]\n"
+                "loglevel=debug\n"
+                "[supervisord]\n"
+                "loglevel=warn\n",
+                c);
+        const ProgramConfig *p = prog(c, "a");
+        ARGV_IS(p->argv, "/bin/a", "--continued");
+        ASSERT_EQ(p->priority, 5);
+        ASSERT_FALSE(p->autostart);
+        ASSERT_EQ(prog(c, "b")->startsecs, 3 * USEC_PER_SEC);
+        /* [supervisord] and [cgsupd] are one section, merged key by key, last wins */
+        ASSERT_TRUE(c->daemon.nodaemon);
+        ASSERT_EQ(c->daemon.loglevel, LOG_WARNING);
+}
+
+TEST(section_name_greedy_bracket) {
+        _cleanup_(config_freep) Config *c = NULL;
+        /* Python's header regex takes "program:a]b" (up to the last ']'); ']' is allowed in names */
+        LOAD_OK("[program:a]b]\ncommand=/bin/a\n", c);
+        ARGV_IS(prog(c, "a]b")->argv, "/bin/a");
+}
+
 TEST(duplicate_keys_last_wins_and_case) {
         _cleanup_(config_freep) Config *c = NULL;
         LOAD_OK("[program:dup]\n"
@@ -253,7 +289,7 @@ TEST(syntax_errors_are_errors_with_lines) {
         {
                 _cleanup_(config_freep) Config *c = NULL;
                 LOAD_FAILS("[program:a\ncommand=/bin/a\n", c);
-                ASSERT_TRUE(has_diag(c, true, 1, "without closing ']'"));
+                ASSERT_TRUE(has_diag(c, true, 1, "without a name or closing ']'"));
         }
         {
                 _cleanup_(config_freep) Config *c = NULL;
@@ -540,7 +576,7 @@ TEST(defaults_match_supervisord) {
         ASSERT_EQ(strv_length(p->environment), 0);
         ASSERT_FALSE(p->redirect_stderr);
         ASSERT_EQ(p->type, PROGRAM_TYPE_SIMPLE);
-        /* AUTO logs: <childlogdir>/<name>-<channel>---<identifier>-<random>.log, 50MB x 10 */
+        /* AUTO logs: <childlogdir>/<name>-<channel>---<identifier>-<8 chars>.log, 50MB x 10 */
         ASSERT_TRUE(p->stdout_log.automatic);
         ASSERT_STR_CONTAINS(p->stdout_log.path, "/var/tmp/d-stdout---cgsup-");
         ASSERT_EQ(strlen(p->stdout_log.path), strlen("/var/tmp/d-stdout---cgsup-") + 8 + 4);
@@ -1062,8 +1098,10 @@ TEST(program_config_equal_for_restart) {
 
         LOAD_OK(base, a);
         LOAD_OK(base, b);
-        /* identical config (AUTO log names are random each time and still compare equal) */
+        /* identical config; AUTO log names are stable across loads (reload, adoption) */
         ASSERT_TRUE(program_config_equal_for_restart(prog(a, "x"), prog(b, "x")));
+        ASSERT_STREQ(prog(a, "x")->stdout_log.path, prog(b, "x")->stdout_log.path);
+        ASSERT_TRUE(!streq(prog(a, "x")->stdout_log.path, prog(a, "x")->stderr_log.path));
         b = config_free(b);
 
         /* live-applicable changes: limits, priority, autostart, ... */

@@ -29,7 +29,7 @@ else
         not_ok "cgsuptest without a rule: StartProgram denied (AccessDenied)" "$out"
 fi
 check "idle still STOPPED" test "$(program_state idle)" = STOPPED
-check "cgsuptest without a rule: cgsupctl run refused" bash -c "! $(declare -f as_user); CGSUP_TEST_USER=$CGSUP_TEST_USER; as_user cgsupctl run --wait -- true"
+check "cgsuptest without a rule: cgsupctl run refused" bash -c "$(declare -f as_user); CGSUP_TEST_USER=$CGSUP_TEST_USER; ! as_user cgsupctl run --wait -- true"
 
 install -m 0644 /usr/share/doc/cgsup/50-cgsup-admin.rules.example /etc/polkit-1/rules.d/50-cgsup-admin.rules
 on_exit rm -f /etc/polkit-1/rules.d/50-cgsup-admin.rules
@@ -60,4 +60,4 @@ if [[ $rc -eq 137 ]] && grep -q 'oom-kill' <<<"$out"; then
 else
         not_ok "an over-allocation under memory_max=32M is OOM-killed (exit 137, result oom-kill)" "rc=$rc" "$out"
 fi
-check "run --uid root as cgsuptest is refused" bash -c "! $(declare -f as_user); CGSUP_TEST_USER=$CGSUP_TEST_USER; as_user cgsupctl run --uid root --wait -- true"
+check "run --uid root as cgsuptest is refused" bash -c "$(declare -f as_user); CGSUP_TEST_USER=$CGSUP_TEST_USER; ! as_user cgsupctl run --uid root --wait -- true"

@@ -63,7 +63,12 @@ if [[ -n $user_pid ]]; then
 else
         not_ok "cgsuptest: a process of the test user to check" "no sleep running as cgsuptest"
 fi
-expect root "$root_pid" org.cgsup1.test.no-such-action "false false"
+reply=$(check_auth "$root_pid" org.cgsup1.test.no-such-action 2>&1) || true
+if [[ $reply == *"is not registered"* ]]; then
+        ok "root: an unknown action is an error, not a grant"
+else
+        not_ok "root: an unknown action is an error, not a grant" "reply: $reply"
+fi
 
 # pkcheck, as the user for itself: polkit's answer reaches an unprivileged client too (exit 1 = no).
 as_user bash -c 'pkcheck --action-id org.cgsup1.test.ground-root --process $$' >/dev/null 2>&1 && urc=0 || urc=$?

@@ -5,8 +5,8 @@
 #   - memory_max=64M: a 256M allocation is OOM-killed, the report says oom-kill and counts the kill;
 #   - pids_max=32: a fork loop hits EAGAIN at <= 32 while the rest of the system forks freely;
 #   - cpu_quota=20%: a 5 s busy loop gets <= 25 % of one CPU by cpu.stat;
-#   - a live change of memory.max on the run's leaf takes effect (read back, then the OOM kill it causes is
-#     what the report shows);
+#   - a live change of memory.max on the run's leaf takes effect: a value above usage reads back and the run
+#     goes on, one below usage OOM-kills it at once, and the report shows that kill;
 #   - --json reports memory peak (from memory.peak) and oom kills.
 set -u
 source "$(dirname "$0")/lib.sh"
@@ -14,7 +14,7 @@ source "$(dirname "$0")/lib.sh"
 command -v cgsupctl >/dev/null || skip_all "cgsupctl is not installed"
 command -v systemd-run >/dev/null || skip_all "systemd-run not available"
 [[ -x ${CGSUP_HOG:-} ]] || skip_all "CGSUP_HOG (cgsup-hog) not available"
-command -v python3 >/dev/null || skip_all "python3 not available"
+command -v jq >/dev/null || skip_all "jq not available"
 
 work=$(mktemp -d /run/cgsup-run.XXXXXX)
 on_exit rm -rf "$work"
@@ -33,26 +33,24 @@ run_capped() {
                 cgsupctl run --standalone --json "$@" </dev/null >"$work/$name.out" 2>"$work/$name.err"
 }
 
-# json_check NAME PYTHON-EXPR...: each expression, evaluated with d = the JSON report (last line of NAME.out),
-# must be true; prints the failing ones.
+# json_check NAME JQ-EXPR...: each jq expression, applied to the JSON report (last line of NAME.out) with $M =
+# 1 MiB, must be true; prints the failing ones.
 json_check() {
-        local name=$1
+        local name=$1 last expr bad=0
         shift
-        python3 - "$work/$name.out" "$@" <<'PY'
-import json, sys
-lines = [l for l in open(sys.argv[1]).read().splitlines() if l.strip()]
-try:
-        d = json.loads(lines[-1])
-except Exception as e:
-        print("no JSON report: %s: %r" % (e, lines[-1:] if lines else "(empty)"))
-        sys.exit(1)
-bad = [expr for expr in sys.argv[2:] if not eval(expr, {"d": d, "M": 1024 * 1024})]
-for expr in bad:
-        print("failed: %s" % expr)
-if bad:
-        print("report: %s" % json.dumps(d))
-sys.exit(1 if bad else 0)
-PY
+        last=$(grep -v '^[[:space:]]*$' "$work/$name.out" | tail -n 1)
+        if ! jq -e 'type == "object"' >/dev/null 2>&1 <<<"$last"; then
+                echo "no JSON report: $last"
+                return 1
+        fi
+        for expr in "$@"; do
+                if ! jq -e --argjson M 1048576 "$expr" >/dev/null 2>&1 <<<"$last"; then
+                        echo "failed: $expr"
+                        bad=1
+                fi
+        done
+        [[ $bad -eq 0 ]] || echo "report: $last"
+        return $bad
 }
 
 report() {
@@ -71,23 +69,28 @@ report() {
 rc=0
 run_capped oom -p memory_max=64M -p memory_swap_max=0 -- "$hog" mem 256M || rc=$?
 report oom "memory_max=64M: a 256M allocation is OOM-killed, report says oom-kill (exit 137)" "$rc" 137 \
-        'd["result"] == "oom-kill"' 'd["signal"] == "SIGKILL"' 'd["exit_code"] is None' \
-        'd["oom_kills"] is not None and d["oom_kills"] >= 1' \
-        'd["memory_peak_source"] == "cgroup"' '48 * M <= d["memory_peak"] <= 72 * M' \
-        'd["limits"]["memory_max"] == 64 * M' 'd["cgroup_removed"] is True'
+        '.result == "oom-kill"' '.signal == "SIGKILL"' '.exit_code == null' '.oom_kills >= 1' \
+        '.memory_peak_source == "cgroup"' '.memory_peak >= 48 * $M and .memory_peak <= 72 * $M' \
+        '.limits.memory_max == 64 * $M' '.cgroup_removed == true'
 
 # --- --json: memory peak and oom kills of a run that stays under its limit -------------------------------
 rc=0
 run_capped peak -p memory_max=256M -p memory_swap_max=0 -- "$hog" mem 100M 0 || rc=$?
 report peak "--json: memory_peak from memory.peak covers a 100M allocation, oom_kills 0" "$rc" 0 \
-        'd["result"] == "exited"' 'd["exit_code"] == 0' 'd["memory_peak_source"] == "cgroup"' \
-        '100 * M <= d["memory_peak"] <= 160 * M' 'd["oom_kills"] == 0' \
-        'd["pids_peak"] is None or d["pids_peak"] >= 1' 'd["cpu_source"] == "cgroup"'
+        '.result == "exited"' '.exit_code == 0' '.memory_peak_source == "cgroup"' \
+        '.memory_peak >= 100 * $M and .memory_peak <= 160 * $M' '.oom_kills == 0' \
+        '.pids_peak == null or .pids_peak >= 1' '.cpu_source == "cgroup"'
 if grep -q '^touched 104857600$' "$work/peak.out"; then
         ok "--json: CMD's own stdout comes before the report"
 else
         not_ok "--json: CMD's own stdout comes before the report" "$(cat "$work/peak.out")"
 fi
+
+# --- accounting without limits: memory and pids are enabled for the leaf anyway -------------------------
+rc=0
+run_capped acct -- "$hog" mem 50M 0 || rc=$?
+report acct "no limits: report still has memory_peak from memory.peak and oom_kills (accounting)" "$rc" 0 \
+        '.memory_peak_source == "cgroup"' '.memory_peak >= 50 * $M' '.oom_kills == 0' '.limits == {}'
 
 # --- pids_max: fork loop hits EAGAIN, the rest of the system does not ---------------------------------
 # timeout(1) ends the hog after 40 s (exit 124); its sleeping children are left for cgroup.kill.
@@ -124,18 +127,16 @@ else
         skip "pids_max=32: the rest of the system still forks" "capped run did not reach its limit"
 fi
 wait "$pids_job" || rc=$?
-report pids "pids_max=32: run ends (timeout 124), leftovers killed, pids_peak <= 32, cgroup removed" "$rc" 124 \
-        'd["exit_code"] == 124' 'd["leftover_processes_killed"] >= 10' \
-        'd["pids_peak"] is None or d["pids_peak"] <= 32' 'd["limits"]["pids_max"] == 32' \
-        'd["cgroup_removed"] is True'
+report pids "pids_max=32: run ends (timeout 124), pids_peak <= 32, cgroup removed" "$rc" 124 \
+        '.exit_code == 124' '.pids_peak == null or .pids_peak <= 32' '.limits.pids_max == 32' \
+        '.cgroup_removed == true'
 
 # --- cpu_quota: 20 % of one CPU --------------------------------------------------------------------------
 rc=0
 run_capped cpu -p cpu_quota=20% -- "$hog" spin 5 || rc=$?
 report cpu "cpu_quota=20%: a 5 s busy loop gets <= 25 % of one CPU (cpu.stat)" "$rc" 0 \
-        'd["cpu_source"] == "cgroup"' 'd["wall_usec"] >= 5000000' \
-        'd["cpu_usec"] <= 0.25 * d["wall_usec"]' 'd["cpu_usec"] >= 0.05 * d["wall_usec"]' \
-        'd["limits"]["cpu_quota"] == 2000'
+        '.cpu_source == "cgroup"' '.wall_usec >= 5000000' '.cpu_usec <= 0.25 * .wall_usec' \
+        '.cpu_usec >= 0.05 * .wall_usec' '.limits.cpu_quota == 2000'
 diag "cpu: $(tail -n 1 "$work/cpu.out")"
 
 # --- live change of memory.max ---------------------------------------------------------------------------
@@ -152,22 +153,24 @@ if wait_for 120 grep -q '^touched' "$work/live.out"; then
 fi
 if [[ -n $leaf && $(cat "$leaf/memory.max") == $((512 * 1024 * 1024)) ]]; then
         ok "live: run's leaf $leaf has memory.max 512M while it runs"
-        echo $((64 * 1024 * 1024)) >"$leaf/memory.max" 2>/dev/null || true
-        now=$(cat "$leaf/memory.max" 2>/dev/null || echo gone)
-        # Either we read 64M back, or the kill was so quick that the leaf is already gone.
-        if [[ $now == $((64 * 1024 * 1024)) || $now == gone ]]; then
-                ok "live: memory.max lowered to 64M reads back ($now)"
+        # Still above what the hog holds: it must read back and the hog must survive it.
+        echo $((300 * 1024 * 1024)) >"$leaf/memory.max"
+        now=$(cat "$leaf/memory.max")
+        if [[ $now == $((300 * 1024 * 1024)) ]] && grep -q '^touched' "$work/live.out" && [[ -d $leaf ]]; then
+                ok "live: memory.max lowered to 300M reads back, the 200M hog still runs"
         else
-                not_ok "live: memory.max lowered to 64M reads back" "read $now"
+                not_ok "live: memory.max lowered to 300M reads back" "read $now"
         fi
+        # Below what it holds: the kernel enforces it at once (the write returns after the OOM kill).
+        echo $((64 * 1024 * 1024)) >"$leaf/memory.max" 2>/dev/null || true
 else
         not_ok "live: run's leaf has memory.max 512M while it runs" "leaf '$leaf'" "$(cat "$work/live.out" "$work/live.err")"
-        skip "live: memory.max lowered to 64M reads back" "no leaf"
+        skip "live: memory.max lowered to 300M reads back" "no leaf"
         systemctl kill cgsup-run-live.service 2>/dev/null || true
 fi
 wait "$live_job" || rc=$?
 report live "live: the lowered memory.max OOM-kills the 200M hog, report says oom-kill" "$rc" 137 \
-        'd["result"] == "oom-kill"' 'd["oom_kills"] >= 1' 'd["memory_peak"] >= 200 * M'
+        '.result == "oom-kill"' '.oom_kills >= 1' '.memory_peak >= 200 * $M'
 
 # Nothing of ours is left: every run's service is gone and no run-* leaf survived.
 left=$(find /sys/fs/cgroup/system.slice -maxdepth 2 -type d -path '*cgsup-run-*' 2>/dev/null)
