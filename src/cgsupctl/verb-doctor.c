@@ -9,9 +9,10 @@
  *  - we sit in the root cgroup: the root (cgsupd's default subtree is then /cgsup, created below it). The
  *    root may enable every controller listed in its cgroup.controllers; it is exempt from the
  *    no-internal-process rule.
- *  - anywhere else: our own cgroup. Under systemd with Delegate=yes that is the service's delegated cgroup,
- *    which cgsupd uses as its subtree (it moves itself into a leaf and enables controllers for its
- *    children). Only controllers the parent enabled for it (its cgroup.controllers) can be passed on.
+ *  - anywhere else: our own cgroup (its parent if we are in a "supervisor" leaf, as cgsupd does). Under
+ *    systemd with Delegate=yes that is the service's delegated cgroup, which cgsupd uses as its subtree (it
+ *    moves itself into a leaf and enables controllers for its children). Only controllers the parent
+ *    enabled for it (its cgroup.controllers) can be passed on.
  * A limit key is enforceable when the target offers its controller and the target is delegated to us
  * (cgroup.procs, cgroup.subtree_control and the directory writable), plus per-key kernel checks where they
  * can be seen from the target (memory.swap.max needs swap accounting, io.weight needs blk-iocost).
@@ -245,7 +246,11 @@ static int doctor_run(Doctor *d, const char *cgroup_arg) {
                 d->target = strdup("");
                 d->target_why = "we are in the root cgroup (cgsupd would create /cgsup below it)";
         } else {
-                d->target = strdup(d->own);
+                size_t n = strlen(d->own);
+                /* Like cgsupd: inside its "supervisor" leaf, the subtree is the leaf's parent. */
+                if (n > 11 && streq(d->own + n - 11, "/supervisor"))
+                        n -= 11;
+                d->target = strndup(d->own, n);
                 d->target_why =
                         "our own cgroup (cgsupd under systemd with Delegate=yes uses it as its subtree)";
         }

@@ -553,24 +553,38 @@ static int setup_cgroup(const RunOptions *o, RunCgroup *c) {
         }
 
         /* Accounting: memory.peak, memory.events (oom kills) and pids.peak only exist where those
-         * controllers are enabled, so switch them on for the leaf when that is possible without limits
-         * asking for it, like systemd's default accounting. Best effort, and never a reason to move
-         * ourselves. */
-        if (!parent_is_own || needed != 0) {
-                unsigned root_avail = 0, avail = 0;
-                unsigned accounting = CGSUP_CONTROLLER_MEMORY | CGSUP_CONTROLLER_PIDS;
+         * controllers are enabled, so switch them on for the leaf when possible even without limits asking
+         * for them, like systemd's default accounting. Best effort: a failure only makes the report poorer.
+         * If that needs us out of our own cgroup (a Delegate=yes service), we move and, if nothing could be
+         * enabled after all (a login scope with the shell still in it), move back and leave no trace. */
+        unsigned accounting = (CGSUP_CONTROLLER_MEMORY | CGSUP_CONTROLLER_PIDS) & ~needed, root_avail = 0,
+                 avail = 0;
+        if (!parent_is_own && !isempty(c->parent) &&
+            cgsup_cgroup_controllers(c->root_fd, "", &root_avail) >= 0 && (accounting & root_avail)) {
+                _cleanup_free_ char *where = NULL;
+                (void) enable_along_path(c->root_fd, c->parent, accounting & root_avail, &where);
+        }
+        if (cgsup_cgroup_controllers(c->root_fd, c->parent, &avail) < 0)
+                avail = 0;
+        accounting &= avail;
+        if (accounting != 0) {
+                bool moved_now = false, any = false;
 
-                if (!parent_is_own && !isempty(c->parent) &&
-                    cgsup_cgroup_controllers(c->root_fd, "", &root_avail) >= 0 &&
-                    (accounting & root_avail)) {
-                        _cleanup_free_ char *where = NULL;
-                        (void) enable_along_path(c->root_fd, c->parent, accounting & root_avail & ~needed,
-                                                &where);
+                if (parent_is_own && !isempty(own) && needed == 0) {
+                        if (cgsup_cgroup_move_self_to_leaf(c->root_fd, own, SELF_LEAF) >= 0)
+                                moved_now = true;
+                        else
+                                accounting = 0;
                 }
-                if (cgsup_cgroup_controllers(c->root_fd, c->parent, &avail) >= 0 &&
-                    (accounting & avail & ~needed))
-                        (void) cgsup_cgroup_enable_controllers(c->root_fd, c->parent,
-                                                              accounting & avail & ~needed);
+                for (unsigned bit = 1; bit && bit <= accounting; bit <<= 1)
+                        if ((accounting & bit) &&
+                            cgsup_cgroup_enable_controllers(c->root_fd, c->parent, bit) >= 0)
+                                any = true;
+                if (moved_now && !any) {
+                        _cleanup_free_ char *self_leaf = path_join2(own, SELF_LEAF);
+                        if (cgsup_cgroup_attach_pid(c->root_fd, own, getpid()) >= 0 && self_leaf)
+                                (void) unlinkat(c->root_fd, self_leaf, AT_REMOVEDIR);
+                }
         }
 
         char name[64];

@@ -29,6 +29,7 @@
 #define CONF_MAX_INSTANCES 10000U
 #define CONF_MAX_DIAGS 1000U
 #define CONF_MAX_NAME 200U
+#define CONF_MAX_GROUP_PROGRAMS 1000U
 
 typedef struct IniEntry {
         char *key;          /* lower-cased, as RawConfigParser's optionxform */

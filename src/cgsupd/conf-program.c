@@ -1020,6 +1020,10 @@ int conf_group_section(Config *c, IniSection *s, const char *name, const Program
                                 }
                                 if (strv_contains(g->programs, t))
                                         continue;
+                                if (strv_length(g->programs) >= CONF_MAX_GROUP_PROGRAMS) {
+                                        bad_value(c, s, e, t, "too many programs in one group (more than 1000)");
+                                        break;
+                                }
                                 r = strv_extend(&g->programs, t);
                                 if (r < 0)
                                         return r;

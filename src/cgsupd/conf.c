@@ -377,6 +377,50 @@ static void warn_ignored_section(Config *c, IniSection *s) {
         conf_warn(c, s->file, s->line, "[%s] is not used (%s), ignoring.", s->name, why);
 }
 
+/* ---- sorted name indexes ------------------------------------------------------------------------ */
+
+/* Lookups by name over sections, group members, programs and instances: sorted arrays + binary search, so
+ * a hostile file with thousands of each stays n log n. */
+typedef struct NameRef {
+        const char *name;
+        size_t idx;
+} NameRef;
+
+static int cmp_nameref(const void *a, const void *b) {
+        const NameRef *x = a, *y = b;
+        int r = strcmp(x->name, y->name);
+        if (r != 0)
+                return r;
+        return x->idx < y->idx ? -1 : x->idx > y->idx ? 1 : 0;
+}
+
+/* First entry named @name, or NULL. */
+static const NameRef *nameref_find(const NameRef *v, size_t n, const char *name) {
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(v[mid].name, name) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo < n && streq(v[lo].name, name) ? &v[lo] : NULL;
+}
+
+static int nameref_add(NameRef **v, size_t *n, const char *name, size_t idx) {
+        NameRef *nv = reallocarray(*v, *n + 1, sizeof(NameRef));
+        if (!nv)
+                return -ENOMEM;
+        *v = nv;
+        nv[(*n)++] = (NameRef) { name, idx };
+        return 0;
+}
+
+static void nameref_sort(NameRef *v, size_t n) {
+        if (n > 0)
+                qsort(v, n, sizeof(NameRef), cmp_nameref);
+}
+
 /* ---- dependencies -------------------------------------------------------------------------------- */
 
 typedef struct DepNode {
@@ -388,51 +432,52 @@ typedef struct DepNode {
         bool done;
 } DepNode;
 
-static ssize_t dep_find(DepNode *nodes, size_t n, const char *name) {
-        for (size_t i = 0; i < n; i++)
-                if (streq(nodes[i].name, name))
-                        return (ssize_t) i;
-        return -1;
-}
-
 static int check_dependencies(Config *c, IniDoc *doc) {
         _cleanup_free_ DepNode *nodes = NULL;
-        size_t n = 0;
+        _cleanup_free_ NameRef *by_program = NULL, *by_instance = NULL;
+        size_t n = 0, n_prog = 0, n_inst = 0;
         int r = 0;
 
         /* One node per program section that produced instances; instances of a program share depends_on. */
         for (size_t i = 0; i < c->n_programs; i++) {
-                if (dep_find(nodes, n, c->programs[i]->program_name) >= 0)
-                        continue;
-                DepNode *nn = reallocarray(nodes, n + 1, sizeof(DepNode));
-                if (!nn)
+                if (nameref_add(&by_instance, &n_inst, c->programs[i]->name, i) < 0 ||
+                    nameref_add(&by_program, &n_prog, c->programs[i]->program_name, i) < 0)
                         return -ENOMEM;
-                nodes = nn;
-                _cleanup_free_ char *sname = NULL;
-                if (asprintf(&sname, "program:%s", c->programs[i]->program_name) < 0)
-                        return -ENOMEM;
-                nodes[n] = (DepNode) { .name = c->programs[i]->program_name,
-                                       .entry = ini_section_find(ini_doc_find(doc, sname), "depends_on") };
-                n++;
+        }
+        nameref_sort(by_instance, n_inst);
+        nameref_sort(by_program, n_prog);
+        /* unique program names become nodes; by_program[].idx is rewritten to the node index */
+        nodes = calloc(n_prog + 1, sizeof(DepNode));
+        if (!nodes)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_prog; i++) {
+                if (i == 0 || !streq(by_program[i].name, by_program[i - 1].name)) {
+                        _cleanup_free_ char *sname = NULL;
+                        if (asprintf(&sname, "program:%s", by_program[i].name) < 0)
+                                return -ENOMEM;
+                        nodes[n] = (DepNode) { .name = by_program[i].name,
+                                               .entry = ini_section_find(ini_doc_find(doc, sname), "depends_on") };
+                        n++;
+                }
+                by_program[i].idx = n - 1;
         }
 
         for (size_t i = 0; i < c->n_programs && r >= 0; i++) {
                 const ProgramConfig *p = c->programs[i];
-                ssize_t self = dep_find(nodes, n, p->program_name);
-                DepNode *node = &nodes[self];
-                if (node->edges || p->n_depends_on == 0 || node->done)
+                DepNode *node = &nodes[nameref_find(by_program, n_prog, p->program_name)->idx];
+                if (node->done || p->n_depends_on == 0)
                         continue;
                 node->done = true; /* edges built once per program */
                 for (size_t j = 0; j < p->n_depends_on; j++) {
                         const char *dn = p->depends_on[j].name;
-                        ssize_t t = dep_find(nodes, n, dn);
-                        if (t < 0) {
+                        const NameRef *t = nameref_find(by_program, n_prog, dn);
+                        size_t target;
+                        if (t)
+                                target = t->idx;
+                        else if ((t = nameref_find(by_instance, n_inst, dn)))
                                 /* an instance name ("web_01") stands for its program */
-                                const ProgramConfig *q = config_find_program(c, dn);
-                                if (q)
-                                        t = dep_find(nodes, n, q->program_name);
-                        }
-                        if (t < 0) {
+                                target = nameref_find(by_program, n_prog, c->programs[t->idx]->program_name)->idx;
+                        else {
                                 const char *f = node->entry ? node->entry->file : p->source_file;
                                 unsigned l = node->entry ? node->entry->line : p->source_line;
                                 conf_error(c, f, l, "[program:%s] depends_on names unknown program '%s'.",
@@ -445,8 +490,8 @@ static int check_dependencies(Config *c, IniDoc *doc) {
                                 break;
                         }
                         node->edges = ne;
-                        node->edges[node->n_edges++] = (size_t) t;
-                        nodes[t].indegree++;
+                        node->edges[node->n_edges++] = target;
+                        nodes[target].indegree++;
                 }
         }
 
@@ -470,7 +515,8 @@ static int check_dependencies(Config *c, IniDoc *doc) {
                                         queue[qt++] = nodes[x].edges[k];
                 }
                 if (r >= 0 && removed < n) {
-                        /* Walk remaining edges from a remaining node until a node repeats: that is a cycle. */
+                        /* Every remaining node has a remaining predecessor, and following remaining edges
+                         * from any remaining node must end in a cycle: walk until a node repeats. */
                         size_t start = 0;
                         while (nodes[start].done)
                                 start++;
@@ -489,21 +535,22 @@ static int check_dependencies(Config *c, IniDoc *doc) {
                                 x = next;
                         }
                         if (r >= 0) {
-                                /* x is on the cycle: print it from x around to x */
+                                /* x is on the cycle: print it from x around to x, in the walk's order */
                                 char buf[1024] = "";
-                                size_t y = x, len = 0;
+                                size_t len = 0, y = x;
                                 do {
-                                        len += (size_t) snprintf(buf + MIN(len, sizeof buf - 1),
-                                                                 sizeof buf - MIN(len, sizeof buf - 1), "%s -> ",
-                                                                 nodes[y].name);
+                                        size_t at = MIN(len, sizeof buf - 1);
+                                        len += (size_t) snprintf(buf + at, sizeof buf - at, "%s -> ", nodes[y].name);
+                                        size_t next = y;
                                         for (size_t k = 0; k < nodes[y].n_edges; k++)
-                                                if (!nodes[nodes[y].edges[k]].done && seen[nodes[y].edges[k]]) {
-                                                        y = nodes[y].edges[k];
+                                                if (!nodes[nodes[y].edges[k]].done) {
+                                                        next = nodes[y].edges[k];
                                                         break;
                                                 }
+                                        y = next;
                                 } while (y != x && len < sizeof buf);
-                                snprintf(buf + MIN(len, sizeof buf - 1), sizeof buf - MIN(len, sizeof buf - 1),
-                                         "%s", nodes[x].name);
+                                size_t at = MIN(len, sizeof buf - 1);
+                                snprintf(buf + at, sizeof buf - at, "%s", nodes[x].name);
                                 IniEntry *e = nodes[x].entry;
                                 conf_error(c, e ? e->file : c->main_file, e ? e->line : 0,
                                            "Dependency cycle in depends_on: %s.", buf);
@@ -526,20 +573,29 @@ static int cmp_program(const void *a, const void *b) {
         return strcmp(x->group_name, y->group_name);
 }
 
-static void check_duplicates(Config *c) {
-        /* sorted by (priority, name, group): equal names in one group need not be adjacent when priorities
-         * differ, so compare all pairs of equal names; n is bounded by CONF_MAX_INSTANCES. */
-        for (size_t i = 0; i < c->n_programs; i++)
-                for (size_t j = i + 1; j < c->n_programs; j++) {
-                        const ProgramConfig *a = c->programs[i], *b = c->programs[j];
-                        if (streq(a->name, b->name) && streq(a->group_name, b->group_name)) {
-                                conf_error(c, b->source_file, b->source_line,
-                                           "Process name '%s' in group '%s' is used by [program:%s] and "
-                                           "[program:%s].", b->name, b->group_name, a->program_name,
-                                           b->program_name);
-                                return;
-                        }
+static int cmp_group_name(const void *a, const void *b) {
+        const ProgramConfig *x = *(ProgramConfig *const *) a, *y = *(ProgramConfig *const *) b;
+        int r = strcmp(x->group_name, y->group_name);
+        return r != 0 ? r : strcmp(x->name, y->name);
+}
+
+static int check_duplicates(Config *c) {
+        /* Instance names must be unique within a group (the group:name address). Sorted copy: n log n. */
+        if (c->n_programs < 2)
+                return 0;
+        _cleanup_free_ ProgramConfig **v = reallocarray(NULL, c->n_programs, sizeof(ProgramConfig *));
+        if (!v)
+                return -ENOMEM;
+        memcpy(v, c->programs, c->n_programs * sizeof(ProgramConfig *));
+        qsort(v, c->n_programs, sizeof(ProgramConfig *), cmp_group_name);
+        for (size_t i = 1; i < c->n_programs; i++)
+                if (cmp_group_name(&v[i - 1], &v[i]) == 0) {
+                        conf_error(c, v[i]->source_file, v[i]->source_line,
+                                   "Process name '%s' in group '%s' is used by [program:%s] and [program:%s].",
+                                   v[i]->name, v[i]->group_name, v[i - 1]->program_name, v[i]->program_name);
+                        return 0;
                 }
+        return 0;
 }
 
 static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const char *host) {
@@ -595,21 +651,37 @@ static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const c
                 }
         }
 
+        /* Indexes: section names, and (program name -> groups listing it) in group order. */
+        _cleanup_free_ NameRef *sections = NULL, *members = NULL;
+        size_t n_sections = 0, n_members = 0;
+        for (size_t i = 0; i < doc->n_sections; i++)
+                if (nameref_add(&sections, &n_sections, doc->sections[i].name, i) < 0)
+                        return -ENOMEM;
+        nameref_sort(sections, n_sections);
+        for (size_t i = 0; i < c->n_groups; i++)
+                STRV_FOREACH(pn, c->groups[i]->programs)
+                        if (nameref_add(&members, &n_members, *pn, i) < 0)
+                                return -ENOMEM;
+        nameref_sort(members, n_members);
+
         /* Groups must name existing programs (supervisord: "[group:x] names unknown program y"). */
         for (size_t i = 0; i < c->n_groups; i++) {
                 GroupConfig *g = c->groups[i];
+                IniEntry *e = NULL;
                 STRV_FOREACH(pn, g->programs) {
                         _cleanup_free_ char *sn = NULL, *fn = NULL;
                         if (asprintf(&sn, "program:%s", *pn) < 0 || asprintf(&fn, "fcgi-program:%s", *pn) < 0)
                                 return -ENOMEM;
-                        if (ini_doc_find(doc, sn))
+                        if (nameref_find(sections, n_sections, sn))
                                 continue;
-                        _cleanup_free_ char *gsn = NULL;
-                        if (asprintf(&gsn, "group:%s", g->name) < 0)
-                                return -ENOMEM;
-                        IniSection *gs = ini_doc_find(doc, gsn);
-                        IniEntry *e = ini_section_find(gs, "programs");
-                        if (ini_doc_find(doc, fn))
+                        if (!e) {
+                                _cleanup_free_ char *gsn = NULL;
+                                if (asprintf(&gsn, "group:%s", g->name) < 0)
+                                        return -ENOMEM;
+                                const NameRef *gs = nameref_find(sections, n_sections, gsn);
+                                e = gs ? ini_section_find(&doc->sections[gs->idx], "programs") : NULL;
+                        }
+                        if (nameref_find(sections, n_sections, fn))
                                 conf_warn(c, e ? e->file : g->source_file, e ? e->line : g->source_line,
                                           "[group:%s] lists fcgi-program %s, which is not supported, ignoring.",
                                           g->name, *pn);
@@ -624,16 +696,15 @@ static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const c
                 if (section_kind(s->name) != SECTION_PROGRAM)
                         continue;
                 const char *name = s->name + strlen("program:");
-                bool grouped = false;
-                for (size_t j = 0; j < c->n_groups; j++)
-                        if (strv_contains(c->groups[j]->programs, name)) {
-                                grouped = true;
-                                r = conf_program_section(c, s, name, c->groups[j]->name, true, &ctx);
-                                if (r < 0)
-                                        return r;
-                        }
-                if (!grouped) {
+                const NameRef *m = nameref_find(members, n_members, name);
+                if (!m) {
                         r = conf_program_section(c, s, name, name, false, &ctx);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                for (; m < members + n_members && streq(m->name, name); m++) {
+                        r = conf_program_section(c, s, name, c->groups[m->idx]->name, true, &ctx);
                         if (r < 0)
                                 return r;
                 }
@@ -641,7 +712,9 @@ static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const c
 
         if (c->n_programs > 0)
                 qsort(c->programs, c->n_programs, sizeof(ProgramConfig *), cmp_program);
-        check_duplicates(c);
+        r = check_duplicates(c);
+        if (r < 0)
+                return r;
         return check_dependencies(c, doc);
 }
 

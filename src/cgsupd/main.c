@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <inttypes.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
@@ -159,6 +161,22 @@ static void redirect_output(const char *logfile) {
         safe_close(fd);
 }
 
+/* supervisord's minfds: raise our soft RLIMIT_NOFILE (programs inherit it) as far as the hard limit allows. */
+static void raise_nofile(uint64_t minfds) {
+        struct rlimit rl;
+
+        if (minfds == 0 || getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= minfds)
+                return;
+        if (minfds > rl.rlim_max) {
+                log_warning("minfds=%" PRIu64 " is above the hard limit %llu, using that", minfds,
+                            (unsigned long long) rl.rlim_max);
+                minfds = rl.rlim_max;
+        }
+        rl.rlim_cur = minfds;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                log_warning_errno(errno, "Cannot raise RLIMIT_NOFILE to %" PRIu64 ", ignoring: %m", minfds);
+}
+
 static int daemonize(void) {
         pid_t pid = fork();
 
@@ -213,6 +231,7 @@ static int run(int argc, char *argv[]) {
                 log_set_max_level(m->config->daemon.loglevel);
         if (arg_daemonize)
                 redirect_output(m->config->daemon.logfile);
+        raise_nofile(m->config->daemon.minfds);
 
         r = sd_event_add_signal(m->event, NULL, SIGTERM, on_signal, m);
         if (r >= 0)

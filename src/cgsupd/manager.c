@@ -267,6 +267,7 @@ static void shutdown_step(Manager *m) {
         if (!any) {
                 log_info("All programs stopped.");
                 manager_remove_cgroups(m);
+                manager_release_scope(m);
                 if (m->event)
                         (void) sd_event_exit(m->event, m->exit_code);
                 return;
@@ -497,6 +498,19 @@ static int pick_subtree(Manager *m, char **ret) {
         size_t l = strlen(own);
         if (l > 11 && streq(own + l - 11, "/supervisor"))
                 own[l - 11] = 0;
+        else if (under_systemd_delegation() && !m->options.user && l > 8 && streq(own + l - 8, ".service")) {
+                /* Started by systemd in the root of our unit's cgroup: no DelegateSubgroup= (systemd < 254).
+                 * Enabling controllers here would make every later restart of cgsupd fail; see
+                 * manager-scope.c. */
+                r = manager_setup_scope(m, own, &s);
+                if (r >= 0) {
+                        m->scope_mode = true;
+                        *ret = s;
+                        return 0;
+                }
+                log_warning_errno(r, "Cannot use a programs scope, using our own cgroup /%s; a restart of cgsupd "
+                                  "will fail while programs run (systemd < 254 without DelegateSubgroup=): %m", own);
+        }
         if (cgsup_cgroup_is_delegated(m->cgroup_root_fd, own) > 0 || under_systemd_delegation()) {
                 *ret = TAKE_PTR(own);
                 return 0;
@@ -554,9 +568,14 @@ static int setup_cgroup(Manager *m) {
         r = cgsup_cgroup_create(m->cgroup_root_fd, m->cgroup);
         if (r < 0)
                 return log_error_errno(r, "Cannot create cgroup %s/%s: %m", m->cgroup_mount, m->cgroup);
-        r = cgsup_cgroup_move_self_to_leaf(m->cgroup_root_fd, m->cgroup, "supervisor");
-        if (r < 0)
-                return log_error_errno(r, "Cannot move cgsupd into %s/%s/supervisor: %m", m->cgroup_mount, m->cgroup);
+        /* Rule 4: our own leaf, never inside a program's cgroup. In scope mode we already are outside the
+         * programs' subtree (alone in the unit's cgroup). */
+        if (!m->scope_mode) {
+                r = cgsup_cgroup_move_self_to_leaf(m->cgroup_root_fd, m->cgroup, "supervisor");
+                if (r < 0)
+                        return log_error_errno(r, "Cannot move cgsupd into %s/%s/supervisor: %m", m->cgroup_mount,
+                                               m->cgroup);
+        }
 
         r = cgsup_cgroup_controllers(m->cgroup_root_fd, m->cgroup, &avail);
         if (r < 0)

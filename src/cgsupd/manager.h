@@ -73,6 +73,7 @@ struct Manager {
         FILE *log_file;                 /* [cgsupd] logfile=, NULL = stderr/journal */
         bool loop_running;
         usec_t watchdog_usec;           /* WATCHDOG=1 period (half of WatchdogSec=), 0 = off */
+        bool scope_mode;                /* programs live in <unit>-programs.scope (systemd < 254) */
 };
 
 int manager_new(const ManagerOptions *options, Manager **ret);
@@ -117,6 +118,11 @@ int manager_run(Manager *m);
 int manager_start_autostart(Manager *m);
 /* A program changed state: re-evaluate waiting dependents, shutdown progress, transient cleanup. */
 void manager_program_state_changed(Manager *m, Program *p, ProgramState old);
+/* systemd < 254 fallback (manager-scope.c): create or reuse "<unit>-programs.scope" (Delegate=yes) as the
+ * programs' subtree. Returns 1 created, 0 reused, <0 error (caller falls back to its own cgroup). */
+int manager_setup_scope(Manager *m, const char *own, char **ret_subtree);
+/* After a graceful shutdown: let the scope go (kills its placeholder). */
+void manager_release_scope(Manager *m);
 /* Schedule gc of removed/finished programs, dependency evaluation and shutdown progress. */
 void manager_schedule_check(Manager *m);
 /* Add / remove a program (used by load, reload and transient runs). */

@@ -140,7 +140,7 @@ dl_start() {
         shift
         "$CGSUPD" -c "$conf" --cgroup "$SUBTREE" "$@" >>"$DAEMON_LOG" 2>&1 &
         CGSUPD_PID=$!
-        wait_until 15 grep -q "ready:" "$DAEMON_LOG"
+        wait_until 15 grep -q "^cgsupd: cgsupd .* ready:" "$DAEMON_LOG"
 }
 
 daemon_alive() {

@@ -48,6 +48,10 @@ stdout_logfile=$T/escaper.log
 [program:storm]
 command=$CGSUP_HOG forkstorm 500
 stopwaitsecs=2
+
+[program:capped]
+command=$CGSUP_HOG sleep inf
+memory_max=64M
 EOF
 
 check "cgsupd starts with a plain supervisord.conf" dl_start "$T/supervisord.conf"
@@ -63,6 +67,13 @@ check "cache RUNNING in backend/cache" wait_state cache RUNNING 10
 check "cgsupd sits in its own leaf" grep -qx "0::/$SUBTREE/supervisor" "/proc/$CGSUPD_PID/cgroup"
 check "SUPERVISOR_* environment" bash -c "tr '\\0' '\\n' </proc/$(field_of worker_01 pid)/environ | grep -qx SUPERVISOR_PROCESS_NAME=worker_01"
 
+if grep -qw memory "$CG_MOUNT/cgroup.controllers"; then
+        diag "this host has the memory controller: capped may run; the unenforceable case is checked in the VM"
+else
+        check "memory_max without a memory controller: FATAL, never started unbounded" wait_state capped FATAL 10
+        check "the reason names the limit and the cgroup2 mount" log_has "capped: .*memory_max: memory controller not available in cgroup2 at $CG_MOUNT"
+        check "capped never ran" bash -c "! grep -q '^cgsupd: capped: Started' $DAEMON_LOG"
+fi
 wait_state escaper RUNNING 10
 check "the double-forked grandchild is in escaper's cgroup" wait_until 5 bash -c "[[ \$(find $CG_MOUNT/$SUBTREE/escaper -name cgroup.procs -exec cat {} + | wc -l) -ge 2 ]]"
 check "storm RUNNING with ~500 processes" wait_until 10 bash -c "[[ \$(find $CG_MOUNT/$SUBTREE/storm -name cgroup.procs -exec cat {} + | wc -l) -ge 450 ]]"

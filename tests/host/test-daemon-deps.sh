@@ -42,10 +42,25 @@ healthcheck_interval=1
 command=$CGSUP_HOG sleep inf
 depends_on=web:healthy,checked:healthy
 startsecs=0
+
+[program:ready]
+command=$CGSUP_HOG notify 2
+type=notify
+
+[program:after_ready]
+command=$CGSUP_HOG sleep inf
+depends_on=ready:started
+startsecs=0
+
+[program:legacy]
+command=$CGSUP_HOG escape
+type=forking
+stdout_logfile=$T/legacy.log
 EOF
 
 t0=$(now_ms)
 check "cgsupd starts" dl_start "$T/cgsup.conf"
+check "notify: STARTING until READY=1" state_is ready STARTING
 check "b waits (STOPPED, waiting for a)" bash -c "grep -q 'b: Not starting yet: waiting for a' $DAEMON_LOG"
 check "b not started while a's port is closed" bash -c "! grep -q '^cgsupd: b: Started' $DAEMON_LOG"
 check "a ready via tcp check" wait_until 15 log_has "a: Healthcheck passed (ready)"
@@ -56,7 +71,13 @@ check "web healthy through http" wait_until 10 log_has "web: Healthcheck passed 
 check "exec check ran inside the program's group" wait_until 10 bash -c "grep -q '^0::/$SUBTREE/checked/' $T/exec-check.cgroup"
 check "c started once web and checked were healthy" wait_state c RUNNING 10
 check "healthcheck leaf cleaned up between checks" wait_until 5 bash -c "[[ ! -d $CG_MOUNT/$SUBTREE/checked/checked.health ]] || [[ -z \$(cat $CG_MOUNT/$SUBTREE/checked/checked.health/cgroup.procs) ]]"
+check "notify: READY=1 (sent after 2 s) makes it RUNNING" wait_state ready RUNNING 10
+check "notify: dependent started after READY" wait_state after_ready RUNNING 5
+check "forking: launcher exits, daemon left -> RUNNING" wait_state legacy RUNNING 10
+gc=$(sed -n 's/^grandchild //p' "$T/legacy.log")
+check "forking: main pid is the daemonized grandchild ($gc)" wait_until 5 bash -c "[[ \$(sed -n 's/^pid=//p' $RUNDIR/state/legacy) == $gc ]]"
 dl_stop
 check "clean shutdown" test $? -eq 0
+check "forking: the daemonized process was stopped" bash -c "[[ ! -e /proc/$gc ]] || grep -q '^State:.*Z' /proc/$gc/status"
 check "b stopped before a (dependents first)" bash -c "[[ \$(grep -n '^cgsupd: b: RUNNING -> STOPPING' $DAEMON_LOG | cut -d: -f1) -lt \$(grep -n '^cgsupd: a: RUNNING -> STOPPING' $DAEMON_LOG | cut -d: -f1) ]]"
 done_testing

@@ -23,7 +23,7 @@ EOF
 
 unshare --pid --fork --mount-proc --kill-child "$CGSUPD" -c "$T/cgsup.conf" --cgroup "$SUBTREE" >>"$DAEMON_LOG" 2>&1 &
 UNSHARE_PID=$!
-check "cgsupd starts as PID 1" wait_until 15 grep -q "ready:" "$DAEMON_LOG"
+check "cgsupd starts as PID 1" wait_until 15 grep -q "^cgsupd: cgsupd .* ready:" "$DAEMON_LOG"
 CGSUPD_PID=$(cat "$CG_MOUNT/$SUBTREE/supervisor/cgroup.procs" | head -n 1)
 check "it is PID 1 in its namespace" grep -q "^NSpid:.*[[:space:]]1$" "/proc/$CGSUPD_PID/status"
 check "escape's main exited, the grandchild survives contained (EXITED)" wait_state escape EXITED 10

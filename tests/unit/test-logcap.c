@@ -182,6 +182,27 @@ TEST(rotate_files_shifts) {
         rm_rf(dir);
 }
 
+TEST(non_seekable_target_is_not_rotated) {
+        LogConfig lc = { .maxbytes = 16, .backups = 2 };
+        char path[64], buf[4096];
+        int pfd[2];
+        LogCapture *c;
+        ssize_t k;
+
+        ASSERT_OK_ERRNO(pipe2(pfd, O_CLOEXEC));
+        snprintf(path, sizeof(path), "/dev/fd/%d", pfd[1]);
+        lc.path = path;
+        ASSERT_OK(log_capture_new(NULL, &(LogCaptureSettings) { .name = "x", .stream = 1, .config = &lc,
+                                                               .passthrough_fd = -1 }, &c));
+        for (int i = 0; i < 10; i++)
+                log_capture_feed(c, "0123456789\n", 11);
+        k = read(pfd[0], buf, sizeof(buf));
+        ASSERT_EQ(k, 110); /* everything, in order, although far above maxbytes */
+        log_capture_free(c);
+        safe_close(pfd[0]);
+        safe_close(pfd[1]);
+}
+
 int main(int argc, char **argv) {
         return tests_main(argc, argv, NULL);
 }

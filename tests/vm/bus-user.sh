@@ -11,18 +11,32 @@ id cgsuptest >/dev/null 2>&1 || skip_all "no user cgsuptest"
 uid=$(id -u cgsuptest)
 rt=/run/user/$uid
 
-loginctl enable-linger cgsuptest
-on_exit loginctl disable-linger cgsuptest
-if wait_for 120 test -S "$rt/bus"; then
-        ok "user@$uid.service runs with a session bus at $rt/bus"
-else
-        not_ok "user@$uid.service runs with a session bus at $rt/bus" "$(systemctl status "user@$uid.service" --no-pager 2>&1)"
-        exit 1
-fi
-
 u() {
         as_user env XDG_RUNTIME_DIR="$rt" DBUS_SESSION_BUS_ADDRESS="unix:path=$rt/bus" "$@"
 }
+
+loginctl enable-linger cgsuptest
+on_exit loginctl disable-linger cgsuptest
+if wait_for 120 bash -c "systemctl is-active --quiet user@$uid.service && test -S $rt/systemd/private"; then
+        ok "user@$uid.service runs (lingering)"
+else
+        not_ok "user@$uid.service runs (lingering)" "$(systemctl status "user@$uid.service" --no-pager 2>&1)"
+        exit 1
+fi
+# Debian starts the session bus through dbus-user-session's dbus.socket; without that package, run a session
+# dbus-daemon as a user service on the same address.
+if ! wait_for 20 test -S "$rt/bus"; then
+        diag "no dbus-user-session: starting a session dbus-daemon at $rt/bus"
+        u systemd-run --user --unit=cgsup-test-session-bus \
+                dbus-daemon --session --nofork --nopidfile --address="unix:path=$rt/bus" >/dev/null 2>&1
+        on_exit u systemctl --user stop cgsup-test-session-bus.service
+fi
+if wait_for 60 test -S "$rt/bus"; then
+        ok "the user has a session bus at $rt/bus"
+else
+        not_ok "the user has a session bus at $rt/bus" "$(u systemctl --user status --no-pager 2>&1)"
+        exit 1
+fi
 
 home=$(getent passwd cgsuptest | cut -d: -f6)
 conf=$(mktemp -d /tmp/cgsup-user.XXXXXX)

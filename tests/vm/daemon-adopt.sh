@@ -40,7 +40,9 @@ old_main=$(systemctl show -P MainPID cgsupd.service)
 check "talker's pipe is in the fd store" bash -c "systemctl show -P NFileDescriptorStore cgsupd.service | grep -qv '^0$'"
 check "output flowing" wait_for 30 test -s "$work/talker.log"
 
-check "systemctl kill -s KILL cgsupd" systemctl kill -s KILL cgsupd.service
+# --kill-who=main: a crash of cgsupd alone. Plain `systemctl kill` signals every process of the unit's
+# cgroup (programs included) whatever KillMode= says; that is not a daemon crash but killing everything.
+check "systemctl kill --kill-who=main -s KILL cgsupd" systemctl kill --kill-who=main -s KILL cgsupd.service
 check "programs survive (KillMode=process)" bash -c "kill -0 $svc && kill -0 $talker"
 check "systemd restarts cgsupd (Restart=on-failure)" wait_for 120 bash -c "p=\$(systemctl show -P MainPID cgsupd.service); [[ \$p != 0 && \$p != $old_main ]] && systemctl is-active -q cgsupd.service"
 check "svc adopted with the same pid" wait_for 60 bash -c "[[ \$(sed -n 's/^pid=//p' $rundir/state/svc) == $svc ]]"

@@ -92,6 +92,32 @@ run_capped acct -- "$hog" mem 50M 0 || rc=$?
 report acct "no limits: report still has memory_peak from memory.peak and oom_kills (accounting)" "$rc" 0 \
         '.memory_peak_source == "cgroup"' '.memory_peak >= 50 * $M' '.oom_kills == 0' '.limits == {}'
 
+# --- a cgroup shared with another process (like a login scope with its shell) ----------------------------
+# cgsupctl may not turn it into an inner node: without limits it runs CMD in a child leaf without accounting
+# and leaves nothing behind (it tried moving itself into <scope>/cgsupctl for accounting and moved back);
+# with a limit it refuses, naming the no-internal-process rule.
+cat >"$work/scope.sh" <<'SCOPE'
+cg=/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/self/cgroup)
+cgsupctl run --standalone --json -- "$1" mem 10M 0 >"$2/scope.out" 2>"$2/scope.err"
+echo "rc=$?" >>"$2/scope.err"
+cgsupctl run --standalone -p memory_max=64M -- true >"$2/scope-limit.out" 2>"$2/scope-limit.err"
+echo "rc=$?" >>"$2/scope-limit.err"
+ls "$cg" | grep -E '^(cgsupctl|run-)' >"$2/scope.left" || true
+SCOPE
+timeout 300 systemd-run --quiet --scope -p Delegate=yes bash "$work/scope.sh" "$hog" "$work" </dev/null >/dev/null 2>&1
+if grep -q '^rc=0$' "$work/scope.err" && out=$(json_check scope '.result == "exited"' \
+        '.memory_peak_source == "rusage-main-process"' '.cgroup_removed == true' 2>&1) && [[ ! -s $work/scope.left ]]; then
+        ok "shared cgroup, no limits: runs, leaves no cgsupctl/run-* cgroup behind"
+else
+        not_ok "shared cgroup, no limits: runs, leaves no cgsupctl/run-* cgroup behind" "${out:-}" \
+                "$(cat "$work/scope.out" "$work/scope.err" "$work/scope.left" 2>&1)"
+fi
+if grep -q '^rc=1$' "$work/scope-limit.err" && grep -q 'Cannot enforce memory_max' "$work/scope-limit.err"; then
+        ok "shared cgroup, memory_max: refused with the reason, exit 1"
+else
+        not_ok "shared cgroup, memory_max: refused with the reason, exit 1" "$(cat "$work/scope-limit.err" 2>&1)"
+fi
+
 # --- pids_max: fork loop hits EAGAIN, the rest of the system does not ---------------------------------
 # timeout(1) ends the hog after 40 s (exit 124); its sleeping children are left for cgroup.kill.
 rc=0
