@@ -36,6 +36,7 @@
 #include "cgsup/cgroup.h"
 #include "cgsup/spawn.h"
 #include "cgsupctl.h"
+#include "fd-util.h"
 #include "log.h"
 #include "parse-util.h"
 #include "strv.h"
@@ -467,13 +468,34 @@ static void run_cgroup_done(RunCgroup *c) {
         free(c->leaf);
 }
 
+/* Undoes our move into <own>/cgsupctl when enabling controllers in <own> did not work out after all (another
+ * process still sits in <own>): switches off what we switched on, moves back and removes the leaf, so that a
+ * refused or unaccounted run leaves our cgroup as it found it. */
+static void move_back_to_own(int root_fd, const char *own, unsigned enabled_before) {
+        _cleanup_free_ char *file = path_join2(own, "cgroup.subtree_control"),
+                            *self = path_join2(own, SELF_LEAF);
+        unsigned now = 0;
+
+        if (!file || !self)
+                return;
+        if (cgsup_cgroup_subtree_controllers(root_fd, own, &now) >= 0)
+                for (unsigned bit = 1; bit && bit <= CGSUP_CONTROLLER_CPUSET; bit <<= 1)
+                        if ((now & ~enabled_before & bit) && cgsup_controller_to_string(bit)) {
+                                char buf[32];
+                                snprintf(buf, sizeof(buf), "-%s", cgsup_controller_to_string(bit));
+                                (void) write_string_file_at(root_fd, file, buf);
+                        }
+        if (cgsup_cgroup_attach_pid(root_fd, own, getpid()) >= 0)
+                (void) unlinkat(root_fd, self, AT_REMOVEDIR);
+}
+
 /* Finds the parent, makes the limits enforceable there, creates the leaf and applies the limits. Returns
  * 0, or an exit status (> 0) after logging why. */
 static int setup_cgroup(const RunOptions *o, RunCgroup *c) {
         _cleanup_free_ char *own = NULL;
         unsigned needed = cgsup_limits_controllers(&o->limits);
         CgsupLimit bad = _CGSUP_LIMIT_INVALID;
-        int r;
+        int ret, r;
 
         r = cgsup_cgroup2_open_root(&c->root_fd, NULL);
         if (r < 0) {
@@ -527,7 +549,11 @@ static int setup_cgroup(const RunOptions *o, RunCgroup *c) {
                 if (r < 0)
                         return refuse_limit(c->root_fd, c->parent, bad, r);
 
+                bool moved = false;
+                unsigned enabled_before = 0;
+                (void) cgsup_cgroup_subtree_controllers(c->root_fd, c->parent, &enabled_before);
                 if (parent_is_own && !isempty(own)) {
+                        moved = true;
                         r = cgsup_cgroup_move_self_to_leaf(c->root_fd, own, SELF_LEAF);
                         if (r < 0) {
                                 log_error_errno(r,
@@ -548,7 +574,10 @@ static int setup_cgroup(const RunOptions *o, RunCgroup *c) {
                                         bad = (CgsupLimit) i;
                                         break;
                                 }
-                        return refuse_limit(c->root_fd, c->parent, bad, r);
+                        ret = refuse_limit(c->root_fd, c->parent, bad, r);
+                        if (moved)
+                                move_back_to_own(c->root_fd, own, enabled_before);
+                        return ret;
                 }
         }
 
@@ -569,7 +598,9 @@ static int setup_cgroup(const RunOptions *o, RunCgroup *c) {
         accounting &= avail;
         if (accounting != 0) {
                 bool moved_now = false, any = false;
+                unsigned enabled_before = 0;
 
+                (void) cgsup_cgroup_subtree_controllers(c->root_fd, c->parent, &enabled_before);
                 if (parent_is_own && !isempty(own) && needed == 0) {
                         if (cgsup_cgroup_move_self_to_leaf(c->root_fd, own, SELF_LEAF) >= 0)
                                 moved_now = true;
@@ -580,11 +611,8 @@ static int setup_cgroup(const RunOptions *o, RunCgroup *c) {
                         if ((accounting & bit) &&
                             cgsup_cgroup_enable_controllers(c->root_fd, c->parent, bit) >= 0)
                                 any = true;
-                if (moved_now && !any) {
-                        _cleanup_free_ char *self_leaf = path_join2(own, SELF_LEAF);
-                        if (cgsup_cgroup_attach_pid(c->root_fd, own, getpid()) >= 0 && self_leaf)
-                                (void) unlinkat(c->root_fd, self_leaf, AT_REMOVEDIR);
-                }
+                if (moved_now && !any)
+                        move_back_to_own(c->root_fd, own, enabled_before);
         }
 
         char name[64];
@@ -612,7 +640,7 @@ static int setup_cgroup(const RunOptions *o, RunCgroup *c) {
         }
         r = cgsup_limits_apply(c->root_fd, c->leaf, &o->limits, &bad);
         if (r < 0) {
-                int ret = refuse_limit(c->root_fd, c->leaf, bad, r);
+                ret = refuse_limit(c->root_fd, c->leaf, bad, r);
                 (void) cgsup_cgroup_remove(c->root_fd, c->leaf);
                 return ret;
         }

@@ -30,6 +30,8 @@
 #define CONF_MAX_DIAGS 1000U
 #define CONF_MAX_NAME 200U
 #define CONF_MAX_GROUP_PROGRAMS 1000U
+/* numprocs=1000 with a 256 KiB command must not turn into gigabytes */
+#define CONF_MAX_EXPANDED_TOTAL (64U * 1024U * 1024U)
 
 typedef struct IniEntry {
         char *key;          /* lower-cased, as RawConfigParser's optionxform */
@@ -75,6 +77,8 @@ void conf_diagv(Config *c, bool error, const char *file, unsigned line, const ch
 void conf_warn(Config *c, const char *file, unsigned line, const char *fmt, ...) _printf_(4, 5);
 void conf_error(Config *c, const char *file, unsigned line, const char *fmt, ...) _printf_(4, 5);
 bool config_has_error(const Config *c);
+/* The diagnostics store is full: callers may skip work that only produces more of them. */
+bool conf_diags_full(const Config *c);
 
 /* ---- expansion ---- */
 typedef struct ExpandVars {

@@ -293,6 +293,11 @@ bool program_config_exitcode_expected(const ProgramConfig *p, int code) {
 
 /* ---- value helpers ------------------------------------------------------------------------------- */
 
+static void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
+
 static char *dirname_dup(const char *file) {
         _cleanup_free_ char *c = strdup(strempty(file));
         if (!c)
@@ -313,7 +318,16 @@ int conf_get_expanded(Config *c, IniSection *s, IniEntry *e, const ExpandVars *v
         r = conf_expand(e->value, &vars, ret, &msg);
         if (r == -EINVAL)
                 conf_error(c, e->file, e->line, "[%s] %s=%s: %s", s->name, e->key, e->value, strna(msg));
-        return r;
+        if (r < 0)
+                return r;
+        c->expanded_bytes += strlen(*ret);
+        if (c->expanded_bytes > CONF_MAX_EXPANDED_TOTAL) {
+                *ret = mfree(*ret);
+                conf_error(c, e->file, e->line, "[%s] %s: the configuration expands to more than %u MiB in total.",
+                           s->name, e->key, CONF_MAX_EXPANDED_TOTAL / 1024U / 1024U);
+                return -EINVAL;
+        }
+        return 0;
 }
 
 static int bad_value(Config *c, IniSection *s, IniEntry *e, const char *value, const char *why) {

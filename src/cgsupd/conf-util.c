@@ -54,6 +54,10 @@ void conf_error(Config *c, const char *file, unsigned line, const char *fmt, ...
         va_end(ap);
 }
 
+bool conf_diags_full(const Config *c) {
+        return c->n_diags >= CONF_MAX_DIAGS;
+}
+
 bool config_has_error(const Config *c) {
         return c->has_error;
 }

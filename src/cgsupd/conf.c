@@ -313,6 +313,10 @@ static void warn_unknown_keys(Config *c, IniSection *s, const char *const *known
                 IniEntry *e = &s->entries[i];
                 if (strv_contains((char **) known, e->key))
                         continue;
+                if (conf_diags_full(c)) { /* spare the suggestion search on hostile input */
+                        c->n_diags_dropped++;
+                        continue;
+                }
                 const char *sug = conf_suggest(e->key, known);
                 if (sug)
                         conf_warn(c, e->file, e->line, "Unknown key '%s' in [%s], ignoring (did you mean '%s'?).",
@@ -361,6 +365,32 @@ static SectionKind section_kind(const char *name) {
             has_prefix(name, "unix_http_server:") || has_prefix(name, "inet_http_server:"))
                 return SECTION_IGNORED;
         return SECTION_UNKNOWN;
+}
+
+/* Keys supervisord knows in the sections cgsup ignores: anything else there was probably meant for another
+ * section whose header got commented out (a real file has "files=" under [supervisorctl] that way). */
+static void lint_ignored_section_keys(Config *c, IniSection *s) {
+        static const char *const unix_keys[] = { "file", "chmod", "chown", "username", "password", NULL };
+        static const char *const inet_keys[] = { "port", "username", "password", NULL };
+        static const char *const ctl_keys[] = { "serverurl", "username", "password", "prompt", "history_file",
+                                                NULL };
+        const char *const *known = streq(s->name, "unix_http_server") ? unix_keys :
+                                   streq(s->name, "inet_http_server") ? inet_keys :
+                                   streq(s->name, "supervisorctl")    ? ctl_keys :
+                                                                        NULL;
+        if (!known)
+                return;
+        for (size_t i = 0; i < s->n_entries; i++) {
+                const char *k = s->entries[i].key;
+                if (strv_contains((char **) known, k))
+                        continue;
+                bool elsewhere = strv_contains((char **) program_known_keys, k) ||
+                                 strv_contains((char **) daemon_known_keys, k) || streq(k, "files");
+                conf_warn(c, s->entries[i].file, s->entries[i].line,
+                          "Key '%s' does not belong in [%s]%s, ignoring.", k, s->name,
+                          streq(k, "files") ? " (is the [include] header above it commented out?)" :
+                          elsewhere ? " (is a section header above it commented out?)" : "");
+        }
 }
 
 static void warn_ignored_section(Config *c, IniSection *s) {
@@ -638,6 +668,7 @@ static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const c
                         break;
                 case SECTION_IGNORED:
                         warn_ignored_section(c, s);
+                        lint_ignored_section_keys(c, s);
                         break;
                 case SECTION_UNKNOWN: {
                         const char *sug = conf_suggest(s->name, known_section_names);

@@ -176,6 +176,7 @@ typedef struct Config {
         size_t n_diags_dropped; /* beyond the cap on stored diagnostics (hostile input) */
         bool has_error;
         char *first_error;   /* "file:line: message" of the first error, see config_first_error() */
+        uint64_t expanded_bytes; /* internal: bounds what %(...)s expansion may produce in total */
 } Config;
 
 /* The default main file. When config_load() reads exactly this path it also reads the drop-ins: the

@@ -68,6 +68,8 @@ static void update_program(Manager *m, Program *p, const ProgramConfig *nc, Prog
                 program_config_free(old);
         }
         backoff_init(&p->backoff, copy->backoff_initial, copy->backoff_max, copy->backoff_multiplier);
+        /* The running instance keeps writing where it writes until it is stopped. */
+        p->logs_stale = true;
         p->health = health_check_free(p->health);
         if (m->hooks.program_changed)
                 m->hooks.program_changed(m, p, PROGRAM_CHANGED_CONFIG | PROGRAM_CHANGED_LIMITS, p->state);

@@ -14,6 +14,7 @@
 #include "cgsup/cgroup.h"
 #include "cgsup/spawn.h"
 #include "log.h"
+#include "logcap.h"
 #include "manager.h"
 #include "parse-util.h"
 #include "program-ops.h"
@@ -393,6 +394,11 @@ int program_spawn_main(Program *p, ExitReason *ret_reason, char **ret_detail) {
         (void) program_watch_cgroup(p);
 
         /* The fd store keeps our read ends across a crash of cgsupd, so re-adoption loses no line. */
+        if (p->logs_stale) {
+                p->stdout_capture = log_capture_free(p->stdout_capture);
+                p->stderr_capture = log_capture_free(p->stderr_capture);
+                p->logs_stale = false;
+        }
         adopt_store_fds(p, c.out[0], c.err[0]);
         r = program_attach_output(p, TAKE_FD(c.out[0]), TAKE_FD(c.err[0]));
         if (r < 0)

@@ -125,6 +125,7 @@ typedef struct Program {
         unsigned health_failures; /* consecutive failed checks */
         CgsupStats final_stats;  /* transient: cgroup stats read when the main process ended */
         int stdio_fds[3];        /* transient: caller's stdin/stdout/stderr (owned), -1 = none/capture */
+        bool logs_stale;         /* log settings changed by a reload: new captures at the next spawn */
         int held_pipe_fd[2];     /* fd numbers of our stdout/stderr pipe read ends kept open inside the
                                   * program (no fd store): taken back with pidfd_getfd() on re-adoption */
 } Program;

@@ -125,7 +125,7 @@ _public_ int cgsup_find_executable(const char *name, const char *path_env, char 
 }
 
 static int cmp_int(const void *a, const void *b) {
-        int x = *(const int *)a, y = *(const int *)b;
+        int x = *(const int *) a, y = *(const int *) b;
         return x < y ? -1 : x > y;
 }
 

@@ -42,7 +42,7 @@ static void ctl_done(Ctl *c) {
 /* Starts `cgsupctl run --standalone ARGS...` with stdout and stderr on pipes. */
 static void ctl_start(Ctl *c, char **args) {
         int out[2], err[2];
-        char *argv[64] = {(char *) ctl(), (char *)"run", (char *)"--standalone"};
+        char *argv[64] = {(char *) ctl(), (char *) "run", (char *) "--standalone"};
         size_t n = 3;
 
         for (char **a = args; *a; a++) {
@@ -84,7 +84,7 @@ static char *slurp(int fd) {
                         continue;
                 if (k <= 0)
                         break;
-                n += (size_t) k;
+                n += (size_t)k;
         }
         buf[n] = 0;
         close(fd);
@@ -153,8 +153,8 @@ static json_object *field(json_object *j, const char *key) {
 
 TEST(exit_code_passthrough) {
         _cleanup_(ctl_done) Ctl c = {};
-        char *args[] = {(char *)"--cgroup", (char *) runs_parent(), (char *)"--", (char *) hog(),
-                        (char *)"exit",     (char *)"42",          NULL};
+        char *args[] = {(char *) "--cgroup", (char *) runs_parent(), (char *) "--", (char *) hog(),
+                        (char *) "exit",     (char *) "42",          NULL};
 
         ctl_run(&c, args);
         ASSERT_EQ(c.status, 42);
@@ -164,8 +164,8 @@ TEST(exit_code_passthrough) {
 
 TEST(signal_is_128_plus_n) {
         _cleanup_(ctl_done) Ctl c = {};
-        char *args[] = {(char *)"--cgroup", (char *) runs_parent(),   (char *)"--", (char *)"/bin/sh",
-                        (char *)"-c",       (char *)"kill -KILL $$", NULL};
+        char *args[] = {(char *) "--cgroup", (char *) runs_parent(),   (char *) "--", (char *) "/bin/sh",
+                        (char *) "-c",       (char *) "kill -KILL $$", NULL};
 
         ctl_run(&c, args);
         ASSERT_EQ(c.status, 128 + SIGKILL);
@@ -177,12 +177,12 @@ TEST(signal_is_128_plus_n) {
 TEST(sigterm_forwarded) {
         _cleanup_(ctl_done) Ctl c = {};
         /* The first line tells us CMD is running. */
-        char *sh_args[] = {(char *)"--cgroup",
+        char *sh_args[] = {(char *) "--cgroup",
                            (char *) runs_parent(),
-                           (char *)"--",
-                           (char *)"/bin/sh",
-                           (char *)"-c",
-                           (char *)"echo started; exec sleep 60",
+                           (char *) "--",
+                           (char *) "/bin/sh",
+                           (char *) "-c",
+                           (char *) "echo started; exec sleep 60",
                            NULL};
         char buf[16] = {};
 
@@ -202,8 +202,8 @@ TEST(sigterm_forwarded) {
 
 TEST(missing_program_is_127) {
         _cleanup_(ctl_done) Ctl c = {};
-        char *args[] = {(char *)"--cgroup", (char *) runs_parent(), (char *)"--",
-                        (char *)"cgsup-no-such-program", NULL};
+        char *args[] = {(char *) "--cgroup", (char *) runs_parent(), (char *) "--",
+                        (char *) "cgsup-no-such-program", NULL};
 
         ctl_run(&c, args);
         ASSERT_EQ(c.status, 127);
@@ -231,9 +231,9 @@ TEST(unenforceable_limit_refused) {
 
         ASSERT_OK_ERRNO(asprintf(&marker, "/tmp/cgsup-test-refused-%d", (int) getpid()));
         ASSERT_OK_ERRNO(asprintf(&script, "touch %s", marker));
-        char *args[] = {(char *)"--cgroup",    busy,         (char *)"-p",
-                        (char *)"pids_max=10", (char *)"--", (char *)"/bin/sh",
-                        (char *)"-c",          script,       NULL};
+        char *args[] = {(char *) "--cgroup",    busy,         (char *) "-p",
+                        (char *) "pids_max=10", (char *) "--", (char *) "/bin/sh",
+                        (char *) "-c",          script,       NULL};
         ctl_run(&c, args);
         (void) kill(sleeper, SIGKILL);
         (void) waitpid(sleeper, NULL, 0);
@@ -249,8 +249,8 @@ TEST(unenforceable_limit_refused) {
 TEST(memory_limit_refused_without_controller) {
         _cleanup_(ctl_done) Ctl c = {};
         _cleanup_free_ char *root_ctrls = NULL;
-        char *args[] = {(char *)"-p",  (char *)"memory_max=64M", (char *)"--",
-                        (char *) hog(), (char *)"print",          (char *)"1",
+        char *args[] = {(char *) "-p",  (char *) "memory_max=64M", (char *) "--",
+                        (char *) hog(), (char *) "print",          (char *) "1",
                         NULL};
 
         ASSERT_OK(host_cgroup_read("", "cgroup.controllers", &root_ctrls));
@@ -268,7 +268,7 @@ TEST(memory_limit_refused_without_controller) {
 TEST(leftover_grandchild_killed_cgroup_removed) {
         _cleanup_(ctl_done) Ctl c = {};
         _cleanup_free_ char *marker = NULL, *abs = NULL;
-        char *args[] = {(char *)"--json", (char *)"--", (char *) hog(), (char *)"escape", NULL};
+        char *args[] = {(char *) "--json", (char *) "--", (char *) hog(), (char *) "escape", NULL};
 
         ASSERT_OK_ERRNO(asprintf(&marker, "CGSUP_TEST_MARKER=run-standalone-%d", (int) getpid()));
         ASSERT_OK_ERRNO(putenv(marker));
@@ -291,8 +291,8 @@ TEST(leftover_grandchild_killed_cgroup_removed) {
 
 TEST(json_report_fields) {
         _cleanup_(ctl_done) Ctl c = {};
-        char *args[] = {(char *)"--cgroup", (char *) runs_parent(), (char *)"--json", (char *)"--",
-                        (char *) hog(),      (char *)"exit",        (char *)"3",      NULL};
+        char *args[] = {(char *) "--cgroup", (char *) runs_parent(), (char *) "--json", (char *) "--",
+                        (char *) hog(),      (char *) "exit",        (char *) "3",      NULL};
 
         ctl_run(&c, args);
         ASSERT_EQ(c.status, 3);
@@ -316,21 +316,21 @@ TEST(json_report_fields) {
 
 TEST(syscall_filter_property) {
         _cleanup_(ctl_done) Ctl c = {}, bad = {};
-        char *args[] = {(char *)"--cgroup",
+        char *args[] = {(char *) "--cgroup",
                         (char *) runs_parent(),
-                        (char *)"-p",
-                        (char *)"syscall_filter=~@mount @reboot",
-                        (char *)"--",
+                        (char *) "-p",
+                        (char *) "syscall_filter=~@mount @reboot",
+                        (char *) "--",
                         (char *) hog(),
-                        (char *)"syscall",
-                        (char *)"mount",
+                        (char *) "syscall",
+                        (char *) "mount",
                         NULL};
-        char *bad_args[] = {(char *)"--cgroup",
+        char *bad_args[] = {(char *) "--cgroup",
                             (char *) runs_parent(),
-                            (char *)"-p",
-                            (char *)"syscall_filter=~@mount nosuchcall",
-                            (char *)"--",
-                            (char *)"true",
+                            (char *) "-p",
+                            (char *) "syscall_filter=~@mount nosuchcall",
+                            (char *) "--",
+                            (char *) "true",
                             NULL};
 
         ctl_run(&c, args);
@@ -344,12 +344,72 @@ TEST(syscall_filter_property) {
 
 TEST(uid_option) {
         _cleanup_(ctl_done) Ctl c = {};
-        char *args[] = {(char *)"--cgroup", (char *) runs_parent(), (char *)"--uid", (char *)"65534",
-                        (char *)"--",       (char *) hog(),         (char *)"ids",   NULL};
+        char *args[] = {(char *) "--cgroup", (char *) runs_parent(), (char *) "--uid", (char *) "65534",
+                        (char *) "--",       (char *) hog(),         (char *) "ids",   NULL};
 
         ctl_run(&c, args);
         ASSERT_EQ(c.status, 0);
         ASSERT_STR_CONTAINS(c.out, "uid=65534 gid=");
+}
+
+/* --name naming a cgroup that holds someone else's processes: refused, and those processes and their cgroup
+ * are left alone (the run would otherwise kill and remove them at its end). */
+TEST(name_clash_refused) {
+        _cleanup_(ctl_done) Ctl c = {};
+        _cleanup_free_ char *taken = NULL, *abs = NULL;
+        char pidbuf[32];
+
+        ASSERT_OK(host_make_leaf("runs/taken", &taken));
+        pid_t sleeper = fork();
+        ASSERT_OK_ERRNO(sleeper);
+        if (sleeper == 0) {
+                execl("/bin/sleep", "sleep", "60", NULL);
+                _exit(99);
+        }
+        snprintf(pidbuf, sizeof(pidbuf), "%d", (int) sleeper);
+        ASSERT_OK(host_cgroup_write(taken, "cgroup.procs", pidbuf));
+
+        char *args[] = {(char *) "--cgroup",
+                        (char *) runs_parent(),
+                        (char *) "--name",
+                        (char *) "taken",
+                        (char *) "--",
+                        (char *) "true",
+                        NULL};
+        ctl_run(&c, args);
+        bool alive = host_pid_alive(sleeper);
+        abs = host_cgroup_abs(taken);
+        bool exists = abs && access(abs, F_OK) == 0;
+        (void) kill(sleeper, SIGKILL);
+        (void) waitpid(sleeper, NULL, 0);
+
+        ASSERT_EQ(c.status, 1);
+        ASSERT_STR_CONTAINS(c.err, "already exists and is in use");
+        ASSERT_TRUE(alive);
+        ASSERT_TRUE(exists);
+}
+
+TEST(setenv_and_daemon_run_options) {
+        _cleanup_(ctl_done) Ctl c = {};
+        /* -E like systemd-run; --wait/--pipe/-d/-q are what a standalone run does anyway (-q: no report). */
+        char *args[] = {(char *) "--cgroup",
+                        (char *) runs_parent(),
+                        (char *) "-E",
+                        (char *) "CGSUP_X=a b",
+                        (char *) "--wait",
+                        (char *) "--pipe",
+                        (char *) "-d",
+                        (char *) "-q",
+                        (char *) "--",
+                        (char *) "/bin/sh",
+                        (char *) "-c",
+                        (char *) "echo \"$CGSUP_X\"",
+                        NULL};
+
+        ctl_run(&c, args);
+        ASSERT_EQ(c.status, 0);
+        ASSERT_STREQ(c.out, "a b\n");
+        ASSERT_STREQ(c.err, "");
 }
 
 static const char *intro(void) {

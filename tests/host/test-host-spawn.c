@@ -99,7 +99,7 @@ static char *spawn_capture(CgsupSpawnPlan *plan, bool merge, int *ret_code, int 
 }
 
 static char *run_sh(CgsupSpawnPlan *plan, const char *script) {
-        char *argv[] = {(char *)"/bin/sh", (char *)"-c", (char *) script, NULL};
+        char *argv[] = {(char *) "/bin/sh", (char *) "-c", (char *) script, NULL};
         int code, status;
         plan->argv = argv;
         char *out = spawn_capture(plan, false, &code, &status);
@@ -113,7 +113,7 @@ static char *run_sh(CgsupSpawnPlan *plan, const char *script) {
 TEST(child_starts_in_its_leaf) {
         _cleanup_free_ char *rel = NULL, *out = NULL, *expected = NULL;
         _cleanup_close_ int cg = open_leaf("spawn-leaf", &rel);
-        char *argv[] = {(char *)"cat", (char *)"/proc/self/cgroup", NULL};
+        char *argv[] = {(char *) "cat", (char *) "/proc/self/cgroup", NULL};
         CgsupSpawnPlan plan = plan_default(argv, cg);
         int code, status;
 
@@ -140,8 +140,8 @@ TEST(children_of_child_in_leaf) {
 
 TEST(missing_executable_in_path) {
         _cleanup_close_ int cg = open_leaf("spawn-missing", NULL);
-        char *argv[] = {(char *)"cgsup-no-such-program", NULL};
-        char *envp[] = {(char *)"PATH=/usr/bin:/bin", NULL};
+        char *argv[] = {(char *) "cgsup-no-such-program", NULL};
+        char *envp[] = {(char *) "PATH=/usr/bin:/bin", NULL};
         CgsupSpawnPlan plan = plan_default(argv, cg);
         CgsupSpawnResult res = {.pid = -7};
 
@@ -157,7 +157,7 @@ TEST(missing_executable_in_path) {
 TEST(missing_executable_explicit_path) {
         _cleanup_free_ char *rel = NULL;
         _cleanup_close_ int cg = open_leaf("spawn-missing2", &rel);
-        char *argv[] = {(char *)"x", NULL};
+        char *argv[] = {(char *) "x", NULL};
         CgsupSpawnPlan plan = plan_default(argv, cg);
         CgsupSpawnResult res = {};
 
@@ -189,7 +189,7 @@ TEST(missing_executable_explicit_path) {
 
 TEST(failed_chdir_reports_step) {
         _cleanup_close_ int cg = open_leaf("spawn-chdir", NULL);
-        char *argv[] = {(char *)"/bin/true", NULL};
+        char *argv[] = {(char *) "/bin/true", NULL};
         CgsupSpawnPlan plan = plan_default(argv, cg);
         CgsupSpawnResult res = {};
 
@@ -202,7 +202,7 @@ TEST(failed_chdir_reports_step) {
 TEST(cwd_env_umask_rlimits) {
         _cleanup_free_ char *out = NULL;
         _cleanup_close_ int cg = open_leaf("spawn-env", NULL);
-        char *envp[] = {(char *)"PATH=/usr/bin:/bin", (char *)"CGSUP_FOO=bar baz", NULL};
+        char *envp[] = {(char *) "PATH=/usr/bin:/bin", (char *) "CGSUP_FOO=bar baz", NULL};
         CgsupRlimit rl[] = {
                 {RLIMIT_NOFILE, {123, 456}},
                 {RLIMIT_CORE, {0, 0}},
@@ -226,7 +226,7 @@ TEST(cwd_env_umask_rlimits) {
 TEST(empty_environment_by_default) {
         _cleanup_free_ char *out = NULL;
         _cleanup_close_ int cg = open_leaf("spawn-noenv", NULL);
-        char *argv[] = {(char *)"/usr/bin/env", NULL};
+        char *argv[] = {(char *) "/usr/bin/env", NULL};
         CgsupSpawnPlan plan = plan_default(argv, cg);
         int code, status;
 
@@ -239,7 +239,7 @@ TEST(empty_environment_by_default) {
 TEST(uid_drop_clears_groups) {
         _cleanup_free_ char *out = NULL, *out2 = NULL;
         _cleanup_close_ int cg = open_leaf("spawn-uid", NULL);
-        char *argv[] = {(char *) hog(), (char *)"ids", NULL};
+        char *argv[] = {(char *) hog(), (char *) "ids", NULL};
         CgsupSpawnPlan plan = plan_default(argv, cg);
         int code, status;
 
@@ -278,7 +278,7 @@ TEST(signals_reset_and_new_session) {
         ASSERT_STREQ(out, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
 
         /* setsid(): the child leads its own session (field 6 of /proc/PID/stat == its pid). */
-        char *argv[] = {(char *)"cat", (char *)"/proc/self/stat", NULL};
+        char *argv[] = {(char *) "cat", (char *) "/proc/self/stat", NULL};
         int code, status;
         plan.argv = argv;
         stat_out = spawn_capture(&plan, false, &code, &status);
@@ -317,7 +317,7 @@ TEST(fds_not_kept_are_closed) {
 
 TEST(keep_fd_not_open_fails) {
         _cleanup_close_ int cg = open_leaf("spawn-badfd", NULL);
-        char *argv[] = {(char *)"/bin/true", NULL};
+        char *argv[] = {(char *) "/bin/true", NULL};
         CgsupSpawnPlan plan = plan_default(argv, cg);
         CgsupSpawnResult res = {};
         int keep[] = {77};
@@ -334,7 +334,7 @@ TEST(stdio_merge_and_collisions) {
         _cleanup_close_ int cg = open_leaf("spawn-stdio", NULL);
         CgsupSpawnPlan plan = plan_default(NULL, cg);
         CgsupSpawnResult res = {};
-        char *argv[] = {(char *)"/bin/sh", (char *)"-c", (char *)"echo out; echo err >&2; cat", NULL};
+        char *argv[] = {(char *) "/bin/sh", (char *) "-c", (char *) "echo out; echo err >&2; cat", NULL};
         int code, status;
 
         /* 2>&1, stdin /dev/null (cat ends at once). */
@@ -380,8 +380,8 @@ TEST(seccomp_denies_mount_and_reboot) {
         _cleanup_free_ char *mount_out = NULL, *reboot_out = NULL, *control = NULL, *allowed = NULL,
                             *as_nobody = NULL;
         _cleanup_close_ int cg = open_leaf("spawn-seccomp", NULL);
-        char *argv_mount[] = {(char *) hog(), (char *)"syscall", (char *)"mount", NULL};
-        char *argv_reboot[] = {(char *) hog(), (char *)"syscall", (char *)"reboot", NULL};
+        char *argv_mount[] = {(char *) hog(), (char *) "syscall", (char *) "mount", NULL};
+        char *argv_reboot[] = {(char *) hog(), (char *) "syscall", (char *) "reboot", NULL};
         CgsupSpawnPlan plan = plan_default(argv_mount, cg);
         int code, status;
 
@@ -414,7 +414,7 @@ TEST(seccomp_allow_list) {
         _cleanup_(cgsup_seccomp_filter_freep) CgsupSeccompFilter *f = NULL;
         _cleanup_free_ char *out = NULL;
         _cleanup_close_ int cg = open_leaf("spawn-allow", NULL);
-        char *argv[] = {(char *) hog(), (char *)"syscall", (char *)"mount", NULL};
+        char *argv[] = {(char *) hog(), (char *) "syscall", (char *) "mount", NULL};
         CgsupSpawnPlan plan = plan_default(argv, cg);
         int code, status;
 
@@ -427,7 +427,7 @@ TEST(seccomp_allow_list) {
 TEST(spawn_into_missing_cgroup) {
         _cleanup_free_ char *rel = NULL, *abs = NULL;
         _cleanup_close_ int cg = open_leaf("spawn-gone", &rel);
-        char *argv[] = {(char *)"/bin/true", NULL};
+        char *argv[] = {(char *) "/bin/true", NULL};
         CgsupSpawnPlan plan = plan_default(argv, cg);
         CgsupSpawnResult res = {};
 

@@ -948,6 +948,18 @@ TEST(unknown_keys_and_sections_warn) {
         ASSERT_NULL(config_first_error(c));
 }
 
+TEST(lint_orphaned_keys) {
+        /* EMSTrack: "[include]" commented out, its files= lands in [supervisorctl] */
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[supervisorctl]\nserverurl=unix:///tmp/s.sock\n;[include]\nfiles = /etc/supervisor/conf.d/*.conf\n"
+                "[unix_http_server]\nfile=/tmp/s.sock\ncommand=/bin/x\n",
+                c);
+        ASSERT_TRUE(has_diag(c, false, 4, "Key 'files' does not belong in [supervisorctl] (is the [include] header "
+                                          "above it commented out?)"));
+        ASSERT_TRUE(has_diag(c, false, 7, "Key 'command' does not belong in [unix_http_server]"));
+        ASSERT_EQ(c->n_programs, 0);
+}
+
 TEST(bad_value_error_names_file_line_section_key_value) {
         _cleanup_(config_freep) Config *c = NULL;
         LOAD_FAILS("[program:web]\ncommand=/bin/web\n\nstartretries=many\n", c);

@@ -70,7 +70,7 @@ TEST(find_executable) {
 }
 
 TEST(spawn_rejects_bad_plans) {
-        char *argv[] = {(char *)"true", NULL};
+        char *argv[] = {(char *) "true", NULL};
         int low_keep[] = {1};
         CgsupSpawnResult res = {.failed_step = CGSUP_SPAWN_STEP_EXEC};
 
@@ -99,8 +99,8 @@ TEST(spawn_rejects_bad_plans) {
 
 TEST(spawn_missing_program_fails_before_clone) {
         /* The PATH lookup happens in the parent: no cgroup is needed to see the error. */
-        char *argv[] = {(char *)"cgsup-no-such-program", NULL};
-        char *envp[] = {(char *)"PATH=/nonexistent:/usr/bin", NULL};
+        char *argv[] = {(char *) "cgsup-no-such-program", NULL};
+        char *envp[] = {(char *) "PATH=/nonexistent:/usr/bin", NULL};
         CgsupSpawnPlan plan = {.argv = argv,
                                .envp = envp,
                                .cgroup_fd = 0,

@@ -25,6 +25,8 @@ check "cgsupd.service is active after activation" systemctl is-active cgsupd.ser
 check "the unit's main process owns the name" bash -c "
         [[ \$(busctl --system get-property org.cgsup1 /org/cgsup1 org.cgsup1.Manager PID | cut -d' ' -f2) == \$(systemctl show -P MainPID cgsupd.service) ]]"
 check "cgsupctl works after activation" cgsupctl status web
-check "programs run in the unit's delegated cgroup" bash -c "
+check "programs run below the subtree cgsupd reports, under system.slice" bash -c "
+        top=\$(busctl --system get-property org.cgsup1 /org/cgsup1 org.cgsup1.Manager CGroup | cut -d'\"' -f2)
         cg=\$(busctl --system get-property org.cgsup1 /org/cgsup1/program/web org.cgsup1.Program CGroup | cut -d'\"' -f2)
-        [[ \$cg == /system.slice/cgsupd.service/* ]] || { echo \"\$cg\"; exit 1; }"
+        [[ \$top == /system.slice/* && \$cg == \$top/* ]] || { echo \"manager \$top, web \$cg\"; exit 1; }
+        grep -qx \"\$(busctl --system get-property org.cgsup1 /org/cgsup1/program/web org.cgsup1.Program MainPID | cut -d' ' -f2)\" /sys/fs/cgroup\$cg/cgroup.procs"

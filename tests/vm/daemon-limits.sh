@@ -43,13 +43,22 @@ stdout_logfile=$work/forker2.log
 [group:farm]
 programs=forker1,forker2
 pids_max=40
+
+[program:steady]
+command=$hog sleep inf
+memory_max=100M
+startsecs=0
 EOF
 
 check "cgsupd.service starts (Type=notify: READY after the bus name)" timeout 120 systemctl start cgsupd.service
 cg=$(systemctl show -P ControlGroup cgsupd.service)
+# The programs' subtree: the unit's own cgroup (systemd >= 254, DelegateSubgroup=supervisor), or the
+# delegated "cgsupd-programs.scope" beside it (older systemd; see src/cgsupd/manager-scope.c).
 root=/sys/fs/cgroup$cg
-diag "unit cgroup: $cg"
-check "cgsupd runs in its supervisor leaf" wait_for 30 grep -qx "0::$cg/supervisor" /proc/"$(systemctl show -P MainPID cgsupd.service)"/cgroup
+scope=/sys/fs/cgroup${cg%/*}/cgsupd-programs.scope
+[[ -d $scope ]] && root=$scope
+diag "unit cgroup: $cg, programs under: ${root#/sys/fs/cgroup}"
+check "cgsupd is not inside any program's cgroup" bash -c "grep -q '^0::$cg' /proc/\$(systemctl show -P MainPID cgsupd.service)/cgroup && [[ ! -d $root/supervisor/hog ]]"
 check "memory and pids enabled for programs" grep -qw memory "$root/cgroup.subtree_control"
 
 prop() {
@@ -70,5 +79,16 @@ check "the group's members together stay within pids_max" bash -c "[[ \$(cat $ro
 check "pids.events max counted the refused forks" grep -q 'max [1-9]' "$root/farm/pids.events"
 check "the rest of the system still forks" bash -c "for i in \$(seq 50); do /bin/true || exit 1; done"
 
+# Reload with a changed limit: applied live to the running instance, no restart.
+check "steady has memory.max 100M" wait_for 60 grep -qx 104857600 "$root/steady/steady/memory.max"
+steady_pid=$(cat "$root/steady/steady/cgroup.procs")
+sed -i 's/^memory_max=100M/memory_max=200M/' /etc/cgsup/cgsup.conf
+check "systemctl reload cgsupd" timeout 60 systemctl reload cgsupd.service
+check "new memory_max applied live" wait_for 60 grep -qx 209715200 "$root/steady/steady/memory.max"
+check "steady not restarted by the limit change" bash -c "[[ \$(cat $root/steady/steady/cgroup.procs) == $steady_pid ]]"
+
 check "systemctl stop: graceful, programs stopped, cgroups removed" timeout 120 systemctl stop cgsupd.service
 check "no program process left" bash -c "[[ -z \$(find $root -mindepth 2 -name cgroup.procs -exec cat {} + 2>/dev/null) ]]"
+if [[ $root == "$scope" ]]; then
+        check "the programs scope is gone after a graceful stop" wait_for 30 test ! -d "$scope"
+fi

@@ -119,9 +119,9 @@ else
 fi
 
 # --- pids_max: fork loop hits EAGAIN, the rest of the system does not ---------------------------------
-# timeout(1) ends the hog after 40 s (exit 124); its sleeping children are left for cgroup.kill.
+# timeout(1) ends the hog and its children (its process group) after 20 s: exit 124.
 rc=0
-run_capped pids -p pids_max=32 -- timeout 40 "$hog" fork 200 &
+run_capped pids -p pids_max=32 -- timeout 20 "$hog" fork 200 &
 pids_job=$!
 if wait_for 120 grep -q '^EAGAIN at' "$work/pids.out"; then
         k=$(sed -n 's/^EAGAIN at \([0-9]*\)$/\1/p' "$work/pids.out")

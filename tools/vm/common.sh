@@ -30,7 +30,11 @@ vm_kernel() {
         if [[ -n ${CGSUP_VM_KERNEL:-} ]]; then
                 k=$CGSUP_VM_KERNEL
         else
-                k=$(find /boot -maxdepth 1 -name 'vmlinuz-*' 2>/dev/null | sort -V | tail -n 1)
+                # The newest kernel whose modules are installed too (they are copied into the image).
+                k=
+                while read -r cand; do
+                        [[ -f /lib/modules/${cand#/boot/vmlinuz-}/modules.dep ]] && k=$cand
+                done < <(find /boot -maxdepth 1 -name 'vmlinuz-*' 2>/dev/null | sort -V)
         fi
         [[ -n $k && -r $k ]] || vm_die "no guest kernel: install linux-image-amd64 (or set CGSUP_VM_KERNEL)"
         printf '%s\n' "$k"
