@@ -421,7 +421,7 @@ static int refuse_limit(int root_fd, const char *cgroup, CgsupLimit limit, int r
 
 static char *path_join2(const char *a, const char *b) {
         char *p = NULL;
-        if (asprintf(&p, "%s%s%s", a, isempty(a) ? "" : "/", b) < 0)
+        if (asprintf(&p, "%s%s%s", strempty(a), isempty(a) ? "" : "/", b) < 0)
                 return NULL;
         return p;
 }

@@ -141,12 +141,16 @@ int conf_expand(const char *s, const ExpandVars *v, char **ret, char **reterr_ms
                 if (*p != '(') {
                         free(b.s);
                         if (*p == '\0')
-                                return fail(reterr_msg, "'%%' at the end of the value (write %%%% for a literal "
+                                return fail(reterr_msg,
+                                            "'%%' at the end of the value (write %%%% for a literal "
                                             "percent sign)");
                         return fail(reterr_msg,
-                                    "'%%%c' is not a %%(name)s expansion (write %%%% for a literal percent sign%s)",
-                                    *p, strchr(p, '%') ? "; a %VAR% placeholder must be substituted before "
-                                                         "cgsupd reads the file" : "");
+                                    "'%%%c' is not a %%(name)s expansion (write %%%% for a literal percent "
+                                    "sign%s)",
+                                    *p,
+                                    strchr(p, '%') ? "; a %VAR% placeholder must be substituted before "
+                                                     "cgsupd reads the file"
+                                                   : "");
                 }
 
                 /* %(name) — Python matches nested parentheses */
@@ -247,15 +251,17 @@ int conf_expand(const char *s, const ExpandVars *v, char **ret, char **reterr_ms
                                 int x;
                                 if (safe_atoi(str, &x) < 0) {
                                         free(b.s);
-                                        return fail(reterr_msg, "%%(%s)%c needs a number, got '%s'", name, conv,
-                                                    str);
+                                        return fail(reterr_msg, "%%(%s)%c needs a number, got '%s'", name,
+                                                    conv, str);
                                 }
                                 num = x;
                         }
                         char digits[32];
-                        snprintf(digits, sizeof digits, "%lu", num < 0 ? -(unsigned long) num : (unsigned long) num);
+                        snprintf(digits, sizeof digits, "%lu",
+                                 num < 0 ? -(unsigned long)num : (unsigned long)num);
                         /* "%.3d" pads the digits with zeros, like C */
-                        size_t dl = strlen(digits), zeros = prec >= 0 && (size_t) prec > dl ? (size_t) prec - dl : 0;
+                        size_t dl = strlen(digits),
+                               zeros = prec >= 0 && (size_t)prec > dl ? (size_t)prec - dl : 0;
                         const char *sign = num < 0 ? "-" : plus ? "+" : space ? " " : "";
                         size_t len = strlen(sign) + zeros + dl;
                         size_t pad = (size_t) width > len ? (size_t) width - len : 0;
@@ -273,8 +279,8 @@ int conf_expand(const char *s, const ExpandVars *v, char **ret, char **reterr_ms
                                 goto fail_buf;
                 } else {
                         free(b.s);
-                        return fail(reterr_msg, "unsupported conversion '%c' in %%(%s)%c (use s or d)", conv, name,
-                                    conv);
+                        return fail(reterr_msg, "unsupported conversion '%c' in %%(%s)%c (use s or d)", conv,
+                                    name, conv);
                 }
         }
 

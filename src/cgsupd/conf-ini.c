@@ -122,7 +122,8 @@ static int parser_open_section(IniParser *p, const char *raw) {
                 }
 
         if (p->doc->n_sections >= CONF_MAX_SECTIONS) {
-                conf_error(p->config, p->file, p->line, "Too many sections (more than %u).", CONF_MAX_SECTIONS);
+                conf_error(p->config, p->file, p->line, "Too many sections (more than %u).",
+                           CONF_MAX_SECTIONS);
                 return -E2BIG;
         }
         IniSection *n = reallocarray(p->doc->sections, p->doc->n_sections + 1, sizeof(IniSection));
@@ -299,8 +300,8 @@ static char *parser_prepare_line(IniParser *p, char *line, size_t len, int num, 
                 /* Python's SECTCRE "\[(?P<header>.+)\]" is greedy: the name ends at the last ']' */
                 char *end = strrchr(content, ']');
                 if (!end || end == content + 1) {
-                        conf_error(p->config, p->file, p->line, "Section header without a name or closing ']': %s",
-                                   content);
+                        conf_error(p->config, p->file, p->line,
+                                   "Section header without a name or closing ']': %s", content);
                         return emit(buf, num, "");
                 }
                 *end = '\0';
@@ -419,7 +420,8 @@ static int doc_add_file(IniDoc *doc, const char *path, const char **ret) {
         return 0;
 }
 
-int ini_doc_parse(IniDoc *doc, Config *c, const char *path, const char *data, size_t size, IniReadFlags flags) {
+int ini_doc_parse(IniDoc *doc, Config *c, const char *path, const char *data, size_t size,
+                  IniReadFlags flags) {
         IniParser p = {
                 .doc = doc,
                 .config = c,

@@ -67,7 +67,8 @@ typedef enum IniReadFlags {
 
 /* Parses @size bytes of @data (need not be NUL-terminated, may contain anything) as file @path into @doc.
  * Syntax problems become error diags in @c. Returns 0, or -ENOMEM / -E2BIG (limits, also diagnosed). */
-int ini_doc_parse(IniDoc *doc, Config *c, const char *path, const char *data, size_t size, IniReadFlags flags);
+int ini_doc_parse(IniDoc *doc, Config *c, const char *path, const char *data, size_t size,
+                  IniReadFlags flags);
 /* Reads @path (bounded size) and parses it. -ENOENT etc. are returned as is (not diagnosed). */
 int ini_doc_read_file(IniDoc *doc, Config *c, const char *path, IniReadFlags flags);
 

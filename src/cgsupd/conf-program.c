@@ -274,15 +274,15 @@ bool program_config_equal_for_restart(const ProgramConfig *a, const ProgramConfi
         if (!a || !b)
                 return a == b;
         return streq_ptr(a->name, b->name) && streq_ptr(a->program_name, b->program_name) &&
-                streq_ptr(a->group_name, b->group_name) && a->process_num == b->process_num &&
-                streq_ptr(a->command, b->command) && strv_equal_ptr(a->argv, b->argv) && a->type == b->type &&
-                streq_ptr(a->pidfile, b->pidfile) && streq_ptr(a->user, b->user) &&
-                streq_ptr(a->directory, b->directory) && a->umask == b->umask &&
-                strv_equal_ptr(a->environment, b->environment) && a->redirect_stderr == b->redirect_stderr &&
-                log_config_equal(&a->stdout_log, &b->stdout_log) &&
-                log_config_equal(&a->stderr_log, &b->stderr_log) &&
-                streq_ptr(a->syscall_filter, b->syscall_filter) && a->no_new_privileges == b->no_new_privileges &&
-                a->minfds == b->minfds;
+               streq_ptr(a->group_name, b->group_name) && a->process_num == b->process_num &&
+               streq_ptr(a->command, b->command) && strv_equal_ptr(a->argv, b->argv) && a->type == b->type &&
+               streq_ptr(a->pidfile, b->pidfile) && streq_ptr(a->user, b->user) &&
+               streq_ptr(a->directory, b->directory) && a->umask == b->umask &&
+               strv_equal_ptr(a->environment, b->environment) && a->redirect_stderr == b->redirect_stderr &&
+               log_config_equal(&a->stdout_log, &b->stdout_log) &&
+               log_config_equal(&a->stderr_log, &b->stderr_log) &&
+               streq_ptr(a->syscall_filter, b->syscall_filter) &&
+               a->no_new_privileges == b->no_new_privileges && a->minfds == b->minfds;
 }
 
 bool program_config_exitcode_expected(const ProgramConfig *p, int code) {
@@ -323,15 +323,21 @@ int conf_get_expanded(Config *c, IniSection *s, IniEntry *e, const ExpandVars *v
         c->expanded_bytes += strlen(*ret);
         if (c->expanded_bytes > CONF_MAX_EXPANDED_TOTAL) {
                 *ret = mfree(*ret);
-                conf_error(c, e->file, e->line, "[%s] %s: the configuration expands to more than %u MiB in total.",
-                           s->name, e->key, CONF_MAX_EXPANDED_TOTAL / 1024U / 1024U);
+                conf_error(c, e->file, e->line,
+                           "[%s] %s: the configuration expands to more than %u MiB in total.", s->name,
+                           e->key, CONF_MAX_EXPANDED_TOTAL / 1024U / 1024U);
                 return -EINVAL;
         }
         return 0;
 }
 
-static int bad_value(Config *c, IniSection *s, IniEntry *e, const char *value, const char *why) {
+static void report_bad_value(Config *c, IniSection *s, IniEntry *e, const char *value, const char *why) {
         conf_error(c, e->file, e->line, "[%s] %s=%s: %s", s->name, e->key, value, why);
+}
+
+/* Diagnoses and returns -EINVAL, for converters. */
+static int bad_value(Config *c, IniSection *s, IniEntry *e, const char *value, const char *why) {
+        report_bad_value(c, s, e, value, why);
         return -EINVAL;
 }
 
@@ -505,7 +511,8 @@ static int apply_key(Config *c, IniSection *s, IniEntry *e, const KeyDef *k, con
                 return 0;
         case KEY_SEC:
                 if (parse_sec(v, (usec_t *) (base + k->offset)) < 0)
-                        return bad_value(c, s, e, v, "not a duration (seconds, or with a unit: 500ms, 2min)");
+                        return bad_value(c, s, e, v,
+                                         "not a duration (seconds, or with a unit: 500ms, 2min)");
                 return 0;
         case KEY_SIZE:
         case KEY_IGNORE_SIZE: {
@@ -558,8 +565,9 @@ static int apply_key(Config *c, IniSection *s, IniEntry *e, const KeyDef *k, con
         case KEY_LOGFILE:
                 if (!isempty(v) && v[strlen(v) - 1] == ';')
                         conf_warn(c, e->file, e->line,
-                                  "[%s] %s=%s: the file name ends with ';' (an inline comment needs whitespace "
-                                  "before ';'), using it as written.", s->name, e->key, v);
+                                  "[%s] %s=%s: the file name ends with ';' (an inline comment needs "
+                                  "whitespace before ';'), using it as written.",
+                                  s->name, e->key, v);
                 return set_logfile((LogConfig *) (base + k->offset), v);
         case KEY_LIMIT: {
                 CgsupLimit l = cgsup_limit_from_string(e->key);
@@ -616,8 +624,8 @@ static int apply_key(Config *c, IniSection *s, IniEntry *e, const KeyDef *k, con
 static bool argv0_is_shell(const char *a) {
         const char *b = strrchr(a, '/');
         b = b ? b + 1 : a;
-        return streq(b, "sh") || streq(b, "bash") || streq(b, "dash") || streq(b, "zsh") || streq(b, "ash") ||
-                streq(b, "ksh") || streq(b, "busybox");
+        return streq(b, "sh") || streq(b, "bash") || streq(b, "dash") || streq(b, "zsh") ||
+               streq(b, "ash") || streq(b, "ksh") || streq(b, "busybox");
 }
 
 static void lint_command(Config *c, IniSection *s, IniEntry *e, const ProgramConfig *p) {
@@ -658,14 +666,15 @@ static void auto_log_suffix(const char *group, const char *name, const char *cha
         buf[8] = '\0';
 }
 
-static int resolve_auto_log(LogConfig *l, const ProgramConfig *p, const char *channel, const DaemonConfig *d) {
+static int resolve_auto_log(LogConfig *l, const ProgramConfig *p, const char *channel,
+                            const DaemonConfig *d) {
         char suffix[9];
         if (!l->automatic || l->path)
                 return 0;
         auto_log_suffix(p->group_name, p->name, channel, suffix);
         /* supervisord's get_autochildlog_name(): <name>-<channel>---<identifier>-<suffix>.log */
-        if (asprintf(&l->path, "%s/%s-%s---%s-%s.log", d->childlogdir ? d->childlogdir : "/tmp", p->name, channel,
-                     d->identifier ? d->identifier : "cgsup", suffix) < 0) {
+        if (asprintf(&l->path, "%s/%s-%s---%s-%s.log", d->childlogdir ? d->childlogdir : "/tmp", p->name,
+                     channel, d->identifier ? d->identifier : "cgsup", suffix) < 0) {
                 l->path = NULL;
                 return -ENOMEM;
         }
@@ -682,8 +691,8 @@ static void fix_stream_log(Config *c, IniSection *s, const char *channel, LogCon
         /* A pipe or terminal cannot be rotated: supervisord would fail at the first rollover. */
         if (!streq(l->path, "/dev/null"))
                 conf_warn(c, e ? e->file : s->file, e ? e->line : s->line,
-                          "[%s] %s_logfile=%s cannot be rotated; %s_logfile_maxbytes=%s treated as 0.", s->name,
-                          channel, l->path, channel, maxbytes_set ? "(set)" : "50MB (default)");
+                          "[%s] %s_logfile=%s cannot be rotated; %s_logfile_maxbytes=%s treated as 0.",
+                          s->name, channel, l->path, channel, maxbytes_set ? "(set)" : "50MB (default)");
         l->maxbytes = 0;
         l->backups = 0;
 }
@@ -744,8 +753,10 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
                 const char *why = NULL;
                 IniEntry *e = ini_section_find(s, "environment");
                 r = conf_parse_environment(env_str, &env, &why);
-                if (r == -EINVAL)
-                        return bad_value(c, s, e, env_str, why), 0;
+                if (r == -EINVAL) {
+                        report_bad_value(c, s, e, env_str, why);
+                        return 0;
+                }
                 if (r < 0)
                         return r;
         }
@@ -759,10 +770,12 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
                 return 0;
         if (r < 0)
                 return r;
-        if (!conf_name_is_valid(pname))
-                return bad_value(c, s, pe ?: &fake, pname,
-                                 "not a valid process name (empty, or contains ' ', ':', '/' or control characters)"),
-                       0;
+        if (!conf_name_is_valid(pname)) {
+                report_bad_value(
+                        c, s, pe ?: &fake, pname,
+                        "not a valid process name (empty, or contains ' ', ':', '/' or control characters)");
+                return 0;
+        }
 
         p->name = TAKE_PTR(pname);
         p->program_name = strdup(name);
@@ -836,15 +849,16 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
         }
         if (p->pidfile && p->type != PROGRAM_TYPE_FORKING)
                 conf_warn(c, ini_section_find(s, "pidfile")->file, ini_section_find(s, "pidfile")->line,
-                          "[%s] pidfile= only has an effect with type=forking (supervisord ignores it), ignoring.",
+                          "[%s] pidfile= only has an effect with type=forking (supervisord ignores it), "
+                          "ignoring.",
                           s->name);
 
         /* killasgroup defaults to stopasgroup; supervisord refuses stopasgroup without killasgroup. */
         if (!ini_section_find(s, "killasgroup"))
                 p->killasgroup = p->stopasgroup;
         if (p->stopasgroup && !p->killasgroup) {
-                conf_error(c, s->file, s->line, "[%s] stopasgroup=true needs killasgroup=true (as supervisord).",
-                           s->name);
+                conf_error(c, s->file, s->line,
+                           "[%s] stopasgroup=true needs killasgroup=true (as supervisord).", s->name);
                 return 0;
         }
 
@@ -859,8 +873,8 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
                                                  HEALTH_TCP;
         }
         if ((p->health.type == HEALTH_TCP || p->health.type == HEALTH_HTTP) && !p->health.target) {
-                conf_error(c, s->file, s->line, "[%s] healthcheck_type=%s needs healthcheck_target=.", s->name,
-                           health_type_to_string(p->health.type));
+                conf_error(c, s->file, s->line, "[%s] healthcheck_type=%s needs healthcheck_target=.",
+                           s->name, health_type_to_string(p->health.type));
                 return 0;
         }
         if (p->health.type == HEALTH_EXEC && !p->health.command) {
@@ -869,7 +883,8 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
                 return 0;
         }
         if (p->backoff_max < p->backoff_initial) {
-                conf_error(c, s->file, s->line, "[%s] backoff_max is smaller than backoff_initial.", s->name);
+                conf_error(c, s->file, s->line, "[%s] backoff_max is smaller than backoff_initial.",
+                           s->name);
                 return 0;
         }
 
@@ -905,7 +920,8 @@ int conf_program_section(Config *c, IniSection *s, const char *name, const char 
 
         if (!conf_name_is_valid(name)) {
                 conf_error(c, s->file, s->line,
-                           "[%s]: invalid program name (empty, or contains ' ', ':', '/' or control characters).",
+                           "[%s]: invalid program name (empty, or contains ' ', ':', '/' or control "
+                           "characters).",
                            s->name);
                 return 0;
         }
@@ -927,10 +943,14 @@ int conf_program_section(Config *c, IniSection *s, const char *name, const char 
                 return r;
         if (numprocs_s) {
                 IniEntry *e = ini_section_find(s, "numprocs");
-                if (safe_atou(numprocs_s, &numprocs) < 0)
-                        return bad_value(c, s, e, numprocs_s, "not a non-negative integer"), 0;
-                if (numprocs > CONF_MAX_NUMPROCS)
-                        return bad_value(c, s, e, numprocs_s, "more than 1000 processes (the limit)"), 0;
+                if (safe_atou(numprocs_s, &numprocs) < 0) {
+                        report_bad_value(c, s, e, numprocs_s, "not a non-negative integer");
+                        return 0;
+                }
+                if (numprocs > CONF_MAX_NUMPROCS) {
+                        report_bad_value(c, s, e, numprocs_s, "more than 1000 processes (the limit)");
+                        return 0;
+                }
         }
         r = expand_entry(c, s, "numprocs_start", &v, &start_s);
         if (r == -EINVAL)
@@ -939,8 +959,10 @@ int conf_program_section(Config *c, IniSection *s, const char *name, const char 
                 return r;
         if (start_s) {
                 IniEntry *e = ini_section_find(s, "numprocs_start");
-                if (safe_atou(start_s, &start) < 0 || start > 1000000)
-                        return bad_value(c, s, e, start_s, "not an integer between 0 and 1000000"), 0;
+                if (safe_atou(start_s, &start) < 0 || start > 1000000) {
+                        report_bad_value(c, s, e, start_s, "not an integer between 0 and 1000000");
+                        return 0;
+                }
         }
 
         IniEntry *pe = ini_section_get(s, "process_name");
@@ -957,7 +979,8 @@ int conf_program_section(Config *c, IniSection *s, const char *name, const char 
         for (unsigned i = 0; i < numprocs; i++) {
                 ProgramConfig *p = NULL;
                 bool had_error = config_has_error(c);
-                r = build_instance(c, s, name, group_name, in_group, ctx, tmpl, (long) start + i, numprocs, &p);
+                r = build_instance(c, s, name, group_name, in_group, ctx, tmpl, (long)start + i, numprocs,
+                                   &p);
                 if (r < 0)
                         return r;
                 if (r == 0) {
@@ -1027,7 +1050,8 @@ int conf_group_section(Config *c, IniSection *s, const char *name, const Program
 
                 if (streq(e->key, "programs")) {
                         char *save = NULL;
-                        for (char *t = strtok_r(val, ", \t\n", &save); t; t = strtok_r(NULL, ", \t\n", &save)) {
+                        for (char *t = strtok_r(val, ", \t\n", &save); t;
+                             t = strtok_r(NULL, ", \t\n", &save)) {
                                 if (!conf_name_is_valid(t)) {
                                         bad_value(c, s, e, t, "not a program name");
                                         continue;
@@ -1035,7 +1059,8 @@ int conf_group_section(Config *c, IniSection *s, const char *name, const Program
                                 if (strv_contains(g->programs, t))
                                         continue;
                                 if (strv_length(g->programs) >= CONF_MAX_GROUP_PROGRAMS) {
-                                        bad_value(c, s, e, t, "too many programs in one group (more than 1000)");
+                                        bad_value(c, s, e, t,
+                                                  "too many programs in one group (more than 1000)");
                                         break;
                                 }
                                 r = strv_extend(&g->programs, t);

@@ -103,7 +103,8 @@ int conf_shlex_split(const char *s, char ***ret, const char **reterr_reason) {
                         } else if (*c == '\\') {
                                 if (!c[1]) {
                                         if (reterr_reason)
-                                                *reterr_reason = "backslash at the end (no escaped character)";
+                                                *reterr_reason =
+                                                        "backslash at the end (no escaped character)";
                                         return -EINVAL;
                                 }
                                 tok[n++] = *++c;
@@ -240,7 +241,8 @@ int conf_parse_environment(const char *s, char ***ret, const char **reterr_reaso
                  * we insist on a comma and ask for quotes instead. */
                 if (i + 3 < n && !streq(tokens[i + 3], ",")) {
                         if (reterr_reason)
-                                *reterr_reason = "unquoted value with special characters (write KEY=\"value\")";
+                                *reterr_reason =
+                                        "unquoted value with special characters (write KEY=\"value\")";
                         return -EINVAL;
                 }
                 const char *v = tokens[i + 2];

@@ -157,7 +157,8 @@ static int daemon_section(Config *c, IniSection *s, char *const *process_env, co
                 } else if (streq(k, "loglevel")) {
                         int l = log_level_from_string(val);
                         if (l < 0)
-                                daemon_bad(c, s, e, val, "must be critical, error, warn, info, debug, trace or blather");
+                                daemon_bad(c, s, e, val,
+                                           "must be critical, error, warn, info, debug, trace or blather");
                         else
                                 d->loglevel = l;
                 } else if (streq(k, "nodaemon")) {
@@ -200,8 +201,8 @@ static int daemon_section(Config *c, IniSection *s, char *const *process_env, co
         if (d->logfile && conf_log_path_is_stream(d->logfile) && d->logfile_maxbytes > 0) {
                 if (!streq(d->logfile, "/dev/null"))
                         conf_warn(c, s->file, s->line,
-                                  "[%s] logfile=%s cannot be rotated; logfile_maxbytes treated as 0.", s->name,
-                                  d->logfile);
+                                  "[%s] logfile=%s cannot be rotated; logfile_maxbytes treated as 0.",
+                                  s->name, d->logfile);
                 d->logfile_maxbytes = 0;
         }
         return 0;
@@ -319,10 +320,12 @@ static void warn_unknown_keys(Config *c, IniSection *s, const char *const *known
                 }
                 const char *sug = conf_suggest(e->key, known);
                 if (sug)
-                        conf_warn(c, e->file, e->line, "Unknown key '%s' in [%s], ignoring (did you mean '%s'?).",
-                                  e->key, s->name, sug);
+                        conf_warn(c, e->file, e->line,
+                                  "Unknown key '%s' in [%s], ignoring (did you mean '%s'?).", e->key,
+                                  s->name, sug);
                 else
-                        conf_warn(c, e->file, e->line, "Unknown key '%s' in [%s], ignoring.", e->key, s->name);
+                        conf_warn(c, e->file, e->line, "Unknown key '%s' in [%s], ignoring.", e->key,
+                                  s->name);
         }
 }
 
@@ -331,9 +334,9 @@ static void lint_templates(Config *c, IniSection *s) {
                 const char *o = strstr(s->entries[i].value, "{{");
                 if (o && strstr(o, "}}"))
                         conf_warn(c, s->entries[i].file, s->entries[i].line,
-                                  "[%s] %s contains a '{{ }}' template placeholder; cgsupd does not substitute "
-                                  "it (render the template before starting cgsupd).", s->name,
-                                  s->entries[i].key);
+                                  "[%s] %s contains a '{{ }}' template placeholder; cgsupd does not "
+                                  "substitute it (render the template before starting cgsupd).",
+                                  s->name, s->entries[i].key);
         }
 }
 
@@ -359,10 +362,11 @@ static SectionKind section_kind(const char *name) {
                 return SECTION_PROGRAM;
         if (has_prefix(name, "group:"))
                 return SECTION_GROUP;
-        if (streq(name, "unix_http_server") || streq(name, "inet_http_server") || streq(name, "supervisorctl") ||
-            has_prefix(name, "rpcinterface:") || has_prefix(name, "eventlistener:") ||
-            has_prefix(name, "fcgi-program:") || has_prefix(name, "ctlplugin:") ||
-            has_prefix(name, "unix_http_server:") || has_prefix(name, "inet_http_server:"))
+        if (streq(name, "unix_http_server") || streq(name, "inet_http_server") ||
+            streq(name, "supervisorctl") || has_prefix(name, "rpcinterface:") ||
+            has_prefix(name, "eventlistener:") || has_prefix(name, "fcgi-program:") ||
+            has_prefix(name, "ctlplugin:") || has_prefix(name, "unix_http_server:") ||
+            has_prefix(name, "inet_http_server:"))
                 return SECTION_IGNORED;
         return SECTION_UNKNOWN;
 }
@@ -372,8 +376,8 @@ static SectionKind section_kind(const char *name) {
 static void lint_ignored_section_keys(Config *c, IniSection *s) {
         static const char *const unix_keys[] = { "file", "chmod", "chown", "username", "password", NULL };
         static const char *const inet_keys[] = { "port", "username", "password", NULL };
-        static const char *const ctl_keys[] = { "serverurl", "username", "password", "prompt", "history_file",
-                                                NULL };
+        static const char *const ctl_keys[] = { "serverurl", "username",     "password",
+                                                "prompt",    "history_file", NULL };
         const char *const *known = streq(s->name, "unix_http_server") ? unix_keys :
                                    streq(s->name, "inet_http_server") ? inet_keys :
                                    streq(s->name, "supervisorctl")    ? ctl_keys :
@@ -485,8 +489,9 @@ static int check_dependencies(Config *c, IniDoc *doc) {
                         _cleanup_free_ char *sname = NULL;
                         if (asprintf(&sname, "program:%s", by_program[i].name) < 0)
                                 return -ENOMEM;
+                        IniSection *ps = ini_doc_find(doc, sname);
                         nodes[n] = (DepNode) { .name = by_program[i].name,
-                                               .entry = ini_section_find(ini_doc_find(doc, sname), "depends_on") };
+                                               .entry = ini_section_find(ps, "depends_on") };
                         n++;
                 }
                 by_program[i].idx = n - 1;
@@ -506,7 +511,8 @@ static int check_dependencies(Config *c, IniDoc *doc) {
                                 target = t->idx;
                         else if ((t = nameref_find(by_instance, n_inst, dn)))
                                 /* an instance name ("web_01") stands for its program */
-                                target = nameref_find(by_program, n_prog, c->programs[t->idx]->program_name)->idx;
+                                target = nameref_find(by_program, n_prog, c->programs[t->idx]->program_name)
+                                                 ->idx;
                         else {
                                 const char *f = node->entry ? node->entry->file : p->source_file;
                                 unsigned l = node->entry ? node->entry->line : p->source_line;
@@ -570,7 +576,8 @@ static int check_dependencies(Config *c, IniDoc *doc) {
                                 size_t len = 0, y = x;
                                 do {
                                         size_t at = MIN(len, sizeof buf - 1);
-                                        len += (size_t) snprintf(buf + at, sizeof buf - at, "%s -> ", nodes[y].name);
+                                        len += (size_t)snprintf(buf + at, sizeof buf - at, "%s -> ",
+                                                                nodes[y].name);
                                         size_t next = y;
                                         for (size_t k = 0; k < nodes[y].n_edges; k++)
                                                 if (!nodes[nodes[y].edges[k]].done) {
@@ -620,9 +627,10 @@ static int check_duplicates(Config *c) {
         qsort(v, c->n_programs, sizeof(ProgramConfig *), cmp_group_name);
         for (size_t i = 1; i < c->n_programs; i++)
                 if (cmp_group_name(&v[i - 1], &v[i]) == 0) {
-                        conf_error(c, v[i]->source_file, v[i]->source_line,
-                                   "Process name '%s' in group '%s' is used by [program:%s] and [program:%s].",
-                                   v[i]->name, v[i]->group_name, v[i - 1]->program_name, v[i]->program_name);
+                        conf_error(
+                                c, v[i]->source_file, v[i]->source_line,
+                                "Process name '%s' in group '%s' is used by [program:%s] and [program:%s].",
+                                v[i]->name, v[i]->group_name, v[i - 1]->program_name, v[i]->program_name);
                         return 0;
                 }
         return 0;
@@ -673,8 +681,10 @@ static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const c
                 case SECTION_UNKNOWN: {
                         const char *sug = conf_suggest(s->name, known_section_names);
                         if (sug)
-                                conf_warn(c, s->file, s->line, "Unknown section [%s], ignoring (did you mean "
-                                          "[%s]?).", s->name, sug);
+                                conf_warn(c, s->file, s->line,
+                                          "Unknown section [%s], ignoring (did you mean "
+                                          "[%s]?).",
+                                          s->name, sug);
                         else
                                 conf_warn(c, s->file, s->line, "Unknown section [%s], ignoring.", s->name);
                         break;
@@ -701,7 +711,8 @@ static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const c
                 IniEntry *e = NULL;
                 STRV_FOREACH(pn, g->programs) {
                         _cleanup_free_ char *sn = NULL, *fn = NULL;
-                        if (asprintf(&sn, "program:%s", *pn) < 0 || asprintf(&fn, "fcgi-program:%s", *pn) < 0)
+                        if (asprintf(&sn, "program:%s", *pn) < 0 ||
+                            asprintf(&fn, "fcgi-program:%s", *pn) < 0)
                                 return -ENOMEM;
                         if (nameref_find(sections, n_sections, sn))
                                 continue;
@@ -714,7 +725,8 @@ static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const c
                         }
                         if (nameref_find(sections, n_sections, fn))
                                 conf_warn(c, e ? e->file : g->source_file, e ? e->line : g->source_line,
-                                          "[group:%s] lists fcgi-program %s, which is not supported, ignoring.",
+                                          "[group:%s] lists fcgi-program %s, which is not supported, "
+                                          "ignoring.",
                                           g->name, *pn);
                         else
                                 conf_error(c, e ? e->file : g->source_file, e ? e->line : g->source_line,

@@ -5,8 +5,9 @@
  * depends_on = name[:started|healthy|completed], ... A name is a program section (all its instances
  * must meet the condition) or one instance. Start order: priority ascending, then dependencies gate
  * (a program whose dependencies are not met stays STOPPED with "waiting for X"). Stop order: the reverse,
- * dependents first. A dependency that goes FATAL leaves its dependents waiting (documented in
- * README/man): they start as soon as it is fixed and started.
+ * dependents first. A dependency that goes FATAL leaves its dependents waiting - STOPPED, "waiting for X" -
+ * rather than failing them too: they start by themselves as soon as X is fixed and started by hand. A
+ * dependency cycle is a configuration error.
  */
 
 #include "manager.h"

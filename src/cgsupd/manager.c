@@ -190,6 +190,9 @@ void manager_remove_program(Manager *m, Program *p) {
                 }
         if (p->transient && m->n_transient > 0)
                 m->n_transient--;
+        /* Its pipes leave the fd store with it. */
+        if (m->ops == &program_ops_real)
+                adopt_store_fds(p, -EBADF, -EBADF);
         if (m->hooks.program_removed)
                 m->hooks.program_removed(m, p);
         if (m->ops && m->ops->cgroup_cleanup && !p->populated) {
@@ -764,6 +767,13 @@ Manager *manager_free(Manager *m) {
         }
         free(m->programs);
         notify_socket_close(m);
+        if (m->shutting_down && m->runtime_dir) {
+                /* Graceful exit: nothing is left to adopt, so no state either (a crash keeps it). */
+                _cleanup_free_ char *state = NULL;
+                if (asprintf(&state, "%s/state", m->runtime_dir) >= 0)
+                        (void) rmdir(state);
+                (void) rmdir(m->runtime_dir);
+        }
         m->shutdown_timer = sd_event_source_disable_unref(m->shutdown_timer);
         m->watchdog_timer = sd_event_source_disable_unref(m->watchdog_timer);
         m->deps_defer = sd_event_source_disable_unref(m->deps_defer);

@@ -100,7 +100,7 @@ const char *program_exit_summary(const Program *p, char *buf, size_t size) {
 
         switch (p->exit_reason) {
         case EXIT_REASON_NONE:
-                snprintf(buf, size, "-");
+                snprintf(buf, size, "%s", p->exit_detail ?: "-");
                 break;
         case EXIT_REASON_EXITED:
                 if (p->exit_code < 0)

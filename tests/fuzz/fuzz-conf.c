@@ -17,8 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (size > CONF_MAX_FILE_SIZE)
                 return 0;
 
-        (void) config_load_buffer("/fuzz/cgsup.conf", (const char *) data, size, NULL, env, CONFIG_LOAD_NO_INCLUDES,
-                                  &c);
+        (void)config_load_buffer("/fuzz/cgsup.conf", (const char *)data, size, NULL, env,
+                                 CONFIG_LOAD_NO_INCLUDES, &c);
         if (!c)
                 return 0;
 

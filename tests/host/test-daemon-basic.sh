@@ -97,6 +97,7 @@ rc=$?
 check "SIGTERM: graceful shutdown exits 0" test "$rc" -eq 0
 diag "shutdown took $(($(now_ms) - t0)) ms"
 check "no program process is left" bash -c "[[ -z \$(find $CG_MOUNT/$SUBTREE -mindepth 2 -name cgroup.procs -exec cat {} +) ]]"
+check "runtime state removed after a graceful exit (nothing to adopt)" test ! -d "$RUNDIR"
 check "program cgroups removed" bash -c "[[ ! -d $CG_MOUNT/$SUBTREE/worker && ! -d $CG_MOUNT/$SUBTREE/storm ]]"
 check "stop order: api (200) before cache (100)" bash -c "[[ \$(grep -n '^cgsupd: api: RUNNING -> STOPPING' $DAEMON_LOG | cut -d: -f1) -lt \$(grep -n '^cgsupd: cache: RUNNING -> STOPPING' $DAEMON_LOG | cut -d: -f1) ]]"
 done_testing

@@ -18,7 +18,8 @@ static char *test_env[] = { (char *) "HOME=/root", (char *) "WORKERS=3", (char *
 
 /* Loads @text as if it were TEST_PATH (no file system access); returns config_load()'s result. */
 static int load(const char *text, Config **ret) {
-        return config_load_buffer(TEST_PATH, text, strlen(text), NULL, test_env, CONFIG_LOAD_NO_INCLUDES, ret);
+        return config_load_buffer(TEST_PATH, text, strlen(text), NULL, test_env, CONFIG_LOAD_NO_INCLUDES,
+                                  ret);
 }
 
 static const ProgramConfig *prog(const Config *c, const char *name) {
@@ -51,19 +52,19 @@ static size_t n_errors(const Config *c) {
         return n;
 }
 
-#define LOAD_OK(text, c)                                                                                      \
-        do {                                                                                                 \
-                int _r = load((text), &(c));                                                                 \
-                if (_r < 0)                                                                                  \
-                        dump_diags(c);                                                                       \
-                ASSERT_OK(_r);                                                                               \
+#define LOAD_OK(text, c)                                                                                    \
+        do {                                                                                                \
+                int _r = load((text), &(c));                                                                \
+                if (_r < 0)                                                                                 \
+                        dump_diags(c);                                                                      \
+                ASSERT_OK(_r);                                                                              \
         } while (0)
 
-#define LOAD_FAILS(text, c)                                                                                   \
-        do {                                                                                                 \
-                ASSERT_ERROR(load((text), &(c)), EINVAL);                                                    \
-                ASSERT_NOT_NULL(c);                                                                          \
-                ASSERT_NOT_NULL(config_first_error(c));                                                      \
+#define LOAD_FAILS(text, c)                                                                                 \
+        do {                                                                                                \
+                ASSERT_ERROR(load((text), &(c)), EINVAL);                                                   \
+                ASSERT_NOT_NULL(c);                                                                         \
+                ASSERT_NOT_NULL(config_first_error(c));                                                     \
         } while (0)
 
 static void write_file(const char *dir, const char *name, const char *text) {
@@ -92,9 +93,11 @@ static void argv_is(char **argv, const char *const *expected) {
         size_t i = 0;
         for (; expected[i]; i++) {
                 if (!argv || !argv[i])
-                        tests_fail(__FILE__, __LINE__, "argv too short at %zu (want \"%s\")", i, expected[i]);
+                        tests_fail(__FILE__, __LINE__, "argv too short at %zu (want \"%s\")", i,
+                                   expected[i]);
                 if (!streq(argv[i], expected[i]))
-                        tests_fail(__FILE__, __LINE__, "argv[%zu] = \"%s\", want \"%s\"", i, argv[i], expected[i]);
+                        tests_fail(__FILE__, __LINE__, "argv[%zu] = \"%s\", want \"%s\"", i, argv[i],
+                                   expected[i]);
         }
         if (argv && argv[i])
                 tests_fail(__FILE__, __LINE__, "argv too long: extra \"%s\"", argv[i]);
@@ -155,7 +158,8 @@ TEST(comments_and_whitespace) {
 
 TEST(crlf_and_colon_delimiter) {
         _cleanup_(config_freep) Config *c = NULL;
-        LOAD_OK("[program:win]\r\ncommand : /bin/echo hi\r\nautostart: false\r\nenvironment=A=\"x:y\"\r\n", c);
+        LOAD_OK("[program:win]\r\ncommand : /bin/echo hi\r\nautostart: false\r\nenvironment=A=\"x:y\"\r\n",
+                c);
         const ProgramConfig *p = prog(c, "win");
         ARGV_IS(p->argv, "/bin/echo", "hi");
         ASSERT_FALSE(p->autostart);
@@ -299,6 +303,22 @@ TEST(syntax_errors_are_errors_with_lines) {
                              EINVAL);
                 ASSERT_TRUE(has_diag(c, true, 2, "NUL"));
         }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_FAILS("[program:a]\ncommand=/bin/a \x01\n", c);
+                ASSERT_TRUE(has_diag(c, true, 2, "\\x01"));
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                _cleanup_free_ char *text = malloc(CONF_MAX_LINE + 64);
+                ASSERT_NOT_NULL(text);
+                strcpy(text, "[program:a]\ncommand=");
+                size_t l = strlen(text);
+                memset(text + l, 'x', CONF_MAX_LINE);
+                strcpy(text + l + CONF_MAX_LINE, "\npriority=1\n");
+                LOAD_FAILS(text, c);
+                ASSERT_TRUE(has_diag(c, true, 2, "Line longer than 65536 bytes"));
+        }
 }
 
 /* ---- expansion ----------------------------------------------------------------------------------- */
@@ -363,7 +383,8 @@ TEST(expand_in_config) {
                 "programs=worker\n"
                 "[program:worker]\n"
                 "command=%(ENV_APP)s/artisan --name=%(group_name)s:%(program_name)s\n"
-                "  --n=%(process_num)d/%(numprocs)d --host=%(host_node_name)s --g=%(ENV_GLOBAL)s --l=%(ENV_LOCAL)s\n"
+                "  --n=%(process_num)d/%(numprocs)d --host=%(host_node_name)s --g=%(ENV_GLOBAL)s "
+                "--l=%(ENV_LOCAL)s\n"
                 "  --pct=100%%\n"
                 "environment=LOCAL=\"l%(process_num)d\"\n"
                 "process_name=%(program_name)s_%(process_num)02d\n"
@@ -396,8 +417,9 @@ TEST(expand_undefined_is_error_with_line) {
                    "command=/bin/a\n"
                    "user=%(ENV_NO_SUCH_VAR)s\n",
                    c);
-        ASSERT_TRUE(has_diag(c, true, 3, "[program:a] user=%(ENV_NO_SUCH_VAR)s: %(ENV_NO_SUCH_VAR) cannot be "
-                                         "expanded"));
+        ASSERT_TRUE(has_diag(c, true, 3,
+                             "[program:a] user=%(ENV_NO_SUCH_VAR)s: %(ENV_NO_SUCH_VAR) cannot be "
+                             "expanded"));
         ASSERT_STR_CONTAINS(config_first_error(c), "/etc/test/cgsup.conf:3: ");
 }
 
@@ -459,7 +481,8 @@ TEST(numprocs_errors) {
 /* ---- includes and drop-ins ----------------------------------------------------------------------- */
 
 TEST(includes_globs_and_merge) {
-        _cleanup_free_ char *dir = make_tmpdir(), *sub = NULL, *abs_dir = NULL, *main_path = NULL, *text = NULL;
+        _cleanup_free_ char *dir = make_tmpdir(), *sub = NULL, *abs_dir = NULL, *main_path = NULL,
+                            *text = NULL;
         _cleanup_(config_freep) Config *c = NULL;
 
         ASSERT_TRUE(asprintf(&sub, "%s/conf.d", dir) > 0);
@@ -481,9 +504,10 @@ TEST(includes_globs_and_merge) {
         write_file(dir, "supervisord.conf", text);
         /* sorted: b after a; the drop-in's [supervisord] merges key by key */
         write_file(sub, "b.conf", "[program:base]\npriority=30\n[supervisord]\nloglevel=debug\n");
-        write_file(sub, "a.conf",
-                   "[supervisord]\nnodaemon=true\nuser=root\n[program:web]\ncommand=%(here)s/web\npriority=20\n"
-                   "[include]\nfiles=/nonexistent/*.conf\n");
+        write_file(
+                sub, "a.conf",
+                "[supervisord]\nnodaemon=true\nuser=root\n[program:web]\ncommand=%(here)s/web\npriority=20\n"
+                "[include]\nfiles=/nonexistent/*.conf\n");
         write_file(sub, "ignored.txt", "[program:nope]\ncommand=/bin/nope\n");
         write_file(abs_dir, "x.ini", "[program:ini]\ncommand=/bin/ini\n");
 
@@ -640,7 +664,8 @@ TEST(autorestart_values) {
         }
         _cleanup_(config_freep) Config *c = NULL;
         LOAD_FAILS("[program:a]\ncommand=/bin/a\nautorestart=sometimes\n", c);
-        ASSERT_TRUE(has_diag(c, true, 3, "[program:a] autorestart=sometimes: must be true, false or unexpected"));
+        ASSERT_TRUE(has_diag(c, true, 3,
+                             "[program:a] autorestart=sometimes: must be true, false or unexpected"));
         ASSERT_STREQ(autorestart_to_string(AUTORESTART_UNEXPECTED), "unexpected");
         ASSERT_EQ(autorestart_from_string(NULL), _AUTORESTART_INVALID);
 }
@@ -788,15 +813,15 @@ TEST(shlex_cases) {
                 const char *in;
                 const char *const out[6];
         } ok[] = {
-                { "a b  c", { "a", "b", "c" } },
-                { "nginx -g \"daemon off;\"", { "nginx", "-g", "daemon off;" } },
-                { "sh -c 'echo \"$HOME\" && exit 3'", { "sh", "-c", "echo \"$HOME\" && exit 3" } },
-                { "wine C:\\\\Program\\ Files\\ (x86)\\\\x.exe", { "wine", "C:\\Program Files (x86)\\x.exe" } },
-                { "a\n  b\tc", { "a", "b", "c" } },
-                { "x \"\" ''", { "x", "", "" } },
-                { "say \"a \\\"q\\\" \\n\"", { "say", "a \"q\" \\n" } },
-                { "a'b'\"c\"d", { "abcd" } },
-                { "-display :99 \"1920\"x\"1080\"x24", { "-display", ":99", "1920x1080x24" } },
+                {"a b  c", {"a", "b", "c"}},
+                {"nginx -g \"daemon off;\"", {"nginx", "-g", "daemon off;"}},
+                {"sh -c 'echo \"$HOME\" && exit 3'", {"sh", "-c", "echo \"$HOME\" && exit 3"}},
+                {"wine C:\\\\Program\\ Files\\ (x86)\\\\x.exe", {"wine", "C:\\Program Files (x86)\\x.exe"}},
+                {"a\n  b\tc", {"a", "b", "c"}},
+                {"x \"\" ''", {"x", "", ""}},
+                {"say \"a \\\"q\\\" \\n\"", {"say", "a \"q\" \\n"}},
+                {"a'b'\"c\"d", {"abcd"}},
+                {"-display :99 \"1920\"x\"1080\"x24", {"-display", ":99", "1920x1080x24"}},
         };
         for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
                 _cleanup_strv_free_ char **argv = NULL;
@@ -823,7 +848,8 @@ TEST(logs_redirect_and_streams) {
         LOAD_OK("[program:docker]\ncommand=/bin/a\nstdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\n"
                 "redirect_stderr=true\n"
                 "[program:confluent]\ncommand=/bin/b\nstdout_logfile=/dev/stdout\nstderr_logfile=/dev/fd/2\n"
-                "[program:sys]\ncommand=/bin/c\nstdout_logfile=syslog\nstderr_syslog=true\nstderr_logfile=Off\n"
+                "[program:sys]\ncommand=/bin/"
+                "c\nstdout_logfile=syslog\nstderr_syslog=true\nstderr_logfile=Off\n"
                 "[program:both]\ncommand=/bin/d\nredirect_stderr=true\nstderr_logfile=/var/log/err.log\n"
                 "[program:proc]\ncommand=/bin/e\nstdout_logfile=/proc/1/fd/1\nstdout_logfile_maxbytes=0\n",
                 c);
@@ -882,8 +908,8 @@ TEST(type_notify_pidfile_health) {
         ARGV_IS(prog(c, "h3")->health.command, "pg_isready", "-q");
         ASSERT_EQ(prog(c, "h3")->health.type, HEALTH_EXEC);
 
-        static const char *const bad[] = { "notify=true\ntype=forking", "healthcheck_type=tcp",
-                                           "healthcheck_type=exec", "backoff_initial=1min\nbackoff_max=10s" };
+        static const char *const bad[] = {"notify=true\ntype=forking", "healthcheck_type=tcp",
+                                          "healthcheck_type=exec", "backoff_initial=1min\nbackoff_max=10s"};
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 _cleanup_(config_freep) Config *d = NULL;
                 _cleanup_free_ char *text = NULL;
@@ -929,8 +955,10 @@ TEST(unknown_keys_and_sections_warn) {
                 "[programm:typo]\n"
                 "command=/bin/x\n",
                 c);
-        ASSERT_TRUE(has_diag(c, false, 3, "Unknown key 'unmask' in [cgsupd], ignoring (did you mean 'umask'?)"));
-        ASSERT_TRUE(has_diag(c, false, 5, "Unknown key 'comand' in [program:a], ignoring (did you mean 'command'?)"));
+        ASSERT_TRUE(
+                has_diag(c, false, 3, "Unknown key 'unmask' in [cgsupd], ignoring (did you mean 'umask'?)"));
+        ASSERT_TRUE(has_diag(c, false, 5,
+                             "Unknown key 'comand' in [program:a], ignoring (did you mean 'command'?)"));
         ASSERT_TRUE(has_diag(c, false, 7, "Unknown key 'stdout_backups'"));
         ASSERT_TRUE(has_diag(c, false, 8, "Unknown key 'redirect_stdout'"));
         ASSERT_TRUE(has_diag(c, false, 9, "[unix_http_server] is not used"));
@@ -951,11 +979,13 @@ TEST(unknown_keys_and_sections_warn) {
 TEST(lint_orphaned_keys) {
         /* EMSTrack: "[include]" commented out, its files= lands in [supervisorctl] */
         _cleanup_(config_freep) Config *c = NULL;
-        LOAD_OK("[supervisorctl]\nserverurl=unix:///tmp/s.sock\n;[include]\nfiles = /etc/supervisor/conf.d/*.conf\n"
+        LOAD_OK("[supervisorctl]\nserverurl=unix:///tmp/s.sock\n;[include]\nfiles = "
+                "/etc/supervisor/conf.d/*.conf\n"
                 "[unix_http_server]\nfile=/tmp/s.sock\ncommand=/bin/x\n",
                 c);
-        ASSERT_TRUE(has_diag(c, false, 4, "Key 'files' does not belong in [supervisorctl] (is the [include] header "
-                                          "above it commented out?)"));
+        ASSERT_TRUE(has_diag(c, false, 4,
+                             "Key 'files' does not belong in [supervisorctl] (is the [include] header "
+                             "above it commented out?)"));
         ASSERT_TRUE(has_diag(c, false, 7, "Key 'command' does not belong in [unix_http_server]"));
         ASSERT_EQ(c->n_programs, 0);
 }
@@ -1004,7 +1034,8 @@ TEST(depends_on_cycle_and_unknown) {
                            c);
                 ASSERT_TRUE(has_diag(c, true, 0, "Dependency cycle in depends_on: "));
                 ASSERT_STR_CONTAINS(config_first_error(c), TEST_PATH ":");
-                ASSERT_TRUE(has_diag(c, true, 0, "a -> b -> c -> a") || has_diag(c, true, 0, "b -> c -> a -> b") ||
+                ASSERT_TRUE(has_diag(c, true, 0, "a -> b -> c -> a") ||
+                            has_diag(c, true, 0, "b -> c -> a -> b") ||
                             has_diag(c, true, 0, "c -> a -> b -> c"));
         }
         {
@@ -1041,8 +1072,9 @@ TEST(limit_keys) {
         LOAD_OK("[program:a]\ncommand=/bin/a\nmemory_max=max\npids_max=infinity\n", c);
         ASSERT_EQ_U64(prog(c, "a")->limits.value[CGSUP_LIMIT_MEMORY_MAX], CGSUP_LIMIT_INFINITY);
 
-        static const char *const bad[] = { "memory_max=lots", "memory_high=-1", "pids_max=many", "cpu_quota=fast",
-                                           "cpu_weight=0", "cpu_weight=10001", "io_weight=x", "pids_max=0" };
+        static const char *const bad[] = {"memory_max=lots", "memory_high=-1", "pids_max=many",
+                                          "cpu_quota=fast",  "cpu_weight=0",   "cpu_weight=10001",
+                                          "io_weight=x",     "pids_max=0"};
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 _cleanup_(config_freep) Config *d = NULL;
                 _cleanup_free_ char *text = NULL;
@@ -1206,8 +1238,8 @@ TEST(unmodified_supervisord_conf) {
                 char n[64];
                 snprintf(n, sizeof n, "laravel-worker_%02u", i);
                 const ProgramConfig *w = prog(c, n);
-                ARGV_IS(w->argv, "php", "/var/www/html/artisan", "queue:work", "redis", "--sleep=3", "--tries=3",
-                        "--max-time=3600");
+                ARGV_IS(w->argv, "php", "/var/www/html/artisan", "queue:work", "redis", "--sleep=3",
+                        "--tries=3", "--max-time=3600");
                 ASSERT_STREQ(w->user, "www-data");
                 ASSERT_EQ(w->stopwaitsecs, 3600 * USEC_PER_SEC);
                 ASSERT_TRUE(w->stopasgroup);
@@ -1242,7 +1274,8 @@ TEST(hostile_bounds) {
         for (size_t i = 0; i < n; i++)
                 pos += (size_t) snprintf(big + pos, len - pos, "[x%zu]\n", i);
         _cleanup_(config_freep) Config *c = NULL;
-        ASSERT_ERROR(config_load_buffer(TEST_PATH, big, pos, NULL, test_env, CONFIG_LOAD_NO_INCLUDES, &c), EINVAL);
+        ASSERT_ERROR(config_load_buffer(TEST_PATH, big, pos, NULL, test_env, CONFIG_LOAD_NO_INCLUDES, &c),
+                     EINVAL);
         ASSERT_TRUE(has_diag(c, true, 0, "Too many sections"));
         c = config_free(c);
 
@@ -1251,7 +1284,8 @@ TEST(hostile_bounds) {
         for (size_t i = 0; i < 3000 && pos + 32 < len; i++)
                 pos += (size_t) snprintf(big + pos, len - pos, "[program:p%zu]\nbogus_key=1\n", i);
         pos += (size_t) snprintf(big + pos, len - pos, "junk line\n");
-        ASSERT_ERROR(config_load_buffer(TEST_PATH, big, pos, NULL, test_env, CONFIG_LOAD_NO_INCLUDES, &c), EINVAL);
+        ASSERT_ERROR(config_load_buffer(TEST_PATH, big, pos, NULL, test_env, CONFIG_LOAD_NO_INCLUDES, &c),
+                     EINVAL);
         ASSERT_TRUE(c->n_diags <= CONF_MAX_DIAGS + 1);
         ASSERT_TRUE(c->n_diags_dropped > 0);
         ASSERT_STR_CONTAINS(config_first_error(c), "junk line");
@@ -1260,10 +1294,12 @@ TEST(hostile_bounds) {
         c = config_free(c);
         pos = 0;
         for (size_t i = 0; i < 12 && pos + 128 < len; i++)
-                pos += (size_t) snprintf(big + pos, len - pos,
-                                         "[program:p%zu]\ncommand=/bin/x\nnumprocs=1000\nprocess_name=p%%(process_num)d\n",
-                                         i);
-        ASSERT_ERROR(config_load_buffer(TEST_PATH, big, pos, NULL, test_env, CONFIG_LOAD_NO_INCLUDES, &c), EINVAL);
+                pos += (size_t)snprintf(
+                        big + pos, len - pos,
+                        "[program:p%zu]\ncommand=/bin/x\nnumprocs=1000\nprocess_name=p%%(process_num)d\n",
+                        i);
+        ASSERT_ERROR(config_load_buffer(TEST_PATH, big, pos, NULL, test_env, CONFIG_LOAD_NO_INCLUDES, &c),
+                     EINVAL);
         ASSERT_TRUE(has_diag(c, true, 0, "Too many process instances"));
         ASSERT_TRUE(c->n_programs <= CONF_MAX_INSTANCES);
 }

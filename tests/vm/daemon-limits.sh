@@ -48,6 +48,13 @@ pids_max=40
 command=$hog sleep inf
 memory_max=100M
 startsecs=0
+
+[program:syslogger]
+command=$hog print 3
+startsecs=0
+autorestart=false
+stdout_logfile=NONE
+stdout_syslog=true
 EOF
 
 check "cgsupd.service starts (Type=notify: READY after the bus name)" timeout 120 systemctl start cgsupd.service
@@ -78,6 +85,10 @@ diag "forker1 made $n1 children, forker2 $n2 (group pids_max=40)"
 check "the group's members together stay within pids_max" bash -c "[[ \$(cat $root/farm/pids.peak 2>/dev/null || cat $root/farm/pids.current) -le 40 ]]"
 check "pids.events max counted the refused forks" grep -q 'max [1-9]' "$root/farm/pids.events"
 check "the rest of the system still forks" bash -c "for i in \$(seq 50); do /bin/true || exit 1; done"
+
+check "stdout_syslog=true forwards lines to the journal" wait_for 60 bash -c "journalctl SYSLOG_IDENTIFIER=syslogger --no-pager -o cat | grep -qx 'line 3'"
+check "forwarded lines carry CGSUP_PROGRAM=" bash -c "journalctl CGSUP_PROGRAM=syslogger --no-pager -o cat | grep -qx 'line 1'"
+check "cgsupd's own messages carry CGSUP_PROGRAM=" bash -c "journalctl CGSUP_PROGRAM=hog --no-pager -o cat | grep -q oom-kill"
 
 # Reload with a changed limit: applied live to the running instance, no restart.
 check "steady has memory.max 100M" wait_for 60 grep -qx 104857600 "$root/steady/steady/memory.max"
