@@ -19,6 +19,11 @@ stdout_logfile=$T/escape.log
 command=$CGSUP_HOG exit 7
 startsecs=0
 autorestart=false
+
+[program:chatter]
+command=$CGSUP_HOG print 3
+startsecs=0
+autorestart=false
 EOF
 
 unshare --pid --fork --mount-proc --kill-child "$CGSUPD" -c "$T/cgsup.conf" --cgroup "$SUBTREE" >>"$DAEMON_LOG" 2>&1 &
@@ -30,6 +35,10 @@ check "escape's main exited, the grandchild survives contained (EXITED)" wait_st
 gc=$(cg_pids escape/escape | head -n 1)
 check "grandchild $gc is in escape's cgroup" test -n "$gc"
 check "crash's exit status 7 was seen (not stolen by the reaper)" wait_until 10 log_has "crash: RUNNING -> EXITED (exit 7)"
+if [[ ! -S /run/systemd/journal/socket ]]; then
+        check "no logfile, no journal, PID 1: output passes through to cgsupd's stdout, prefixed" \
+                wait_until 10 grep -qx "chatter: line 3" "$DAEMON_LOG"
+fi
 kill -KILL "$gc"
 check "the orphan is reaped by cgsupd (no zombie)" wait_until 10 bash -c "[[ ! -e /proc/$gc ]]"
 check "escape's survivors gone -> cgroup removed" wait_until 10 cg_gone escape/escape

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include "adopt.h"
 #include "backoff.h"
 #include "health.h"
 #include "deps.h"
@@ -766,6 +767,19 @@ TEST(shutdown_stops_in_reverse_priority_and_dependents_first) {
         /* no restart while shutting down */
         ASSERT_EQ(fake.spawns, 2);
         teardown();
+}
+
+TEST(pid_starttime_detects_reuse) {
+        uint64_t a = 0, b = 0, c = 0;
+
+        /* /proc/PID/stat field 22, parsed after the last ')' (comm may contain spaces and parentheses). */
+        ASSERT_OK(adopt_pid_starttime(getpid(), &a));
+        ASSERT_OK(adopt_pid_starttime(getpid(), &b));
+        ASSERT_EQ_U64(a, b);
+        ASSERT_TRUE(a > 0);
+        ASSERT_OK(adopt_pid_starttime(1, &c));
+        ASSERT_LE(c, a);
+        ASSERT_ERROR(adopt_pid_starttime(-5, &c), ENOENT);
 }
 
 /* ---- backoff arithmetic ------------------------------------------------------------------------- */
