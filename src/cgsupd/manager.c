@@ -461,6 +461,12 @@ static int build_environment(Manager *m) {
         return 0;
 }
 
+/* Whether cgroup path @p lies strictly below @dir ("a/b/c" below "a/b"). */
+static bool path_is_below(const char *p, const char *dir) {
+        size_t l = strlen(dir);
+        return strneq(p, dir, l) && p[l] == '/';
+}
+
 static bool under_systemd_delegation(void) {
         /* systemd sets INVOCATION_ID for every service it starts. */
         return getenv("INVOCATION_ID") != NULL;
@@ -568,6 +574,13 @@ static int setup_cgroup(Manager *m) {
         r = pick_subtree(m, &m->cgroup);
         if (r < 0)
                 return r;
+        r = cgsup_cgroup_of_pid(0, &own);
+        if (r < 0)
+                return log_error_errno(r, "Cannot determine our own cgroup: %m");
+        /* A subtree we picked by path is ours to remove after a graceful shutdown (systemd removes a
+         * delegated unit cgroup itself, and after a crash the tree must stay for re-adoption). */
+        m->remove_subtree = !m->scope_mode && !streq(own, m->cgroup) && !path_is_below(own, m->cgroup);
+        m->origin_cgroup = TAKE_PTR(own);
         r = cgsup_cgroup_create(m->cgroup_root_fd, m->cgroup);
         if (r < 0)
                 return log_error_errno(r, "Cannot create cgroup %s/%s: %m", m->cgroup_mount, m->cgroup);
@@ -767,6 +780,16 @@ Manager *manager_free(Manager *m) {
         }
         free(m->programs);
         notify_socket_close(m);
+        if (m->shutting_down && m->remove_subtree && m->origin_cgroup && m->cgroup_root_fd >= 0) {
+                /* Leave the supervisor leaf first (a populated cgroup cannot be removed). Everything below
+                 * is empty after a graceful stop; EBUSY means something survived, and then the tree stays. */
+                int k = cgsup_cgroup_attach_pid(m->cgroup_root_fd, m->origin_cgroup, getpid());
+                if (k >= 0)
+                        k = cgsup_cgroup_remove(m->cgroup_root_fd, m->cgroup);
+                if (k < 0)
+                        log_debug_errno(k, "Cannot remove cgroup %s/%s, leaving it: %m", strna(m->cgroup_mount),
+                                        m->cgroup);
+        }
         if (m->shutting_down && m->runtime_dir) {
                 /* Graceful exit: nothing is left to adopt, so no state either (a crash keeps it). */
                 _cleanup_free_ char *state = NULL;
@@ -786,6 +809,7 @@ Manager *manager_free(Manager *m) {
         safe_close(m->cgroup_root_fd);
         free(m->cgroup_mount);
         free(m->cgroup);
+        free(m->origin_cgroup);
         free(m->runtime_dir);
         free(m->options.config_path);
         free(m->options.cgroup);

@@ -74,6 +74,9 @@ struct Manager {
         bool loop_running;
         usec_t watchdog_usec;           /* WATCHDOG=1 period (half of WatchdogSec=), 0 = off */
         bool scope_mode;                /* programs live in <unit>-programs.scope (systemd < 254) */
+        char *origin_cgroup;            /* where we were started, before moving into <subtree>/supervisor */
+        bool remove_subtree;            /* subtree chosen by path (--cgroup, [cgsupd] cgroup=, /cgsup): removed
+                                         * after a graceful shutdown; never our own delegated cgroup */
 };
 
 int manager_new(const ManagerOptions *options, Manager **ret);

@@ -77,7 +77,8 @@ vm_mirror() {
         local uri
         uri=$(apt-get indextargets --format '$(CODENAME) $(URI)' 'Created-By: Packages' 2>/dev/null |
               awk -v s="$VM_SUITE" '$1 == s { print $2; exit }')
-        if [[ $uri == */dists/* ]]; then
+        # debootstrap speaks http(s) (and file) only: anything else (mirror+, tor+, cdrom) gets the default.
+        if [[ $uri =~ ^(https?|file):// && $uri == */dists/* ]]; then
                 printf '%s\n' "${uri%%/dists/*}"
         else
                 printf 'http://deb.debian.org/debian\n'
