@@ -237,7 +237,8 @@ static char *emit(char *buf, int num, const char *s) {
 }
 
 /* Handles one physical line the way RawConfigParser would before libinih sees it. Returns the text to give
- * libinih (possibly with markers), NULL for "empty line", or sets p->error. */
+ * libinih (possibly with markers; an empty line for comments and rejected lines), or NULL with p->error set,
+ * which ends the parse. */
 static char *parser_prepare_line(IniParser *p, char *line, size_t len, int num, char *buf) {
         p->kind = LINE_NONE;
         free(p->stash_key);
@@ -387,9 +388,13 @@ static char *ini_reader_cb(char *buf, int num, void *userdata) {
                 return NULL;
 
         const char *start = p->data + p->pos;
-        const char *nl = memchr(start, '\n', p->size - p->pos);
-        size_t len = nl ? (size_t) (nl - start) : p->size - p->pos;
-        p->pos += len + (nl ? 1 : 0);
+        /* Python reads the file with universal newlines: "\n", "\r\n" and a lone "\r" end a line. */
+        size_t rest = p->size - p->pos, len = 0;
+        while (len < rest && start[len] != '\n' && start[len] != '\r')
+                len++;
+        p->pos += len;
+        if (len < rest)
+                p->pos += start[len] == '\r' && len + 1 < rest && start[len + 1] == '\n' ? 2 : 1;
         p->line++;
 
         if (len > CONF_MAX_LINE) {

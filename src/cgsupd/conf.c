@@ -741,6 +741,17 @@ static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const c
                 const char *name = s->name + strlen("program:");
                 const NameRef *m = nameref_find(members, n_members, name);
                 if (!m) {
+                        /* Its own group would be a second group of that name: supervisord silently
+                         * drops one of the two. */
+                        _cleanup_free_ char *gsn = NULL;
+                        if (asprintf(&gsn, "group:%s", name) < 0)
+                                return -ENOMEM;
+                        if (nameref_find(sections, n_sections, gsn)) {
+                                conf_error(c, s->file, s->line,
+                                           "[%s] is in no group, but [group:%s] exists: its group name would be "
+                                           "used twice (list it in programs= or rename one).", s->name, name);
+                                continue;
+                        }
                         r = conf_program_section(c, s, name, name, false, &ctx);
                         if (r < 0)
                                 return r;

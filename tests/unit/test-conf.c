@@ -164,6 +164,13 @@ TEST(crlf_and_colon_delimiter) {
         ARGV_IS(p->argv, "/bin/echo", "hi");
         ASSERT_FALSE(p->autostart);
         ASSERT_STREQ(strv_env_get(p->environment, "A"), "x:y");
+        c = config_free(c);
+
+        /* old Mac line ends: a lone CR ends a line too (Python's universal newlines) */
+        LOAD_OK("[program:mac]\rcommand=/bin/mac\rpriority=4\r\r[program:x]\ncommand=/bin/x", c);
+        ARGV_IS(prog(c, "mac")->argv, "/bin/mac");
+        ASSERT_EQ(prog(c, "mac")->priority, 4);
+        ASSERT_EQ(prog(c, "x")->source_line, 5);
 }
 
 TEST(continuation_lines) {
@@ -1125,6 +1132,10 @@ TEST(groups) {
         ASSERT_EQ(c->n_programs, 2);
         ASSERT_STREQ(prog(c, "g1:a")->group_name, "g1");
         ASSERT_STREQ(prog(c, "g2:a")->group_name, "g2");
+        c = config_free(c);
+
+        LOAD_FAILS("[group:a]\nprograms=b\n[program:a]\ncommand=/bin/a\n[program:b]\ncommand=/bin/b\n", c);
+        ASSERT_TRUE(has_diag(c, true, 3, "[program:a] is in no group, but [group:a] exists"));
         c = config_free(c);
 
         LOAD_FAILS("[program:a]\ncommand=/bin/a\nprocess_name=same\n[group:g]\nprograms=a,b\n"
