@@ -33,7 +33,9 @@ static pid_t make_tree(int root_fd, const char *leaf, unsigned n) {
         pid_t top = fork();
         if (top != 0)
                 return top;
-        if (cgsup_cgroup_attach_pid(root_fd, leaf, 0) < 0)
+        /* Its own session, so the baseline's session match can only ever hit the tree, never us or the
+         * shell that runs the benchmark. */
+        if (setsid() < 0 || cgsup_cgroup_attach_pid(root_fd, leaf, getpid()) < 0)
                 _exit(1);
         unsigned made = 1;
         while (made < n) {
@@ -70,6 +72,10 @@ static void wait_count(int root_fd, const char *leaf, unsigned n) {
 /* Baseline: what tools without cgroups do — find the descendants of @top via /proc/PID/stat ppid links
  * (and session, for the ones that re-parented) and kill them until none remain. */
 static void kill_by_proc_walk(pid_t top) {
+        pid_t sid = getsid(top);
+
+        if (sid != top)
+                return; /* not the session leader we made: refuse to match anything by session */
         for (;;) {
                 unsigned killed = 0;
                 _cleanup_(closedirp) DIR *d = opendir("/proc");
@@ -87,11 +93,13 @@ static void kill_by_proc_walk(pid_t top) {
                         fclose(f);
                         buf[k] = 0;
                         char *p = strrchr(buf, ')');
-                        int ppid = 0, pgrp = 0, sid = 0;
+                        int ppid = 0, pgrp = 0, tsid = 0;
                         char state;
-                        if (!p || sscanf(p + 2, "%c %d %d %d", &state, &ppid, &pgrp, &sid) != 4 || state == 'Z')
+                        if (!p || sscanf(p + 2, "%c %d %d %d", &state, &ppid, &pgrp, &tsid) != 4 || state == 'Z')
                                 continue;
-                        if (pid == top || pgrp == top || sid == getsid(top) || ppid == top) {
+                        if (pid == getpid())
+                                continue;
+                        if (pid == top || pgrp == top || tsid == sid || ppid == top) {
                                 kill(pid, SIGKILL);
                                 killed++;
                         }
@@ -126,7 +134,6 @@ int main(int argc, char **argv) {
         pid_t top = make_tree(root_fd, b, n);
         wait_count(root_fd, b, n);
         unsigned nb = count_procs(root_fd, b);
-        (void) setpgid(top, top);
         uint64_t t0 = now_nsec();
         kill_by_proc_walk(top);
         (void) waitpid(top, NULL, 0);
