@@ -90,16 +90,19 @@ static void polkit_agent_open(void) {
         safe_close(fds[0]);
 }
 
+int bus_open(sd_bus **ret) {
+        if (arg_host)
+                return sd_bus_open_system_remote(ret, arg_host);
+        if (arg_user)
+                return sd_bus_open_user(ret);
+        return sd_bus_open_system(ret);
+}
+
 int bus_connect(sd_bus **ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
 
-        if (arg_host)
-                r = sd_bus_open_system_remote(&bus, arg_host);
-        else if (arg_user)
-                r = sd_bus_open_user(&bus);
-        else
-                r = sd_bus_open_system(&bus);
+        r = bus_open(&bus);
         if (r < 0) {
                 fprintf(stderr, "cgsupctl: cannot reach cgsupd on the %s: cannot connect to the bus: %s\n",
                         bus_where(), strerror(-r));

@@ -10,6 +10,8 @@
 /* Connect to the bus cgsupd lives on (system bus, --user session bus, -H remote host). Prints one line on
  * failure and returns a negative errno. */
 int bus_connect(sd_bus **ret);
+/* The same bus choice without printing anything or setting up authorization (best-effort callers). */
+int bus_open(sd_bus **ret);
 
 /* "system bus", "session bus", "system bus on HOST" */
 const char *bus_where(void);

@@ -163,12 +163,7 @@ int verb_version(int argc, char **argv) {
         int r;
 
         /* The daemon part is best effort: version works without cgsupd. */
-        if (arg_host)
-                r = sd_bus_open_system_remote(&bus, arg_host);
-        else if (arg_user)
-                r = sd_bus_open_user(&bus);
-        else
-                r = sd_bus_open_system(&bus);
+        r = bus_open(&bus);
         if (r >= 0)
                 r = sd_bus_get_property_string(bus, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
                                                "Version", &error, &version);

@@ -430,20 +430,34 @@ void bus_program_emit_changed(BusContext *c, Program *p, unsigned what, ProgramS
         }
 }
 
-void bus_program_emit_added(BusContext *c, Program *p) {
-        _cleanup_free_ char *path = NULL;
-        const char *op = p->object_path;
+/* The program's object path: p->object_path, or computed into *@buf when it has none (yet). NULL when that
+ * fails (out of memory), and the caller then skips its signals. */
+static const char *program_object_path(Program *p, char **buf) {
+        if (p->object_path)
+                return p->object_path;
+        if (bus_program_path(p->name, buf) < 0)
+                return NULL;
+        return *buf;
+}
+
+/* ProgramAdded / ProgramRemoved (name, object path) on the manager object; best effort. */
+static void emit_program_signal(BusContext *c, const char *member, Program *p, const char *op) {
         int r;
 
-        if (!op) {
-                if (bus_program_path(p->name, &path) < 0)
-                        return;
-                op = path;
-        }
-        r = sd_bus_emit_signal(c->bus, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE, CGSUP_SIGNAL_PROGRAM_ADDED,
-                               "so", p->name, op);
+        r = sd_bus_emit_signal(c->bus, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE, member, "so", p->name,
+                               op);
         if (r < 0)
-                log_debug_errno(r, "Failed to emit ProgramAdded for %s, ignoring: %m", p->name);
+                log_debug_errno(r, "Failed to emit %s for %s, ignoring: %m", member, p->name);
+}
+
+void bus_program_emit_added(BusContext *c, Program *p) {
+        _cleanup_free_ char *path = NULL;
+        const char *op = program_object_path(p, &path);
+        int r;
+
+        if (!op)
+                return;
+        emit_program_signal(c, CGSUP_SIGNAL_PROGRAM_ADDED, p, op);
         r = sd_bus_emit_object_added(c->bus, op);
         if (r < 0)
                 log_debug_errno(r, "Failed to emit InterfacesAdded for %s, ignoring: %m", p->name);
@@ -451,21 +465,15 @@ void bus_program_emit_added(BusContext *c, Program *p) {
 
 void bus_program_emit_removed(BusContext *c, Program *p) {
         _cleanup_free_ char *path = NULL;
-        const char *op = p->object_path;
+        const char *op = program_object_path(p, &path);
         int r;
 
-        if (!op) {
-                if (bus_program_path(p->name, &path) < 0)
-                        return;
-                op = path;
-        }
+        if (!op)
+                return;
         /* InterfacesRemoved needs the object to still be found: the manager calls this hook before it
          * drops the program from its list. If it already did, the ProgramRemoved signal still goes out. */
         r = sd_bus_emit_object_removed(c->bus, op);
         if (r < 0)
                 log_debug_errno(r, "Failed to emit InterfacesRemoved for %s, ignoring: %m", p->name);
-        r = sd_bus_emit_signal(c->bus, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE, CGSUP_SIGNAL_PROGRAM_REMOVED,
-                               "so", p->name, op);
-        if (r < 0)
-                log_debug_errno(r, "Failed to emit ProgramRemoved for %s, ignoring: %m", p->name);
+        emit_program_signal(c, CGSUP_SIGNAL_PROGRAM_REMOVED, p, op);
 }

@@ -210,6 +210,16 @@ int manager_reload(Manager *m, char **reterr_message) {
         return 0;
 }
 
+static void close_spec_fds(TransientSpec *s) {
+        if (s->stdin_fd >= 0)
+                safe_close(s->stdin_fd);
+        if (s->stdout_fd >= 0)
+                safe_close(s->stdout_fd);
+        if (s->stderr_fd >= 0)
+                safe_close(s->stderr_fd);
+        s->stdin_fd = s->stdout_fd = s->stderr_fd = -1;
+}
+
 void transient_spec_done(TransientSpec *s) {
         if (!s)
                 return;
@@ -220,23 +230,7 @@ void transient_spec_done(TransientSpec *s) {
         free(s->name);
         s->argv = s->environment = NULL;
         s->working_directory = s->syscall_filter = s->name = NULL;
-        if (s->stdin_fd >= 0)
-                safe_close(s->stdin_fd);
-        if (s->stdout_fd >= 0)
-                safe_close(s->stdout_fd);
-        if (s->stderr_fd >= 0)
-                safe_close(s->stderr_fd);
-        s->stdin_fd = s->stdout_fd = s->stderr_fd = -1;
-}
-
-static void close_spec_fds(TransientSpec *s) {
-        if (s->stdin_fd >= 0)
-                safe_close(s->stdin_fd);
-        if (s->stdout_fd >= 0)
-                safe_close(s->stdout_fd);
-        if (s->stderr_fd >= 0)
-                safe_close(s->stderr_fd);
-        s->stdin_fd = s->stdout_fd = s->stderr_fd = -1;
+        close_spec_fds(s);
 }
 
 int manager_run_transient(Manager *m, TransientSpec *spec, Program **ret, char **reterr_message) {

@@ -15,6 +15,28 @@ static size_t token(const char *p, char *buf, size_t size) {
         return n;
 }
 
+/* Reads the next whitespace-separated "key=value" token of the line [*p, end) into @buf and cuts it at the
+ * '=': @buf is then the key (possibly empty) and *ret_value points at the value. Returns 1 for a token, 0
+ * at the end of the line, -EINVAL for a token too long for @buf or one without '='. */
+static int next_key_value(const char **p, const char *end, char *buf, size_t size, char **ret_value) {
+        char *eq;
+        size_t tn;
+
+        *p += strspn(*p, " \t");
+        if (*p >= end)
+                return 0;
+        tn = token(*p, buf, size);
+        if (tn == SIZE_MAX)
+                return -EINVAL;
+        *p += tn;
+        eq = strchr(buf, '=');
+        if (!eq)
+                return -EINVAL;
+        *eq = 0;
+        *ret_value = eq + 1;
+        return 1;
+}
+
 _public_ int cgsup_flat_keyed_get(const char *text, const char *key, uint64_t *ret) {
         size_t klen;
 
@@ -72,25 +94,20 @@ _public_ int cgsup_io_stat_parse(const char *text, uint64_t *ret_rbytes, uint64_
                         return -EINVAL;
                 p += consumed;
 
-                while (p < end) {
-                        char tok[128], *eq;
-                        size_t tn;
+                for (;;) {
+                        char tok[128], *val;
+                        int r = next_key_value(&p, end, tok, sizeof(tok), &val);
 
-                        p += strspn(p, " \t");
-                        if (p >= end)
+                        if (r < 0)
+                                return r;
+                        if (r == 0)
                                 break;
-                        tn = token(p, tok, sizeof(tok));
-                        if (tn == SIZE_MAX)
-                                return -EINVAL;
-                        p += tn;
-                        eq = strchr(tok, '=');
-                        if (!eq || eq == tok)
-                                return -EINVAL;
-                        *eq = 0;
+                        if (tok[0] == 0)
+                                return -EINVAL; /* "=1": a value without a key */
                         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                                 if (streq(tok, keys[i])) {
                                         uint64_t v;
-                                        if (safe_atou64(eq + 1, &v) < 0)
+                                        if (safe_atou64(val, &v) < 0)
                                                 return -EINVAL;
                                         sum[i] = add_sat(sum[i], v);
                                 }
@@ -141,28 +158,21 @@ static int pressure_line(const char *p, const char *end, CgsupPressure *ret) {
         CgsupPressure x = {};
         unsigned seen = 0;
 
-        while (p < end) {
-                char tok[64], *eq;
-                size_t tn;
+        for (;;) {
+                char tok[64], *val;
+                int r = next_key_value(&p, end, tok, sizeof(tok), &val);
 
-                p += strspn(p, " \t");
-                if (p >= end)
+                if (r < 0)
+                        return r;
+                if (r == 0)
                         break;
-                tn = token(p, tok, sizeof(tok));
-                if (tn == SIZE_MAX)
-                        return -EINVAL;
-                p += tn;
-                eq = strchr(tok, '=');
-                if (!eq)
-                        return -EINVAL;
-                *eq++ = 0;
-                if (streq(tok, "avg10") && parse_decimal(eq, &x.avg10) >= 0)
+                if (streq(tok, "avg10") && parse_decimal(val, &x.avg10) >= 0)
                         seen |= 1;
-                else if (streq(tok, "avg60") && parse_decimal(eq, &x.avg60) >= 0)
+                else if (streq(tok, "avg60") && parse_decimal(val, &x.avg60) >= 0)
                         seen |= 2;
-                else if (streq(tok, "avg300") && parse_decimal(eq, &x.avg300) >= 0)
+                else if (streq(tok, "avg300") && parse_decimal(val, &x.avg300) >= 0)
                         seen |= 4;
-                else if (streq(tok, "total") && safe_atou64(eq, &x.total_usec) >= 0)
+                else if (streq(tok, "total") && safe_atou64(val, &x.total_usec) >= 0)
                         seen |= 8;
                 else if (streq(tok, "avg10") || streq(tok, "avg60") || streq(tok, "avg300") ||
                          streq(tok, "total"))

@@ -108,11 +108,11 @@ _public_ int cgsup_cgroup_create(int root_fd, const char *path) {
         return created ? 1 : 0;
 }
 
-static int remove_recursive(int root_fd, const char *rel) {
+/* Opens the cgroup directory @rel (relative to @root_fd) to list its children. Returns 1 with *ret set,
+ * 0 when the cgroup is already gone (nothing to list), or a negative errno. */
+static int cg_opendir(int root_fd, const char *rel, DIR **ret) {
         _cleanup_close_ int dfd = -EBADF;
         DIR *d;
-        struct dirent *de;
-        int r, ret = 0;
 
         dfd = openat(root_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
@@ -121,17 +121,45 @@ static int remove_recursive(int root_fd, const char *rel) {
         if (!d)
                 return cg_errno_filter(-errno);
         TAKE_FD(dfd);
+        *ret = d;
+        return 1;
+}
+
+/* Returns 1 with the next child cgroup of @d as "@parent/name" in *ret (to be freed), 0 when there are no
+ * more, -ENOMEM. */
+static int cg_next_child(DIR *d, const char *parent, char **ret) {
+        struct dirent *de;
 
         while ((de = readdir(d))) {
-                _cleanup_free_ char *child = NULL;
+                char *child;
 
                 /* cgroupfs reports d_type; the only directories in a cgroup are its children. */
                 if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
-                if (asprintf(&child, "%s/%s", rel, de->d_name) < 0) {
-                        ret = -ENOMEM;
+                if (asprintf(&child, "%s/%s", parent, de->d_name) < 0)
+                        return -ENOMEM;
+                *ret = child;
+                return 1;
+        }
+        return 0;
+}
+
+static int remove_recursive(int root_fd, const char *rel) {
+        DIR *d;
+        int r, ret = 0;
+
+        r = cg_opendir(root_fd, rel, &d);
+        if (r <= 0)
+                return r;
+
+        for (;;) {
+                _cleanup_free_ char *child = NULL;
+
+                r = cg_next_child(d, rel, &child);
+                if (r < 0)
+                        ret = r;
+                if (r <= 0)
                         break;
-                }
                 /* Keep going after a failure: remove as much as possible, report the first error. */
                 r = remove_recursive(root_fd, child);
                 if (r < 0 && ret == 0)
@@ -242,9 +270,7 @@ typedef struct PidList {
 
 static int pids_collect(int root_fd, const char *rel, PidList *l) {
         _cleanup_free_ char *procs = NULL, *dir = NULL, *text = NULL;
-        _cleanup_close_ int dfd = -EBADF;
         DIR *d;
-        struct dirent *de;
         int r;
 
         r = cg_path_join(rel, "cgroup.procs", &procs);
@@ -283,22 +309,15 @@ static int pids_collect(int root_fd, const char *rel, PidList *l) {
         r = cg_path_join(rel, NULL, &dir);
         if (r < 0)
                 return r;
-        dfd = openat(root_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return errno == ENOENT ? 0 : cg_errno_filter(-errno);
-        d = fdopendir(dfd);
-        if (!d)
-                return cg_errno_filter(-errno);
-        TAKE_FD(dfd);
-        r = 0;
-        while ((de = readdir(d))) {
+        r = cg_opendir(root_fd, dir, &d);
+        if (r <= 0)
+                return r;
+        for (;;) {
                 _cleanup_free_ char *child = NULL;
-                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                if (asprintf(&child, "%s/%s", dir, de->d_name) < 0) {
-                        r = -ENOMEM;
+
+                r = cg_next_child(d, dir, &child);
+                if (r <= 0)
                         break;
-                }
                 r = pids_collect(root_fd, child, l);
                 if (r < 0)
                         break;

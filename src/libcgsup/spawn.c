@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "fd-util.h"
 #include "spawn-internal.h"
 #include "strv.h"
 
@@ -164,23 +165,13 @@ static int fd_move_above_stdio(int fd) {
 }
 
 static int read_report(int fd, SpawnChildReport *ret) {
-        uint8_t *p = (uint8_t *) ret;
-        size_t got = 0;
+        ssize_t got = loop_read(fd, ret, sizeof(*ret));
 
-        while (got < sizeof(*ret)) {
-                ssize_t k = read(fd, p + got, sizeof(*ret) - got);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                got += (size_t) k;
-        }
+        if (got < 0)
+                return (int) got;
         if (got == 0)
                 return 0; /* EOF: execve() closed the pipe */
-        if (got != sizeof(*ret))
+        if ((size_t) got != sizeof(*ret))
                 return -EIO; /* died half-way through a report: should not happen */
         return 1;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -92,6 +93,24 @@ int loop_write(int fd, const void *buf, size_t n) {
                 n -= (size_t) k;
         }
         return 0;
+}
+
+ssize_t loop_read(int fd, void *buf, size_t n) {
+        uint8_t *p = buf;
+        size_t got = 0;
+
+        while (got < n) {
+                ssize_t k = read(fd, p + got, n - got);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                got += (size_t) k;
+        }
+        return (ssize_t) got;
 }
 
 int mkdir_p(const char *path, mode_t mode) {

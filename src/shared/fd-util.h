@@ -16,4 +16,7 @@ int fd_set_nonblock(int fd, bool nonblock);
 int fd_set_cloexec(int fd, bool cloexec);
 /* Loops over short writes / EINTR; returns 0 or -errno. */
 int loop_write(int fd, const void *buf, size_t n);
+/* Reads until @n bytes or EOF, looping over short reads / EINTR; returns the bytes read (less than @n only
+ * at EOF) or -errno. */
+ssize_t loop_read(int fd, void *buf, size_t n);
 int mkdir_p(const char *path, mode_t mode);

@@ -177,6 +177,28 @@ start_daemon() {
         wait_for_daemon
 }
 
+# start_daemon_or_bail CONFIG [POINT]: start_daemon as the first test point (POINT, default "cgsupd
+# starts"); without a daemon the rest of the test has nothing to talk to, so a failure ends it.
+start_daemon_or_bail() {
+        local point=${2:-cgsupd starts}
+        if ! start_daemon "$1"; then
+                tap_fail "$point"
+                tap_done
+                exit 1
+        fi
+        tap_ok "$point"
+}
+
+# For tests that call cgsupd as the unprivileged user nobody (uid 65534), through setpriv.
+bus_require_nobody() {
+        command -v setpriv >/dev/null || skip_all "setpriv not installed (ENOENT)"
+        getent passwd 65534 >/dev/null || skip_all "no user with uid 65534 (ENOENT)"
+}
+
+as_nobody() {
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
 daemon_alive() {
         kill -0 "$CGSUPD_PID" 2>/dev/null &&
                 bctl call org.cgsup1 /org/cgsup1 org.cgsup1.Manager ListPrograms >/dev/null 2>&1

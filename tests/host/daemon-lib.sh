@@ -104,20 +104,15 @@ dl_cleanup() {
         [[ -n $T ]] && rm -rf "$T"
 }
 
-dl_setup() {
-        local name=$1
-        T=$(mktemp -d "/tmp/cgsup-$name-XXXXXX")
-        SUBTREE="cgsup-test-$name-$$"
-        RUNDIR="/run/cgsup/$SUBTREE"
-        DAEMON_LOG="$T/cgsupd.log"
-        trap dl_cleanup EXIT
-        cg_destroy "$CG_MOUNT/$SUBTREE"
-        cat >"$T/bus.conf" <<EOF
+# dl_write_bus_conf FILE SOCKET: a system-bus config for a private dbus-daemon on SOCKET that lets
+# everybody do everything.
+dl_write_bus_conf() {
+        cat >"$1" <<EOF
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>system</type>
-  <listen>unix:path=$T/bus.sock</listen>
+  <listen>unix:path=$2</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
@@ -127,6 +122,17 @@ dl_setup() {
   </policy>
 </busconfig>
 EOF
+}
+
+dl_setup() {
+        local name=$1
+        T=$(mktemp -d "/tmp/cgsup-$name-XXXXXX")
+        SUBTREE="cgsup-test-$name-$$"
+        RUNDIR="/run/cgsup/$SUBTREE"
+        DAEMON_LOG="$T/cgsupd.log"
+        trap dl_cleanup EXIT
+        cg_destroy "$CG_MOUNT/$SUBTREE"
+        dl_write_bus_conf "$T/bus.conf" "$T/bus.sock"
         dbus-daemon --config-file="$T/bus.conf" --nofork --nopidfile >"$T/dbus.log" 2>&1 &
         DBUS_PID=$!
         disown "$DBUS_PID" 2>/dev/null

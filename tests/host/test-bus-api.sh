@@ -36,12 +36,7 @@ startsecs = 0
 programs = a,b
 EOF
 
-if ! start_daemon "$TEST_DIR/cgsup.conf"; then
-        tap_fail "cgsupd starts on the private bus"
-        tap_done
-        exit 1
-fi
-tap_ok "cgsupd starts on the private bus"
+start_daemon_or_bail "$TEST_DIR/cgsup.conf" "cgsupd starts on the private bus"
 
 M=(org.cgsup1 /org/cgsup1 org.cgsup1.Manager)
 

@@ -82,12 +82,7 @@ startsecs = 0
 command = sleep 1000
 autostart = false
 EOF
-if ! start_daemon "$TEST_DIR/cgsup.conf"; then
-        tap_fail "cgsupd starts"
-        tap_done
-        exit 1
-fi
-tap_ok "cgsupd starts"
+start_daemon_or_bail "$TEST_DIR/cgsup.conf"
 wait_state web RUNNING >/dev/null
 
 check "status: exit 0, table with a header" bash -c "'$CGSUPCTL' status | head -n1 | grep -q '^NAME *STATE *PID *UPTIME *MEM/LIMIT *CPU *EXIT/REASON'"

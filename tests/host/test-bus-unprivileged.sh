@@ -7,8 +7,7 @@
 . "$(dirname "$0")/bus-lib.sh"
 
 bus_test_setup
-command -v setpriv >/dev/null || skip_all "setpriv not installed (ENOENT)"
-getent passwd 65534 >/dev/null || skip_all "no user with uid 65534 (ENOENT)"
+bus_require_nobody
 
 cat >"$TEST_DIR/cgsup.conf" <<EOF
 [program:web]
@@ -19,17 +18,9 @@ startsecs = 0
 command = sleep 1000
 autostart = false
 EOF
-if ! start_daemon "$TEST_DIR/cgsup.conf"; then
-        tap_fail "cgsupd starts"
-        tap_done
-        exit 1
-fi
-tap_ok "cgsupd starts"
+start_daemon_or_bail "$TEST_DIR/cgsup.conf"
 wait_state web RUNNING >/dev/null
 
-as_nobody() {
-        setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
-}
 nsend() {
         local method=$1
         shift

@@ -7,21 +7,7 @@ dl_setup twin
 
 SUBTREE2="$SUBTREE-b"
 RUNDIR2="/run/cgsup/$SUBTREE2"
-cat >"$T/bus2.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$T/bus2.sock</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-    <allow user="*"/>
-  </policy>
-</busconfig>
-EOF
+dl_write_bus_conf "$T/bus2.conf" "$T/bus2.sock"
 dbus-daemon --config-file="$T/bus2.conf" --nofork --nopidfile >"$T/dbus2.log" 2>&1 &
 DBUS2_PID=$!
 disown "$DBUS2_PID" 2>/dev/null

@@ -91,6 +91,21 @@ static char *slurp(int fd) {
         return buf;
 }
 
+/* Someone else's process: a `sleep 60` moved into the cgroup @rel. The caller kills and reaps it. */
+static pid_t sleeper_in(const char *rel) {
+        char pidbuf[32];
+        pid_t pid = fork();
+
+        ASSERT_OK_ERRNO(pid);
+        if (pid == 0) {
+                execl("/bin/sleep", "sleep", "60", NULL);
+                _exit(99);
+        }
+        snprintf(pidbuf, sizeof(pidbuf), "%d", (int) pid);
+        ASSERT_OK(host_cgroup_write(rel, "cgroup.procs", pidbuf));
+        return pid;
+}
+
 static void print_diag(const char *what, const char *text) {
         const char *p = text;
         while (*p) {
@@ -217,17 +232,9 @@ TEST(missing_program_is_127) {
 TEST(unenforceable_limit_refused) {
         _cleanup_(ctl_done) Ctl c = {};
         _cleanup_free_ char *busy = NULL, *marker = NULL, *script = NULL;
-        char pidbuf[32];
 
         ASSERT_OK(host_make_leaf("busy", &busy));
-        pid_t sleeper = fork();
-        ASSERT_OK_ERRNO(sleeper);
-        if (sleeper == 0) {
-                execl("/bin/sleep", "sleep", "60", NULL);
-                _exit(99);
-        }
-        snprintf(pidbuf, sizeof(pidbuf), "%d", (int) sleeper);
-        ASSERT_OK(host_cgroup_write(busy, "cgroup.procs", pidbuf));
+        pid_t sleeper = sleeper_in(busy);
 
         ASSERT_OK_ERRNO(asprintf(&marker, "/tmp/cgsup-test-refused-%d", (int) getpid()));
         ASSERT_OK_ERRNO(asprintf(&script, "touch %s", marker));
@@ -357,17 +364,9 @@ TEST(uid_option) {
 TEST(name_clash_refused) {
         _cleanup_(ctl_done) Ctl c = {};
         _cleanup_free_ char *taken = NULL, *abs = NULL;
-        char pidbuf[32];
 
         ASSERT_OK(host_make_leaf("runs/taken", &taken));
-        pid_t sleeper = fork();
-        ASSERT_OK_ERRNO(sleeper);
-        if (sleeper == 0) {
-                execl("/bin/sleep", "sleep", "60", NULL);
-                _exit(99);
-        }
-        snprintf(pidbuf, sizeof(pidbuf), "%d", (int) sleeper);
-        ASSERT_OK(host_cgroup_write(taken, "cgroup.procs", pidbuf));
+        pid_t sleeper = sleeper_in(taken);
 
         char *args[] = {(char *) "--cgroup",
                         (char *) runs_parent(),
