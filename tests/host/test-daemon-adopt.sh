@@ -36,7 +36,8 @@ check "svc adopted with the same pid" wait_until 5 bash -c "[[ \$(sed -n 's/^pid
 check "svc RUNNING after adoption" state_is svc RUNNING
 check "multi_0 adopted with the same pid" test "$(field_of multi_0 pid)" = "$m0"
 check "no second instance of svc" test "$(cg_count svc/svc)" -eq 1
-check "adoption logged" log_has "svc: Adopted running instance, main pid $svc"
+# The state file can be rewritten before the log line reaches the file: wait for it (bounded).
+check "adoption logged" wait_until 10 log_has "svc: Adopted running instance, main pid $svc"
 check "talker finished all 400 lines" wait_until 20 bash -c "[[ \$(wc -l <$T/talker.log) -ge 400 ]]"
 check "no line lost or doubled across the restart" bash -c "[[ \$(grep -c . $T/talker.log) -eq 400 && \$(sort -u $T/talker.log | wc -l) -eq 400 ]]"
 check "talker EXITED after adoption (exit seen through its pidfd)" wait_state talker EXITED 10
