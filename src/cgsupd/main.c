@@ -12,6 +12,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus.h"
+#include "systemd-scope.h"
 #include "log.h"
 #include "manager.h"
 
@@ -224,6 +225,7 @@ static int run(int argc, char *argv[]) {
         o.cgroup = arg_cgroup;
         o.user = arg_user;
         o.daemonize = arg_daemonize;
+        o.start_scope = systemd_start_scope;
         r = manager_new(&o, &m);
         if (r < 0)
                 return 1;

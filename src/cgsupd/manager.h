@@ -3,7 +3,6 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "conf.h"
@@ -26,11 +25,13 @@ typedef struct ManagerOptions {
         bool user;           /* --user: session bus, user runtime dir */
         bool daemonize;
         bool check_config;
+        /* systemd < 254 only: create a delegated transient scope @scope in @slice around @pid and wait for
+         * it (bus/systemd-scope.c). NULL = no scope fallback. */
+        int (*start_scope)(const char *scope, const char *slice, pid_t pid);
 } ManagerOptions;
 
 struct Manager {
         sd_event *event;
-        sd_bus *bus;
         ManagerOptions options;
         Config *config;
 

@@ -4,7 +4,6 @@
  * (program-state.c); the kernel work happens in program-real.c / program-spawn.c through m->ops.
  */
 #include <signal.h>
-#include <systemd/sd-bus.h>
 
 #include "cgsup/cgroup.h"
 #include "health.h"
@@ -33,9 +32,6 @@ int program_new(Manager *m, ProgramConfig *config, Program **ret) {
         p->group = strdup(config->group_name ?: config->name);
         if (!p->name || !p->group)
                 return -ENOMEM;
-        r = sd_bus_path_encode("/org/cgsup1/program", p->name, &p->object_path);
-        if (r < 0)
-                return r;
         if (m->cgroup) {
                 r = manager_instance_cgroup(m, config, &p->cgroup);
                 if (r < 0)
@@ -63,7 +59,6 @@ Program *program_free(Program *p) {
         free(p->name);
         free(p->group);
         free(p->cgroup);
-        free(p->object_path);
         free(p->exit_detail);
         free(p->status_text);
         free(p->waiting_for);

@@ -70,7 +70,6 @@ typedef struct Program {
         char *name;              /* instance name, == config->name, unique */
         char *group;             /* group name (== config->group_name) */
         char *cgroup;            /* path relative to the cgroup2 mount, e.g. "cgsup/web/web_01" */
-        char *object_path;       /* /org/cgsup1/program/<encoded name> */
         bool transient;          /* created by RunTransient: removed when it ends */
         uid_t transient_uid;     /* caller's uid for a transient program */
 

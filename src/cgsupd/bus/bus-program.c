@@ -409,14 +409,16 @@ const sd_bus_vtable bus_program_vtable[] = {
 /* ---- signals ---- */
 
 void bus_program_emit_changed(BusContext *c, Program *p, unsigned what, ProgramState old_state) {
+        _cleanup_free_ char *path = NULL;
+        const char *op = bus_program_object_path(p, &path);
         int r;
 
-        if (!p->object_path)
+        if (!op)
                 return;
 
         /* NULL names = every property marked EMITS_CHANGE: cheap, and clients never miss a field that
          * moved along with the one we thought of. */
-        r = sd_bus_emit_properties_changed_strv(c->bus, p->object_path, CGSUP_BUS_PROGRAM_INTERFACE, NULL);
+        r = sd_bus_emit_properties_changed_strv(c->bus, op, CGSUP_BUS_PROGRAM_INTERFACE, NULL);
         if (r < 0)
                 log_debug_errno(r, "Failed to emit PropertiesChanged for %s, ignoring: %m", p->name);
 
@@ -424,17 +426,13 @@ void bus_program_emit_changed(BusContext *c, Program *p, unsigned what, ProgramS
                 r = sd_bus_emit_signal(c->bus, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
                                        CGSUP_SIGNAL_PROGRAM_STATE_CHANGED, "ssso", p->name,
                                        strempty(program_state_to_string(old_state)),
-                                       strempty(program_state_to_string(p->state)), p->object_path);
+                                       strempty(program_state_to_string(p->state)), op);
                 if (r < 0)
                         log_debug_errno(r, "Failed to emit ProgramStateChanged for %s, ignoring: %m", p->name);
         }
 }
 
-/* The program's object path: p->object_path, or computed into *@buf when it has none (yet). NULL when that
- * fails (out of memory), and the caller then skips its signals. */
-static const char *program_object_path(Program *p, char **buf) {
-        if (p->object_path)
-                return p->object_path;
+const char *bus_program_object_path(const Program *p, char **buf) {
         if (bus_program_path(p->name, buf) < 0)
                 return NULL;
         return *buf;
@@ -452,7 +450,7 @@ static void emit_program_signal(BusContext *c, const char *member, Program *p, c
 
 void bus_program_emit_added(BusContext *c, Program *p) {
         _cleanup_free_ char *path = NULL;
-        const char *op = program_object_path(p, &path);
+        const char *op = bus_program_object_path(p, &path);
         int r;
 
         if (!op)
@@ -465,7 +463,7 @@ void bus_program_emit_added(BusContext *c, Program *p) {
 
 void bus_program_emit_removed(BusContext *c, Program *p) {
         _cleanup_free_ char *path = NULL;
-        const char *op = program_object_path(p, &path);
+        const char *op = bus_program_object_path(p, &path);
         int r;
 
         if (!op)

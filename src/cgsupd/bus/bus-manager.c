@@ -285,6 +285,7 @@ static int method_kill_program_who(sd_bus_message *m, void *userdata, sd_bus_err
 /* ---- reads ---- */
 
 static int append_list_entry(sd_bus_message *reply, Program *p) {
+        _cleanup_free_ char *path = NULL;
         CgsupStats s = {};
         uint64_t mem = UINT64_MAX, mem_max = UINT64_MAX, cpu = UINT64_MAX;
 
@@ -296,13 +297,15 @@ static int append_list_entry(sd_bus_message *reply, Program *p) {
         }
         if (p->config && cgsup_limits_is_set(&p->config->limits, CGSUP_LIMIT_MEMORY_MAX))
                 mem_max = p->config->limits.value[CGSUP_LIMIT_MEMORY_MAX];
+        if (!bus_program_object_path(p, &path))
+                return -ENOMEM;
 
         return sd_bus_message_append(reply, CGSUP_LIST_PROGRAMS_ENTRY, p->name, strempty(p->group),
                                      strempty(program_state_to_string(p->state)),
                                      p->exit_reason == EXIT_REASON_NONE ? "" :
                                                                           strempty(exit_reason_to_string(p->exit_reason)),
                                      (int32_t) p->exit_code, (int32_t) p->exit_signal, (uint32_t) MAX(p->main_pid, 0),
-                                     p->object_path, (uint64_t) (p->main_pid > 0 ? p->start_realtime_usec : 0), mem,
+                                     path, (uint64_t) (p->main_pid > 0 ? p->start_realtime_usec : 0), mem,
                                      mem_max, cpu, (uint32_t) p->survivors, strempty(p->exit_detail));
 }
 
@@ -343,7 +346,10 @@ static int method_get_program(sd_bus_message *m, void *userdata, sd_bus_error *e
         p = manager_find_program(c->manager, name);
         if (!p)
                 return bus_error_set_errno(error, -ENOENT, BUS_OP_LOOKUP, name, NULL);
-        return sd_bus_reply_method_return(m, "o", p->object_path);
+        _cleanup_free_ char *path = NULL;
+        if (!bus_program_object_path(p, &path))
+                return -ENOMEM;
+        return sd_bus_reply_method_return(m, "o", path);
 }
 
 /* Read [offset, offset+max) of a log file; offset UINT64_MAX or past the end (rotated) = the last @max

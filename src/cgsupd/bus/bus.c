@@ -139,7 +139,6 @@ int bus_setup(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to acquire %s on the %s bus: %m", CGSUP_BUS_NAME, which);
 
-        m->bus = sd_bus_ref(c->bus);
         m->hooks.program_added = hook_program_added;
         m->hooks.program_removed = hook_program_removed;
         m->hooks.program_changed = hook_program_changed;
@@ -158,5 +157,4 @@ void bus_done(Manager *m) {
         m->hooks.program_changed = NULL;
         m->hooks.transient_finished = NULL;
         m->bus_data = bus_context_free(m->bus_data);
-        m->bus = sd_bus_unref(m->bus);
 }

@@ -52,6 +52,8 @@ int bus_program_enumerate(sd_bus *bus, const char *path, void *userdata, char **
                           sd_bus_error *error);
 /* /org/cgsup1/program/<sd_bus_path_encode(name)> */
 int bus_program_path(const char *name, char **ret);
+/* The same for @p into *@buf (malloc'ed, the caller frees it); NULL on OOM. */
+const char *bus_program_object_path(const Program *p, char **buf);
 /* Stats for property getters (cached per reply message). */
 int bus_program_stats(BusContext *c, sd_bus_message *reply, Program *p, const CgsupStats **ret);
 void bus_program_emit_changed(BusContext *c, Program *p, unsigned what, ProgramState old_state);

@@ -145,7 +145,7 @@ int method_run_transient(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 .stdout_fd = -1,
                 .stderr_fd = -1,
         };
-        _cleanup_free_ char *user = NULL, *msg = NULL;
+        _cleanup_free_ char *user = NULL, *msg = NULL, *path = NULL;
         uid_t caller;
         const char *key;
         Program *p = NULL;
@@ -319,7 +319,9 @@ int method_run_transient(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
         p->transient_uid = caller;
         log_info("Started transient program %s for uid %u: %s", p->name, (unsigned) caller, spec.argv[0]);
-        return sd_bus_reply_method_return(m, "os", p->object_path, p->name);
+        if (!bus_program_object_path(p, &path))
+                return -ENOMEM;
+        return sd_bus_reply_method_return(m, "os", path, p->name);
 }
 
 const char *bus_transient_result(const Program *p) {
@@ -346,6 +348,7 @@ const char *bus_transient_result(const Program *p) {
 }
 
 void bus_transient_emit_finished(BusContext *c, Program *p, const CgsupStats *s) {
+        _cleanup_free_ char *path = NULL;
         uint64_t cpu = UINT64_MAX, peak = UINT64_MAX, ooms = UINT64_MAX, wall = UINT64_MAX;
         struct timespec ts;
         int r;
@@ -362,8 +365,10 @@ void bus_transient_emit_finished(BusContext *c, Program *p, const CgsupStats *s)
                         wall = now - p->start_usec;
         }
 
+        if (!bus_program_object_path(p, &path))
+                return;
         r = sd_bus_emit_signal(c->bus, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE, CGSUP_SIGNAL_TRANSIENT_FINISHED,
-                               "ossiitttts", p->object_path, p->name, bus_transient_result(p),
+                               "ossiitttts", path, p->name, bus_transient_result(p),
                                (int32_t) p->exit_code, (int32_t) p->exit_signal, cpu, peak, wall, ooms,
                                strempty(p->exit_detail));
         if (r < 0)
