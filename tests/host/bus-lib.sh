@@ -189,10 +189,24 @@ start_daemon_or_bail() {
         tap_ok "$point"
 }
 
-# For tests that call cgsupd as the unprivileged user nobody (uid 65534), through setpriv.
+# For tests that call cgsupd as the unprivileged user nobody (uid 65534), through setpriv. The clone may sit
+# in a directory only root can enter (mode 0700: /root, a `mktemp -d`, as CI does), so the binaries nobody
+# runs are copied into $TEST_DIR/bin (TEST_DIR is under /tmp, mode 0755) and CGSUPCTL / BIG point there.
 bus_require_nobody() {
         command -v setpriv >/dev/null || skip_all "setpriv not installed (ENOENT)"
         getent passwd 65534 >/dev/null || skip_all "no user with uid 65534 (ENOENT)"
+        [[ -n $TEST_DIR ]] || skip_all "bus_require_nobody called before bus_test_setup"
+        install -d -m 0755 "$TEST_DIR/bin"
+        local var
+        for var in CGSUPCTL BIG; do
+                [[ -n ${!var:-} && -f ${!var} ]] || continue
+                install -m 0755 "${!var}" "$TEST_DIR/bin/" || skip_all "cannot stage ${!var} for uid 65534"
+                printf -v "$var" '%s' "$TEST_DIR/bin/$(basename "${!var}")"
+        done
+        if ! as_nobody test -x "$CGSUPCTL"; then
+                echo "Bail out! uid 65534 cannot execute the staged $CGSUPCTL"
+                exit 1
+        fi
 }
 
 as_nobody() {

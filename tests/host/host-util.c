@@ -226,12 +226,73 @@ int host_cgroup_destroy(const char *rel) {
         return walk_depth_first(abs, rmdir_one, NULL);
 }
 
+static char *stage_dir = NULL;
+
+static void stage_cleanup(void) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        struct dirent *de;
+
+        if (!stage_dir)
+                return;
+        d = opendir(stage_dir);
+        while (d && (de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        (void) unlinkat(dirfd(d), de->d_name, 0);
+        (void) rmdir(stage_dir);
+}
+
+/* Copies the file $@var names into stage_dir with mode 0755 and points $@var at the copy. */
+static int stage_one(const char *var) {
+        _cleanup_close_ int in = -EBADF, out = -EBADF;
+        _cleanup_free_ char *dest = NULL;
+        const char *src = getenv(var), *base;
+        char buf[65536];
+        ssize_t n;
+
+        if (!src || !*src)
+                return 0;
+        base = strrchr(src, '/') ? strrchr(src, '/') + 1 : src;
+        if (asprintf(&dest, "%s/%s", stage_dir, base) < 0)
+                return -ENOMEM;
+        in = open(src, O_RDONLY | O_CLOEXEC);
+        if (in < 0)
+                return -errno;
+        out = open(dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+        if (out < 0)
+                return -errno;
+        while ((n = read(in, buf, sizeof(buf))) > 0)
+                if (loop_write(out, buf, (size_t) n) < 0)
+                        return -EIO;
+        if (n < 0 || fchmod(out, 0755) < 0)
+                return -errno;
+        return setenv(var, dest, 1) < 0 ? -errno : 0;
+}
+
+int host_stage_binaries(void) {
+        int r;
+
+        if (stage_dir)
+                return 0;
+        if (asprintf(&stage_dir, "/tmp/cgsup-stage-%d", (int) getpid()) < 0)
+                return -ENOMEM;
+        if (mkdir(stage_dir, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        /* mkdir honours the umask: make sure others may enter. */
+        if (chmod(stage_dir, 0755) < 0)
+                return -errno;
+        r = stage_one("CGSUP_HOG");
+        if (r >= 0)
+                r = stage_one("CGSUPCTL");
+        return r;
+}
+
 void host_cgroup_cleanup(void) {
         int r;
 
         /* Forked tests end with exit() and would run this too: only the intro's process owns the tree. */
         if (!test_cgroup || getpid() != intro_pid)
                 return;
+        stage_cleanup();
         r = host_cgroup_destroy(test_cgroup);
         if (r < 0)
                 printf("# cleanup of cgroup %s failed: %s\n", test_cgroup, strerror(-r));
@@ -325,6 +386,9 @@ const char *host_cgroup_intro(void) {
         }
         if (atexit(host_cgroup_cleanup) != 0)
                 bail_out("atexit", ENOMEM);
+        r = host_stage_binaries();
+        if (r < 0)
+                bail_out("staging the helper binaries in /tmp for other users", -r);
         return NULL;
 }
 

@@ -82,5 +82,14 @@ int host_enable_controller(const char *ctrl);
  * zombies. Lets a test prove that no process of a tree survived anywhere, not just in the cgroup. */
 int host_count_procs_with_env(const char *marker);
 
+/*
+ * Tests that run a helper as another user (uid 65534) cannot exec it from the build tree when the clone
+ * sits in a directory only root can enter (mode 0700: /root, a `mktemp -d`; CI does that). The intro
+ * copies the binaries named by $CGSUP_HOG and $CGSUPCTL into a world-readable staging directory
+ * "/tmp/cgsup-stage-<pid>" (0755) and points the variables there; the atexit cleanup removes it. Returns 0
+ * or -errno; a variable that is unset is left alone.
+ */
+int host_stage_binaries(void);
+
 /* CLOCK_MONOTONIC in microseconds. */
 usec_t host_now(void);
