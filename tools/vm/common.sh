@@ -68,19 +68,25 @@ vm_image_dir() {
         printf '%s/image-%s\n' "$VM_CACHE" "$(vm_image_key "$kver")"
 }
 
-# Mirror: the first Packages index of the suite that apt on the host already uses.
+# Mirror: the first Packages index of the suite that apt on the host already uses. No mirror is written
+# into this project: when apt has none that debootstrap can use, say so and fail (1), naming the way out.
 vm_mirror() {
         if [[ -n ${CGSUP_VM_MIRROR:-} ]]; then
                 printf '%s\n' "$CGSUP_VM_MIRROR"
-                return
+                return 0
         fi
         local uri
         uri=$(apt-get indextargets --format '$(CODENAME) $(URI)' 'Created-By: Packages' 2>/dev/null |
               awk -v s="$VM_SUITE" '$1 == s { print $2; exit }')
-        # debootstrap speaks http(s) (and file) only: anything else (mirror+, tor+, cdrom) gets the default.
+        # debootstrap speaks http(s) and file only (not mirror+, tor+ or cdrom sources).
         if [[ $uri =~ ^(https?|file):// && $uri == */dists/* ]]; then
                 printf '%s\n' "${uri%%/dists/*}"
-        else
-                printf 'http://deb.debian.org/debian\n'
+                return 0
         fi
+        if [[ -z $uri ]]; then
+                echo "vm: apt on this host has no Packages index for $VM_SUITE (run apt-get update, or add a $VM_SUITE source); or set CGSUP_VM_MIRROR=URL" >&2
+        else
+                echo "vm: apt's source for $VM_SUITE ($uri) is not an http(s) or file URL that debootstrap can use; set CGSUP_VM_MIRROR=URL" >&2
+        fi
+        return 1
 }
