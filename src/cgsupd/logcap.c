@@ -7,6 +7,7 @@
 
 #include "fd-util.h"
 #include "log.h"
+#include "log-rotate.h"
 #include "logcap.h"
 
 /* One destination with its own bounded queue. Regular files are written directly (the page cache never
@@ -90,28 +91,6 @@ static int sink_open_file(LogSink *s) {
         s->fd = fd;
         s->regular = S_ISREG(st.st_mode);
         s->size = s->regular ? (uint64_t) st.st_size : 0;
-        return 0;
-}
-
-int log_rotate_files(const char *path, unsigned backups) {
-        size_t n = strlen(path) + 16;
-        char from[n], to[n];
-
-        if (backups == 0)
-                return truncate(path, 0) < 0 && errno != ENOENT ? -errno : 0;
-
-        /* supervisord's RotatingFileHandler: name.N-1 -> name.N, ..., name -> name.1 (oldest falls off). */
-        snprintf(to, n, "%s.%u", path, backups);
-        (void) unlink(to);
-        for (unsigned i = backups - 1; i >= 1; i--) {
-                snprintf(from, n, "%s.%u", path, i);
-                snprintf(to, n, "%s.%u", path, i + 1);
-                if (rename(from, to) < 0 && errno != ENOENT)
-                        return -errno;
-        }
-        snprintf(to, n, "%s.1", path);
-        if (rename(path, to) < 0 && errno != ENOENT)
-                return -errno;
         return 0;
 }
 

@@ -56,5 +56,3 @@ uint64_t log_capture_bytes_dropped(const LogCapture *c);
 uint64_t log_capture_lines(const LogCapture *c);
 /* Reopen the log file (after rotation by someone else, or after a reload). */
 int log_capture_reopen(LogCapture *c);
-/* Rotate now: name -> name.1 ... -> name.N (exposed for tests; called internally on size). */
-int log_rotate_files(const char *path, unsigned backups);

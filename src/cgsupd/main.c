@@ -113,53 +113,136 @@ static int check_config(void) {
         return 0;
 }
 
+/* What each signal an admin may send means (cgsupd(8) SIGNALS). Signals whose default action would end the
+ * daemon without a word, and that have no meaning here, are logged and ignored instead: a stray
+ * `kill -USR1` must not orphan every program. SIGKILL/SIGSTOP cannot be caught; the core-dumping faults
+ * (SEGV, ABRT, ...) keep their default. */
+typedef enum SignalAction {
+        SIGNAL_SHUTDOWN,
+        SIGNAL_RELOAD,
+        SIGNAL_REOPEN_LOGS,
+        SIGNAL_REAP,
+        SIGNAL_IGNORE,
+} SignalAction;
+
+static const struct {
+        int sig;
+        SignalAction action;
+} signal_table[] = {
+        { SIGTERM, SIGNAL_SHUTDOWN },   { SIGINT, SIGNAL_SHUTDOWN },    { SIGQUIT, SIGNAL_SHUTDOWN },
+        { SIGHUP, SIGNAL_RELOAD },      { SIGUSR2, SIGNAL_REOPEN_LOGS }, { SIGCHLD, SIGNAL_REAP },
+        { SIGUSR1, SIGNAL_IGNORE },     { SIGALRM, SIGNAL_IGNORE },     { SIGVTALRM, SIGNAL_IGNORE },
+        { SIGPROF, SIGNAL_IGNORE },     { SIGIO, SIGNAL_IGNORE },       { SIGPWR, SIGNAL_IGNORE },
+        { SIGSTKFLT, SIGNAL_IGNORE },   { SIGXCPU, SIGNAL_IGNORE },     { SIGXFSZ, SIGNAL_IGNORE },
+};
+
+static SignalAction signal_action(int sig) {
+        for (size_t i = 0; i < ELEMENTSOF(signal_table); i++)
+                if (signal_table[i].sig == sig)
+                        return signal_table[i].action;
+        return SIGNAL_IGNORE; /* the real-time signals */
+}
+
+static void signal_name(int sig, char *buf, size_t size) {
+        const char *n = sigabbrev_np(sig);
+
+        if (n)
+                snprintf(buf, size, "SIG%s", n);
+        else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+                snprintf(buf, size, "SIGRTMIN+%d", sig - SIGRTMIN);
+        else
+                snprintf(buf, size, "signal %d", sig);
+}
+
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
         _cleanup_free_ char *msg = NULL;
+        char name[32];
 
-        switch (si->ssi_signo) {
-        case SIGTERM:
-        case SIGINT:
+        signal_name((int) si->ssi_signo, name, sizeof(name));
+        switch (signal_action((int) si->ssi_signo)) {
+        case SIGNAL_SHUTDOWN:
                 if (m->shutting_down) {
                         log_notice("Second %s while shutting down; still waiting for programs (shutdown_timeout)",
-                                   si->ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+                                   name);
                         return 0;
                 }
+                log_info("%s from PID %u: shutting down", name, si->ssi_pid);
                 (void) manager_shutdown(m);
                 break;
-        case SIGHUP:
+        case SIGNAL_RELOAD:
                 if (m->under_systemd)
                         (void) sd_notify(false, "RELOADING=1");
                 (void) manager_reload(m, &msg);
                 if (m->under_systemd)
                         (void) sd_notify(false, "READY=1");
                 break;
-        case SIGCHLD:
+        case SIGNAL_REOPEN_LOGS:
+                manager_reopen_logs(m);
+                break;
+        case SIGNAL_REAP:
                 manager_reap_orphans(m);
                 break;
-        default:
+        case SIGNAL_IGNORE:
+                log_notice("%s from PID %u has no meaning for cgsupd, ignoring it", name, si->ssi_pid);
                 break;
         }
         return 0;
 }
 
-/* In the background our stdout/stderr would go nowhere useful: [cgsupd] logfile= (supervisord's) gets our
- * own log lines and passed-through program output; without it they go to /dev/null. */
-static void redirect_output(const char *logfile) {
-        int fd = open(logfile ?: "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
-        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+/* Blocks every handled signal (before anything forks: children get a clean mask from the spawn plan) so that
+ * they arrive through the loop's signalfd, never through handlers. */
+static int block_signals(sigset_t *ret) {
+        sigemptyset(ret);
+        for (size_t i = 0; i < ELEMENTSOF(signal_table); i++)
+                sigaddset(ret, signal_table[i].sig);
+        for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+                sigaddset(ret, sig);
+        return sigprocmask(SIG_BLOCK, ret, NULL) < 0 ? -errno : 0;
+}
 
-        if (null >= 0) {
-                (void) dup2(null, STDIN_FILENO);
-                safe_close(null);
+static int watch_signals(Manager *m, const sigset_t *mask) {
+        for (int sig = 1; sig < _NSIG; sig++) {
+                int r;
+
+                if (sigismember(mask, sig) != 1)
+                        continue;
+                r = sd_event_add_signal(m->event, NULL, sig, on_signal, m);
+                if (r < 0)
+                        return r;
         }
-        if (fd < 0) {
-                log_warning_errno(errno, "Cannot open logfile %s, ignoring: %m", logfile);
+        return 0;
+}
+
+/* When our stdout or stderr is a regular file opened without O_APPEND (`cgsupd >file 2>&1`), a program
+ * writing to the same file through its own open (/dev/stdout) or our passthrough would be overwritten by
+ * our next write at the stale offset, and vice versa. O_APPEND on the shared description makes every
+ * writer append. */
+static void make_output_append(void) {
+        for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++) {
+                struct stat st;
+                int flags;
+
+                if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                        continue;
+                flags = fcntl(fd, F_GETFL);
+                if (flags >= 0 && !(flags & O_APPEND))
+                        (void) fcntl(fd, F_SETFL, flags | O_APPEND);
+        }
+}
+
+/* In the background our stdin/stdout/stderr lead nowhere useful: /dev/null. Our own messages go to
+ * [cgsupd] logfile= (log_open_file()); programs with AUTO logs write to childlogdir as under supervisord. */
+static void detach_stdio(void) {
+        int fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+
+        if (fd < 0)
                 return;
-        }
+        (void) dup2(fd, STDIN_FILENO);
         (void) dup2(fd, STDOUT_FILENO);
         (void) dup2(fd, STDERR_FILENO);
-        safe_close(fd);
+        if (fd > STDERR_FILENO)
+                safe_close(fd);
 }
 
 /* supervisord's minfds: raise our soft RLIMIT_NOFILE (programs inherit it) as far as the hard limit allows. */
@@ -203,17 +286,11 @@ static int run(int argc, char *argv[]) {
         if (arg_check_config)
                 return check_config() < 0 ? 1 : 0;
 
-        /* Signals go through the loop (signalfd), never through handlers. Blocked before anything forks so
-         * children start with a clean mask set up by the spawn plan. */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGHUP);
-        sigaddset(&mask, SIGCHLD);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+        if (block_signals(&mask) < 0)
                 return log_error_errno(errno, "sigprocmask() failed: %m"), 1;
         /* Log pipes whose reader went away must not kill us. */
         (void) signal(SIGPIPE, SIG_IGN);
+        make_output_append();
 
         if (arg_daemonize) {
                 r = daemonize();
@@ -231,17 +308,13 @@ static int run(int argc, char *argv[]) {
                 return 1;
         if (m->config->daemon.loglevel > 0)
                 log_set_max_level(m->config->daemon.loglevel);
-        if (arg_daemonize)
-                redirect_output(m->config->daemon.logfile);
+        if (arg_daemonize) {
+                detach_stdio();
+                log_set_console(false);
+        }
         raise_nofile(m->config->daemon.minfds);
 
-        r = sd_event_add_signal(m->event, NULL, SIGTERM, on_signal, m);
-        if (r >= 0)
-                r = sd_event_add_signal(m->event, NULL, SIGINT, on_signal, m);
-        if (r >= 0)
-                r = sd_event_add_signal(m->event, NULL, SIGHUP, on_signal, m);
-        if (r >= 0)
-                r = sd_event_add_signal(m->event, NULL, SIGCHLD, on_signal, m);
+        r = watch_signals(m, &mask);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch signals: %m"), 1;
 
@@ -249,15 +322,6 @@ static int run(int argc, char *argv[]) {
         if (r < 0) {
                 log_error_errno(r, "D-Bus setup failed, exiting (programs adopted from a previous run keep running): %m");
                 return 1;
-        }
-
-        if (m->config->daemon.pidfile) {
-                FILE *f = fopen(m->config->daemon.pidfile, "we");
-                if (f) {
-                        fprintf(f, "%d\n", (int) getpid());
-                        fclose(f);
-                } else
-                        log_warning_errno(errno, "Cannot write pidfile %s, ignoring: %m", m->config->daemon.pidfile);
         }
 
         (void) manager_start_autostart(m);
@@ -268,8 +332,6 @@ static int run(int argc, char *argv[]) {
                  m->cgroup_mount, m->cgroup);
 
         r = manager_run(m);
-        if (m->config->daemon.pidfile)
-                (void) unlink(m->config->daemon.pidfile);
         bus_done(m);
         if (r < 0)
                 return 1;

@@ -23,8 +23,10 @@
 #include "deps.h"
 #include "fd-util.h"
 #include "log.h"
+#include "logcap.h"
 #include "manager.h"
 #include "notify.h"
+#include "pidfile.h"
 #include "program-ops.h"
 #include "program-real.h"
 #include "strv.h"
@@ -563,17 +565,53 @@ static int setup_runtime_dir(Manager *m) {
         return 0;
 }
 
-static int setup_cgroup(Manager *m) {
-        _cleanup_free_ char *own = NULL, *leaf = NULL;
-        unsigned avail = 0, want;
+/* Which subtree is ours; nothing is created or moved yet. */
+static int choose_subtree(Manager *m) {
         int r;
 
         r = cgsup_cgroup2_open_root(&m->cgroup_root_fd, &m->cgroup_mount);
         if (r < 0)
                 return log_error_errno(r, "No cgroup2 mount found (cgsup needs the unified hierarchy): %m");
-        r = pick_subtree(m, &m->cgroup);
+        return pick_subtree(m, &m->cgroup);
+}
+
+/* One daemon per subtree: the lock on the subtree's runtime state is taken before any cgroup, state file or
+ * program is touched, so a second cgsupd started on the same subtree leaves the first one's programs alone
+ * (it would otherwise adopt them, then fail on the bus name). The pidfile is claimed the same way. */
+static int lock_subtree(Manager *m) {
+        const char *pidfile = m->config->daemon.pidfile;
+        _cleanup_free_ char *path = NULL;
+        char holder[32] = "unknown";
+        pid_t other = 0;
+        int r;
+
+        if (asprintf(&path, "%s/lock", m->runtime_dir) < 0)
+                return log_oom();
+        r = pidfile_acquire(path, &m->lock_fd, &other);
+        if (r == -EBUSY && other > 0)
+                snprintf(holder, sizeof(holder), "%d", (int) other);
+        if (r == -EBUSY)
+                return log_error_errno(r, "Another cgsupd (PID %s) already manages cgroup subtree %s/%s (%s is locked), "
+                                       "exiting.", holder, m->cgroup_mount, m->cgroup, path);
         if (r < 0)
-                return r;
+                return log_error_errno(r, "Cannot lock %s: %m", path);
+        if (!pidfile)
+                return 0;
+        r = pidfile_acquire(pidfile, &m->pidfile_fd, &other);
+        if (r == -EBUSY && other > 0)
+                snprintf(holder, sizeof(holder), "%d", (int) other);
+        if (r == -EBUSY)
+                return log_error_errno(r, "Another cgsupd (PID %s) holds the pidfile %s, exiting.", holder, pidfile);
+        if (r < 0)
+                return log_error_errno(r, "Cannot write pidfile %s: %m", pidfile);
+        return 0;
+}
+
+static int setup_cgroup(Manager *m) {
+        _cleanup_free_ char *own = NULL, *leaf = NULL;
+        unsigned avail = 0, want;
+        int r;
+
         r = cgsup_cgroup_of_pid(0, &own);
         if (r < 0)
                 return log_error_errno(r, "Cannot determine our own cgroup: %m");
@@ -694,6 +732,8 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
         m->ops = &program_ops_real;
         m->cgroup_root_fd = -EBADF;
         m->notify_fd = -EBADF;
+        m->lock_fd = -EBADF;
+        m->pidfile_fd = -EBADF;
         m->is_pid1 = getpid() == 1;
         m->options = *options;
         m->options.config_path = NULL;
@@ -707,12 +747,20 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
 
         m->under_systemd = getenv("NOTIFY_SOCKET") != NULL;
         m->journal = access("/run/systemd/journal/socket", F_OK) >= 0;
-        m->passthrough_default = isatty(STDOUT_FILENO) || getenv("container") != NULL;
+        /* In the background (-d) our stdout becomes /dev/null: AUTO logs go to childlogdir instead. */
+        m->passthrough_default = !options->daemonize && (isatty(STDOUT_FILENO) || getenv("container") != NULL);
 
         r = manager_load_config(m->options.config_path, &m->config, &errmsg);
         if (r < 0) {
                 msg = errmsg;
                 return log_error_errno(r, "Invalid configuration: %s", strna(msg));
+        }
+        /* Early, so that what follows (a refusal, adoption) is in the file too. */
+        if (m->config->daemon.logfile) {
+                r = log_open_file(m->config->daemon.logfile, m->config->daemon.logfile_maxbytes,
+                                  m->config->daemon.logfile_backups);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot open logfile %s, ignoring: %m", m->config->daemon.logfile);
         }
         r = build_environment(m);
         if (r < 0)
@@ -722,10 +770,16 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate event loop: %m");
 
-        r = setup_cgroup(m);
+        r = choose_subtree(m);
         if (r < 0)
                 return r;
         r = setup_runtime_dir(m);
+        if (r < 0)
+                return r;
+        r = lock_subtree(m);
+        if (r < 0)
+                return r;
+        r = setup_cgroup(m);
         if (r < 0)
                 return r;
         /* Orphans of double-forking programs are reparented to us, so their exit status is ours and
@@ -790,13 +844,19 @@ Manager *manager_free(Manager *m) {
                         log_debug_errno(k, "Cannot remove cgroup %s/%s, leaving it: %m", strna(m->cgroup_mount),
                                         m->cgroup);
         }
+        if (m->config)
+                m->pidfile_fd = pidfile_release(m->config->daemon.pidfile, m->pidfile_fd);
         if (m->shutting_down && m->runtime_dir) {
                 /* Graceful exit: nothing is left to adopt, so no state either (a crash keeps it). */
-                _cleanup_free_ char *state = NULL;
+                _cleanup_free_ char *state = NULL, *lock = NULL;
                 if (asprintf(&state, "%s/state", m->runtime_dir) >= 0)
                         (void) rmdir(state);
+                if (asprintf(&lock, "%s/lock", m->runtime_dir) >= 0)
+                        m->lock_fd = pidfile_release(lock, m->lock_fd);
                 (void) rmdir(m->runtime_dir);
         }
+        /* A crash or a failed start keeps the file; the kernel drops the lock with the descriptor. */
+        m->lock_fd = safe_close(m->lock_fd);
         m->shutdown_timer = sd_event_source_disable_unref(m->shutdown_timer);
         m->watchdog_timer = sd_event_source_disable_unref(m->watchdog_timer);
         m->deps_defer = sd_event_source_disable_unref(m->deps_defer);
@@ -813,8 +873,6 @@ Manager *manager_free(Manager *m) {
         free(m->runtime_dir);
         free(m->options.config_path);
         free(m->options.cgroup);
-        if (m->log_file)
-                fclose(m->log_file);
         sd_event_unref(m->event);
         free(m);
         return NULL;
@@ -860,4 +918,29 @@ void manager_reap_orphans(Manager *m) {
                         log_debug("Reaped orphan %d (%s %d)", pid, si.si_code == CLD_EXITED ? "exit" : "signal",
                                   si.si_status);
         }
+}
+
+void manager_reopen_logs(Manager *m) {
+        unsigned failed = 0;
+        int r;
+
+        r = log_reopen_file();
+        if (r < 0)
+                log_error_errno(r, "Cannot reopen the daemon's log file: %m");
+        for (size_t i = 0; i < m->n_programs; i++) {
+                Program *p = m->programs[i];
+                LogCapture *c[] = { p->stdout_capture, p->stderr_capture };
+
+                for (size_t k = 0; k < ELEMENTSOF(c); k++) {
+                        if (!c[k])
+                                continue;
+                        r = log_capture_reopen(c[k]);
+                        if (r < 0) {
+                                log_program_full_errno(p, LOG_ERR, r, "Cannot reopen its %s log file: %m",
+                                                       k == 0 ? "stdout" : "stderr");
+                                failed++;
+                        }
+                }
+        }
+        log_info("Reopened log files (SIGUSR2)%s", failed > 0 ? ", some failed (see above)" : "");
 }

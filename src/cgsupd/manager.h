@@ -71,7 +71,8 @@ struct Manager {
         int *stored_fds;                /* fds handed back by systemd's fd store at startup */
         char **stored_fd_names;
         size_t n_stored_fds;
-        FILE *log_file;                 /* [cgsupd] logfile=, NULL = stderr/journal */
+        int lock_fd;                    /* flock'ed <runtime_dir>/lock: one daemon per subtree */
+        int pidfile_fd;                 /* flock'ed [cgsupd] pidfile= */
         bool loop_running;
         usec_t watchdog_usec;           /* WATCHDOG=1 period (half of WatchdogSec=), 0 = off */
         bool scope_mode;                /* programs live in <unit>-programs.scope (systemd < 254) */
@@ -146,3 +147,6 @@ int manager_create_programs(Manager *m, const Config *c);
 /* PID 1 / subreaper duty: reap exited children that are not ours to wait for (not a main process or a
  * helper watched through a pidfd). */
 void manager_reap_orphans(Manager *m);
+/* SIGUSR2 (supervisord's meaning, logrotate's postrotate): open every log file again by name, the daemon's own
+ * and each program's, so output goes to the new files after they were moved away. */
+void manager_reopen_logs(Manager *m);

@@ -1,16 +1,30 @@
 /* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <systemd/sd-journal.h>
+#include <time.h>
 
+#include "log-rotate.h"
 #include "log.h"
 
 /* Process-wide logging settings: set once from main() before the event loop runs. */
 static int log_max_level = LOG_INFO;
 static LogTarget log_target = LOG_TARGET_AUTO;
 static const char *log_ident = NULL;
+static bool log_console = true;
+
+/* The daemon's own log file ([cgsupd] logfile=): process-wide like the settings above. The size is counted
+ * here rather than asked with fstat() for every line. */
+static struct {
+        int fd;
+        char *path;
+        uint64_t size, maxbytes;
+        unsigned backups;
+        bool regular;
+} log_file = { .fd = -EBADF };
 
 void log_set_max_level(int level) {
         log_max_level = level & LOG_PRIMASK;
@@ -18,6 +32,10 @@ void log_set_max_level(int level) {
 
 int log_get_max_level(void) {
         return log_max_level;
+}
+
+void log_set_console(bool on) {
+        log_console = on;
 }
 
 void log_set_target(LogTarget target) {
@@ -68,6 +86,111 @@ static bool use_journal(void) {
         return stderr_is_journal();
 }
 
+static int log_file_open_path(void) {
+        struct stat st;
+        int fd;
+
+        fd = open(log_file.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0) {
+                int r = -errno;
+                safe_close(fd);
+                return r;
+        }
+        log_file.fd = fd;
+        log_file.regular = S_ISREG(st.st_mode);
+        log_file.size = log_file.regular ? (uint64_t) st.st_size : 0;
+        return 0;
+}
+
+void log_close_file(void) {
+        log_file.fd = safe_close(log_file.fd);
+        free(log_file.path);
+        log_file.path = NULL;
+}
+
+int log_open_file(const char *path, uint64_t maxbytes, unsigned backups) {
+        int r;
+
+        log_close_file();
+        log_file.path = strdup(path);
+        if (!log_file.path)
+                return -ENOMEM;
+        log_file.maxbytes = maxbytes;
+        log_file.backups = backups;
+        r = log_file_open_path();
+        if (r < 0)
+                log_close_file();
+        return r;
+}
+
+int log_reopen_file(void) {
+        if (!log_file.path)
+                return 0;
+        log_file.fd = safe_close(log_file.fd);
+        return log_file_open_path();
+}
+
+/* The logger cannot log its own failures through itself: they go to stderr, once per failure. */
+static void log_file_rotate(void) {
+        int r;
+
+        log_file.fd = safe_close(log_file.fd);
+        r = log_rotate_files(log_file.path, log_file.backups);
+        if (r < 0)
+                fprintf(stderr, "Cannot rotate %s, continuing in it: %s\n", log_file.path, strerror(-r));
+        r = log_file_open_path();
+        if (r < 0)
+                fprintf(stderr, "Cannot reopen %s after rotation, file logging stops until SIGUSR2: %s\n",
+                        log_file.path, strerror(-r));
+}
+
+static const char *level_name(int level) {
+        switch (level & LOG_PRIMASK) {
+        case LOG_EMERG:
+        case LOG_ALERT:
+        case LOG_CRIT:
+                return "CRIT";
+        case LOG_ERR:
+                return "ERROR";
+        case LOG_WARNING:
+                return "WARN";
+        case LOG_NOTICE:
+                return "NOTICE";
+        case LOG_DEBUG:
+                return "DEBUG";
+        default:
+                return "INFO";
+        }
+}
+
+/* One write() per line: O_APPEND keeps lines whole even if someone else appends to the same file. */
+static void log_file_write(int level, const char *msg) {
+        char line[4096 + 128], stamp[32];
+        struct timespec ts;
+        struct tm tm;
+        int n;
+
+        if (log_file.fd < 0)
+                return;
+        (void) clock_gettime(CLOCK_REALTIME, &ts);
+        if (!localtime_r(&ts.tv_sec, &tm) || strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+                stamp[0] = 0;
+        n = snprintf(line, sizeof(line), "%s,%03ld %s %s\n", stamp, ts.tv_nsec / 1000000L, level_name(level), msg);
+        if (n < 0)
+                return;
+        n = MIN(n, (int) sizeof(line) - 1);
+        if (log_file.regular && log_file.maxbytes > 0 && log_file.size > 0 &&
+            log_file.size + (uint64_t) n > log_file.maxbytes) {
+                log_file_rotate();
+                if (log_file.fd < 0)
+                        return;
+        }
+        if (write(log_file.fd, line, (size_t) n) == n)
+                log_file.size += (uint64_t) n;
+}
+
 static const char *level_prefix(int level) {
         switch (level & LOG_PRIMASK) {
         case LOG_EMERG:
@@ -94,6 +217,9 @@ static int log_dispatch(int level, int error, const char *const *fields, const c
         errno = error;
         (void) vsnprintf(buf, sizeof(buf), format, ap);
 
+        log_file_write(level, buf);
+        if (!log_console)
+                return -error;
         if (use_journal()) {
                 /* sd_journal_send wants a NULL-terminated vararg list; we pass the fixed fields and at most
                  * four extra ones, which is all the daemon uses. */

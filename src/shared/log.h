@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <syslog.h>
 
 #include "macro.h"
@@ -16,6 +18,16 @@ typedef enum LogTarget {
 } LogTarget;
 
 void log_set_max_level(int level);
+/* Whether messages go to stderr/the journal at all (false in the background, where stderr is /dev/null and
+ * only the log file is read). On by default. */
+void log_set_console(bool on);
+/* [cgsupd] logfile=: every message is also appended to @path as "YYYY-MM-DD HH:MM:SS,mmm LEVEL message" (local
+ * time, supervisord's layout), rotated by size like supervisord (name.1 ... name.@backups; @maxbytes 0 never
+ * rotates). Replaces a file opened before. Returns 0 or -errno (then no file is written). */
+int log_open_file(const char *path, uint64_t maxbytes, unsigned backups);
+/* Opens the same path again (after logrotate moved it away: SIGUSR2). 0 when no file is configured. */
+int log_reopen_file(void);
+void log_close_file(void);
 int log_get_max_level(void);
 void log_set_target(LogTarget target);
 void log_set_ident(const char *ident);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "fd-util.h"
+#include "log-rotate.h"
 #include "logcap.h"
 #include "tests.h"
 
