@@ -311,9 +311,9 @@ static char *parser_prepare_line(IniParser *p, char *line, size_t len, int num, 
                 p->key_seen = false;
                 p->entry = -1;
                 p->skip_section = false;
-                if (strlen(name) > CONF_MAX_NAME) {
+                if (strlen(name) > CONF_MAX_SECTION_NAME) {
                         conf_error(p->config, p->file, p->line, "Section name longer than %u bytes.",
-                                   CONF_MAX_NAME);
+                                   CONF_MAX_SECTION_NAME);
                         p->skip_section = true;
                         return emit(buf, num, "");
                 }

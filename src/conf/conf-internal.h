@@ -16,6 +16,7 @@
 #include <stdarg.h>
 
 #include "conf.h"
+#include "name-util.h"
 
 /* Bounds on what a configuration may ask of us: hostile or broken input gets a clear error instead of
  * unbounded memory or time. */
@@ -28,7 +29,8 @@
 #define CONF_MAX_NUMPROCS 1000U
 #define CONF_MAX_INSTANCES 10000U
 #define CONF_MAX_DIAGS 1000U
-#define CONF_MAX_NAME 200U
+/* Section headers: "program:" or "group:" plus a name of up to PROGRAM_NAME_MAX (name-util.h) bytes. */
+#define CONF_MAX_SECTION_NAME (PROGRAM_NAME_MAX + 32U)
 #define CONF_MAX_GROUP_PROGRAMS 1000U
 /* numprocs=1000 with a 256 KiB command must not turn into gigabytes */
 #define CONF_MAX_EXPANDED_TOTAL (64U * 1024U * 1024U)
@@ -128,8 +130,6 @@ extern const char *const daemon_known_keys[];
 
 /* Whether a log path is a stream that cannot be rotated (/dev/stdout, /dev/fd/N, /proc/N/fd/N, ...). */
 bool conf_log_path_is_stream(const char *path);
-/* "web", no ' ', ':', '/', control characters, "." or "..": usable in cgroup paths and bus paths. */
-bool conf_name_is_valid(const char *name);
 /* Expands and converts one value; shared by [cgsupd] and programs. */
 int conf_get_expanded(Config *c, IniSection *s, IniEntry *e, const ExpandVars *v, char **ret);
 

@@ -386,8 +386,8 @@ static int parse_depends(const char *value, Dependency **ret, size_t *ret_n, con
                                 break;
                         }
                 }
-                if (!conf_name_is_valid(t)) {
-                        *reterr = "not a program name";
+                if (!program_name_is_valid(t)) {
+                        *reterr = "not a program name (" PROGRAM_NAME_RULE ")";
                         r = -EINVAL;
                         break;
                 }
@@ -770,10 +770,11 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
                 return 0;
         if (r < 0)
                 return r;
-        if (!conf_name_is_valid(pname)) {
-                report_bad_value(
-                        c, s, pe ?: &fake, pname,
-                        "not a valid process name (empty, or contains ' ', ':', '/' or control characters)");
+        const char *why = program_name_invalid_reason(pname);
+        if (why) {
+                conf_error(c, (pe ?: &fake)->file, (pe ?: &fake)->line,
+                           "[%s] process_name=%s: the process name %s (" PROGRAM_NAME_RULE ").", s->name,
+                           pname, why);
                 return 0;
         }
 
@@ -918,11 +919,10 @@ int conf_program_section(Config *c, IniSection *s, const char *name, const char 
         unsigned numprocs = 1, start = 0;
         int r;
 
-        if (!conf_name_is_valid(name)) {
-                conf_error(c, s->file, s->line,
-                           "[%s]: invalid program name (empty, or contains ' ', ':', '/' or control "
-                           "characters).",
-                           s->name);
+        const char *why = program_name_invalid_reason(name);
+        if (why) {
+                conf_error(c, s->file, s->line, "[%s]: the program name %s (" PROGRAM_NAME_RULE ").", s->name,
+                           why);
                 return 0;
         }
 
@@ -1001,8 +1001,10 @@ int conf_program_section(Config *c, IniSection *s, const char *name, const char 
 int conf_group_section(Config *c, IniSection *s, const char *name, const ProgramContext *ctx) {
         int r;
 
-        if (!conf_name_is_valid(name)) {
-                conf_error(c, s->file, s->line, "[%s]: invalid group name.", s->name);
+        const char *why = program_name_invalid_reason(name);
+        if (why) {
+                conf_error(c, s->file, s->line, "[%s]: the group name %s (" PROGRAM_NAME_RULE ").", s->name,
+                           why);
                 return 0;
         }
 
@@ -1052,8 +1054,8 @@ int conf_group_section(Config *c, IniSection *s, const char *name, const Program
                         char *save = NULL;
                         for (char *t = strtok_r(val, ", \t\n", &save); t;
                              t = strtok_r(NULL, ", \t\n", &save)) {
-                                if (!conf_name_is_valid(t)) {
-                                        bad_value(c, s, e, t, "not a program name");
+                                if (!program_name_is_valid(t)) {
+                                        bad_value(c, s, e, t, "not a program name (" PROGRAM_NAME_RULE ")");
                                         continue;
                                 }
                                 if (strv_contains(g->programs, t))

@@ -312,15 +312,6 @@ const char *conf_suggest(const char *word, const char *const *candidates) {
 
 /* ---- names and paths ---------------------------------------------------------------------------- */
 
-bool conf_name_is_valid(const char *name) {
-        if (isempty(name) || strlen(name) > CONF_MAX_NAME || streq(name, ".") || streq(name, ".."))
-                return false;
-        for (const char *c = name; *c; c++)
-                if (*c == ' ' || *c == ':' || *c == '/' || (unsigned char) *c < 0x20 || *c == 0x7f)
-                        return false;
-        return true;
-}
-
 bool conf_log_path_is_stream(const char *path) {
         if (!path)
                 return false;

@@ -139,6 +139,12 @@ if [[ -x $BIG ]]; then
         fi
         check "RunTransient with an unknown property: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" run Color s blue true
         check "RunTransient with a bad Name: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" run Name s 'a/b' true
+        # One name rule for the configuration and the bus (src/shared/name-util.c); the error says what is wrong.
+        check "RunTransient Name 'a b': InvalidArgument naming the space" expect_error 'org.cgsup1.Error.InvalidArgument: Invalid transient name: it contains a space' "$BIG" run Name s 'a b' true
+        check "RunTransient Name 'a:b': InvalidArgument naming ':'" expect_error "InvalidArgument: Invalid transient name: it contains ':'" "$BIG" run Name s 'a:b' true
+        check "RunTransient Name '..': InvalidArgument naming '..'" expect_error "InvalidArgument: Invalid transient name: it contains '..'" "$BIG" run Name s '..' true
+        check "RunTransient Name with a tab: InvalidArgument naming the control character" expect_error 'InvalidArgument: Invalid transient name: it contains a control character' "$BIG" run Name s $'a\tb' true
+        check "RunTransient Name of 201 bytes: InvalidArgument naming the length" expect_error 'InvalidArgument: Invalid transient name: it is longer than 200 bytes' "$BIG" run Name s "$(printf 'n%.0s' {1..201})" true
         check "RunTransient with an unknown User: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" run User s no-such-user-xyz true
         check "RunTransient with a relative WorkingDirectory: InvalidArgument" expect_error org.cgsup1.Error.InvalidArgument "$BIG" run WorkingDirectory s tmp true
         check "RunTransient of a missing command: SpawnFailed" expect_error org.cgsup1.Error.SpawnFailed "$BIG" run Name s missing /nonexistent/cmd
@@ -209,6 +215,9 @@ check "StartProgram all when everything runs affects nothing (no error)" bash -c
 
 # ---- transient programs ----
 check "RunTransient replies with a path and name" bash -c "busctl --address='$BUS_ADDRESS' call ${M[*]} RunTransient 'asa{sv}' 2 sleep 30 1 Name s tr1 | grep -q '/org/cgsup1/program/tr1'"
+LONG_NAME="long.name-$(printf 'x%.0s' {1..190})" # 200 bytes: a name a [program:x] may have
+check "RunTransient accepts a 200-byte name (the configuration's limit, not 64)" bash -c "busctl --address='$BUS_ADDRESS' call ${M[*]} RunTransient 'asa{sv}' 2 sleep 30 1 Name s '$LONG_NAME' | grep -q '\"$LONG_NAME\"'"
+check "StopProgram of the 200-byte name" bash -c "busctl --address='$BUS_ADDRESS' call ${M[*]} StopProgram s '$LONG_NAME' >/dev/null"
 check "transient program visible with Transient=true and TransientUID=0" bash -c "
         busctl --address='$BUS_ADDRESS' get-property org.cgsup1 /org/cgsup1/program/tr1 org.cgsup1.Program Transient | grep -q true &&
         busctl --address='$BUS_ADDRESS' get-property org.cgsup1 /org/cgsup1/program/tr1 org.cgsup1.Program TransientUID | grep -q 'u 0'"

@@ -481,7 +481,83 @@ TEST(numprocs_errors) {
         {
                 _cleanup_(config_freep) Config *c = NULL;
                 LOAD_FAILS("[program:w]\ncommand=/bin/w\nprocess_name=a/b\n", c);
-                ASSERT_TRUE(has_diag(c, true, 3, "not a valid process name"));
+                ASSERT_TRUE(has_diag(c, true, 3, "process_name=a/b: the process name contains '/'"));
+        }
+}
+
+/* ---- the name rule (shared with RunTransient) ---------------------------------------------------- */
+
+TEST(name_rule) {
+        char n200[201], n201[202];
+        memset(n200, 'n', 200);
+        n200[200] = '\0';
+        memset(n201, 'n', 201);
+        n201[201] = '\0';
+
+        ASSERT_NULL(program_name_invalid_reason("web"));
+        ASSERT_NULL(program_name_invalid_reason("web_01.x-y@z+1"));
+        ASSERT_NULL(program_name_invalid_reason("w\xc3\xa9" "b")); /* "wéb": UTF-8 is fine */
+        ASSERT_NULL(program_name_invalid_reason(".hidden"));
+        ASSERT_NULL(program_name_invalid_reason(n200));
+        ASSERT_STREQ(program_name_invalid_reason(""), "is empty");
+        ASSERT_STREQ(program_name_invalid_reason(NULL), "is empty");
+        ASSERT_STREQ(program_name_invalid_reason(n201), "is longer than 200 bytes");
+        ASSERT_STREQ(program_name_invalid_reason("a b"), "contains a space");
+        ASSERT_STREQ(program_name_invalid_reason("a:b"), "contains ':'");
+        ASSERT_STREQ(program_name_invalid_reason("a/b"), "contains '/'");
+        ASSERT_STREQ(program_name_invalid_reason("."), "is '.'");
+        ASSERT_STREQ(program_name_invalid_reason(".."), "contains '..'");
+        ASSERT_STREQ(program_name_invalid_reason("a..b"), "contains '..'");
+        ASSERT_STREQ(program_name_invalid_reason("a\tb"), "contains a control character");
+        ASSERT_STREQ(program_name_invalid_reason("a\x7f"), "contains a control character");
+        ASSERT_STREQ(program_name_invalid_reason("a\xc2\x85"), "contains a control character"); /* NEL */
+        ASSERT_STREQ(program_name_invalid_reason("a\xff"), "is not valid UTF-8");
+        ASSERT_STREQ(program_name_invalid_reason("a\xc3"), "is not valid UTF-8");       /* cut short */
+        ASSERT_STREQ(program_name_invalid_reason("\xc0\xaf"), "is not valid UTF-8");    /* overlong '/' */
+        ASSERT_STREQ(program_name_invalid_reason("\xed\xa0\x80"), "is not valid UTF-8"); /* surrogate */
+}
+
+TEST(name_rule_in_config) {
+        static const struct {
+                const char *text;
+                unsigned line;
+                const char *needle;
+        } bad[] = {
+                { "[program:a..b]\ncommand=/bin/true\n", 1, "[program:a..b]: the program name contains '..'" },
+                { "\n[program:a\x1b]\ncommand=/bin/true\n", 2, "the program name contains a control character" },
+                { "[program:a\xff]\ncommand=/bin/true\n", 1, "the program name is not valid UTF-8" },
+                { "[program:w]\ncommand=/bin/true\nprocess_name=%(program_name)s..x\n", 3,
+                  "process_name=w..x: the process name contains '..'" },
+                { "[program:w]\ncommand=/bin/true\nprocess_name=a b\n", 3, "the process name contains a space" },
+                { "[program:w]\ncommand=/bin/true\nprocess_name=a:b\n", 3, "the process name contains ':'" },
+                { "[group:g..1]\nprograms=w\n[program:w]\ncommand=/bin/true\n", 1,
+                  "[group:g..1]: the group name contains '..'" },
+                { "[group:g]\nprograms=w,..\n[program:w]\ncommand=/bin/true\n", 2, "programs=..: not a program name" },
+                { "[program:w]\ncommand=/bin/true\ndepends_on=a..b\n", 3, "depends_on=a..b: not a program name" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_(config_freep) Config *c = NULL;
+                printf("# %s\n", bad[i].needle);
+                LOAD_FAILS(bad[i].text, c);
+                ASSERT_TRUE(has_diag(c, true, bad[i].line, bad[i].needle));
+                ASSERT_TRUE(has_diag(c, true, bad[i].line, PROGRAM_NAME_RULE));
+        }
+
+        /* 200 bytes after expansion is the limit, for the process name as for the section name */
+        _cleanup_free_ char *ok = NULL, *too_long = NULL;
+        ASSERT_TRUE(asprintf(&ok, "[program:%0200d]\ncommand=/bin/true\n", 0) > 0);
+        ASSERT_TRUE(asprintf(&too_long, "[program:w]\ncommand=/bin/true\nprocess_name=%%(program_name)s%0200d\n",
+                             0) > 0);
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_OK(ok, c);
+                ASSERT_EQ(strlen(c->programs[0]->name), 200);
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_FAILS(too_long, c);
+                ASSERT_TRUE(has_diag(c, true, 3, "the process name is longer than 200 bytes"));
         }
 }
 

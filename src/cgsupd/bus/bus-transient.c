@@ -10,7 +10,7 @@
  * root, whatever it puts in the properties.
  *
  * Properties (all optional):
- *   Name s                  instance name (default "run-<n>"), [A-Za-z0-9_.@-], at most 64 bytes
+ *   Name s                  instance name (default "run-<n>"); the rule of configured names (name-util.h)
  *   Environment as          KEY=value entries
  *   WorkingDirectory s      absolute path
  *   User s                  user name or uid (root callers only, or the caller's own user)
@@ -31,10 +31,9 @@
 #include "bus-internal.h"
 #include "log.h"
 #include "macro.h"
+#include "name-util.h"
 #include "parse-util.h"
 #include "strv.h"
-
-#define TRANSIENT_NAME_MAX 64
 
 static int read_strv_bounded(sd_bus_message *m, const char *what, bool env, char ***ret, sd_bus_error *error) {
         _cleanup_strv_free_ char **l = NULL;
@@ -78,20 +77,14 @@ static int read_strv_bounded(sd_bus_message *m, const char *what, bool env, char
         return 0;
 }
 
+/* The same rule as for configured programs, so a transient run can be named whatever a [program:x] can. */
 static int validate_transient_name(const char *name, sd_bus_error *error) {
-        size_t n = strlen(name);
+        const char *why = program_name_invalid_reason(name);
 
-        if (n == 0 || n > TRANSIENT_NAME_MAX)
+        /* The name is not echoed back: it may hold control characters, and the caller knows what it sent. */
+        if (why)
                 return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
-                                         "Transient name must be 1..%d bytes long.", TRANSIENT_NAME_MAX);
-        for (const char *s = name; *s; s++)
-                if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-                      strchr("_.@-", *s)))
-                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
-                                                 "Transient name '%s' may only contain A-Z a-z 0-9 _ . @ -.", name);
-        if (name[0] == '.' || name[0] == '-')
-                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
-                                         "Transient name '%s' must not start with '.' or '-'.", name);
+                                         "Invalid transient name: it %s (" PROGRAM_NAME_RULE ").", why);
         return 0;
 }
 
