@@ -79,73 +79,6 @@ int health_http_parse_status(const char *buf, size_t n, int *ret_status) {
         return 1;
 }
 
-int health_parse_hostport(const char *s, char **ret_host, unsigned *ret_port) {
-        const char *colon;
-        char *host, *end;
-        unsigned long port;
-
-        if (!s)
-                return -EINVAL;
-        if (s[0] == '[') {
-                const char *close = strchr(s, ']');
-                if (!close || close[1] != ':')
-                        return -EINVAL;
-                host = strndup(s + 1, (size_t) (close - s - 1));
-                colon = close + 1;
-        } else {
-                colon = strrchr(s, ':');
-                if (!colon)
-                        return -EINVAL;
-                host = colon == s ? strdup("127.0.0.1") : strndup(s, (size_t) (colon - s));
-        }
-        if (!host)
-                return -ENOMEM;
-        errno = 0;
-        port = strtoul(colon + 1, &end, 10);
-        if (errno != 0 || *end != 0 || end == colon + 1 || port == 0 || port > 65535) {
-                free(host);
-                return -EINVAL;
-        }
-        *ret_host = host;
-        *ret_port = (unsigned) port;
-        return 0;
-}
-
-int health_parse_url(const char *url, char **ret_host, unsigned *ret_port, char **ret_path) {
-        _cleanup_free_ char *hostport = NULL, *host = NULL;
-        const char *rest, *slash;
-        char *path;
-        unsigned port = 80;
-        int r;
-
-        if (!url || strncasecmp(url, "http://", 7) != 0)
-                return -EINVAL;
-        rest = url + 7;
-        slash = strchr(rest, '/');
-        hostport = slash ? strndup(rest, (size_t) (slash - rest)) : strdup(rest);
-        if (!hostport)
-                return -ENOMEM;
-        if (isempty(hostport))
-                return -EINVAL;
-        if (strchr(hostport, ':') && !(hostport[0] == '[' && !strstr(hostport, "]:"))) {
-                r = health_parse_hostport(hostport, &host, &port);
-                if (r < 0)
-                        return r;
-        } else {
-                size_t l = strlen(hostport);
-                host = hostport[0] == '[' && l > 2 ? strndup(hostport + 1, l - 2) : strdup(hostport);
-                if (!host)
-                        return -ENOMEM;
-        }
-        path = strdup(slash ? slash : "/");
-        if (!path)
-                return -ENOMEM;
-        *ret_host = TAKE_PTR(host);
-        *ret_port = port;
-        *ret_path = path;
-        return 0;
-}
-
 static int resolve(HealthCheck *h) {
         struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
         struct addrinfo *res = NULL;
@@ -182,17 +115,13 @@ int health_check_new(Program *p, HealthCheck **ret) {
                 r = health_parse_hostport(c->target, &h->host, &h->port);
                 if (r < 0)
                         return r;
-                r = resolve(h);
-                if (r < 0)
-                        return r;
+                (void) resolve(h); /* if it fails, begin_check() tries again and reports the failure */
                 break;
         case HEALTH_HTTP:
                 r = health_parse_url(c->target, &h->host, &h->port, &h->path);
                 if (r < 0)
                         return r;
-                r = resolve(h);
-                if (r < 0)
-                        return r;
+                (void) resolve(h);
                 r = asprintf(&h->request,
                              "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: cgsupd-healthcheck\r\n"
                              "Connection: close\r\n\r\n", h->path, h->host);
@@ -462,6 +391,13 @@ static void begin_check(HealthCheck *h) {
                 return;
         }
 
+        /* A name that did not resolve when the check was set up (DNS not up yet): each check tries again,
+         * and each failure counts, so the program goes UNHEALTHY instead of RUNNING without a check. */
+        if (h->addrlen == 0 && resolve(h) < 0) {
+                snprintf(why, sizeof(why), "cannot resolve host '%.64s'", h->host);
+                finish(h, false, why);
+                return;
+        }
         h->fd = socket(h->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (h->fd < 0) {
                 snprintf(why, sizeof(why), "socket: %m");

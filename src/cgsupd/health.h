@@ -10,12 +10,14 @@
  * Readiness: the first success (gates depends_on=x:healthy). Liveness: `retries` consecutive failures
  * while RUNNING raise PROGRAM_EVENT_HEALTH_FAIL. Failures before the first success are not counted while
  * start_period lasts; during that time checks repeat every min(interval, 1s) so readiness is seen early.
- * Host names in targets are resolved once when the check is created (numeric addresses avoid that).
+ * Host names in targets are resolved once when the check is created (numeric addresses avoid that); a
+ * name that does not resolve then is tried again at each check, each failure counting as a failed check.
  */
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "health-target.h" /* health_parse_url(), health_parse_hostport(): in the config reader */
 #include "program.h"
 
 int health_check_new(Program *p, HealthCheck **ret);
@@ -35,7 +37,3 @@ void health_check_report(Program *p, bool ok, const char *why);
 int health_http_parse_status(const char *buf, size_t n, int *ret_status);
 /* Whether an HTTP status counts as healthy (2xx, 3xx). */
 bool health_http_status_ok(int status);
-/* Split "http://host[:port]/path" (port 80 by default, path "/" by default). -EINVAL otherwise. */
-int health_parse_url(const char *url, char **ret_host, unsigned *ret_port, char **ret_path);
-/* Split "host:port", ":port", "[v6]:port" (host defaults to 127.0.0.1). */
-int health_parse_hostport(const char *s, char **ret_host, unsigned *ret_port);

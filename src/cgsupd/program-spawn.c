@@ -92,14 +92,10 @@ static int resolve_user(const char *user, UserInfo *ret) {
         }
 }
 
+/* Only the program's own user=: [cgsupd] user= no longer applies to programs (it is refused at load unless
+ * it names the user cgsupd runs as). */
 static const char *effective_user(Program *p) {
-        Manager *m = p->manager;
-
-        if (p->config->user)
-                return p->config->user;
-        if (m->config && m->config->daemon.user && geteuid() == 0)
-                return m->config->daemon.user;
-        return NULL;
+        return p->config->user;
 }
 
 static int build_env(Program *p, const UserInfo *u, char ***ret) {

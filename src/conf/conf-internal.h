@@ -10,6 +10,8 @@
  *   conf-expand.c   %(name)s / %(name)02d expansion (the Python %-format subset supervisord users write).
  *   conf-util.c     shlex splitting, supervisord's environment= lists, diagnostics, key suggestions.
  *   conf-program.c  [program:x] / [group:x] keys to ProgramConfig / GroupConfig; defaults, copy, compare.
+ *   conf-check.c    checks against this system at load: users exist, health targets parse, commands resolve.
+ *   health-target.c healthcheck_target= syntax, shared with the checker in cgsupd.
  *   conf.c          config_load(): files, includes, drop-ins, [cgsupd], dependency checks, ordering.
  */
 
@@ -115,6 +117,7 @@ typedef struct ProgramContext {
         const DaemonConfig *daemon;
         char *const *process_env;  /* environ or extra_env */
         const char *host_node_name;
+        bool check_system;         /* look users and executables up (not when fuzzing) */
 } ProgramContext;
 
 /* Builds the instances of [program:NAME] as member of @group_name (== NAME when not in a [group:x]) and
@@ -128,13 +131,27 @@ extern const char *const program_known_keys[];
 extern const char *const group_known_keys[];
 extern const char *const daemon_known_keys[];
 
+/* ---- checks against this system (conf-check.c) ---- */
+/* A number is a uid, anything else a user name, as when the program starts. 0 (and the uid), -ESRCH when
+ * there is no such user, other negative errno when the lookup itself failed. */
+int conf_lookup_user(const char *user, uid_t *ret_uid);
+/* User, health target (errors) and executables (warnings) of one built instance. Returns 0, -EINVAL when
+ * it diagnosed an error, -ENOMEM. */
+int conf_check_instance(Config *c, IniSection *s, const ProgramConfig *p, const ProgramContext *ctx);
+/* [cgsupd] user=: accepted when it is root or the user cgsupd runs as, else an error pointing to the user
+ * instance. Returns 0 or -ENOMEM. */
+int conf_check_daemon_user(Config *c, IniSection *s, IniEntry *e, const char *user, bool check_system);
+
 /* Whether a log path is a stream that cannot be rotated (/dev/stdout, /dev/fd/N, /proc/N/fd/N, ...). */
 bool conf_log_path_is_stream(const char *path);
 /* Expands and converts one value; shared by [cgsupd] and programs. */
 int conf_get_expanded(Config *c, IniSection *s, IniEntry *e, const ExpandVars *v, char **ret);
 
 typedef enum ConfigLoadFlags {
-        CONFIG_LOAD_NO_INCLUDES = 1 << 0, /* fuzzing: never touch the file system beyond the buffer */
+        CONFIG_LOAD_NO_INCLUDES = 1 << 0,      /* fuzzing: never touch the file system beyond the buffer */
+        CONFIG_LOAD_NO_SYSTEM_CHECKS = 1 << 1, /* fuzzing, tests of the syntax: do not look up users or
+                                                * executables (conf-check.c), so results do not depend on
+                                                * the host */
 } ConfigLoadFlags;
 
 /* config_load() on a buffer: @path is used for messages and %(here)s. */

@@ -868,8 +868,8 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
                 if (p->health.command)
                         p->health.type = HEALTH_EXEC;
                 else if (p->health.target)
-                        p->health.type = strneq(p->health.target, "http://", 7) ||
-                                                         strneq(p->health.target, "https://", 8) ?
+                        p->health.type = strncasecmp(p->health.target, "http://", 7) == 0 ||
+                                                         strncasecmp(p->health.target, "https://", 8) == 0 ?
                                                  HEALTH_HTTP :
                                                  HEALTH_TCP;
         }
@@ -883,6 +883,11 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
                            s->name);
                 return 0;
         }
+        r = conf_check_instance(c, s, p, ctx);
+        if (r == -EINVAL)
+                return 0;
+        if (r < 0)
+                return r;
         if (p->backoff_max < p->backoff_initial) {
                 conf_error(c, s->file, s->line, "[%s] backoff_max is smaller than backoff_initial.",
                            s->name);

@@ -40,10 +40,10 @@ static const char *const known_section_names[] = {
 static void daemon_config_done(DaemonConfig *d) {
         free(d->logfile);
         free(d->pidfile);
+        free(d->user);
         strv_free(d->environment);
         free(d->childlogdir);
         free(d->directory);
-        free(d->user);
         free(d->identifier);
         free(d->cgroup);
 }
@@ -113,7 +113,8 @@ static int daemon_bad(Config *c, IniSection *s, IniEntry *e, const char *v, cons
         return 0;
 }
 
-static int daemon_section(Config *c, IniSection *s, char *const *process_env, const char *host) {
+static int daemon_section(Config *c, IniSection *s, char *const *process_env, const char *host,
+                          bool check_system) {
         DaemonConfig *d = &c->daemon;
         ExpandVars v = {
                 .host_node_name = host,
@@ -146,6 +147,11 @@ static int daemon_section(Config *c, IniSection *s, char *const *process_env, co
                                    streq(k, "cgroup")      ? &d->cgroup :
                                                              NULL;
                 if (str_field) {
+                        if (str_field == &d->user && !isempty(val)) {
+                                r = conf_check_daemon_user(c, s, e, val, check_system);
+                                if (r < 0)
+                                        return r;
+                        }
                         free(*str_field);
                         *str_field = isempty(val) ? NULL : TAKE_PTR(val);
                 } else if (streq(k, "logfile_maxbytes")) {
@@ -636,11 +642,11 @@ static int check_duplicates(Config *c) {
         return 0;
 }
 
-static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const char *host) {
+static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const char *host, bool check_system) {
         int r;
 
         daemon_config_init(&c->daemon);
-        r = daemon_section(c, ini_doc_find(doc, "cgsupd"), process_env, host);
+        r = daemon_section(c, ini_doc_find(doc, "cgsupd"), process_env, host, check_system);
         if (r < 0)
                 return r;
         r = daemon_defaults_finish(&c->daemon, process_env);
@@ -651,6 +657,7 @@ static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const c
                 .daemon = &c->daemon,
                 .process_env = process_env,
                 .host_node_name = host,
+                .check_system = check_system,
         };
 
         for (size_t i = 0; i < doc->n_sections; i++) {
@@ -815,7 +822,7 @@ int config_load_buffer(const char *path, const char *data, size_t size, const ch
 
         /* Limits hit while reading (-E2BIG) are already diagnosed as errors; nothing else to do then. */
         if (r >= 0) {
-                r = process_doc(c, &doc, process_env, host);
+                r = process_doc(c, &doc, process_env, host, !(flags & CONFIG_LOAD_NO_SYSTEM_CHECKS));
                 if (r == -ENOMEM)
                         return r;
         }

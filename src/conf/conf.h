@@ -147,7 +147,8 @@ typedef struct DaemonConfig {
         char *childlogdir;   /* AUTO logs; default $TMPDIR or /tmp */
         char *directory;
         int umask;           /* -1 = unset (supervisord default 022 applied when daemonizing) */
-        char *user;
+        char *user;          /* recorded, never applied: accepted only when it names root or the user cgsupd
+                              * runs as (cgsupd never drops privileges, conf-check.c), nor given to programs */
         uint64_t minfds;     /* default 1024 */
         uint64_t minprocs;   /* default 200 */
         char *identifier;    /* default "cgsup" */

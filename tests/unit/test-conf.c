@@ -16,10 +16,11 @@
 static char *test_env[] = { (char *) "HOME=/root", (char *) "WORKERS=3", (char *) "APP=/srv/app",
                             (char *) "TRUE_VALUE=true", (char *) "TMPDIR=/var/tmp", NULL };
 
-/* Loads @text as if it were TEST_PATH (no file system access); returns config_load()'s result. */
+/* Loads @text as if it were TEST_PATH (no file system access, no user or executable lookups: the results
+ * do not depend on the host; load_checked() below makes them); returns config_load()'s result. */
 static int load(const char *text, Config **ret) {
-        return config_load_buffer(TEST_PATH, text, strlen(text), NULL, test_env, CONFIG_LOAD_NO_INCLUDES,
-                                  ret);
+        return config_load_buffer(TEST_PATH, text, strlen(text), NULL, test_env,
+                                  CONFIG_LOAD_NO_INCLUDES | CONFIG_LOAD_NO_SYSTEM_CHECKS, ret);
 }
 
 static const ProgramConfig *prog(const Config *c, const char *name) {
@@ -52,20 +53,23 @@ static size_t n_errors(const Config *c) {
         return n;
 }
 
-#define LOAD_OK(text, c)                                                                                    \
+#define LOAD_OK_BY(loader, text, c)                                                                         \
         do {                                                                                                \
-                int _r = load((text), &(c));                                                                \
+                int _r = loader((text), &(c));                                                              \
                 if (_r < 0)                                                                                 \
                         dump_diags(c);                                                                      \
                 ASSERT_OK(_r);                                                                              \
         } while (0)
 
-#define LOAD_FAILS(text, c)                                                                                 \
+#define LOAD_FAILS_BY(loader, text, c)                                                                      \
         do {                                                                                                \
-                ASSERT_ERROR(load((text), &(c)), EINVAL);                                                   \
+                ASSERT_ERROR(loader((text), &(c)), EINVAL);                                                 \
                 ASSERT_NOT_NULL(c);                                                                         \
                 ASSERT_NOT_NULL(config_first_error(c));                                                     \
         } while (0)
+
+#define LOAD_OK(text, c) LOAD_OK_BY(load, text, c)
+#define LOAD_FAILS(text, c) LOAD_FAILS_BY(load, text, c)
 
 static void write_file(const char *dir, const char *name, const char *text) {
         char path[4096];
@@ -1389,6 +1393,167 @@ TEST(hostile_bounds) {
                      EINVAL);
         ASSERT_TRUE(has_diag(c, true, 0, "Too many process instances"));
         ASSERT_TRUE(c->n_programs <= CONF_MAX_INSTANCES);
+}
+
+/* ---- checks against this system at load (conf-check.c) ------------------------------------------- */
+
+/* As load(), with the user and executable lookups that cgsupd, --check-config and validate make. */
+static int load_checked(const char *text, Config **ret) {
+        return config_load_buffer(TEST_PATH, text, strlen(text), NULL, test_env, CONFIG_LOAD_NO_INCLUDES, ret);
+}
+
+#define LOAD_CHECKED_OK(text, c) LOAD_OK_BY(load_checked, text, c)
+#define LOAD_CHECKED_FAILS(text, c) LOAD_FAILS_BY(load_checked, text, c)
+
+TEST(check_program_user) {
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_CHECKED_FAILS("[program:a]\ncommand=/bin/true\n\nuser=no-such-user-cgsup\n", c);
+                ASSERT_TRUE(has_diag(c, true, 4, "[program:a] user=no-such-user-cgsup: no such user"));
+        }
+        {
+                /* a uid is looked up too (program-spawn.c does the same at start) */
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_CHECKED_FAILS("[program:a]\ncommand=/bin/true\nuser=3999999999\n", c);
+                ASSERT_TRUE(has_diag(c, true, 3, "user=3999999999: no such user"));
+        }
+        if (conf_lookup_user("root", NULL) >= 0) {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_CHECKED_OK("[program:a]\ncommand=/bin/true\nuser=root\n[program:b]\ncommand=/bin/true\nuser=0\n",
+                                c);
+        }
+        {
+                /* without the lookups (fuzzing) the same file loads */
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_OK("[program:a]\ncommand=/bin/true\nuser=no-such-user-cgsup\n", c);
+        }
+}
+
+TEST(check_health_targets) {
+        static const struct {
+                const char *keys;
+                const char *needle;
+        } bad[] = {
+                /* the examples of issue 8: silently dropped at start before */
+                { "healthcheck_type=http\nhealthcheck_target=localhost:8080\n",
+                  "healthcheck_target=localhost:8080 (healthcheck_type=http): not a URL for an http check" },
+                { "healthcheck_type=http\nhealthcheck_target=https://localhost:8443/health\n",
+                  "https is not supported by the http check" },
+                { "healthcheck_target=https://localhost:8443/health\n", /* http by its scheme */
+                  "https is not supported by the http check" },
+                { "healthcheck_type=http\nhealthcheck_target=http://localhost:0/\n", "not an http:// URL" },
+                { "healthcheck_type=http\nhealthcheck_target=http:///x\n", "not an http:// URL" },
+                { "healthcheck_type=tcp\nhealthcheck_target=localhost\n", "not host:port for a tcp check" },
+                { "healthcheck_type=tcp\nhealthcheck_target=http://localhost:80/\n", "not host:port" },
+                { "healthcheck_target=db:99999\n", "not host:port" }, /* tcp by default */
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_(config_freep) Config *c = NULL;
+                _cleanup_free_ char *text = NULL;
+                ASSERT_TRUE(asprintf(&text, "[program:h]\ncommand=/bin/true\n%s", bad[i].keys) > 0);
+                printf("# %s\n", bad[i].needle);
+                /* no lookups needed: a target is wrong on every host */
+                LOAD_FAILS(text, c);
+                /* on the healthcheck_target= line, the last one of the text */
+                unsigned line = 0;
+                for (const char *t = text; *t; t++)
+                        line += *t == '\n';
+                ASSERT_TRUE(has_diag(c, true, line, bad[i].needle));
+        }
+
+        static const char *const good[] = {
+                "healthcheck_type=http\nhealthcheck_target=http://localhost:8080/health\n",
+                "healthcheck_target=HTTP://[::1]/\n",
+                "healthcheck_type=tcp\nhealthcheck_target=:5432\n",
+                "healthcheck_target=db.local:3306\n",
+                "healthcheck_command=/bin/true\n",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+                _cleanup_(config_freep) Config *c = NULL;
+                _cleanup_free_ char *text = NULL;
+                ASSERT_TRUE(asprintf(&text, "[program:h]\ncommand=/bin/true\n%s", good[i]) > 0);
+                LOAD_OK(text, c);
+        }
+}
+
+TEST(check_command_resolves) {
+        {
+                /* a warning, not an error: supervisord resolves at spawn, the binary may come later */
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_CHECKED_OK("[program:a]\n\ncommand=/nonexistent/cgsup-test --flag\n", c);
+                ASSERT_EQ(n_errors(c), 0);
+                ASSERT_TRUE(has_diag(c, false, 3, "[program:a] command: /nonexistent/cgsup-test does not exist"));
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_CHECKED_OK("[program:a]\ncommand=no-such-command-cgsup\nenvironment=PATH=\"/usr/bin:/bin\"\n",
+                                c);
+                ASSERT_TRUE(has_diag(c, false, 2,
+                                     "'no-such-command-cgsup' is not found in PATH (/usr/bin:/bin); cgsupd looks again"));
+        }
+        {
+                /* the PATH of [cgsupd] environment= when the program has none */
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_CHECKED_OK("[cgsupd]\nenvironment=PATH=\"/nonexistent\"\n[program:a]\ncommand=sh -c true\n", c);
+                ASSERT_TRUE(has_diag(c, false, 4, "'sh' is not found in PATH (/nonexistent)"));
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_CHECKED_OK("[program:a]\ncommand=/\n[program:b]\ncommand=sh -c true\n", c);
+                ASSERT_TRUE(has_diag(c, false, 2, "command: / is not an executable file"));
+                ASSERT_EQ(c->n_diags, 1); /* sh is found in the process's PATH */
+        }
+        {
+                /* numprocs instances: one warning */
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_CHECKED_OK("[program:a]\ncommand=/nonexistent/x\nnumprocs=3\nprocess_name=a%(process_num)d\n",
+                                c);
+                ASSERT_EQ(c->n_diags, 1);
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_CHECKED_OK("[program:a]\ncommand=/bin/true\nhealthcheck_command=/nonexistent/probe\n", c);
+                ASSERT_TRUE(has_diag(c, false, 3, "healthcheck_command: /nonexistent/probe does not exist"));
+        }
+        {
+                /* relative to cgsupd's working directory at start: not judged here */
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_CHECKED_OK("[program:a]\ncommand=./bin/nonexistent\n", c);
+                ASSERT_EQ(c->n_diags, 0);
+        }
+}
+
+TEST(check_daemon_user) {
+        /* user=root in [supervisord] (20 of 74 real files, to silence supervisord) stays accepted, silently */
+        static const char *const accepted[] = { "[supervisord]\nuser=root\n", "[cgsupd]\nuser=0\n",
+                                                "[supervisord]\nuser=\n" };
+        for (size_t i = 0; i < ELEMENTSOF(accepted); i++) {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_CHECKED_OK(accepted[i], c);
+                ASSERT_EQ(c->n_diags, 0);
+        }
+        {
+                /* the user cgsupd runs as, by uid */
+                _cleanup_(config_freep) Config *c = NULL;
+                _cleanup_free_ char *text = NULL;
+                ASSERT_TRUE(asprintf(&text, "[cgsupd]\nuser=%u\n", (unsigned) geteuid()) > 0);
+                if (conf_lookup_user(text + strlen("[cgsupd]\nuser="), NULL) >= 0) {
+                        LOAD_CHECKED_OK(text, c);
+                        ASSERT_EQ(c->n_diags, 0);
+                }
+        }
+        if (geteuid() != 65534 && conf_lookup_user("nobody", NULL) >= 0) {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_CHECKED_FAILS("[supervisord]\nnodaemon=true\nuser=nobody\n", c);
+                ASSERT_TRUE(has_diag(c, true, 3, "[cgsupd] user=nobody: cgsupd does not drop privileges"));
+                ASSERT_TRUE(has_diag(c, true, 3, "cgsupd --user"));
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_CHECKED_FAILS("[supervisord]\nuser=no-such-user-cgsup\n", c);
+                ASSERT_TRUE(has_diag(c, true, 2, "user=no-such-user-cgsup: no such user"));
+        }
 }
 
 int main(int argc, char **argv) {

@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# What can be checked when a configuration is read is refused by `cgsupctl validate` and `cgsupd
+# --check-config` alike, with file:line (issue 8): an unknown user, http checks whose target the checker
+# cannot use (host:port, https://), names that break the name rule, [cgsupd] user= naming another user.
+# A command that does not resolve is only a warning: the binary may be installed after cgsupd starts.
+# No daemon, no bus, no cgroups: the config reader only.
+
+. "$(dirname "$0")/daemon-lib.sh"
+
+CGSUPCTL=${CGSUPCTL:?set by meson}
+CGSUPD=${CGSUPD:?set by meson}
+# tools/run-tests runs this test again with CGSUP_VALGRIND set to a valgrind memcheck command line: both
+# tools then run under it, and a leak or a memory error makes them exit 99 (never the expected status).
+read -r -a VG <<<"${CGSUP_VALGRIND:-}"
+T=$(mktemp -d /tmp/test-conf-validate.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+validate() { "${VG[@]}" "$CGSUPCTL" validate "$@"; }
+check_config() { "${VG[@]}" "$CGSUPD" --check-config -c "$@"; }
+
+# judged STATUS SEVERITY FILE LINE TEXT: `cgsupctl validate` and `cgsupd --check-config` exit STATUS;
+# validate says "FILE:LINE: SEVERITY: ...TEXT"; --check-config says FILE:LINE and TEXT when it refuses.
+judged() {
+        local want=$1 severity=$2 file=$3 line=$4 text=$5 out rc
+        out=$(validate "$file" 2>&1)
+        rc=$?
+        if [[ $rc -ne $want ]] || ! grep -qF -- "$file:$line: $severity: " <<<"$out" || ! grep -qF -- "$text" <<<"$out"; then
+                diag "cgsupctl validate exited $rc: $out"
+                return 1
+        fi
+        out=$(check_config "$file" 2>&1)
+        rc=$?
+        if [[ $rc -ne $want ]] ||
+                { [[ $want -ne 0 ]] && ! { grep -qF -- "$file:$line: " <<<"$out" && grep -qF -- "$text" <<<"$out"; }; }; then
+                diag "cgsupd --check-config exited $rc: $out"
+                return 1
+        fi
+}
+
+refused() { judged 1 error "$@"; }
+accepted_with_warning() { judged 0 warning "$@"; }
+
+conf() {
+        cat >"$T/$1"
+        echo "$T/$1"
+}
+
+f=$(conf nosuchuser.conf <<'EOF2'
+[program:app]
+command = /bin/sleep 100
+user = nosuchuser
+EOF2
+)
+check "user=nosuchuser: refused at line 3" refused "$f" 3 "user=nosuchuser: no such user"
+
+f=$(conf http-hostport.conf <<'EOF2'
+[program:web]
+command = /bin/sleep 100
+healthcheck_type = http
+healthcheck_target = localhost:8080
+EOF2
+)
+check "healthcheck_type=http with target localhost:8080: refused at line 4" refused "$f" 4 "not a URL for an http check"
+
+f=$(conf https.conf <<'EOF2'
+[program:web]
+command = /bin/sleep 100
+
+healthcheck_target = https://localhost:8443/health
+EOF2
+)
+check "an https:// health target: refused at line 4 (not supported)" refused "$f" 4 "https is not supported"
+
+f=$(conf names.conf <<'EOF2'
+[program:web]
+command = /bin/sleep 100
+process_name = ..
+EOF2
+)
+check "process_name=..: refused at line 3" refused "$f" 3 "the process name contains '..'"
+
+f=$(conf daemon-user.conf <<'EOF2'
+[supervisord]
+user = nobody
+[program:web]
+command = /bin/sleep 100
+EOF2
+)
+if [[ $(id -u) -ne 65534 ]]; then
+        check "[supervisord] user=nobody: refused at line 2, pointing to cgsupd --user" refused "$f" 2 "cgsupd --user"
+fi
+
+f=$(conf daemon-root.conf <<'EOF2'
+[supervisord]
+nodaemon = true
+user = root
+[program:web]
+command = /bin/sleep 100
+EOF2
+)
+root_accepted() {
+        [[ $(validate "$f" 2>&1) == "$f: OK (1 program instance, 0 groups, 0 warnings)" ]] && check_config "$f" >/dev/null
+}
+check "[supervisord] user=root: accepted without a word" root_accepted
+
+f=$(conf missing-command.conf <<'EOF2'
+[program:later]
+command = /opt/not-installed-yet/bin/server --port 80
+EOF2
+)
+check "a command that does not exist yet: a warning at line 2, the file is valid" \
+        accepted_with_warning "$f" 2 "/opt/not-installed-yet/bin/server does not exist"
+
+done_testing
