@@ -154,6 +154,14 @@ const char *cgsup_limit_file(CgsupLimit limit);
  */
 int cgsup_limit_parse(CgsupLimit limit, const char *value, uint64_t *ret);
 /**
+ * cgsup_limit_check_value() - is @value (in our units, as cgsup_limit_parse() returns them) acceptable for
+ * @limit? The one place for the value rules: pids_max 1..4194304 or max, cpu_quota 1%..1000000% or max,
+ * weights 1..10000; any size for the memory limits. cgsup_limit_parse() applies it; callers that get
+ * numbers from elsewhere (D-Bus) call it themselves and word a failure with cgsup_limit_parse_error().
+ * Return: 0, -ERANGE, -EINVAL (unknown limit).
+ */
+int cgsup_limit_check_value(CgsupLimit limit, uint64_t value);
+/**
  * cgsup_limit_parse_error() - what @limit accepts, for the message after cgsup_limit_parse() failed with
  * @error (-EINVAL or -ERANGE), e.g. "expected a size like 512M, 1.5G, 1073741824 or max". Static string.
  */
@@ -166,6 +174,12 @@ void cgsup_limits_set(CgsupLimits *limits, CgsupLimit limit, uint64_t value);
 bool cgsup_limits_is_set(const CgsupLimits *limits, CgsupLimit limit);
 /** cgsup_limits_controllers() - the union of controllers needed by the set limits. */
 unsigned cgsup_limits_controllers(const CgsupLimits *limits);
+
+/*
+ * The functions below are the single steps that CgsupLeaf (<cgsup/leaf.h>) puts together; they live in
+ * its file. Use the leaf: it checks, enables, creates, applies and reads back in the right order and says
+ * which limit failed and why.
+ */
 
 /**
  * cgsup_limits_check() - can every set limit be enforced on a child of @parent? Checks the controller

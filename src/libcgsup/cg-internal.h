@@ -47,9 +47,19 @@ int cg_read_controllers(int root_fd, const char *path, const char *file, unsigne
 /* Parses the kernel's text of a limit file (memory.max, cpu.max "Q P", io.weight "default N", ...) back into
  * our units. -EIO for anything unexpected. */
 int cg_limit_from_kernel(CgsupLimit limit, const char *text, uint64_t *ret);
+/* Kernel syntax of @value for @limit, as written to its file ("max 100000", "default 300", ...). */
+int cg_limit_to_kernel(CgsupLimit limit, uint64_t value, char *buf, size_t size);
+/* After ENOENT on a limit file of @path: -EOPNOTSUPP when @path exists (controller or kernel feature
+ * missing), -ENOENT when the cgroup itself is gone. */
+int cg_limit_file_missing(int root_fd, const char *path);
 /* Whether @read_back is what the kernel makes of @written (memory sizes are rounded down to pages). */
 bool cg_limit_readback_ok(CgsupLimit limit, uint64_t written, uint64_t read_back, uint64_t page_size);
 
 /* The pre-5.14 path of cgsup_cgroup_kill()/cgsup_cgroup_signal(): freeze, signal every pid of the subtree,
  * thaw. Exposed so host tests can exercise it on kernels that have cgroup.kill. */
 int cg_signal_by_freezing(int root_fd, const char *path, int sig);
+
+/* The leaf object's cleanup helper (declared here: the public header stays free of our macros). */
+#include "cgsup/leaf.h"
+#include "macro.h"
+DEFINE_TRIVIAL_CLEANUP_FUNC(CgsupLeaf *, cgsup_leaf_free);

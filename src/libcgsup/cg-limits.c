@@ -112,10 +112,6 @@ _public_ int cgsup_limit_parse(CgsupLimit limit, const char *value, uint64_t *re
                 r = safe_atou64(value, &v);
                 if (r < 0)
                         return r;
-                /* pids_max=0 would stop even the first process from starting: like systemd's TasksMax=,
-                 * refuse it. */
-                if (v == 0 || v > PIDS_MAX_LIMIT)
-                        return -ERANGE;
                 break;
 
         case LIMIT_CPU_QUOTA:
@@ -127,8 +123,6 @@ _public_ int cgsup_limit_parse(CgsupLimit limit, const char *value, uint64_t *re
                 r = parse_permyriad(value, &v);
                 if (r < 0)
                         return r;
-                if (v < CPU_QUOTA_MIN_BP || v > CPU_QUOTA_MAX_BP)
-                        return -ERANGE;
                 break;
 
         case LIMIT_WEIGHT:
@@ -136,15 +130,41 @@ _public_ int cgsup_limit_parse(CgsupLimit limit, const char *value, uint64_t *re
                 r = safe_atou64(value, &v);
                 if (r < 0)
                         return r;
-                if (v < WEIGHT_MIN || v > WEIGHT_MAX)
-                        return -ERANGE;
                 break;
 
         default:
                 return -EINVAL;
         }
+        r = cgsup_limit_check_value(limit, v);
+        if (r < 0)
+                return r;
         *ret = v;
         return 0;
+}
+
+_public_ int cgsup_limit_check_value(CgsupLimit limit, uint64_t value) {
+        if (!limit_valid(limit))
+                return -EINVAL;
+
+        switch (limit_table[limit].type) {
+        case LIMIT_BYTES:
+                /* Any size: 0 is valid, the kernel accepts memory.max 0 (reclaim everything / OOM at once). */
+                return 0;
+        case LIMIT_COUNT:
+                if (value == CGSUP_LIMIT_INFINITY)
+                        return 0;
+                /* pids_max=0 would stop even the first process from starting: like systemd's TasksMax=,
+                 * refuse it. */
+                return value == 0 || value > PIDS_MAX_LIMIT ? -ERANGE : 0;
+        case LIMIT_CPU_QUOTA:
+                if (value == CGSUP_LIMIT_INFINITY)
+                        return 0;
+                return value < CPU_QUOTA_MIN_BP || value > CPU_QUOTA_MAX_BP ? -ERANGE : 0;
+        case LIMIT_WEIGHT:
+        case LIMIT_IO_WEIGHT:
+                return value < WEIGHT_MIN || value > WEIGHT_MAX ? -ERANGE : 0;
+        }
+        return -EINVAL;
 }
 
 _public_ const char *cgsup_limit_parse_error(CgsupLimit limit, int error) {
@@ -234,54 +254,7 @@ _public_ unsigned cgsup_limits_controllers(const CgsupLimits *limits) {
         return mask;
 }
 
-_public_ int cgsup_limits_check(int root_fd, const char *parent, const CgsupLimits *limits,
-                                CgsupLimit *reterr_limit) {
-        unsigned available, enabled;
-        int r;
-
-        if (!limits)
-                return -EINVAL;
-        if (limits->set == 0)
-                return 0;
-
-        r = cgsup_cgroup_controllers(root_fd, parent, &available);
-        if (r < 0)
-                return r;
-        r = cgsup_cgroup_subtree_controllers(root_fd, parent, &enabled);
-        if (r < 0)
-                return r;
-
-        for (int i = 0; i < _CGSUP_LIMIT_COUNT; i++) {
-                unsigned c = limit_table[i].controller;
-
-                if (!cgsup_limits_is_set(limits, (CgsupLimit) i))
-                        continue;
-                if (!(available & c)) {
-                        if (reterr_limit)
-                                *reterr_limit = (CgsupLimit) i;
-                        return -EOPNOTSUPP;
-                }
-        }
-        for (int i = 0; i < _CGSUP_LIMIT_COUNT; i++) {
-                _cleanup_free_ char *p = NULL;
-
-                if (!cgsup_limits_is_set(limits, (CgsupLimit) i) || (enabled & limit_table[i].controller))
-                        continue;
-                /* The controller still has to be switched on for the children: we must be allowed to. */
-                r = cg_path_join(parent, "cgroup.subtree_control", &p);
-                if (r < 0)
-                        return r;
-                if (faccessat(root_fd, p, W_OK, AT_EACCESS) < 0) {
-                        if (reterr_limit)
-                                *reterr_limit = (CgsupLimit) i;
-                        return errno == ENOENT ? -ENOENT : -EACCES;
-                }
-        }
-        return 0;
-}
-
-/* Kernel syntax of a value, as written to the file. */
-static int limit_to_kernel(CgsupLimit limit, uint64_t value, char *buf, size_t size) {
+int cg_limit_to_kernel(CgsupLimit limit, uint64_t value, char *buf, size_t size) {
         bool inf = value == CGSUP_LIMIT_INFINITY;
 
         switch (limit_table[limit].type) {
@@ -378,7 +351,7 @@ bool cg_limit_readback_ok(CgsupLimit limit, uint64_t written, uint64_t read_back
         return read_back <= written && written - read_back < page_size && read_back % page_size == 0;
 }
 
-static int limit_file_missing(int root_fd, const char *path) {
+int cg_limit_file_missing(int root_fd, const char *path) {
         int r = cg_file_exists(root_fd, path, NULL);
         if (r < 0)
                 return cg_errno_filter(r);
@@ -395,64 +368,8 @@ _public_ int cgsup_limit_read(int root_fd, const char *path, CgsupLimit limit, u
                 return -EINVAL;
         r = cg_read_file(root_fd, path, limit_table[limit].file, &text);
         if (r == -ENOENT)
-                return limit_file_missing(root_fd, path);
+                return cg_limit_file_missing(root_fd, path);
         if (r < 0)
                 return cg_errno_filter(r);
         return cg_limit_from_kernel(limit, text, ret);
-}
-
-_public_ int cgsup_limit_apply(int root_fd, const char *path, CgsupLimit limit, uint64_t value) {
-        _cleanup_free_ char *p = NULL;
-        char buf[64];
-        uint64_t back;
-        long ps;
-        int r;
-
-        if (!limit_valid(limit))
-                return -EINVAL;
-        r = limit_to_kernel(limit, value, buf, sizeof(buf));
-        if (r < 0)
-                return r;
-        /* Validate the path first: below, EINVAL means "the kernel refused the value". */
-        r = cg_path_normalize(path, &p);
-        if (r < 0)
-                return r;
-
-        r = cg_write_file(root_fd, p, limit_table[limit].file, buf);
-        if (r == -ENOENT)
-                return limit_file_missing(root_fd, p);
-        if (r == -EINVAL || r == -ERANGE || r == -EOVERFLOW)
-                return -ERANGE; /* the kernel refused the value */
-        if (r == -EPERM || r == -EROFS)
-                return -EACCES;
-        if (r < 0)
-                return cg_errno_filter(r);
-
-        /* Never trust the write alone: a limit we cannot see in effect is a limit we do not have. */
-        r = cgsup_limit_read(root_fd, p, limit, &back);
-        if (r < 0)
-                return r;
-        ps = sysconf(_SC_PAGESIZE);
-        if (!cg_limit_readback_ok(limit, value, back, ps > 0 ? (uint64_t) ps : 4096))
-                return -EIO;
-        return 0;
-}
-
-_public_ int cgsup_limits_apply(int root_fd, const char *path, const CgsupLimits *limits,
-                                CgsupLimit *reterr_limit) {
-        int r;
-
-        if (!limits)
-                return -EINVAL;
-        for (int i = 0; i < _CGSUP_LIMIT_COUNT; i++) {
-                if (!cgsup_limits_is_set(limits, (CgsupLimit) i))
-                        continue;
-                r = cgsup_limit_apply(root_fd, path, (CgsupLimit) i, limits->value[i]);
-                if (r < 0) {
-                        if (reterr_limit)
-                                *reterr_limit = (CgsupLimit) i;
-                        return r;
-                }
-        }
-        return 0;
 }

@@ -19,65 +19,6 @@ _public_ int cgsup_cgroup_controllers(int root_fd, const char *path, unsigned *r
         return cg_read_controllers(root_fd, path, "cgroup.controllers", ret_mask);
 }
 
-_public_ int cgsup_cgroup_subtree_controllers(int root_fd, const char *path, unsigned *ret_mask) {
-        if (!ret_mask)
-                return -EINVAL;
-        return cg_read_controllers(root_fd, path, "cgroup.subtree_control", ret_mask);
-}
-
-_public_ int cgsup_cgroup_enable_controllers(int root_fd, const char *path, unsigned mask) {
-        unsigned available, enabled;
-        int r;
-
-        r = cgsup_cgroup_controllers(root_fd, path, &available);
-        if (r < 0)
-                return r;
-        if (mask & ~available)
-                return -EOPNOTSUPP;
-        r = cgsup_cgroup_subtree_controllers(root_fd, path, &enabled);
-        if (r < 0)
-                return r;
-
-        /* One controller per write, so a failure is attributable and the rest is not half-applied in an
-         * order the kernel chose. */
-        for (unsigned bit = 1; bit && bit <= mask; bit <<= 1) {
-                char buf[32];
-
-                if (!(mask & bit) || (enabled & bit))
-                        continue;
-                snprintf(buf, sizeof(buf), "+%s", cgsup_controller_to_string(bit));
-                r = cg_write_file(root_fd, path, "cgroup.subtree_control", buf);
-                if (r == -ENOENT)
-                        return -EOPNOTSUPP; /* the parent took it away between our read and the write */
-                if (r == -EPERM)
-                        return -EACCES;
-                if (r < 0)
-                        return cg_errno_filter(r); /* EBUSY: processes in @path (no-internal-process rule) */
-        }
-        return 0;
-}
-
-_public_ int cgsup_cgroup_is_delegated(int root_fd, const char *path) {
-        static const char *const files[] = { NULL, "cgroup.procs", "cgroup.subtree_control" };
-        int r;
-
-        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                _cleanup_free_ char *p = NULL;
-
-                r = cg_path_join(path, files[i], &p);
-                if (r < 0)
-                        return r;
-                /* AT_EACCESS: what matters is what we (effective ids) may do. For root this is true on any
-                 * writable cgroupfs; systemd delegation shows up as ownership for unprivileged users. */
-                if (faccessat(root_fd, p, W_OK, AT_EACCESS) < 0) {
-                        if (errno == EACCES || errno == EPERM || errno == EROFS)
-                                return 0;
-                        return cg_errno_filter(-errno);
-                }
-        }
-        return 1;
-}
-
 _public_ int cgsup_cgroup_create(int root_fd, const char *path) {
         _cleanup_free_ char *p = NULL;
         bool created = false;
@@ -340,20 +281,4 @@ _public_ int cgsup_cgroup_pids(int root_fd, const char *path, pid_t **ret_pids, 
         *ret_pids = l.pids;
         *ret_n = l.n;
         return 0;
-}
-
-_public_ int cgsup_cgroup_move_self_to_leaf(int root_fd, const char *path, const char *leaf) {
-        _cleanup_free_ char *p = NULL;
-        int r;
-
-        if (isempty(leaf) || strchr(leaf, '/') || streq(leaf, "..") || streq(leaf, "."))
-                return -EINVAL;
-        r = cg_path_join(path, leaf, &p);
-        if (r < 0)
-                return r;
-        r = cgsup_cgroup_create(root_fd, p);
-        if (r < 0)
-                return r;
-        /* We are single-threaded (STYLE: no threads), so cgroup.procs moves all of us. */
-        return cgsup_cgroup_attach_pid(root_fd, p, getpid());
 }

@@ -343,12 +343,21 @@ TEST(apply_readback_mismatch_is_an_error) {
 }
 
 TEST(limits_check_on_fake_parent) {
-        static const char *const files[] = { "cgroup.controllers", "cgroup.subtree_control", NULL };
+        /* A real cgroup with cpu and memory on has their files and cgroup.procs. */
+        static const char *const files[] = { "cgroup.controllers", "cgroup.subtree_control", "cgroup.procs",
+                                             "memory.max", "cpu.max", "cpu.weight", NULL };
         _cleanup_(fake_done) Fake f = { .root_fd = -EBADF };
         CgsupLimits l = {};
         CgsupLimit bad = _CGSUP_LIMIT_INVALID;
 
         fake_init(&f, files);
+        /* The root offers no pids controller (a hybrid host's cgroup2): nobody can pass it on. */
+        for (const char *const *rf = files; rf < files + 3; rf++) {
+                int fd = openat(f.root_fd, *rf, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+                ASSERT_OK_ERRNO(fd);
+                (void) close(fd);
+        }
+        ASSERT_OK(write_string_file_at(f.root_fd, "cgroup.controllers", "cpuset cpu io memory hugetlb\n"));
         ASSERT_OK(
                 write_string_file_at(f.root_fd, "grp/cgroup.controllers", "cpuset cpu io memory hugetlb\n"));
         ASSERT_OK(write_string_file_at(f.root_fd, "grp/cgroup.subtree_control", "memory\n"));
@@ -361,7 +370,10 @@ TEST(limits_check_on_fake_parent) {
         cgsup_limits_set(&l, CGSUP_LIMIT_PIDS_MAX, 10);
         ASSERT_ERROR(cgsup_limits_check(f.root_fd, "grp", &l, &bad), EOPNOTSUPP);
         ASSERT_EQ(bad, CGSUP_LIMIT_PIDS_MAX);
-        ASSERT_ERROR(cgsup_limits_check(f.root_fd, "missing", &l, &bad), ENOENT);
+        /* A parent that does not exist yet is judged where it would be created: its nearest ancestor. */
+        bad = _CGSUP_LIMIT_INVALID;
+        ASSERT_ERROR(cgsup_limits_check(f.root_fd, "missing/deeper", &l, &bad), EOPNOTSUPP);
+        ASSERT_EQ(bad, CGSUP_LIMIT_PIDS_MAX);
 
         if (geteuid() != 0) {
                 /* Not delegated: cpu would need enabling but subtree_control is not ours to write. */
