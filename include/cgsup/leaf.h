@@ -92,6 +92,11 @@ typedef struct CgsupLeaf CgsupLeaf;
 int cgsup_leaf_new(int root_fd, const char *path, CgsupLeaf **ret);
 /** cgsup_leaf_free() - frees the object (the cgroup stays; see cgsup_leaf_destroy()). NULL-safe, returns NULL. */
 CgsupLeaf *cgsup_leaf_free(CgsupLeaf *leaf);
+/* For __attribute__((cleanup)): frees *@leafp. */
+static inline void cgsup_leaf_freep(CgsupLeaf **leafp) {
+        if (*leafp)
+                cgsup_leaf_free(*leafp);
+}
 /** cgsup_leaf_path() - the leaf's normalised path relative to the root ("a/b"). */
 const char *cgsup_leaf_path(const CgsupLeaf *leaf);
 /** cgsup_leaf_parent() - the normalised path of its parent ("" for a child of the root). */
@@ -128,10 +133,11 @@ int cgsup_leaf_create(CgsupLeaf *leaf, const CgsupLimits *limits, unsigned flags
 
 /**
  * cgsup_leaf_set_limits() - change limits live: the set limits of @limits are checked, their controllers
- * enabled in the parent and the values written to the (existing) leaf and read back; limits not set in
- * @limits are left alone. memory_max and memory_high below 1M are refused (CGSUP_REFUSAL_TOO_SMALL,
- * -ERANGE): they would leave a running program nothing to run with.
- * Return: 0, or the errors of cgsup_leaf_create(); stops at the first limit that fails.
+ * enabled in the parent and the values written to the leaf and read back; limits not set in @limits are
+ * left alone. A leaf that does not exist (a program that is not running) is only checked. memory_max and
+ * memory_high below 1M are refused (CGSUP_REFUSAL_TOO_SMALL, -EINVAL): they would leave a running program
+ * nothing to run with.
+ * Return: 0, -EINVAL, or the errors of cgsup_leaf_create(); stops at the first limit that fails.
  */
 int cgsup_leaf_set_limits(CgsupLeaf *leaf, const CgsupLimits *limits, CgsupRefusal *reterr);
 

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 
 #include "cgsup/cgroup.h"
+#include "cgsup/leaf.h"
 #include "cgsupctl.h"
 #include "fd-util.h"
 #include "json-out.h"
@@ -131,56 +132,35 @@ static int verdict(LimitVerdict *v, const char *fmt, ...) {
         return 0;
 }
 
+/* The verdict is libcgsup's leaf check for a program leaf below the checked cgroup, worded by the one
+ * refusal text: the daemon and `run --standalone` say exactly the same for the same host. */
 static int judge_limit(Doctor *d, CgsupLimit l) {
+        _cleanup_(cgsup_leaf_freep) CgsupLeaf *leaf = NULL;
+        _cleanup_free_ char *probe = NULL;
         LimitVerdict *v = &d->limits[l];
-        unsigned bit = cgsup_limit_controller(l);
-        const char *ctrl = cgsup_controller_to_string(bit);
-        _cleanup_free_ char *target = abs_path(d->target);
-        int i = controller_index(bit);
+        CgsupRefusal refusal = {};
+        CgsupLimits limits = {};
+        bool weight = l == CGSUP_LIMIT_CPU_WEIGHT || l == CGSUP_LIMIT_IO_WEIGHT;
+        const char *base = d->requested ?: d->target;
+        int r;
 
-        if (!target)
-                return -ENOMEM;
         if (!d->mount)
                 return verdict(v, "no cgroup2 mount in /proc/self/mountinfo");
-        if (!(d->controllers & bit)) {
-                if (i >= 0 && d->v1_mount[i])
-                        return verdict(v,
-                                       "%s controller not available in cgroup2 (not in cgroup.controllers "
-                                       "of %s): it "
-                                       "is bound to the cgroup v1 hierarchy at %s",
-                                       ctrl, target, d->v1_mount[i]);
-                if (!isempty(d->target))
-                        return verdict(v,
-                                       "%s controller not enabled for %s by its parent (with systemd: "
-                                       "Delegate=yes)",
-                                       ctrl, target);
-                return verdict(v, "%s controller not provided by the kernel", ctrl);
+        /* Any valid value: only its controller and file matter for the check. */
+        cgsup_limits_set(&limits, l, weight ? 100 : CGSUP_LIMIT_INFINITY);
+        if (asprintf(&probe, "%s%sprogram", base, isempty(base) ? "" : "/") < 0)
+                return -ENOMEM;
+        r = cgsup_leaf_new(d->root_fd, probe, &leaf);
+        if (r < 0)
+                return r;
+        r = cgsup_leaf_check(leaf, &limits, &refusal);
+        if (r >= 0) {
+                v->enforceable = true;
+                return 0;
         }
-        if (d->delegated < 0)
-                return verdict(v, "cannot check delegation of %s: %s", target, strerror(-d->delegated));
-        if (d->delegated == 0)
-                return verdict(
-                        v, "%s is not delegated to us (cgroup.subtree_control, cgroup.procs not writable)",
-                        target);
-
-        /* The root cgroup has no memory.swap.max or io.weight of its own; elsewhere the files are there
-         * exactly when the parent enabled the controller, so their absence is the kernel's. */
-        if (!isempty(d->target) && (l == CGSUP_LIMIT_MEMORY_SWAP_MAX || l == CGSUP_LIMIT_IO_WEIGHT)) {
-                _cleanup_free_ char *p = NULL;
-                const char *file = cgsup_limit_file(l);
-                struct stat st;
-
-                if (asprintf(&p, "%s/%s", d->target, file) < 0)
-                        return -ENOMEM;
-                if (fstatat(d->root_fd, p, &st, 0) < 0 && errno == ENOENT)
-                        return verdict(v, "%s missing in %s: %s", file, target,
-                                       l == CGSUP_LIMIT_MEMORY_SWAP_MAX
-                                               ? "no swap accounting in this kernel (CONFIG_MEMCG_SWAP, "
-                                                 "swapaccount=1)"
-                                               : "no io.weight in this kernel (needs blk-iocost, "
-                                                 "CONFIG_BLK_CGROUP_IOCOST)");
-        }
-        v->enforceable = true;
+        v->enforceable = false;
+        if (cgsup_refusal_format(&refusal, d->mount, &v->reason) < 0)
+                return verdict(v, "cannot be checked: %s", strerror(-r));
         return 0;
 }
 

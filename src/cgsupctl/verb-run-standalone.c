@@ -34,6 +34,7 @@
 #include <time.h>
 
 #include "cgsup/cgroup.h"
+#include "cgsup/leaf.h"
 #include "cgsup/spawn.h"
 #include "cgsupctl.h"
 #include "fd-util.h"
@@ -357,147 +358,74 @@ static int resolve_user(const char *user, RunIds *ret) {
         return 0;
 }
 
-static char *controllers_to_string(unsigned mask) {
-        char buf[128] = "";
-        for (unsigned bit = 1; bit && bit <= CGSUP_CONTROLLER_CPUSET; bit <<= 1)
-                if (mask & bit) {
-                        if (buf[0])
-                                strcat(buf, " ");
-                        strcat(buf, cgsup_controller_to_string(bit));
-                }
-        return strdup(buf[0] ? buf : "none");
-}
-
-/* One line saying why @limit cannot be enforced in @cgroup, from the errno of the check that failed. */
-static int refuse_limit(int root_fd, const char *cgroup, CgsupLimit limit, int r) {
-        const char *name = cgsup_limit_to_string(limit) ?: "limit";
-        const char *ctrl = cgsup_controller_to_string(cgsup_limit_controller(limit)) ?: "?";
-        unsigned avail = 0;
-
-        switch (-r) {
-        case EOPNOTSUPP: {
-                _cleanup_free_ char *list = NULL;
-                unsigned root_avail = 0;
-                (void) cgsup_cgroup_controllers(root_fd, "", &root_avail);
-                if (!(root_avail & cgsup_limit_controller(limit))) {
-                        /* Not a delegation problem: this cgroup2 hierarchy does not have it at all. */
-                        list = controllers_to_string(root_avail);
-                        log_error("Cannot enforce %s: this host's cgroup2 hierarchy has no %s controller "
-                                  "(its root offers: %s; on a hybrid cgroup v1/v2 host it is bound to v1). "
-                                  "Not running the command.",
-                                  name, ctrl, strna(list));
-                        break;
-                }
-                (void) cgsup_cgroup_controllers(root_fd, cgroup, &avail);
-                list = controllers_to_string(avail);
-                log_error("Cannot enforce %s: the %s controller is not available in cgroup /%s "
-                          "(it has: %s). Not running the command.",
-                          name, ctrl, cgroup, strna(list));
-                break;
-        }
-        case EACCES:
-        case EPERM:
-                log_error("Cannot enforce %s: cgroup /%s is not delegated to us (cannot enable the %s "
-                          "controller). Not running the command.",
-                          name, cgroup, ctrl);
-                break;
-        case EBUSY:
-                log_error(
-                        "Cannot enforce %s: cgroup /%s holds processes itself, so the %s controller cannot "
-                        "be enabled for its children (cgroup v2 no-internal-process rule); use --cgroup or "
-                        "systemd-run -p Delegate=yes. Not running the command.",
-                        name, cgroup, ctrl);
-                break;
-        case ERANGE:
-                log_error("Cannot enforce %s: the kernel rejected the value. Not running the command.",
-                          name);
-                break;
-        default:
-                log_error_errno(r, "Cannot enforce %s in cgroup /%s: %m. Not running the command.", name,
-                                cgroup);
-        }
-        return 1;
-}
-
-static char *path_join2(const char *a, const char *b) {
-        char *p = NULL;
-        if (asprintf(&p, "%s%s%s", strempty(a), isempty(a) ? "" : "/", b) < 0)
-                return NULL;
-        return p;
-}
-
-/* Makes the controllers of @mask available in @parent's cgroup.controllers by enabling them along the path
- * from the cgroup2 root down to @parent's parent. Only used for parents we create or were pointed at, never
- * above our own cgroup (that is not ours to change). On failure, *ret_where is the cgroup that refused. */
-static int enable_along_path(int root_fd, const char *parent, unsigned mask, char **ret_where) {
-        _cleanup_free_ char *prefix = strdup("");
-        const char *p = parent;
-        int r;
-
-        if (!prefix)
-                return -ENOMEM;
-        for (;;) {
-                const char *slash = strchr(p, '/');
-                r = cgsup_cgroup_enable_controllers(root_fd, prefix, mask);
-                if (r < 0) {
-                        *ret_where = TAKE_PTR(prefix);
-                        return r;
-                }
-                if (!slash)
-                        return 0;
-                free(prefix);
-                prefix = strndup(parent, (size_t) (slash - parent));
-                if (!prefix)
-                        return -ENOMEM;
-                p = slash + 1;
-        }
-}
-
 typedef struct RunCgroup {
         int root_fd;
-        char *parent; /* where our leaf goes */
-        char *leaf;   /* parent/run-PID */
+        char *mount;
+        char *parent;    /* where our leaf goes */
+        CgsupLeaf *leaf; /* parent/run-PID; NULL when it is not ours to remove */
         int leaf_fd;
         bool created_parent;
 } RunCgroup;
 
 static void run_cgroup_done(RunCgroup *c) {
+        cgsup_leaf_free(c->leaf);
         safe_close(c->leaf_fd);
         safe_close(c->root_fd);
+        free(c->mount);
         free(c->parent);
-        free(c->leaf);
 }
 
-/* Undoes our move into <own>/cgsupctl when enabling controllers in <own> did not work out after all (another
- * process still sits in <own>): switches off what we switched on, moves back and removes the leaf, so that a
- * refused or unaccounted run leaves our cgroup as it found it. */
-static void move_back_to_own(int root_fd, const char *own, unsigned enabled_before) {
-        _cleanup_free_ char *file = path_join2(own, "cgroup.subtree_control"),
-                            *self = path_join2(own, SELF_LEAF);
-        unsigned now = 0;
+static const char *run_cgroup_path(const RunCgroup *c) {
+        return cgsup_leaf_path(c->leaf);
+}
 
-        if (!file || !self)
+/* Where the leaf goes: --cgroup, else our own cgroup, else (from the root) "cgsup-run". */
+static int pick_parent(const RunOptions *o, const char *own, char **ret) {
+        if (o->cgroup)
+                *ret = strdup(o->cgroup);
+        else if (isempty(own))
+                /* The root cgroup may hold processes but our leaf should not sit among the host's own
+                 * top-level cgroups unlabelled. */
+                *ret = strdup("cgsup-run");
+        else
+                *ret = strdup(own);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* Makes the controllers of the limits (and, best effort, memory and pids for the report's accounting)
+ * available to our leaf. A parent other than our own cgroup is claimed with the controllers enabled
+ * along its path. Our own cgroup can only pass controllers on once we moved out of it into
+ * "<own>/cgsupctl"; if nothing could be enabled after all (a login scope with the shell still in it), we
+ * move back and leave no trace, and the leaf's check names the refusal. */
+static void claim_parent(const RunOptions *o, RunCgroup *c, bool parent_is_own) {
+        unsigned want = cgsup_limits_controllers(&o->limits) | CGSUP_CONTROLLER_MEMORY | CGSUP_CONTROLLER_PIDS;
+        unsigned before = 0, avail = 0, enabled = 0;
+
+        if (!parent_is_own) {
+                (void) cgsup_subtree_claim(c->root_fd, c->parent, NULL, want,
+                                           isempty(c->parent) ? 0 : CGSUP_CLAIM_ALONG_PATH, NULL, &c->created_parent);
                 return;
-        if (cgsup_cgroup_subtree_controllers(root_fd, own, &now) >= 0)
-                for (unsigned bit = 1; bit && bit <= CGSUP_CONTROLLER_CPUSET; bit <<= 1)
-                        if ((now & ~enabled_before & bit) && cgsup_controller_to_string(bit)) {
-                                char buf[32];
-                                snprintf(buf, sizeof(buf), "-%s", cgsup_controller_to_string(bit));
-                                (void) write_string_file_at(root_fd, file, buf);
-                        }
-        if (cgsup_cgroup_attach_pid(root_fd, own, getpid()) >= 0)
-                (void) unlinkat(root_fd, self, AT_REMOVEDIR);
+        }
+        if (isempty(c->parent) || cgsup_cgroup_controllers(c->root_fd, c->parent, &avail) < 0 ||
+            cgsup_cgroup_subtree_controllers(c->root_fd, c->parent, &before) < 0)
+                return;
+        if (!(want & avail & ~before))
+                return; /* nothing to gain from moving */
+        if (cgsup_subtree_claim(c->root_fd, c->parent, SELF_LEAF, want, 0, &enabled, NULL) < 0)
+                return;
+        if (!(enabled & ~before))
+                (void) cgsup_subtree_unclaim(c->root_fd, c->parent, SELF_LEAF, before);
 }
 
-/* Finds the parent, makes the limits enforceable there, creates the leaf and applies the limits. Returns
- * 0, or an exit status (> 0) after logging why. */
+/* Finds the parent, creates the leaf with its limits (libcgsup's CgsupLeaf: check, enable, create, apply,
+ * read back). Returns 0, or an exit status (> 0) after logging why. */
 static int setup_cgroup(const RunOptions *o, RunCgroup *c) {
-        _cleanup_free_ char *own = NULL;
-        unsigned needed = cgsup_limits_controllers(&o->limits);
-        CgsupLimit bad = _CGSUP_LIMIT_INVALID;
-        int ret, r;
+        _cleanup_free_ char *own = NULL, *why = NULL;
+        CgsupRefusal refusal = {};
+        char name[64];
+        int r;
 
-        r = cgsup_cgroup2_open_root(&c->root_fd, NULL);
+        r = cgsup_cgroup2_open_root(&c->root_fd, &c->mount);
         if (r < 0) {
                 log_error_errno(r, "No usable cgroup2 mount found: %m.");
                 return 1;
@@ -507,147 +435,41 @@ static int setup_cgroup(const RunOptions *o, RunCgroup *c) {
                 log_error_errno(r, "Failed to find our own cgroup: %m.");
                 return 1;
         }
-
-        if (o->cgroup)
-                c->parent = strdup(o->cgroup);
-        else if (isempty(own))
-                /* The root cgroup may hold processes but our leaf should not sit among the host's own
-                 * top-level cgroups unlabelled. */
-                c->parent = strdup("cgsup-run");
-        else
-                c->parent = strdup(own);
-        if (!c->parent)
+        if (pick_parent(o, own, &c->parent) < 0)
                 return log_oom(), 1;
+        claim_parent(o, c, streq(c->parent, own));
 
-        bool parent_is_own = streq(c->parent, own);
-        if (!parent_is_own) {
-                r = cgsup_cgroup_create(c->root_fd, c->parent);
-                if (r < 0) {
-                        log_error_errno(r, "Failed to create cgroup /%s: %m.", c->parent);
-                        return 1;
-                }
-                c->created_parent = r > 0;
-        }
-
-        if (needed != 0) {
-                unsigned avail = 0;
-                r = cgsup_cgroup_controllers(c->root_fd, c->parent, &avail);
-                if (r < 0) {
-                        log_error_errno(r, "Failed to read the controllers of /%s: %m.", c->parent);
-                        return 1;
-                }
-                if ((needed & ~avail) && !parent_is_own && !isempty(c->parent)) {
-                        _cleanup_free_ char *where = NULL;
-                        r = enable_along_path(c->root_fd, c->parent, needed & ~avail, &where);
-                        if (r < 0 && r != -EOPNOTSUPP && r != -EACCES && r != -EBUSY) {
-                                log_error_errno(r, "Failed to enable controllers in /%s: %m.", strna(where));
-                                return 1;
-                        }
-                        /* A refusal is reported by the check below, naming the limit. */
-                }
-                r = cgsup_limits_check(c->root_fd, c->parent, &o->limits, &bad);
-                if (r < 0)
-                        return refuse_limit(c->root_fd, c->parent, bad, r);
-
-                bool moved = false;
-                unsigned enabled_before = 0;
-                (void) cgsup_cgroup_subtree_controllers(c->root_fd, c->parent, &enabled_before);
-                if (parent_is_own && !isempty(own)) {
-                        moved = true;
-                        r = cgsup_cgroup_move_self_to_leaf(c->root_fd, own, SELF_LEAF);
-                        if (r < 0) {
-                                log_error_errno(r,
-                                                "Failed to move cgsupctl into /%s/%s to make room for the "
-                                                "run's cgroup: %m.",
-                                                own, SELF_LEAF);
-                                return 1;
-                        }
-                }
-                r = cgsup_cgroup_enable_controllers(c->root_fd, c->parent, needed);
-                if (r < 0) {
-                        /* Name the first limit whose controller is missing from subtree_control now. */
-                        unsigned enabled = 0;
-                        (void) cgsup_cgroup_subtree_controllers(c->root_fd, c->parent, &enabled);
-                        for (int i = 0; i < _CGSUP_LIMIT_COUNT; i++)
-                                if (cgsup_limits_is_set(&o->limits, (CgsupLimit) i) &&
-                                    !(enabled & cgsup_limit_controller((CgsupLimit) i))) {
-                                        bad = (CgsupLimit) i;
-                                        break;
-                                }
-                        ret = refuse_limit(c->root_fd, c->parent, bad, r);
-                        if (moved)
-                                move_back_to_own(c->root_fd, own, enabled_before);
-                        return ret;
-                }
-        }
-
-        /* Accounting: memory.peak, memory.events (oom kills) and pids.peak only exist where those
-         * controllers are enabled, so switch them on for the leaf when possible even without limits asking
-         * for them, like systemd's default accounting. Best effort: a failure only makes the report poorer.
-         * If that needs us out of our own cgroup (a Delegate=yes service), we move and, if nothing could be
-         * enabled after all (a login scope with the shell still in it), move back and leave no trace. */
-        unsigned accounting = (CGSUP_CONTROLLER_MEMORY | CGSUP_CONTROLLER_PIDS) & ~needed, root_avail = 0,
-                 avail = 0;
-        if (!parent_is_own && !isempty(c->parent) &&
-            cgsup_cgroup_controllers(c->root_fd, "", &root_avail) >= 0 && (accounting & root_avail)) {
-                _cleanup_free_ char *where = NULL;
-                (void) enable_along_path(c->root_fd, c->parent, accounting & root_avail, &where);
-        }
-        if (cgsup_cgroup_controllers(c->root_fd, c->parent, &avail) < 0)
-                avail = 0;
-        accounting &= avail;
-        if (accounting != 0) {
-                bool moved_now = false, any = false;
-                unsigned enabled_before = 0;
-
-                (void) cgsup_cgroup_subtree_controllers(c->root_fd, c->parent, &enabled_before);
-                if (parent_is_own && !isempty(own) && needed == 0) {
-                        if (cgsup_cgroup_move_self_to_leaf(c->root_fd, own, SELF_LEAF) >= 0)
-                                moved_now = true;
-                        else
-                                accounting = 0;
-                }
-                for (unsigned bit = 1; bit && bit <= accounting; bit <<= 1)
-                        if ((accounting & bit) &&
-                            cgsup_cgroup_enable_controllers(c->root_fd, c->parent, bit) >= 0)
-                                any = true;
-                if (moved_now && !any)
-                        move_back_to_own(c->root_fd, own, enabled_before);
-        }
-
-        char name[64];
         snprintf(name, sizeof(name), "run-%d", (int) getpid());
-        c->leaf = path_join2(c->parent, o->name ?: name);
-        if (!c->leaf)
-                return log_oom(), 1;
-        r = cgsup_cgroup_create(c->root_fd, c->leaf);
+        {
+                _cleanup_free_ char *path = NULL;
+                if (asprintf(&path, "%s%s%s", c->parent, isempty(c->parent) ? "" : "/", o->name ?: name) < 0)
+                        return log_oom(), 1;
+                r = cgsup_leaf_new(c->root_fd, path, &c->leaf);
+                if (r < 0) {
+                        log_error_errno(r, "Invalid cgroup path /%s: %m.", path);
+                        return 1;
+                }
+        }
+        /* Never join (and later kill) someone else's processes: EXCLUSIVE refuses a leaf in use. */
+        r = cgsup_leaf_create(c->leaf, &o->limits, CGSUP_LEAF_EXCLUSIVE, &refusal);
         if (r < 0) {
-                log_error_errno(r, "Failed to create cgroup /%s: %m.", c->leaf);
+                if (refusal.reason == CGSUP_REFUSAL_CGROUP && r == -EBUSY &&
+                    streq(refusal.cgroup, run_cgroup_path(c))) {
+                        log_error("Cgroup /%s already exists and is in use (another run with this name?).",
+                                  run_cgroup_path(c));
+                        c->leaf = cgsup_leaf_free(c->leaf); /* not ours: never remove it */
+                        return 1;
+                }
+                if (cgsup_refusal_format(&refusal, c->mount, &why) >= 0)
+                        log_error("%s. Not running the command.", why);
+                else
+                        log_error_errno(r, "Cannot set up the run's cgroup: %m. Not running the command.");
                 return 1;
         }
-        if (r == 0) {
-                /* It existed: fine if it is an empty leftover, but never join (and later kill) someone
-                 * else's processes. */
-                CgsupCgroupEvents ev = {};
-                r = cgsup_cgroup_events_read(c->root_fd, c->leaf, &ev);
-                if (r < 0 || ev.populated) {
-                        log_error("Cgroup /%s already exists and is in use (another run with this name?).",
-                                  c->leaf);
-                        free(c->leaf);
-                        c->leaf = NULL; /* not ours: never remove it */
-                        return 1;
-                }
-        }
-        r = cgsup_limits_apply(c->root_fd, c->leaf, &o->limits, &bad);
+        r = cgsup_leaf_open(c->leaf, &c->leaf_fd);
         if (r < 0) {
-                ret = refuse_limit(c->root_fd, c->leaf, bad, r);
-                (void) cgsup_cgroup_remove(c->root_fd, c->leaf);
-                return ret;
-        }
-        r = cgsup_cgroup_open(c->root_fd, c->leaf, &c->leaf_fd);
-        if (r < 0) {
-                log_error_errno(r, "Failed to open cgroup /%s: %m.", c->leaf);
-                (void) cgsup_cgroup_remove(c->root_fd, c->leaf);
+                log_error_errno(r, "Failed to open cgroup /%s: %m.", run_cgroup_path(c));
+                (void) cgsup_leaf_destroy(c->leaf);
                 return 1;
         }
         return 0;
@@ -659,9 +481,9 @@ static bool cleanup_cgroup(RunCgroup *c) {
 
         if (!c->leaf || c->root_fd < 0)
                 return true;
-        r = cgsup_cgroup_remove(c->root_fd, c->leaf);
+        r = cgsup_leaf_destroy(c->leaf);
         if (r < 0) {
-                log_warning_errno(r, "Failed to remove cgroup /%s, ignoring: %m", c->leaf);
+                log_warning_errno(r, "Failed to remove cgroup /%s, ignoring: %m", run_cgroup_path(c));
                 return false;
         }
         if (c->created_parent && !isempty(c->parent)) {
@@ -928,8 +750,8 @@ int verb_run_standalone(int argc, char **argv) {
         rep.wall_usec = now_usec() - start;
         if (r < 0) {
                 /* Do not leave it running unsupervised. */
-                (void) cgsup_cgroup_kill(cg.root_fd, cg.leaf);
-                (void) cgsup_cgroup_wait_empty(cg.root_fd, cg.leaf, KILL_WAIT_USEC);
+                (void) cgsup_leaf_kill(cg.leaf);
+                (void) cgsup_leaf_wait_empty(cg.leaf, KILL_WAIT_USEC);
                 (void) cleanup_cgroup(&cg);
                 return 1;
         }
@@ -937,23 +759,23 @@ int verb_run_standalone(int argc, char **argv) {
         /* The program is its cgroup, not its main process: whatever it left behind (setsid, double fork)
          * is killed now, in one operation. */
         CgsupCgroupEvents ev = {};
-        r = cgsup_cgroup_events_read(cg.root_fd, cg.leaf, &ev);
+        r = cgsup_cgroup_events_read(cg.root_fd, run_cgroup_path(&cg), &ev);
         if (r >= 0 && ev.populated) {
                 _cleanup_free_ pid_t *pids = NULL;
                 size_t n = 0;
-                if (cgsup_cgroup_pids(cg.root_fd, cg.leaf, &pids, &n) >= 0)
+                if (cgsup_cgroup_pids(cg.root_fd, run_cgroup_path(&cg), &pids, &n) >= 0)
                         rep.leftovers_killed = n;
-                r = cgsup_cgroup_kill(cg.root_fd, cg.leaf);
+                r = cgsup_leaf_kill(cg.leaf);
                 if (r < 0)
-                        log_error_errno(r, "Failed to kill the processes left in /%s: %m", cg.leaf);
-                r = cgsup_cgroup_wait_empty(cg.root_fd, cg.leaf, KILL_WAIT_USEC);
+                        log_error_errno(r, "Failed to kill the processes left in /%s: %m", run_cgroup_path(&cg));
+                r = cgsup_leaf_wait_empty(cg.leaf, KILL_WAIT_USEC);
                 if (r < 0)
-                        log_error_errno(r, "Processes left in /%s did not go away: %m", cg.leaf);
+                        log_error_errno(r, "Processes left in /%s did not go away: %m", run_cgroup_path(&cg));
         }
 
         /* Read the cgroup's accounting once everything in it is dead, so it covers the whole tree. */
         CgsupStats st = {};
-        r = cgsup_stats_read(cg.root_fd, cg.leaf, &st);
+        r = cgsup_stats_read(cg.root_fd, run_cgroup_path(&cg), &st);
         if (r < 0)
                 st.valid = 0;
 
@@ -989,7 +811,7 @@ int verb_run_standalone(int argc, char **argv) {
                 rep.oom_kills = st.memory_events_oom_kill;
                 rep.have_oom_kills = true;
         }
-        rep.cgroup = cg.leaf;
+        rep.cgroup = run_cgroup_path(&cg);
         rep.cgroup_removed = cleanup_cgroup(&cg);
 
         if (o.json)

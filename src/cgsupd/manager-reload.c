@@ -47,14 +47,16 @@ static void update_program(Manager *m, Program *p, const ProgramConfig *nc, Prog
                 return;
         }
         if (!restart) {
-                CgsupLimit bad = _CGSUP_LIMIT_INVALID;
+                _cleanup_free_ char *why = NULL;
                 int r = 0;
 
                 if (program_is_active(p) || p->populated)
-                        r = program_set_limits(p, &nc->limits, &bad);
-                if (r < 0)
-                        log_program_full_errno(p, LOG_ERR, r, "New %s cannot be applied live, restarting: %m",
-                                               strna(cgsup_limit_to_string(bad)));
+                        r = program_set_limits(p, &nc->limits, &why);
+                if (r < 0 && why)
+                        log_program_full_errno(p, LOG_ERR, r, "New limits cannot be applied live, restarting: %s",
+                                               why);
+                else if (r < 0)
+                        log_program_full_errno(p, LOG_ERR, r, "New limits cannot be applied live, restarting: %m");
                 p->config = copy;
                 program_config_free(old);
                 if (r >= 0) {
@@ -169,19 +171,12 @@ int manager_reload(Manager *m, char **reterr_message) {
         /* Group limits, live. */
         for (size_t i = 0; i < c->n_groups; i++) {
                 const GroupConfig *g = c->groups[i], *og = find_group(m->config, g->name);
-                _cleanup_free_ char *path = NULL;
-                CgsupLimit bad = _CGSUP_LIMIT_INVALID;
 
                 if (og && limits_equal(&og->limits, &g->limits))
                         continue;
-                if (g->limits.set == 0 || manager_group_cgroup(m, g->name, &path) < 0)
+                if (g->limits.set == 0)
                         continue;
-                (void) cgsup_cgroup_create(m->cgroup_root_fd, path);
-                r = cgsup_limits_apply(m->cgroup_root_fd, path, &g->limits, &bad);
-                if (r < 0)
-                        log_error_errno(r, "[group:%s] %s cannot be applied: %m", g->name,
-                                        strna(cgsup_limit_to_string(bad)));
-                else
+                if (manager_apply_group_limits(m, g, NULL) >= 0)
                         log_info("[group:%s] limits updated", g->name);
         }
 

@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 
 #include "cgsup/cgroup.h"
+#include "cgsup/leaf.h"
 #include "log.h"
 #include "manager.h"
 
@@ -42,6 +43,7 @@ static pid_t fork_placeholder(void) {
 int manager_setup_scope(Manager *m, const char *own, char **ret_subtree) {
         _cleanup_free_ char *unit = NULL, *slice = NULL, *scope = NULL, *path = NULL, *keep = NULL, *cg = NULL;
         const char *slash, *base;
+        _cleanup_(cgsup_leaf_freep) CgsupLeaf *keep_leaf = NULL;
         CgsupCgroupEvents ev;
         pid_t pid;
         int r;
@@ -86,7 +88,9 @@ int manager_setup_scope(Manager *m, const char *own, char **ret_subtree) {
                 return log_error_errno(SYNTHETIC_ERRNO(EIO), "Placeholder is in /%s, not in /%s", strna(cg), path);
         }
         /* The scope root must hold no process once controllers are enabled there. */
-        r = cgsup_cgroup_create(m->cgroup_root_fd, keep);
+        r = cgsup_leaf_new(m->cgroup_root_fd, keep, &keep_leaf);
+        if (r >= 0)
+                r = cgsup_leaf_create(keep_leaf, NULL, 0, NULL);
         if (r >= 0)
                 r = cgsup_cgroup_attach_pid(m->cgroup_root_fd, keep, pid);
         if (r < 0) {
@@ -99,11 +103,12 @@ int manager_setup_scope(Manager *m, const char *own, char **ret_subtree) {
 }
 
 void manager_release_scope(Manager *m) {
+        _cleanup_(cgsup_leaf_freep) CgsupLeaf *keep_leaf = NULL;
         _cleanup_free_ char *keep = NULL;
 
         if (!m->scope_mode || !m->cgroup)
                 return;
         /* Empty scope: systemd stops it and removes its cgroup. */
-        if (asprintf(&keep, "%s/keep", m->cgroup) >= 0)
-                (void) cgsup_cgroup_kill(m->cgroup_root_fd, keep);
+        if (asprintf(&keep, "%s/keep", m->cgroup) >= 0 && cgsup_leaf_new(m->cgroup_root_fd, keep, &keep_leaf) >= 0)
+                (void) cgsup_leaf_kill(keep_leaf);
 }

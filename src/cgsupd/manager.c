@@ -20,6 +20,7 @@
 
 #include "adopt.h"
 #include "cgsup/cgroup.h"
+#include "cgsup/leaf.h"
 #include "deps.h"
 #include "fd-util.h"
 #include "log.h"
@@ -608,8 +609,7 @@ static int lock_subtree(Manager *m) {
 }
 
 static int setup_cgroup(Manager *m) {
-        _cleanup_free_ char *own = NULL, *leaf = NULL;
-        unsigned avail = 0, want;
+        _cleanup_free_ char *own = NULL;
         int r;
 
         r = cgsup_cgroup_of_pid(0, &own);
@@ -619,29 +619,17 @@ static int setup_cgroup(Manager *m) {
          * delegated unit cgroup itself, and after a crash the tree must stay for re-adoption). */
         m->remove_subtree = !m->scope_mode && !streq(own, m->cgroup) && !path_is_below(own, m->cgroup);
         m->origin_cgroup = TAKE_PTR(own);
-        r = cgsup_cgroup_create(m->cgroup_root_fd, m->cgroup);
-        if (r < 0)
-                return log_error_errno(r, "Cannot create cgroup %s/%s: %m", m->cgroup_mount, m->cgroup);
         /* Rule 4: our own leaf, never inside a program's cgroup. In scope mode we already are outside the
-         * programs' subtree (alone in the unit's cgroup). */
-        if (!m->scope_mode) {
-                r = cgsup_cgroup_move_self_to_leaf(m->cgroup_root_fd, m->cgroup, "supervisor");
-                if (r < 0)
-                        return log_error_errno(r, "Cannot move cgsupd into %s/%s/supervisor: %m", m->cgroup_mount,
-                                               m->cgroup);
-        }
-
-        r = cgsup_cgroup_controllers(m->cgroup_root_fd, m->cgroup, &avail);
+         * programs' subtree (alone in the unit's cgroup). A subtree picked by path gets the controllers
+         * enabled along its path too; our own delegated cgroup is never changed above. */
+        r = cgsup_subtree_claim(m->cgroup_root_fd, m->cgroup, m->scope_mode ? NULL : "supervisor",
+                                CGSUP_CONTROLLER_CPU | CGSUP_CONTROLLER_IO | CGSUP_CONTROLLER_MEMORY |
+                                        CGSUP_CONTROLLER_PIDS,
+                                m->remove_subtree ? CGSUP_CLAIM_ALONG_PATH : 0, &m->controllers, NULL);
         if (r < 0)
-                log_warning_errno(r, "Cannot read %s/cgroup.controllers, ignoring: %m", m->cgroup);
-        want = avail & (CGSUP_CONTROLLER_CPU | CGSUP_CONTROLLER_IO | CGSUP_CONTROLLER_MEMORY | CGSUP_CONTROLLER_PIDS);
-        if (want) {
-                r = cgsup_cgroup_enable_controllers(m->cgroup_root_fd, m->cgroup, want);
-                if (r < 0)
-                        log_warning_errno(r, "Cannot enable controllers on %s, limits will not be enforceable: %m",
-                                          m->cgroup);
-        }
-        (void) cgsup_cgroup_subtree_controllers(m->cgroup_root_fd, m->cgroup, &m->controllers);
+                return log_error_errno(r, "Cannot claim cgroup %s/%s (create it, move into its supervisor leaf, "
+                                       "enable controllers): %m",
+                                       m->cgroup_mount, m->cgroup);
         log_info("Managing cgroup %s/%s (controllers for programs:%s%s%s%s)", m->cgroup_mount, m->cgroup,
                  m->controllers & CGSUP_CONTROLLER_CPU ? " cpu" : "", m->controllers & CGSUP_CONTROLLER_IO ? " io" : "",
                  m->controllers & CGSUP_CONTROLLER_MEMORY ? " memory" : "",
@@ -649,9 +637,10 @@ static int setup_cgroup(Manager *m) {
         return 0;
 }
 
-static int apply_group_limits(Manager *m, const GroupConfig *g) {
-        _cleanup_free_ char *path = NULL;
-        CgsupLimit bad = _CGSUP_LIMIT_INVALID;
+int manager_apply_group_limits(Manager *m, const GroupConfig *g, char **reterr_message) {
+        _cleanup_(cgsup_leaf_freep) CgsupLeaf *leaf = NULL;
+        _cleanup_free_ char *path = NULL, *why = NULL;
+        CgsupRefusal refusal = {};
         int r;
 
         if (g->limits.set == 0)
@@ -659,27 +648,33 @@ static int apply_group_limits(Manager *m, const GroupConfig *g) {
         r = manager_group_cgroup(m, g->name, &path);
         if (r < 0)
                 return r;
-        r = cgsup_cgroup_create(m->cgroup_root_fd, path);
+        /* The group's cgroup is a leaf with the group's limits until its members' leaves appear below it. */
+        r = cgsup_leaf_new(m->cgroup_root_fd, path, &leaf);
         if (r < 0)
                 return r;
-        r = cgsup_limits_check(m->cgroup_root_fd, m->cgroup, &g->limits, &bad);
-        if (r >= 0)
-                r = cgsup_limits_apply(m->cgroup_root_fd, path, &g->limits, &bad);
-        if (r < 0)
-                return log_error_errno(r, "[group:%s] %s cannot be enforced on %s/%s: %m", g->name,
-                                       strna(cgsup_limit_to_string(bad)), m->cgroup_mount, path);
+        r = cgsup_leaf_create(leaf, &g->limits, 0, &refusal);
+        if (r < 0) {
+                (void) cgsup_refusal_format(&refusal, m->cgroup_mount, &why);
+                if (why)
+                        log_error_errno(r, "[group:%s] %s", g->name, why);
+                else
+                        log_error_errno(r, "[group:%s] cannot set up its cgroup: %m", g->name);
+                if (reterr_message)
+                        *reterr_message = TAKE_PTR(why);
+                return r;
+        }
         return 0;
 }
 
 /* Programs in a group whose limits cannot be enforced must not start (rule 3). */
-static void mark_group_failed(Manager *m, const char *group, int error) {
+static void mark_group_failed(Manager *m, const char *group, int error, const char *why) {
         for (size_t i = 0; i < m->n_programs; i++) {
                 Program *p = m->programs[i];
                 if (!streq(p->group, group))
                         continue;
                 p->exit_reason = EXIT_REASON_LIMIT;
                 free(p->exit_detail);
-                if (asprintf(&p->exit_detail, "group %s limits cannot be enforced: %s", group, strerror(-error)) < 0)
+                if (asprintf(&p->exit_detail, "group %s: %s", group, why ?: strerror(-error)) < 0)
                         p->exit_detail = NULL;
                 program_set_state(p, PROGRAM_FATAL);
         }
@@ -795,9 +790,11 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
                 return log_error_errno(r, "Invalid configuration: %s", strna(msg));
         }
         for (size_t i = 0; i < m->config->n_groups; i++) {
-                r = apply_group_limits(m, m->config->groups[i]);
+                _cleanup_free_ char *why = NULL;
+
+                r = manager_apply_group_limits(m, m->config->groups[i], &why);
                 if (r < 0)
-                        mark_group_failed(m, m->config->groups[i]->name, r);
+                        mark_group_failed(m, m->config->groups[i]->name, r, why);
         }
         r = notify_socket_open(m);
         if (r < 0)

@@ -138,6 +138,9 @@ Program *manager_find_program_by_cgroup(Manager *m, const char *cgroup_path);
 /* Instance cgroup path for a config ("<subtree>/<group>/<name>", escaped). */
 int manager_instance_cgroup(Manager *m, const ProgramConfig *c, char **ret);
 int manager_group_cgroup(Manager *m, const char *group, char **ret);
+/* Creates the [group:x] cgroup with the group's limits (a CgsupLeaf), or updates them. On failure it is
+ * logged and *reterr_message (optional) is the refusal's wording. */
+int manager_apply_group_limits(Manager *m, const GroupConfig *g, char **reterr_message);
 /* Escape a config name into a safe cgroup directory name (prefix '_' like systemd; -EINVAL for '/'). */
 int cgroup_name_escape(const char *name, char **ret);
 /* Load and print diagnostics of a config file; -EINVAL with *reterr_message ("file:line: ...") on errors. */

@@ -12,6 +12,7 @@
 
 #include "adopt.h"
 #include "cgsup/cgroup.h"
+#include "cgsup/leaf.h"
 #include "cgsup/spawn.h"
 #include "log.h"
 #include "logcap.h"
@@ -142,71 +143,23 @@ int program_build_env(Program *p, char ***ret) {
         return build_env(p, &u, ret);
 }
 
-static int limit_detail(Program *p, const char *where, CgsupLimit bad, int r, char **ret) {
-        Manager *m = p->manager;
-        const char *name = cgsup_limit_to_string(bad) ?: "limit";
-        unsigned ctrl = bad >= 0 ? cgsup_limit_controller(bad) : 0;
-        const char *cname = cgsup_controller_to_string(ctrl) ?: "needed";
-        int k;
-
-        if (r == -EOPNOTSUPP)
-                k = asprintf(ret, "%s: %s controller not available in cgroup2 at %s/%s (not delegated?)", name,
-                             cname, m->cgroup_mount, where);
-        else if (r == -EACCES || r == -EPERM)
-                k = asprintf(ret, "%s: cgroup %s/%s is not delegated to us (no write access)", name,
-                             m->cgroup_mount, where);
-        else
-                k = asprintf(ret, "%s: cannot be applied to %s/%s: %s", name, m->cgroup_mount, where, strerror(-r));
-        return k < 0 ? -ENOMEM : 0;
-}
-
-/* Creates "<subtree>/<group>" and the leaf with all limits in place, before anything runs in it. */
+/* The instance leaf with all limits in place (libcgsup's CgsupLeaf: check, enable, create, apply, read
+ * back), before anything runs in it. A limit that cannot be enforced means no start at all, with the
+ * refusal's one wording as the reason. */
 static int prepare_cgroup(Program *p, ExitReason *ret_reason, char **ret_detail) {
         Manager *m = p->manager;
-        _cleanup_free_ char *group = NULL;
-        CgsupLimit bad = _CGSUP_LIMIT_INVALID;
-        unsigned need;
+        _cleanup_(cgsup_leaf_freep) CgsupLeaf *leaf = NULL;
+        CgsupRefusal refusal = {};
         int r;
 
-        r = manager_group_cgroup(m, p->group, &group);
+        r = cgsup_leaf_new(m->cgroup_root_fd, p->cgroup, &leaf);
         if (r < 0)
                 return r;
-        r = cgsup_cgroup_create(m->cgroup_root_fd, group);
+        r = cgsup_leaf_create(leaf, &p->config->limits, 0, &refusal);
         if (r < 0) {
-                (void) asprintf(ret_detail, "cannot create cgroup %s: %s", group, strerror(-r));
-                return r;
-        }
-        r = cgsup_limits_check(m->cgroup_root_fd, group, &p->config->limits, &bad);
-        if (r < 0) {
-                *ret_reason = EXIT_REASON_LIMIT;
-                (void) limit_detail(p, group, bad, r, ret_detail);
-                return r;
-        }
-        need = cgsup_limits_controllers(&p->config->limits);
-        if (need != 0) {
-                r = cgsup_cgroup_enable_controllers(m->cgroup_root_fd, group, need);
-                if (r < 0) {
+                if (refusal.limit >= 0)
                         *ret_reason = EXIT_REASON_LIMIT;
-                        for (int l = 0; l < _CGSUP_LIMIT_COUNT; l++)
-                                if (cgsup_limits_is_set(&p->config->limits, (CgsupLimit) l) &&
-                                    !(cgsup_limit_controller((CgsupLimit) l) & ~need)) {
-                                        bad = (CgsupLimit) l;
-                                        break;
-                                }
-                        (void) limit_detail(p, group, bad, r, ret_detail);
-                        return r;
-                }
-        }
-        r = cgsup_cgroup_create(m->cgroup_root_fd, p->cgroup);
-        if (r < 0) {
-                (void) asprintf(ret_detail, "cannot create cgroup %s: %s", p->cgroup, strerror(-r));
-                return r;
-        }
-        r = cgsup_limits_apply(m->cgroup_root_fd, p->cgroup, &p->config->limits, &bad);
-        if (r < 0) {
-                *ret_reason = EXIT_REASON_LIMIT;
-                (void) limit_detail(p, p->cgroup, bad, r, ret_detail);
-                (void) cgsup_cgroup_remove(m->cgroup_root_fd, p->cgroup);
+                (void) cgsup_refusal_format(&refusal, m->cgroup_mount, ret_detail);
                 return r;
         }
         return 0;
@@ -407,6 +360,7 @@ int program_spawn_helper(Program *p, char **argv, const char *cgroup_path, Cgsup
         _cleanup_(spawn_context_done) SpawnContext c = {
                 .cgroup_fd = -EBADF, .out = { -EBADF, -EBADF }, .err = { -EBADF, -EBADF },
         };
+        _cleanup_(cgsup_leaf_freep) CgsupLeaf *leaf = NULL;
         _cleanup_free_ char *detail = NULL;
         CgsupSpawnPlan plan;
         CgsupRlimit rl;
@@ -414,7 +368,10 @@ int program_spawn_helper(Program *p, char **argv, const char *cgroup_path, Cgsup
 
         if (!cgroup_path)
                 return -EINVAL;
-        r = cgsup_cgroup_create(m->cgroup_root_fd, cgroup_path);
+        r = cgsup_leaf_new(m->cgroup_root_fd, cgroup_path, &leaf);
+        if (r < 0)
+                return r;
+        r = cgsup_leaf_create(leaf, NULL, 0, NULL);
         if (r < 0)
                 return r;
         r = prepare_common(p, argv, &c, &detail);
@@ -423,7 +380,7 @@ int program_spawn_helper(Program *p, char **argv, const char *cgroup_path, Cgsup
                         log_program(p, LOG_WARNING, "healthcheck_command: %s", detail);
                 return r;
         }
-        r = cgsup_cgroup_open(m->cgroup_root_fd, cgroup_path, &c.cgroup_fd);
+        r = cgsup_leaf_open(leaf, &c.cgroup_fd);
         if (r < 0)
                 return r;
         fill_plan(p, &c, argv, &plan, &rl);

@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include "cgsup/cgroup.h"
+#include "cgsup/leaf.h"
 #include "health.h"
 #include "log.h"
 #include "logcap.h"
@@ -137,35 +138,28 @@ int program_freeze(Program *p, bool freeze) {
         return 0;
 }
 
-int program_set_limits(Program *p, const CgsupLimits *limits, CgsupLimit *reterr_limit) {
+int program_set_limits(Program *p, const CgsupLimits *limits, char **reterr_message) {
         Manager *m = p->manager;
-        _cleanup_free_ char *group = NULL;
-        CgsupLimit bad = _CGSUP_LIMIT_INVALID;
+        _cleanup_(cgsup_leaf_freep) CgsupLeaf *leaf = NULL;
         CgsupLimits merged = p->config->limits;
+        CgsupRefusal refusal = {};
         int r;
 
         for (int l = 0; l < _CGSUP_LIMIT_COUNT; l++)
                 if (cgsup_limits_is_set(limits, (CgsupLimit) l))
                         cgsup_limits_set(&merged, (CgsupLimit) l, limits->value[l]);
 
-        r = manager_group_cgroup(m, p->group, &group);
+        if (!p->cgroup || m->cgroup_root_fd < 0)
+                return -ENOENT;
+        r = cgsup_leaf_new(m->cgroup_root_fd, p->cgroup, &leaf);
         if (r < 0)
                 return r;
-        r = cgsup_limits_check(m->cgroup_root_fd, group, limits, &bad);
+        /* Not running (no leaf): the new values only have to be enforceable at the next start. */
+        r = cgsup_leaf_set_limits(leaf, limits, &refusal);
         if (r < 0) {
-                if (reterr_limit)
-                        *reterr_limit = bad;
+                if (reterr_message)
+                        (void) cgsup_refusal_format(&refusal, m->cgroup_mount, reterr_message);
                 return r;
-        }
-        if (program_is_active(p) || p->populated) {
-                unsigned need = cgsup_limits_controllers(limits);
-                (void) cgsup_cgroup_enable_controllers(m->cgroup_root_fd, group, need);
-                r = cgsup_limits_apply(m->cgroup_root_fd, p->cgroup, limits, &bad);
-                if (r < 0) {
-                        if (reterr_limit)
-                                *reterr_limit = bad;
-                        return r;
-                }
         }
         p->config->limits = merged;
         log_program(p, LOG_INFO, "Limits changed");

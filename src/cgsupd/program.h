@@ -140,9 +140,10 @@ int program_restart(Program *p);
 /* Signal the main process (@all_processes=false) or every process in the cgroup. */
 int program_kill(Program *p, int sig, bool all_processes);
 int program_freeze(Program *p, bool freeze);
-/* Apply new limits live (written to the cgroup, read back); on failure nothing is changed in config and
- * reterr_limit names the limit. */
-int program_set_limits(Program *p, const CgsupLimits *limits, CgsupLimit *reterr_limit);
+/* Apply new limits live (through the program's CgsupLeaf: checked, written, read back; only checked while
+ * it does not run). On failure nothing changes and *reterr_message (malloc'ed, may stay NULL on OOM) is
+ * the refusal's one wording, naming the limit that failed. */
+int program_set_limits(Program *p, const CgsupLimits *limits, char **reterr_message);
 /* Read stats from the cgroup now (properties call this when asked). */
 int program_read_stats(Program *p, CgsupStats *ret);
 /* Tail of captured output: stream 1 = stdout, 2 = stderr; returns malloc'ed text of at most max bytes. */

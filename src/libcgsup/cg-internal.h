@@ -58,8 +58,3 @@ bool cg_limit_readback_ok(CgsupLimit limit, uint64_t written, uint64_t read_back
 /* The pre-5.14 path of cgsup_cgroup_kill()/cgsup_cgroup_signal(): freeze, signal every pid of the subtree,
  * thaw. Exposed so host tests can exercise it on kernels that have cgroup.kill. */
 int cg_signal_by_freezing(int root_fd, const char *path, int sig);
-
-/* The leaf object's cleanup helper (declared here: the public header stays free of our macros). */
-#include "cgsup/leaf.h"
-#include "macro.h"
-DEFINE_TRIVIAL_CLEANUP_FUNC(CgsupLeaf *, cgsup_leaf_free);

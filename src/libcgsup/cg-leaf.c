@@ -215,9 +215,12 @@ static int refuse(CgsupRefusal *reterr, CgsupRefusalReason reason, CgsupLimit li
 }
 
 /* Whether @path (not the root: it is exempt) has processes of its own, which forbids enabling controllers
- * for its children. 1 yes, 0 no, <0 error. */
+ * for its children. The caller itself does not count: it can move out first (cgsup_subtree_claim() with a
+ * self leaf, as cgsupd does), and if it does not, enabling fails with the same refusal. 1 yes, 0 no,
+ * <0 error. */
 static int has_own_processes(int root_fd, const char *path) {
         _cleanup_free_ char *text = NULL;
+        char *save = NULL;
         int r;
 
         if (isempty(path))
@@ -227,7 +230,10 @@ static int has_own_processes(int root_fd, const char *path) {
                 return 0;
         if (r < 0)
                 return cg_errno_filter(r);
-        return text[strspn(text, " \t\n")] != 0;
+        for (char *w = strtok_r(text, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save))
+                if (atoi(w) != getpid())
+                        return 1;
+        return 0;
 }
 
 /* The parent directory of @path ("" for a top-level cgroup). @path is normalised. */
@@ -511,11 +517,17 @@ _public_ int cgsup_leaf_set_limits(CgsupLeaf *leaf, const CgsupLimits *limits, C
         for (size_t i = 0; i < ELEMENTSOF(memory); i++) {
                 uint64_t v = limits->value[memory[i]];
                 if (cgsup_limits_is_set(limits, memory[i]) && v != CGSUP_LIMIT_INFINITY && v < LIVE_MEMORY_MIN)
-                        return refuse(reterr, CGSUP_REFUSAL_TOO_SMALL, memory[i], v, leaf->path, -ERANGE);
+                        return refuse(reterr, CGSUP_REFUSAL_TOO_SMALL, memory[i], v, leaf->path, -EINVAL);
         }
         r = check_in(leaf->root_fd, leaf->parent, limits, reterr);
         if (r < 0)
                 return r;
+        /* Not created (yet): the values only have to be enforceable when it is. */
+        r = cg_file_exists(leaf->root_fd, leaf->path, NULL);
+        if (r <= 0)
+                return r < 0 ? refuse(reterr, CGSUP_REFUSAL_CGROUP, _CGSUP_LIMIT_INVALID, 0, leaf->path,
+                                      cg_errno_filter(r))
+                             : 0;
         r = enable_for(leaf->root_fd, leaf->parent, limits, reterr);
         if (r < 0)
                 return r;

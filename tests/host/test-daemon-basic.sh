@@ -71,7 +71,7 @@ if grep -qw memory "$CG_MOUNT/cgroup.controllers"; then
         diag "this host has the memory controller: capped may run; the unenforceable case is checked in the VM"
 else
         check "memory_max without a memory controller: FATAL, never started unbounded" wait_state capped FATAL 10
-        check "the reason names the limit and the cgroup2 mount" log_has "capped: .*memory_max: memory controller not available in cgroup2 at $CG_MOUNT"
+        check "the reason names the limit and the cgroup2 mount" log_has "capped: .*memory_max cannot be enforced: the cgroup2 hierarchy at $CG_MOUNT has no memory controller"
         check "capped never ran" bash -c "! grep -q '^cgsupd: capped: Started' $DAEMON_LOG"
 fi
 wait_state escaper RUNNING 10

@@ -246,7 +246,7 @@ TEST(unenforceable_limit_refused) {
         (void) waitpid(sleeper, NULL, 0);
 
         ASSERT_EQ(c.status, 1);
-        ASSERT_STR_CONTAINS(c.err, "Cannot enforce pids_max");
+        ASSERT_STR_CONTAINS(c.err, "pids_max cannot be enforced");
         ASSERT_STR_CONTAINS(c.err, "Not running the command");
         ASSERT_TRUE(access(marker, F_OK) < 0 && errno == ENOENT);
 }
@@ -265,7 +265,7 @@ TEST(memory_limit_refused_without_controller) {
                 SKIP("this host's cgroup2 root has the memory controller");
         ctl_run(&c, args);
         ASSERT_EQ(c.status, 1);
-        ASSERT_STR_CONTAINS(c.err, "Cannot enforce memory_max");
+        ASSERT_STR_CONTAINS(c.err, "memory_max cannot be enforced");
         ASSERT_STR_CONTAINS(c.err, "no memory controller");
         ASSERT_STREQ(c.out, ""); /* the command never ran */
 }

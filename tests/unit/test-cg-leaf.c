@@ -106,7 +106,7 @@ TEST(wording) {
         ASSERT_OK(cgsup_refusal_format(&r, "/m", &d));
         ASSERT_STREQ(d, "cgroup /m/a: Permission denied");
         r = (CgsupRefusal) { .reason = CGSUP_REFUSAL_TOO_SMALL, .limit = CGSUP_LIMIT_MEMORY_HIGH,
-                             .controller = CGSUP_CONTROLLER_MEMORY, .value = 4096, .error = -ERANGE };
+                             .controller = CGSUP_CONTROLLER_MEMORY, .value = 4096, .error = -EINVAL };
         ASSERT_OK(cgsup_refusal_format(&r, "/m", &e));
         ASSERT_STREQ(e, "memory_high cannot be enforced: 4K is below 1M, too little for a running program");
 
@@ -239,7 +239,7 @@ TEST(create_enables_applies_and_reads_back) {
         ASSERT_OK(cgsup_limit_read(f.root_fd, "svc/leaf", CGSUP_LIMIT_PIDS_MAX, &v));
         ASSERT_EQ_U64(v, 64);
         cgsup_limits_set(&l, CGSUP_LIMIT_MEMORY_MAX, 4096);
-        ASSERT_ERROR(cgsup_leaf_set_limits(leaf, &l, &r), ERANGE);
+        ASSERT_ERROR(cgsup_leaf_set_limits(leaf, &l, &r), EINVAL);
         ASSERT_EQ(r.reason, CGSUP_REFUSAL_TOO_SMALL);
         ASSERT_EQ(r.limit, CGSUP_LIMIT_MEMORY_MAX);
         ASSERT_OK(cgsup_limit_read(f.root_fd, "svc/leaf", CGSUP_LIMIT_MEMORY_MAX, &v));
@@ -288,6 +288,9 @@ TEST(create_fails_cleanly_and_names_the_failed_limit) {
         ASSERT_EQ(r.reason, CGSUP_REFUSAL_READBACK);
 
         /* Without limits a leaf is just a directory: created, then destroyed. */
+        /* set_limits on a leaf that does not exist only checks. */
+        ASSERT_OK(cgsup_leaf_set_limits(fresh, &l, &r));
+        ASSERT_TRUE(fstatat(f.root_fd, "svc/fresh", &st, 0) < 0 && errno == ENOENT);
         ASSERT_EQ(cgsup_leaf_create(fresh, NULL, 0, &r), 1);
         ASSERT_OK(cgsup_leaf_destroy(fresh));
         ASSERT_TRUE(fstatat(f.root_fd, "svc/fresh", &st, 0) < 0 && errno == ENOENT);

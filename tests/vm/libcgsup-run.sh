@@ -112,7 +112,7 @@ else
         not_ok "shared cgroup, no limits: runs, leaves no cgsupctl/run-* cgroup behind" "${out:-}" \
                 "$(cat "$work/scope.out" "$work/scope.err" "$work/scope.left" 2>&1)"
 fi
-if grep -q '^rc=1$' "$work/scope-limit.err" && grep -q 'Cannot enforce memory_max' "$work/scope-limit.err"; then
+if grep -q '^rc=1$' "$work/scope-limit.err" && grep -q 'memory_max cannot be enforced' "$work/scope-limit.err"; then
         ok "shared cgroup, memory_max: refused with the reason, exit 1"
 else
         not_ok "shared cgroup, memory_max: refused with the reason, exit 1" "$(cat "$work/scope-limit.err" 2>&1)"

@@ -498,42 +498,6 @@ static CgsupLimit limit_from_bus_name(const char *key) {
 
 /* Values that the kernel would take but that make no sense for a program: refuse them with a message
  * instead of producing a program that is OOM-killed before its first instruction. */
-static int limit_check_sane(CgsupLimit l, const char *key, uint64_t v, sd_bus_error *error) {
-        if (v == CGSUP_LIMIT_INFINITY)
-                return 0;
-        switch (l) {
-        case CGSUP_LIMIT_MEMORY_MAX:
-        case CGSUP_LIMIT_MEMORY_HIGH:
-                if (v < 1024 * 1024)
-                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
-                                                 "%s=%" PRIu64 " is too small: at least 1M is needed to run anything.",
-                                                 key, v);
-                return 0;
-        case CGSUP_LIMIT_PIDS_MAX:
-                if (v < 1)
-                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
-                                                 "%s=0 would not even allow the main process.", key);
-                return 0;
-        case CGSUP_LIMIT_CPU_QUOTA:
-                if (v < 100)
-                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
-                                                 "%s=%" PRIu64 " is below 1%% (100): the kernel's minimum is 1ms per 100ms.",
-                                                 key, v);
-                if (v > 100000000)
-                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
-                                                 "%s=%" PRIu64 " is beyond 10000 CPUs.", key, v);
-                return 0;
-        case CGSUP_LIMIT_CPU_WEIGHT:
-        case CGSUP_LIMIT_IO_WEIGHT:
-                if (v < 1 || v > 10000)
-                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
-                                                 "%s=%" PRIu64 " is out of range (1..10000).", key, v);
-                return 0;
-        default:
-                return 0;
-        }
-}
-
 int bus_parse_limit_property(sd_bus_message *m, const char *key, CgsupLimits *limits, sd_bus_error *error) {
         const char *contents;
         CgsupLimit l;
@@ -604,9 +568,10 @@ int bus_parse_limit_property(sd_bus_message *m, const char *key, CgsupLimits *li
         if (r < 0)
                 return r;
 
-        r = limit_check_sane(l, key, v, error);
-        if (r < 0)
-                return r;
+        /* The value rules are libcgsup's (the same as for the configuration file). */
+        if (cgsup_limit_check_value(l, v) < 0)
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT, "%s: %" PRIu64 " is out of range: %s.",
+                                         key, v, cgsup_limit_parse_error(l, -ERANGE));
         cgsup_limits_set(limits, l, v);
         return 1;
 }
@@ -667,25 +632,11 @@ static int method_set_properties(sd_bus_message *m, void *userdata, sd_bus_error
         }
 
         for (size_t i = 0; i < n; i++) {
-                CgsupLimit bad = _CGSUP_LIMIT_INVALID;
-                char detail[512];
+                _cleanup_free_ char *why = NULL;
 
-                r = program_set_limits(list[i], &limits, &bad);
-                if (r < 0) {
-                        const char *what = cgsup_limit_to_string(bad) ?: "the limits";
-                        const char *why = r == -EOPNOTSUPP ? "its controller is not available (not enabled or "
-                                                             "not delegated to cgsupd)" :
-                                          r == -EACCES || r == -EPERM ? "the cgroup is not delegated to cgsupd" :
-                                          r == -ERANGE ? "the kernel rejected the value" :
-                                          r == -EIO    ? "the value read back differs from the one written" :
-                                                         NULL;
-                        if (why)
-                                snprintf(detail, sizeof detail, "%s cannot be enforced: %s", what, why);
-                        else
-                                snprintf(detail, sizeof detail, "%s cannot be set: %s (%s)", what, strerror(-r),
-                                         strerrorname_np(-r) ?: "?");
-                        return bus_error_set_errno(error, r, BUS_OP_SET_LIMIT, list[i]->name, detail);
-                }
+                r = program_set_limits(list[i], &limits, &why);
+                if (r < 0)
+                        return bus_error_set_errno(error, r, BUS_OP_SET_LIMIT, list[i]->name, why);
         }
         return sd_bus_reply_method_return(m, NULL);
 }
