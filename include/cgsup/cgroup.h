@@ -182,10 +182,10 @@ unsigned cgsup_limits_controllers(const CgsupLimits *limits);
  */
 
 /**
- * cgsup_limits_check() - can every set limit be enforced on a child of @parent? Checks the controller
- * is in @parent's cgroup.controllers (it can be enabled for children) and that we may write
- * cgroup.subtree_control there. On failure @reterr_limit names the first limit that cannot be enforced.
- * Return: 0 all enforceable, -EOPNOTSUPP (controller absent), -EACCES (not delegated), -ENOENT.
+ * cgsup_limits_check() - can every set limit be enforced on a child of @parent? The judgement of
+ * cgsup_leaf_check() (controller offered, enable-able by us, file present; a missing @parent is judged at
+ * its nearest existing ancestor), reduced to the limit that failed in @reterr_limit.
+ * Return: 0 all enforceable, -EOPNOTSUPP, -EACCES, -EBUSY, -ENOENT, -ENOMEM, -EIO.
  */
 int cgsup_limits_check(int root_fd, const char *parent, const CgsupLimits *limits, CgsupLimit *reterr_limit);
 

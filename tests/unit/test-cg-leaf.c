@@ -11,37 +11,18 @@
 #include <unistd.h>
 
 #include "cgsup/leaf.h"
+#include "fake-cgroup.h"
 #include "fd-util.h"
 #include "src/libcgsup/cg-internal.h"
 #include "tests.h"
 
 #define M (1ULL << 20)
 
-typedef struct Fake {
-        char dir[64];
-        int root_fd;
-} Fake;
-
-static void fake_done(Fake *f) {
-        if (f->root_fd >= 0)
-                (void) close(f->root_fd);
-        if (f->dir[0]) {
-                char cmd[128];
-                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-                (void) system(cmd);
-        }
-}
-
 static void fake_file(Fake *f, const char *cg, const char *file, const char *text) {
         char p[256];
-        int fd;
 
         snprintf(p, sizeof(p), "%s%s%s", cg, *cg ? "/" : "", file);
-        fd = openat(f->root_fd, p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        ASSERT_OK_ERRNO(fd);
-        if (text[0])
-                ASSERT_EQ(write(fd, text, strlen(text)), (ssize_t) strlen(text));
-        (void) close(fd);
+        fake_file_at(f, p, text);
 }
 
 /* A cgroup as the kernel shows it: its controllers, what it enables for its children, its own processes,
@@ -62,10 +43,7 @@ static void fake_cgroup(Fake *f, const char *cg, const char *controllers, const 
 }
 
 static void fake_init(Fake *f) {
-        snprintf(f->dir, sizeof(f->dir), "/tmp/test-cg-leaf-XXXXXX");
-        ASSERT_NOT_NULL(mkdtemp(f->dir));
-        f->root_fd = open(f->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        ASSERT_OK_ERRNO(f->root_fd);
+        fake_root_init(f, "test-cg-leaf");
         /* The root: every controller, all enabled for its children except io. */
         fake_cgroup(f, "", "cpu io memory pids", "cpu memory pids", "1\n", "");
 }

@@ -9,6 +9,7 @@
 
 #include "cgsup/cgroup.h"
 #include "fd-util.h"
+#include "fake-cgroup.h"
 #include "src/libcgsup/cg-internal.h"
 #include "tests.h"
 
@@ -217,33 +218,13 @@ TEST(readback_rounding) {
 }
 
 /* A fake cgroup: temp dir "root" with "grp/" holding the given files (empty content). */
-typedef struct Fake {
-        char dir[64];
-        int root_fd;
-} Fake;
-
-static void fake_done(Fake *f) {
-        if (f->root_fd >= 0)
-                (void) close(f->root_fd);
-        if (f->dir[0]) {
-                char cmd[128];
-                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-                (void) system(cmd);
-        }
-}
-
 static void fake_init(Fake *f, const char *const *files) {
-        snprintf(f->dir, sizeof(f->dir), "/tmp/test-cg-limits-XXXXXX");
-        ASSERT_NOT_NULL(mkdtemp(f->dir));
-        f->root_fd = open(f->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        ASSERT_OK_ERRNO(f->root_fd);
+        fake_root_init(f, "test-cg-limits");
         ASSERT_OK_ERRNO(mkdirat(f->root_fd, "grp", 0755));
         for (; files && *files; files++) {
                 char p[256];
                 snprintf(p, sizeof(p), "grp/%s", *files);
-                int fd = openat(f->root_fd, p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-                ASSERT_OK_ERRNO(fd);
-                (void) close(fd);
+                fake_file_at(f, p, "");
         }
 }
 
@@ -352,12 +333,9 @@ TEST(limits_check_on_fake_parent) {
 
         fake_init(&f, files);
         /* The root offers no pids controller (a hybrid host's cgroup2): nobody can pass it on. */
-        for (const char *const *rf = files; rf < files + 3; rf++) {
-                int fd = openat(f.root_fd, *rf, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-                ASSERT_OK_ERRNO(fd);
-                (void) close(fd);
-        }
-        ASSERT_OK(write_string_file_at(f.root_fd, "cgroup.controllers", "cpuset cpu io memory hugetlb\n"));
+        fake_file_at(&f, "cgroup.controllers", "cpuset cpu io memory hugetlb\n");
+        fake_file_at(&f, "cgroup.subtree_control", "");
+        fake_file_at(&f, "cgroup.procs", "");
         ASSERT_OK(
                 write_string_file_at(f.root_fd, "grp/cgroup.controllers", "cpuset cpu io memory hugetlb\n"));
         ASSERT_OK(write_string_file_at(f.root_fd, "grp/cgroup.subtree_control", "memory\n"));
