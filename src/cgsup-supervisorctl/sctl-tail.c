@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tail [-f|-BYTES] NAME [stdout|stderr], maintail, fg: program output through GetProgramOutput().
+ * Following reads on from the offset the daemon returned, a few times a second, until Ctrl-C (supervisorctl
+ * streams the same over HTTP); fg follows both streams until the program stops (cgsupd has no stdin
+ * channel on the bus, so typed input is not forwarded: fg says so).
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgsup/bus-names.h"
+#include "fd-util.h"
+#include "macro.h"
+#include "parse-util.h"
+#include "sctl.h"
+
+#define TAIL_DEFAULT_BYTES 1600
+#define FOLLOW_CHUNK (64 * 1024)
+#define FOLLOW_INTERVAL_NSEC (250 * 1000 * 1000L)
+
+/* Set by SIGINT while following (the only work the handler does). */
+static volatile sig_atomic_t interrupted = 0;
+
+static void on_sigint(int sig) {
+        interrupted = 1;
+}
+
+typedef enum Echo { ECHO_NONE, ECHO_DATA, ECHO_DATA_NEWLINE } Echo;
+
+typedef struct Stream {
+        const char *name, *channel;
+        uint64_t offset; /* UINT64_MAX: the daemon has no file offsets for it (in-memory ring) */
+} Stream;
+
+/* One read; data is written to stdout. Returns the daemon's fault (BAD_NAME, FAILED) or SUCCESS. */
+static Fault read_output(Ctl *c, Stream *s, uint64_t offset, uint64_t max, Echo echo) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const void *data;
+        size_t size;
+        int r;
+
+        r = ctl_manager_call(c, "GetProgramOutput", &reply, &error, "sstt", s->name, s->channel, offset, max);
+        if (r < 0) {
+                if (sd_bus_error_has_name(&error, CGSUP_ERROR_NO_SUCH_PROGRAM))
+                        return FAULT_BAD_NAME;
+                ctl_note("%s", sd_bus_error_is_set(&error) ? strna(error.message) : strerror(-r));
+                return FAULT_FAILED;
+        }
+        r = sd_bus_message_read_array(reply, 'y', &data, &size);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "t", &s->offset);
+        if (r < 0)
+                return FAULT_FAILED;
+        (void) fflush(stdout);
+        if (echo != ECHO_NONE && size > 0)
+                (void) loop_write(STDOUT_FILENO, data, size);
+        /* supervisorctl prints the text it read with output(), which adds a newline. */
+        if (echo == ECHO_DATA_NEWLINE)
+                (void) loop_write(STDOUT_FILENO, "\n", 1);
+        return FAULT_SUCCESS;
+}
+
+static void sigint_catch(struct sigaction *saved) {
+        struct sigaction sa = { .sa_handler = on_sigint };
+
+        /* No SA_RESTART: the sleep between reads returns at once on Ctrl-C. */
+        interrupted = 0;
+        (void) sigemptyset(&sa.sa_mask);
+        (void) sigaction(SIGINT, &sa, saved);
+}
+
+/* Follows @streams until Ctrl-C, or until @until_stopped's program is no longer RUNNING. Returns true
+ * when it ended on Ctrl-C. */
+static bool follow(Ctl *c, Stream *streams, size_t n, const char *until_stopped) {
+        struct sigaction saved;
+        bool by_user;
+
+        sigint_catch(&saved);
+        while (!interrupted) {
+                struct timespec ts = { .tv_nsec = FOLLOW_INTERVAL_NSEC };
+
+                for (size_t i = 0; i < n; i++)
+                        if (streams[i].offset != UINT64_MAX &&
+                            read_output(c, &streams[i], streams[i].offset, FOLLOW_CHUNK, ECHO_DATA) != FAULT_SUCCESS)
+                                interrupted = 1;
+                if (until_stopped) {
+                        _cleanup_free_ char *state = NULL;
+                        if (ctl_program_property(c, until_stopped, "State", 's', &state) < 0 ||
+                            !streq(state, "RUNNING"))
+                                break;
+                }
+                (void) nanosleep(&ts, NULL);
+        }
+        by_user = interrupted;
+        (void) sigaction(SIGINT, &saved, NULL);
+        return by_user;
+}
+
+/* The instance a namespec names ("name" or "group:name"), or NULL. */
+static const Proc *find_namespec(Ctl *c, const char *spec) {
+        _cleanup_free_ char *group = NULL, *name = NULL;
+
+        if (split_namespec(spec, &group, &name) < 0 || !name)
+                return NULL;
+        return proc_find(c, group, name);
+}
+
+static int parse_bytes_modifier(const char *modifier, uint64_t *ret) {
+        return safe_atou64(modifier + 1, ret);
+}
+
+void cmd_tail(Ctl *c, char **args, size_t n, const char *arg) {
+        const char *modifier = NULL, *spec, *channel = "stdout";
+        uint64_t bytes = TAIL_DEFAULT_BYTES;
+        bool follow_mode = false;
+        const Proc *p;
+        Stream s;
+        Fault f;
+
+        if (!ctl_upcheck(c))
+                return;
+        if (n < 1 || n > 3) {
+                ctl_output(n < 1 ? "Error: too few arguments" : "Error: too many arguments");
+                c->exitstatus = SCTL_EXIT_GENERIC;
+                return ctl_help(c, "tail");
+        }
+        if (args[0][0] == '-') {
+                modifier = args[0];
+                args++;
+                n--;
+        }
+        if (n == 0) {
+                ctl_output("Error: tail requires process name");
+                c->exitstatus = SCTL_EXIT_GENERIC;
+                return;
+        }
+        spec = args[0];
+        if (n > 1) {
+                channel = args[n - 1];
+                if (!streq(channel, "stdout") && !streq(channel, "stderr")) {
+                        ctl_output("Error: bad channel '%s'", channel);
+                        c->exitstatus = SCTL_EXIT_GENERIC;
+                        return;
+                }
+        }
+        if (modifier) {
+                if (streq(modifier, "-f"))
+                        follow_mode = true;
+                else if (parse_bytes_modifier(modifier, &bytes) < 0) {
+                        ctl_output("Error: bad argument %s", modifier);
+                        c->exitstatus = SCTL_EXIT_GENERIC;
+                        return;
+                }
+        }
+
+        p = find_namespec(c, spec);
+        if (!p) {
+                ctl_output("%s: ERROR (no such process name)", spec);
+                c->exitstatus = SCTL_EXIT_GENERIC;
+                return;
+        }
+        s = (Stream) { .name = p->name, .channel = channel };
+        if (follow_mode)
+                ctl_output("==> Press Ctrl-C to exit <==");
+        f = read_output(c, &s, UINT64_MAX, bytes, follow_mode ? ECHO_DATA : ECHO_DATA_NEWLINE);
+        if (f != FAULT_SUCCESS) {
+                ctl_output("%s: ERROR (%s)", spec, f == FAULT_BAD_NAME ? "no such process name"
+                                                                        : "unknown error reading log");
+                c->exitstatus = SCTL_EXIT_GENERIC;
+                return;
+        }
+        if (!follow_mode)
+                return;
+        if (s.offset == UINT64_MAX)
+                ctl_note("%s has no log file (output is kept in memory only): cannot follow it", spec);
+        else
+                (void) follow(c, &s, 1, NULL);
+        ctl_output("%s", "");
+}
+
+void cmd_maintail(Ctl *c, char **args, size_t n, const char *arg) {
+        uint64_t bytes;
+
+        if (!ctl_upcheck(c))
+                return;
+        if (n > 1) {
+                ctl_output("Error: too many arguments");
+                c->exitstatus = SCTL_EXIT_GENERIC;
+                return ctl_help(c, "maintail");
+        }
+        if (n == 1 && (args[0][0] != '-' || (!streq(args[0], "-f") && parse_bytes_modifier(args[0], &bytes) < 0))) {
+                ctl_output("Error: bad argument %s", args[0]);
+                c->exitstatus = SCTL_EXIT_GENERIC;
+                return;
+        }
+        /* supervisord's NO_FILE answer: cgsupd writes its own log to the journal (or its stderr). */
+        ctl_output("supervisord: ERROR (no log file)");
+        ctl_note("cgsupd logs to the journal: journalctl -u cgsupd (or its stderr when run by hand)");
+        c->exitstatus = SCTL_EXIT_GENERIC;
+}
+
+void cmd_fg(Ctl *c, char **args, size_t n, const char *arg) {
+        const Proc *p;
+        Stream streams[2];
+
+        if (!ctl_upcheck(c))
+                return;
+        if (n == 0) {
+                ctl_output("ERROR: no process name supplied");
+                c->exitstatus = SCTL_EXIT_GENERIC;
+                return ctl_help(c, "fg");
+        }
+        if (n > 1) {
+                ctl_output("ERROR: too many process names supplied");
+                c->exitstatus = SCTL_EXIT_GENERIC;
+                return;
+        }
+        p = find_namespec(c, args[0]);
+        if (!p) {
+                ctl_output("ERROR: bad process name supplied");
+                c->exitstatus = SCTL_EXIT_GENERIC;
+                return;
+        }
+        if (!streq(state_word(p->state), "RUNNING")) {
+                ctl_output("ERROR: process not running");
+                c->exitstatus = SCTL_EXIT_GENERIC;
+                return;
+        }
+        ctl_output("==> Press Ctrl-C to exit <==");
+        ctl_note("cgsupd has no stdin channel on the bus: typed input is not forwarded (output only)");
+        streams[0] = (Stream) { .name = p->name, .channel = "stdout", .offset = UINT64_MAX };
+        streams[1] = (Stream) { .name = p->name, .channel = "stderr", .offset = UINT64_MAX };
+        /* Start from the end: fg shows what the program writes from now on. */
+        for (size_t i = 0; i < ELEMENTSOF(streams); i++)
+                if (read_output(c, &streams[i], UINT64_MAX, 1, ECHO_NONE) != FAULT_SUCCESS)
+                        streams[i].offset = UINT64_MAX;
+        if (!follow(c, streams, ELEMENTSOF(streams), p->name))
+                ctl_output("Process got killed");
+        ctl_output("Exiting foreground");
+}

@@ -1,0 +1,271 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# cgsup-supervisorctl against the real supervisorctl 4.2.5 (Debian's supervisor package), on one config
+# file that both daemons read: Debian's supervisord on a private unix socket in a temp dir, and cgsupd on a
+# private dbus-daemon. The same commands go to both; their stdout (pids, uptimes and stop times masked) and
+# exit statuses must be the same, byte for byte. Then what is cgsup's own: -s http://other-host is refused
+# and points to cgsupctl -H, -s unix://... is accepted, the shell, --help.
+
+. "$(dirname "$0")/bus-lib.sh"
+
+SUPERVISORD=$(command -v supervisord || true)
+SUPERVISORCTL=$(command -v supervisorctl || true)
+[[ -n $SUPERVISORD && -n $SUPERVISORCTL ]] || skip_all "supervisor (supervisord, supervisorctl) not installed (ENOENT)"
+[[ -n ${CGSUP_SUPERVISORCTL:-} && -x $CGSUP_SUPERVISORCTL ]] || skip_all "CGSUP_SUPERVISORCTL not set (run through meson test)"
+
+SV_PID=
+
+compat_cleanup() {
+        if [[ -n $SV_PID ]]; then
+                # supervisord stops its programs on SIGTERM before it exits.
+                kill -TERM "$SV_PID" 2>/dev/null
+                for _ in $(seq 1 100); do
+                        kill -0 "$SV_PID" 2>/dev/null || break
+                        sleep 0.1
+                done
+                kill -KILL "$SV_PID" 2>/dev/null
+                wait "$SV_PID" 2>/dev/null
+                SV_PID=
+        fi
+        bus_cleanup
+}
+
+bus_test_setup
+trap compat_cleanup EXIT
+
+# supervisord runs as root here: say so, or it logs a CRIT line (harmless, but noisy).
+cat >"$TEST_DIR/supervisord.conf" <<EOF
+[unix_http_server]
+file = $TEST_DIR/supervisor.sock
+
+[supervisord]
+logfile = $TEST_DIR/supervisord.log
+pidfile = $TEST_DIR/supervisord.pid
+childlogdir = $TEST_DIR
+nodaemon = true
+user = root
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl = unix://$TEST_DIR/supervisor.sock
+
+[program:sleeper]
+command = sleep 1000
+
+[program:crasher]
+command = /bin/sh -c 'exit 1'
+startretries = 0
+
+[program:idle]
+command = sleep 1000
+autostart = false
+
+[program:w1]
+command = sleep 1000
+
+[program:w2]
+command = sleep 1000
+
+[group:grp]
+programs = w1, w2
+EOF
+CONF=$TEST_DIR/supervisord.conf
+
+sv() { "$SUPERVISORCTL" -c "$CONF" "$@"; }
+cg() { "$CGSUP_SUPERVISORCTL" -c "$CONF" "$@"; }
+
+# wait_settled CTL: until both daemons show the config's resting states (crasher FATAL, the rest
+# RUNNING, idle STOPPED); at most 30 s.
+settled() {
+        local out
+        out=$("$@" status 2>/dev/null)
+        grep -q '^crasher  *FATAL' <<<"$out" && grep -q '^idle  *STOPPED' <<<"$out" &&
+                [[ $(grep -c ' RUNNING ' <<<"$out") -eq 3 ]]
+}
+wait_settled() {
+        local deadline=$((SECONDS + 30))
+        while ((SECONDS < deadline)); do
+                settled "$@" && return 0
+                sleep 0.2
+        done
+        echo "# not settled:"
+        "$@" status 2>&1 | sed 's/^/#   /'
+        return 1
+}
+
+# ---- both daemons on the same file ----
+"$SUPERVISORD" -c "$CONF" >"$TEST_DIR/supervisord.out" 2>&1 &
+SV_PID=$!
+if wait_settled sv; then
+        tap_ok "supervisord 4.2.5 runs the config"
+else
+        tap_fail "supervisord 4.2.5 runs the config"
+        sed 's/^/#   /' "$TEST_DIR/supervisord.out" | tail -n 20
+        tap_done
+        exit 1
+fi
+start_daemon_or_bail "$CONF" "cgsupd runs the same config"
+check "cgsupd reaches the same resting states" wait_settled cg
+
+# Mask what differs between two runs of the same thing: pids, uptimes, stop times.
+mask() {
+        sed -E -e 's/pid [0-9]+, uptime [0-9a-z ,:]+$/pid N, uptime U/' \
+               -e 's/[A-Z][a-z]{2} [0-9]{2} [0-9]{2}:[0-9]{2} [AP]M$/DATE/' \
+               -e 's/^[0-9]+$/PID/'
+}
+
+# compare [--sorted] ARGS...: the same command through both; stdout (masked) and exit status must match.
+# --sorted compares the lines in sorted order (results of a group or "all" may come in completion order).
+N_COMPARED=0
+compare() {
+        local sorted=0 sv_rc cg_rc
+        if [[ $1 == --sorted ]]; then
+                sorted=1
+                shift
+        fi
+        sv "$@" >"$TEST_DIR/sv.out" 2>"$TEST_DIR/sv.err" </dev/null
+        sv_rc=$?
+        cg "$@" >"$TEST_DIR/cg.out" 2>"$TEST_DIR/cg.err" </dev/null
+        cg_rc=$?
+        mask <"$TEST_DIR/sv.out" >"$TEST_DIR/sv.masked"
+        mask <"$TEST_DIR/cg.out" >"$TEST_DIR/cg.masked"
+        if [[ $sorted -eq 1 ]]; then
+                sort -o "$TEST_DIR/sv.masked" "$TEST_DIR/sv.masked"
+                sort -o "$TEST_DIR/cg.masked" "$TEST_DIR/cg.masked"
+        fi
+        N_COMPARED=$((N_COMPARED + 1))
+        if [[ $sv_rc -eq $cg_rc ]] && cmp -s "$TEST_DIR/sv.masked" "$TEST_DIR/cg.masked"; then
+                tap_ok "same output and exit status ($cg_rc): $*"
+                return 0
+        fi
+        tap_fail "same output and exit status: $*"
+        echo "#   supervisorctl: exit $sv_rc; cgsup-supervisorctl: exit $cg_rc"
+        diff -u --label supervisorctl --label cgsup-supervisorctl "$TEST_DIR/sv.masked" "$TEST_DIR/cg.masked" |
+                sed 's/^/#   /' | head -n 30
+        sed 's/^/#   cg stderr: /' "$TEST_DIR/cg.err" | head -n 5
+        return 1
+}
+
+# ---- reading ----
+compare status
+compare status sleeper
+compare status idle
+compare status 'grp:*'
+compare status grp:w1
+compare status grp
+compare status nosuch
+compare status 'nosuch:*'
+compare status sleeper nosuch
+compare status nosuch idle
+compare status all
+compare pid nosuch
+compare pid idle
+compare pid sleeper
+compare pid w1
+compare tail nosuch
+compare fg
+compare fg idle
+compare fg nosuch
+compare reread
+
+# ---- start / stop / restart / signal ----
+compare start sleeper
+compare start nosuch
+compare start 'nosuch:*'
+compare start
+compare stop
+compare restart
+compare stop idle
+compare stop nosuch
+compare stop 'nosuch:*'
+compare signal HUP nosuch
+compare signal HUP idle
+compare signal FOO sleeper
+compare signal HUP
+compare clear nosuch
+compare start crasher
+both_settled() {
+        wait_settled sv && wait_settled cg
+}
+check "crasher is FATAL again in both" both_settled
+compare stop 'grp:*'
+compare status 'grp:*'
+compare start 'grp:*'
+compare restart sleeper
+compare restart idle
+compare status idle
+compare stop idle
+compare status idle
+compare --sorted stop all
+compare status
+compare --sorted start all
+compare status sleeper 'grp:*'
+
+# ---- words and usage ----
+compare help
+for topic in add avail clear exit fg maintail open pid quit reload remove reread restart shutdown signal \
+             start status stop tail update version help nosuch; do
+        compare help "$topic"
+done
+compare frob
+compare tail
+compare tail -x sleeper
+compare tail sleeper stdin
+compare version extra
+compare reload extra
+compare shutdown extra
+compare avail extra
+compare reread extra
+compare maintail -x
+compare maintail a b
+compare quit
+
+# The shell: prompt, the initial status, an unknown command, an empty line, help, quit.
+shell_compare() {
+        local input=$'status sleeper\nfrob\n\nhelp quit\nstart nosuch\nquit\n'
+        sv <<<"$input" 2>/dev/null | mask >"$TEST_DIR/sv.shell"
+        cg <<<"$input" 2>/dev/null | mask >"$TEST_DIR/cg.shell"
+        diff -u --label supervisorctl --label cgsup-supervisorctl "$TEST_DIR/sv.shell" "$TEST_DIR/cg.shell"
+}
+check "the shell reads, prints and ends like supervisorctl's" shell_compare
+
+# avail: supervisord orders its group configs its own way; the lines themselves must match.
+compare --sorted avail
+
+# ---- cgsup's own ----
+remote_refused() {
+        local rc
+        "$CGSUP_SUPERVISORCTL" -s http://other-host.example:9001 status >"$TEST_DIR/out" 2>"$TEST_DIR/err"
+        rc=$?
+        cat "$TEST_DIR/err"
+        [[ $rc -eq 2 && ! -s $TEST_DIR/out ]] && grep -q 'cgsupctl -H' "$TEST_DIR/err"
+}
+check "-s http://other-host is an error pointing to cgsupctl -H (exit 2, nothing done)" remote_refused
+check "-c with a remote serverurl is refused too" bash -c "
+        sed 's#^serverurl = .*#serverurl = http://10.9.8.7:9001#' '$CONF' >'$TEST_DIR/remote.conf'
+        '$CGSUP_SUPERVISORCTL' -c '$TEST_DIR/remote.conf' status 2>&1 >/dev/null | grep -q 'cgsupctl -H'
+        [[ \${PIPESTATUS[0]} -eq 2 ]]"
+check "-s unix:///... is accepted with a note on stderr" bash -c "
+        '$CGSUP_SUPERVISORCTL' -s unix:///nonexistent.sock -u user -p secret status sleeper 2>'$TEST_DIR/err' | grep -q '^sleeper  *RUNNING'
+        grep -q 'ignored' '$TEST_DIR/err'"
+check "-s http://localhost:9001 is this machine" bash -c "'$CGSUP_SUPERVISORCTL' -s http://localhost:9001 status sleeper 2>/dev/null | grep -q RUNNING"
+check "an unknown option is a usage error (exit 2), like supervisorctl's" bash -c "
+        '$CGSUP_SUPERVISORCTL' --frob status 2>&1 | grep -q 'option --frob not recognized'; [[ \${PIPESTATUS[0]} -eq 2 ]]"
+check "a missing -c file is a usage error (exit 2)" bash -c "
+        '$CGSUP_SUPERVISORCTL' -c '$TEST_DIR/missing.conf' status 2>&1 | grep -q 'could not find config file'; [[ \${PIPESTATUS[0]} -eq 2 ]]"
+check "-h prints the usage and exits 0" bash -c "'$CGSUP_SUPERVISORCTL' -h | grep -q '^Usage: '"
+check "version prints cgsupd's version" bash -c "'$CGSUP_SUPERVISORCTL' version | grep -qx '[0-9][0-9.]*'"
+check "pid prints cgsupd's pid" bash -c "[[ \$('$CGSUP_SUPERVISORCTL' pid) == $CGSUPD_PID ]]"
+check "unreachable daemon: status exits 4" bash -c "
+        DBUS_SYSTEM_BUS_ADDRESS=unix:path=$TEST_DIR/no-such-bus '$CGSUP_SUPERVISORCTL' status >/dev/null 2>&1; [[ \$? -eq 4 ]]"
+check "unreachable daemon: start exits 7 and says cgsupd is not running" bash -c "
+        DBUS_SYSTEM_BUS_ADDRESS=unix:path=$TEST_DIR/no-such-bus '$CGSUP_SUPERVISORCTL' start sleeper | grep -q 'cgsupd is not running'
+        [[ \${PIPESTATUS[0]} -eq 7 ]]"
+compare shutdown
+check "cgsupd exits after shutdown" bash -c "
+        for _ in \$(seq 1 300); do kill -0 $CGSUPD_PID 2>/dev/null || exit 0; sleep 0.1; done; exit 1"
+
+diag "$N_COMPARED commands compared with supervisorctl 4.2.5"
+tap_done
