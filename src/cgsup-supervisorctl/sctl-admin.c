@@ -129,11 +129,8 @@ void cmd_reread(Ctl *c, char **args, size_t n, const char *arg) {
         _cleanup_strv_free_ char **names = NULL;
         Diff d = {};
 
-        if (n > 0) {
-                ctl_output("Error: reread accepts no arguments");
-                c->exitstatus = SCTL_EXIT_GENERIC;
-                return ctl_help(c, "reread");
-        }
+        if (!ctl_no_arguments(c, n, "reread"))
+                return;
         if (diff_call(c, "Reread", "ERROR: supervisor shutting down", &d) < 0)
                 return;
         if (diff_is_empty(&d))
@@ -285,11 +282,8 @@ static void daemon_call(Ctl *c, size_t n, const char *verb, const char *question
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        if (n > 0) {
-                ctl_output("Error: %s accepts no arguments", verb);
-                c->exitstatus = SCTL_EXIT_GENERIC;
-                return ctl_help(c, verb);
-        }
+        if (!ctl_no_arguments(c, n, verb))
+                return;
         if (c->interactive && !ctl_confirm(question))
                 return;
         r = ctl_manager_call(c, method, NULL, &error, NULL);

@@ -21,8 +21,10 @@
  * supervisorctl itself waits as long as supervisord takes. */
 #define CALL_TIMEOUT_USEC (3600 * USEC_PER_SEC)
 
-/* Not in bus-names.h yet: cgsupd answers a start/stop job that failed with it (the "jobs" work). */
+/* cgsupd answers a start/stop job that failed with it (daemons that wait for the job's outcome). */
+#ifndef CGSUP_ERROR_JOB_FAILED
 #define CGSUP_ERROR_JOB_FAILED "org.cgsup1.Error.JobFailed"
+#endif
 
 const char *ctl_where(const Ctl *c) {
         return c->user ? "session bus" : "system bus";

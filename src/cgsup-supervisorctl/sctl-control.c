@@ -188,59 +188,38 @@ static void act_on_names(Ctl *c, Action a, char **names, size_t n, const char *s
 }
 
 void cmd_start(Ctl *c, char **args, size_t n, const char *arg) {
-        if (!ctl_upcheck(c))
+        if (!ctl_upcheck(c) ||
+            !ctl_usage_check(c, n == 0, "Error: start requires a process name", SCTL_EXIT_INVALID_ARGS, "start"))
                 return;
-        if (n == 0) {
-                ctl_output("Error: start requires a process name");
-                c->exitstatus = SCTL_EXIT_INVALID_ARGS;
-                return ctl_help(c, "start");
-        }
         act_on_names(c, ACTION_START, args, n, NULL);
 }
 
 void cmd_stop(Ctl *c, char **args, size_t n, const char *arg) {
-        if (!ctl_upcheck(c))
+        if (!ctl_upcheck(c) ||
+            !ctl_usage_check(c, n == 0, "Error: stop requires a process name", SCTL_EXIT_GENERIC, "stop"))
                 return;
-        if (n == 0) {
-                ctl_output("Error: stop requires a process name");
-                c->exitstatus = SCTL_EXIT_GENERIC;
-                return ctl_help(c, "stop");
-        }
         act_on_names(c, ACTION_STOP, args, n, NULL);
 }
 
 void cmd_restart(Ctl *c, char **args, size_t n, const char *arg) {
-        if (!ctl_upcheck(c))
+        if (!ctl_upcheck(c) ||
+            !ctl_usage_check(c, n == 0, "Error: restart requires a process name", SCTL_EXIT_GENERIC, "restart"))
                 return;
-        if (n == 0) {
-                ctl_output("Error: restart requires a process name");
-                c->exitstatus = SCTL_EXIT_GENERIC;
-                return ctl_help(c, "restart");
-        }
         /* supervisorctl's restart is its stop followed by its start, output and exit status included. */
         cmd_stop(c, args, n, arg);
         cmd_start(c, args, n, arg);
 }
 
 void cmd_signal(Ctl *c, char **args, size_t n, const char *arg) {
-        if (!ctl_upcheck(c))
+        if (!ctl_upcheck(c) || !ctl_usage_check(c, n < 2, "Error: signal requires a signal name and a process name",
+                                                 SCTL_EXIT_GENERIC, "signal"))
                 return;
-        if (n < 2) {
-                ctl_output("Error: signal requires a signal name and a process name");
-                ctl_help(c, "signal");
-                c->exitstatus = SCTL_EXIT_GENERIC;
-                return;
-        }
         act_on_names(c, ACTION_SIGNAL, args + 1, n - 1, args[0]);
 }
 
 void cmd_clear(Ctl *c, char **args, size_t n, const char *arg) {
-        if (!ctl_upcheck(c))
+        if (!ctl_upcheck(c) ||
+            !ctl_usage_check(c, n == 0, "Error: clear requires a process name", SCTL_EXIT_GENERIC, "clear"))
                 return;
-        if (n == 0) {
-                ctl_output("Error: clear requires a process name");
-                c->exitstatus = SCTL_EXIT_GENERIC;
-                return ctl_help(c, "clear");
-        }
         act_on_names(c, ACTION_CLEAR, args, n, NULL);
 }

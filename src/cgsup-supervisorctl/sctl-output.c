@@ -46,6 +46,23 @@ void ctl_set_exit_from_fault(Ctl *c, Fault f, Fault ignored) {
                 c->exitstatus = SCTL_EXIT_GENERIC;
 }
 
+bool ctl_usage_check(Ctl *c, bool bad, const char *message, int status, const char *help_topic) {
+        if (!bad)
+                return true;
+        ctl_output("%s", message);
+        c->exitstatus = status;
+        if (help_topic)
+                ctl_help(c, help_topic);
+        return false;
+}
+
+bool ctl_no_arguments(Ctl *c, size_t n, const char *verb) {
+        char message[64];
+
+        snprintf(message, sizeof message, "Error: %s accepts no arguments", verb);
+        return ctl_usage_check(c, n > 0, message, SCTL_EXIT_GENERIC, verb);
+}
+
 bool ctl_confirm(const char *question) {
         char line[64];
 

@@ -149,12 +149,7 @@ void cmd_pid(Ctl *c, char **args, size_t n, const char *arg) {
 void cmd_version(Ctl *c, char **args, size_t n, const char *arg) {
         _cleanup_free_ char *version = NULL;
 
-        if (n > 0) {
-                ctl_output("Error: version accepts no arguments");
-                c->exitstatus = SCTL_EXIT_GENERIC;
-                return ctl_help(c, "version");
-        }
-        if (!ctl_upcheck(c))
+        if (!ctl_no_arguments(c, n, "version") || !ctl_upcheck(c))
                 return;
         if (ctl_manager_property(c, "Version", 's', &version) < 0) {
                 c->exitstatus = SCTL_EXIT_GENERIC;
@@ -180,11 +175,8 @@ static int avail_compare(const void *a, const void *b) {
 void cmd_avail(Ctl *c, char **args, size_t n, const char *arg) {
         _cleanup_free_ AvailLine *lines = NULL;
 
-        if (n > 0) {
-                ctl_output("Error: avail accepts no arguments");
-                c->exitstatus = SCTL_EXIT_GENERIC;
-                return ctl_help(c, "avail");
-        }
+        if (!ctl_no_arguments(c, n, "avail"))
+                return;
         if (ctl_refresh(c) < 0) {
                 c->exitstatus = SCTL_EXIT_GENERIC;
                 return;

@@ -124,13 +124,10 @@ void cmd_tail(Ctl *c, char **args, size_t n, const char *arg) {
         Stream s;
         Fault f;
 
-        if (!ctl_upcheck(c))
+        if (!ctl_upcheck(c) ||
+            !ctl_usage_check(c, n < 1 || n > 3, n < 1 ? "Error: too few arguments" : "Error: too many arguments",
+                             SCTL_EXIT_GENERIC, "tail"))
                 return;
-        if (n < 1 || n > 3) {
-                ctl_output(n < 1 ? "Error: too few arguments" : "Error: too many arguments");
-                c->exitstatus = SCTL_EXIT_GENERIC;
-                return ctl_help(c, "tail");
-        }
         if (args[0][0] == '-') {
                 modifier = args[0];
                 args++;
@@ -188,13 +185,8 @@ void cmd_tail(Ctl *c, char **args, size_t n, const char *arg) {
 void cmd_maintail(Ctl *c, char **args, size_t n, const char *arg) {
         uint64_t bytes;
 
-        if (!ctl_upcheck(c))
+        if (!ctl_upcheck(c) || !ctl_usage_check(c, n > 1, "Error: too many arguments", SCTL_EXIT_GENERIC, "maintail"))
                 return;
-        if (n > 1) {
-                ctl_output("Error: too many arguments");
-                c->exitstatus = SCTL_EXIT_GENERIC;
-                return ctl_help(c, "maintail");
-        }
         if (n == 1 && (args[0][0] != '-' || (!streq(args[0], "-f") && parse_bytes_modifier(args[0], &bytes) < 0))) {
                 ctl_output("Error: bad argument %s", args[0]);
                 c->exitstatus = SCTL_EXIT_GENERIC;
@@ -210,18 +202,10 @@ void cmd_fg(Ctl *c, char **args, size_t n, const char *arg) {
         const Proc *p;
         Stream streams[2];
 
-        if (!ctl_upcheck(c))
+        if (!ctl_upcheck(c) ||
+            !ctl_usage_check(c, n == 0, "ERROR: no process name supplied", SCTL_EXIT_GENERIC, "fg") ||
+            !ctl_usage_check(c, n > 1, "ERROR: too many process names supplied", SCTL_EXIT_GENERIC, NULL))
                 return;
-        if (n == 0) {
-                ctl_output("ERROR: no process name supplied");
-                c->exitstatus = SCTL_EXIT_GENERIC;
-                return ctl_help(c, "fg");
-        }
-        if (n > 1) {
-                ctl_output("ERROR: too many process names supplied");
-                c->exitstatus = SCTL_EXIT_GENERIC;
-                return;
-        }
         p = find_namespec(c, args[0]);
         if (!p) {
                 ctl_output("ERROR: bad process name supplied");

@@ -92,6 +92,11 @@ void ctl_output(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ctl_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ctl_set_exit_from_fault(Ctl *c, Fault f, Fault ignored);
 bool ctl_confirm(const char *question);
+/* supervisorctl's argument errors: when @bad, print @message (and the help of @help_topic, if any), set
+ * @status and return false. */
+bool ctl_usage_check(Ctl *c, bool bad, const char *message, int status, const char *help_topic);
+/* "Error: VERB accepts no arguments" + the help, when n > 0. */
+bool ctl_no_arguments(Ctl *c, size_t n, const char *verb);
 
 /* sctl-jobs.c: start or stop several instances at once and wait for each outcome. */
 typedef enum JobKind { JOB_START, JOB_STOP } JobKind;

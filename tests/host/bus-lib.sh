@@ -81,17 +81,22 @@ bus_test_requirements() {
         rmdir "$probe"
 }
 
+# stop_pid PID [TENTHS]: SIGTERM, up to TENTHS (default 50) tenths of a second to exit, then SIGKILL.
+stop_pid() {
+        local pid=$1
+        kill -TERM "$pid" 2>/dev/null || return 0
+        for _ in $(seq 1 "${2:-50}"); do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+}
+
 bus_cleanup() {
         local pid
         for pid in $CGSUPD_PID $DBUS_PID; do
-                [[ -n $pid ]] || continue
-                kill -TERM "$pid" 2>/dev/null || continue
-                for _ in $(seq 1 50); do
-                        kill -0 "$pid" 2>/dev/null || break
-                        sleep 0.1
-                done
-                kill -KILL "$pid" 2>/dev/null
-                wait "$pid" 2>/dev/null
+                [[ -n $pid ]] && stop_pid "$pid"
         done
         CGSUPD_PID=
         DBUS_PID=

@@ -16,17 +16,9 @@ SUPERVISORCTL=$(command -v supervisorctl || true)
 SV_PID=
 
 compat_cleanup() {
-        if [[ -n $SV_PID ]]; then
-                # supervisord stops its programs on SIGTERM before it exits.
-                kill -TERM "$SV_PID" 2>/dev/null
-                for _ in $(seq 1 100); do
-                        kill -0 "$SV_PID" 2>/dev/null || break
-                        sleep 0.1
-                done
-                kill -KILL "$SV_PID" 2>/dev/null
-                wait "$SV_PID" 2>/dev/null
-                SV_PID=
-        fi
+        # supervisord stops its programs on SIGTERM before it exits.
+        [[ -n $SV_PID ]] && stop_pid "$SV_PID" 100
+        SV_PID=
         bus_cleanup
 }
 
