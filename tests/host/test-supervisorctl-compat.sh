@@ -113,7 +113,8 @@ mask() {
 }
 
 # compare [--sorted] ARGS...: the same command through both; stdout (masked) and exit status must match.
-# --sorted compares the lines in sorted order (results of a group or "all" may come in completion order).
+# --sorted compares the lines in sorted order (supervisord prints the results of a group or "all" in the
+# order its processes finished).
 N_COMPARED=0
 compare() {
         local sorted=0 sv_rc cg_rc
@@ -192,9 +193,9 @@ both_settled() {
         wait_settled sv && wait_settled cg
 }
 check "crasher is FATAL again in both" both_settled
-compare stop 'grp:*'
+compare --sorted stop 'grp:*'
 compare status 'grp:*'
-compare start 'grp:*'
+compare --sorted start 'grp:*'
 compare restart sleeper
 compare restart idle
 compare status idle
