@@ -352,6 +352,53 @@ static int method_get_program(sd_bus_message *m, void *userdata, sd_bus_error *e
         return sd_bus_reply_method_return(m, "o", path);
 }
 
+/*
+ * What can hold secrets (a program's environment values, its output) is not open to every local user like
+ * its state is: root, the user who started a transient program (for that program), or a caller polkit
+ * authorizes for org.cgsup1.manage. Same return convention as bus_verify_polkit_async(): 1 go on, 0
+ * pending (return 1 from the handler), <0 denied with @error set.
+ */
+static int verify_secret_read(sd_bus_message *m, BusContext *c, Program *p, const char *verb,
+                              sd_bus_error *error) {
+        const char *details[] = { "program", p->name, "verb", verb, NULL };
+
+        if (caller_owns_all(m, &p, 1))
+                return 1;
+        return bus_verify_polkit_async(m, CGSUP_POLKIT_ACTION_MANAGE, details, c->polkit, error);
+}
+
+static int method_get_program_environment(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        BusContext *c = userdata;
+        const char *name;
+        Program *p;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &name);
+        if (r < 0)
+                return r;
+        r = bus_validate_name(name, error);
+        if (r < 0)
+                return r;
+        p = manager_find_program(c->manager, name);
+        if (!p)
+                return bus_error_set_errno(error, -ENOENT, BUS_OP_LOOKUP, name, NULL);
+
+        r = verify_secret_read(m, c, p, "environment", error);
+        if (r <= 0)
+                return r < 0 ? r : 1; /* denied, or polkit will call us again */
+
+        /* When polkit answers, the handler runs again from the top and looks the program up by name once
+         * more: one removed by a reload meanwhile is NoSuchProgram, never a stale pointer. */
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_strv(reply, p->config ? p->config->environment : NULL);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 /* Read [offset, offset+max) of a log file; offset UINT64_MAX or past the end (rotated) = the last @max
  * bytes. */
 static int read_log_file(const char *path, uint64_t offset, uint64_t max, void **ret, size_t *ret_size,
@@ -421,16 +468,9 @@ static int method_get_program_output(sd_bus_message *m, void *userdata, sd_bus_e
         if (!p)
                 return bus_error_set_errno(error, -ENOENT, BUS_OP_LOOKUP, name, NULL);
 
-        /* Output may hold secrets: it is not open to every local user like the state is. The owner of a
-         * transient program may read its own output. */
-        if (!caller_owns_all(m, &p, 1)) {
-                const char *details[] = { "program", name, "verb", "tail", NULL };
-                r = bus_verify_polkit_async(m, CGSUP_POLKIT_ACTION_MANAGE, details, c->polkit, error);
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        return 1;
-        }
+        r = verify_secret_read(m, c, p, "tail", error);
+        if (r <= 0)
+                return r < 0 ? r : 1; /* denied, or polkit will call us again */
 
         if (p->config) {
                 if (which == 1 || p->config->redirect_stderr)
@@ -921,6 +961,8 @@ const sd_bus_vtable bus_manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("GetProgramOutput", SD_BUS_ARGS("s", name, "s", stream, "t", offset, "t", max_bytes),
                                 SD_BUS_RESULT("ay", data, "t", next_offset), method_get_program_output,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetProgramEnvironment", SD_BUS_ARGS("s", name), SD_BUS_RESULT("as", environment),
+                                method_get_program_environment, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RunTransient", SD_BUS_ARGS("as", argv, "a{sv}", properties),
                                 SD_BUS_RESULT("o", path, "s", name), method_run_transient,
                                 SD_BUS_VTABLE_UNPRIVILEGED),

@@ -168,10 +168,27 @@ static int property_get_command(sd_bus *bus, const char *path, const char *inter
         return sd_bus_message_append_strv(reply, p->config ? p->config->argv : NULL);
 }
 
+/* Variable names only. Values can be credentials (supervisord users keep DB_PASSWORD= in environment=), and
+ * a property cannot be guarded: getters are synchronous (no polkit round trip), one refusing getter fails
+ * GetAll and GetManagedObjects for every client, and PropertiesChanged would broadcast the values. The
+ * values come from the polkit-checked Manager.GetProgramEnvironment(). */
 static int property_get_environment(sd_bus *bus, const char *path, const char *interface, const char *property,
                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Program *p = userdata;
-        return sd_bus_message_append_strv(reply, p->config ? p->config->environment : NULL);
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        if (r < 0)
+                return r;
+        STRV_FOREACH(e, p->config ? p->config->environment : NULL) {
+                _cleanup_free_ char *key = strndup(*e, strcspn(*e, "="));
+                if (!key)
+                        return -ENOMEM;
+                r = sd_bus_message_append(reply, "s", key);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
 }
 
 static int property_get_depends_on(sd_bus *bus, const char *path, const char *interface, const char *property,
