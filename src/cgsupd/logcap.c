@@ -9,6 +9,7 @@
 #include "log.h"
 #include "log-rotate.h"
 #include "logcap.h"
+#include "logdir.h"
 
 /* One destination with its own bounded queue. Regular files are written directly (the page cache never
  * says EAGAIN); pipes, FIFOs, ttys and sockets are written non-blocking and queued when they are full. */
@@ -68,7 +69,7 @@ static int sink_open_file(LogSink *s) {
         int fd;
 
         /* O_NONBLOCK matters only for FIFOs/ttys (/dev/stdout behind a pipe); regular files ignore it. */
-        fd = open(s->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644);
+        fd = log_file_open(s->path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0 && errno == ENXIO) {
                 int n = -1;
                 /* /dev/stdout on a socket (journald stream) cannot be reopened: share the descriptor. */

@@ -13,6 +13,7 @@
 #include "deps.h"
 #include "health.h"
 #include "log.h"
+#include "logdir.h"
 #include "manager.h"
 #include "program-ops.h"
 #include "strv.h"
@@ -101,6 +102,9 @@ int manager_reload(Manager *m, char **reterr_message) {
                         free(msg);
                 return -EINVAL;
         }
+        r = logdir_place_auto_logs(m, c);
+        if (r < 0)
+                return r;
 
         /* Validate everything that could fail before changing anything. */
         for (size_t i = 0; i < c->n_programs; i++) {

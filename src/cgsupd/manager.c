@@ -25,6 +25,7 @@
 #include "fd-util.h"
 #include "log.h"
 #include "logcap.h"
+#include "logdir.h"
 #include "manager.h"
 #include "notify.h"
 #include "pidfile.h"
@@ -742,7 +743,7 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
 
         m->under_systemd = getenv("NOTIFY_SOCKET") != NULL;
         m->journal = access("/run/systemd/journal/socket", F_OK) >= 0;
-        /* In the background (-d) our stdout becomes /dev/null: AUTO logs go to childlogdir instead. */
+        /* In the background (-d) our stdout becomes /dev/null: AUTO logs go to their files instead. */
         m->passthrough_default = !options->daemonize && (isatty(STDOUT_FILENO) || getenv("container") != NULL);
 
         r = manager_load_config(m->options.config_path, &m->config, &errmsg);
@@ -777,6 +778,9 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
         r = setup_cgroup(m);
         if (r < 0)
                 return r;
+        r = logdir_setup(m);
+        if (r < 0)
+                return r == -ENOMEM ? log_oom() : r;
         /* Orphans of double-forking programs are reparented to us, so their exit status is ours and
          * nothing lingers as a zombie in a cgroup we want to remove. */
         (void) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -816,6 +820,9 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
         for (size_t i = 0; i < m->n_programs; i++)
                 (void) adopt_program(m->programs[i]);
         adopt_release_unclaimed(m);
+        /* Before autostart (the programs about to start get fresh files), after adoption (adopted ones
+         * keep theirs). */
+        logdir_cleanup_auto_logs(m);
 
         *ret = TAKE_PTR(m);
         return 0;
@@ -868,6 +875,7 @@ Manager *manager_free(Manager *m) {
         free(m->cgroup);
         free(m->origin_cgroup);
         free(m->runtime_dir);
+        free(m->log_dir);
         free(m->options.config_path);
         free(m->options.cgroup);
         sd_event_unref(m->event);

@@ -40,6 +40,7 @@ struct Manager {
         char *cgroup;           /* our subtree, relative, e.g. "cgsup" */
         unsigned controllers;   /* controllers enableable for programs */
         char *runtime_dir;      /* /run/cgsup or $XDG_RUNTIME_DIR/cgsup: state for re-adoption */
+        char *log_dir;          /* AUTO logs unless childlogdir= (logdir.c): /var/log/cgsup, ~/.local/state/cgsup */
 
         Program **programs;
         size_t n_programs;

@@ -5,6 +5,7 @@
  * before it is converted, per process instance, because real files take numprocs, autostart and user
  * from %(ENV_X)s.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <libgen.h>
 #include <math.h>
@@ -644,41 +645,116 @@ static void lint_command(Config *c, IniSection *s, IniEntry *e, const ProgramCon
                         }
 }
 
+#define AUTO_LOG_HASH_LEN 8
+
 /* supervisord names AUTO logs with a random mkstemp() suffix. We derive the suffix from the instance
  * instead (FNV-1a of group, name and channel), so a reload or a restarted daemon that adopts running
- * programs keeps writing to the same file: the name format stays supervisord's. */
-static void auto_log_suffix(const char *group, const char *name, const char *channel, char buf[9]) {
+ * programs keeps writing to the same file: the name format stays supervisord's. Each part is hashed with
+ * its NUL, so "ab"+"c" and "a"+"bc" differ. */
+static void name_hash(const char *const *parts, size_t n_parts, char buf[static AUTO_LOG_HASH_LEN + 1]) {
         static const char chars[] = "abcdefghijklmnopqrstuvwxyz0123456789_";
         uint64_t h = 0xcbf29ce484222325ULL;
-        const char *parts[] = { group, name, channel };
 
-        for (size_t i = 0; i < ELEMENTSOF(parts); i++)
-                for (const char *c = parts[i]; ; c++) {
+        for (size_t i = 0; i < n_parts; i++)
+                for (const char *c = strempty(parts[i]);; c++) {
                         h ^= (uint8_t) *c;
                         h *= 0x100000001b3ULL;
                         if (!*c)
                                 break;
                 }
-        for (size_t i = 0; i < 8; i++) {
+        for (size_t i = 0; i < AUTO_LOG_HASH_LEN; i++) {
                 buf[i] = chars[h % (sizeof chars - 1)];
                 h /= sizeof chars - 1;
         }
-        buf[8] = '\0';
+        buf[AUTO_LOG_HASH_LEN] = '\0';
+}
+
+/* "<identifier>-" or, for a placed log, "<identifier>-<instance tag>-": what follows "---" in the name. */
+static int auto_log_marker(const char *identifier, const char *instance, char **ret) {
+        char tag[AUTO_LOG_HASH_LEN + 1];
+
+        if (!instance)
+                return asprintf(ret, "%s-", identifier) < 0 ? -ENOMEM : 0;
+        name_hash((const char *const[]) { instance }, 1, tag);
+        return asprintf(ret, "%s-%s-", identifier, tag) < 0 ? -ENOMEM : 0;
+}
+
+/* supervisord's get_autochildlog_name(): <dir>/<name>-<channel>---<identifier>-<suffix>.log, with cgsupd's
+ * instance tag after the identifier when @instance is given. */
+static int auto_log_path(LogConfig *l, const ProgramConfig *p, const char *channel, const char *dir,
+                         const char *identifier, const char *instance) {
+        _cleanup_free_ char *marker = NULL;
+        char suffix[AUTO_LOG_HASH_LEN + 1];
+        char *path;
+        int r;
+
+        r = auto_log_marker(identifier, instance, &marker);
+        if (r < 0)
+                return r;
+        name_hash((const char *const[]) { p->group_name, p->name, channel }, 3, suffix);
+        if (asprintf(&path, "%s/%s-%s---%s%s.log", dir, p->name, channel, marker, suffix) < 0)
+                return -ENOMEM;
+        free(l->path);
+        l->path = path;
+        return 0;
 }
 
 static int resolve_auto_log(LogConfig *l, const ProgramConfig *p, const char *channel,
                             const DaemonConfig *d) {
-        char suffix[9];
         if (!l->automatic || l->path)
                 return 0;
-        auto_log_suffix(p->group_name, p->name, channel, suffix);
-        /* supervisord's get_autochildlog_name(): <name>-<channel>---<identifier>-<suffix>.log */
-        if (asprintf(&l->path, "%s/%s-%s---%s-%s.log", d->childlogdir ? d->childlogdir : "/tmp", p->name,
-                     channel, d->identifier ? d->identifier : "cgsup", suffix) < 0) {
-                l->path = NULL;
-                return -ENOMEM;
+        return auto_log_path(l, p, channel, d->childlogdir ? d->childlogdir : "/tmp",
+                             d->identifier ? d->identifier : "cgsup", NULL);
+}
+
+int config_place_auto_logs(Config *c, const char *dir, const char *instance) {
+        const DaemonConfig *d = &c->daemon;
+        int r;
+
+        assert(c);
+        assert(dir);
+        assert(instance);
+
+        for (size_t i = 0; i < c->n_programs; i++) {
+                ProgramConfig *p = c->programs[i];
+                const char *where = d->childlogdir_set ? d->childlogdir : dir;
+
+                if (p->stdout_log.automatic) {
+                        r = auto_log_path(&p->stdout_log, p, "stdout", where, d->identifier, instance);
+                        if (r < 0)
+                                return r;
+                }
+                if (p->stderr_log.automatic) {
+                        r = auto_log_path(&p->stderr_log, p, "stderr", where, d->identifier, instance);
+                        if (r < 0)
+                                return r;
+                }
         }
         return 0;
+}
+
+bool config_is_auto_log_name(const Config *c, const char *filename, const char *instance) {
+        _cleanup_free_ char *marker = NULL;
+        const char *m, *rest;
+
+        if (auto_log_marker(c->daemon.identifier, instance, &marker) < 0)
+                return false;
+        /* <name>-<channel>---<marker><suffix>.log, or a rotated backup: .log.<N> */
+        m = strstr(filename, "---");
+        for (; m; m = strstr(m + 1, "---")) {
+                if (m == filename || !strneq(m + 3, marker, strlen(marker)))
+                        continue;
+                rest = m + 3 + strlen(marker);
+                if (strspn(rest, "abcdefghijklmnopqrstuvwxyz0123456789_") != AUTO_LOG_HASH_LEN)
+                        continue;
+                rest += AUTO_LOG_HASH_LEN;
+                if (streq(rest, ".log"))
+                        return true;
+                if (strneq(rest, ".log.", 5) && rest[5] &&
+                    strspn(rest + 5, "0123456789") == strlen(rest + 5))
+                        return true;
+        }
+        return false;
 }
 
 static void fix_stream_log(Config *c, IniSection *s, const char *channel, LogConfig *l, bool maxbytes_set) {

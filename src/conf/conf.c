@@ -154,6 +154,8 @@ static int daemon_section(Config *c, IniSection *s, char *const *process_env, co
                         }
                         free(*str_field);
                         *str_field = isempty(val) ? NULL : TAKE_PTR(val);
+                        if (str_field == &d->childlogdir)
+                                d->childlogdir_set = *str_field != NULL;
                 } else if (streq(k, "logfile_maxbytes")) {
                         if (parse_size(val, &d->logfile_maxbytes) < 0)
                                 daemon_bad(c, s, e, val, "not a byte size (e.g. 0, 50MB)");
@@ -173,7 +175,13 @@ static int daemon_section(Config *c, IniSection *s, char *const *process_env, co
                                 daemon_bad(c, s, e, val, "not a boolean");
                         else
                                 d->nodaemon = r;
-                } else if (streq(k, "silent") || streq(k, "nocleanup") || streq(k, "strip_ansi") ||
+                } else if (streq(k, "nocleanup")) {
+                        r = parse_boolean(val);
+                        if (r < 0)
+                                daemon_bad(c, s, e, val, "not a boolean");
+                        else
+                                d->nocleanup = r;
+                } else if (streq(k, "silent") || streq(k, "strip_ansi") ||
                            streq(k, "logfile_syslog")) {
                         if (parse_boolean(val) < 0)
                                 daemon_bad(c, s, e, val, "not a boolean");

@@ -144,7 +144,9 @@ typedef struct DaemonConfig {
         char *pidfile;
         bool nodaemon;       /* cgsupd always runs in the foreground unless -d; recorded for reference */
         char **environment;  /* inherited by every program */
-        char *childlogdir;   /* AUTO logs; default $TMPDIR or /tmp */
+        char *childlogdir;   /* AUTO logs; default $TMPDIR or /tmp (cgsupd: config_place_auto_logs()) */
+        bool childlogdir_set; /* childlogdir= was given: it wins over cgsupd's own log directory */
+        bool nocleanup;      /* keep AUTO logs of programs not running at start (default: remove them) */
         char *directory;
         int umask;           /* -1 = unset (supervisord default 022 applied when daemonizing) */
         char *user;          /* recorded, never applied: accepted only when it names root or the user cgsupd
@@ -208,6 +210,17 @@ int config_load(const char *path, char **extra_env, Config **ret);
 int config_load_with_dropins(const char *path, const char *dropin_dir, char **extra_env, Config **ret);
 Config *config_free(Config *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Config *, config_free);
+/*
+ * config_place_auto_logs() - where cgsupd puts AUTO logs, after config_load() (which, like supervisord,
+ * puts them in childlogdir= or $TMPDIR or /tmp): in @dir, cgsupd's own log directory, unless [cgsupd]
+ * childlogdir= is set, and named <name>-<channel>---<identifier>-<tag>-<suffix>.log with <tag> derived
+ * from @instance (the daemon's cgroup subtree), so two daemons never share a file while a restarted
+ * daemon that adopts its programs keeps writing to the same one. Returns 0 or -ENOMEM.
+ */
+int config_place_auto_logs(Config *c, const char *dir, const char *instance);
+/* Whether @filename (no directory) is an AUTO log, or a rotated backup of one, that
+ * config_place_auto_logs(@c, ..., @instance) names. */
+bool config_is_auto_log_name(const Config *c, const char *filename, const char *instance);
 /* First error diag, formatted "file:line: message" (static buffer in c), or NULL. */
 const char *config_first_error(const Config *c);
 const ProgramConfig *config_find_program(const Config *c, const char *name);

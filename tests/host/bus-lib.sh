@@ -271,6 +271,8 @@ bus_test_setup() {
         bus_test_requirements
         TEST_DIR=$(mktemp -d /tmp/cgsup-bus-test.XXXXXX)
         chmod 755 "$TEST_DIR"
+        # AUTO logs of configs without childlogdir= stay in the test's directory, not /var/log/cgsup.
+        export LOGS_DIRECTORY="$TEST_DIR/logs"
         trap bus_cleanup EXIT
         trap 'exit 130' INT TERM
         start_private_bus || { echo "1..0 # SKIP private dbus-daemon failed to start"; exit 0; }

@@ -130,6 +130,8 @@ dl_setup() {
         SUBTREE="cgsup-test-$name-$$"
         RUNDIR="/run/cgsup/$SUBTREE"
         DAEMON_LOG="$T/cgsupd.log"
+        # AUTO logs of configs without childlogdir= stay in the test's directory, not /var/log/cgsup.
+        export LOGS_DIRECTORY="$T/logs"
         trap dl_cleanup EXIT
         cg_destroy "$CG_MOUNT/$SUBTREE"
         dl_write_bus_conf "$T/bus.conf" "$T/bus.sock"

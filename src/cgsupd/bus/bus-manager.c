@@ -19,6 +19,7 @@
 
 #include "bus-internal.h"
 #include "log.h"
+#include "logdir.h"
 #include "macro.h"
 #include "parse-util.h"
 #include "strv.h"
@@ -742,6 +743,10 @@ static int load_and_diff(Manager *m, char ***ret_added, char ***ret_changed, cha
                 snprintf(detail, sizeof detail, "cannot read %s: %s", path, strerror(-r));
                 return bus_error_set_errno(error, r == -ENOENT ? -ENOENT : r, BUS_OP_RELOAD, NULL, detail);
         }
+        /* Where a reload would put the AUTO logs, or every program with one would look changed. */
+        r = logdir_place_auto_logs(m, newc);
+        if (r < 0)
+                return r;
         return config_diff(m, newc, ret_added, ret_changed, ret_removed);
 }
 
