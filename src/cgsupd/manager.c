@@ -31,6 +31,7 @@
 #include "pidfile.h"
 #include "program-ops.h"
 #include "program-real.h"
+#include "program-spawn.h"
 #include "strv.h"
 
 extern char **environ;
@@ -818,7 +819,8 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
 
         /* Re-adoption: whatever a previous cgsupd left running is taken over, never killed or doubled. */
         for (size_t i = 0; i < m->n_programs; i++)
-                (void) adopt_program(m->programs[i]);
+                if (adopt_program(m->programs[i]) > 0)
+                        program_restore_notify_socket(m->programs[i]);
         adopt_release_unclaimed(m);
         /* Before autostart (the programs about to start get fresh files), after adoption (adopted ones
          * keep theirs). */

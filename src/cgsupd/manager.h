@@ -62,6 +62,8 @@ struct Manager {
         int notify_fd;                  /* our NOTIFY_SOCKET for type=notify programs */
         char *notify_path;
         sd_event_source *notify_source;
+        struct NotifyUserSocket *notify_user_sockets; /* notify.c: one per uid other than ours */
+        size_t n_notify_user_sockets;
         sd_event_source *shutdown_timer;
         sd_event_source *watchdog_timer;
         sd_event_source *deps_defer;    /* re-evaluates waiting programs once per loop iteration */

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "cgsup/cgroup.h"
 #include "log.h"
@@ -117,41 +118,110 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
         return 0;
 }
 
-int notify_socket_open(Manager *m) {
+/* Binds a SO_PASSCRED datagram socket at @path with mode 0600 (owned by @uid:@gid when @uid is not ours)
+ * and watches it. The umask covers the moment between bind() and chown(): the socket never exists with
+ * looser permissions. */
+static int bind_notify_socket(Manager *m, const char *path, uid_t uid, gid_t gid, int *ret_fd,
+                              sd_event_source **ret_source) {
         union {
                 struct sockaddr sa;
                 struct sockaddr_un un;
         } sa = { .un.sun_family = AF_UNIX };
+        _cleanup_(sd_event_source_disable_unrefp) sd_event_source *source = NULL;
         _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *path = NULL;
+        mode_t old_umask;
         int one = 1, r;
 
-        if (asprintf(&path, "%s/notify", m->runtime_dir) < 0)
-                return -ENOMEM;
         if (strlen(path) >= sizeof(sa.un.sun_path))
-                return log_error_errno(ENAMETOOLONG, "Notify socket path %s is too long", path);
+                return log_error_errno(SYNTHETIC_ERRNO(ENAMETOOLONG), "Notify socket path %s is too long", path);
         strcpy(sa.un.sun_path, path);
 
         fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return log_error_errno(errno, "Failed to create notify socket: %m");
         (void) unlink(path);
-        if (bind(fd, &sa.sa, sizeof(sa.un)) < 0)
-                return log_error_errno(errno, "Failed to bind notify socket %s: %m", path);
-        /* Programs may run as other users and must be able to send. */
-        (void) chmod(path, 0666);
+        old_umask = umask(0177);
+        r = bind(fd, &sa.sa, sizeof(sa.un)) < 0 ? -errno : 0;
+        umask(old_umask);
+        if (r < 0)
+                return log_error_errno(r, "Failed to bind notify socket %s: %m", path);
+        if (uid != geteuid() && chown(path, uid, gid) < 0) {
+                r = -errno;
+                (void) unlink(path);
+                return log_error_errno(r, "Failed to give notify socket %s to uid %u: %m", path, (unsigned) uid);
+        }
         if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
                 return log_error_errno(errno, "Failed to enable SO_PASSCRED: %m");
-        r = sd_event_add_io(m->event, &m->notify_source, fd, EPOLLIN, on_notify, m);
+        r = sd_event_add_io(m->event, &source, fd, EPOLLIN, on_notify, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch notify socket: %m");
-        (void) sd_event_source_set_description(m->notify_source, "notify-socket");
-        m->notify_fd = TAKE_FD(fd);
+        (void) sd_event_source_set_description(source, "notify-socket");
+        *ret_fd = TAKE_FD(fd);
+        *ret_source = TAKE_PTR(source);
+        return 0;
+}
+
+int notify_socket_open(Manager *m) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (asprintf(&path, "%s/notify", m->runtime_dir) < 0)
+                return -ENOMEM;
+        r = bind_notify_socket(m, path, geteuid(), getegid(), &m->notify_fd, &m->notify_source);
+        if (r < 0)
+                return r;
         m->notify_path = TAKE_PTR(path);
         return 0;
 }
 
+int notify_socket_for_user(Manager *m, uid_t uid, gid_t gid, const char **ret_path) {
+        NotifyUserSocket *n;
+        char *path;
+        int r;
+
+        if (!m->notify_path)
+                return -ENOENT;
+        if (uid == geteuid()) {
+                *ret_path = m->notify_path;
+                return 0;
+        }
+        for (size_t i = 0; i < m->n_notify_user_sockets; i++)
+                if (m->notify_user_sockets[i].uid == uid) {
+                        *ret_path = m->notify_user_sockets[i].path;
+                        return 0;
+                }
+
+        n = reallocarray(m->notify_user_sockets, m->n_notify_user_sockets + 1, sizeof(NotifyUserSocket));
+        if (!n)
+                return -ENOMEM;
+        m->notify_user_sockets = n;
+        if (asprintf(&path, "%s.%u", m->notify_path, (unsigned) uid) < 0)
+                return -ENOMEM;
+        n = &m->notify_user_sockets[m->n_notify_user_sockets];
+        *n = (NotifyUserSocket) { .uid = uid, .fd = -EBADF };
+        r = bind_notify_socket(m, path, uid, gid, &n->fd, &n->source);
+        if (r < 0) {
+                free(path);
+                return r;
+        }
+        n->path = path;
+        m->n_notify_user_sockets++;
+        *ret_path = path;
+        return 0;
+}
+
 void notify_socket_close(Manager *m) {
+        for (size_t i = 0; i < m->n_notify_user_sockets; i++) {
+                NotifyUserSocket *n = &m->notify_user_sockets[i];
+                n->source = sd_event_source_disable_unref(n->source);
+                n->fd = safe_close(n->fd);
+                (void) unlink(n->path);
+                free(n->path);
+        }
+        free(m->notify_user_sockets);
+        m->notify_user_sockets = NULL;
+        m->n_notify_user_sockets = 0;
+
         m->notify_source = sd_event_source_disable_unref(m->notify_source);
         m->notify_fd = safe_close(m->notify_fd);
         if (m->notify_path)

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "logcap.h"
 #include "manager.h"
+#include "notify.h"
 #include "parse-util.h"
 #include "program-ops.h"
 #include "program-real.h"
@@ -127,11 +128,27 @@ static int build_env(Program *p, const UserInfo *u, char ***ret) {
                 if (r < 0)
                         return r;
         }
-        if (p->config->type == PROGRAM_TYPE_NOTIFY && m->notify_path)
-                if (env_set(&env, "NOTIFY_SOCKET", m->notify_path) < 0)
+        if (p->config->type == PROGRAM_TYPE_NOTIFY && m->notify_path) {
+                const char *path = NULL;
+                /* A failure is logged: the program starts and its start times out without READY=1. */
+                bool other = u && u->set;
+                (void) notify_socket_for_user(m, other ? u->uid : geteuid(), other ? u->gid : getegid(), &path);
+                if (path && env_set(&env, "NOTIFY_SOCKET", path) < 0)
                         return -ENOMEM;
+        }
         *ret = TAKE_PTR(env);
         return 0;
+}
+
+void program_restore_notify_socket(Program *p) {
+        _cleanup_(user_info_done) UserInfo u = {};
+        const char *user, *path;
+
+        if (!p->config || p->config->type != PROGRAM_TYPE_NOTIFY)
+                return;
+        user = effective_user(p);
+        if (user && resolve_user(user, &u) >= 0 && u.uid != geteuid())
+                (void) notify_socket_for_user(p->manager, u.uid, u.gid, &path);
 }
 
 int program_build_env(Program *p, char ***ret) {

@@ -4,6 +4,8 @@
 # /var/log/cgsup), mode 0640 with group adm (root's where there is no adm), a name that carries the
 # daemon's instance so two daemons with the same program names never share a file; childlogdir= still
 # wins; at start, the AUTO logs of programs neither running nor adopted are removed unless nocleanup=true.
+# Runtime and state files are never world-writable, the notify sockets included (a type=notify program
+# running as nobody gets a socket of its own, 0600, again after a restart that adopts it).
 source "$(dirname "$0")/daemon-lib.sh"
 dl_requirements
 dl_setup autologs
@@ -35,6 +37,13 @@ startsecs=0
 [program:idle]
 command=sleep 1000
 autostart=false
+
+[program:notifier]
+command=/usr/bin/python3 -c 'import os, socket, time; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.connect(os.environ["NOTIFY_SOCKET"]); s.send(b"READY=1"); time.sleep(1000)'
+type=notify
+user=nobody
+stdout_logfile=NONE
+stderr_logfile=NONE
 EOF
 
 # start_a CONF: daemon A with a fresh log (dl_start waits for the "ready" line).
@@ -63,10 +72,12 @@ check "... mode 0640, group $LOG_GROUP" bash -c "[[ \$(stat -c '%a %G' '$A_OUT')
 check "stderr has its own AUTO file, 0640 too" bash -c "
         f=\$(ls '$LOGS'/same-stderr---*.log) && [[ \$(stat -c %a \"\$f\") == 640 ]]"
 check "the log directory is not world-readable" bash -c "[[ \$(stat -c %a '$LOGS') == 750 ]]"
-# The notify socket (type=notify programs of any user send to it; cgsupd checks the sender's cgroup) is
-# the one exception for now.
-check "no runtime or state file is world-writable" bash -c "
-        out=\$(find '$RUNDIR' -perm -o+w ! -type l ! -type s); [[ -z \$out ]] || { echo \"\$out\"; exit 1; }"
+check "a type=notify program running as nobody reaches RUNNING (READY=1)" wait_state notifier RUNNING 15
+check "nothing in the runtime directory is world-writable" bash -c "
+        out=\$(find '$RUNDIR' -perm -o+w ! -type l); [[ -z \$out ]] || { echo \"\$out\"; exit 1; }"
+check "the notify socket is 0600" bash -c "[[ \$(stat -c '%F %a %u' '$RUNDIR/notify') == 'socket 600 0' ]]"
+check "nobody's notify socket is 0600, owned by nobody" \
+        bash -c "[[ \$(stat -c '%F %a %u' '$RUNDIR/notify.65534') == 'socket 600 65534' ]]"
 
 # A second daemon, same program names, same log directory: files of its own.
 sed 's/from-a/from-b/' "$T/cgsup.conf" >"$T/b.conf"
@@ -100,6 +111,8 @@ check "... and its rotated backup" test ! -e "$STALE.1"
 check "the adopted program's AUTO log was kept" grep -qx from-a "$A_OUT"
 check "daemon B's AUTO log was kept" test -e "$B_OUT"
 check "an unrelated file was kept" test -e "$LOGS/notes.txt"
+check "the adopted notifier's socket is bound again" \
+        bash -c "[[ \$(stat -c '%F %a %u' '$RUNDIR/notify.65534') == 'socket 600 65534' ]]"
 check "cgsupd said what it removed" log_has "Removed 2 AUTO log file"
 
 # nocleanup=true keeps them.
