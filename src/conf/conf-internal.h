@@ -20,6 +20,10 @@
 #include "conf.h"
 #include "name-util.h"
 
+/* Shown in a diagnostic instead of an environment= value: values can be credentials, and diagnostics reach
+ * cgsupd's log and D-Bus errors. */
+#define CONF_VALUE_NOT_SHOWN "(value not shown)"
+
 /* Bounds on what a configuration may ask of us: hostile or broken input gets a clear error instead of
  * unbounded memory or time. */
 #define CONF_MAX_FILE_SIZE (4U * 1024U * 1024U)

@@ -830,7 +830,8 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
                 IniEntry *e = ini_section_find(s, "environment");
                 r = conf_parse_environment(env_str, &env, &why);
                 if (r == -EINVAL) {
-                        report_bad_value(c, s, e, env_str, why);
+                        /* Not echoed: the value may hold credentials, and diags reach cgsupd's log. */
+                        report_bad_value(c, s, e, CONF_VALUE_NOT_SHOWN, why);
                         return 0;
                 }
                 if (r < 0)

@@ -190,7 +190,7 @@ static int daemon_section(Config *c, IniSection *s, char *const *process_env, co
                         const char *why = NULL;
                         r = conf_parse_environment(val, &env, &why);
                         if (r == -EINVAL)
-                                daemon_bad(c, s, e, val, why);
+                                daemon_bad(c, s, e, CONF_VALUE_NOT_SHOWN, why);
                         else if (r < 0)
                                 return r;
                         else {

@@ -139,10 +139,21 @@ check "nobody: stopping root's transient is AccessDenied" bash -c "$LIB
         nsend StopProgram string:roots | grep -q org.cgsup1.Error.AccessDenied"
 check "root's transient still RUNNING" wait_state roots RUNNING
 
+# --- a broken environment= names the problem, never the value --------------------------------------------
+BAD_SECRET="bad-env-$$-$RANDOM"
+cp "$TEST_DIR/cgsup.conf" "$TEST_DIR/good.conf"
+printf '[program:broken]\ncommand = true\nenvironment = DB_PASSWORD=%s$oops\n' "$BAD_SECRET" >>"$TEST_DIR/cgsup.conf"
+check "root: Reload with a broken environment= is BadConfig without the value" bash -c "
+        out=\$(dbus-send --bus='$BUS_ADDRESS' --print-reply --dest=org.cgsup1 /org/cgsup1 org.cgsup1.Manager.Reload 2>&1)
+        echo \"\$out\"; grep -q org.cgsup1.Error.BadConfig <<<\"\$out\" && grep -q environment <<<\"\$out\" &&
+        ! grep -q '$BAD_SECRET' <<<\"\$out\""
+cp "$TEST_DIR/good.conf" "$TEST_DIR/cgsup.conf"
+
 # --- cgsupd's own log --------------------------------------------------------------------------------------
 check "daemon still serving" daemon_alive
 check "cgsupd's log was written (loglevel=debug)" test -s "$TEST_DIR/cgsupd.log"
-check "no environment value in cgsupd's log" bash -c "! grep -n -e '$SECRET' -e '$TSECRET' '$TEST_DIR/cgsupd.log'"
+check "no environment value in cgsupd's log" \
+        bash -c "! grep -n -e '$SECRET' -e '$TSECRET' -e '$BAD_SECRET' '$TEST_DIR/cgsupd.log'"
 check "no argv in cgsupd's log" bash -c "! grep -n '$ARGV_SECRET' '$TEST_DIR/cgsupd.log'"
 
 tap_done
