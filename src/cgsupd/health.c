@@ -112,16 +112,15 @@ int health_check_new(Program *p, HealthCheck **ret) {
 
         switch (c->type) {
         case HEALTH_TCP:
+                /* resolved by health_check_start() */
                 r = health_parse_hostport(c->target, &h->host, &h->port);
                 if (r < 0)
                         return r;
-                (void) resolve(h); /* if it fails, begin_check() tries again and reports the failure */
                 break;
         case HEALTH_HTTP:
                 r = health_parse_url(c->target, &h->host, &h->port, &h->path);
                 if (r < 0)
                         return r;
-                (void) resolve(h);
                 r = asprintf(&h->request,
                              "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: cgsupd-healthcheck\r\n"
                              "Connection: close\r\n\r\n", h->path, h->host);
@@ -391,10 +390,11 @@ static void begin_check(HealthCheck *h) {
                 return;
         }
 
-        /* A name that did not resolve when the check was set up (DNS not up yet): each check tries again,
-         * and each failure counts, so the program goes UNHEALTHY instead of RUNNING without a check. */
-        if (h->addrlen == 0 && resolve(h) < 0) {
-                snprintf(why, sizeof(why), "cannot resolve host '%.64s'", h->host);
+        /* A name that did not resolve (DNS not up yet, a typo): every check fails and counts, so the program
+         * goes UNHEALTHY instead of RUNNING without a check. The lookup blocks, so it is not repeated
+         * here, at every interval, but at the next start (health_check_start()). */
+        if (h->addrlen == 0) {
+                snprintf(why, sizeof(why), "host '%.64s' did not resolve when the program started", h->host);
                 finish(h, false, why);
                 return;
         }
@@ -426,6 +426,9 @@ static int on_next(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 int health_check_start(HealthCheck *h) {
+        /* Once per start until it works, never per check: the lookup blocks the loop. */
+        if ((h->type == HEALTH_TCP || h->type == HEALTH_HTTP) && h->addrlen == 0)
+                (void) resolve(h);
         check_cleanup(h);
         h->active = true;
         schedule_next(h, true);

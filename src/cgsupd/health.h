@@ -10,8 +10,8 @@
  * Readiness: the first success (gates depends_on=x:healthy). Liveness: `retries` consecutive failures
  * while RUNNING raise PROGRAM_EVENT_HEALTH_FAIL. Failures before the first success are not counted while
  * start_period lasts; during that time checks repeat every min(interval, 1s) so readiness is seen early.
- * Host names in targets are resolved once when the check is created (numeric addresses avoid that); a
- * name that does not resolve then is tried again at each check, each failure counting as a failed check.
+ * Host names in targets are resolved when the program starts, until that works once (numeric addresses
+ * avoid the lookup); while a name does not resolve, every check fails (and counts).
  */
 
 #include <stdbool.h>

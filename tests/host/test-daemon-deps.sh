@@ -56,6 +56,16 @@ startsecs=0
 command=$CGSUP_HOG escape
 type=forking
 stdout_logfile=$T/legacy.log
+
+# A target that parses but whose host does not resolve: the check fails (it used to be dropped, and the
+# program showed RUNNING as if checked). The .invalid TLD never resolves (RFC 6761).
+[program:unresolved]
+command=$CGSUP_HOG sleep inf
+startsecs=0
+healthcheck_target=cgsup-test.invalid:80
+healthcheck_interval=1
+healthcheck_retries=1
+autorestart=false
 EOF
 
 t0=$(now_ms)
@@ -74,6 +84,9 @@ check "healthcheck leaf cleaned up between checks" wait_until 5 bash -c "[[ ! -d
 check "notify: READY=1 (sent after 2 s) makes it RUNNING" wait_state ready RUNNING 10
 check "notify: dependent started after READY" wait_state after_ready RUNNING 5
 check "forking: launcher exits, daemon left -> RUNNING" wait_state legacy RUNNING 10
+check "a health target whose host does not resolve fails its checks (not dropped)" wait_until 30 \
+        log_has "unresolved: Healthcheck failed (1/1): host 'cgsup-test.invalid' did not resolve"
+
 gc=$(sed -n 's/^grandchild //p' "$T/legacy.log")
 check "forking: main pid is the daemonized grandchild ($gc)" wait_until 5 bash -c "[[ \$(sed -n 's/^pid=//p' $RUNDIR/state/legacy) == $gc ]]"
 dl_stop
