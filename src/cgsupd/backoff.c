@@ -33,7 +33,7 @@ usec_t backoff_next(Backoff *b, uint64_t random) {
 }
 
 usec_t backoff_stable_usec(const Backoff *b, usec_t startsecs) {
-        return MAX(startsecs, b->max);
+        return MAX(startsecs, BACKOFF_FLOOR_USEC);
 }
 
 usec_t backoff_floor_remaining(usec_t last_start, usec_t now) {

@@ -28,7 +28,8 @@ void backoff_init(Backoff *b, usec_t initial, usec_t max, double multiplier);
 usec_t backoff_next(Backoff *b, uint64_t random);
 /* Forget past failures (after a stable run). */
 void backoff_reset(Backoff *b);
-/* How long a run must last to count as stable: max(startsecs, backoff_max). */
+/* How long a run must last to be restarted at once and forget past failures: max(startsecs, 1 s) (s6's
+ * rule: a minimum time between two starts, not a pause after every exit). */
 usec_t backoff_stable_usec(const Backoff *b, usec_t startsecs);
 /* Delay still needed so that at least BACKOFF_FLOOR_USEC lie between @last_start and @now. */
 usec_t backoff_floor_remaining(usec_t last_start, usec_t now);

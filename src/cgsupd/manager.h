@@ -17,6 +17,9 @@ typedef struct ManagerHooks {
         void (*program_changed)(Manager *m, Program *p, unsigned what, ProgramState old_state);
         /* A transient program finished (exit report available in p); called before it is freed. */
         void (*transient_finished)(Manager *m, Program *p, const CgsupStats *final_stats);
+        /* @job of @p ended with @result (p->state and p->exit_* say where it ended); p->job is already
+         * cleared or holds the job that replaced it. */
+        void (*job_removed)(Manager *m, Program *p, const ProgramJob *job, JobResult result);
 } ManagerHooks;
 
 typedef struct ManagerOptions {
@@ -71,6 +74,7 @@ struct Manager {
         usec_t shutdown_deadline;       /* CLOCK_MONOTONIC bound of a graceful shutdown */
         bool shutdown_killed;           /* shutdown_timeout passed: everything was cgroup.kill'ed */
         unsigned transient_counter;
+        uint32_t last_job_id;           /* job ids count up from 1, never 0 */
         int *stored_fds;                /* fds handed back by systemd's fd store at startup */
         char **stored_fd_names;
         size_t n_stored_fds;

@@ -32,6 +32,8 @@ typedef struct ProgramOps {
         int (*cgroup_kill)(Program *p);
         /* Number of processes left in the instance cgroup (0 = empty). */
         int (*cgroup_count)(Program *p);
+        /* Freeze (true) or thaw the instance cgroup (cgroup.freeze). */
+        int (*cgroup_freeze)(Program *p, bool freeze);
         /* Remove the (empty) instance leaf. */
         int (*cgroup_cleanup)(Program *p);
         /* forking: choose the main pid after the launcher exited (pidfile or the single process left) and
@@ -64,6 +66,13 @@ int program_child_exited(Program *p, int si_code, int status);
 void program_set_state(Program *p, ProgramState state);
 /* Whether all depends_on conditions hold; if not, *ret_waiting (optional, malloc'ed) explains. */
 bool program_deps_satisfied(Program *p, char **ret_waiting);
+
+/* Jobs (program-job.c). install: replace the pending job (it ends "canceled") by a new one.
+ * finish: end the pending job with @result (hooks.job_removed). check: end it if @p's state (just changed
+ * from @old) finishes it. */
+void program_job_install(Program *p, JobType verb, bool automatic, usec_t due_usec);
+void program_job_finish(Program *p, JobResult result);
+void program_job_check(Program *p, ProgramState old);
 
 /* Log with CGSUP_PROGRAM= / SYSLOG_IDENTIFIER-free structured field, prefixed by the program name. */
 #define log_program_full_errno(p, level, error, fmt, ...)                                                     \

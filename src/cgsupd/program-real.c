@@ -61,6 +61,12 @@ static int real_cgroup_kill(Program *p) {
         return r == -ENOENT ? 0 : r;
 }
 
+static int real_cgroup_freeze(Program *p, bool freeze) {
+        if (!p->cgroup || p->manager->cgroup_root_fd < 0)
+                return -ESRCH;
+        return cgsup_cgroup_freeze(p->manager->cgroup_root_fd, p->cgroup, freeze);
+}
+
 static int real_cgroup_count(Program *p) {
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
@@ -220,6 +226,7 @@ const ProgramOps program_ops_real = {
         .signal = real_signal,
         .cgroup_kill = real_cgroup_kill,
         .cgroup_count = real_cgroup_count,
+        .cgroup_freeze = real_cgroup_freeze,
         .cgroup_cleanup = real_cgroup_cleanup,
         .find_main_pid = real_find_main_pid,
         .read_counters = real_read_counters,

@@ -10,6 +10,7 @@
  * program_set_state(), which logs, arms/disarms the single per-program timer, persists state and calls
  * the hooks.
  */
+#include <assert.h>
 #include <signal.h>
 
 #include "log.h"
@@ -52,6 +53,9 @@ static const char *const event_table[_PROGRAM_EVENT_MAX] = {
         [PROGRAM_EVENT_HEALTH_OK] = "health_ok",
         [PROGRAM_EVENT_OOM] = "oom",
         [PROGRAM_EVENT_READY] = "ready",
+        [PROGRAM_EVENT_RESTART] = "restart",
+        [PROGRAM_EVENT_FREEZE] = "freeze",
+        [PROGRAM_EVENT_THAW] = "thaw",
 };
 
 const char *program_state_to_string(ProgramState s) {
@@ -88,7 +92,7 @@ const ProgramExit *program_last_exit(const Program *p) {
 }
 
 const char *program_waiting_for(const Program *p) {
-        return p->state == PROGRAM_STOPPED ? p->waiting_for : NULL;
+        return p->job.type == JOB_START ? p->waiting_for : NULL;
 }
 
 bool program_is_healthy(const Program *p) {
@@ -195,6 +199,8 @@ void program_set_state(Program *p, ProgramState state) {
         p->state_change_usec = ops->now_realtime(p->manager);
         if (state != PROGRAM_STOPPED)
                 p->waiting_for = mfree(p->waiting_for);
+        if (state == PROGRAM_STOPPED || state == PROGRAM_FATAL || state == PROGRAM_STARTING)
+                p->frozen = false; /* nothing left to be frozen, or a new generation */
 
         switch (state) {
         case PROGRAM_STARTING:
@@ -207,6 +213,9 @@ void program_set_state(Program *p, ProgramState state) {
                 timer = p->kill_sent ? PROGRAM_KILL_RECHECK_USEC : p->config->stopwaitsecs;
                 break;
         default:
+                /* STOPPED / EXITED with a pending restart: its delay. */
+                if (p->job.type == JOB_START && p->job.due_usec > now(p))
+                        timer = p->job.due_usec - now(p);
                 break;
         }
         (void) ops->timer_set(p, timer);
@@ -238,6 +247,9 @@ void program_set_state(Program *p, ProgramState state) {
 
         if (ops->state_saved)
                 ops->state_saved(p);
+        /* The job ends after the state is known to everyone, before the hook announces it: a client
+         * waiting for the job sees the state it ended in. */
+        program_job_check(p, old);
         if (p->manager->hooks.program_changed)
                 p->manager->hooks.program_changed(p->manager, p, PROGRAM_CHANGED_STATE, old);
         manager_program_state_changed(p->manager, p, old);
@@ -284,7 +296,7 @@ static void record_exit(Program *p, int si_code, int status) {
         }
         /* Killed by us: say why we did it rather than "signal TERM". */
         if (p->state == PROGRAM_STOPPING && p->exit_reason != EXIT_REASON_OOM_KILL) {
-                if (p->stop_is_restart && prev == EXIT_REASON_HEALTH) {
+                if (p->job.automatic && p->job.verb == JOB_RESTART && prev == EXIT_REASON_HEALTH) {
                         p->exit_reason = EXIT_REASON_HEALTH;
                         (void) asprintf(&p->exit_detail, "restarted after failing healthchecks");
                 } else
@@ -303,7 +315,7 @@ static void record_exit(Program *p, int si_code, int status) {
 }
 
 static bool wants_restart(Program *p) {
-        if (p->stop_requested || p->manager->shutting_down || p->transient)
+        if (p->manager->shutting_down || p->transient)
                 return false;
         switch (p->config->autorestart) {
         case AUTORESTART_TRUE:
@@ -315,12 +327,26 @@ static bool wants_restart(Program *p) {
         }
 }
 
-static int spawn_now(Program *p);
+/* The restart-timing rule (s6's: a minimum time between two starts, not a pause after every exit): a run
+ * that lasted at least max(startsecs, 1 s) is restarted at once and forgets the backoff; shorter runs
+ * wait an exponentially growing delay with jitter (backoff_*), never below 1 s, so a crash loop cannot
+ * spin. Returns the delay and records it in p->restart_delay_usec. */
+static usec_t restart_delay(Program *p, usec_t ran) {
+        usec_t delay = 0;
+
+        if (ran >= backoff_stable_usec(&p->backoff, p->config->startsecs))
+                backoff_reset(&p->backoff);
+        else
+                delay = backoff_next(&p->backoff, p->manager->ops->random(p->manager));
+        p->restart_delay_usec = delay;
+        return delay;
+}
 
 /* Waits out the backoff before the next automatic start. The old generation is killed now (rule 6: never
  * two generations at once), so the spawn at the end of the wait finds an empty cgroup. */
 static void enter_backoff(Program *p) {
         p->backoff_usec = backoff_next(&p->backoff, p->manager->ops->random(p->manager));
+        p->restart_delay_usec = p->backoff_usec;
         if (count_processes(p) > 0 && !p->kill_sent)
                 kill_cgroup(p);
         program_set_state(p, PROGRAM_BACKOFF);
@@ -352,19 +378,10 @@ static int spawn_now(Program *p) {
         char *detail = NULL;
         int r;
 
-        if (count_processes(p) > 0) {
-                /* Old generation still there (EXITED with survivors, or a kill not finished yet). */
-                p->spawn_on_empty = true;
-                if (!p->kill_sent)
-                        kill_cgroup(p);
-                return 0;
-        }
-        p->spawn_on_empty = false;
         p->kill_sent = false;
         p->ready = false;
         p->healthy = false;
         p->health_ready = false;
-        p->stop_is_restart = false;
         p->survivors = 0;
         p->status_text = mfree(p->status_text);
         p->last_spawn_usec = now(p);
@@ -399,48 +416,76 @@ static int spawn_now(Program *p) {
         return 0;
 }
 
-/* ---- actions ------------------------------------------------------------------------------------ */
-
-static int act_start(Program *p) {
+/* Carries out the pending start job from an idle state (STOPPED, EXITED, FATAL, BACKOFF) once nothing
+ * holds it back: its delay, a dependency (not for automatic restarts: the program was running), the old
+ * generation still in the cgroup (rule 6: killed, and the start waits for CGROUP_EMPTY). */
+static int job_run(Program *p) {
         _cleanup_free_ char *waiting = NULL;
+        usec_t t = now(p);
 
-        p->stop_requested = false;
-        p->restart_when_stopped = false;
-        /* A start asked for by a person (or autostart) gets a fresh set of retries. */
-        p->start_attempts = 0;
-        backoff_reset(&p->backoff);
-        if (!program_deps_satisfied(p, &waiting)) {
+        assert(p->job.type == JOB_START);
+        if (p->job.due_usec > t)
+                return p->manager->ops->timer_set(p, p->job.due_usec - t);
+        if (!p->job.automatic && !program_deps_satisfied(p, &waiting)) {
                 bool again = p->state == PROGRAM_STOPPED && p->waiting_for && streq(p->waiting_for, waiting);
 
                 free(p->waiting_for);
                 p->waiting_for = TAKE_PTR(waiting);
                 if (!again)
                         log_program(p, LOG_INFO, "Not starting yet: %s", p->waiting_for);
-                /* STOPPED with the reason attached (a FATAL dependency leaves us here, documented). */
+                /* STOPPED with the reason as sub-state (a FATAL dependency leaves us here, documented). */
                 program_set_state(p, PROGRAM_STOPPED);
                 return 0;
         }
         p->waiting_for = mfree(p->waiting_for);
+        if (count_processes(p) > 0) {
+                /* Old generation still there (EXITED with survivors, or a kill not finished yet). */
+                if (!p->kill_sent)
+                        kill_cgroup(p);
+                return 0;
+        }
         return spawn_now(p);
 }
 
-static int act_already(Program *p) {
-        return -EALREADY;
+/* ---- actions ------------------------------------------------------------------------------------ */
+
+/* start / restart of an idle program: a new job (unless a waiting start job is re-evaluated after a
+ * dependency changed), a fresh set of retries, then run it. */
+static int start_job(Program *p, JobType verb) {
+        if (p->job.type != JOB_START || p->job.automatic) {
+                program_job_install(p, verb, false, 0);
+                p->job.type = JOB_START;
+                p->start_attempts = 0;
+                backoff_reset(&p->backoff);
+        }
+        return job_run(p);
 }
 
-static int act_restart_after_stop(Program *p) {
-        /* start while STOPPING: come back up once the old generation is gone. */
-        p->restart_when_stopped = true;
-        p->stop_requested = false;
+static int act_start(Program *p) {
+        return start_job(p, JOB_START);
+}
+
+static int act_restart_idle(Program *p) {
+        return start_job(p, JOB_RESTART);
+}
+
+/* start while STARTING, or while RUNNING before the first passing healthcheck: a job that ends when the
+ * program is up. */
+static int act_start_active(Program *p) {
+        if (p->state == PROGRAM_RUNNING && program_is_healthy(p) &&
+            (p->config->health.type == HEALTH_NONE || p->health_ready))
+                return -EALREADY;
+        if (p->state == PROGRAM_UNHEALTHY)
+                return -EALREADY;
+        program_job_install(p, JOB_START, false, 0);
         return 0;
 }
 
 static void stop_done_maybe(Program *p);
 
-static int begin_stop(Program *p, bool is_restart) {
+static int begin_stop(Program *p) {
         int r;
 
-        p->stop_is_restart = is_restart;
         p->kill_sent = false;
         if (p->main_pid > 0) {
                 r = p->manager->ops->signal(p, p->config->stopsignal, false);
@@ -461,49 +506,72 @@ static int begin_stop(Program *p, bool is_restart) {
 }
 
 static int act_stop(Program *p) {
-        p->stop_requested = true;
-        p->restart_when_stopped = false;
-        return begin_stop(p, false);
+        program_job_install(p, JOB_STOP, false, 0);
+        return begin_stop(p);
 }
 
-static int act_stop_backoff(Program *p) {
-        p->stop_requested = true;
-        p->spawn_on_empty = false;
+static int act_restart(Program *p) {
+        program_job_install(p, JOB_RESTART, false, 0);
+        return begin_stop(p);
+}
+
+/* start / restart / stop while STOPPING: the stop goes on; what follows it changes. */
+static int act_start_stopping(Program *p) {
+        program_job_install(p, JOB_START, false, 0);
+        return 0;
+}
+
+static int act_restart_stopping(Program *p) {
+        program_job_install(p, JOB_RESTART, false, 0);
+        return 0;
+}
+
+static int act_stop_stopping(Program *p) {
+        program_job_install(p, JOB_STOP, false, 0);
+        return 0;
+}
+
+/* stop of an idle program: cancels a pending (re)start; whatever is left in the cgroup gets the stop
+ * signal; FATAL and EXITED become STOPPED (supervisorctl says "not running", the state is clean). */
+static int act_stop_idle(Program *p) {
+        if (p->state == PROGRAM_STOPPED && p->job.id == 0 && !p->populated)
+                return -EALREADY;
+        program_job_install(p, JOB_STOP, false, 0);
+        p->start_attempts = 0;
+        p->waiting_for = mfree(p->waiting_for);
         if (count_processes(p) > 0) {
-                kill_cgroup(p);
-                program_set_state(p, PROGRAM_STOPPING);
-                return 0;
+                if (p->kill_sent) {
+                        /* BACKOFF: the old generation is already being killed. */
+                        program_set_state(p, PROGRAM_STOPPING);
+                        stop_done_maybe(p);
+                        return 0;
+                }
+                return begin_stop(p);
         }
         (void) p->manager->ops->cgroup_cleanup(p);
         program_set_state(p, PROGRAM_STOPPED);
         return 0;
 }
 
-static int act_stop_stopping(Program *p) {
-        if (!p->restart_when_stopped)
-                return -EALREADY;
-        p->restart_when_stopped = false;
-        p->stop_requested = true;
-        return 0;
-}
+/* A restart's stop phase is over: start again, at once when a person asked, after the restart-timing
+ * rule when a failing healthcheck did. */
+static void restart_after_stop(Program *p) {
+        const ProgramExit *e = program_last_exit(p);
 
-static int act_stop_fatal(Program *p) {
-        /* supervisorctl answers "not running"; we also leave FATAL for STOPPED so the state is clean. */
-        p->start_attempts = 0;
-        p->waiting_for = mfree(p->waiting_for);
-        if (count_processes(p) > 0)
-                return begin_stop(p, false);
-        program_set_state(p, PROGRAM_STOPPED);
-        return 0;
-}
-
-static int act_stop_waiting(Program *p) {
-        /* STOPPED but waiting for a dependency: stop cancels the pending start. */
-        if (!p->waiting_for)
-                return -EALREADY;
-        p->waiting_for = mfree(p->waiting_for);
-        program_set_state(p, PROGRAM_STOPPED);
-        return 0;
+        p->job.type = JOB_START;
+        p->restarts++;
+        if (p->job.automatic) {
+                usec_t delay = restart_delay(p, e ? e->runtime_usec : 0);
+                if (delay > 0) {
+                        p->job.due_usec = now(p) + delay;
+                        program_set_state(p, PROGRAM_STOPPED); /* sub-state: restart pending */
+                        return;
+                }
+        } else {
+                p->start_attempts = 0;
+                backoff_reset(&p->backoff);
+        }
+        (void) job_run(p);
 }
 
 /* STOPPING is over only when the main process has been reaped and the cgroup is empty (and removed). */
@@ -519,21 +587,14 @@ static void stop_done_maybe(Program *p) {
         }
         (void) p->manager->ops->cgroup_cleanup(p);
         p->kill_sent = false;
-        p->spawn_on_empty = false;
 
-        if (p->restart_when_stopped && !p->manager->shutting_down) {
-                p->restart_when_stopped = false;
-                p->restarts++;
-                if (p->stop_is_restart && p->exit_reason == EXIT_REASON_HEALTH) {
-                        /* Automatic restart after a liveness failure: throttled like a crash. */
-                        enter_backoff(p);
+        if (p->job.type == JOB_START || p->job.type == JOB_RESTART) {
+                if (!p->manager->shutting_down) {
+                        restart_after_stop(p);
                         return;
                 }
-                p->start_attempts = 0;
-                (void) spawn_now(p);
-                return;
+                program_job_finish(p, JOB_CANCELED);
         }
-        p->restart_when_stopped = false;
         program_set_state(p, PROGRAM_STOPPED);
 }
 
@@ -561,21 +622,31 @@ static int act_child_exit_starting(Program *p) {
         }
 }
 
+/* supervisord's order, as event listeners see it: RUNNING -> EXITED, then (autorestart) a restart job
+ * that goes STARTING at once or after its delay; exits after RUNNING never count toward startretries. */
 static int exited_while_running(Program *p) {
-        usec_t ran = now(p) - p->start_usec;
+        usec_t ran = now(p) - p->start_usec, delay;
+        char b1[64], b2[64];
 
-        if (ran >= backoff_stable_usec(&p->backoff, p->config->startsecs))
-                backoff_reset(&p->backoff);
-
-        if (wants_restart(p)) {
-                p->restarts++;
-                enter_backoff(p);
-                return 0;
-        }
-        /* Rule 6: not restarting, so whatever is left stays, contained, until stop/shutdown. */
         p->survivors = count_processes(p);
         program_set_state(p, PROGRAM_EXITED);
-        return 0;
+        if (!wants_restart(p) || p->job.type == JOB_STOP)
+                return 0; /* rule 6: whatever is left stays, contained, until stop/shutdown */
+
+        delay = restart_delay(p, ran);
+        p->restarts++;
+        /* The daemon's own record of the delay (also RestartDelayUSec), which the tests read. */
+        if (delay > 0)
+                log_program(p, LOG_INFO, "Restarting in %s (ran %s, less than max(startsecs, 1s))",
+                            format_timespan(b1, sizeof(b1), delay), format_timespan(b2, sizeof(b2), ran));
+        else
+                log_program(p, LOG_INFO, "Restarting at once (ran %s)", format_timespan(b2, sizeof(b2), ran));
+        program_job_install(p, JOB_RESTART, true, delay > 0 ? now(p) + delay : 0);
+        p->job.type = JOB_START;
+        if (delay > 0)
+                /* Re-enter EXITED: the timer is armed for the delay and the sub-state is announced. */
+                program_set_state(p, PROGRAM_EXITED);
+        return job_run(p);
 }
 
 static int act_child_exit_running(Program *p) {
@@ -620,8 +691,18 @@ static int act_timeout_starting(Program *p) {
         return start_failed(p);
 }
 
+/* The BACKOFF wait is over: the next attempt is an automatic job (it does not reset startretries). */
 static int act_timeout_backoff(Program *p) {
-        return spawn_now(p);
+        program_job_install(p, JOB_RESTART, true, 0);
+        p->job.type = JOB_START;
+        return job_run(p);
+}
+
+/* STOPPED / EXITED: a pending restart's delay is over. */
+static int act_timeout_idle(Program *p) {
+        if (p->job.type != JOB_START)
+                return -EALREADY;
+        return job_run(p);
 }
 
 static int act_timeout_stopping(Program *p) {
@@ -647,9 +728,9 @@ static int act_cgroup_empty_idle(Program *p) {
         /* EXITED with survivors, BACKOFF/STOPPED/FATAL after a kill: the old generation is gone. */
         p->populated = false;
         p->kill_sent = false;
-        /* spawn_on_empty: a start (or the end of a BACKOFF wait) found the old generation still there. */
-        if (p->spawn_on_empty)
-                return spawn_now(p);
+        /* A start (or the end of a BACKOFF wait) found the old generation still there. */
+        if (p->job.type == JOB_START)
+                return job_run(p);
         (void) p->manager->ops->cgroup_cleanup(p);
         if (p->state == PROGRAM_EXITED && p->survivors > 0) {
                 p->survivors = 0;
@@ -671,8 +752,8 @@ static int act_health_fail(Program *p) {
         program_set_state(p, PROGRAM_UNHEALTHY);
         if (p->config->autorestart == AUTORESTART_FALSE || p->manager->shutting_down)
                 return 0; /* stays UNHEALTHY until a check passes or someone acts */
-        p->restart_when_stopped = true;
-        return begin_stop(p, true);
+        program_job_install(p, JOB_RESTART, true, 0);
+        return begin_stop(p);
 }
 
 static int act_health_ok(Program *p) {
@@ -688,7 +769,8 @@ static int act_health_ok(Program *p) {
                 }
                 program_set_state(p, PROGRAM_RUNNING);
         } else if (first) {
-                /* Readiness: dependents waiting for "healthy" may go now. */
+                /* Readiness: a start job waiting for it is done, dependents waiting for "healthy" go. */
+                program_job_check(p, p->state);
                 if (p->manager->hooks.program_changed)
                         p->manager->hooks.program_changed(p->manager, p, PROGRAM_CHANGED_STATE, p->state);
                 manager_program_state_changed(p->manager, p, p->state);
@@ -708,50 +790,94 @@ static int act_oom(Program *p) {
         return 0;
 }
 
+static int set_frozen(Program *p, bool freeze) {
+        int r;
+
+        if (p->frozen == freeze)
+                return -EALREADY;
+        r = p->manager->ops->cgroup_freeze(p, freeze);
+        if (r < 0)
+                return r;
+        p->frozen = freeze;
+        log_program(p, LOG_INFO, "%s", freeze ? "Frozen" : "Thawed");
+        if (p->manager->hooks.program_changed)
+                p->manager->hooks.program_changed(p->manager, p, PROGRAM_CHANGED_STATE, p->state);
+        return 0;
+}
+
+static int act_freeze(Program *p) {
+        /* EXITED / BACKOFF count only while processes are left (survivors, a kill in progress). */
+        if (!program_is_active(p))
+                return -ESRCH;
+        return set_frozen(p, true);
+}
+
+static int act_thaw(Program *p) {
+        if (!p->frozen && !program_is_active(p))
+                return -ESRCH;
+        return set_frozen(p, false);
+}
+
+static int act_already(Program *p) {
+        return -EALREADY;
+}
+
+static int act_not_running(Program *p) {
+        return -ESRCH;
+}
+
 typedef int (*ProgramAction)(Program *p);
 
 #define S(st) [PROGRAM_##st]
 #define E(ev) [PROGRAM_EVENT_##ev]
 static const ProgramAction transitions[_PROGRAM_STATE_MAX][_PROGRAM_EVENT_MAX] = {
         S(STOPPED) = {
-                E(START) = act_start,           E(STOP) = act_stop_waiting,
+                E(START) = act_start,           E(STOP) = act_stop_idle,    E(RESTART) = act_restart_idle,
                 E(CHILD_EXIT) = act_child_exit_idle, E(CGROUP_EMPTY) = act_cgroup_empty_idle,
+                E(TIMEOUT) = act_timeout_idle,  E(FREEZE) = act_not_running, E(THAW) = act_thaw,
         },
         S(STARTING) = {
-                E(START) = act_already,         E(STOP) = act_stop,
+                E(START) = act_start_active,    E(STOP) = act_stop,         E(RESTART) = act_restart,
                 E(CHILD_EXIT) = act_child_exit_starting, E(TIMEOUT) = act_timeout_starting,
                 E(HEALTH_OK) = act_health_ok,   E(READY) = act_ready,       E(OOM) = act_oom,
+                E(FREEZE) = act_freeze,         E(THAW) = act_thaw,
         },
         S(RUNNING) = {
-                E(START) = act_already,         E(STOP) = act_stop,
+                E(START) = act_start_active,    E(STOP) = act_stop,         E(RESTART) = act_restart,
                 E(CHILD_EXIT) = act_child_exit_running, E(CGROUP_EMPTY) = act_cgroup_empty_running,
                 E(HEALTH_FAIL) = act_health_fail, E(HEALTH_OK) = act_health_ok,
                 E(READY) = act_ready,           E(OOM) = act_oom,
+                E(FREEZE) = act_freeze,         E(THAW) = act_thaw,
         },
         S(BACKOFF) = {
-                E(START) = act_start,           E(STOP) = act_stop_backoff,
+                E(START) = act_start,           E(STOP) = act_stop_idle,    E(RESTART) = act_restart_idle,
                 E(CHILD_EXIT) = act_child_exit_idle, E(TIMEOUT) = act_timeout_backoff,
                 E(CGROUP_EMPTY) = act_cgroup_empty_idle,
+                E(FREEZE) = act_freeze,         E(THAW) = act_thaw,
         },
         S(STOPPING) = {
-                E(START) = act_restart_after_stop, E(STOP) = act_stop_stopping,
+                E(START) = act_start_stopping,  E(STOP) = act_stop_stopping, E(RESTART) = act_restart_stopping,
                 E(CHILD_EXIT) = act_child_exit_stopping, E(TIMEOUT) = act_timeout_stopping,
                 E(CGROUP_EMPTY) = act_cgroup_empty_stopping, E(OOM) = act_oom,
+                E(FREEZE) = act_freeze,         E(THAW) = act_thaw,
         },
         S(EXITED) = {
-                E(START) = act_start,           E(STOP) = act_stop_fatal,
+                E(START) = act_start,           E(STOP) = act_stop_idle,    E(RESTART) = act_restart_idle,
                 E(CHILD_EXIT) = act_child_exit_idle, E(CGROUP_EMPTY) = act_cgroup_empty_idle,
-                E(OOM) = act_oom,
+                E(TIMEOUT) = act_timeout_idle,  E(OOM) = act_oom,
+                E(FREEZE) = act_freeze,         E(THAW) = act_thaw,
         },
         S(FATAL) = {
-                E(START) = act_start,           E(STOP) = act_stop_fatal,
+                E(START) = act_start,           E(STOP) = act_stop_idle,    E(RESTART) = act_restart_idle,
                 E(CHILD_EXIT) = act_child_exit_idle, E(CGROUP_EMPTY) = act_cgroup_empty_idle,
+                E(TIMEOUT) = act_timeout_idle,  E(FREEZE) = act_not_running, E(THAW) = act_thaw,
         },
         S(UNHEALTHY) = {
-                E(START) = act_already,         E(STOP) = act_stop,
+                E(START) = act_start_active,    E(STOP) = act_stop,         E(RESTART) = act_restart,
                 E(CHILD_EXIT) = act_child_exit_running, E(CGROUP_EMPTY) = act_cgroup_empty_running,
                 E(HEALTH_FAIL) = act_already,   E(HEALTH_OK) = act_health_ok,
                 E(READY) = act_ready,           E(OOM) = act_oom,
+                E(FREEZE) = act_freeze,         E(THAW) = act_thaw,
         },
 };
 #undef S

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Program objects and the verbs the bus layer calls. The verbs only feed events into the state machine
- * (program-state.c); the kernel work happens in program-real.c / program-spawn.c through m->ops.
+ * (program-state.c; start/stop/restart are jobs, program-job.c); the kernel work happens in
+ * program-real.c / program-spawn.c through m->ops.
  */
 #include <signal.h>
 
@@ -67,42 +68,6 @@ Program *program_free(Program *p) {
         return NULL;
 }
 
-int program_start(Program *p) {
-        if (p->manager->shutting_down)
-                return -ESHUTDOWN;
-        return program_dispatch(p, PROGRAM_EVENT_START);
-}
-
-int program_stop(Program *p) {
-        return program_dispatch(p, PROGRAM_EVENT_STOP);
-}
-
-int program_restart(Program *p) {
-        int r;
-
-        if (p->manager->shutting_down)
-                return -ESHUTDOWN;
-        switch (p->state) {
-        case PROGRAM_STARTING:
-        case PROGRAM_RUNNING:
-        case PROGRAM_UNHEALTHY:
-                r = program_dispatch(p, PROGRAM_EVENT_STOP);
-                if (r < 0)
-                        return r;
-                if (p->state == PROGRAM_STOPPING) {
-                        /* Start again once the whole cgroup is gone. */
-                        p->restart_when_stopped = true;
-                        p->stop_requested = false;
-                        return 0;
-                }
-                return program_dispatch(p, PROGRAM_EVENT_START);
-        case PROGRAM_STOPPING:
-                return program_dispatch(p, PROGRAM_EVENT_START);
-        default:
-                return program_dispatch(p, PROGRAM_EVENT_START);
-        }
-}
-
 int program_kill(Program *p, int sig, bool all_processes) {
         Manager *m = p->manager;
 
@@ -121,21 +86,7 @@ int program_kill(Program *p, int sig, bool all_processes) {
 }
 
 int program_freeze(Program *p, bool freeze) {
-        Manager *m = p->manager;
-        int r;
-
-        if (!program_is_active(p))
-                return -ESRCH;
-        if (p->frozen == freeze)
-                return -EALREADY;
-        r = cgsup_cgroup_freeze(m->cgroup_root_fd, p->cgroup, freeze);
-        if (r < 0)
-                return r;
-        p->frozen = freeze;
-        log_program(p, LOG_INFO, "%s", freeze ? "Frozen" : "Thawed");
-        if (m->hooks.program_changed)
-                m->hooks.program_changed(m, p, PROGRAM_CHANGED_STATE, p->state);
-        return 0;
+        return program_dispatch(p, freeze ? PROGRAM_EVENT_FREEZE : PROGRAM_EVENT_THAW);
 }
 
 int program_set_limits(Program *p, const CgsupLimits *limits, char **reterr_message) {

@@ -53,6 +53,34 @@ enum {
         PROGRAM_CHANGED_CONFIG = 1 << 2, /* Command, Group, ... (after reload) */
 };
 
+/* What a job asks for (systemd's job model: one pending job per program). */
+typedef enum JobType {
+        JOB_NONE,
+        JOB_START,   /* done at RUNNING (after startsecs, READY=1, the first passing healthcheck) */
+        JOB_STOP,    /* done at STOPPED: main process reaped, cgroup empty and removed */
+        JOB_RESTART, /* a stop, then a start once the old generation is gone */
+        _JOB_TYPE_MAX,
+        _JOB_TYPE_INVALID = -EINVAL,
+} JobType;
+
+/* How a job ended (JobRemoved's result). */
+typedef enum JobResult {
+        JOB_DONE,
+        JOB_FAILED,   /* the start failed: BACKOFF, FATAL, EXITED or UNHEALTHY before it was up */
+        JOB_CANCELED, /* replaced by a later job (a stop cancels a start) or the daemon shut down */
+        _JOB_RESULT_MAX,
+        _JOB_RESULT_INVALID = -EINVAL,
+} JobResult;
+
+/* The one pending job of a program; id 0 = none. */
+typedef struct ProgramJob {
+        uint32_t id;
+        JobType verb;       /* what was asked (reported when the job ends) */
+        JobType type;       /* what is left: a restart becomes a start once its stop phase is over */
+        bool automatic;     /* queued by the daemon itself (autorestart, BACKOFF retry, healthcheck) */
+        usec_t due_usec;    /* CLOCK_MONOTONIC: not before (a pending restart's delay); 0 = now */
+} ProgramJob;
+
 /* One entry of the bounded exit history. */
 typedef struct ProgramExit {
         usec_t realtime_usec;
@@ -100,21 +128,22 @@ typedef struct Program {
         LogCapture *stdout_capture, *stderr_capture;
         HealthCheck *health;
 
-        bool stop_requested;     /* user asked for stop: no autorestart */
         bool remove_when_stopped;/* reload removed it */
-        bool restart_when_stopped;
         void *bus_data;          /* owned by the bus layer (e.g. pending RunTransient reply) */
 
         /* ---- daemon core (added; read-only for the bus layer) ---- */
         bool populated;          /* cgroup had processes at the last look (events watch / count) */
-        bool spawn_on_empty;     /* a start waits for the old generation to be killed (rule 6) */
-        bool kill_sent;          /* STOPPING: cgroup.kill already written */
+        ProgramJob job;          /* the pending job (start, stop, restart); job.id == 0: none */
+        uint32_t requested_job_id;  /* the job the last request (program_enqueue) made */
+        uint32_t finished_job_id;   /* the last job that ended, and how (for a caller that queued it) */
+        JobResult finished_job_result;
+        usec_t restart_delay_usec;  /* delay armed for the latest automatic restart (0 = at once) */
+        bool kill_sent;          /* cgroup.kill already written for the current generation */
         bool ready;              /* notify: READY=1 received for the current instance */
         bool health_ready;       /* a healthcheck succeeded at least once for the current instance */
         bool adopted;            /* taken over from a previous daemon instance */
-        bool stop_is_restart;    /* the current STOPPING was started by a restart or health failure */
         char *status_text;       /* notify: last STATUS= */
-        char *waiting_for;       /* STOPPED because a dependency is not met: "waiting for db (healthy)" */
+        char *waiting_for;       /* a start job waits for a dependency: "waiting for db (healthy)" */
         usec_t last_spawn_usec;  /* CLOCK_MONOTONIC of the last spawn attempt */
         Backoff backoff;
         int exit_status_pending_code, exit_status_pending_status; /* set by program_child_exited() */
@@ -137,6 +166,21 @@ const char *exit_reason_to_string(ExitReason r);
 int program_start(Program *p);
 int program_stop(Program *p);
 int program_restart(Program *p);
+/*
+ * program_enqueue() - ask for @type (START, STOP, RESTART) as a job. A request that matches the pending
+ * job joins it (same id); otherwise the new job replaces it (the old one ends "canceled"). *ret_id (may
+ * be NULL) is the job that answers the request, 0 when none was made (-EALREADY: already in that state;
+ * -ESHUTDOWN). When the job already ended inside this call (a stop of an idle program, startsecs=0),
+ * *ret_result says how; else it is _JOB_RESULT_INVALID and manager hooks.job_removed reports it later.
+ * Returns the state machine's result (a spawn error, say) even when a job was made.
+ */
+int program_enqueue(Program *p, JobType type, uint32_t *ret_id, JobResult *ret_result);
+const char *job_type_to_string(JobType t);
+JobType job_type_from_string(const char *s);
+const char *job_result_to_string(JobResult r);
+/* Why the program is where it is, beside State: "waiting for db (healthy)", "frozen", "restart pending
+ * (in 2s)", "stop pending", ... ; "" when there is nothing to add. Written into @buf. */
+const char *program_sub_state(const Program *p, char *buf, size_t size);
 /* Signal the main process (@all_processes=false) or every process in the cgroup. */
 int program_kill(Program *p, int sig, bool all_processes);
 int program_freeze(Program *p, bool freeze);
@@ -163,6 +207,9 @@ typedef enum ProgramEvent {
         PROGRAM_EVENT_HEALTH_OK,
         PROGRAM_EVENT_OOM,
         PROGRAM_EVENT_READY,
+        PROGRAM_EVENT_RESTART,
+        PROGRAM_EVENT_FREEZE,
+        PROGRAM_EVENT_THAW,
         _PROGRAM_EVENT_MAX,
         _PROGRAM_EVENT_INVALID = -EINVAL,
 } ProgramEvent;

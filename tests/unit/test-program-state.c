@@ -35,6 +35,18 @@ static struct {
         unsigned health_starts, health_stops;
         uint64_t oom;
         unsigned changes;
+        unsigned freezes;
+        /* jobs that ended, in order (hooks.job_removed) */
+        unsigned n_removed;
+        struct {
+                uint32_t id;
+                JobType verb;
+                JobResult result;
+                ProgramState state;
+        } removed[64];
+        /* every state entered by the program under test, in order */
+        ProgramState states[64];
+        unsigned n_states;
 } fake;
 
 static int *procs_of(Program *p) {
@@ -78,6 +90,10 @@ static int fake_cgroup_kill(Program *p) {
         fake.kills++;
         return 0;
 }
+static int fake_cgroup_freeze(Program *p, bool freeze) {
+        fake.freezes++;
+        return 0;
+}
 static int fake_cgroup_count(Program *p) {
         return *procs_of(p);
 }
@@ -114,6 +130,7 @@ static const ProgramOps fake_ops = {
         .signal = fake_signal,
         .cgroup_kill = fake_cgroup_kill,
         .cgroup_count = fake_cgroup_count,
+        .cgroup_freeze = fake_cgroup_freeze,
         .cgroup_cleanup = fake_cgroup_cleanup,
         .find_main_pid = fake_find_main_pid,
         .read_counters = fake_read_counters,
@@ -124,6 +141,19 @@ static const ProgramOps fake_ops = {
 
 static void on_changed(Manager *m, Program *p, unsigned what, ProgramState old) {
         fake.changes++;
+        if (p->state != old && fake.n_states < ELEMENTSOF(fake.states))
+                fake.states[fake.n_states++] = p->state;
+}
+
+static void on_job_removed(Manager *m, Program *p, const ProgramJob *job, JobResult result) {
+        ASSERT_TRUE(fake.n_removed < ELEMENTSOF(fake.removed));
+        ASSERT_TRUE(job->id != 0);
+        ASSERT_TRUE(p->job.id != job->id);
+        fake.removed[fake.n_removed].id = job->id;
+        fake.removed[fake.n_removed].verb = job->verb;
+        fake.removed[fake.n_removed].result = result;
+        fake.removed[fake.n_removed].state = p->state;
+        fake.n_removed++;
 }
 
 static Manager manager;
@@ -134,6 +164,7 @@ static void setup(void) {
         fake.timer = USEC_INFINITY;
         manager = (Manager) { .ops = &fake_ops, .cgroup_root_fd = -EBADF, .notify_fd = -EBADF };
         manager.hooks.program_changed = on_changed;
+        manager.hooks.job_removed = on_job_removed;
 }
 
 static Program *new_program(const char *name) {
@@ -201,9 +232,18 @@ TEST(startsecs_success) {
         ASSERT_EQ(p->state, PROGRAM_STARTING);
         ASSERT_EQ(fake.spawns, 1);
         ASSERT_EQ(fake.timer, 3 * USEC_PER_SEC);
-        ASSERT_EQ(program_start(p), -EALREADY);
+        /* A second start joins the pending job. */
+        uint32_t id = p->job.id, id2 = 0;
+        JobResult res;
+        ASSERT_OK(program_enqueue(p, JOB_START, &id2, &res));
+        ASSERT_EQ(id2, id);
+        ASSERT_EQ(res, _JOB_RESULT_INVALID);
         fire(p);
         ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        ASSERT_EQ(fake.n_removed, 1);
+        ASSERT_EQ(fake.removed[0].id, id);
+        ASSERT_EQ(fake.removed[0].result, JOB_DONE);
+        ASSERT_EQ(program_start(p), -EALREADY);
         ASSERT_EQ(fake.timer, USEC_INFINITY);
         ASSERT_EQ(p->start_attempts, 0);
         ASSERT_TRUE(fake.changes >= 2);
@@ -307,19 +347,19 @@ TEST(autorestart_unexpected_honours_exitcodes) {
         fire(p);
         advance(5 * USEC_PER_SEC);
         child_exits(p, CLD_EXITED, 1, 0);
-        ASSERT_EQ(p->state, PROGRAM_BACKOFF);
-        ASSERT_EQ(p->restarts, 1);
-        fire(p);
+        /* Ran 5 s (>= max(startsecs, 1 s)): EXITED, then STARTING again at once. */
         ASSERT_EQ(p->state, PROGRAM_STARTING);
+        ASSERT_EQ(fake.states[fake.n_states - 2], PROGRAM_EXITED);
+        ASSERT_EQ(p->restarts, 1);
         ASSERT_EQ(fake.spawns, 3);
 
         /* A signal is never an expected exit. */
         fire(p);
         advance(5 * USEC_PER_SEC);
         child_exits(p, CLD_KILLED, SIGSEGV, 0);
-        ASSERT_EQ(p->state, PROGRAM_BACKOFF);
-        ASSERT_EQ(p->exit_reason, EXIT_REASON_SIGNAL);
-        ASSERT_EQ(p->exit_signal, SIGSEGV);
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
+        ASSERT_EQ(program_last_exit(p)->reason, EXIT_REASON_SIGNAL);
+        ASSERT_EQ(program_last_exit(p)->exit_signal, SIGSEGV);
         teardown();
 }
 
@@ -333,31 +373,336 @@ TEST(autorestart_false_and_true) {
         Program *q = running("b");
         q->config->autorestart = AUTORESTART_TRUE;
         child_exits(q, CLD_EXITED, 0, 0);
-        ASSERT_EQ(q->state, PROGRAM_BACKOFF);
+        ASSERT_EQ(q->state, PROGRAM_STARTING);
         teardown();
 }
 
 TEST(running_crashes_grow_backoff_until_stable) {
         setup();
-        Program *p = running("flappy");
+        Program *p = new_program("flappy");
         usec_t delays[4];
 
+        p->config->startsecs = 0; /* RUNNING at once: exits count as crashes after RUNNING */
+        ASSERT_OK(program_start(p));
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
         for (unsigned i = 0; i < 4; i++) {
-                advance(2 * USEC_PER_SEC); /* past startsecs, not stable (backoff_max 30 s) */
+                advance(USEC_PER_SEC / 2); /* shorter than max(startsecs, 1 s) */
+                fake.n_states = 0;
                 child_exits(p, CLD_EXITED, 1, 0);
-                ASSERT_EQ(p->state, PROGRAM_BACKOFF);
+                /* supervisord's order: EXITED, with the restart pending (a job, not a state). */
+                ASSERT_EQ(p->state, PROGRAM_EXITED);
+                ASSERT_EQ(fake.states[0], PROGRAM_EXITED);
+                ASSERT_EQ(p->job.type, JOB_START);
+                ASSERT_TRUE(p->job.automatic);
+                ASSERT_EQ_U64(p->restart_delay_usec, fake.timer);
                 delays[i] = fake.timer;
                 fire(p);
-                fire(p); /* startsecs */
                 ASSERT_EQ(p->state, PROGRAM_RUNNING);
+                ASSERT_EQ(p->start_attempts, 0); /* exits after RUNNING never count toward startretries */
         }
         ASSERT_EQ_U64(delays[0], 1 * USEC_PER_SEC);
         ASSERT_EQ_U64(delays[1], 2 * USEC_PER_SEC);
         ASSERT_EQ_U64(delays[3], 8 * USEC_PER_SEC);
-        /* A stable run (>= max(startsecs, backoff_max)) forgets the history. */
-        advance(31 * USEC_PER_SEC);
+        /* A run of at least max(startsecs, 1 s) is restarted at once and forgets the history. */
+        advance(1 * USEC_PER_SEC);
+        child_exits(p, CLD_EXITED, 1, 0);
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        ASSERT_EQ_U64(p->restart_delay_usec, 0);
+        advance(USEC_PER_SEC / 2);
         child_exits(p, CLD_EXITED, 1, 0);
         ASSERT_EQ_U64(fake.timer, 1 * USEC_PER_SEC);
+        teardown();
+}
+
+TEST(restart_timing_rule) {
+        setup();
+        Program *p = running("svc"); /* startsecs=1 */
+        unsigned spawns = fake.spawns;
+
+        /* Ran 3 s, then killed: EXITED -> STARTING with no delay armed. */
+        advance(3 * USEC_PER_SEC);
+        fake.n_states = 0;
+        child_exits(p, CLD_KILLED, SIGKILL, 0);
+        ASSERT_EQ(fake.n_states, 2);
+        ASSERT_EQ(fake.states[0], PROGRAM_EXITED);
+        ASSERT_EQ(fake.states[1], PROGRAM_STARTING);
+        ASSERT_EQ_U64(p->restart_delay_usec, 0);
+        ASSERT_EQ(fake.spawns, spawns + 1);
+        ASSERT_EQ_U64(fake.timer, 1 * USEC_PER_SEC); /* the startsecs timer, no backoff */
+
+        /* startsecs=5: a run of 3 s ends during STARTING: BACKOFF, counted toward startretries. */
+        p->config->startsecs = 5 * USEC_PER_SEC;
+        p->config->startretries = 1;
+        ASSERT_OK(program_restart(p));
+        child_exits(p, CLD_KILLED, SIGTERM, 0);
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
+        advance(3 * USEC_PER_SEC);
+        child_exits(p, CLD_EXITED, 1, 0);
+        ASSERT_EQ(p->state, PROGRAM_BACKOFF);
+        ASSERT_EQ(p->start_attempts, 1);
+        ASSERT_EQ_U64(p->restart_delay_usec, fake.timer);
+        fire(p);
+        advance(3 * USEC_PER_SEC);
+        child_exits(p, CLD_EXITED, 1, 0);
+        ASSERT_EQ(p->state, PROGRAM_FATAL);
+        ASSERT_EQ(fake.timer, USEC_INFINITY);
+
+        /* The floor: startsecs=0 and a run of 0.9 s still waits (a crash loop cannot spin). */
+        p->config->startsecs = 0;
+        ASSERT_OK(program_start(p));
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        advance(USEC_PER_SEC * 9 / 10);
+        child_exits(p, CLD_EXITED, 1, 0);
+        ASSERT_EQ(p->state, PROGRAM_EXITED);
+        ASSERT_GE(fake.timer, BACKOFF_FLOOR_USEC);
+        char buf[128];
+        ASSERT_STR_CONTAINS(program_sub_state(p, buf, sizeof(buf)), "restart pending (in 1s)");
+        /* A person's start does not wait out the delay. */
+        ASSERT_OK(program_start(p));
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        teardown();
+}
+
+/* ---- the job table: start / stop / restart arriving in every state --------------------------------- */
+
+typedef enum Where {
+        W_STOPPED, W_WAITING, W_STARTING, W_RUNNING, W_BACKOFF, W_STOPPING, W_EXITED_PENDING, W_EXITED,
+        W_FATAL, W_UNHEALTHY, _W_MAX,
+} Where;
+
+static Program *program_in(Where w) {
+        Program *p = new_program("p"), *dep;
+        Dependency *d;
+
+        p->config->startretries = 0;
+        switch (w) {
+        case W_STOPPED:
+                break;
+        case W_WAITING:
+                dep = new_program("dep");
+                d = calloc(1, sizeof(*d));
+                d->name = strdup("dep");
+                d->condition = DEPEND_STARTED;
+                p->config->depends_on = d;
+                p->config->n_depends_on = 1;
+                ASSERT_OK(program_start(p));
+                ASSERT_NOT_NULL(program_waiting_for(p));
+                (void) dep;
+                break;
+        case W_STARTING:
+                ASSERT_OK(program_start(p));
+                break;
+        case W_RUNNING:
+                ASSERT_OK(program_start(p));
+                fire(p);
+                break;
+        case W_BACKOFF:
+                p->config->startretries = 3;
+                ASSERT_OK(program_start(p));
+                child_exits(p, CLD_EXITED, 1, 0);
+                break;
+        case W_STOPPING:
+                ASSERT_OK(program_start(p));
+                fire(p);
+                ASSERT_OK(program_stop(p));
+                break;
+        case W_EXITED_PENDING:
+                p->config->startsecs = 0;
+                ASSERT_OK(program_start(p));
+                child_exits(p, CLD_EXITED, 1, 0);
+                ASSERT_TRUE(p->job.due_usec > 0);
+                break;
+        case W_EXITED:
+                p->config->autorestart = AUTORESTART_FALSE;
+                ASSERT_OK(program_start(p));
+                fire(p);
+                child_exits(p, CLD_EXITED, 0, 0);
+                break;
+        case W_FATAL:
+                ASSERT_OK(program_start(p));
+                child_exits(p, CLD_EXITED, 1, 0);
+                break;
+        case W_UNHEALTHY:
+                p->config->health.type = HEALTH_TCP;
+                p->config->health.retries = 1;
+                p->config->autorestart = AUTORESTART_FALSE;
+                ASSERT_OK(program_start(p));
+                fire(p);
+                health_check_report(p, true, NULL);
+                health_check_report(p, false, "refused");
+                break;
+        default:
+                abort();
+        }
+        return p;
+}
+
+/* Plays the kernel and the clock until the program has no job left (or @max steps). */
+static void settle(Program *p) {
+        for (unsigned i = 0; i < 8 && p->job.id != 0; i++) {
+                if (p->main_pid > 0 && p->state == PROGRAM_STOPPING)
+                        child_exits(p, CLD_KILLED, SIGTERM, 0);
+                else if (p->state != PROGRAM_STOPPING && *procs_of(p) > 0 && p->main_pid <= 0)
+                        cgroup_empties(p);
+                else if (p->state == PROGRAM_RUNNING && p->config->health.type != HEALTH_NONE)
+                        health_check_report(p, true, NULL);
+                else if (fake.timer != USEC_INFINITY)
+                        fire(p);
+                else
+                        break;
+        }
+}
+
+TEST(job_table_every_state) {
+        static const struct {
+                Where where;
+                JobType verb;
+                int r;                   /* what the request returns */
+                ProgramState state;      /* where the job leaves the program (no job left) */
+                JobResult result;        /* how the request's job ended; _JOB_RESULT_INVALID: no job made */
+        } cases[] = {
+                { W_STOPPED, JOB_START, 0, PROGRAM_RUNNING, JOB_DONE },
+                { W_STOPPED, JOB_STOP, -EALREADY, PROGRAM_STOPPED, _JOB_RESULT_INVALID },
+                { W_STOPPED, JOB_RESTART, 0, PROGRAM_RUNNING, JOB_DONE },
+                { W_WAITING, JOB_START, 0, PROGRAM_STOPPED, _JOB_RESULT_INVALID }, /* joins, keeps waiting */
+                { W_WAITING, JOB_STOP, 0, PROGRAM_STOPPED, JOB_DONE },
+                { W_STARTING, JOB_START, 0, PROGRAM_RUNNING, JOB_DONE },
+                { W_STARTING, JOB_STOP, 0, PROGRAM_STOPPED, JOB_DONE },
+                { W_STARTING, JOB_RESTART, 0, PROGRAM_RUNNING, JOB_DONE },
+                { W_RUNNING, JOB_START, -EALREADY, PROGRAM_RUNNING, _JOB_RESULT_INVALID },
+                { W_RUNNING, JOB_STOP, 0, PROGRAM_STOPPED, JOB_DONE },
+                { W_RUNNING, JOB_RESTART, 0, PROGRAM_RUNNING, JOB_DONE },
+                { W_BACKOFF, JOB_START, 0, PROGRAM_RUNNING, JOB_DONE },
+                { W_BACKOFF, JOB_STOP, 0, PROGRAM_STOPPED, JOB_DONE },
+                { W_BACKOFF, JOB_RESTART, 0, PROGRAM_RUNNING, JOB_DONE },
+                { W_STOPPING, JOB_START, 0, PROGRAM_RUNNING, JOB_DONE },
+                { W_STOPPING, JOB_STOP, 0, PROGRAM_STOPPED, JOB_DONE }, /* joins the pending stop */
+                { W_STOPPING, JOB_RESTART, 0, PROGRAM_RUNNING, JOB_DONE },
+                { W_EXITED_PENDING, JOB_START, 0, PROGRAM_RUNNING, JOB_DONE },
+                { W_EXITED_PENDING, JOB_STOP, 0, PROGRAM_STOPPED, JOB_DONE },
+                { W_EXITED_PENDING, JOB_RESTART, 0, PROGRAM_RUNNING, JOB_DONE },
+                { W_EXITED, JOB_START, 0, PROGRAM_RUNNING, JOB_DONE },
+                { W_EXITED, JOB_STOP, 0, PROGRAM_STOPPED, JOB_DONE },
+                { W_EXITED, JOB_RESTART, 0, PROGRAM_RUNNING, JOB_DONE },
+                { W_FATAL, JOB_START, 0, PROGRAM_RUNNING, JOB_DONE },
+                { W_FATAL, JOB_STOP, 0, PROGRAM_STOPPED, JOB_DONE },
+                { W_FATAL, JOB_RESTART, 0, PROGRAM_RUNNING, JOB_DONE },
+                { W_UNHEALTHY, JOB_START, -EALREADY, PROGRAM_UNHEALTHY, _JOB_RESULT_INVALID },
+                { W_UNHEALTHY, JOB_STOP, 0, PROGRAM_STOPPED, JOB_DONE },
+                { W_UNHEALTHY, JOB_RESTART, 0, PROGRAM_RUNNING, JOB_DONE },
+        };
+        bool seen[_W_MAX][_JOB_TYPE_MAX] = {};
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                uint32_t id = 0, before;
+                JobResult res = _JOB_RESULT_INVALID;
+                Program *p;
+                int r;
+
+                setup();
+                p = program_in(cases[i].where);
+                before = p->job.id;
+                fake.n_removed = 0;
+                printf("# case %zu: %s in state %s\n", i, job_type_to_string(cases[i].verb),
+                       program_state_to_string(p->state));
+                r = program_enqueue(p, cases[i].verb, &id, &res);
+                ASSERT_EQ(r, cases[i].r);
+                if (cases[i].where == W_WAITING && cases[i].verb == JOB_START)
+                        ASSERT_EQ(id, before);
+                else if (cases[i].where == W_STOPPING && cases[i].verb == JOB_STOP)
+                        ASSERT_EQ(id, before);
+                if (cases[i].result == _JOB_RESULT_INVALID && cases[i].where != W_WAITING)
+                        ASSERT_EQ(id, 0);
+                else {
+                        ASSERT_TRUE(id != 0);
+                        /* The job it replaced ended as canceled (a pending restart, a stop, a start). */
+                        if (before != 0 && id != before) {
+                                ASSERT_TRUE(fake.n_removed >= 1);
+                                ASSERT_EQ(fake.removed[0].id, before);
+                                ASSERT_EQ(fake.removed[0].result, JOB_CANCELED);
+                        }
+                        if (res == _JOB_RESULT_INVALID)
+                                settle(p);
+                }
+                ASSERT_EQ(p->state, cases[i].state);
+                if (cases[i].result != _JOB_RESULT_INVALID) {
+                        bool found = false;
+                        ASSERT_EQ(p->job.id, 0);
+                        for (unsigned k = 0; k < fake.n_removed; k++)
+                                if (fake.removed[k].id == id) {
+                                        ASSERT_EQ(fake.removed[k].result, cases[i].result);
+                                        ASSERT_EQ(fake.removed[k].verb, cases[i].verb);
+                                        ASSERT_EQ(fake.removed[k].state, cases[i].state);
+                                        found = true;
+                                }
+                        ASSERT_TRUE(found);
+                }
+                seen[cases[i].where][cases[i].verb] = true;
+                teardown();
+        }
+        for (int w = 0; w < _W_MAX; w++)
+                for (int v = JOB_START; v < _JOB_TYPE_MAX; v++)
+                        if (!(w == W_WAITING && v == JOB_RESTART))
+                                ASSERT_TRUE(seen[w][v]);
+}
+
+TEST(start_job_fails_at_first_failed_attempt) {
+        setup();
+        Program *p = new_program("crasher");
+        uint32_t id;
+        JobResult res;
+
+        p->config->startretries = 2;
+        ASSERT_OK(program_enqueue(p, JOB_START, &id, &res));
+        ASSERT_EQ(res, _JOB_RESULT_INVALID);
+        advance(USEC_PER_SEC * 3 / 10);
+        child_exits(p, CLD_EXITED, 4, 0);
+        ASSERT_EQ(p->state, PROGRAM_BACKOFF);
+        ASSERT_EQ(fake.n_removed, 1);
+        ASSERT_EQ(fake.removed[0].id, id);
+        ASSERT_EQ(fake.removed[0].result, JOB_FAILED);
+        ASSERT_EQ(fake.removed[0].state, PROGRAM_BACKOFF);
+        /* The daemon keeps retrying (automatic jobs), until FATAL. */
+        fire(p);
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
+        ASSERT_TRUE(p->job.automatic);
+        child_exits(p, CLD_EXITED, 4, 0);
+        fire(p);
+        child_exits(p, CLD_EXITED, 4, 0);
+        ASSERT_EQ(p->state, PROGRAM_FATAL);
+        ASSERT_EQ(p->job.id, 0);
+
+        /* A start waits for the first passing healthcheck; a stop cancels it. */
+        p->config->health.type = HEALTH_TCP;
+        ASSERT_OK(program_enqueue(p, JOB_START, &id, &res));
+        fire(p);
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        ASSERT_EQ(p->job.id, id);
+        char buf[128];
+        ASSERT_STR_CONTAINS(program_sub_state(p, buf, sizeof(buf)), "healthcheck");
+        health_check_report(p, true, NULL);
+        ASSERT_EQ(p->job.id, 0);
+        ASSERT_EQ(p->finished_job_result, JOB_DONE);
+        teardown();
+}
+
+TEST(freeze_is_a_table_event) {
+        setup();
+        Program *p = new_program("f");
+        char buf[64];
+
+        ASSERT_ERROR(program_freeze(p, true), ESRCH);
+        ASSERT_OK(program_start(p));
+        ASSERT_OK(program_freeze(p, true));
+        ASSERT_TRUE(p->frozen);
+        ASSERT_STREQ(program_sub_state(p, buf, sizeof(buf)), "frozen");
+        ASSERT_EQ(program_freeze(p, true), -EALREADY);
+        ASSERT_OK(program_freeze(p, false));
+        ASSERT_EQ(fake.freezes, 2);
+        ASSERT_OK(program_freeze(p, true));
+        ASSERT_OK(program_stop(p));
+        child_exits(p, CLD_KILLED, SIGTERM, 0);
+        ASSERT_FALSE(p->frozen);
         teardown();
 }
 
@@ -447,11 +792,11 @@ TEST(restart_kills_old_generation_first) {
         Program *p = running("forker");
         p->config->autorestart = AUTORESTART_TRUE;
         child_exits(p, CLD_EXITED, 1, 2);
-        ASSERT_EQ(p->state, PROGRAM_BACKOFF);
+        ASSERT_EQ(p->state, PROGRAM_EXITED);
         ASSERT_EQ(fake.kills, 1);
-        /* The wait is over but the old processes are still dying: no spawn yet (the fake asserts too). */
-        fire(p);
+        /* Restarted at once, but the old processes are still dying: no spawn yet (the fake asserts too). */
         ASSERT_EQ(fake.spawns, 1);
+        ASSERT_EQ(p->job.type, JOB_START);
         cgroup_empties(p);
         ASSERT_EQ(fake.spawns, 2);
         ASSERT_EQ(p->state, PROGRAM_STARTING);
@@ -503,9 +848,8 @@ TEST(health_fail_unhealthy_then_restart) {
         ASSERT_EQ(p->state, PROGRAM_STOPPING);
         ASSERT_EQ(fake.last_signal, SIGTERM);
         child_exits(p, CLD_KILLED, SIGTERM, 0);
-        ASSERT_EQ(p->exit_reason, EXIT_REASON_HEALTH);
-        ASSERT_EQ(p->state, PROGRAM_BACKOFF);
-        fire(p);
+        ASSERT_EQ(program_last_exit(p)->reason, EXIT_REASON_HEALTH);
+        /* It ran past max(startsecs, 1 s): started again at once. */
         ASSERT_EQ(p->state, PROGRAM_STARTING);
         ASSERT_EQ(fake.spawns, 2);
         ASSERT_EQ(p->restarts, 1);
@@ -593,8 +937,8 @@ TEST(oom_kill_is_the_exit_reason) {
         Program *p = running("hog");
         fake.oom = 1;
         child_exits(p, CLD_KILLED, SIGKILL, 0);
-        ASSERT_EQ(p->exit_reason, EXIT_REASON_OOM_KILL);
-        ASSERT_EQ(p->state, PROGRAM_BACKOFF);
+        ASSERT_EQ(program_last_exit(p)->reason, EXIT_REASON_OOM_KILL);
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
         teardown();
 }
 
@@ -647,8 +991,8 @@ TEST(exit_history_is_bounded) {
         Program *p = running("x");
         p->config->autorestart = AUTORESTART_TRUE;
         for (unsigned i = 0; i < PROGRAM_EXIT_HISTORY * 2; i++) {
+                advance(USEC_PER_SEC);
                 child_exits(p, CLD_EXITED, (int) i, 0);
-                fire(p);
                 fire(p);
         }
         ASSERT_EQ(p->n_exits, PROGRAM_EXIT_HISTORY * 2);
@@ -796,7 +1140,8 @@ TEST(backoff_growth_cap_reset) {
         ASSERT_EQ_U64(backoff_next(&b, 0), 30 * USEC_PER_SEC);
         backoff_reset(&b);
         ASSERT_EQ_U64(backoff_next(&b, 0), 1 * USEC_PER_SEC);
-        ASSERT_EQ_U64(backoff_stable_usec(&b, 1 * USEC_PER_SEC), 30 * USEC_PER_SEC);
+        /* Restarted at once after a run of max(startsecs, 1 s). */
+        ASSERT_EQ_U64(backoff_stable_usec(&b, 0), 1 * USEC_PER_SEC);
         ASSERT_EQ_U64(backoff_stable_usec(&b, 60 * USEC_PER_SEC), 60 * USEC_PER_SEC);
 }
 

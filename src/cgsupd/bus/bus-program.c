@@ -333,6 +333,20 @@ static int property_get_waiting_for(sd_bus *bus, const char *path, const char *i
         return sd_bus_message_append(reply, "s", strempty(program_waiting_for(p)));
 }
 
+static int property_get_sub_state(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Program *p = userdata;
+        char buf[512];
+        return sd_bus_message_append(reply, "s", program_sub_state(p, buf, sizeof(buf)));
+}
+
+static int property_get_job(sd_bus *bus, const char *path, const char *interface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Program *p = userdata;
+        return sd_bus_message_append(reply, "(us)", p->job.id,
+                                     p->job.id ? job_type_to_string(p->job.verb) : "");
+}
+
 static int property_get_active_enter(sd_bus *bus, const char *path, const char *interface, const char *property,
                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Program *p = userdata;
@@ -370,6 +384,10 @@ const sd_bus_vtable bus_program_vtable[] = {
         SD_BUS_PROPERTY("Transient", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("StatusText", "s", NULL, offsetof(Program, status_text), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("WaitingFor", "s", property_get_waiting_for, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("SubState", "s", property_get_sub_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Job", "(us)", property_get_job, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("RestartDelayUSec", "t", NULL, offsetof(Program, restart_delay_usec),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("StateChangeTimestamp", "t", NULL, offsetof(Program, state_change_usec),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ActiveEnterTimestamp", "t", property_get_active_enter, 0,
