@@ -43,7 +43,15 @@ _cgsupctl() {
         fi
 
         case $verb in
-                start|stop|restart|freeze|thaw|status|pid)
+                start|stop|restart)
+                        [[ $prev == --timeout ]] && return
+                        if [[ $cur == -* ]]; then
+                                COMPREPLY=($(compgen -W '--no-block --timeout' -- "$cur"))
+                        else
+                                COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
+                        fi
+                        ;;
+                freeze|thaw|status|pid)
                         COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
                         ;;
                 kill)

@@ -22,15 +22,18 @@
 #define CGSUP_ERROR_TOO_MANY "org.cgsup1.Error.TooMany"
 /* Anything else (an unexpected kernel or internal failure); the message names the program and step. */
 #define CGSUP_ERROR_FAILED "org.cgsup1.Error.Failed"
+/* A start/stop/restart job ended without reaching its goal; the message has one line per program. */
+#define CGSUP_ERROR_JOB_FAILED "org.cgsup1.Error.JobFailed"
 
 /* Manager signals. */
 #define CGSUP_SIGNAL_PROGRAM_STATE_CHANGED "ProgramStateChanged"
 #define CGSUP_SIGNAL_PROGRAM_ADDED "ProgramAdded"
 #define CGSUP_SIGNAL_PROGRAM_REMOVED "ProgramRemoved"
 #define CGSUP_SIGNAL_TRANSIENT_FINISHED "TransientFinished"
+#define CGSUP_SIGNAL_JOB_REMOVED "JobRemoved"
 
 /* Element type of ListPrograms()' array, field by field (see org.cgsup1.Manager.xml). */
-#define CGSUP_LIST_PROGRAMS_ENTRY "(ssssiiuottttus)"
+#define CGSUP_LIST_PROGRAMS_ENTRY "(ssssiiuottttuss)"
 
 #define CGSUP_POLKIT_ACTION_MANAGE "org.cgsup1.manage"
 #define CGSUP_POLKIT_ACTION_RUN "org.cgsup1.run"

@@ -218,6 +218,7 @@ void program_info_done(ProgramInfo *i) {
         free(i->source_file);
         free(i->status_text);
         free(i->waiting_for);
+        free(i->sub_state);
         strv_free(i->command);
         *i = (ProgramInfo) {};
 }
@@ -235,6 +236,7 @@ static int read_property(sd_bus_message *m, const char *key, ProgramInfo *i) {
                 P("Autorestart", 's', autorestart), P("StdoutLogfile", 's', stdout_log),
                 P("StderrLogfile", 's', stderr_log), P("SourceFile", 's', source_file),
                 P("StatusText", 's', status_text), P("WaitingFor", 's', waiting_for),
+                P("SubState", 's', sub_state),
                 P("MainPID", 'u', main_pid), P("Restarts", 'u', restarts), P("Survivors", 'u', survivors),
                 P("ExitCode", 'i', exit_code), P("ExitSignal", 'i', exit_signal), P("Priority", 'i', priority),
                 P("Healthy", 'b', healthy), P("Frozen", 'b', frozen), P("Transient", 'b', transient),
@@ -352,7 +354,7 @@ int list_programs(sd_bus *bus, sd_bus_message **ret_reply, ListEntry **ret, size
                 r = sd_bus_message_read(reply, CGSUP_LIST_PROGRAMS_ENTRY, &e.name, &e.group, &e.state,
                                         &e.exit_reason, &e.exit_code, &e.exit_signal, &e.main_pid, &e.path,
                                         &e.active_enter_ts, &e.memory_current, &e.memory_max, &e.cpu_usage_nsec,
-                                        &e.survivors, &e.exit_detail);
+                                        &e.survivors, &e.exit_detail, &e.sub_state);
                 if (r < 0)
                         return bus_log_call_error(NULL, r);
                 if (r == 0)

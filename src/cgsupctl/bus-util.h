@@ -32,7 +32,7 @@ int program_get_path(sd_bus *bus, const char *name, char **ret);
 /* One program's properties from GetAll. Fields are UINT64_MAX / NULL / -1 when not available. */
 typedef struct ProgramInfo {
         char *name, *group, *state, *exit_reason, *exit_detail, *cgroup, *command_line, *type, *user,
-                *autorestart, *stdout_log, *stderr_log, *source_file, *status_text, *waiting_for;
+                *autorestart, *stdout_log, *stderr_log, *source_file, *status_text, *waiting_for, *sub_state;
         char **command;
         uint32_t main_pid, restarts, survivors;
         int32_t exit_code, exit_signal, priority;
@@ -48,7 +48,7 @@ int program_info_get(sd_bus *bus, const char *path, ProgramInfo *ret);
 
 /* One entry of ListPrograms(). Strings borrowed from the reply message. */
 typedef struct ListEntry {
-        const char *name, *group, *state, *exit_reason, *path, *exit_detail;
+        const char *name, *group, *state, *exit_reason, *path, *exit_detail, *sub_state;
         int32_t exit_code, exit_signal;
         uint32_t main_pid, survivors;
         uint64_t active_enter_ts, memory_current, memory_max, cpu_usage_nsec;

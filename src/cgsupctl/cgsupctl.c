@@ -30,9 +30,9 @@ typedef struct Verb {
 
 static const Verb verbs[] = {
         { "status", 1, -1, verb_status, "status [NAME...]            show programs (exit 3 if a named one is not running)" },
-        { "start", 2, -1, verb_control, "start NAME|group:*|all...   start programs" },
-        { "stop", 2, -1, verb_control, "stop NAME|group:*|all...    stop programs (whole cgroup)" },
-        { "restart", 2, -1, verb_control, "restart NAME|group:*|all... stop, then start" },
+        { "start", 2, -1, verb_job, "start [--no-block] [--timeout T] NAME|group:*|all... start programs, wait until RUNNING" },
+        { "stop", 2, -1, verb_job, "stop [--no-block] [--timeout T] NAME|group:*|all... stop programs, wait until the cgroup is gone" },
+        { "restart", 2, -1, verb_job, "restart [--no-block] [--timeout T] NAME|group:*|all... stop, then start; wait" },
         { "kill", 2, -1, verb_kill, "kill [-s SIG] [--all] NAME  send a signal (default TERM) to the main process (--all: every process)" },
         { "signal", 3, -1, verb_kill, "signal SIG NAME...          send SIG to the main process (supervisorctl)" },
         { "freeze", 2, -1, verb_control, "freeze NAME...              freeze the program's cgroup" },

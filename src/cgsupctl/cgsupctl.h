@@ -24,7 +24,8 @@ int verb_status(int argc, char **argv);
 int verb_pid(int argc, char **argv);
 int verb_avail(int argc, char **argv);
 int verb_list_names(int argc, char **argv);
-int verb_control(int argc, char **argv);      /* start, stop, restart, freeze, thaw */
+int verb_control(int argc, char **argv);      /* freeze, thaw */
+int verb_job(int argc, char **argv);          /* start, stop, restart [--no-block] [--timeout DURATION] */
 int verb_kill(int argc, char **argv);         /* kill [-s SIG] [--all], signal SIG */
 int verb_set_property(int argc, char **argv);
 int verb_tail(int argc, char **argv);

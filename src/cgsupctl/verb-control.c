@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * start, stop, restart, freeze, thaw, kill, signal, set-property: mutations, authorized by polkit in the
+ * freeze, thaw, kill, signal, set-property: mutations, authorized by polkit in the
  * daemon. Each NAME is sent as given ("web", "grp:*", "all"); cgsupd resolves it and answers with the
  * programs it acted on, printed supervisorctl-style ("web: started").
  */
@@ -20,9 +20,9 @@ typedef struct ControlVerb {
         const char *verb, *method, *done;
 } ControlVerb;
 
+/* start, stop and restart are jobs the CLI waits for: verb-job.c. */
 static const ControlVerb control_verbs[] = {
-        { "start", "StartProgram", "started" },   { "stop", "StopProgram", "stopped" },
-        { "restart", "RestartProgram", "restarted" }, { "freeze", "FreezeProgram", "frozen" },
+        { "freeze", "FreezeProgram", "frozen" },
         { "thaw", "ThawProgram", "thawed" },
 };
 

@@ -100,11 +100,19 @@ static const char *display_name(const ListEntry *e, char *buf, size_t n) {
 }
 
 static int print_table(const ListEntry *list, const bool *show, size_t n) {
-        static const char *const headers[] = { "NAME", "STATE", "PID", "UPTIME", "MEM/LIMIT", "CPU", "EXIT/REASON" };
-        Table *t = table_new(ELEMENTSOF(headers), headers);
+        static const char *const headers[] = { "NAME", "STATE", "PID", "UPTIME", "MEM/LIMIT", "CPU", "EXIT/REASON",
+                                                "SUB-STATE" };
         uint64_t now = now_realtime_usec();
+        bool any_sub = false;
+        Table *t;
         int r = 0;
 
+        /* The sub-state column ("restart pending (in 2s)", "frozen", "waiting for db (healthy)") only
+         * when some program has one: the usual table stays as narrow as before. */
+        for (size_t i = 0; i < n; i++)
+                if (show[i] && !isempty(list[i].sub_state))
+                        any_sub = true;
+        t = table_new(ELEMENTSOF(headers) - !any_sub, headers);
         if (!t)
                 return -ENOMEM;
         for (size_t i = 0; i < n && r >= 0; i++) {
@@ -142,6 +150,8 @@ static int print_table(const ListEntry *list, const bool *show, size_t n) {
                         r = table_add_cell(t, format_cpu(cpu, sizeof cpu, e->cpu_usage_nsec), NULL);
                 if (r >= 0)
                         r = table_add_cell(t, ex ?: "", NULL);
+                if (r >= 0 && any_sub)
+                        r = table_add_cell(t, strempty(e->sub_state), NULL);
         }
         if (r >= 0)
                 r = table_print(t, stdout);
@@ -156,6 +166,7 @@ static struct json_object *entry_to_json(const ListEntry *e) {
         json_add(o, "name", json_object_new_string(e->name));
         json_add(o, "group", json_object_new_string(e->group));
         json_add(o, "state", json_object_new_string(e->state));
+        json_add(o, "sub_state", isempty(e->sub_state) ? NULL : json_object_new_string(e->sub_state));
         json_add(o, "pid", e->main_pid > 0 ? json_object_new_int64(e->main_pid) : NULL);
         json_add(o, "active_enter_timestamp_usec", e->active_enter_ts > 0 ? json_object_new_uint64(e->active_enter_ts) : NULL);
         json_add(o, "uptime_usec",
@@ -246,8 +257,9 @@ static void print_detail(const ListEntry *e, const ProgramInfo *i) {
                                format_uptime(buf, sizeof buf, now > i->state_change_ts ? now - i->state_change_ts : 0));
         }
         printf("\n");
-        if (!isempty(i->waiting_for))
-                printf("%12s: %s\n", "Waiting", i->waiting_for);
+        /* What State alone does not say: a dependency, frozen, a pending restart. */
+        if (!isempty(i->sub_state))
+                printf("%12s: %s\n", "Sub-state", i->sub_state);
         if (!isempty(i->status_text))
                 printf("%12s: \"%s\"\n", "Status", i->status_text);
         if (i->transient)

@@ -187,6 +187,8 @@ int manager_add_program(Manager *m, Program *p) {
 }
 
 void manager_remove_program(Manager *m, Program *p) {
+        /* A caller waiting for this program's job gets its answer now, not never. */
+        program_job_finish(p, JOB_CANCELED);
         for (size_t i = 0; i < m->n_programs; i++)
                 if (m->programs[i] == p) {
                         memmove(m->programs + i, m->programs + i + 1, sizeof(Program *) * (m->n_programs - i - 1));
@@ -411,6 +413,10 @@ int manager_shutdown(Manager *m) {
                 if (r < 0)
                         log_warning_errno(r, "Failed to arm shutdown timeout, ignoring: %m");
         }
+        /* Starts still waiting (for a dependency, a restart delay) will not happen: end their jobs. */
+        for (size_t i = 0; i < m->n_programs; i++)
+                if (m->programs[i]->job.type == JOB_START && !program_is_active(m->programs[i]))
+                        program_job_finish(m->programs[i], JOB_CANCELED);
         shutdown_step(m);
         return 0;
 }

@@ -12,6 +12,7 @@
 #include "manager.h"
 
 typedef struct PolkitRegistry PolkitRegistry;
+typedef struct BusJobWait BusJobWait;
 
 /* m->bus_data: everything the bus layer keeps for the daemon's lifetime. */
 typedef struct BusContext {
@@ -27,6 +28,10 @@ typedef struct BusContext {
         uint64_t stats_usec;
         CgsupStats stats;
         int stats_r;
+
+        /* StartProgram/StopProgram/RestartProgram calls waiting for their jobs (bus-jobs.c). */
+        BusJobWait *job_waits;
+        unsigned n_job_waits;
 } BusContext;
 
 /* Bounds on what a caller may make us hold (STYLE: enforce limits on every user controllable
@@ -38,6 +43,7 @@ typedef struct BusContext {
 #define BUS_ARGV_BYTES_MAX (256U * 1024U) /* total bytes of argv / environment */
 #define BUS_OUTPUT_MAX (1024U * 1024U)    /* GetProgramOutput() bytes per call */
 #define BUS_POLKIT_PENDING_MAX 128        /* polkit queries in flight */
+#define BUS_JOB_WAITS_MAX 1024            /* calls waiting for their jobs, all callers */
 
 /* ---- bus.c ---- */
 BusContext *bus_context_of(Manager *m);
@@ -115,3 +121,19 @@ int bus_errors_register(void);
 int bus_error_set_errno(sd_bus_error *error, int r, BusOp op, const char *program, const char *detail);
 /* Error name bus_error_set_errno() picks for (@r, @op); exported for the unit test. */
 const char *bus_error_name_for(int r, BusOp op);
+
+/* ---- bus-jobs.c ---- */
+/* START / STOP / RESTART -> the job type; _JOB_TYPE_INVALID for other operations. */
+JobType bus_op_to_job(BusOp op);
+/* Queue @op for each of @list (@multi: a group or "all": programs with nothing to do are skipped) and
+ * answer @m when every job has ended. Returns 1 when the answer is deferred, else the reply's result or
+ * an error in @error. */
+int bus_jobs_wait(sd_bus_message *m, BusContext *c, Program **list, size_t n, BusOp op, bool multi,
+                  sd_bus_error *error);
+/* The same, answering at once with a(uss): job id, program, verb. */
+int bus_jobs_enqueue(sd_bus_message *m, BusContext *c, Program **list, size_t n, BusOp op, bool multi,
+                     sd_bus_error *error);
+/* hooks.job_removed: JobRemoved, and the answers of calls whose last job this was. */
+void bus_jobs_removed(BusContext *c, Program *p, const ProgramJob *job, JobResult result);
+/* Forget the waiting calls (daemon exit: their clients see the connection end). */
+void bus_jobs_done(BusContext *c);

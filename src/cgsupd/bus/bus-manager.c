@@ -81,16 +81,11 @@ typedef struct VerbArgs {
         BusOp op;
         int sig;
         bool all_processes;
+        bool no_wait;   /* EnqueueJobs: answer with the job ids at once */
 } VerbArgs;
 
 static int verb_apply(Program *p, const VerbArgs *a) {
         switch (a->op) {
-        case BUS_OP_START:
-                return program_start(p);
-        case BUS_OP_STOP:
-                return program_stop(p);
-        case BUS_OP_RESTART:
-                return program_restart(p);
         case BUS_OP_KILL:
                 return program_kill(p, a->sig, a->all_processes);
         case BUS_OP_FREEZE:
@@ -149,6 +144,11 @@ static int program_verb(sd_bus_message *m, BusContext *c, const char *spec, cons
                 if (r == 0)
                         return 1; /* polkit will call us again */
         }
+
+        /* start / stop / restart are jobs: answered when they end, or at once with their ids. */
+        if (bus_op_to_job(a->op) > JOB_NONE)
+                return a->no_wait ? bus_jobs_enqueue(m, c, list, n, a->op, multi, error) :
+                                    bus_jobs_wait(m, c, list, n, a->op, multi, error);
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r < 0)
@@ -225,6 +225,32 @@ static int method_restart_program(sd_bus_message *m, void *userdata, sd_bus_erro
         return method_simple_verb(m, userdata, error, BUS_OP_RESTART);
 }
 
+static int method_enqueue_jobs(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        VerbArgs a = { .no_wait = true };
+        const char *verb, *spec;
+        int r;
+
+        r = sd_bus_message_read(m, "ss", &verb, &spec);
+        if (r < 0)
+                return r;
+        switch (job_type_from_string(verb)) {
+        case JOB_START:
+                a.op = BUS_OP_START;
+                break;
+        case JOB_STOP:
+                a.op = BUS_OP_STOP;
+                break;
+        case JOB_RESTART:
+                a.op = BUS_OP_RESTART;
+                break;
+        default:
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                         "Invalid job verb '%.32s' (expected \"start\", \"stop\" or \"restart\").",
+                                         verb);
+        }
+        return program_verb(m, userdata, spec, &a, error);
+}
+
 static int method_freeze_program(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         return method_simple_verb(m, userdata, error, BUS_OP_FREEZE);
 }
@@ -289,6 +315,7 @@ static int append_list_entry(sd_bus_message *reply, Program *p) {
         _cleanup_free_ char *path = NULL;
         CgsupStats s = {};
         uint64_t mem = UINT64_MAX, mem_max = UINT64_MAX, cpu = UINT64_MAX;
+        char sub[512];
 
         if (p->cgroup && program_read_stats(p, &s) >= 0) {
                 if (s.valid & CGSUP_STATS_MEMORY)
@@ -307,7 +334,8 @@ static int append_list_entry(sd_bus_message *reply, Program *p) {
                                                                           strempty(exit_reason_to_string(p->exit_reason)),
                                      (int32_t) p->exit_code, (int32_t) p->exit_signal, (uint32_t) MAX(p->main_pid, 0),
                                      path, (uint64_t) (p->main_pid > 0 ? p->start_realtime_usec : 0), mem,
-                                     mem_max, cpu, (uint32_t) p->survivors, strempty(p->exit_detail));
+                                     mem_max, cpu, (uint32_t) p->survivors, strempty(p->exit_detail),
+                                     program_sub_state(p, sub, sizeof(sub)));
 }
 
 static int method_list_programs(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -953,6 +981,8 @@ const sd_bus_vtable bus_manager_vtable[] = {
                                 method_stop_program, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RestartProgram", SD_BUS_ARGS("s", name), SD_BUS_RESULT("as", affected),
                                 method_restart_program, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("EnqueueJobs", SD_BUS_ARGS("s", verb, "s", name), SD_BUS_RESULT("a(uss)", jobs),
+                                method_enqueue_jobs, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("KillProgram", SD_BUS_ARGS("s", name, "s", signal), SD_BUS_RESULT("as", affected),
                                 method_kill_program, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("KillProgramWho", SD_BUS_ARGS("s", name, "s", signal, "s", who),
@@ -980,6 +1010,9 @@ const sd_bus_vtable bus_manager_vtable[] = {
 
         SD_BUS_SIGNAL_WITH_ARGS(CGSUP_SIGNAL_PROGRAM_STATE_CHANGED,
                                 SD_BUS_ARGS("s", name, "s", old_state, "s", new_state, "o", path), 0),
+        SD_BUS_SIGNAL_WITH_ARGS(CGSUP_SIGNAL_JOB_REMOVED,
+                                SD_BUS_ARGS("u", id, "s", program, "s", verb, "s", result, "s", state, "s", reason),
+                                0),
         SD_BUS_SIGNAL_WITH_ARGS(CGSUP_SIGNAL_PROGRAM_ADDED, SD_BUS_ARGS("s", name, "o", path), 0),
         SD_BUS_SIGNAL_WITH_ARGS(CGSUP_SIGNAL_PROGRAM_REMOVED, SD_BUS_ARGS("s", name, "o", path), 0),
         SD_BUS_SIGNAL_WITH_ARGS(CGSUP_SIGNAL_TRANSIENT_FINISHED,

@@ -57,9 +57,16 @@ static void hook_transient_finished(Manager *m, Program *p, const CgsupStats *fi
                 bus_transient_emit_finished(c, p, final_stats);
 }
 
+static void hook_job_removed(Manager *m, Program *p, const ProgramJob *job, JobResult result) {
+        BusContext *c = bus_context_of(m);
+        if (c)
+                bus_jobs_removed(c, p, job, result);
+}
+
 static BusContext *bus_context_free(BusContext *c) {
         if (!c)
                 return NULL;
+        bus_jobs_done(c);
         sd_bus_slot_unref(c->manager_slot);
         sd_bus_slot_unref(c->program_slot);
         sd_bus_slot_unref(c->enumerator_slot);
@@ -143,6 +150,7 @@ int bus_setup(Manager *m) {
         m->hooks.program_removed = hook_program_removed;
         m->hooks.program_changed = hook_program_changed;
         m->hooks.transient_finished = hook_transient_finished;
+        m->hooks.job_removed = hook_job_removed;
         m->bus_data = TAKE_PTR(c);
 
         log_debug("Connected to the %s bus as %s.", which, CGSUP_BUS_NAME);
@@ -156,5 +164,6 @@ void bus_done(Manager *m) {
         m->hooks.program_removed = NULL;
         m->hooks.program_changed = NULL;
         m->hooks.transient_finished = NULL;
+        m->hooks.job_removed = NULL;
         m->bus_data = bus_context_free(m->bus_data);
 }

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * start, stop, restart: jobs that the CLI waits for, as supervisorctl and systemctl do. systemd's client
+ * model: subscribe to JobRemoved first, then EnqueueJobs for each NAME (so every program's job runs at
+ * once, not one after the other), then wait until each job has ended. A start returns at the first failed
+ * attempt (the daemon keeps retrying per startretries). --no-block returns once the jobs are queued;
+ * --timeout bounds the wait (the jobs go on in the daemon).
+ */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bus-util.h"
+#include "cgsupctl.h"
+#include "json-out.h"
+#include "log.h"
+#include "macro.h"
+#include "parse-util.h"
+#include "strv.h"
+
+typedef struct JobWatch {
+        uint32_t id;
+        char *program;
+        char *result, *state, *reason; /* from JobRemoved; result NULL while the job runs */
+} JobWatch;
+
+typedef struct JobSet {
+        JobWatch *jobs;
+        size_t n;
+        /* JobRemoved signals that arrived before we knew their id (a job can end inside EnqueueJobs). */
+        JobWatch *early;
+        size_t n_early;
+} JobSet;
+
+static void job_watch_done(JobWatch *w) {
+        free(w->program);
+        free(w->result);
+        free(w->state);
+        free(w->reason);
+}
+
+static void job_set_done(JobSet *s) {
+        for (size_t i = 0; i < s->n; i++)
+                job_watch_done(&s->jobs[i]);
+        for (size_t i = 0; i < s->n_early; i++)
+                job_watch_done(&s->early[i]);
+        free(s->jobs);
+        free(s->early);
+}
+
+static int job_watch_end(JobWatch *w, const char *result, const char *state, const char *reason) {
+        w->result = strdup(result);
+        w->state = strdup(state);
+        w->reason = strdup(reason);
+        return w->result && w->state && w->reason ? 0 : -ENOMEM;
+}
+
+static JobWatch *job_set_find(JobWatch *list, size_t n, uint32_t id) {
+        for (size_t i = 0; i < n; i++)
+                if (list[i].id == id)
+                        return &list[i];
+        return NULL;
+}
+
+static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        const char *program, *verb, *result, *state, *reason;
+        JobSet *s = userdata;
+        JobWatch *w, *e;
+        uint32_t id;
+        int r;
+
+        r = sd_bus_message_read(m, "ussss" "s", &id, &program, &verb, &result, &state, &reason);
+        if (r < 0)
+                return 0; /* not ours to judge: ignore a malformed signal */
+        w = job_set_find(s->jobs, s->n, id);
+        if (w)
+                return w->result ? 0 : job_watch_end(w, result, state, reason);
+        e = reallocarray(s->early, s->n_early + 1, sizeof(*e));
+        if (!e)
+                return -ENOMEM;
+        s->early = e;
+        e = &s->early[s->n_early++];
+        *e = (JobWatch) { .id = id };
+        return job_watch_end(e, result, state, reason);
+}
+
+/* EnqueueJobs(verb, name): appends the jobs to @s. Returns 0, or 1 when there was nothing to do
+ * (already started / not running; @nothing gets the line to print), or <0 (error printed). */
+static int enqueue(sd_bus *bus, const char *verb, const char *name, JobSet *s, char **nothing) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        const char *program, *v;
+        uint32_t id;
+        int r;
+
+        r = manager_new_call(bus, "EnqueueJobs", &m);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ss", verb, name);
+        if (r < 0)
+                return bus_log_call_error(NULL, r);
+        r = sd_bus_call(bus, m, 0, &error, &reply);
+        if (r < 0) {
+                /* systemctl: starting what runs is success with nothing to do (the daemon says
+                 * AlreadyStarted for a single name). */
+                if (streq(verb, "start") && sd_bus_error_has_name(&error, CGSUP_ERROR_ALREADY_STARTED)) {
+                        if (asprintf(nothing, "%s: already running", name) < 0)
+                                return -ENOMEM;
+                        return 1;
+                }
+                return bus_log_call_error(&error, r);
+        }
+        r = sd_bus_message_enter_container(reply, 'a', "(uss)");
+        if (r < 0)
+                return bus_log_call_error(NULL, r);
+        while ((r = sd_bus_message_read(reply, "(uss)", &id, &program, &v)) > 0) {
+                JobWatch *w = reallocarray(s->jobs, s->n + 1, sizeof(*w)), *e;
+                if (!w)
+                        return -ENOMEM;
+                s->jobs = w;
+                w = &s->jobs[s->n++];
+                *w = (JobWatch) { .id = id, .program = strdup(program) };
+                if (!w->program)
+                        return -ENOMEM;
+                e = job_set_find(s->early, s->n_early, id);
+                if (e) {
+                        w->result = TAKE_PTR(e->result);
+                        w->state = TAKE_PTR(e->state);
+                        w->reason = TAKE_PTR(e->reason);
+                }
+        }
+        if (r < 0)
+                return bus_log_call_error(NULL, r);
+        return 0;
+}
+
+static usec_t monotonic_usec(void) {
+        struct timespec ts;
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+static size_t jobs_running(const JobSet *s) {
+        size_t n = 0;
+        for (size_t i = 0; i < s->n; i++)
+                if (!s->jobs[i].result)
+                        n++;
+        return n;
+}
+
+/* Process the bus until every job has ended or @deadline (CLOCK_MONOTONIC, USEC_INFINITY = none). */
+static int wait_jobs(sd_bus *bus, JobSet *s, usec_t deadline) {
+        int r;
+
+        while (jobs_running(s) > 0) {
+                usec_t n = monotonic_usec();
+
+                r = sd_bus_process(bus, NULL);
+                if (r < 0)
+                        return bus_log_call_error(NULL, r);
+                if (r > 0)
+                        continue;
+                if (deadline != USEC_INFINITY && n >= deadline)
+                        return -ETIMEDOUT;
+                r = sd_bus_wait(bus, deadline == USEC_INFINITY ? UINT64_MAX : deadline - n);
+                if (r < 0)
+                        return bus_log_call_error(NULL, r);
+        }
+        return 0;
+}
+
+static const char *verb_past(const char *verb) {
+        return streq(verb, "start") ? "started" : streq(verb, "stop") ? "stopped" : "restarted";
+}
+
+static int report(const char *verb, const JobSet *s, char **nothing, bool timed_out, const char *timeout_text) {
+        _cleanup_json_ struct json_object *root = NULL, *affected = NULL, *jobs = NULL;
+        _cleanup_strv_free_ char **done = NULL;
+        _cleanup_free_ char *joined = NULL;
+        size_t n_failed = 0;
+
+        if (arg_json) {
+                root = json_object_new_object();
+                affected = json_object_new_array();
+                jobs = json_object_new_array();
+        }
+        STRV_FOREACH(l, nothing)
+                if (!arg_json)
+                        printf("%s\n", *l);
+        for (size_t i = 0; i < s->n; i++) {
+                const JobWatch *w = &s->jobs[i];
+                bool ok = w->result && streq(w->result, "done");
+
+                if (jobs) {
+                        struct json_object *o = json_object_new_object();
+                        json_add(o, "id", json_object_new_int64(w->id));
+                        json_add(o, "program", json_object_new_string(w->program));
+                        json_add(o, "verb", json_object_new_string(verb));
+                        json_add(o, "result", json_object_new_string(w->result ?: "running"));
+                        json_add(o, "state", w->state ? json_object_new_string(w->state) : NULL);
+                        json_add(o, "reason", isempty(w->reason) ? NULL : json_object_new_string(w->reason));
+                        json_object_array_add(jobs, o);
+                }
+                if (ok) {
+                        if (strv_extend(&done, w->program) < 0)
+                                return log_oom(), 1;
+                        if (affected)
+                                json_object_array_add(affected, json_object_new_string(w->program));
+                        else
+                                printf("%s: %s\n", w->program, verb_past(verb));
+                        continue;
+                }
+                n_failed++;
+                if (arg_json)
+                        continue;
+                if (!w->result)
+                        fprintf(stderr, "cgsupctl: %s: the %s job is still running after %s\n", w->program, verb,
+                                timeout_text);
+                else if (streq(w->result, "canceled"))
+                        fprintf(stderr, "cgsupctl: %s: %s canceled by a later request (now %s)\n", w->program, verb,
+                                w->state);
+                else
+                        fprintf(stderr, "cgsupctl: %s: %s%s%s%s\n", w->program, w->state,
+                                isempty(w->reason) ? "" : " (", strempty(w->reason), isempty(w->reason) ? "" : ")");
+        }
+        if (root) {
+                json_add(root, "affected", json_object_get(affected));
+                json_add(root, "jobs", json_object_get(jobs));
+                json_add(root, "ok", json_object_new_boolean(n_failed == 0));
+                json_add(root, "timed_out", json_object_new_boolean(timed_out));
+                if (json_print(root) < 0)
+                        return 1;
+        } else if (n_failed > 0) {
+                joined = strv_join(done, ", ");
+                fprintf(stderr, "cgsupctl: %s: %s\n", verb_past(verb), isempty(joined) ? "none" : joined);
+        }
+        return n_failed > 0 ? 1 : 0;
+}
+
+static int parse_job_options(int argc, char **argv, bool *no_block, usec_t *timeout) {
+        static const struct option options[] = {
+                { "no-block", no_argument, NULL, 'n' },
+                { "timeout", required_argument, NULL, 't' },
+                {},
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "+", options, NULL)) >= 0)
+                switch (c) {
+                case 'n':
+                        *no_block = true;
+                        break;
+                case 't':
+                        if (parse_sec(optarg, timeout) < 0 || *timeout == 0)
+                                return usage_error("invalid --timeout '%s' (expected a duration such as 30s).",
+                                                   optarg);
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (optind >= argc)
+                return usage_error("%s needs a program name.", argv[0]);
+        return 0;
+}
+
+int verb_job(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        _cleanup_strv_free_ char **nothing = NULL;
+        _cleanup_(job_set_done) JobSet s = {};
+        const char *verb = argv[0];
+        usec_t timeout = USEC_INFINITY, deadline = USEC_INFINITY;
+        bool no_block = false, failed = false;
+        char span[64] = "";
+        int r;
+
+        r = parse_job_options(argc, argv, &no_block, &timeout);
+        if (r != 0)
+                return r;
+        r = bus_connect(&bus);
+        if (r < 0)
+                return 1;
+        if (!no_block) {
+                /* Subscribe before the first job is queued: none can end unseen. */
+                r = sd_bus_match_signal(bus, &slot, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
+                                        CGSUP_SIGNAL_JOB_REMOVED, on_job_removed, &s);
+                if (r < 0) {
+                        bus_log_call_error(NULL, r);
+                        return 1;
+                }
+        }
+        if (timeout != USEC_INFINITY) {
+                deadline = monotonic_usec() + timeout;
+                format_timespan(span, sizeof(span), timeout);
+        }
+
+        for (int a = optind; a < argc; a++) {
+                _cleanup_free_ char *line = NULL;
+
+                r = enqueue(bus, verb, argv[a], &s, &line);
+                if (r < 0)
+                        failed = true;
+                if (r == 1 && strv_push(&nothing, TAKE_PTR(line)) < 0)
+                        return log_oom(), 1;
+        }
+        if (no_block) {
+                for (size_t i = 0; i < s.n && !arg_json; i++)
+                        printf("%s: %s job %" PRIu32 " queued\n", s.jobs[i].program, verb, s.jobs[i].id);
+                STRV_FOREACH(l, nothing)
+                        printf("%s\n", *l);
+                return failed ? 1 : 0;
+        }
+
+        r = wait_jobs(bus, &s, deadline);
+        if (r < 0 && r != -ETIMEDOUT)
+                return 1;
+        if (report(verb, &s, nothing, r == -ETIMEDOUT, span) != 0)
+                failed = true;
+        return failed ? 1 : 0;
+}

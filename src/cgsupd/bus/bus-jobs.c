@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Jobs on the bus, both of systemd's ways:
+ * - StartProgram/StopProgram/RestartProgram reply when every job they made has ended (like
+ *   "systemd-run --wait"): "as affected" when all are done, else org.cgsup1.Error.JobFailed with one line
+ *   per program that failed (state and reason) and a line saying what did succeed. The call is kept
+ *   (a reference to the message) and answered from the job_removed hook: the daemon never blocks, and a
+ *   client that goes away mid-wait changes nothing (the reply is dropped by the bus).
+ * - EnqueueJobs returns the job ids at once; JobRemoved(u id, s program, s verb, s result, s state,
+ *   s reason) is emitted when each job ends (also for the daemon's own automatic jobs).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bus-internal.h"
+#include "log.h"
+#include "macro.h"
+#include "strv.h"
+
+struct BusJobWait {
+        BusJobWait *next;
+        sd_bus_message *call;
+        BusOp op;
+        size_t n, n_pending;
+        uint32_t *ids;    /* 0 once the job ended */
+        char **names;     /* program of each job */
+        char **done;      /* programs whose job is done, in order */
+        char *failures;   /* "name: STATE (reason)\n" per failed or canceled job */
+        size_t n_failed;
+};
+
+static BusJobWait *job_wait_free(BusJobWait *w) {
+        if (!w)
+                return NULL;
+        sd_bus_message_unref(w->call);
+        free(w->ids);
+        strv_free(w->names);
+        strv_free(w->done);
+        free(w->failures);
+        free(w);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(BusJobWait *, job_wait_free);
+
+void bus_jobs_done(BusContext *c) {
+        while (c->job_waits) {
+                BusJobWait *w = c->job_waits;
+                c->job_waits = w->next;
+                job_wait_free(w);
+        }
+        c->n_job_waits = 0;
+}
+
+static const char *op_past(BusOp op) {
+        switch (op) {
+        case BUS_OP_START:
+                return "started";
+        case BUS_OP_STOP:
+                return "stopped";
+        default:
+                return "restarted";
+        }
+}
+
+JobType bus_op_to_job(BusOp op) {
+        switch (op) {
+        case BUS_OP_START:
+                return JOB_START;
+        case BUS_OP_STOP:
+                return JOB_STOP;
+        case BUS_OP_RESTART:
+                return JOB_RESTART;
+        default:
+                return _JOB_TYPE_INVALID;
+        }
+}
+
+/* "STATE (reason)" of where @p's job ended: the exit summary for a failed start, why for a cancel. */
+static int job_outcome(const Program *p, JobResult result, char **ret) {
+        char buf[512];
+
+        if (result == JOB_CANCELED)
+                return asprintf(ret, "%s (canceled by a later request)", program_state_to_string(p->state)) < 0 ?
+                               -ENOMEM : 0;
+        return asprintf(ret, "%s (%s)", program_state_to_string(p->state),
+                        program_exit_summary(p, buf, sizeof(buf))) < 0 ?
+                       -ENOMEM :
+                       0;
+}
+
+static int job_wait_record(BusJobWait *w, size_t i, const Program *p, JobResult result) {
+        _cleanup_free_ char *outcome = NULL, *line = NULL;
+        int r;
+
+        w->ids[i] = 0;
+        if (result == JOB_DONE)
+                return strv_extend(&w->done, w->names[i]);
+        r = job_outcome(p, result, &outcome);
+        if (r < 0)
+                return r;
+        if (asprintf(&line, "%s%s: %s\n", strempty(w->failures), w->names[i], outcome) < 0)
+                return -ENOMEM;
+        free(w->failures);
+        w->failures = TAKE_PTR(line);
+        w->n_failed++;
+        return 0;
+}
+
+static int job_wait_reply(BusJobWait *w) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *msg = NULL, *joined = NULL;
+        int r;
+
+        if (w->n_failed > 0) {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+
+                joined = strv_join(w->done, ", ");
+                if (!joined)
+                        return -ENOMEM;
+                /* The failures, then what did succeed (busctl prints the message and exits 1). */
+                if (asprintf(&msg, "%s%s: %s", w->failures, op_past(w->op), isempty(joined) ? "none" : joined) < 0)
+                        return -ENOMEM;
+                r = sd_bus_error_set(&e, CGSUP_ERROR_JOB_FAILED, msg);
+                if (r < 0 && !sd_bus_error_is_set(&e))
+                        return r;
+                return sd_bus_reply_method_error(w->call, &e);
+        }
+        r = sd_bus_message_new_method_return(w->call, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_strv(reply, w->done);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int job_enqueue_one(Program *p, BusOp op, bool multi, uint32_t *ret_id, JobResult *ret_result,
+                           sd_bus_error *error) {
+        int r;
+
+        r = program_enqueue(p, bus_op_to_job(op), ret_id, ret_result);
+        if (*ret_id != 0)
+                return 0; /* the job says how it went, even when the state machine returned an error */
+        if (r == -EALREADY && multi)
+                return 0;
+        if (r >= 0)
+                return 0;
+        return bus_error_set_errno(error, r, op, p->name, r == -EALREADY ? NULL : p->exit_detail);
+}
+
+int bus_jobs_wait(sd_bus_message *m, BusContext *c, Program **list, size_t n, BusOp op, bool multi,
+                  sd_bus_error *error) {
+        _cleanup_(job_wait_freep) BusJobWait *w = NULL;
+        int r;
+
+        if (c->n_job_waits >= BUS_JOB_WAITS_MAX)
+                return sd_bus_error_setf(error, CGSUP_ERROR_TOO_MANY,
+                                         "Too many calls waiting for jobs (%u); use EnqueueJobs.",
+                                         BUS_JOB_WAITS_MAX);
+        w = calloc(1, sizeof(*w));
+        if (!w)
+                return -ENOMEM;
+        w->op = op;
+        w->call = sd_bus_message_ref(m);
+        w->ids = calloc(MAX(n, 1u), sizeof(uint32_t));
+        if (!w->ids)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < n; i++) {
+                JobResult res;
+                uint32_t id;
+
+                r = job_enqueue_one(list[i], op, multi, &id, &res, error);
+                if (r < 0 && !multi)
+                        return r;
+                if (r < 0) {
+                        /* One of several could not even be asked: a failure line, the others go on. */
+                        _cleanup_free_ char *line = NULL;
+                        if (asprintf(&line, "%s%s: %s\n", strempty(w->failures), list[i]->name,
+                                     error->message ?: "failed") < 0)
+                                return -ENOMEM;
+                        free(w->failures);
+                        w->failures = TAKE_PTR(line);
+                        w->n_failed++;
+                        sd_bus_error_free(error);
+                        continue;
+                }
+                if (id == 0)
+                        continue; /* nothing to do for this one (already in that state) */
+                r = strv_extend(&w->names, list[i]->name);
+                if (r < 0)
+                        return r;
+                w->ids[w->n] = id;
+                if (res != _JOB_RESULT_INVALID) {
+                        r = job_wait_record(w, w->n, list[i], res);
+                        if (r < 0)
+                                return r;
+                } else
+                        w->n_pending++;
+                w->n++;
+        }
+
+        if (w->n_pending == 0)
+                return job_wait_reply(w);
+        w->next = c->job_waits;
+        c->job_waits = TAKE_PTR(w);
+        c->n_job_waits++;
+        return 1;
+}
+
+int bus_jobs_enqueue(sd_bus_message *m, BusContext *c, Program **list, size_t n, BusOp op, bool multi,
+                     sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(uss)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                JobResult res;
+                uint32_t id;
+
+                r = job_enqueue_one(list[i], op, multi, &id, &res, error);
+                if (r < 0)
+                        return r;
+                if (id == 0)
+                        continue;
+                r = sd_bus_message_append(reply, "(uss)", id, list[i]->name,
+                                          job_type_to_string(bus_op_to_job(op)));
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static void emit_job_removed(BusContext *c, Program *p, const ProgramJob *job, JobResult result) {
+        char buf[512];
+        int r;
+
+        r = sd_bus_emit_signal(c->bus, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE, CGSUP_SIGNAL_JOB_REMOVED,
+                               "ussss" "s", job->id, p->name, job_type_to_string(job->verb),
+                               job_result_to_string(result), program_state_to_string(p->state),
+                               result == JOB_DONE ? "" : program_exit_summary(p, buf, sizeof(buf)));
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit JobRemoved for %s, ignoring: %m", p->name);
+}
+
+void bus_jobs_removed(BusContext *c, Program *p, const ProgramJob *job, JobResult result) {
+        emit_job_removed(c, p, job, result);
+
+        for (BusJobWait **wp = &c->job_waits; *wp;) {
+                BusJobWait *w = *wp;
+                bool hit = false;
+                int r;
+
+                for (size_t i = 0; i < w->n; i++)
+                        if (w->ids[i] == job->id) {
+                                r = job_wait_record(w, i, p, result);
+                                if (r < 0)
+                                        log_oom();
+                                w->n_pending--;
+                                hit = true;
+                        }
+                if (!hit || w->n_pending > 0) {
+                        wp = &w->next;
+                        continue;
+                }
+                r = job_wait_reply(w);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to answer a call waiting for jobs, ignoring: %m");
+                *wp = w->next;
+                c->n_job_waits--;
+                job_wait_free(w);
+        }
+}
