@@ -12,6 +12,7 @@
 
 #include "adopt.h"
 #include "cgsup/cgroup.h"
+#include "cgsup/leaf.h"
 #include "cgsup/spawn.h"
 #include "fd-util.h"
 #include "health.h"
@@ -62,9 +63,15 @@ static int real_cgroup_kill(Program *p) {
 }
 
 static int real_cgroup_freeze(Program *p, bool freeze) {
+        _cleanup_(cgsup_leaf_freep) CgsupLeaf *leaf = NULL;
+        int r;
+
         if (!p->cgroup || p->manager->cgroup_root_fd < 0)
                 return -ESRCH;
-        return cgsup_cgroup_freeze(p->manager->cgroup_root_fd, p->cgroup, freeze);
+        r = cgsup_leaf_new(p->manager->cgroup_root_fd, p->cgroup, &leaf);
+        if (r < 0)
+                return r;
+        return cgsup_leaf_freeze(leaf, freeze);
 }
 
 static int real_cgroup_count(Program *p) {

@@ -439,10 +439,11 @@ static int job_run(Program *p) {
         }
         p->waiting_for = mfree(p->waiting_for);
         if (count_processes(p) > 0) {
-                /* Old generation still there (EXITED with survivors, or a kill not finished yet). */
+                /* Old generation still there (EXITED with survivors, or a kill not finished yet): the
+                 * start follows CGROUP_EMPTY, or this recheck if no event comes. */
                 if (!p->kill_sent)
                         kill_cgroup(p);
-                return 0;
+                return p->manager->ops->timer_set(p, PROGRAM_KILL_RECHECK_USEC);
         }
         return spawn_now(p);
 }
@@ -693,8 +694,10 @@ static int act_timeout_starting(Program *p) {
 
 /* The BACKOFF wait is over: the next attempt is an automatic job (it does not reset startretries). */
 static int act_timeout_backoff(Program *p) {
-        program_job_install(p, JOB_RESTART, true, 0);
-        p->job.type = JOB_START;
+        if (p->job.type != JOB_START) {
+                program_job_install(p, JOB_RESTART, true, 0);
+                p->job.type = JOB_START;
+        }
         return job_run(p);
 }
 
@@ -708,6 +711,12 @@ static int act_timeout_idle(Program *p) {
 static int act_timeout_stopping(Program *p) {
         char buf[64];
 
+        /* Without a working cgroup.events watch (inotify refused) this timer is how we learn the cgroup
+         * emptied: count again before killing again. */
+        if (p->main_pid <= 0 && count_processes(p) == 0) {
+                stop_done_maybe(p);
+                return 0;
+        }
         if (!p->kill_sent)
                 log_program(p, LOG_WARNING, "Still running %s after the stop signal, killing the cgroup",
                             format_timespan(buf, sizeof(buf), p->config->stopwaitsecs));

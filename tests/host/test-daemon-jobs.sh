@@ -46,8 +46,9 @@ startretries=0
 autostart=false
 EOF
 
+# Every call is bounded (a daemon that never finishes a job makes a failing check, not a hung test).
 ctl() {
-        "$CGSUPCTL" "$@" >"$T/out" 2>"$T/err"
+        timeout 120 "$CGSUPCTL" "$@" >"$T/out" 2>"$T/err"
 }
 
 check "cgsupd starts" dl_start "$T/cgsup.conf"
