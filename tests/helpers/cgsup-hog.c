@@ -43,7 +43,12 @@ static void usage(void) {
                 "  syscall mount|reboot  try the syscall harmlessly, print the errno name, exit 0 if EPERM\n"
                 "  ids                   print uid gid groups\n"
                 "  cat [CODE]            copy stdin to stdout, then exit CODE\n"
-                "  ignore-term SECS      ignore SIGTERM, sleep SECS\n");
+                "  ignore-term SECS      ignore SIGTERM, sleep SECS\n"
+                "  euid                  print real and effective uid (a setuid copy shows what exec granted)\n"
+                "  forkbomb              every process forks until EAGAIN; then the main aborts, the rest sleep\n"
+                "  scatter N             leave N double-forked, setsid'ed descendants; main sleeps forever\n"
+                "  closeout [SECS]       close stdout and stderr, then busy loop (forever)\n"
+                "  flood SIZE [noline]   write SIZE bytes to stdout as fast as possible (lines, or no newline)\n");
 }
 
 static void sleep_usec(uint64_t usec) {
@@ -291,6 +296,69 @@ static int verb_cat(int argc, char **argv) {
         return argc > 1 ? atoi(argv[1]) : 0;
 }
 
+static int verb_euid(void) {
+        printf("uid=%u euid=%u\n", (unsigned) getuid(), (unsigned) geteuid());
+        return 0;
+}
+
+/* A classic fork bomb held by pids_max: parent and children alike fork as long as the kernel lets them.
+ * The first refused fork makes the main process abort (a program that cannot cope with EAGAIN), so its
+ * exit is a signal with pids.events "max" raised; the children sleep, left for the stop to clean up. */
+static _noreturn_ void verb_forkbomb(void) {
+        pid_t main_pid = getpid();
+        printf("bomb %d\n", (int) main_pid);
+        fflush(stdout);
+        for (;;) {
+                pid_t pid = fork();
+                if (pid < 0) {
+                        if (getpid() == main_pid)
+                                abort();
+                        sleep_forever();
+                }
+        }
+}
+
+static int verb_scatter(int argc, char **argv) {
+        unsigned n, made = 0;
+        if (argc < 2 || safe_atou(argv[1], &n) < 0)
+                return usage(), 2;
+        for (; made < n; made++)
+                if (leave_grandchild() <= 0)
+                        break;
+        printf("scattered %u\n", made);
+        fflush(stdout);
+        sleep_forever();
+}
+
+static int verb_closeout(int argc, char **argv) {
+        close(STDOUT_FILENO);
+        close(STDERR_FILENO);
+        return verb_spin(argc, argv);
+}
+
+/* Flat out: big writes, no pause; "noline" leaves out every newline so a reader cannot split on lines. */
+static int verb_flood(int argc, char **argv) {
+        static char buf[65536];
+        uint64_t size, done = 0;
+        if (argc < 2 || parse_size(argv[1], &size) < 0)
+                return usage(), 2;
+        bool noline = argc > 2 && streq(argv[2], "noline");
+        memset(buf, 'x', sizeof(buf));
+        if (!noline)
+                for (size_t i = 79; i < sizeof(buf); i += 80)
+                        buf[i] = '\n';
+        while (done < size) {
+                size_t chunk = (size_t) MIN((uint64_t) sizeof(buf), size - done);
+                ssize_t k = write(STDOUT_FILENO, buf, chunk);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        return 1;
+                done += (uint64_t) k;
+        }
+        return 0;
+}
+
 int main(int argc, char **argv) {
         if (argc < 2) {
                 usage();
@@ -336,6 +404,16 @@ int main(int argc, char **argv) {
                 return verb_ids();
         if (streq(verb, "cat"))
                 return verb_cat(argc, argv);
+        if (streq(verb, "euid"))
+                return verb_euid();
+        if (streq(verb, "forkbomb"))
+                verb_forkbomb();
+        if (streq(verb, "scatter"))
+                return verb_scatter(argc, argv);
+        if (streq(verb, "closeout"))
+                return verb_closeout(argc, argv);
+        if (streq(verb, "flood"))
+                return verb_flood(argc, argv);
         if (streq(verb, "ignore-term")) {
                 signal(SIGTERM, SIG_IGN);
                 sleep_secs(argc > 1 ? parse_secs(argv[1]) : -1);
