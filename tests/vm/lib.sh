@@ -16,6 +16,7 @@
 #   on_exit systemctl stop foo.service        # cleanup, run at exit in reverse order (do not trap EXIT)
 #   check "bus answers" busctl status         # ok if the command succeeds, else not ok + its output
 #   ok "text" / not_ok "text" [diag lines...] / skip "text" "reason" / diag "line"...
+#   todo "text" "reason" [diag lines...]      # a known failure: not ok ... # TODO reason (does not fail)
 #   wait_for 30 test -e /run/foo              # poll (every 0.1 s) until true or 30 s passed; 1 on timeout
 #   as_user id -u                             # run a command as cgsuptest
 #   skip_all "reason"                         # nothing applies here: plan 1..0 # SKIP, exit 0
@@ -45,6 +46,13 @@ not_ok() {
         _tap_failed=$((_tap_failed + 1))
         printf 'not ok %d - %s\n' "$_tap_n" "$1"
         shift
+        [[ $# -eq 0 ]] || diag "$@"
+}
+
+todo() {
+        _tap_n=$((_tap_n + 1))
+        printf 'not ok %d - %s # TODO %s\n' "$_tap_n" "$1" "$2"
+        shift 2
         [[ $# -eq 0 ]] || diag "$@"
 }
 
