@@ -21,10 +21,6 @@
  * supervisorctl itself waits as long as supervisord takes. */
 #define CALL_TIMEOUT_USEC (3600 * USEC_PER_SEC)
 
-/* cgsupd answers a start/stop job that failed with it (daemons that wait for the job's outcome). */
-#ifndef CGSUP_ERROR_JOB_FAILED
-#define CGSUP_ERROR_JOB_FAILED "org.cgsup1.Error.JobFailed"
-#endif
 
 const char *ctl_where(const Ctl *c) {
         return c->user ? "session bus" : "system bus";
@@ -102,34 +98,65 @@ static void procs_free(Ctl *c) {
         c->n_procs = 0;
 }
 
+/* The fields of a ListPrograms() entry this tool reads: the first ones of CGSUP_LIST_PROGRAMS_ENTRY. Fields
+ * appended later are skipped, so a newer daemon still answers an older client. */
+#define LIST_ENTRY_PREFIX "ssssiiuottttus"
+
+static int read_entry(sd_bus_message *reply, Proc *p) {
+        const char *name, *group, *state, *reason, *path, *detail;
+        uint64_t mem, mem_max, cpu;
+        int r;
+
+        /* Entering with the contents left open fails (ENXIO) at the end of the array: ask first. */
+        r = sd_bus_message_at_end(reply, false);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        r = sd_bus_message_enter_container(reply, 'r', NULL);
+        if (r <= 0)
+                return r;
+        r = sd_bus_message_read(reply, LIST_ENTRY_PREFIX, &name, &group, &state, &reason, &p->exit_code,
+                                &p->exit_signal, &p->main_pid, &path, &p->active_enter_ts, &mem, &mem_max, &cpu,
+                                &p->survivors, &detail);
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_at_end(reply, false)) == 0) {
+                r = sd_bus_message_skip(reply, NULL);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(reply);
+        if (r < 0)
+                return r;
+        p->name = strdup(name);
+        p->group = strdup(isempty(group) ? name : group);
+        p->state = strdup(state);
+        p->exit_reason = strdup(reason);
+        p->exit_detail = strdup(detail);
+        if (!p->name || !p->group || !p->state || !p->exit_reason || !p->exit_detail)
+                return -ENOMEM;
+        return 1;
+}
+
 static int read_entries(sd_bus_message *reply, Proc **ret, size_t *ret_n) {
         Proc *list = NULL;
         size_t n = 0;
         int r;
 
-        r = sd_bus_message_enter_container(reply, 'a', CGSUP_LIST_PROGRAMS_ENTRY);
+        r = sd_bus_message_enter_container(reply, 'a', NULL);
         while (r >= 0) {
-                const char *name, *group, *state, *reason, *path, *detail;
-                uint64_t ts, mem, mem_max, cpu;
                 Proc p = {};
                 Proc *l;
 
-                r = sd_bus_message_read(reply, CGSUP_LIST_PROGRAMS_ENTRY, &name, &group, &state, &reason,
-                                        &p.exit_code, &p.exit_signal, &p.main_pid, &path, &ts, &mem, &mem_max,
-                                        &cpu, &p.survivors, &detail);
-                if (r <= 0)
-                        break;
-                p.active_enter_ts = ts;
-                p.name = strdup(name);
-                p.group = strdup(isempty(group) ? name : group);
-                p.state = strdup(state);
-                p.exit_reason = strdup(reason);
-                p.exit_detail = strdup(detail);
-                l = reallocarray(list, n + 1, sizeof *l);
-                if (!l || !p.name || !p.group || !p.state || !p.exit_reason || !p.exit_detail) {
+                r = read_entry(reply, &p);
+                if (r <= 0) {
                         proc_done(&p);
-                        if (l)
-                                list = l;
+                        break;
+                }
+                l = reallocarray(list, n + 1, sizeof *l);
+                if (!l) {
+                        proc_done(&p);
                         r = -ENOMEM;
                         break;
                 }

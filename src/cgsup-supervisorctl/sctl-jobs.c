@@ -96,7 +96,11 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) 
                  * FAILED. Keep the daemon's words for people. */
                 if (j->kind == JOB_STOP && f == FAULT_SPAWN_ERROR)
                         f = FAULT_FAILED;
-                if (f == FAULT_FAILED || f == FAULT_SPAWN_ERROR)
+                if (sd_bus_error_has_name(e, CGSUP_ERROR_JOB_FAILED))
+                        /* Its first line already says "name: STATE (reason)"; the last one sums up a
+                         * whole call, and this call was for one program. */
+                        ctl_note("%.*s", (int) strcspn(strempty(e->message), "\n"), strempty(e->message));
+                else if (f == FAULT_FAILED || f == FAULT_SPAWN_ERROR)
                         ctl_note("%s: %s", j->proc->name, strna(e->message));
                 job_resolve(j, f);
                 return 0;

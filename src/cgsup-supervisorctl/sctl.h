@@ -12,6 +12,13 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
+#include "cgsup/bus-names.h"
+
+/* cgsupd answers a start/stop job that failed with it (daemons that wait for the job's outcome). */
+#ifndef CGSUP_ERROR_JOB_FAILED
+#define CGSUP_ERROR_JOB_FAILED "org.cgsup1.Error.JobFailed"
+#endif
+
 /* supervisorctl's exit statuses (LSBInitExitStatuses / LSBStatusExitStatuses in supervisorctl.py). */
 #define SCTL_EXIT_GENERIC 1
 #define SCTL_EXIT_INVALID_ARGS 2
