@@ -266,6 +266,37 @@ check "unreachable daemon: status exits 4" bash -c "
 check "unreachable daemon: start exits 7 and says cgsupd is not running" bash -c "
         DBUS_SYSTEM_BUS_ADDRESS=unix:path=$TEST_DIR/no-such-bus '$CGSUP_SUPERVISORCTL' start sleeper | grep -q 'cgsupd is not running'
         [[ \${PIPESTATUS[0]} -eq 7 ]]"
+# bash completion: names come from the running daemon, "group:" completes within the group.
+complete_words() {
+        bash -c '
+                . /usr/share/bash-completion/bash_completion
+                . "$1"
+                shift
+                COMP_WORDS=("$@")
+                COMP_CWORD=$(($# - 1))
+                COMP_LINE="$*"
+                COMP_POINT=${#COMP_LINE}
+                _cgsup_supervisorctl
+                printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ \
+                "$CGSUP_SOURCE_DIR/shell-completion/cgsup-supervisorctl.bash" "$CGSUP_SUPERVISORCTL" "$@"
+}
+expect_completion() {
+        local want=$1 got
+        shift
+        got=$(complete_words "$@")
+        [[ $got == "$want" ]] && return 0
+        echo "completing '$*': got '$got', expected '$want'"
+        return 1
+}
+if [[ -r /usr/share/bash-completion/bash_completion ]]; then
+        check "completion: actions" expect_completion "reload remove reread restart " re
+        check "completion: process names and group:*" expect_completion "grp:* grp:w1 grp:w2 " start gr
+        check "completion: group:<TAB> completes within the group" expect_completion "* w1 w2 " stop grp:
+        check "completion: groups for update" expect_completion "crasher grp idle sleeper " update ""
+else
+        tap_skip "bash completion" "bash-completion not installed (ENOENT)"
+fi
+
 compare shutdown
 check "cgsupd exits after shutdown" bash -c "
         for _ in \$(seq 1 300); do kill -0 $CGSUPD_PID 2>/dev/null || exit 0; sleep 0.1; done; exit 1"
