@@ -230,6 +230,14 @@ int cgsup_cgroup_events_read(int root_fd, const char *path, CgsupCgroupEvents *r
  * with cgsup_inotify_drain(), then calls cgsup_cgroup_events_read(). No polling loop, no sleeps.
  */
 int cgsup_cgroup_events_watch(int root_fd, const char *path, int *ret_fd);
+/**
+ * cgsup_cgroup_events_add_watch() - the same watch on the caller's inotify fd @inotify_fd, returning the
+ * watch descriptor in @ret_wd. One inotify instance can then watch many cgroups: the kernel limits
+ * inotify instances per user (fs.inotify.max_user_instances, 128 by default) far below the number of
+ * cgroups a supervisor may watch, while watches are plentiful. Remove the watch with inotify_rm_watch();
+ * the kernel drops it by itself (IN_IGNORED) when the cgroup is removed.
+ */
+int cgsup_cgroup_events_add_watch(int inotify_fd, int root_fd, const char *path, int *ret_wd);
 /** cgsup_inotify_drain() - read and discard all pending events of an inotify fd. */
 int cgsup_inotify_drain(int fd);
 /**

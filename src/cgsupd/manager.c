@@ -735,6 +735,7 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
         m->ops = &program_ops_real;
         m->cgroup_root_fd = -EBADF;
         m->notify_fd = -EBADF;
+        m->cgroup_inotify_fd = -EBADF;
         m->lock_fd = -EBADF;
         m->pidfile_fd = -EBADF;
         m->is_pid1 = getpid() == 1;
@@ -869,6 +870,8 @@ Manager *manager_free(Manager *m) {
         }
         /* A crash or a failed start keeps the file; the kernel drops the lock with the descriptor. */
         m->lock_fd = safe_close(m->lock_fd);
+        m->cgroup_inotify_source = sd_event_source_disable_unref(m->cgroup_inotify_source);
+        m->cgroup_inotify_fd = safe_close(m->cgroup_inotify_fd);
         m->shutdown_timer = sd_event_source_disable_unref(m->shutdown_timer);
         m->watchdog_timer = sd_event_source_disable_unref(m->watchdog_timer);
         m->deps_defer = sd_event_source_disable_unref(m->deps_defer);

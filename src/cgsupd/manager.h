@@ -63,6 +63,10 @@ struct Manager {
         bool journal;                   /* forward syslog=true output to the journal */
         bool passthrough_default;       /* AUTO logs go to our stdout (terminal/container, no journal) */
         int notify_fd;                  /* our NOTIFY_SOCKET for type=notify programs */
+        /* One inotify instance watches every program's cgroup.events (program_watch_cgroup()): instances
+         * are limited per user (fs.inotify.max_user_instances, 128 by default), watches are not. */
+        int cgroup_inotify_fd;
+        sd_event_source *cgroup_inotify_source;
         char *notify_path;
         sd_event_source *notify_source;
         struct NotifyUserSocket *notify_user_sockets; /* notify.c: one per uid other than ours */

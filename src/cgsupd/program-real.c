@@ -5,6 +5,7 @@
  * through inotify on cgroup.events. No polling, no sleeps.
  */
 #include <fcntl.h>
+#include <sys/inotify.h>
 #include <signal.h>
 #include <sys/random.h>
 #include <sys/wait.h>
@@ -97,7 +98,7 @@ static int real_cgroup_cleanup(Program *p) {
         if (!p->cgroup)
                 return 0;
         /* Drop the inotify watch before the directory goes away. */
-        p->cgroup_source = sd_event_source_disable_unref(p->cgroup_source);
+        program_unwatch_cgroup(p);
         if (asprintf(&health, "%s.health", p->cgroup) >= 0)
                 (void) cgsup_cgroup_remove(m->cgroup_root_fd, health);
         r = cgsup_cgroup_remove(m->cgroup_root_fd, p->cgroup);
@@ -324,44 +325,115 @@ int program_set_main_pid(Program *p, pid_t pid, bool check_cgroup) {
         return r;
 }
 
-static int on_cgroup_event(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        Program *p = userdata;
+static void program_cgroup_changed(Program *p) {
         CgsupCgroupEvents ev;
         int r;
 
-        (void) cgsup_inotify_drain(fd);
         r = cgsup_cgroup_events_read(p->manager->cgroup_root_fd, p->cgroup, &ev);
         if (r < 0)
-                return 0; /* removed under us; the state machine already knows */
+                return; /* removed under us; the state machine already knows */
         if (!ev.populated && p->populated) {
                 p->populated = false;
                 (void) program_dispatch(p, PROGRAM_EVENT_CGROUP_EMPTY);
         } else if (ev.populated)
                 p->populated = true;
+}
+
+static Program *program_by_cgroup_wd(Manager *m, int wd) {
+        /* A linear scan: events come twice per program run (populated 1, then 0), so this costs less than
+         * keeping a second index in step with every add/remove. */
+        for (size_t i = 0; i < m->n_programs; i++)
+                if (m->programs[i]->cgroup_wd == wd)
+                        return m->programs[i];
+        return NULL;
+}
+
+static int on_cgroup_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        /* Aligned as struct inotify_event requires. */
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        Manager *m = userdata;
+        bool overflow = false;
+
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno != EAGAIN)
+                                log_warning_errno(errno, "Failed to read cgroup events, ignoring: %m");
+                        break;
+                }
+                for (char *e = buf; e < buf + n;) {
+                        const struct inotify_event *ev = (const struct inotify_event *) e;
+                        Program *p;
+
+                        e += sizeof(*ev) + ev->len;
+                        if (ev->mask & IN_Q_OVERFLOW) {
+                                overflow = true;
+                                continue;
+                        }
+                        p = program_by_cgroup_wd(m, ev->wd);
+                        if (!p)
+                                continue;
+                        if (ev->mask & IN_IGNORED) {
+                                p->cgroup_wd = -1; /* the cgroup went away: the kernel dropped the watch */
+                                continue;
+                        }
+                        program_cgroup_changed(p);
+                }
+        }
+        if (overflow) {
+                /* Events were lost (fs.inotify.max_queued_events): look at every watched cgroup once. */
+                log_warning("cgroup event queue overflowed, rechecking every program");
+                for (size_t i = 0; i < m->n_programs; i++)
+                        if (m->programs[i]->cgroup_wd >= 0)
+                                program_cgroup_changed(m->programs[i]);
+        }
+        return 0;
+}
+
+static int manager_cgroup_inotify(Manager *m) {
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if (m->cgroup_inotify_fd >= 0)
+                return 0;
+        fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        r = sd_event_add_io(m->event, &m->cgroup_inotify_source, fd, EPOLLIN, on_cgroup_inotify, m);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(m->cgroup_inotify_source, "cgroup-events");
+        m->cgroup_inotify_fd = TAKE_FD(fd);
         return 0;
 }
 
 int program_watch_cgroup(Program *p) {
         Manager *m = p->manager;
-        int fd = -EBADF, r;
+        int r;
 
-        p->cgroup_source = sd_event_source_disable_unref(p->cgroup_source);
-        r = cgsup_cgroup_events_watch(m->cgroup_root_fd, p->cgroup, &fd);
+        program_unwatch_cgroup(p);
+        r = manager_cgroup_inotify(m);
+        if (r < 0)
+                return log_program_full_errno(p, LOG_ERR, r, "Failed to set up cgroup event watching: %m");
+        r = cgsup_cgroup_events_add_watch(m->cgroup_inotify_fd, m->cgroup_root_fd, p->cgroup, &p->cgroup_wd);
         if (r < 0)
                 return log_program_full_errno(p, LOG_ERR, r, "Failed to watch %s/cgroup.events: %m", p->cgroup);
-        r = sd_event_add_io(m->event, &p->cgroup_source, fd, EPOLLIN, on_cgroup_event, p);
-        if (r < 0) {
-                safe_close(fd);
-                return log_program_full_errno(p, LOG_ERR, r, "Failed to watch cgroup events: %m");
-        }
-        (void) sd_event_source_set_io_fd_own(p->cgroup_source, true);
-        (void) sd_event_source_set_description(p->cgroup_source, "program-cgroup-events");
         return 0;
+}
+
+void program_unwatch_cgroup(Program *p) {
+        if (p->cgroup_wd < 0)
+                return;
+        /* EINVAL: the kernel already dropped it with the cgroup; nothing else can fail here. */
+        (void) inotify_rm_watch(p->manager->cgroup_inotify_fd, p->cgroup_wd);
+        p->cgroup_wd = -1;
 }
 
 void program_unwatch(Program *p) {
         p->child_source = sd_event_source_disable_unref(p->child_source);
-        p->cgroup_source = sd_event_source_disable_unref(p->cgroup_source);
+        program_unwatch_cgroup(p);
         p->timer_source = sd_event_source_disable_unref(p->timer_source);
         p->pidfd = safe_close(p->pidfd);
 }

@@ -13,6 +13,8 @@ int program_watch_pidfd(Program *p, pid_t pid, int pidfd);
 /* Watch cgroup.events of the instance leaf (populated 1 -> 0 raises PROGRAM_EVENT_CGROUP_EMPTY). */
 int program_watch_cgroup(Program *p);
 void program_unwatch(Program *p);
+/* Drops the program's cgroup.events watch (the shared inotify fd stays). */
+void program_unwatch_cgroup(Program *p);
 /* Create the log captures (if missing) and attach the read ends (ownership moves in, -1 = none). */
 int program_attach_output(Program *p, int stdout_fd, int stderr_fd);
 /* pid of the exec healthcheck in flight (for the reaper), 0 if none. */

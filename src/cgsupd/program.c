@@ -26,6 +26,7 @@ int program_new(Manager *m, ProgramConfig *config, Program **ret) {
                 return -ENOMEM;
         p->manager = m;
         p->pidfd = -EBADF;
+        p->cgroup_wd = -1;
         p->exit_code = -1;
         p->state = PROGRAM_STOPPED;
         p->stdio_fds[0] = p->stdio_fds[1] = p->stdio_fds[2] = -EBADF;

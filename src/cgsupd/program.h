@@ -124,7 +124,7 @@ typedef struct Program {
 
         sd_event_source *child_source;   /* pidfd of the main process */
         sd_event_source *timer_source;   /* startsecs / stopwaitsecs / backoff */
-        sd_event_source *cgroup_source;  /* inotify on cgroup.events */
+        int cgroup_wd;                   /* watch on cgroup.events in m->cgroup_inotify_fd, -1 = none */
         LogCapture *stdout_capture, *stderr_capture;
         HealthCheck *health;
 

@@ -108,12 +108,11 @@ _public_ int cgsup_cgroup_events_read(int root_fd, const char *path, CgsupCgroup
         return r < 0 ? -EIO : 0;
 }
 
-_public_ int cgsup_cgroup_events_watch(int root_fd, const char *path, int *ret_fd) {
+_public_ int cgsup_cgroup_events_add_watch(int inotify_fd, int root_fd, const char *path, int *ret_wd) {
         _cleanup_free_ char *rel = NULL, *p = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        int r;
+        int wd, r;
 
-        if (root_fd < 0 || !ret_fd)
+        if (inotify_fd < 0 || root_fd < 0 || !ret_wd)
                 return -EINVAL;
         r = cg_path_join(path, "cgroup.events", &rel);
         if (r < 0)
@@ -122,13 +121,26 @@ _public_ int cgsup_cgroup_events_watch(int root_fd, const char *path, int *ret_f
          * O_PATH root_fd. */
         if (asprintf(&p, "/proc/self/fd/%d/%s", root_fd, rel) < 0)
                 return -ENOMEM;
+        /* kernfs reports changes of cgroup.events as IN_MODIFY (kernfs_notify()). */
+        wd = inotify_add_watch(inotify_fd, p, IN_MODIFY);
+        if (wd < 0)
+                return cg_errno_filter(-errno);
+        *ret_wd = wd;
+        return 0;
+}
 
+_public_ int cgsup_cgroup_events_watch(int root_fd, const char *path, int *ret_fd) {
+        _cleanup_close_ int fd = -EBADF;
+        int wd, r;
+
+        if (root_fd < 0 || !ret_fd)
+                return -EINVAL;
         fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (fd < 0)
                 return cg_errno_filter(-errno);
-        /* kernfs reports changes of cgroup.events as IN_MODIFY (kernfs_notify()). */
-        if (inotify_add_watch(fd, p, IN_MODIFY) < 0)
-                return cg_errno_filter(-errno);
+        r = cgsup_cgroup_events_add_watch(fd, root_fd, path, &wd);
+        if (r < 0)
+                return r;
         *ret_fd = TAKE_FD(fd);
         return 0;
 }

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# More programs than the kernel allows inotify instances per user (fs.inotify.max_user_instances, 128
+# by default): every program's cgroup.events must still be watched, so the daemon uses one inotify
+# instance for all of them. 150 instances start, reach RUNNING, and a graceful stop empties and removes
+# every leaf (which only happens when the "populated 0" event of each cgroup arrives).
+source "$(dirname "$0")/daemon-lib.sh"
+dl_requirements
+dl_setup many
+
+N=150
+cat >"$T/cgsup.conf" <<CONF
+[program:many]
+command=$CGSUP_HOG sleep inf
+process_name=%(program_name)s_%(process_num)03d
+numprocs=$N
+startsecs=0
+stdout_logfile=NONE
+stderr_logfile=NONE
+CONF
+
+running() {
+        [[ $(grep -lx state=RUNNING "$RUNDIR"/state/* 2>/dev/null | wc -l) -ge $N ]]
+}
+inotify_instances() {
+        find "/proc/$CGSUPD_PID/fd" -lname 'anon_inode:inotify' 2>/dev/null | wc -l
+}
+
+check "daemon starts with $N program instances" dl_start "$T/cgsup.conf"
+check "all $N RUNNING" wait_until 120 running
+n=$(inotify_instances)
+diag "inotify instances held by cgsupd with $N programs: $n"
+check "one inotify instance watches every cgroup ($n held)" test "$n" -le 1
+check "no watch failed" bash -c "! grep -q 'Failed to watch\|cgroup event watching' '$DAEMON_LOG'"
+pid=$CGSUPD_PID
+kill -TERM "$pid"
+check "graceful stop of $N programs ends the daemon" wait_until 120 bash -c "! kill -0 $pid 2>/dev/null"
+wait "$pid" 2>/dev/null
+CGSUPD_PID=
+check "every program leaf is gone" bash -c "! find '$CG_MOUNT/$SUBTREE' -mindepth 1 -type d -name 'many*' 2>/dev/null | grep -q ."
+done_testing
