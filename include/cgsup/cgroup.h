@@ -264,6 +264,7 @@ enum {
         CGSUP_STATS_CPU_THROTTLE = 1 << 7, /* cpu.stat nr_throttled/throttled_usec (cpu controller) */
         CGSUP_STATS_IO = 1 << 8,
         CGSUP_STATS_PRESSURE = 1 << 9,
+        CGSUP_STATS_SWAP = 1 << 10,        /* memory.swap.current (swap accounting on) */
 };
 
 typedef struct CgsupStats {

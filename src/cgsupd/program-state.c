@@ -312,6 +312,7 @@ static void record_exit(Program *p, int si_code, int status) {
                 .reason = p->exit_reason,
         };
         p->n_exits++;
+        p->exit_counts[p->exit_reason]++;
 }
 
 static bool wants_restart(Program *p) {
@@ -392,6 +393,7 @@ static int spawn_now(Program *p) {
                 p->exit_code = -1;
                 p->exit_signal = 0;
                 p->exit_reason = reason;
+                p->exit_counts[reason]++;
                 set_detail(p, detail ?: strdup(strerror(-r)));
                 log_program(p, LOG_ERR, "Failed to start: %s", strna(p->exit_detail));
                 if (reason == EXIT_REASON_LIMIT) {

@@ -149,6 +149,8 @@ typedef struct Program {
         int exit_status_pending_code, exit_status_pending_status; /* set by program_child_exited() */
         ProgramExit exits[PROGRAM_EXIT_HISTORY]; /* ring: bounded exit history (s6) */
         unsigned n_exits;        /* total exits recorded; exits[(n_exits - 1) % N] is the latest */
+        unsigned exit_counts[_EXIT_REASON_MAX]; /* ends by reason since the daemon started, failed starts
+                                                 * included (metrics: cgsup_program_exits_total) */
         usec_t health_start_usec; /* CLOCK_MONOTONIC when health checks (re)started */
         unsigned health_failures; /* consecutive failed checks */
         CgsupStats final_stats;  /* transient: cgroup stats read when the main process ended */

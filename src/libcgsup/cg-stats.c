@@ -256,7 +256,8 @@ _public_ int cgsup_stats_read(int root_fd, const char *path, CgsupStats *ret) {
          * (controller not enabled, older kernel) or unreadable just leaves its bit unset. */
         if (read_u64_file(root_fd, path, "memory.current", &s.memory_current) >= 0) {
                 s.valid |= CGSUP_STATS_MEMORY;
-                (void) read_u64_file(root_fd, path, "memory.swap.current", &s.memory_swap_current);
+                if (read_u64_file(root_fd, path, "memory.swap.current", &s.memory_swap_current) >= 0)
+                        s.valid |= CGSUP_STATS_SWAP;
         }
         if (read_u64_file(root_fd, path, "memory.peak", &s.memory_peak) >= 0)
                 s.valid |= CGSUP_STATS_MEMORY_PEAK;

@@ -250,7 +250,7 @@ TEST(stats_read_fake_cgroup) {
         ASSERT_EQ(s.valid, CGSUP_STATS_MEMORY | CGSUP_STATS_MEMORY_PEAK | CGSUP_STATS_MEMORY_EVENTS |
                                    CGSUP_STATS_PIDS | CGSUP_STATS_PIDS_PEAK | CGSUP_STATS_PIDS_EVENTS |
                                    CGSUP_STATS_CPU | CGSUP_STATS_CPU_THROTTLE | CGSUP_STATS_IO |
-                                   CGSUP_STATS_PRESSURE);
+                                   CGSUP_STATS_PRESSURE | CGSUP_STATS_SWAP);
         ASSERT_EQ_U64(s.memory_current, 52428800);
         ASSERT_EQ_U64(s.memory_swap_current, 4096);
         ASSERT_EQ_U64(s.memory_peak, 104857600);
@@ -267,6 +267,12 @@ TEST(stats_read_fake_cgroup) {
         ASSERT_OK(cgsup_stats_read(root, "svc", &s));
         ASSERT_FALSE(s.valid & CGSUP_STATS_MEMORY_EVENTS);
         ASSERT_TRUE(s.valid & CGSUP_STATS_MEMORY);
+
+        /* Swap accounting off (no memory.swap.current): memory is still read, swap is unknown, not 0. */
+        ASSERT_OK_ERRNO(unlinkat(dfd, "memory.swap.current", 0));
+        ASSERT_OK(cgsup_stats_read(root, "svc", &s));
+        ASSERT_TRUE(s.valid & CGSUP_STATS_MEMORY);
+        ASSERT_FALSE(s.valid & CGSUP_STATS_SWAP);
 
         ASSERT_ERROR(cgsup_stats_read(root, "missing", &s), ENOENT);
         ASSERT_ERROR(cgsup_stats_read(root, "../x", &s), EINVAL);

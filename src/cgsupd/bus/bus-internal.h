@@ -32,6 +32,8 @@ typedef struct BusContext {
         /* StartProgram/StopProgram/RestartProgram calls waiting for their jobs (bus-jobs.c). */
         BusJobWait *job_waits;
         unsigned n_job_waits;
+
+        uint64_t n_method_calls; /* method calls received (metrics: cgsup_daemon_bus_calls_total) */
 } BusContext;
 
 /* Bounds on what a caller may make us hold (STYLE: enforce limits on every user controllable
@@ -73,6 +75,11 @@ int bus_validate_name(const char *name, sd_bus_error *error);
 /* Parse one SetProperties()/RunTransient() limit entry (the variant is the next thing in @m). Returns 1
  * if @key is a limit (parsed into @limits), 0 if it is not a limit key (variant left unread), <0 error. */
 int bus_parse_limit_property(sd_bus_message *m, const char *key, CgsupLimits *limits, sd_bus_error *error);
+
+/* ---- bus-metrics.c ---- */
+int method_get_metrics(sd_bus_message *m, void *userdata, sd_bus_error *error);
+/* sd_bus_add_filter() callback counting the method calls we receive. */
+int bus_metrics_count_call(sd_bus_message *m, void *userdata, sd_bus_error *error);
 
 /* ---- bus-transient.c ---- */
 int method_run_transient(sd_bus_message *m, void *userdata, sd_bus_error *error);

@@ -130,6 +130,10 @@ int bus_setup(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to register the object manager: %m");
 
+        r = sd_bus_add_filter(c->bus, NULL, bus_metrics_count_call, c);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the bus call counter: %m");
+
         /* The bus going away leaves us unreachable: end the loop like other system daemons do; programs
          * keep running and are adopted by the next instance. */
         r = sd_bus_set_exit_on_disconnect(c->bus, true);
