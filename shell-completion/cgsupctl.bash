@@ -19,7 +19,7 @@ _cgsupctl() {
         prev=${COMP_WORDS[COMP_CWORD-1]}
 
         local verbs='status start stop restart kill signal freeze thaw set-property pid avail tail run
-                     reread update reload shutdown validate doctor version list-names'
+                     reread update reload shutdown validate metrics doctor version list-names'
         local global_opts='--json --user --host -H --no-pager --help --version'
 
         for ((i = 1; i < COMP_CWORD; i++)); do
@@ -53,6 +53,9 @@ _cgsupctl() {
                         ;;
                 freeze|thaw|status|pid)
                         COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
+                        ;;
+                metrics)
+                        COMPREPLY=($(compgen -W '--openmetrics' -- "$cur"))
                         ;;
                 kill)
                         case $prev in

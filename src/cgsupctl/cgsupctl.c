@@ -47,6 +47,7 @@ static const Verb verbs[] = {
         { "reload", 1, 1, verb_reload, "reload                      re-read and apply the configuration" },
         { "shutdown", 1, 1, verb_shutdown, "shutdown                    stop all programs and cgsupd" },
         { "validate", 1, 2, verb_validate, "validate [FILE]             check a configuration file (no daemon needed)" },
+        { "metrics", 1, -1, verb_metrics, "metrics [--openmetrics]     all figures in Prometheus' text format" },
         { "doctor", 1, -1, verb_doctor, "doctor                      what this host can enforce" },
         { "version", 1, 1, verb_version, "version                     versions of cgsupctl and cgsupd" },
         { "list-names", 1, 1, verb_list_names, "list-names                  program names, one per line (for completion)" },

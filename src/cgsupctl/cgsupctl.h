@@ -35,6 +35,7 @@ int verb_reload(int argc, char **argv);
 int verb_shutdown(int argc, char **argv);
 int verb_validate(int argc, char **argv);
 int verb_version(int argc, char **argv);
+int verb_metrics(int argc, char **argv);      /* verb-metrics.c: Prometheus / OpenMetrics text */
 
 /* Prints "cgsupctl: <message>" to stderr and returns EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

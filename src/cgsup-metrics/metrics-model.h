@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The one model of cgsup's metrics, shared by `cgsupctl metrics` and cgsup-metrics: the reply of
+ * org.cgsup1.Manager.GetMetrics() (one round trip per scrape) read into records, and written as metric
+ * families through metrics-expo.h. Which bus key becomes which metric, with its type, unit and help, is
+ * one table in metrics-model.c.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+
+#include "macro.h"
+#include "metrics-expo.h"
+
+#define METRICS_METHOD "GetMetrics"
+#define METRICS_KEYS_MAX 48
+
+typedef struct MetricsExit {
+        char *reason;
+        uint64_t count;
+} MetricsExit;
+
+/* A program instance or a [group:x]: the figures the daemon sent (have[i] says whether key i came). */
+typedef struct MetricsRecord {
+        char *name;
+        char *group;  /* programs: their group; groups: NULL */
+        char *state;  /* programs: State */
+        uint64_t value[METRICS_KEYS_MAX];
+        bool have[METRICS_KEYS_MAX];
+        MetricsExit *exits;
+        size_t n_exits;
+} MetricsRecord;
+
+typedef struct MetricsModel {
+        MetricsRecord daemon; /* name = Version */
+        MetricsRecord *programs;
+        size_t n_programs;
+        MetricsRecord *groups;
+        size_t n_groups;
+} MetricsModel;
+
+MetricsModel *metrics_model_free(MetricsModel *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(MetricsModel *, metrics_model_free);
+
+/* Read a GetMetrics() reply. Keys this version does not know are skipped (newer daemons may add keys). */
+int metrics_model_read(sd_bus_message *reply, MetricsModel **ret);
+
+/* Every family of @m (cgsup_up 1 first), through @w; the caller calls expo_finish(). */
+int metrics_model_write(const MetricsModel *m, ExpoWriter *w);
+/* What a scrape shows when the daemon cannot be asked: cgsup_up 0. */
+int metrics_write_down(ExpoWriter *w);
