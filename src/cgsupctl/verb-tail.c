@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tail [-f] [-BYTES] NAME [stdout|stderr]: like supervisorctl tail. Output comes from GetProgramOutput():
- * with a log file cgsupd gives byte offsets and -f resumes exactly where it stopped; with only the
- * in-memory ring there are no offsets, and -f prints what follows the last text it saw.
- * -f polls twice a second on an sd-event loop that also owns SIGINT/SIGTERM, so Ctrl-C ends it cleanly
- * (exit 0) even in the middle of a call.
+ * tail [-f] [-BYTES] NAME [stdout|stderr]: like supervisorctl tail. Output comes from GetProgramOutput() by
+ * cursor: the daemon hands out the bytes after the cursor we hold, from its memory ring or from the log files
+ * across rotations, and says how many bytes were gone before we could read them (the ring overwrote them,
+ * rotation deleted the file). So -f prints every byte exactly once, and a loss is reported on stderr with its
+ * size, never hidden; stdout gets only the program's bytes.
+ * -f polls (at once again while there is more, else every FOLLOW_INTERVAL) on an sd-event loop that also owns
+ * SIGINT/SIGTERM, so Ctrl-C ends it cleanly (exit 0) even in the middle of a call.
  */
 
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,107 +24,102 @@
 #include "parse-util.h"
 
 #define TAIL_DEFAULT_BYTES 1600
-#define FOLLOW_CHUNK (64 * 1024)
-#define FOLLOW_INTERVAL_USEC (500 * USEC_PER_MSEC)
-#define OVERLAP_PROBE 256
+#define FOLLOW_CHUNK (256 * 1024)
+#define FOLLOW_INTERVAL_USEC (200 * USEC_PER_MSEC)
+#define CURSOR_TAIL UINT64_MAX  /* GetProgramOutput: the last max_bytes */
+#define LOST_UNKNOWN UINT64_MAX /* GetProgramOutput: the output restarted, the amount is not known */
 
 typedef struct Tail {
         sd_bus *bus;
         const char *name, *stream;
-        uint64_t offset;  /* UINT64_MAX: ring mode (no offsets) */
-        char *last;       /* ring mode: the text seen last time */
-        size_t last_size;
+        uint64_t cursor;
         int ret;
 } Tail;
 
-static int get_output(Tail *t, uint64_t offset, uint64_t max, const void **ret_data, size_t *ret_size,
-                      uint64_t *ret_next, sd_bus_message **ret_reply) {
+static void report_lost(const Tail *t, uint64_t lost) {
+        if (lost == 0)
+                return;
+        if (lost == LOST_UNKNOWN)
+                fprintf(stderr, "cgsupctl: %s %s restarted (cgsupd restarted or its log settings were reloaded); "
+                        "output in between may be missing.\n", t->name, t->stream);
+        else
+                fprintf(stderr, "cgsupctl: %" PRIu64 " bytes of %s %s were lost before they could be read "
+                        "(overwritten in cgsupd's memory or rotated away).\n", lost, t->name, t->stream);
+}
+
+/* One call: prints the data, reports a loss, advances the cursor. Returns the number of bytes printed. */
+static int fetch(Tail *t, uint64_t max, size_t *ret_size) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        uint64_t next, lost;
+        const void *data;
+        size_t size;
         int r;
 
-        r = manager_call(t->bus, "GetProgramOutput", &reply, "sstt", t->name, t->stream, offset, max);
+        r = manager_call(t->bus, "GetProgramOutput", &reply, "sstt", t->name, t->stream, t->cursor, max);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read_array(reply, 'y', ret_data, ret_size);
+        r = sd_bus_message_read_array(reply, 'y', &data, &size);
         if (r >= 0)
-                r = sd_bus_message_read(reply, "t", ret_next);
+                r = sd_bus_message_read(reply, "tt", &next, &lost);
         if (r < 0)
                 return bus_log_call_error(NULL, r);
-        *ret_reply = TAKE_PTR(reply);
+        /* The loss came before these bytes: say so first (stderr is unbuffered, stdout written directly). */
+        report_lost(t, lost);
+        if (size > 0)
+                (void) loop_write(STDOUT_FILENO, data, size);
+        t->cursor = next;
+        *ret_size = size;
         return 0;
-}
-
-static int remember(Tail *t, const void *data, size_t size) {
-        char *copy = malloc(size + 1);
-        if (!copy)
-                return -ENOMEM;
-        memcpy(copy, data, size);
-        free(t->last);
-        t->last = copy;
-        t->last_size = size;
-        return 0;
-}
-
-/* Ring mode: print the part of @data that comes after what we printed last time. */
-static void print_new_ring_text(Tail *t, const char *data, size_t size) {
-        size_t probe, start = 0;
-
-        if (t->last_size > 0) {
-                const char *hit = NULL, *p = data;
-                probe = MIN(t->last_size, (size_t) OVERLAP_PROBE);
-                /* The last occurrence of the end of the old text marks where new text starts. */
-                while (p < data + size) {
-                        const char *h = memmem(p, data + size - p, t->last + t->last_size - probe, probe);
-                        if (!h)
-                                break;
-                        hit = h;
-                        p = h + 1;
-                }
-                start = hit ? (size_t) (hit - data) + probe : 0;
-                if (size == t->last_size && memcmp(data, t->last, size) == 0)
-                        start = size;
-        }
-        if (start < size)
-                (void) loop_write(STDOUT_FILENO, data + start, size - start);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Tail *t = userdata;
-        const void *data;
-        size_t size;
-        uint64_t next;
+        size_t size = 0;
         int r;
 
-        r = get_output(t, t->offset == UINT64_MAX ? UINT64_MAX : t->offset, FOLLOW_CHUNK, &data, &size, &next,
-                       &reply);
+        r = fetch(t, FOLLOW_CHUNK, &size);
         if (r < 0) {
                 t->ret = 1;
                 return sd_event_exit(sd_event_source_get_event(s), 0);
         }
-        if (next != UINT64_MAX) {
-                if (size > 0)
-                        (void) loop_write(STDOUT_FILENO, data, size);
-                t->offset = next;
-        } else {
-                print_new_ring_text(t, data, size);
-                (void) remember(t, data, size);
-                t->offset = UINT64_MAX;
-        }
-        r = sd_event_source_set_time_relative(s, FOLLOW_INTERVAL_USEC);
+        /* A full chunk means more is waiting: ask again at once. */
+        r = sd_event_source_set_time_relative(s, size >= FOLLOW_CHUNK ? 0 : FOLLOW_INTERVAL_USEC);
         if (r >= 0)
                 r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         return r;
 }
 
+static int follow(Tail *t) {
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        (void) sigprocmask(SIG_BLOCK, &mask, NULL);
+        r = sd_event_default(&event);
+        if (r >= 0)
+                r = sd_event_add_signal(event, NULL, SIGINT, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_time_relative(event, NULL, CLOCK_MONOTONIC, FOLLOW_INTERVAL_USEC, 0, on_timer, t);
+        if (r < 0) {
+                fprintf(stderr, "cgsupctl: cannot set up the event loop: %s\n", strerror(-r));
+                return 1;
+        }
+        r = sd_event_loop(event);
+        if (r < 0)
+                return 1;
+        return t->ret;
+}
+
 int verb_tail(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
-        bool follow = false;
-        uint64_t bytes = TAIL_DEFAULT_BYTES, next;
+        bool follow_mode = false;
+        uint64_t bytes = TAIL_DEFAULT_BYTES;
         const char *name = NULL, *stream = "stdout";
-        const void *data;
         size_t size;
         Tail t = {};
         int r;
@@ -129,7 +127,7 @@ int verb_tail(int argc, char **argv) {
         for (int a = 1; a < argc; a++) {
                 const char *s = argv[a];
                 if (streq(s, "-f") || streq(s, "--follow"))
-                        follow = true;
+                        follow_mode = true;
                 else if (s[0] == '-' && s[1] >= '0' && s[1] <= '9') {
                         if (safe_atou64(s + 1, &bytes) < 0 || bytes == 0)
                                 return usage_error("invalid byte count '%s'.", s);
@@ -148,41 +146,12 @@ int verb_tail(int argc, char **argv) {
         r = bus_connect(&bus);
         if (r < 0)
                 return 1;
-        t = (Tail) { .bus = bus, .name = name, .stream = stream };
+        t = (Tail) { .bus = bus, .name = name, .stream = stream, .cursor = CURSOR_TAIL };
 
-        r = get_output(&t, UINT64_MAX, bytes, &data, &size, &next, &reply);
+        r = fetch(&t, bytes, &size);
         if (r < 0)
                 return 1;
-        if (size > 0)
-                (void) loop_write(STDOUT_FILENO, data, size);
-        if (!follow)
+        if (!follow_mode)
                 return 0;
-
-        t.offset = next;
-        if (next == UINT64_MAX && remember(&t, data, size) < 0)
-                return 1;
-
-        {
-                sigset_t mask;
-                sigemptyset(&mask);
-                sigaddset(&mask, SIGINT);
-                sigaddset(&mask, SIGTERM);
-                (void) sigprocmask(SIG_BLOCK, &mask, NULL);
-        }
-        r = sd_event_default(&event);
-        if (r >= 0)
-                r = sd_event_add_signal(event, NULL, SIGINT, NULL, NULL);
-        if (r >= 0)
-                r = sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
-        if (r >= 0)
-                r = sd_event_add_time_relative(event, NULL, CLOCK_MONOTONIC, FOLLOW_INTERVAL_USEC, 0, on_timer, &t);
-        if (r < 0) {
-                fprintf(stderr, "cgsupctl: cannot set up the event loop: %s\n", strerror(-r));
-                return 1;
-        }
-        r = sd_event_loop(event);
-        free(t.last);
-        if (r < 0)
-                return 1;
-        return t.ret;
+        return follow(&t);
 }

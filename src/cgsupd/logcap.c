@@ -1,33 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-#include <fcntl.h>
-#include <stdio.h>
-#include <sys/stat.h>
+#include <assert.h>
+#include <sys/random.h>
 #include <syslog.h>
 #include <systemd/sd-journal.h>
 
+#include "byte-ring.h"
 #include "fd-util.h"
+#include "log-sink.h"
 #include "log.h"
-#include "log-rotate.h"
 #include "logcap.h"
-#include "logdir.h"
 
-/* One destination with its own bounded queue. Regular files are written directly (the page cache never
- * says EAGAIN); pipes, FIFOs, ttys and sockets are written non-blocking and queued when they are full. */
-typedef struct LogSink {
-        sd_event *event;
-        int fd;
-        char *path;              /* NULL for the passthrough sink */
-        bool regular;            /* a regular file: rotation and size accounting apply */
-        uint64_t size;
-        uint64_t maxbytes;
-        unsigned backups;
-        char *queue;
-        size_t queue_len;
-        uint64_t dropped;        /* total, for status */
-        uint64_t dropped_pending;/* not yet reported with a marker line */
-        sd_event_source *out_source;
-        bool failed_logged;
-} LogSink;
+/* A cursor is (epoch << 48) | position. The epoch, random per capture, tells a cursor handed out by an
+ * earlier capture of the same stream (before a daemon restart or a reload) from one of ours, so it is never
+ * read as a position in the wrong stream. 2^48 bytes is 256 TiB of output. */
+#define CURSOR_POS_BITS 48
+#define CURSOR_POS_MASK ((UINT64_C(1) << CURSOR_POS_BITS) - 1)
 
 struct LogCapture {
         sd_event *event;
@@ -35,258 +22,72 @@ struct LogCapture {
         int stream;
         bool syslog;
         bool journal;
+        uint64_t epoch;
         LogSink file;
         LogSink pass;
 
         int fd;
         sd_event_source *in_source;
 
-        char *line;              /* LOGCAP_LINE_MAX + 1 (room for the '\n') */
-        size_t line_len;
-        char *scratch;           /* passthrough line with prefix */
+        ByteRing ring;            /* every byte; its end is the stream position */
 
-        char ring[LOGCAP_RING_SIZE];
-        size_t ring_pos, ring_fill;
-        uint64_t n_lines;
+        /* Line assembly for the journal and passthrough only; allocated while a line is open. */
+        char *line;
+        size_t line_len, line_alloc;
 };
 
-static void sink_init(LogSink *s, sd_event *e) {
-        *s = (LogSink) { .event = e, .fd = -EBADF };
+void log_chunk_done(LogChunk *chunk) {
+        free(chunk->data);
+        *chunk = (LogChunk) {};
 }
 
-static void sink_done(LogSink *s) {
-        s->out_source = sd_event_source_disable_unref(s->out_source);
-        s->fd = safe_close(s->fd);
-        free(s->path);
-        s->path = NULL;
-        free(s->queue);
-        s->queue = NULL;
-        s->queue_len = 0;
-}
+static uint64_t new_epoch(void) {
+        uint16_t e = 0;
 
-static int sink_open_file(LogSink *s) {
-        struct stat st;
-        int fd;
-
-        /* O_NONBLOCK matters only for FIFOs/ttys (/dev/stdout behind a pipe); regular files ignore it. */
-        fd = log_file_open(s->path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0 && errno == ENXIO) {
-                int n = -1;
-                /* /dev/stdout on a socket (journald stream) cannot be reopened: share the descriptor. */
-                if (streq(s->path, "/dev/stdout"))
-                        n = STDOUT_FILENO;
-                else if (streq(s->path, "/dev/stderr"))
-                        n = STDERR_FILENO;
-                else if (sscanf(s->path, "/dev/fd/%d", &n) != 1)
-                        n = -1;
-                if (n >= 0)
-                        fd = fcntl(n, F_DUPFD_CLOEXEC, 3);
-        }
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0) {
-                int r = -errno;
-                safe_close(fd);
-                return r;
-        }
-        s->fd = fd;
-        s->regular = S_ISREG(st.st_mode);
-        s->size = s->regular ? (uint64_t) st.st_size : 0;
-        return 0;
-}
-
-static int sink_rotate(LogSink *s) {
-        int r;
-
-        s->fd = safe_close(s->fd);
-        r = log_rotate_files(s->path, s->backups);
-        if (r < 0)
-                log_warning_errno(r, "Failed to rotate %s, ignoring: %m", s->path);
-        return sink_open_file(s);
-}
-
-static int sink_on_writable(sd_event_source *es, int fd, uint32_t revents, void *userdata);
-
-static void sink_enqueue(LogSink *s, const char *data, size_t n) {
-        char *q;
-
-        if (s->queue_len + n > LOGCAP_QUEUE_MAX) {
-                s->dropped += n;
-                s->dropped_pending += n;
-                return;
-        }
-        q = realloc(s->queue, s->queue_len + n);
-        if (!q) {
-                s->dropped += n;
-                s->dropped_pending += n;
-                return;
-        }
-        memcpy(q + s->queue_len, data, n);
-        s->queue = q;
-        s->queue_len += n;
-
-        if (!s->out_source && s->event) {
-                if (sd_event_add_io(s->event, &s->out_source, s->fd, EPOLLOUT, sink_on_writable, s) < 0)
-                        s->out_source = NULL;
-        } else if (s->out_source)
-                (void) sd_event_source_set_enabled(s->out_source, SD_EVENT_ON);
-}
-
-/* Writes what it can now; returns bytes written (0 if it would block), or -errno. */
-static ssize_t sink_write_now(LogSink *s, const char *data, size_t n) {
-        size_t done = 0;
-
-        while (done < n) {
-                ssize_t k = write(s->fd, data + done, n - done);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        if (errno == EAGAIN)
-                                break;
-                        return done > 0 ? (ssize_t) done : -errno;
-                }
-                done += (size_t) k;
-        }
-        return (ssize_t) done;
-}
-
-static void sink_write(LogSink *s, const char *data, size_t n);
-
-static void sink_report_dropped(LogSink *s) {
-        char marker[96];
-        uint64_t d = s->dropped_pending;
-        int k;
-
-        if (d == 0)
-                return;
-        s->dropped_pending = 0;
-        k = snprintf(marker, sizeof(marker), "[cgsupd: %llu bytes dropped]\n", (unsigned long long) d);
-        sink_write(s, marker, (size_t) k);
-}
-
-static void sink_write(LogSink *s, const char *data, size_t n) {
-        ssize_t k;
-
-        if (s->fd < 0)
-                return;
-        if (s->queue_len > 0) {
-                /* Keep the order: once queued, everything queues until the sink drains. */
-                sink_enqueue(s, data, n);
-                return;
-        }
-        if (s->regular && s->maxbytes > 0 && s->size > 0 && s->size + n > s->maxbytes) {
-                if (sink_rotate(s) < 0) {
-                        if (!s->failed_logged)
-                                log_error("Cannot reopen log file %s after rotation, output lost", s->path);
-                        s->failed_logged = true;
-                        s->dropped += n;
-                        return;
-                }
-        }
-        if (s->dropped_pending > 0 && !s->queue_len) {
-                uint64_t d = s->dropped_pending;
-                char marker[96];
-                int m;
-
-                s->dropped_pending = 0;
-                m = snprintf(marker, sizeof(marker), "[cgsupd: %llu bytes dropped]\n", (unsigned long long) d);
-                k = sink_write_now(s, marker, (size_t) m);
-                if (k >= 0 && (size_t) k < (size_t) m)
-                        sink_enqueue(s, marker + k, (size_t) m - (size_t) k);
-                if (k > 0)
-                        s->size += (uint64_t) k;
-        }
-        k = sink_write_now(s, data, n);
-        if (k < 0) {
-                if (!s->failed_logged)
-                        log_warning_errno((int) k, "Failed to write to %s, dropping output: %m",
-                                          s->path ?: "stdout");
-                s->failed_logged = true;
-                s->dropped += n;
-                s->dropped_pending += n;
-                return;
-        }
-        s->size += (uint64_t) k;
-        if ((size_t) k < n)
-                sink_enqueue(s, data + k, n - (size_t) k);
-}
-
-static int sink_on_writable(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
-        LogSink *s = userdata;
-        ssize_t k;
-
-        if (s->queue_len > 0) {
-                k = sink_write_now(s, s->queue, s->queue_len);
-                if (k < 0) {
-                        /* Reader went away (EPIPE): give up on the queue, count it. */
-                        s->dropped += s->queue_len;
-                        s->queue_len = 0;
-                } else if (k > 0) {
-                        memmove(s->queue, s->queue + k, s->queue_len - (size_t) k);
-                        s->queue_len -= (size_t) k;
-                }
-        }
-        if (s->queue_len == 0) {
-                (void) sd_event_source_set_enabled(s->out_source, SD_EVENT_OFF);
-                sink_report_dropped(s);
-        }
-        return 0;
+        if (getrandom(&e, sizeof(e), GRND_NONBLOCK) != sizeof(e))
+                e = (uint16_t) ((uint32_t) getpid() * 2654435761U >> 16);
+        /* Never 0 (LOGCAP_CURSOR_START's epoch, valid for any capture) nor all ones (LOGCAP_CURSOR_TAIL). */
+        if (e == 0 || e == UINT16_MAX)
+                e = 1;
+        return e;
 }
 
 int log_capture_new(sd_event *event, const LogCaptureSettings *s, LogCapture **ret) {
-        LogCapture *c;
+        _cleanup_(log_capture_freep) LogCapture *c = NULL;
         int r;
 
+        assert(s);
+        assert(ret);
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
         c->event = event ? sd_event_ref(event) : NULL;
         c->fd = -EBADF;
         c->stream = s->stream;
-        sink_init(&c->file, event);
-        sink_init(&c->pass, event);
+        c->epoch = new_epoch();
+        log_sink_init(&c->file, event);
+        log_sink_init(&c->pass, event);
         c->name = strdup(s->name);
-        c->line = malloc(LOGCAP_LINE_MAX + 1);
-        if (!c->name || !c->line) {
-                log_capture_free(c);
+        if (!c->name)
                 return -ENOMEM;
-        }
 
         if (s->config) {
                 c->syslog = s->config->syslog;
                 if (s->config->path) {
-                        c->file.path = strdup(s->config->path);
-                        if (!c->file.path) {
-                                log_capture_free(c);
-                                return -ENOMEM;
-                        }
-                        c->file.maxbytes = s->config->maxbytes;
-                        c->file.backups = s->config->backups;
-                        r = sink_open_file(&c->file);
-                        if (r < 0) {
-                                log_capture_free(c);
+                        r = log_sink_open_file(&c->file, s->config->path, s->config->maxbytes, s->config->backups);
+                        if (r < 0)
                                 return r;
-                        }
                 }
         }
+        /* The files hold the history; the ring then only needs to serve readers that keep up. */
+        c->ring = BYTE_RING_INIT(LOGCAP_RING_MIN, c->file.n_segments > 0 ? LOGCAP_RING_MAX_FILE : LOGCAP_RING_MAX);
         c->journal = s->journal;
         if (s->passthrough) {
-                int fd = s->passthrough_fd >= 0 ? s->passthrough_fd : STDOUT_FILENO;
-                char p[64];
-
-                /* A fresh open file description, so O_NONBLOCK does not leak onto the terminal or pipe
-                 * we share with other processes; sockets cannot be reopened and are shared as they are. */
-                snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
-                c->pass.fd = open(p, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_APPEND);
-                if (c->pass.fd < 0)
-                        c->pass.fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-                c->scratch = malloc(LOGCAP_LINE_MAX + strlen(c->name) + 16);
-                if (!c->scratch) {
-                        log_capture_free(c);
-                        return -ENOMEM;
-                }
+                r = log_sink_open_fd(&c->pass, s->passthrough_fd >= 0 ? s->passthrough_fd : STDOUT_FILENO);
+                if (r < 0)
+                        return r;
         }
-        *ret = c;
+        *ret = TAKE_PTR(c);
         return 0;
 }
 
@@ -299,38 +100,21 @@ LogCapture *log_capture_free(LogCapture *c) {
         if (!c)
                 return NULL;
         detach(c);
-        sink_done(&c->file);
-        sink_done(&c->pass);
+        log_sink_done(&c->file);
+        log_sink_done(&c->pass);
         sd_event_unref(c->event);
+        byte_ring_done(&c->ring);
         free(c->name);
         free(c->line);
-        free(c->scratch);
         free(c);
         return NULL;
 }
 
-static void ring_append(LogCapture *c, const char *data, size_t n) {
-        if (n >= LOGCAP_RING_SIZE) {
-                data += n - LOGCAP_RING_SIZE;
-                n = LOGCAP_RING_SIZE;
-        }
-        while (n > 0) {
-                size_t chunk = MIN(n, LOGCAP_RING_SIZE - c->ring_pos);
-                memcpy(c->ring + c->ring_pos, data, chunk);
-                c->ring_pos = (c->ring_pos + chunk) % LOGCAP_RING_SIZE;
-                c->ring_fill = MIN(c->ring_fill + chunk, (size_t) LOGCAP_RING_SIZE);
-                data += chunk;
-                n -= chunk;
-        }
+static bool wants_lines(const LogCapture *c) {
+        return (c->syslog && c->journal) || c->pass.fd >= 0;
 }
 
-/* @line has room for one more byte at line[len]. */
-static void emit_line(LogCapture *c, char *line, size_t len) {
-        c->n_lines++;
-        line[len] = '\n';
-        ring_append(c, line, len + 1);
-        sink_write(&c->file, line, len + 1);
-
+static void emit_line(LogCapture *c, const char *line, size_t len) {
         if (c->syslog && c->journal)
                 (void) sd_journal_send("MESSAGE=%.*s", (int) len, line, "PRIORITY=%i",
                                        c->stream == 2 ? LOG_WARNING : LOG_INFO, "CGSUP_PROGRAM=%s", c->name,
@@ -339,46 +123,92 @@ static void emit_line(LogCapture *c, char *line, size_t len) {
 
         if (c->pass.fd >= 0) {
                 size_t pl = strlen(c->name);
-                memcpy(c->scratch, c->name, pl);
-                memcpy(c->scratch + pl, ": ", 2);
-                memcpy(c->scratch + pl + 2, line, len + 1);
-                sink_write(&c->pass, c->scratch, pl + 2 + len + 1);
+                _cleanup_free_ char *buf = malloc(pl + 2 + len + 1);
+
+                if (!buf) {
+                        c->pass.dropped += len + 1;
+                        return;
+                }
+                memcpy(buf, c->name, pl);
+                memcpy(buf + pl, ": ", 2);
+                memcpy(buf + pl + 2, line, len);
+                buf[pl + 2 + len] = '\n';
+                log_sink_write(&c->pass, 0, buf, pl + 2 + len + 1);
         }
 }
 
-void log_capture_feed(LogCapture *c, const char *data, size_t n) {
+/* Appends to the open line, growing its buffer as needed up to LOGCAP_LINE_MAX. */
+static bool line_append(LogCapture *c, const char *data, size_t n) {
+        if (c->line_len + n > c->line_alloc) {
+                size_t a = MAX(c->line_alloc * 2, (size_t) 256);
+                char *l;
+
+                while (a < c->line_len + n)
+                        a *= 2;
+                a = MIN(a, (size_t) LOGCAP_LINE_MAX);
+                l = realloc(c->line, a);
+                if (!l)
+                        return false;
+                c->line = l;
+                c->line_alloc = a;
+        }
+        memcpy(c->line + c->line_len, data, n);
+        c->line_len += n;
+        return true;
+}
+
+static void line_close(LogCapture *c) {
+        emit_line(c, c->line ?: "", c->line_len);
+        c->line_len = 0;
+        /* Do not keep a big buffer around for a program that once printed a long line. */
+        if (c->line_alloc > 4096) {
+                free(c->line);
+                c->line = NULL;
+                c->line_alloc = 0;
+        }
+}
+
+/* Journal records and passthrough are line-based: split at newlines, and at LOGCAP_LINE_MAX. */
+static void feed_lines(LogCapture *c, const char *data, size_t n) {
         while (n > 0) {
                 const char *nl = memchr(data, '\n', n);
                 size_t take = nl ? (size_t) (nl - data) : n;
                 size_t room = LOGCAP_LINE_MAX - c->line_len;
 
                 if (take >= room) {
-                        /* Over-long line: emit what fits as a line of its own and continue. */
-                        memcpy(c->line + c->line_len, data, room);
-                        emit_line(c, c->line, LOGCAP_LINE_MAX);
-                        c->line_len = 0;
+                        if (line_append(c, data, room))
+                                line_close(c);
                         data += room;
                         n -= room;
                         continue;
                 }
-                memcpy(c->line + c->line_len, data, take);
-                c->line_len += take;
+                if (take > 0 && !line_append(c, data, take))
+                        c->line_len = 0; /* out of memory: this line is lost to the journal */
                 data += take;
                 n -= take;
                 if (nl) {
-                        emit_line(c, c->line, c->line_len);
-                        c->line_len = 0;
+                        line_close(c);
                         data++;
                         n--;
                 }
         }
 }
 
+void log_capture_feed(LogCapture *c, const char *data, size_t n) {
+        uint64_t pos = c->ring.end;
+
+        if (n == 0)
+                return;
+        /* Without memory the bytes still count (their positions pass), they are just not in the ring. */
+        (void) byte_ring_append(&c->ring, data, n);
+        log_sink_write(&c->file, pos, data, n);
+        if (wants_lines(c))
+                feed_lines(c, data, n);
+}
+
 void log_capture_flush(LogCapture *c) {
-        if (c->line_len > 0) {
-                emit_line(c, c->line, c->line_len);
-                c->line_len = 0;
-        }
+        if (c->line_len > 0)
+                line_close(c);
 }
 
 /* Reads a bounded amount per wakeup so one chatty program cannot starve the loop. */
@@ -414,6 +244,10 @@ int log_capture_attach(LogCapture *c, int fd) {
 
         detach(c);
         log_capture_flush(c);
+        r = log_sink_reopen(&c->file);
+        if (r < 0)
+                log_warning_errno(r, "Cannot open log file %s for %s, its output is kept in memory only: %m",
+                                  c->file.path, c->name);
         r = fd_set_nonblock(fd, true);
         if (r < 0) {
                 safe_close(fd);
@@ -439,18 +273,90 @@ bool log_capture_is_attached(const LogCapture *c) {
         return c->fd >= 0;
 }
 
-int log_capture_tail(LogCapture *c, size_t max, char **ret) {
-        size_t n = MIN(max, c->ring_fill), start;
-        char *s;
+static uint64_t cursor_make(const LogCapture *c, uint64_t pos) {
+        return (c->epoch << CURSOR_POS_BITS) | (pos & CURSOR_POS_MASK);
+}
 
-        s = malloc(n + 1);
-        if (!s)
+uint64_t log_capture_end_cursor(const LogCapture *c) {
+        return cursor_make(c, c->ring.end);
+}
+
+/* The initial `tail`: the end of the log file when there is one (it may hold earlier runs, as supervisorctl
+ * shows them), else of the ring. */
+static int read_tail(LogCapture *c, size_t max, LogChunk *ret) {
+        uint64_t start = byte_ring_start(&c->ring);
+        ssize_t k;
+
+        ret->data = malloc(MAX(max, (size_t) 1));
+        if (!ret->data)
                 return -ENOMEM;
-        start = (c->ring_pos + LOGCAP_RING_SIZE - n) % LOGCAP_RING_SIZE;
-        for (size_t i = 0; i < n; i++)
-                s[i] = c->ring[(start + i) % LOGCAP_RING_SIZE];
-        s[n] = 0;
-        *ret = s;
+        k = log_sink_read_tail(&c->file, ret->data, max);
+        if (k >= 0)
+                ret->size = (size_t) k;
+        else {
+                if (c->ring.end - start > max)
+                        start = c->ring.end - max;
+                ret->size = byte_ring_copy(&c->ring, start, ret->data, max);
+        }
+        ret->next_cursor = log_capture_end_cursor(c);
+        return 0;
+}
+
+int log_capture_read(LogCapture *c, uint64_t cursor, size_t max, LogChunk *ret) {
+        uint64_t end = c->ring.end, pos = cursor & CURSOR_POS_MASK, oldest, lost = 0;
+        LogChunk chunk = {};
+
+        assert(c);
+        assert(ret);
+        if (cursor == LOGCAP_CURSOR_TAIL) {
+                int r = read_tail(c, max, &chunk);
+                if (r < 0)
+                        return r;
+                *ret = chunk;
+                return 0;
+        }
+        oldest = MIN(byte_ring_start(&c->ring), log_sink_oldest(&c->file));
+        if ((cursor >> CURSOR_POS_BITS) != 0 && (cursor >> CURSOR_POS_BITS) != c->epoch) {
+                /* An earlier capture's cursor: continue from the oldest byte we have, and say that what lies
+                 * in between is unknown. */
+                pos = oldest;
+                lost = LOGCAP_LOST_UNKNOWN;
+        } else if (pos > end)
+                pos = end; /* cannot be ours; nothing to repeat */
+        if (pos < oldest) {
+                lost = oldest - pos;
+                pos = oldest;
+        }
+
+        chunk.data = malloc(MAX(max, (size_t) 1));
+        if (!chunk.data)
+                return -ENOMEM;
+        while (chunk.size < max && pos < end) {
+                uint64_t next = UINT64_MAX;
+                size_t n;
+
+                if (pos >= byte_ring_start(&c->ring))
+                        n = byte_ring_copy(&c->ring, pos, chunk.data + chunk.size, max - chunk.size);
+                else
+                        n = log_sink_read(&c->file, pos, chunk.data + chunk.size,
+                                          (size_t) MIN((uint64_t) (max - chunk.size), byte_ring_start(&c->ring) - pos),
+                                          &next);
+                if (n > 0) {
+                        chunk.size += n;
+                        pos += n;
+                        continue;
+                }
+                /* A gap: report it with the next call, so the reader knows where it was. */
+                if (chunk.size > 0)
+                        break;
+                next = MIN(next, byte_ring_start(&c->ring));
+                if (lost != LOGCAP_LOST_UNKNOWN)
+                        lost += next - pos;
+                pos = next;
+        }
+        chunk.next_cursor = cursor_make(c, pos);
+        chunk.lost = lost;
+        *ret = chunk;
         return 0;
 }
 
@@ -458,13 +364,10 @@ uint64_t log_capture_bytes_dropped(const LogCapture *c) {
         return c->file.dropped + c->pass.dropped;
 }
 
-uint64_t log_capture_lines(const LogCapture *c) {
-        return c->n_lines;
+size_t log_capture_ring_size(const LogCapture *c) {
+        return c->ring.size;
 }
 
 int log_capture_reopen(LogCapture *c) {
-        if (!c->file.path)
-                return 0;
-        c->file.fd = safe_close(c->file.fd);
-        return sink_open_file(&c->file);
+        return log_sink_reopen(&c->file);
 }

@@ -128,25 +128,17 @@ int program_read_stats(Program *p, CgsupStats *ret) {
         return cgsup_stats_read(m->cgroup_root_fd, p->cgroup, ret);
 }
 
-int program_tail(Program *p, int stream, size_t max, char **ret) {
+int program_read_output(Program *p, int stream, uint64_t cursor, size_t max, LogChunk *ret) {
         LogCapture *c;
 
         if (stream != 1 && stream != 2)
                 return -EINVAL;
-        c = stream == 1 ? p->stdout_capture : p->stderr_capture;
+        c = stream == 2 && !p->config->redirect_stderr ? p->stderr_capture : p->stdout_capture;
         if (!c) {
-                /* redirect_stderr: everything is in the stdout ring. */
-                if (stream == 2 && p->config->redirect_stderr)
-                        c = p->stdout_capture;
-                if (!c) {
-                        char *s = strdup("");
-                        if (!s)
-                                return -ENOMEM;
-                        *ret = s;
-                        return 0;
-                }
+                *ret = (LogChunk) { .next_cursor = LOGCAP_CURSOR_START };
+                return 0;
         }
         /* Whatever is still in the pipe belongs to the answer. */
         log_capture_drain(c);
-        return log_capture_tail(c, max, ret);
+        return log_capture_read(c, cursor, max, ret);
 }

@@ -16,6 +16,7 @@
 
 typedef struct Manager Manager;
 typedef struct LogCapture LogCapture;
+typedef struct LogChunk LogChunk;
 typedef struct HealthCheck HealthCheck;
 
 typedef enum ProgramState {
@@ -192,8 +193,10 @@ int program_freeze(Program *p, bool freeze);
 int program_set_limits(Program *p, const CgsupLimits *limits, char **reterr_message);
 /* Read stats from the cgroup now (properties call this when asked). */
 int program_read_stats(Program *p, CgsupStats *ret);
-/* Tail of captured output: stream 1 = stdout, 2 = stderr; returns malloc'ed text of at most max bytes. */
-int program_tail(Program *p, int stream, size_t max, char **ret);
+/* Captured output by cursor (logcap.h: LOGCAP_CURSOR_TAIL for the last @max bytes, LOGCAP_CURSOR_START for
+ * everything): stream 1 = stdout, 2 = stderr (with redirect_stderr, the merged stdout stream). A program that
+ * has not printed yet gives no data and a cursor that catches its first byte. */
+int program_read_output(Program *p, int stream, uint64_t cursor, size_t max, LogChunk *ret);
 bool program_is_active(const Program *p); /* STARTING, RUNNING, STOPPING, UNHEALTHY, EXITED-with-survivors */
 
 /* ---- added by the daemon core ------------------------------------------------------------------- */

@@ -129,3 +129,17 @@ int mkdir_p(const char *path, mode_t mode) {
                 return -errno;
         return 0;
 }
+
+int open_append(const char *path, int extra_flags, mode_t mode, struct stat *ret_st) {
+        int fd;
+
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | extra_flags, mode);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, ret_st) < 0) {
+                int r = -errno;
+                safe_close(fd);
+                return r;
+        }
+        return fd;
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "macro.h"
@@ -20,3 +21,6 @@ int loop_write(int fd, const void *buf, size_t n);
  * at EOF) or -errno. */
 ssize_t loop_read(int fd, void *buf, size_t n);
 int mkdir_p(const char *path, mode_t mode);
+/* Opens @path for appending (O_WRONLY|O_CREAT|O_APPEND|O_CLOEXEC|O_NOCTTY plus @extra_flags, created with
+ * @mode) and stats it into *ret_st. Returns the fd or -errno. */
+int open_append(const char *path, int extra_flags, mode_t mode, struct stat *ret_st);

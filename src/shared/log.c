@@ -7,6 +7,7 @@
 #include <systemd/sd-journal.h>
 #include <time.h>
 
+#include "fd-util.h"
 #include "log-rotate.h"
 #include "log.h"
 
@@ -90,14 +91,9 @@ static int log_file_open_path(void) {
         struct stat st;
         int fd;
 
-        fd = open(log_file.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
+        fd = open_append(log_file.path, 0, 0640, &st);
         if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0) {
-                int r = -errno;
-                safe_close(fd);
-                return r;
-        }
+                return fd;
         log_file.fd = fd;
         log_file.regular = S_ISREG(st.st_mode);
         log_file.size = log_file.regular ? (uint64_t) st.st_size : 0;

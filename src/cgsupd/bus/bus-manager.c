@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "bus-internal.h"
+#include "logcap.h"
 #include "log.h"
 #include "logdir.h"
 #include "macro.h"
@@ -428,55 +429,17 @@ static int method_get_program_environment(sd_bus_message *m, void *userdata, sd_
         return sd_bus_send(NULL, reply, NULL);
 }
 
-/* Read [offset, offset+max) of a log file; offset UINT64_MAX or past the end (rotated) = the last @max
- * bytes. */
-static int read_log_file(const char *path, uint64_t offset, uint64_t max, void **ret, size_t *ret_size,
-                         uint64_t *ret_next) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ void *buf = NULL;
-        struct stat st;
-        uint64_t start, size;
-        ssize_t n;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        size = (uint64_t) st.st_size;
-        if (offset == UINT64_MAX)
-                start = size > max ? size - max : 0;
-        else if (offset > size)
-                start = 0; /* the file was rotated (or truncated) since: start over */
-        else
-                start = offset;
-
-        buf = malloc(MAX(max, 1));
-        if (!buf)
-                return -ENOMEM;
-        n = pread(fd, buf, MIN(max, size - start), (off_t) start);
-        if (n < 0)
-                return -errno;
-        *ret_next = start + (uint64_t) n;
-        *ret_size = (size_t) n;
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
+/* Output by cursor; the capture (logcap.c) owns the ring, the log files and what was lost. */
 static int method_get_program_output(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(log_chunk_done) LogChunk chunk = {};
         BusContext *c = userdata;
         const char *name, *stream;
-        uint64_t offset, max, next = UINT64_MAX;
-        _cleanup_free_ void *data = NULL;
-        size_t size = 0;
-        const char *path = NULL;
+        uint64_t cursor, max;
         int which, r;
         Program *p;
 
-        r = sd_bus_message_read(m, "sstt", &name, &stream, &offset, &max);
+        r = sd_bus_message_read(m, "sstt", &name, &stream, &cursor, &max);
         if (r < 0)
                 return r;
         r = bus_validate_name(name, error);
@@ -501,44 +464,17 @@ static int method_get_program_output(sd_bus_message *m, void *userdata, sd_bus_e
         if (r <= 0)
                 return r < 0 ? r : 1; /* denied, or polkit will call us again */
 
-        if (p->config) {
-                if (which == 1 || p->config->redirect_stderr)
-                        path = p->config->stdout_log.path;
-                else
-                        path = p->config->stderr_log.path;
-        }
-
-        if (path && !(which == 2 && p->config->redirect_stderr)) {
-                r = read_log_file(path, offset, max, &data, &size, &next);
-                if (r == -ENOENT) /* nothing written yet */
-                        next = 0;
-                else if (r < 0)
-                        return bus_error_set_errno(error, r, BUS_OP_OUTPUT, name, "cannot read its log file");
-        } else if (which == 2 && p->config && p->config->redirect_stderr) {
-                /* stderr goes into stdout: nothing of its own to show. */
-                next = UINT64_MAX;
-        } else {
-                char *text = NULL;
-
-                /* No log file: the in-memory ring only knows its tail, so there is no offset to resume
-                 * from (next = UINT64_MAX tells the client). */
-                r = program_tail(p, which, max, &text);
-                if (r < 0 && r != -ENODATA && r != -ENOENT)
-                        return bus_error_set_errno(error, r, BUS_OP_OUTPUT, name, NULL);
-                if (text) {
-                        size = strlen(text);
-                        data = text;
-                }
-                next = UINT64_MAX;
-        }
+        r = program_read_output(p, which, cursor, (size_t) max, &chunk);
+        if (r < 0)
+                return bus_error_set_errno(error, r, BUS_OP_OUTPUT, name, NULL);
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append_array(reply, 'y', data ?: "", size);
+        r = sd_bus_message_append_array(reply, 'y', chunk.data ?: "", chunk.size);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(reply, "t", next);
+        r = sd_bus_message_append(reply, "tt", chunk.next_cursor, chunk.lost);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
@@ -996,8 +932,8 @@ const sd_bus_vtable bus_manager_vtable[] = {
                                 method_thaw_program, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SetProperties", SD_BUS_ARGS("s", name, "a{sv}", properties), SD_BUS_NO_RESULT,
                                 method_set_properties, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("GetProgramOutput", SD_BUS_ARGS("s", name, "s", stream, "t", offset, "t", max_bytes),
-                                SD_BUS_RESULT("ay", data, "t", next_offset), method_get_program_output,
+        SD_BUS_METHOD_WITH_ARGS("GetProgramOutput", SD_BUS_ARGS("s", name, "s", stream, "t", cursor, "t", max_bytes),
+                                SD_BUS_RESULT("ay", data, "t", next_cursor, "t", lost_bytes), method_get_program_output,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetProgramEnvironment", SD_BUS_ARGS("s", name), SD_BUS_RESULT("as", environment),
                                 method_get_program_environment, SD_BUS_VTABLE_UNPRIVILEGED),
