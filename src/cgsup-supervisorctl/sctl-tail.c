@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tail [-f|-BYTES] NAME [stdout|stderr], maintail, fg: program output through GetProgramOutput().
- * Following reads on from the offset the daemon returned, a few times a second, until Ctrl-C (supervisorctl
- * streams the same over HTTP); fg follows both streams until the program stops (cgsupd has no stdin
+ * Following reads on from the cursor the daemon returned, a few times a second, until Ctrl-C (supervisorctl
+ * streams the same over HTTP): every byte once, across rotations and without a log file; bytes that were
+ * gone before they could be read are reported on stderr with their count; fg follows both streams until the program stops (cgsupd has no stdin
  * channel on the bus, so typed input is not forwarded: fg says so).
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,13 +37,14 @@ typedef enum Echo { ECHO_NONE, ECHO_DATA, ECHO_DATA_NEWLINE } Echo;
 
 typedef struct Stream {
         const char *name, *channel;
-        uint64_t offset; /* UINT64_MAX: the daemon has no file offsets for it (in-memory ring) */
+        uint64_t offset; /* GetProgramOutput()'s cursor; UINT64_MAX: not followed (the first read failed) */
 } Stream;
 
 /* One read; data is written to stdout. Returns the daemon's fault (BAD_NAME, FAILED) or SUCCESS. */
 static Fault read_output(Ctl *c, Stream *s, uint64_t offset, uint64_t max, Echo echo) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        uint64_t lost;
         const void *data;
         size_t size;
         int r;
@@ -55,9 +58,14 @@ static Fault read_output(Ctl *c, Stream *s, uint64_t offset, uint64_t max, Echo 
         }
         r = sd_bus_message_read_array(reply, 'y', &data, &size);
         if (r >= 0)
-                r = sd_bus_message_read(reply, "t", &s->offset);
+                r = sd_bus_message_read(reply, "tt", &s->offset, &lost);
         if (r < 0)
                 return FAULT_FAILED;
+        if (lost == UINT64_MAX)
+                ctl_note("%s %s restarted (cgsupd restarted or its log settings were reloaded); output in between "
+                         "may be missing", s->name, s->channel);
+        else if (lost > 0)
+                ctl_note("%" PRIu64 " bytes of %s %s were lost before they could be read", lost, s->name, s->channel);
         (void) fflush(stdout);
         if (echo != ECHO_NONE && size > 0)
                 (void) loop_write(STDOUT_FILENO, data, size);
@@ -175,10 +183,7 @@ void cmd_tail(Ctl *c, char **args, size_t n, const char *arg) {
         }
         if (!follow_mode)
                 return;
-        if (s.offset == UINT64_MAX)
-                ctl_note("%s has no log file (output is kept in memory only): cannot follow it", spec);
-        else
-                (void) follow(c, &s, 1, NULL);
+        (void) follow(c, &s, 1, NULL);
         ctl_output("%s", "");
 }
 
