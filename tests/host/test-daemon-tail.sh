@@ -19,22 +19,32 @@ trap tail_cleanup EXIT
 
 for f in counter ring burst; do mkfifo "$T/$f.go"; done
 # Each program prints "ready" first: once a tail -f shows it, that tail holds a cursor (its first call is
-# done), and only then does the test let the program go on.
+# done), and only then does the test let the program go on. wait_go reads until it really gets "go": a
+# reader that reopens the FIFO while the last writer still holds it open gets EOF, not a go.
+cat >"$T/wait-go.sh" <<'EOF'
+wait_go() {
+        local line=
+        until [[ $line == go ]]; do read -r line <"$1" || line=; done
+}
+EOF
 cat >"$T/counter.sh" <<EOF
+source $T/wait-go.sh
 echo ready
-read -r _ <"$T/counter.go"
+wait_go "$T/counter.go"
 seq 1 20000
 EOF
 cat >"$T/ring.sh" <<EOF
+source $T/wait-go.sh
 echo ready
 for b in \$(seq 20); do
-        read -r _ <"$T/ring.go"
+        wait_go "$T/ring.go"
         yes same | head -n 1000
 done
 EOF
 cat >"$T/burst.sh" <<EOF
+source $T/wait-go.sh
 echo ready
-read -r _ <"$T/burst.go"
+wait_go "$T/burst.go"
 head -c 204800 /dev/zero | tr '\0' x
 EOF
 # 100 MiB without a single newline (random bytes with the newlines taken out).
