@@ -30,6 +30,7 @@ struct LogCapture {
         sd_event_source *in_source;
 
         ByteRing ring;            /* every byte; its end is the stream position */
+        uint64_t n_lines;         /* newlines seen, for metrics */
 
         /* Line assembly for the journal and passthrough only; allocated while a line is open. */
         char *line;
@@ -199,6 +200,8 @@ void log_capture_feed(LogCapture *c, const char *data, size_t n) {
 
         if (n == 0)
                 return;
+        for (const char *p = data, *e = data + n; (p = memchr(p, '\n', (size_t) (e - p))); p++)
+                c->n_lines++;
         /* Without memory the bytes still count (their positions pass), they are just not in the ring. */
         (void) byte_ring_append(&c->ring, data, n);
         log_sink_write(&c->file, pos, data, n);
@@ -358,6 +361,10 @@ int log_capture_read(LogCapture *c, uint64_t cursor, size_t max, LogChunk *ret) 
         chunk.lost = lost;
         *ret = chunk;
         return 0;
+}
+
+uint64_t log_capture_lines(const LogCapture *c) {
+        return c->n_lines;
 }
 
 uint64_t log_capture_bytes_dropped(const LogCapture *c) {

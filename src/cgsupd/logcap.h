@@ -83,6 +83,8 @@ void log_capture_flush(LogCapture *c);
 int log_capture_read(LogCapture *c, uint64_t cursor, size_t max, LogChunk *ret);
 /* The cursor of the next byte to be captured (what a reader that has seen everything holds). */
 uint64_t log_capture_end_cursor(const LogCapture *c);
+/* Newlines captured so far (metrics). */
+uint64_t log_capture_lines(const LogCapture *c);
 /* Bytes that a sink could not take (a full pipe, a write error), for status and tests. */
 uint64_t log_capture_bytes_dropped(const LogCapture *c);
 /* Bytes of ring buffer allocated now (tests, memory accounting). */
