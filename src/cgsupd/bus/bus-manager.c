@@ -42,6 +42,21 @@ int bus_validate_name(const char *name, sd_bus_error *error) {
         return 0;
 }
 
+/* A single program named by a caller: the name checked, the program found, or NoSuchProgram. */
+static int bus_find_program(BusContext *c, const char *name, Program **ret, sd_bus_error *error) {
+        Program *p;
+        int r;
+
+        r = bus_validate_name(name, error);
+        if (r < 0)
+                return r;
+        p = manager_find_program(c->manager, name);
+        if (!p)
+                return bus_error_set_errno(error, -ENOENT, BUS_OP_LOOKUP, name, NULL);
+        *ret = p;
+        return 0;
+}
+
 static bool spec_is_multi(const char *spec, size_t n) {
         size_t l = strlen(spec);
         return n != 1 || streq(spec, "all") || (l >= 2 && streq(spec + l - 2, ":*"));
@@ -364,18 +379,15 @@ static int method_list_programs(sd_bus_message *m, void *userdata, sd_bus_error 
 static int method_get_program(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         BusContext *c = userdata;
         const char *name;
-        Program *p;
+        Program *p = NULL;
         int r;
 
         r = sd_bus_message_read(m, "s", &name);
         if (r < 0)
                 return r;
-        r = bus_validate_name(name, error);
+        r = bus_find_program(c, name, &p, error);
         if (r < 0)
                 return r;
-        p = manager_find_program(c->manager, name);
-        if (!p)
-                return bus_error_set_errno(error, -ENOENT, BUS_OP_LOOKUP, name, NULL);
         _cleanup_free_ char *path = NULL;
         if (!bus_program_object_path(p, &path))
                 return -ENOMEM;
@@ -400,18 +412,15 @@ static int verify_secret_read(sd_bus_message *m, BusContext *c, Program *p, cons
 static int method_get_program_environment(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         BusContext *c = userdata;
         const char *name;
-        Program *p;
+        Program *p = NULL;
         int r;
 
         r = sd_bus_message_read(m, "s", &name);
         if (r < 0)
                 return r;
-        r = bus_validate_name(name, error);
+        r = bus_find_program(c, name, &p, error);
         if (r < 0)
                 return r;
-        p = manager_find_program(c->manager, name);
-        if (!p)
-                return bus_error_set_errno(error, -ENOENT, BUS_OP_LOOKUP, name, NULL);
 
         r = verify_secret_read(m, c, p, "environment", error);
         if (r <= 0)
@@ -437,12 +446,12 @@ static int method_get_program_output(sd_bus_message *m, void *userdata, sd_bus_e
         const char *name, *stream;
         uint64_t cursor, max;
         int which, r;
-        Program *p;
+        Program *p = NULL;
 
         r = sd_bus_message_read(m, "sstt", &name, &stream, &cursor, &max);
         if (r < 0)
                 return r;
-        r = bus_validate_name(name, error);
+        r = bus_find_program(c, name, &p, error);
         if (r < 0)
                 return r;
         if (isempty(stream) || streq(stream, "stdout"))
@@ -455,10 +464,6 @@ static int method_get_program_output(sd_bus_message *m, void *userdata, sd_bus_e
         if (max == 0)
                 max = DEFAULT_OUTPUT_BYTES;
         max = MIN(max, (uint64_t) BUS_OUTPUT_MAX);
-
-        p = manager_find_program(c->manager, name);
-        if (!p)
-                return bus_error_set_errno(error, -ENOENT, BUS_OP_LOOKUP, name, NULL);
 
         r = verify_secret_read(m, c, p, "tail", error);
         if (r <= 0)
