@@ -22,6 +22,7 @@
 #include "cgsup/cgroup.h"
 #include "cgsup/leaf.h"
 #include "deps.h"
+#include "event-bus.h"
 #include "fd-util.h"
 #include "log.h"
 #include "logcap.h"
@@ -171,6 +172,15 @@ int manager_resolve(Manager *m, const char *spec, Program ***ret, size_t *ret_n,
         return 0;
 }
 
+/* Whether another (non-transient) program than @p belongs to @p's group: PROCESS_GROUP_* events are per group. */
+static bool manager_group_has_other(Manager *m, Program *p) {
+        for (size_t i = 0; i < m->n_programs; i++)
+                if (m->programs[i] != p && !m->programs[i]->transient && m->programs[i]->group &&
+                    p->group && streq(m->programs[i]->group, p->group))
+                        return true;
+        return false;
+}
+
 int manager_add_program(Manager *m, Program *p) {
         Program **a;
 
@@ -181,6 +191,8 @@ int manager_add_program(Manager *m, Program *p) {
         m->programs[m->n_programs++] = p;
         if (p->transient)
                 m->n_transient++;
+        else if (!manager_group_has_other(m, p))
+                event_bus_group(m, p->group, true);
         if (m->hooks.program_added)
                 m->hooks.program_added(m, p);
         return 0;
@@ -197,6 +209,8 @@ void manager_remove_program(Manager *m, Program *p) {
                 }
         if (p->transient && m->n_transient > 0)
                 m->n_transient--;
+        else if (!p->transient && !manager_group_has_other(m, p))
+                event_bus_group(m, p->group, false);
         /* Its pipes leave the fd store with it. */
         if (m->ops == &program_ops_real)
                 adopt_store_fds(p, -EBADF, -EBADF);
@@ -362,7 +376,8 @@ void manager_program_state_changed(Manager *m, Program *p, ProgramState old) {
 
 int manager_start_autostart(Manager *m) {
         /* Programs are sorted by (priority, name): start order is priority ascending. Dependencies hold a
-         * program in STOPPED ("waiting for X") until they are met. */
+         * program in STOPPED ("waiting for X") until they are met. supervisord announces RUNNING first. */
+        event_bus_daemon_state(m, true);
         for (size_t i = 0; i < m->n_programs; i++) {
                 Program *p = m->programs[i];
                 if (!p->config->autostart || p->transient || p->state != PROGRAM_STOPPED || p->populated)
@@ -403,6 +418,7 @@ int manager_shutdown(Manager *m) {
         if (m->shutting_down)
                 return -EALREADY;
         m->shutting_down = true;
+        event_bus_daemon_state(m, false);
         log_info("Shutting down: stopping all programs (timeout %llus)",
                  (unsigned long long) (timeout / USEC_PER_SEC));
         if (m->under_systemd)
@@ -846,6 +862,7 @@ Manager *manager_free(Manager *m) {
                 program_free(p);
         }
         free(m->programs);
+        event_bus_free(m);
         notify_socket_close(m);
         if (m->shutting_down && m->remove_subtree && m->origin_cgroup && m->cgroup_root_fd >= 0) {
                 /* Leave the supervisor leaf first (a populated cgroup cannot be removed). Everything below

@@ -13,6 +13,7 @@
 #include <assert.h>
 #include <signal.h>
 
+#include "event-bus.h"
 #include "log.h"
 #include "manager.h"
 #include "parse-util.h"
@@ -250,6 +251,7 @@ void program_set_state(Program *p, ProgramState state) {
         /* The job ends after the state is known to everyone, before the hook announces it: a client
          * waiting for the job sees the state it ended in. */
         program_job_check(p, old);
+        event_bus_program_state(p, old);
         if (p->manager->hooks.program_changed)
                 p->manager->hooks.program_changed(p->manager, p, PROGRAM_CHANGED_STATE, old);
         manager_program_state_changed(p->manager, p, old);
@@ -258,6 +260,7 @@ void program_set_state(Program *p, ProgramState state) {
 /* Records why the main process ended, and keeps the bounded history. */
 static void record_exit(Program *p, int si_code, int status) {
         ExitReason prev = p->exit_reason;
+        pid_t pid = p->main_pid;
         uint64_t oom = 0, pmax = 0;
         ProgramExit *e;
         usec_t t = now(p);
@@ -310,6 +313,7 @@ static void record_exit(Program *p, int si_code, int status) {
                 .exit_code = p->exit_code,
                 .exit_signal = p->exit_signal,
                 .reason = p->exit_reason,
+                .pid = pid,
         };
         p->n_exits++;
         p->exit_counts[p->exit_reason]++;

@@ -89,6 +89,7 @@ typedef struct ProgramExit {
         int exit_code;           /* -1 when killed by a signal */
         int exit_signal;
         ExitReason reason;
+        pid_t pid;               /* the main process that ended (event listeners' "pid:") */
 } ProgramExit;
 
 #define PROGRAM_EXIT_HISTORY 16

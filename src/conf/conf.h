@@ -122,6 +122,7 @@ typedef struct ProgramConfig {
         HealthConfig health;
 
         uint64_t minfds;     /* RLIMIT_NOFILE for the program, 0 = inherit */
+        bool stdout_events, stderr_events; /* stdout/stderr_events_enabled: PROCESS_LOG_* events */
 
         char *source_file;   /* where the section was defined, for messages */
         unsigned source_line;

@@ -11,6 +11,7 @@
 #include "backoff.h"
 #include "health.h"
 #include "deps.h"
+#include "event-bus.h"
 #include "manager.h"
 #include "notify.h"
 #include "program-ops.h"
@@ -167,7 +168,7 @@ static void setup(void) {
         manager.hooks.job_removed = on_job_removed;
 }
 
-static Program *new_program(const char *name) {
+static Program *new_program_in_group(const char *name, const char *group) {
         ProgramConfig *c = calloc(1, sizeof(*c));
         Program *p;
 
@@ -175,10 +176,14 @@ static Program *new_program(const char *name) {
         program_config_init_defaults(c);
         c->name = strdup(name);
         c->program_name = strdup(name);
-        c->group_name = strdup(name);
+        c->group_name = strdup(group);
         ASSERT_OK(program_new(&manager, c, &p));
         ASSERT_OK(manager_add_program(&manager, p));
         return p;
+}
+
+static Program *new_program(const char *name) {
+        return new_program_in_group(name, name);
 }
 
 static void teardown(void) {
@@ -1170,6 +1175,161 @@ TEST(backoff_floor) {
         ASSERT_EQ_U64(backoff_floor_remaining(10 * USEC_PER_SEC, 10 * USEC_PER_SEC + 300000), 700000);
         ASSERT_EQ_U64(backoff_floor_remaining(10 * USEC_PER_SEC, 12 * USEC_PER_SEC), 0);
         ASSERT_EQ_U64(backoff_floor_remaining(0, 5), 0);
+}
+
+/* ---- the event model (event-bus.c): supervisord's sequence and payloads ------------------------------ */
+
+static struct {
+        char lines[32][256];
+        unsigned n;
+        uint64_t last_serial;
+} seen;
+
+static void on_event(Manager *m, Event *e, void *userdata) {
+        ASSERT_TRUE(seen.n < ELEMENTSOF(seen.lines));
+        ASSERT_TRUE(seen.n == 0 || e->serial == seen.last_serial + 1);
+        seen.last_serial = e->serial;
+        snprintf(seen.lines[seen.n++], sizeof(seen.lines[0]), "%s %s", event_type_to_string(e->type), e->payload);
+}
+
+static EventSubscription *subscribe_all(const char *events) {
+        EventSubscription *s = NULL;
+        EventMask mask = 0;
+        memset(&seen, 0, sizeof(seen));
+        ASSERT_OK(event_mask_from_list(events, &mask, NULL));
+        ASSERT_OK(event_bus_subscribe(&manager, mask, on_event, NULL, &s));
+        return s;
+}
+
+static void unsubscribe(EventSubscription *s) {
+        event_subscription_free(s);
+        event_bus_free(&manager);
+}
+
+TEST(event_names_and_supertypes) {
+        const char *bad = NULL;
+        EventMask m = 0;
+
+        ASSERT_STREQ(event_type_to_string(EVENT_PROCESS_STATE_RUNNING), "PROCESS_STATE_RUNNING");
+        ASSERT_EQ_U64(event_mask_from_string("PROCESS_STATE_FATAL"), EVENT_MASK(EVENT_PROCESS_STATE_FATAL));
+        ASSERT_TRUE(event_mask_from_string("PROCESS_STATE") & EVENT_MASK(EVENT_PROCESS_STATE_UNKNOWN));
+        ASSERT_FALSE(event_mask_from_string("PROCESS_STATE") & EVENT_MASK(EVENT_TICK_5));
+        ASSERT_EQ_U64(event_mask_from_string("EVENT"), EVENT_MASK(_EVENT_TYPE_MAX) - 1);
+        ASSERT_EQ_U64(event_mask_from_string("TICK"),
+                      EVENT_MASK(EVENT_TICK_5) | EVENT_MASK(EVENT_TICK_60) | EVENT_MASK(EVENT_TICK_3600));
+        ASSERT_EQ_U64(event_mask_from_string("process_state"), 0); /* supervisord's names are case-sensitive */
+        ASSERT_OK(event_mask_from_list("PROCESS_STATE_EXITED, TICK_60,PROCESS_GROUP", &m, NULL));
+        ASSERT_EQ_U64(m, EVENT_MASK(EVENT_PROCESS_STATE_EXITED) | EVENT_MASK(EVENT_TICK_60) |
+                                 EVENT_MASK(EVENT_PROCESS_GROUP_ADDED) | EVENT_MASK(EVENT_PROCESS_GROUP_REMOVED));
+        ASSERT_ERROR(event_mask_from_list("PROCESS_STATE,BOGUS", &m, &bad), EINVAL);
+        ASSERT_STREQ(bad, "BOGUS");
+}
+
+/* A program that runs once, exits unexpectedly, then crashes at once until FATAL: the events are those
+ * supervisord 4 sends, in its order (it gives up from BACKOFF, cgsup from STARTING). */
+TEST(event_crash_sequence) {
+        setup();
+        EventSubscription *s = subscribe_all("PROCESS_STATE");
+        Program *p = new_program("crash");
+        p->config->startretries = 1;
+
+        ASSERT_OK(program_start(p));
+        fire(p); /* startsecs */
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        advance(5 * USEC_PER_SEC);
+        child_exits(p, CLD_EXITED, 3, 0); /* ran long enough: restarted at once */
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
+        child_exits(p, CLD_EXITED, 1, 0);
+        ASSERT_EQ(p->state, PROGRAM_BACKOFF);
+        fire(p);
+        child_exits(p, CLD_EXITED, 1, 0);
+        ASSERT_EQ(p->state, PROGRAM_FATAL);
+
+        const char *want[] = {
+                "PROCESS_STATE_STARTING processname:crash groupname:crash from_state:STOPPED tries:0",
+                "PROCESS_STATE_RUNNING processname:crash groupname:crash from_state:STARTING pid:1001",
+                "PROCESS_STATE_EXITED processname:crash groupname:crash from_state:RUNNING expected:0 pid:1001",
+                "PROCESS_STATE_STARTING processname:crash groupname:crash from_state:EXITED tries:0",
+                "PROCESS_STATE_BACKOFF processname:crash groupname:crash from_state:STARTING tries:1",
+                "PROCESS_STATE_STARTING processname:crash groupname:crash from_state:BACKOFF tries:1",
+                "PROCESS_STATE_BACKOFF processname:crash groupname:crash from_state:STARTING tries:2",
+                "PROCESS_STATE_FATAL processname:crash groupname:crash from_state:BACKOFF",
+        };
+        ASSERT_EQ(seen.n, ELEMENTSOF(want));
+        for (size_t i = 0; i < ELEMENTSOF(want); i++)
+                ASSERT_STREQ(seen.lines[i], want[i]);
+        unsubscribe(s);
+        teardown();
+}
+
+TEST(event_stop_and_spawn_failure) {
+        setup();
+        EventSubscription *s = subscribe_all("PROCESS_STATE_STOPPING PROCESS_STATE_STOPPED PROCESS_STATE_STARTING "
+                                             "PROCESS_STATE_BACKOFF");
+        Program *p = new_program("web");
+        p->config->startsecs = 0;
+
+        ASSERT_OK(program_start(p)); /* startsecs=0: RUNNING at once */
+        ASSERT_OK(program_stop(p));
+        child_exits(p, CLD_KILLED, SIGTERM, 0);
+        ASSERT_EQ(p->state, PROGRAM_STOPPED);
+        fake.spawn_error = -ENOENT;
+        fake.spawn_reason = EXIT_REASON_SPAWN_FAILED;
+        (void) program_start(p); /* never entered STARTING: supervisord would have */
+        ASSERT_EQ(p->state, PROGRAM_BACKOFF);
+
+        const char *want[] = {
+                "PROCESS_STATE_STARTING processname:web groupname:web from_state:STOPPED tries:0",
+                "PROCESS_STATE_STOPPING processname:web groupname:web from_state:RUNNING pid:1001",
+                "PROCESS_STATE_STOPPED processname:web groupname:web from_state:STOPPING pid:1001",
+                "PROCESS_STATE_STARTING processname:web groupname:web from_state:STOPPED tries:0",
+                "PROCESS_STATE_BACKOFF processname:web groupname:web from_state:STARTING tries:1",
+        };
+        ASSERT_EQ(seen.n, ELEMENTSOF(want));
+        for (size_t i = 0; i < ELEMENTSOF(want); i++)
+                ASSERT_STREQ(seen.lines[i], want[i]);
+        unsubscribe(s);
+        teardown();
+}
+
+TEST(event_group_daemon_tick_log) {
+        setup();
+        EventSubscription *s = subscribe_all("PROCESS_GROUP SUPERVISOR_STATE_CHANGE TICK_60 PROCESS_LOG_STDERR");
+        Program *a = new_program("a");
+        Program *b = new_program("b");
+        Program *c = new_program_in_group("c", "a"); /* a's group exists: no second PROCESS_GROUP_ADDED */
+        (void) b;
+        a->config->stderr_events = true;
+        a->main_pid = 77;
+
+        event_bus_daemon_state(&manager, true);
+        event_bus_tick(&manager, EVENT_TICK_5, 1000); /* not subscribed */
+        event_bus_tick(&manager, EVENT_TICK_60, 1020);
+        event_bus_process_log(a, 1, "out\n", 4);            /* stdout not subscribed */
+        event_bus_process_log(a, 2, "h\xc3\xa9\xff\n", 5);   /* invalid byte becomes U+FFFD */
+        manager_remove_program(&manager, a); /* frees it; its group "a" still has c */
+        manager_remove_program(&manager, c);
+        event_bus_daemon_state(&manager, false);
+
+        const char *want[] = {
+                "PROCESS_GROUP_ADDED groupname:a\n",
+                "PROCESS_GROUP_ADDED groupname:b\n",
+                "SUPERVISOR_STATE_CHANGE_RUNNING ",
+                "TICK_60 when:1020",
+                "PROCESS_LOG_STDERR processname:a groupname:a pid:77 channel:stderr\nh\xc3\xa9\xef\xbf\xbd\n",
+                "PROCESS_GROUP_REMOVED groupname:a\n",
+                "SUPERVISOR_STATE_CHANGE_STOPPING ",
+        };
+        ASSERT_EQ(seen.n, ELEMENTSOF(want));
+        for (size_t i = 0; i < ELEMENTSOF(want); i++)
+                ASSERT_STREQ(seen.lines[i], want[i]);
+        unsubscribe(s);
+        teardown();
+}
+
+TEST(event_payload_len_counts_characters) {
+        Event e = { .payload = (char *) "when:1 \xc3\xa9\xe2\x82\xac" };
+        ASSERT_EQ(event_payload_len(&e), 9);
 }
 
 int main(int argc, char **argv) {
