@@ -21,6 +21,7 @@
 #include "logcap.h"
 #include "log.h"
 #include "logdir.h"
+#include "reload-plan.h"
 #include "macro.h"
 #include "parse-util.h"
 #include "strv.h"
@@ -659,78 +660,33 @@ static const char *config_path(Manager *m) {
         return m->options.config_path;
 }
 
-/* What a reload would change: programs of @newc not running now, running ones it drops, and those whose
- * configuration differs. */
-static int config_diff(Manager *m, const Config *newc, char ***ret_added, char ***ret_changed,
-                       char ***ret_removed) {
-        _cleanup_strv_free_ char **added = NULL, **changed = NULL, **removed = NULL;
-        int r;
-
-        for (size_t i = 0; i < newc->n_programs; i++) {
-                const ProgramConfig *pc = newc->programs[i];
-                Program *p = manager_find_program(m, pc->name);
-
-                if (!p || p->transient)
-                        r = strv_extend(&added, pc->name);
-                else if (!p->config || !program_config_equal_for_restart(p->config, pc) ||
-                         memcmp(&p->config->limits, &pc->limits, sizeof pc->limits) != 0 ||
-                         !streq(strempty(p->group), strempty(pc->group_name)))
-                        r = strv_extend(&changed, pc->name);
-                else
-                        r = 0;
-                if (r < 0)
-                        return r;
-        }
-        for (size_t i = 0; i < m->n_programs; i++) {
-                Program *p = m->programs[i];
-                if (p->transient || config_find_program(newc, p->name))
-                        continue;
-                r = strv_extend(&removed, p->name);
-                if (r < 0)
-                        return r;
-        }
-        *ret_added = TAKE_PTR(added);
-        *ret_changed = TAKE_PTR(changed);
-        *ret_removed = TAKE_PTR(removed);
-        return 0;
-}
-
-static int load_and_diff(Manager *m, char ***ret_added, char ***ret_changed, char ***ret_removed,
-                         sd_bus_error *error) {
+/* Reread's report from the one rule the reload follows (reload-plan.c). */
+static int load_and_diff(Manager *m, ReloadDiff *ret, sd_bus_error *error) {
         _cleanup_(config_freep) Config *newc = NULL;
-        const char *path = config_path(m);
+        _cleanup_free_ char *msg = NULL;
         int r;
 
-        if (!path)
-                return sd_bus_error_set(error, CGSUP_ERROR_BAD_CONFIG, "cgsupd runs without a configuration file.");
-        r = config_load(path, NULL, &newc);
-        if (r == -EINVAL && newc)
+        r = manager_reload_load(m, &newc, &msg);
+        if (r == -EINVAL)
                 return sd_bus_error_setf(error, CGSUP_ERROR_BAD_CONFIG, "Configuration not applied: %s",
-                                         strna(config_first_error(newc)));
-        if (r < 0) {
-                char detail[512];
-                snprintf(detail, sizeof detail, "cannot read %s: %s", path, strerror(-r));
-                return bus_error_set_errno(error, r == -ENOENT ? -ENOENT : r, BUS_OP_RELOAD, NULL, detail);
-        }
-        /* Where a reload would put the AUTO logs, or every program with one would look changed. */
-        r = logdir_place_auto_logs(m, newc);
+                                         msg ?: "invalid configuration");
         if (r < 0)
                 return r;
-        return config_diff(m, newc, ret_added, ret_changed, ret_removed);
+        return manager_reload_diff(m, newc, ret);
 }
 
-static int reply_diff(sd_bus_message *m, char **added, char **changed, char **removed) {
+static int reply_diff(sd_bus_message *m, const ReloadDiff *d) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append_strv(reply, added);
+        r = sd_bus_message_append_strv(reply, d->added);
         if (r >= 0)
-                r = sd_bus_message_append_strv(reply, changed);
+                r = sd_bus_message_append_strv(reply, d->changed);
         if (r >= 0)
-                r = sd_bus_message_append_strv(reply, removed);
+                r = sd_bus_message_append_strv(reply, d->removed);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
@@ -742,7 +698,7 @@ static int verify_reload(sd_bus_message *m, BusContext *c, const char *verb, sd_
 }
 
 static int method_reread(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        _cleanup_strv_free_ char **added = NULL, **changed = NULL, **removed = NULL;
+        _cleanup_(reload_diff_done) ReloadDiff diff = {};
         BusContext *c = userdata;
         int r;
 
@@ -750,10 +706,10 @@ static int method_reread(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = verify_reload(m, c, "reread", error);
         if (r <= 0)
                 return r < 0 ? r : 1;
-        r = load_and_diff(c->manager, &added, &changed, &removed, error);
+        r = load_and_diff(c->manager, &diff, error);
         if (r < 0)
                 return r;
-        return reply_diff(m, added, changed, removed);
+        return reply_diff(m, &diff);
 }
 
 static int do_reload(sd_bus_message *m, BusContext *c, sd_bus_error *error) {
@@ -786,7 +742,7 @@ static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
 }
 
 static int method_update(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        _cleanup_strv_free_ char **added = NULL, **changed = NULL, **removed = NULL;
+        _cleanup_(reload_diff_done) ReloadDiff diff = {};
         BusContext *c = userdata;
         int r;
 
@@ -798,13 +754,13 @@ static int method_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 return r < 0 ? r : 1;
         /* The diff is computed from the same file the reload reads next; a BadConfig here means the reload
          * would have refused it too. */
-        r = load_and_diff(c->manager, &added, &changed, &removed, error);
+        r = load_and_diff(c->manager, &diff, error);
         if (r < 0)
                 return r;
         r = do_reload(m, c, error);
         if (r < 0)
                 return r;
-        return reply_diff(m, added, changed, removed);
+        return reply_diff(m, &diff);
 }
 
 static int method_shutdown(sd_bus_message *m, void *userdata, sd_bus_error *error) {

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+#include <assert.h>
+
+#include "logdir.h"
+#include "reload-plan.h"
+#include "strv.h"
+
+bool limits_equal(const CgsupLimits *a, const CgsupLimits *b) {
+        assert(a);
+        assert(b);
+
+        if (a->set != b->set)
+                return false;
+        for (int l = 0; l < _CGSUP_LIMIT_COUNT; l++)
+                if ((a->set & (1U << l)) && a->value[l] != b->value[l])
+                        return false;
+        return true;
+}
+
+ReloadChange reload_change_for(const Program *p, const ProgramConfig *nc) {
+        assert(nc);
+
+        if (!p)
+                return RELOAD_ADD;
+        /* A transient run is not the file's program, and the group is part of the cgroup path. */
+        if (p->transient || !p->config || !streq(strempty(p->group), nc->group_name ?: nc->name))
+                return RELOAD_REPLACE;
+        if (!program_config_equal_for_restart(p->config, nc))
+                return RELOAD_RESTART;
+        if (!limits_equal(&p->config->limits, &nc->limits))
+                return RELOAD_LIMITS_LIVE;
+        return RELOAD_UNCHANGED;
+}
+
+int manager_reload_load(Manager *m, Config **ret, char **reterr_message) {
+        _cleanup_(config_freep) Config *c = NULL;
+        int r;
+
+        assert(m);
+        assert(ret);
+
+        if (!m->options.config_path) {
+                if (reterr_message)
+                        *reterr_message = strdup("cgsupd runs without a configuration file");
+                return -EINVAL;
+        }
+        r = manager_load_config(m->options.config_path, &c, reterr_message);
+        if (r < 0)
+                return r;
+        r = logdir_place_auto_logs(m, c);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+void reload_diff_done(ReloadDiff *d) {
+        if (!d)
+                return;
+        d->added = strv_free(d->added);
+        d->changed = strv_free(d->changed);
+        d->removed = strv_free(d->removed);
+}
+
+int manager_reload_diff(Manager *m, const Config *newc, ReloadDiff *ret) {
+        _cleanup_(reload_diff_done) ReloadDiff d = {};
+        int r;
+
+        assert(m);
+        assert(newc);
+        assert(ret);
+
+        for (size_t i = 0; i < newc->n_programs; i++) {
+                const ProgramConfig *nc = newc->programs[i];
+
+                switch (reload_change_for(manager_find_program(m, nc->name), nc)) {
+                case RELOAD_ADD:
+                        r = strv_extend(&d.added, nc->name);
+                        break;
+                case RELOAD_UNCHANGED:
+                        r = 0;
+                        break;
+                default:
+                        r = strv_extend(&d.changed, nc->name);
+                }
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < m->n_programs; i++) {
+                const Program *p = m->programs[i];
+
+                if (p->transient || p->remove_when_stopped || config_find_program(newc, p->name))
+                        continue;
+                r = strv_extend(&d.removed, p->name);
+                if (r < 0)
+                        return r;
+        }
+        *ret = d;
+        d = (ReloadDiff) {};
+        return 0;
+}
