@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 
+#include "cgsup/leaf.h"
 #include "program.h"
 
 static inline void *mfree(void *p) {
@@ -34,6 +35,9 @@ typedef struct ProgramOps {
         int (*cgroup_count)(Program *p);
         /* Freeze (true) or thaw the instance cgroup (cgroup.freeze). */
         int (*cgroup_freeze)(Program *p, bool freeze);
+        /* Write @limits (those set) to the instance leaf and read them back; a leaf that does not exist is
+         * only checked (enforceable at the next start). *ret_refusal says why on failure. */
+        int (*cgroup_set_limits)(Program *p, const CgsupLimits *limits, CgsupRefusal *ret_refusal);
         /* Remove the (empty) instance leaf. */
         int (*cgroup_cleanup)(Program *p);
         /* forking: choose the main pid after the launcher exited (pidfile or the single process left) and
@@ -60,6 +64,14 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Program *, program_free);
 /* Feed an event into the [state][event] table. Returns the action's result, -EALREADY if the event has
  * nothing to do in this state. */
 int program_dispatch(Program *p, ProgramEvent e);
+/* The same for an event that carries an argument (PROGRAM_EVENT_SET_LIMITS: a ProgramLimitsChange). */
+int program_dispatch_with(Program *p, ProgramEvent e, void *arg);
+
+/* PROGRAM_EVENT_SET_LIMITS' argument: the limits to set (others unchanged); on failure the refusal. */
+typedef struct ProgramLimitsChange {
+        const CgsupLimits *limits;
+        CgsupRefusal refusal;
+} ProgramLimitsChange;
 /* The main process ended (already reaped): records why, then dispatches CHILD_EXIT. */
 int program_child_exited(Program *p, int si_code, int status);
 /* The only way to change p->state: logs, arms/disarms the timer, saves state, runs hooks. */

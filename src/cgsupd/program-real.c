@@ -75,6 +75,18 @@ static int real_cgroup_freeze(Program *p, bool freeze) {
         return cgsup_leaf_freeze(leaf, freeze);
 }
 
+static int real_cgroup_set_limits(Program *p, const CgsupLimits *limits, CgsupRefusal *ret_refusal) {
+        _cleanup_(cgsup_leaf_freep) CgsupLeaf *leaf = NULL;
+        int r;
+
+        if (!p->cgroup || p->manager->cgroup_root_fd < 0)
+                return -ENOENT;
+        r = cgsup_leaf_new(p->manager->cgroup_root_fd, p->cgroup, &leaf);
+        if (r < 0)
+                return r;
+        return cgsup_leaf_set_limits(leaf, limits, ret_refusal);
+}
+
 static int real_cgroup_count(Program *p) {
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
@@ -235,6 +247,7 @@ const ProgramOps program_ops_real = {
         .cgroup_kill = real_cgroup_kill,
         .cgroup_count = real_cgroup_count,
         .cgroup_freeze = real_cgroup_freeze,
+        .cgroup_set_limits = real_cgroup_set_limits,
         .cgroup_cleanup = real_cgroup_cleanup,
         .find_main_pid = real_find_main_pid,
         .read_counters = real_read_counters,

@@ -57,6 +57,7 @@ static const char *const event_table[_PROGRAM_EVENT_MAX] = {
         [PROGRAM_EVENT_RESTART] = "restart",
         [PROGRAM_EVENT_FREEZE] = "freeze",
         [PROGRAM_EVENT_THAW] = "thaw",
+        [PROGRAM_EVENT_SET_LIMITS] = "set_limits",
 };
 
 const char *program_state_to_string(ProgramState s) {
@@ -468,17 +469,17 @@ static int start_job(Program *p, JobType verb) {
         return job_run(p);
 }
 
-static int act_start(Program *p) {
+static int act_start(Program *p, void *arg) {
         return start_job(p, JOB_START);
 }
 
-static int act_restart_idle(Program *p) {
+static int act_restart_idle(Program *p, void *arg) {
         return start_job(p, JOB_RESTART);
 }
 
 /* start while STARTING, or while RUNNING before the first passing healthcheck: a job that ends when the
  * program is up. */
-static int act_start_active(Program *p) {
+static int act_start_active(Program *p, void *arg) {
         if (p->state == PROGRAM_RUNNING && program_is_healthy(p) &&
             (p->config->health.type == HEALTH_NONE || p->health_ready))
                 return -EALREADY;
@@ -512,35 +513,35 @@ static int begin_stop(Program *p) {
         return 0;
 }
 
-static int act_stop(Program *p) {
+static int act_stop(Program *p, void *arg) {
         program_job_install(p, JOB_STOP, false, 0);
         return begin_stop(p);
 }
 
-static int act_restart(Program *p) {
+static int act_restart(Program *p, void *arg) {
         program_job_install(p, JOB_RESTART, false, 0);
         return begin_stop(p);
 }
 
 /* start / restart / stop while STOPPING: the stop goes on; what follows it changes. */
-static int act_start_stopping(Program *p) {
+static int act_start_stopping(Program *p, void *arg) {
         program_job_install(p, JOB_START, false, 0);
         return 0;
 }
 
-static int act_restart_stopping(Program *p) {
+static int act_restart_stopping(Program *p, void *arg) {
         program_job_install(p, JOB_RESTART, false, 0);
         return 0;
 }
 
-static int act_stop_stopping(Program *p) {
+static int act_stop_stopping(Program *p, void *arg) {
         program_job_install(p, JOB_STOP, false, 0);
         return 0;
 }
 
 /* stop of an idle program: cancels a pending (re)start; whatever is left in the cgroup gets the stop
  * signal; FATAL and EXITED become STOPPED (supervisorctl says "not running", the state is clean). */
-static int act_stop_idle(Program *p) {
+static int act_stop_idle(Program *p, void *arg) {
         if (p->state == PROGRAM_STOPPED && p->job.id == 0 && !p->populated)
                 return -EALREADY;
         program_job_install(p, JOB_STOP, false, 0);
@@ -605,7 +606,7 @@ static void stop_done_maybe(Program *p) {
         program_set_state(p, PROGRAM_STOPPED);
 }
 
-static int act_child_exit_starting(Program *p) {
+static int act_child_exit_starting(Program *p, void *arg) {
         const ProgramConfig *c = p->config;
 
         switch (c->type) {
@@ -656,7 +657,7 @@ static int exited_while_running(Program *p) {
         return job_run(p);
 }
 
-static int act_child_exit_running(Program *p) {
+static int act_child_exit_running(Program *p, void *arg) {
         if (p->config->type == PROGRAM_TYPE_FORKING && count_processes(p) > 0) {
                 /* forking: the program is its cgroup; a new main pid may be found (pidfile rewritten). */
                 (void) p->manager->ops->find_main_pid(p);
@@ -667,7 +668,7 @@ static int act_child_exit_running(Program *p) {
         return exited_while_running(p);
 }
 
-static int act_cgroup_empty_running(Program *p) {
+static int act_cgroup_empty_running(Program *p, void *arg) {
         p->populated = false;
         if (p->main_pid > 0)
                 return 0; /* stale event; the pidfd will tell */
@@ -676,12 +677,12 @@ static int act_cgroup_empty_running(Program *p) {
         return 0;
 }
 
-static int act_child_exit_stopping(Program *p) {
+static int act_child_exit_stopping(Program *p, void *arg) {
         stop_done_maybe(p);
         return 0;
 }
 
-static int act_timeout_starting(Program *p) {
+static int act_timeout_starting(Program *p, void *arg) {
         char buf[64];
 
         if (p->config->type == PROGRAM_TYPE_SIMPLE) {
@@ -699,7 +700,7 @@ static int act_timeout_starting(Program *p) {
 }
 
 /* The BACKOFF wait is over: the next attempt is an automatic job (it does not reset startretries). */
-static int act_timeout_backoff(Program *p) {
+static int act_timeout_backoff(Program *p, void *arg) {
         if (p->job.type != JOB_START) {
                 program_job_install(p, JOB_RESTART, true, 0);
                 p->job.type = JOB_START;
@@ -708,13 +709,13 @@ static int act_timeout_backoff(Program *p) {
 }
 
 /* STOPPED / EXITED: a pending restart's delay is over. */
-static int act_timeout_idle(Program *p) {
+static int act_timeout_idle(Program *p, void *arg) {
         if (p->job.type != JOB_START)
                 return -EALREADY;
         return job_run(p);
 }
 
-static int act_timeout_stopping(Program *p) {
+static int act_timeout_stopping(Program *p, void *arg) {
         char buf[64];
 
         /* Without a working cgroup.events watch (inotify refused) this timer is how we learn the cgroup
@@ -733,13 +734,13 @@ static int act_timeout_stopping(Program *p) {
         return 0;
 }
 
-static int act_cgroup_empty_stopping(Program *p) {
+static int act_cgroup_empty_stopping(Program *p, void *arg) {
         p->populated = false;
         stop_done_maybe(p);
         return 0;
 }
 
-static int act_cgroup_empty_idle(Program *p) {
+static int act_cgroup_empty_idle(Program *p, void *arg) {
         /* EXITED with survivors, BACKOFF/STOPPED/FATAL after a kill: the old generation is gone. */
         p->populated = false;
         p->kill_sent = false;
@@ -754,12 +755,12 @@ static int act_cgroup_empty_idle(Program *p) {
         return 0;
 }
 
-static int act_child_exit_idle(Program *p) {
+static int act_child_exit_idle(Program *p, void *arg) {
         /* The main process of a generation we already gave up on (start timeout kill) was reaped. */
         return 0;
 }
 
-static int act_health_fail(Program *p) {
+static int act_health_fail(Program *p, void *arg) {
         p->healthy = false;
         p->exit_reason = EXIT_REASON_HEALTH;
         set_detail(p, NULL);
@@ -771,7 +772,7 @@ static int act_health_fail(Program *p) {
         return begin_stop(p);
 }
 
-static int act_health_ok(Program *p) {
+static int act_health_ok(Program *p, void *arg) {
         bool first = !p->health_ready;
 
         p->healthy = true;
@@ -793,14 +794,14 @@ static int act_health_ok(Program *p) {
         return 0;
 }
 
-static int act_ready(Program *p) {
+static int act_ready(Program *p, void *arg) {
         p->ready = true;
         if (p->state == PROGRAM_STARTING && p->config->type == PROGRAM_TYPE_NOTIFY)
                 became_running(p);
         return 0;
 }
 
-static int act_oom(Program *p) {
+static int act_oom(Program *p, void *arg) {
         log_program(p, LOG_WARNING, "OOM killer acted inside the cgroup");
         return 0;
 }
@@ -820,28 +821,57 @@ static int set_frozen(Program *p, bool freeze) {
         return 0;
 }
 
-static int act_freeze(Program *p) {
+static int act_freeze(Program *p, void *arg) {
         /* EXITED / BACKOFF count only while processes are left (survivors, a kill in progress). */
         if (!program_is_active(p))
                 return -ESRCH;
         return set_frozen(p, true);
 }
 
-static int act_thaw(Program *p) {
+static int act_thaw(Program *p, void *arg) {
         if (!p->frozen && !program_is_active(p))
                 return -ESRCH;
         return set_frozen(p, false);
 }
 
-static int act_already(Program *p) {
+/* Limits are written to the leaf while processes may be in it, else only checked for the next start; either
+ * way config->limits then holds them, so a restart and the Limit* properties see what was set. */
+static int set_limits(Program *p, ProgramLimitsChange *change, bool live) {
+        CgsupLimits merged = p->config->limits;
+        int r;
+
+        assert(change);
+        r = p->manager->ops->cgroup_set_limits(p, change->limits, &change->refusal);
+        if (r < 0)
+                return r;
+        for (int l = 0; l < _CGSUP_LIMIT_COUNT; l++)
+                if (cgsup_limits_is_set(change->limits, (CgsupLimit) l))
+                        cgsup_limits_set(&merged, (CgsupLimit) l, change->limits->value[l]);
+        p->config->limits = merged;
+        log_program(p, LOG_INFO, "%s", live ? "Limits changed live" : "Limits changed for the next start");
+        if (p->manager->hooks.program_changed)
+                p->manager->hooks.program_changed(p->manager, p, PROGRAM_CHANGED_LIMITS, p->state);
+        return 0;
+}
+
+static int act_limits_live(Program *p, void *arg) {
+        return set_limits(p, arg, true);
+}
+
+/* EXITED/BACKOFF/STOPPED/FATAL: processes may be left (survivors, a kill in progress), so the leaf decides. */
+static int act_limits_idle(Program *p, void *arg) {
+        return set_limits(p, arg, p->populated);
+}
+
+static int act_already(Program *p, void *arg) {
         return -EALREADY;
 }
 
-static int act_not_running(Program *p) {
+static int act_not_running(Program *p, void *arg) {
         return -ESRCH;
 }
 
-typedef int (*ProgramAction)(Program *p);
+typedef int (*ProgramAction)(Program *p, void *arg);
 
 #define S(st) [PROGRAM_##st]
 #define E(ev) [PROGRAM_EVENT_##ev]
@@ -850,12 +880,14 @@ static const ProgramAction transitions[_PROGRAM_STATE_MAX][_PROGRAM_EVENT_MAX] =
                 E(START) = act_start,           E(STOP) = act_stop_idle,    E(RESTART) = act_restart_idle,
                 E(CHILD_EXIT) = act_child_exit_idle, E(CGROUP_EMPTY) = act_cgroup_empty_idle,
                 E(TIMEOUT) = act_timeout_idle,  E(FREEZE) = act_not_running, E(THAW) = act_thaw,
+                E(SET_LIMITS) = act_limits_idle,
         },
         S(STARTING) = {
                 E(START) = act_start_active,    E(STOP) = act_stop,         E(RESTART) = act_restart,
                 E(CHILD_EXIT) = act_child_exit_starting, E(TIMEOUT) = act_timeout_starting,
                 E(HEALTH_OK) = act_health_ok,   E(READY) = act_ready,       E(OOM) = act_oom,
                 E(FREEZE) = act_freeze,         E(THAW) = act_thaw,
+                E(SET_LIMITS) = act_limits_live,
         },
         S(RUNNING) = {
                 E(START) = act_start_active,    E(STOP) = act_stop,         E(RESTART) = act_restart,
@@ -863,29 +895,34 @@ static const ProgramAction transitions[_PROGRAM_STATE_MAX][_PROGRAM_EVENT_MAX] =
                 E(HEALTH_FAIL) = act_health_fail, E(HEALTH_OK) = act_health_ok,
                 E(READY) = act_ready,           E(OOM) = act_oom,
                 E(FREEZE) = act_freeze,         E(THAW) = act_thaw,
+                E(SET_LIMITS) = act_limits_live,
         },
         S(BACKOFF) = {
                 E(START) = act_start,           E(STOP) = act_stop_idle,    E(RESTART) = act_restart_idle,
                 E(CHILD_EXIT) = act_child_exit_idle, E(TIMEOUT) = act_timeout_backoff,
                 E(CGROUP_EMPTY) = act_cgroup_empty_idle,
                 E(FREEZE) = act_freeze,         E(THAW) = act_thaw,
+                E(SET_LIMITS) = act_limits_idle,
         },
         S(STOPPING) = {
                 E(START) = act_start_stopping,  E(STOP) = act_stop_stopping, E(RESTART) = act_restart_stopping,
                 E(CHILD_EXIT) = act_child_exit_stopping, E(TIMEOUT) = act_timeout_stopping,
                 E(CGROUP_EMPTY) = act_cgroup_empty_stopping, E(OOM) = act_oom,
                 E(FREEZE) = act_freeze,         E(THAW) = act_thaw,
+                E(SET_LIMITS) = act_limits_live,
         },
         S(EXITED) = {
                 E(START) = act_start,           E(STOP) = act_stop_idle,    E(RESTART) = act_restart_idle,
                 E(CHILD_EXIT) = act_child_exit_idle, E(CGROUP_EMPTY) = act_cgroup_empty_idle,
                 E(TIMEOUT) = act_timeout_idle,  E(OOM) = act_oom,
                 E(FREEZE) = act_freeze,         E(THAW) = act_thaw,
+                E(SET_LIMITS) = act_limits_idle,
         },
         S(FATAL) = {
                 E(START) = act_start,           E(STOP) = act_stop_idle,    E(RESTART) = act_restart_idle,
                 E(CHILD_EXIT) = act_child_exit_idle, E(CGROUP_EMPTY) = act_cgroup_empty_idle,
                 E(TIMEOUT) = act_timeout_idle,  E(FREEZE) = act_not_running, E(THAW) = act_thaw,
+                E(SET_LIMITS) = act_limits_idle,
         },
         S(UNHEALTHY) = {
                 E(START) = act_start_active,    E(STOP) = act_stop,         E(RESTART) = act_restart,
@@ -893,12 +930,17 @@ static const ProgramAction transitions[_PROGRAM_STATE_MAX][_PROGRAM_EVENT_MAX] =
                 E(HEALTH_FAIL) = act_already,   E(HEALTH_OK) = act_health_ok,
                 E(READY) = act_ready,           E(OOM) = act_oom,
                 E(FREEZE) = act_freeze,         E(THAW) = act_thaw,
+                E(SET_LIMITS) = act_limits_live,
         },
 };
 #undef S
 #undef E
 
 int program_dispatch(Program *p, ProgramEvent e) {
+        return program_dispatch_with(p, e, NULL);
+}
+
+int program_dispatch_with(Program *p, ProgramEvent e, void *arg) {
         ProgramAction action;
 
         if (e < 0 || e >= _PROGRAM_EVENT_MAX || p->state < 0 || p->state >= _PROGRAM_STATE_MAX)
@@ -909,7 +951,7 @@ int program_dispatch(Program *p, ProgramEvent e) {
                             program_state_to_string(p->state));
                 return -EALREADY;
         }
-        return action(p);
+        return action(p, arg);
 }
 
 int program_child_exited(Program *p, int si_code, int status) {

@@ -4,6 +4,7 @@
  * (program-state.c; start/stop/restart are jobs, program-job.c); the kernel work happens in
  * program-real.c / program-spawn.c through m->ops.
  */
+#include <assert.h>
 #include <signal.h>
 
 #include "cgsup/cgroup.h"
@@ -91,33 +92,17 @@ int program_freeze(Program *p, bool freeze) {
 }
 
 int program_set_limits(Program *p, const CgsupLimits *limits, char **reterr_message) {
-        Manager *m = p->manager;
-        _cleanup_(cgsup_leaf_freep) CgsupLeaf *leaf = NULL;
-        CgsupLimits merged = p->config->limits;
-        CgsupRefusal refusal = {};
+        ProgramLimitsChange change = { .limits = limits };
         int r;
 
-        for (int l = 0; l < _CGSUP_LIMIT_COUNT; l++)
-                if (cgsup_limits_is_set(limits, (CgsupLimit) l))
-                        cgsup_limits_set(&merged, (CgsupLimit) l, limits->value[l]);
+        assert(p);
+        assert(limits);
 
-        if (!p->cgroup || m->cgroup_root_fd < 0)
-                return -ENOENT;
-        r = cgsup_leaf_new(m->cgroup_root_fd, p->cgroup, &leaf);
-        if (r < 0)
-                return r;
-        /* Not running (no leaf): the new values only have to be enforceable at the next start. */
-        r = cgsup_leaf_set_limits(leaf, limits, &refusal);
-        if (r < 0) {
-                if (reterr_message)
-                        (void) cgsup_refusal_format(&refusal, m->cgroup_mount, reterr_message);
-                return r;
-        }
-        p->config->limits = merged;
-        log_program(p, LOG_INFO, "Limits changed");
-        if (m->hooks.program_changed)
-                m->hooks.program_changed(m, p, PROGRAM_CHANGED_LIMITS, p->state);
-        return 0;
+        r = program_dispatch_with(p, PROGRAM_EVENT_SET_LIMITS, &change);
+        /* A refusal is filled in (error set) when the leaf judged the limits; not when it was never reached. */
+        if (r < 0 && reterr_message && change.refusal.error != 0)
+                (void) cgsup_refusal_format(&change.refusal, p->manager->cgroup_mount, reterr_message);
+        return r;
 }
 
 int program_read_stats(Program *p, CgsupStats *ret) {

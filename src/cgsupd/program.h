@@ -216,6 +216,7 @@ typedef enum ProgramEvent {
         PROGRAM_EVENT_RESTART,
         PROGRAM_EVENT_FREEZE,
         PROGRAM_EVENT_THAW,
+        PROGRAM_EVENT_SET_LIMITS, /* argument: ProgramLimitsChange */
         _PROGRAM_EVENT_MAX,
         _PROGRAM_EVENT_INVALID = -EINVAL,
 } ProgramEvent;

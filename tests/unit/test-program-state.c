@@ -37,6 +37,8 @@ static struct {
         uint64_t oom;
         unsigned changes;
         unsigned freezes;
+        unsigned limit_writes;
+        int limits_error;   /* what the next cgroup_set_limits returns (with a refusal) */
         /* jobs that ended, in order (hooks.job_removed) */
         unsigned n_removed;
         struct {
@@ -95,6 +97,15 @@ static int fake_cgroup_freeze(Program *p, bool freeze) {
         fake.freezes++;
         return 0;
 }
+static int fake_cgroup_set_limits(Program *p, const CgsupLimits *limits, CgsupRefusal *ret_refusal) {
+        if (fake.limits_error) {
+                *ret_refusal = (CgsupRefusal) { .reason = CGSUP_REFUSAL_NO_CONTROLLER,
+                                                .limit = CGSUP_LIMIT_PIDS_MAX, .error = fake.limits_error };
+                return fake.limits_error;
+        }
+        fake.limit_writes++;
+        return 0;
+}
 static int fake_cgroup_count(Program *p) {
         return *procs_of(p);
 }
@@ -132,6 +143,7 @@ static const ProgramOps fake_ops = {
         .cgroup_kill = fake_cgroup_kill,
         .cgroup_count = fake_cgroup_count,
         .cgroup_freeze = fake_cgroup_freeze,
+        .cgroup_set_limits = fake_cgroup_set_limits,
         .cgroup_cleanup = fake_cgroup_cleanup,
         .find_main_pid = fake_find_main_pid,
         .read_counters = fake_read_counters,
@@ -708,6 +720,39 @@ TEST(freeze_is_a_table_event) {
         ASSERT_OK(program_stop(p));
         child_exits(p, CLD_KILLED, SIGTERM, 0);
         ASSERT_FALSE(p->frozen);
+        teardown();
+}
+
+TEST(limit_change_is_a_table_event) {
+        setup();
+        Program *p = new_program("lim");
+        CgsupLimits want = {};
+        char *why = NULL;
+
+        cgsup_limits_set(&want, CGSUP_LIMIT_PIDS_MAX, 32);
+        /* not running: checked, kept for the next start, the state untouched */
+        ASSERT_OK(program_set_limits(p, &want, NULL));
+        ASSERT_EQ(p->state, PROGRAM_STOPPED);
+        ASSERT_TRUE(cgsup_limits_is_set(&p->config->limits, CGSUP_LIMIT_PIDS_MAX));
+        ASSERT_OK(program_start(p));
+        fire(p); /* startsecs */
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        cgsup_limits_set(&want, CGSUP_LIMIT_PIDS_MAX, 64);
+        unsigned changes = fake.changes;
+        ASSERT_OK(program_set_limits(p, &want, &why));
+        ASSERT_EQ(p->config->limits.value[CGSUP_LIMIT_PIDS_MAX], 64);
+        ASSERT_EQ(fake.limit_writes, 2);
+        ASSERT_EQ(fake.changes, changes + 1);
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        /* refused: nothing changes, and the refusal is worded naming the limit */
+        fake.limits_error = -EOPNOTSUPP;
+        cgsup_limits_set(&want, CGSUP_LIMIT_PIDS_MAX, 128);
+        ASSERT_ERROR(program_set_limits(p, &want, &why), EOPNOTSUPP);
+        ASSERT_NOT_NULL(why);
+        ASSERT_NOT_NULL(strstr(why, "pids_max"));
+        free(why);
+        ASSERT_EQ(p->config->limits.value[CGSUP_LIMIT_PIDS_MAX], 64);
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
         teardown();
 }
 
