@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -69,7 +70,11 @@ static int run_one(size_t i) {
                 return 1;
         }
         if (pid == 0) {
-                alarm(120);
+                /* Hang guards, not speed checks: 120 s of CPU catches a spinning case however loaded
+                 * the machine is (ASan cases take ~20 s of CPU, but minutes of wall time at load 30);
+                 * the wall-clock alarm, below meson's 600 s timeout, catches one blocked for good. */
+                (void) setrlimit(RLIMIT_CPU, &(struct rlimit) { 120, 121 });
+                alarm(540);
                 tests[i].func();
                 fflush(stdout);
                 exit(0);
