@@ -19,8 +19,8 @@ _cgsupctl() {
         prev=${COMP_WORDS[COMP_CWORD-1]}
 
         local verbs='status start stop restart kill signal freeze thaw set-property pid avail tail run
-                     reread update reload shutdown validate metrics doctor version list-names'
-        local global_opts='--json --user --host -H --no-pager --help --version'
+                     reread update reload shutdown validate metrics doctor version list-names help'
+        local global_opts='--json --json=pretty --json=short --user --system --host -H --no-pager --help --version'
 
         for ((i = 1; i < COMP_CWORD; i++)); do
                 case ${COMP_WORDS[i]} in

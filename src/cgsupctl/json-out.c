@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "cgsupctl.h"
 #include "json-out.h"
 #include "macro.h"
 
@@ -10,8 +11,10 @@ int json_print(struct json_object *o) {
         int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
         const char *s;
 
-        flags |= isatty(STDOUT_FILENO) > 0 ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
-                                              JSON_C_TO_STRING_PLAIN;
+        if (arg_json_format == JSON_PRETTY || (arg_json_format != JSON_SHORT && isatty(STDOUT_FILENO) > 0))
+                flags |= JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED;
+        else
+                flags |= JSON_C_TO_STRING_PLAIN;
         s = json_object_to_json_string_ext(o, flags);
         if (!s)
                 return -ENOMEM;

@@ -94,13 +94,14 @@ int verb_control(int argc, char **argv) {
         return failed ? 1 : 0;
 }
 
+const struct option kill_options[] = {
+        { "signal", required_argument, NULL, 's' },
+        { "all", no_argument, NULL, 'a' },
+        { "kill-whom", required_argument, NULL, 'w' },
+        {},
+};
+
 int verb_kill(int argc, char **argv) {
-        static const struct option options[] = {
-                { "signal", required_argument, NULL, 's' },
-                { "all", no_argument, NULL, 'a' },
-                { "kill-whom", required_argument, NULL, 'w' },
-                {},
-        };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_json_ struct json_object *results = NULL;
         const char *sig = "TERM", *who = "main";
@@ -112,7 +113,7 @@ int verb_kill(int argc, char **argv) {
                 sig = argv[1];
                 first = 2;
         } else {
-                while ((c = getopt_long(argc, argv, "+s:", options, NULL)) >= 0)
+                while ((c = getopt_long(argc, argv, "+s:", kill_options, NULL)) >= 0)
                         switch (c) {
                         case 's':
                                 sig = optarg;

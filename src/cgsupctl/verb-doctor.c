@@ -427,53 +427,33 @@ static int print_human(const Doctor *d) {
         return 0;
 }
 
-static void help(void) {
-        printf("cgsupctl doctor [--json] [--cgroup PATH]\n\n"
-               "Report the kernel's cgroup features, the cgroup2 mount, delegation and which limit keys\n"
-               "this host can enforce. Exit status 0 only if every limit key can be enforced.\n\n"
-               "  --json          one JSON object on stdout\n"
-               "  --cgroup PATH   check the subtree cgsupd would use with --cgroup PATH\n"
-               "                  (default: the root cgroup if we are in it, else our own cgroup)\n");
-}
+enum { ARG_CGROUP = 0x100 };
+
+const struct option doctor_options[] = {
+        { "cgroup", required_argument, NULL, ARG_CGROUP },
+        {},
+};
 
 int verb_doctor(int argc, char **argv) {
-        enum { ARG_JSON = 0x100, ARG_CGROUP };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
-                { "cgroup", required_argument, NULL, ARG_CGROUP },
-                {},
-        };
         _cleanup_(doctor_done) Doctor d = { .root_fd = -EBADF };
         const char *cgroup_arg = NULL;
-        bool json = arg_json; /* `cgsupctl --json doctor` and `cgsupctl doctor --json` both work */
         int c, r;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "+", doctor_options, NULL)) >= 0)
                 switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_JSON:
-                        json = true;
-                        break;
                 case ARG_CGROUP:
                         cgroup_arg = optarg;
                         break;
                 default:
                         return EXIT_USAGE;
                 }
-        if (optind < argc)
-                return usage_error("doctor takes no arguments (got '%s').", argv[optind]);
-
         r = doctor_run(&d, cgroup_arg);
         if (r == -EINVAL && cgroup_arg)
                 return EXIT_USAGE;
         if (r < 0)
                 return 1;
 
-        r = json ? print_json(&d) : print_human(&d);
+        r = arg_json ? print_json(&d) : print_human(&d);
         if (r < 0)
                 return 1;
         return all_enforceable(&d) ? 0 : 1;

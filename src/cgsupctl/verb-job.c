@@ -239,15 +239,16 @@ static int report(const char *verb, const JobSet *s, char **nothing, bool timed_
         return n_failed > 0 ? 1 : 0;
 }
 
+const struct option job_options[] = {
+        { "no-block", no_argument, NULL, 'n' },
+        { "timeout", required_argument, NULL, 't' },
+        {},
+};
+
 static int parse_job_options(int argc, char **argv, bool *no_block, usec_t *timeout) {
-        static const struct option options[] = {
-                { "no-block", no_argument, NULL, 'n' },
-                { "timeout", required_argument, NULL, 't' },
-                {},
-        };
         int c;
 
-        while ((c = getopt_long(argc, argv, "+", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "+", job_options, NULL)) >= 0)
                 switch (c) {
                 case 'n':
                         *no_block = true;

@@ -14,12 +14,14 @@
 #include "macro.h"
 #include "metrics-model.h"
 
+enum { ARG_OPENMETRICS = 0x100 };
+
+const struct option metrics_options[] = {
+        { "openmetrics", no_argument, NULL, ARG_OPENMETRICS },
+        {},
+};
+
 int verb_metrics(int argc, char **argv) {
-        enum { ARG_OPENMETRICS = 0x100 };
-        static const struct option options[] = {
-                { "openmetrics", no_argument, NULL, ARG_OPENMETRICS },
-                {},
-        };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(metrics_model_freep) MetricsModel *model = NULL;
@@ -27,8 +29,7 @@ int verb_metrics(int argc, char **argv) {
         ExpoWriter w;
         int c, r;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "+", metrics_options, NULL)) >= 0)
                 switch (c) {
                 case ARG_OPENMETRICS:
                         format = EXPO_OPENMETRICS;
@@ -36,9 +37,6 @@ int verb_metrics(int argc, char **argv) {
                 default:
                         return EXIT_USAGE;
                 }
-        if (optind < argc)
-                return usage_error("metrics takes no arguments (got '%s').", argv[optind]);
-
         r = bus_connect(&bus);
         if (r < 0)
                 return 1;

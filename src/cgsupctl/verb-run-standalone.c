@@ -56,7 +56,6 @@ typedef struct RunOptions {
         char *syscall_filter;
         bool no_new_privileges;
         char *cgroup; /* --cgroup, normalised without leading '/' */
-        bool json;
         char *user;
         char **setenv; /* -E KEY=VALUE */
         char *name;    /* --name: leaf name instead of run-PID */
@@ -105,26 +104,6 @@ static usec_t now_usec(void) {
         struct timespec ts;
         (void) clock_gettime(CLOCK_MONOTONIC, &ts);
         return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / NSEC_PER_USEC;
-}
-
-static void help(void) {
-        printf("cgsupctl run --standalone [OPTIONS...] -- CMD [ARG...]\n\n"
-               "Run CMD in a new leaf cgroup with kernel-enforced limits, without cgsupd.\n\n"
-               "  -p, --property=KEY=VALUE  memory_max, memory_high, memory_swap_max, pids_max,\n"
-               "                            cpu_quota (e.g. 150%%), cpu_weight, io_weight,\n"
-               "                            syscall_filter (systemd SystemCallFilter= syntax),\n"
-               "                            no_new_privileges\n"
-               "  -E, --setenv=KEY=VALUE    set an environment variable for CMD\n"
-               "      --cgroup=PATH         parent cgroup (relative to the cgroup2 mount)\n"
-               "      --name=NAME           name of the run's cgroup (default run-PID)\n"
-               "      --uid=USER            run as USER (name or number; root only)\n"
-               "      --json                print the report as JSON on stdout\n"
-               "  -q, --quiet               no report on stderr\n"
-               "      --wait, --pipe, -d    accepted: a standalone run always waits, passes its\n"
-               "                            stdio and keeps the working directory\n"
-               "  -h, --help                show this help\n\n"
-               "Exit status: CMD's, 128+N if it died of signal N, 127/126 if it could not be\n"
-               "found/executed, 1 if cgsupctl failed or a limit cannot be enforced, 2 usage.\n");
 }
 
 static int parse_property(RunOptions *o, const char *assignment) {
@@ -180,35 +159,11 @@ static int parse_property(RunOptions *o, const char *assignment) {
 
 /* Returns 0 to go on, or an exit status (2 usage, 0 for --help) as a positive number via *ret_exit. */
 static int parse_argv(int argc, char **argv, RunOptions *o, int *ret_exit) {
-        enum { ARG_STANDALONE = 0x100, ARG_CGROUP, ARG_JSON, ARG_UID, ARG_NAME, ARG_WAIT, ARG_PIPE };
-        /* The daemon-backed run's options are accepted too (verb-run.c hands us the same argv): --wait,
-         * --pipe and --same-dir are what a standalone run always does anyway. */
-        static const struct option options[] = {
-                {"help", no_argument, NULL, 'h'},
-                {"property", required_argument, NULL, 'p'},
-                {"setenv", required_argument, NULL, 'E'},
-                {"standalone", no_argument, NULL, ARG_STANDALONE},
-                {"cgroup", required_argument, NULL, ARG_CGROUP},
-                {"json", no_argument, NULL, ARG_JSON},
-                {"uid", required_argument, NULL, ARG_UID},
-                {"name", required_argument, NULL, ARG_NAME},
-                {"wait", no_argument, NULL, ARG_WAIT},
-                {"pipe", no_argument, NULL, ARG_PIPE},
-                {"same-dir", no_argument, NULL, 'd'},
-                {"quiet", no_argument, NULL, 'q'},
-                {},
-        };
         int c;
 
-        /* optind = 0: full re-initialisation, cgsupctl.c has run getopt over the global options already.
-         * '+': stop at CMD, its options are its own. */
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "+hp:E:dq", options, NULL)) >= 0)
+        /* verb_run() hands us its argv, already normalised by cgsupctl.c (options, then "--", then CMD). */
+        while ((c = getopt_long(argc, argv, "+" RUN_SHORT_OPTIONS, run_options, NULL)) >= 0)
                 switch (c) {
-                case 'h':
-                        help();
-                        *ret_exit = 0;
-                        return 1;
                 case 'p':
                         if (parse_property(o, optarg) < 0) {
                                 *ret_exit = 2;
@@ -226,7 +181,7 @@ static int parse_argv(int argc, char **argv, RunOptions *o, int *ret_exit) {
                                 return log_oom();
                         }
                         break;
-                case ARG_NAME:
+                case RUN_ARG_NAME:
                         if (isempty(optarg) || strchr(optarg, '/') || optarg[0] == '.' ||
                             strlen(optarg) > 200 || strneq(optarg, "cgroup.", 7)) {
                                 log_error("Invalid --name '%s': must be a single cgroup directory name.",
@@ -244,12 +199,12 @@ static int parse_argv(int argc, char **argv, RunOptions *o, int *ret_exit) {
                 case 'q':
                         o->quiet = true;
                         break;
-                case ARG_STANDALONE:
-                case ARG_WAIT:
-                case ARG_PIPE:
+                case RUN_ARG_STANDALONE:
+                case RUN_ARG_WAIT:
+                case RUN_ARG_PIPE:
                 case 'd':
                         break;
-                case ARG_CGROUP: {
+                case RUN_ARG_CGROUP: {
                         const char *p = optarg;
                         while (*p == '/')
                                 p++;
@@ -270,10 +225,7 @@ static int parse_argv(int argc, char **argv, RunOptions *o, int *ret_exit) {
                                 o->cgroup[--n] = 0;
                         break;
                 }
-                case ARG_JSON:
-                        o->json = true;
-                        break;
-                case ARG_UID:
+                case RUN_ARG_UID:
                         free(o->user);
                         o->user = strdup(optarg);
                         if (!o->user) {
@@ -657,7 +609,6 @@ int verb_run_standalone(int argc, char **argv) {
 
         if (parse_argv(argc, argv, &o, &ret) != 0)
                 return ret;
-        o.json = o.json || arg_json;
 
         if (o.syscall_filter) {
                 _cleanup_free_ char *bad = NULL;
@@ -814,7 +765,7 @@ int verb_run_standalone(int argc, char **argv) {
         rep.cgroup = run_cgroup_path(&cg);
         rep.cgroup_removed = cleanup_cgroup(&cg);
 
-        if (o.json)
+        if (arg_json)
                 (void) report_json(&rep, &o);
         else if (!o.quiet)
                 report_print(&rep);

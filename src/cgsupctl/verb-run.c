@@ -167,26 +167,23 @@ static int append_property(sd_bus_message *m, const char *assignment) {
         return sd_bus_message_append(m, "{sv}", key, "s", value);
 }
 
+/* One table for both runs: the standalone run accepts --wait, --pipe and --same-dir (what it always does),
+ * the daemon-backed run refuses --cgroup (cgsupd decides where its programs go). */
+const struct option run_options[] = {
+        { "property", required_argument, NULL, 'p' },
+        { "setenv", required_argument, NULL, 'E' },
+        { "wait", no_argument, NULL, RUN_ARG_WAIT },
+        { "pipe", no_argument, NULL, RUN_ARG_PIPE },
+        { "uid", required_argument, NULL, RUN_ARG_UID },
+        { "name", required_argument, NULL, RUN_ARG_NAME },
+        { "same-dir", no_argument, NULL, 'd' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "standalone", no_argument, NULL, RUN_ARG_STANDALONE },
+        { "cgroup", required_argument, NULL, RUN_ARG_CGROUP },
+        {},
+};
+
 int verb_run(int argc, char **argv) {
-        enum {
-                ARG_WAIT = 0x100,
-                ARG_PIPE,
-                ARG_UID,
-                ARG_STANDALONE,
-                ARG_NAME,
-        };
-        static const struct option options[] = {
-                { "property", required_argument, NULL, 'p' },
-                { "setenv", required_argument, NULL, 'E' },
-                { "wait", no_argument, NULL, ARG_WAIT },
-                { "pipe", no_argument, NULL, ARG_PIPE },
-                { "uid", required_argument, NULL, ARG_UID },
-                { "name", required_argument, NULL, ARG_NAME },
-                { "same-dir", no_argument, NULL, 'd' },
-                { "quiet", no_argument, NULL, 'q' },
-                { "standalone", no_argument, NULL, ARG_STANDALONE },
-                {},
-        };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
@@ -200,13 +197,11 @@ int verb_run(int argc, char **argv) {
         for (int a = 1; a < argc; a++) {
                 if (streq(argv[a], "--"))
                         break;
-                if (streq(argv[a], "--standalone")) {
-                        optind = 0;
+                if (streq(argv[a], "--standalone"))
                         return verb_run_standalone(argc, argv);
-                }
         }
 
-        while ((c = getopt_long(argc, argv, "+p:E:dq", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "+" RUN_SHORT_OPTIONS, run_options, NULL)) >= 0)
                 switch (c) {
                 case 'p':
                         if (!strchr(optarg, '=') || optarg[0] == '=')
@@ -220,16 +215,16 @@ int verb_run(int argc, char **argv) {
                         if (strv_extend(&env, optarg) < 0)
                                 return 1;
                         break;
-                case ARG_WAIT:
+                case RUN_ARG_WAIT:
                         wait = true;
                         break;
-                case ARG_PIPE:
+                case RUN_ARG_PIPE:
                         pipe_fds = wait = true;
                         break;
-                case ARG_UID:
+                case RUN_ARG_UID:
                         uid = optarg;
                         break;
-                case ARG_NAME:
+                case RUN_ARG_NAME:
                         name = optarg;
                         break;
                 case 'd':
@@ -238,6 +233,8 @@ int verb_run(int argc, char **argv) {
                 case 'q':
                         quiet = true;
                         break;
+                case RUN_ARG_CGROUP:
+                        return usage_error("--cgroup is for run --standalone; cgsupd places its runs itself.");
                 default:
                         return EXIT_USAGE;
                 }

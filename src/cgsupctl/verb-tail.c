@@ -9,6 +9,7 @@
  * SIGINT/SIGTERM, so Ctrl-C ends it cleanly (exit 0) even in the middle of a call.
  */
 
+#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -115,33 +116,44 @@ static int follow(Tail *t) {
         return t->ret;
 }
 
+enum { ARG_BYTES = 0x100 };
+
+/* cgsupctl.c turns supervisorctl's `-1600` into `--bytes=1600` (VERB_NUMERIC_OPTION). */
+const struct option tail_options[] = {
+        { "follow", no_argument, NULL, 'f' },
+        { "bytes", required_argument, NULL, ARG_BYTES },
+        {},
+};
+
 int verb_tail(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         bool follow_mode = false;
         uint64_t bytes = TAIL_DEFAULT_BYTES;
-        const char *name = NULL, *stream = "stdout";
+        const char *name, *stream = "stdout";
         size_t size;
         Tail t = {};
-        int r;
+        int c, r;
 
-        for (int a = 1; a < argc; a++) {
-                const char *s = argv[a];
-                if (streq(s, "-f") || streq(s, "--follow"))
+        while ((c = getopt_long(argc, argv, "+f", tail_options, NULL)) >= 0)
+                switch (c) {
+                case 'f':
                         follow_mode = true;
-                else if (s[0] == '-' && s[1] >= '0' && s[1] <= '9') {
-                        if (safe_atou64(s + 1, &bytes) < 0 || bytes == 0)
-                                return usage_error("invalid byte count '%s'.", s);
-                } else if (s[0] == '-')
-                        return usage_error("unknown option '%s' for tail.", s);
-                else if (!name)
-                        name = s;
-                else if (streq(s, "stdout") || streq(s, "stderr"))
-                        stream = s;
-                else
-                        return usage_error("expected 'stdout' or 'stderr', got '%s'.", s);
-        }
-        if (!name)
+                        break;
+                case ARG_BYTES:
+                        if (safe_atou64(optarg, &bytes) < 0 || bytes == 0)
+                                return usage_error("invalid byte count '%s'.", optarg);
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (optind >= argc)
                 return usage_error("tail needs a program name.");
+        name = argv[optind];
+        if (optind + 1 < argc) {
+                stream = argv[optind + 1];
+                if (!streq(stream, "stdout") && !streq(stream, "stderr"))
+                        return usage_error("expected 'stdout' or 'stderr', got '%s'.", stream);
+        }
 
         r = bus_connect(&bus);
         if (r < 0)

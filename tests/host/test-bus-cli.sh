@@ -97,6 +97,9 @@ check "--json status is one JSON document" bash -c "'$CGSUPCTL' --json status | 
 if command -v jq >/dev/null; then
         check "--json status web parses with jq" bash -c "'$CGSUPCTL' --json status web | jq -e '.programs[0].cgroup | startswith(\"/\")'"
 fi
+check "status --json (option after the verb) is JSON" bash -c "'$CGSUPCTL' status --json=short | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(p[\"name\"] == \"web\" for p in d[\"programs\"])'"
+check "status web --json=pretty is indented JSON" bash -c "'$CGSUPCTL' status web --json=pretty | python3 -c 'import json,sys; t=sys.stdin.read(); json.loads(t); assert \"\\n  \" in t'"
+check "tail web -100 (supervisorctl's -BYTES after the name)" bash -c "for i in \$(seq 50); do '$CGSUPCTL' tail web -100 | grep -q web-line-1 && exit 0; sleep 0.1; done; exit 1"
 check "--json status idle: exit 3, still valid JSON" bash -c "'$CGSUPCTL' --json status idle | python3 -m json.tool >/dev/null; [[ \${PIPESTATUS[0]} -eq 3 ]]"
 check "start idle" bash -c "'$CGSUPCTL' start idle | grep -qx 'idle: started'"
 check "status idle: exit 0 once running" bash -c "for i in \$(seq 50); do '$CGSUPCTL' status idle >/dev/null && exit 0; sleep 0.1; done; exit 1"
@@ -104,6 +107,7 @@ check "pid idle is the MainPID" bash -c "[[ \$('$CGSUPCTL' pid idle) == \$(busct
 check "pid without a name is cgsupd's" bash -c "[[ \$('$CGSUPCTL' pid) == $CGSUPD_PID ]]"
 check "signal HUP idle" ctl signal CONT idle
 check "kill -s CONT --all idle" ctl kill -s CONT --all idle
+check "kill idle --all -s CONT (options after the name)" ctl kill idle --all -s CONT
 check "kill -s NOPE idle: exit 1 naming the signal" bash -c "$(declare -f expect_status); TEST_DIR='$TEST_DIR'; expect_status 1 '$CGSUPCTL' kill -s NOPE idle && grep -q NOPE '$TEST_DIR/err'"
 check "freeze/thaw idle" bash -c "'$CGSUPCTL' freeze idle && '$CGSUPCTL' thaw idle"
 check "set-property with a bad value: exit 1" expect_status 1 ctl set-property idle memory_max=lots

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The verb table: every cgsupctl command, its operand counts, its handler, its own options and its help.
+ * `cgsupctl --help` lists the summaries; `cgsupctl VERB --help` and `cgsupctl help VERB` print the rest.
+ * Keep the texts in step with man/cgsupctl.1.scd and the shell completions.
+ */
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cgsupctl.h"
+#include "macro.h"
+
+#define JOB_OPTIONS_HELP                                                                                   \
+        "Options:\n"                                                                                       \
+        "     --no-block         return once the jobs are queued, do not wait\n"                          \
+        "     --timeout=DURATION stop waiting after DURATION (e.g. 30s); the job goes on in cgsupd\n"
+
+#define NAMES_HELP "NAME may be a program, group:name, group:*, a group, or all.\n"
+
+const Verb verbs[] = {
+        {
+                .name = "status", .min_operands = 0, .max_operands = VERB_ANY, .run = verb_status,
+                .synopsis = "status [NAME...]",
+                .summary = "show programs (exit 3 if a named one is not running)",
+                .description = "Without a name, a table of all programs; with one name, a detail block like\n"
+                               "systemctl status.\n" NAMES_HELP,
+                .exit_status = "0 every named program is running, 1 a name matches nothing or cgsupd failed,\n"
+                               "2 usage error, 3 a named program is not running.\n",
+        },
+        {
+                .name = "start", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_job,
+                .options = job_options,
+                .synopsis = "start [--no-block] [--timeout=DURATION] NAME...",
+                .summary = "start programs, wait until they are RUNNING",
+                .description = "Queue a start job per program and wait until each is RUNNING (after startsecs,\n"
+                               "READY=1 and the first passing health check). A running program is not an error.\n"
+                               NAMES_HELP JOB_OPTIONS_HELP,
+        },
+        {
+                .name = "stop", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_job,
+                .options = job_options,
+                .synopsis = "stop [--no-block] [--timeout=DURATION] NAME...",
+                .summary = "stop programs, wait until their cgroups are gone",
+                .description = "Queue a stop job per program and wait until every process of its cgroup has\n"
+                               "ended and the cgroup is removed.\n" NAMES_HELP JOB_OPTIONS_HELP,
+        },
+        {
+                .name = "restart", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_job,
+                .options = job_options,
+                .synopsis = "restart [--no-block] [--timeout=DURATION] NAME...",
+                .summary = "stop, then start programs; wait until RUNNING",
+                .description = "Stop, then start each program; wait until the new generation is RUNNING.\n"
+                               NAMES_HELP JOB_OPTIONS_HELP,
+        },
+        {
+                .name = "kill", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_kill,
+                .options = kill_options, .short_options = "s:",
+                .synopsis = "kill [-s SIGNAL] [--all] NAME...",
+                .summary = "send a signal to the main process (or, with --all, every process)",
+                .description = "Options:\n"
+                               "  -s --signal=SIGNAL     the signal (name or number; default TERM)\n"
+                               "     --all              every process of the program's cgroup\n"
+                               "     --kill-whom=main|all  the same choice, systemctl's spelling\n",
+        },
+        {
+                .name = "signal", .min_operands = 2, .max_operands = VERB_ANY, .run = verb_kill,
+                .synopsis = "signal SIGNAL NAME...",
+                .summary = "send SIGNAL to the main process (supervisorctl's form of kill)",
+        },
+        {
+                .name = "freeze", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_control,
+                .synopsis = "freeze NAME...",
+                .summary = "freeze the program's cgroup (cgroup.freeze)",
+        },
+        {
+                .name = "thaw", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_control,
+                .synopsis = "thaw NAME...",
+                .summary = "thaw a frozen program",
+        },
+        {
+                .name = "set-property", .min_operands = 2, .max_operands = VERB_ANY, .run = verb_set_property,
+                .synopsis = "set-property NAME KEY=VALUE...",
+                .summary = "change limits live (memory_max=512M, cpu_quota=50%, ...)",
+                .description = "Keys: memory_max, memory_high, memory_swap_max, pids_max, cpu_quota, cpu_weight,\n"
+                               "io_weight (or their D-Bus names). Values as in the configuration file.\n",
+        },
+        {
+                .name = "pid", .min_operands = 0, .max_operands = VERB_ANY, .run = verb_pid,
+                .synopsis = "pid [NAME...]",
+                .summary = "main PID of programs, or cgsupd's PID without a name",
+        },
+        {
+                .name = "avail", .min_operands = 0, .max_operands = 0, .run = verb_avail,
+                .synopsis = "avail",
+                .summary = "list configured programs",
+        },
+        {
+                .name = "tail", .min_operands = 1, .max_operands = 2, .run = verb_tail,
+                .options = tail_options, .short_options = "f", .flags = VERB_NUMERIC_OPTION,
+                .synopsis = "tail [-f] [-BYTES] NAME [stdout|stderr]",
+                .summary = "show (and follow) a program's output",
+                .description = "Options:\n"
+                               "  -f --follow            keep printing new output until interrupted\n"
+                               "  -BYTES --bytes=BYTES   how much of the end to show (default 1600)\n",
+        },
+        {
+                .name = "run", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_run,
+                .options = run_options, .short_options = RUN_SHORT_OPTIONS, .flags = VERB_STOP_AT_OPERAND,
+                .synopsis = "run [OPTIONS...] [--] CMD [ARG...]",
+                .summary = "run CMD as a transient program in its own cgroup",
+                .description = "Options (the first word that is not an option starts CMD):\n"
+                               "  -p --property=KEY=VALUE  a limit or program key (memory_max=512M, ...)\n"
+                               "  -E --setenv=KEY=VALUE    an environment variable for CMD\n"
+                               "     --wait               wait for CMD to end, exit with its status\n"
+                               "     --pipe               --wait, and connect CMD to our stdin/stdout/stderr\n"
+                               "     --uid=USER           run as USER\n"
+                               "     --name=NAME          the transient program's name\n"
+                               "  -d --same-dir           run in the current directory\n"
+                               "  -q --quiet              no report on stderr\n"
+                               "     --standalone         run without cgsupd (see cgsupctl(1))\n"
+                               "     --cgroup=PATH        with --standalone: the parent cgroup\n",
+                .exit_status = "With --wait/--pipe/--standalone: CMD's exit status, 128+N if it died of signal N;\n"
+                               "1 if it could not be started, 2 usage error. Otherwise 0 once it is started.\n",
+        },
+        {
+                .name = "reread", .min_operands = 0, .max_operands = 0, .run = verb_reread,
+                .synopsis = "reread",
+                .summary = "show what a reload would change",
+        },
+        {
+                .name = "update", .min_operands = 0, .max_operands = 0, .run = verb_reread,
+                .synopsis = "update",
+                .summary = "apply the configuration, report the changes",
+        },
+        {
+                .name = "reload", .min_operands = 0, .max_operands = 0, .run = verb_reload,
+                .synopsis = "reload",
+                .summary = "re-read and apply the configuration",
+        },
+        {
+                .name = "shutdown", .min_operands = 0, .max_operands = 0, .run = verb_shutdown,
+                .synopsis = "shutdown",
+                .summary = "stop all programs and cgsupd",
+        },
+        {
+                .name = "validate", .min_operands = 0, .max_operands = 1, .run = verb_validate,
+                .synopsis = "validate [FILE]",
+                .summary = "check a configuration file (no daemon needed)",
+                .exit_status = "0 valid, 1 errors (printed with file:line), 2 usage error.\n",
+        },
+        {
+                .name = "metrics", .min_operands = 0, .max_operands = 0, .run = verb_metrics,
+                .options = metrics_options,
+                .synopsis = "metrics [--openmetrics]",
+                .summary = "all figures in Prometheus' text format",
+                .description = "Options:\n"
+                               "     --openmetrics      OpenMetrics text instead of Prometheus' format\n",
+        },
+        {
+                .name = "doctor", .min_operands = 0, .max_operands = 0, .run = verb_doctor,
+                .options = doctor_options,
+                .synopsis = "doctor [--cgroup=PATH]",
+                .summary = "what this host can enforce",
+                .description = "Report the kernel's cgroup features, the cgroup2 mount, delegation and which limit\n"
+                               "keys this host can enforce.\n\n"
+                               "Options:\n"
+                               "     --cgroup=PATH      check the subtree cgsupd would use with --cgroup PATH\n"
+                               "                        (default: the root cgroup if we are in it, else our own)\n",
+                .exit_status = "0 every limit can be enforced, 1 some cannot, 2 usage error.\n",
+        },
+        {
+                .name = "version", .min_operands = 0, .max_operands = 0, .run = verb_version,
+                .synopsis = "version",
+                .summary = "versions of cgsupctl and cgsupd",
+        },
+        {
+                .name = "list-names", .min_operands = 0, .max_operands = 0, .run = verb_list_names,
+                .synopsis = "list-names",
+                .summary = "program names, one per line (for completion)",
+        },
+        {
+                .name = "help", .min_operands = 0, .max_operands = 1, .run = verb_help_verb,
+                .synopsis = "help [VERB]",
+                .summary = "this list, or a verb's synopsis, options and exit statuses",
+        },
+};
+
+const size_t n_verbs = ELEMENTSOF(verbs);
+
+const Verb *verb_find(const char *name) {
+        assert(name);
+
+        for (size_t i = 0; i < n_verbs; i++)
+                if (streq(verbs[i].name, name))
+                        return &verbs[i];
+        return NULL;
+}
+
+static void print_indented(const char *text) {
+        for (const char *p = text; *p;) {
+                size_t n = strcspn(p, "\n");
+                printf("  %.*s\n", (int) n, p);
+                p += n + (p[n] == '\n');
+        }
+}
+
+void verb_help(const Verb *v) {
+        assert(v);
+
+        printf("cgsupctl [OPTIONS...] %s\n\n%s: %s.\n", v->synopsis, v->name, v->summary);
+        if (v->description)
+                printf("\n%s", v->description);
+        printf("\nExit status:\n");
+        print_indented(v->exit_status ?: "0 success, 1 failure (cgsupd unreachable, a name matches nothing,\n"
+                                         "refused), 2 usage error.\n");
+        printf("\nGlobal options (--json, --user, -H HOST, ...) may come anywhere: see 'cgsupctl --help'.\n");
+}
