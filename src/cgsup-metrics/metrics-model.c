@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "bus-dict.h"
 #include "metrics-model.h"
 
 /*
@@ -200,49 +201,41 @@ static const char *record_key(RecordKind kind, size_t i) {
         return kind == RECORD_DAEMON ? daemon_keys[i] : record_descs[i].key;
 }
 
-/* The a{sv} of one record: numeric keys are stored by their index in the kind's table. */
-static int read_dict(sd_bus_message *m, MetricsRecord *rec, RecordKind kind) {
-        size_t n_keys = kind == RECORD_DAEMON ? (size_t) _DAEMON_KEY_MAX : ELEMENTSOF(record_descs);
-        const char *key;
+typedef struct DictTarget {
+        MetricsRecord *rec;
+        RecordKind kind;
+} DictTarget;
+
+/* One entry of a record's a{sv}: numeric keys are stored by their index in the kind's table. */
+static int read_dict_entry(sd_bus_message *m, const char *key, void *userdata) {
+        DictTarget *t = userdata;
+        size_t n_keys = t->kind == RECORD_DAEMON ? (size_t) _DAEMON_KEY_MAX : ELEMENTSOF(record_descs);
+        size_t i;
+        uint64_t v;
         int r;
 
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                size_t i;
-
-                r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                for (i = 0; i < n_keys; i++)
-                        if (streq(record_key(kind, i), key))
-                                break;
-
-                if (i < n_keys) {
-                        uint64_t v;
-                        r = read_variant_number(m, &v);
-                        if (r > 0) {
-                                rec->value[i] = v;
-                                rec->have[i] = true;
-                        }
-                } else if (kind == RECORD_PROGRAM && streq(key, "State"))
-                        r = read_variant_string(m, &rec->state);
-                else if (kind == RECORD_PROGRAM && streq(key, "ExitCounts"))
-                        r = read_exit_counts(m, rec);
-                else if (kind == RECORD_DAEMON && streq(key, "Version"))
-                        r = read_variant_string(m, &rec->name);
-                else
-                        r = sd_bus_message_skip(m, "v");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
+        for (i = 0; i < n_keys; i++)
+                if (streq(record_key(t->kind, i), key))
+                        break;
+        if (i < n_keys) {
+                r = read_variant_number(m, &v);
+                if (r > 0) {
+                        t->rec->value[i] = v;
+                        t->rec->have[i] = true;
+                }
+                return r < 0 ? r : 0;
         }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        if (t->kind == RECORD_PROGRAM && streq(key, "State"))
+                return read_variant_string(m, &t->rec->state);
+        if (t->kind == RECORD_PROGRAM && streq(key, "ExitCounts"))
+                return read_exit_counts(m, t->rec);
+        if (t->kind == RECORD_DAEMON && streq(key, "Version"))
+                return read_variant_string(m, &t->rec->name);
+        return sd_bus_message_skip(m, "v");
+}
+
+static int read_dict(sd_bus_message *m, MetricsRecord *rec, RecordKind kind) {
+        return bus_message_read_dict(m, read_dict_entry, &(DictTarget) { rec, kind });
 }
 
 static int strdup_to(char **dst, const char *s) {

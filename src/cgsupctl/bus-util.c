@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bus-dict.h"
 #include "bus-util.h"
 #include "cgsupctl.h"
 #include "macro.h"
@@ -223,7 +224,8 @@ void program_info_done(ProgramInfo *i) {
         *i = (ProgramInfo) {};
 }
 
-static int read_property(sd_bus_message *m, const char *key, ProgramInfo *i) {
+static int read_property(sd_bus_message *m, const char *key, void *userdata) {
+        ProgramInfo *i = userdata;
         static const struct {
                 const char *key;
                 char type;
@@ -305,7 +307,6 @@ int program_info_get(sd_bus *bus, const char *path, ProgramInfo *ret) {
                 .cpu_quota = UINT64_MAX, .cpu_weight = UINT64_MAX, .io_weight = UINT64_MAX,
                 .oom_kills = UINT64_MAX, .io_read_bytes = UINT64_MAX, .io_write_bytes = UINT64_MAX,
         };
-        const char *key;
         int r;
 
         r = sd_bus_call_method(bus, CGSUP_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", &error,
@@ -313,20 +314,7 @@ int program_info_get(sd_bus *bus, const char *path, ProgramInfo *ret) {
         if (r < 0)
                 return bus_log_call_error(&error, r);
 
-        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        if (r < 0)
-                goto fail;
-        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                r = sd_bus_message_read(reply, "s", &key);
-                if (r < 0)
-                        goto fail;
-                r = read_property(reply, key, &i);
-                if (r < 0)
-                        goto fail;
-                r = sd_bus_message_exit_container(reply);
-                if (r < 0)
-                        goto fail;
-        }
+        r = bus_message_read_dict(reply, read_property, &i);
         if (r < 0)
                 goto fail;
         *ret = i;

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bus-dict.h"
 #include "bus-internal.h"
 #include "logcap.h"
 #include "log.h"
@@ -587,11 +588,30 @@ int bus_parse_limit_property(sd_bus_message *m, const char *key, CgsupLimits *li
         return 1;
 }
 
+typedef struct LimitArguments {
+        CgsupLimits *limits;
+        sd_bus_error *error;
+} LimitArguments;
+
+static int read_limit_property(sd_bus_message *m, const char *key, void *userdata) {
+        LimitArguments *a = userdata;
+        int r;
+
+        r = bus_parse_limit_property(m, key, a->limits, a->error);
+        if (r == 0)
+                return sd_bus_error_setf(a->error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                         "Unknown or read-only property '%.64s' (settable: MemoryMax, MemoryHigh, "
+                                         "MemorySwapMax, TasksMax, CPUQuota, CPUWeight, IOWeight, or their "
+                                         "config names memory_max, ...).",
+                                         key);
+        return r < 0 ? r : 0;
+}
+
 static int method_set_properties(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         BusContext *c = userdata;
         _cleanup_free_ Program **list = NULL;
         CgsupLimits limits = {};
-        const char *spec, *key;
+        const char *spec;
         size_t n = 0;
         int r;
 
@@ -605,29 +625,7 @@ static int method_set_properties(sd_bus_message *m, void *userdata, sd_bus_error
         if (r < 0)
                 return r;
 
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                r = bus_parse_limit_property(m, key, &limits, error);
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
-                                                 "Unknown or read-only property '%.64s' (settable: MemoryMax, MemoryHigh, "
-                                                 "MemorySwapMax, TasksMax, CPUQuota, CPUWeight, IOWeight, or their "
-                                                 "config names memory_max, ...).",
-                                                 key);
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(m);
+        r = bus_message_read_dict(m, read_limit_property, &(LimitArguments) { &limits, error });
         if (r < 0)
                 return r;
         if (limits.set == 0)

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bus-dict.h"
 #include "bus-internal.h"
 #include "log.h"
 #include "macro.h"
@@ -130,6 +131,139 @@ static int take_fd(sd_bus_message *m, int *fdp) {
         return 0;
 }
 
+/* A string property into *field (replacing what a repeated key set), refused when longer than @max. */
+static int read_string_property(sd_bus_message *m, const char *key, size_t max, char **field, sd_bus_error *error) {
+        const char *s;
+        int r;
+
+        r = sd_bus_message_read(m, "v", "s", &s);
+        if (r < 0)
+                return r;
+        if (strlen(s) > max)
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT, "%s too long (at most %zu bytes).",
+                                         key, max);
+        char *copy = strdup(s);
+        if (!copy)
+                return -ENOMEM;
+        free(*field);
+        *field = copy;
+        return 0;
+}
+
+typedef struct RunArguments {
+        TransientSpec *spec;
+        char *user;            /* "User" as given, resolved later */
+        sd_bus_error *error;
+} RunArguments;
+
+static int read_run_property(sd_bus_message *m, const char *key, void *userdata) {
+        RunArguments *a = userdata;
+        TransientSpec *spec = a->spec;
+        int *fdp = NULL, b, r;
+
+        if (streq(key, "Name")) {
+                r = read_string_property(m, key, 4096, &spec->name, a->error);
+                return r < 0 ? r : validate_transient_name(spec->name, a->error);
+        }
+        if (streq(key, "Environment")) {
+                r = sd_bus_message_enter_container(m, 'v', "as");
+                if (r < 0)
+                        return r;
+                spec->environment = strv_free(spec->environment);
+                r = read_strv_bounded(m, "Environment", true, &spec->environment, a->error);
+                return r < 0 ? r : sd_bus_message_exit_container(m);
+        }
+        if (streq(key, "WorkingDirectory")) {
+                r = read_string_property(m, key, 4096, &spec->working_directory, a->error);
+                if (r >= 0 && spec->working_directory[0] != '/')
+                        return sd_bus_error_set(a->error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                                "WorkingDirectory must be an absolute path.");
+                return r;
+        }
+        if (streq(key, "User")) {
+                r = read_string_property(m, key, 64, &a->user, a->error);
+                if (r >= 0 && isempty(a->user))
+                        return sd_bus_error_set(a->error, CGSUP_ERROR_INVALID_ARGUMENT, "Invalid User.");
+                return r;
+        }
+        if (streq(key, "SyscallFilter"))
+                return read_string_property(m, key, 4096, &spec->syscall_filter, a->error);
+        if (streq(key, "NoNewPrivileges")) {
+                r = sd_bus_message_read(m, "v", "b", &b);
+                spec->no_new_privileges = b;
+                return r;
+        }
+        if (streq(key, "StandardInputFD"))
+                fdp = &spec->stdin_fd;
+        else if (streq(key, "StandardOutputFD"))
+                fdp = &spec->stdout_fd;
+        else if (streq(key, "StandardErrorFD"))
+                fdp = &spec->stderr_fd;
+        if (fdp) {
+                r = take_fd(m, fdp);
+                if (r < 0)
+                        return sd_bus_error_setf(a->error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                                 "Invalid value for transient property '%.64s': %s", key, strerror(-r));
+                return 0;
+        }
+        r = bus_parse_limit_property(m, key, &spec->limits, a->error);
+        if (r == 0)
+                return sd_bus_error_setf(a->error, CGSUP_ERROR_INVALID_ARGUMENT, "Unknown transient property '%.64s'.",
+                                         key);
+        return r < 0 ? r : 0;
+}
+
+/* Who asks decides who runs it: the caller's own uid unless root names another "User". */
+static int resolve_run_user(sd_bus_message *m, const char *user, TransientSpec *spec, uid_t *ret_caller,
+                            sd_bus_error *error) {
+        char buf[32];
+        uid_t caller;
+        int r;
+
+        r = bus_query_sender_uid(m, &caller);
+        if (r < 0)
+                return sd_bus_error_setf(error, CGSUP_ERROR_ACCESS_DENIED,
+                                         "Access denied: cannot determine the caller's user: %s", strerror(-r));
+        if (user) {
+                r = resolve_user(user, &spec->uid, &spec->gid, error);
+                if (r < 0)
+                        return r;
+                if (caller != 0 && spec->uid != caller)
+                        return sd_bus_error_setf(error, CGSUP_ERROR_ACCESS_DENIED,
+                                                 "Access denied: only root may run a program as another user ('%s').",
+                                                 user);
+        } else {
+                snprintf(buf, sizeof buf, "%u", (unsigned) caller);
+                r = resolve_user(buf, &spec->uid, &spec->gid, error);
+                if (r < 0)
+                        return sd_bus_error_setf(error, CGSUP_ERROR_ACCESS_DENIED,
+                                                 "Access denied: the calling uid %u has no user database entry.",
+                                                 (unsigned) caller);
+        }
+        /* A --user instance cannot switch users at all. */
+        if (geteuid() != 0 && spec->uid != geteuid())
+                return sd_bus_error_setf(error, CGSUP_ERROR_ACCESS_DENIED,
+                                         "Access denied: this cgsupd runs as uid %u and cannot run programs as uid %u.",
+                                         (unsigned) geteuid(), (unsigned) spec->uid);
+        *ret_caller = caller;
+        return 0;
+}
+
+static int check_transient_room(Manager *mgr, const TransientSpec *spec, uid_t caller, sd_bus_error *error) {
+        if (spec->name && manager_find_program(mgr, spec->name))
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT, "A program named '%s' already exists.",
+                                         spec->name);
+        if (mgr->n_transient >= BUS_TRANSIENT_MAX)
+                return sd_bus_error_setf(error, CGSUP_ERROR_TOO_MANY,
+                                         "Too many transient programs running (%u, at most %d).", mgr->n_transient,
+                                         BUS_TRANSIENT_MAX);
+        if (caller != 0 && transient_count_for(mgr, caller) >= BUS_TRANSIENT_PER_USER_MAX)
+                return sd_bus_error_setf(error, CGSUP_ERROR_TOO_MANY,
+                                         "Too many transient programs for uid %u (at most %d).", (unsigned) caller,
+                                         BUS_TRANSIENT_PER_USER_MAX);
+        return 0;
+}
+
 int method_run_transient(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         BusContext *c = userdata;
         Manager *mgr = c->manager;
@@ -138,9 +272,10 @@ int method_run_transient(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 .stdout_fd = -1,
                 .stderr_fd = -1,
         };
-        _cleanup_free_ char *user = NULL, *msg = NULL, *path = NULL;
-        uid_t caller;
-        const char *key;
+        RunArguments args = { .spec = &spec, .error = error };
+        _cleanup_free_ char *msg = NULL, *path = NULL;
+        char uidbuf[32];
+        uid_t caller = (uid_t) -1;
         Program *p = NULL;
         int r;
 
@@ -152,157 +287,21 @@ int method_run_transient(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 return r;
         if (!spec.argv[0] || isempty(spec.argv[0]))
                 return sd_bus_error_set(error, CGSUP_ERROR_INVALID_ARGUMENT, "No command given (argv is empty).");
-
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        r = bus_message_read_dict(m, read_run_property, &args);
+        if (r >= 0)
+                r = resolve_run_user(m, args.user, &spec, &caller, error);
+        free(args.user);
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-
-                if (streq(key, "Name")) {
-                        const char *s;
-                        r = sd_bus_message_read(m, "v", "s", &s);
-                        if (r < 0)
-                                return r;
-                        r = validate_transient_name(s, error);
-                        if (r < 0)
-                                return r;
-                        free(spec.name);
-                        spec.name = strdup(s);
-                        if (!spec.name)
-                                return -ENOMEM;
-                } else if (streq(key, "Environment")) {
-                        r = sd_bus_message_enter_container(m, 'v', "as");
-                        if (r < 0)
-                                return r;
-                        strv_free(spec.environment);
-                        spec.environment = NULL;
-                        r = read_strv_bounded(m, "Environment", true, &spec.environment, error);
-                        if (r < 0)
-                                return r;
-                        r = sd_bus_message_exit_container(m);
-                        if (r < 0)
-                                return r;
-                } else if (streq(key, "WorkingDirectory")) {
-                        const char *s;
-                        r = sd_bus_message_read(m, "v", "s", &s);
-                        if (r < 0)
-                                return r;
-                        if (s[0] != '/' || strlen(s) > 4096)
-                                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
-                                                         "WorkingDirectory must be an absolute path.");
-                        free(spec.working_directory);
-                        spec.working_directory = strdup(s);
-                        if (!spec.working_directory)
-                                return -ENOMEM;
-                } else if (streq(key, "User")) {
-                        const char *s;
-                        r = sd_bus_message_read(m, "v", "s", &s);
-                        if (r < 0)
-                                return r;
-                        if (isempty(s) || strlen(s) > 64)
-                                return sd_bus_error_set(error, CGSUP_ERROR_INVALID_ARGUMENT, "Invalid User.");
-                        free(user);
-                        user = strdup(s);
-                        if (!user)
-                                return -ENOMEM;
-                } else if (streq(key, "StandardInputFD"))
-                        r = take_fd(m, &spec.stdin_fd);
-                else if (streq(key, "StandardOutputFD"))
-                        r = take_fd(m, &spec.stdout_fd);
-                else if (streq(key, "StandardErrorFD"))
-                        r = take_fd(m, &spec.stderr_fd);
-                else if (streq(key, "SyscallFilter")) {
-                        const char *s;
-                        r = sd_bus_message_read(m, "v", "s", &s);
-                        if (r < 0)
-                                return r;
-                        if (strlen(s) > 4096)
-                                return sd_bus_error_set(error, CGSUP_ERROR_INVALID_ARGUMENT, "SyscallFilter too long.");
-                        free(spec.syscall_filter);
-                        spec.syscall_filter = strdup(s);
-                        if (!spec.syscall_filter)
-                                return -ENOMEM;
-                } else if (streq(key, "NoNewPrivileges")) {
-                        int b;
-                        r = sd_bus_message_read(m, "v", "b", &b);
-                        if (r < 0)
-                                return r;
-                        spec.no_new_privileges = b;
-                } else {
-                        r = bus_parse_limit_property(m, key, &spec.limits, error);
-                        if (r < 0)
-                                return r;
-                        if (r == 0)
-                                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
-                                                         "Unknown transient property '%.64s'.", key);
-                }
-                if (r < 0)
-                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
-                                                 "Invalid value for transient property '%.64s': %s", key,
-                                                 strerror(-r));
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(m);
+        r = check_transient_room(mgr, &spec, caller, error);
         if (r < 0)
                 return r;
 
-        /* Who asks decides who runs it. */
-        r = bus_query_sender_uid(m, &caller);
-        if (r < 0)
-                return sd_bus_error_setf(error, CGSUP_ERROR_ACCESS_DENIED,
-                                         "Access denied: cannot determine the caller's user: %s", strerror(-r));
-        if (user) {
-                r = resolve_user(user, &spec.uid, &spec.gid, error);
-                if (r < 0)
-                        return r;
-                if (caller != 0 && spec.uid != caller)
-                        return sd_bus_error_setf(error, CGSUP_ERROR_ACCESS_DENIED,
-                                                 "Access denied: only root may run a program as another user ('%s').",
-                                                 user);
-        } else {
-                char buf[32];
-                snprintf(buf, sizeof buf, "%u", (unsigned) caller);
-                r = resolve_user(buf, &spec.uid, &spec.gid, error);
-                if (r < 0)
-                        return sd_bus_error_setf(error, CGSUP_ERROR_ACCESS_DENIED,
-                                                 "Access denied: the calling uid %u has no user database entry.",
-                                                 (unsigned) caller);
-        }
-        /* A --user instance cannot switch users at all. */
-        if (geteuid() != 0 && spec.uid != geteuid())
-                return sd_bus_error_setf(error, CGSUP_ERROR_ACCESS_DENIED,
-                                         "Access denied: this cgsupd runs as uid %u and cannot run programs as uid %u.",
-                                         (unsigned) geteuid(), (unsigned) spec.uid);
-
-        if (spec.name && manager_find_program(mgr, spec.name))
-                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT, "A program named '%s' already exists.",
-                                         spec.name);
-        if (mgr->n_transient >= BUS_TRANSIENT_MAX)
-                return sd_bus_error_setf(error, CGSUP_ERROR_TOO_MANY,
-                                         "Too many transient programs running (%u, at most %d).", mgr->n_transient,
-                                         BUS_TRANSIENT_MAX);
-        if (caller != 0 && transient_count_for(mgr, caller) >= BUS_TRANSIENT_PER_USER_MAX)
-                return sd_bus_error_setf(error, CGSUP_ERROR_TOO_MANY,
-                                         "Too many transient programs for uid %u (at most %d).", (unsigned) caller,
-                                         BUS_TRANSIENT_PER_USER_MAX);
-
-        {
-                char uidbuf[32];
-                snprintf(uidbuf, sizeof uidbuf, "%u", (unsigned) spec.uid);
-                const char *details[] = { "verb", "run", "command", spec.argv[0], "uid", uidbuf, NULL };
-                r = bus_verify_polkit_async(m, CGSUP_POLKIT_ACTION_RUN, details, c->polkit, error);
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        return 1; /* polkit will call us again; the fds we dup'ed are closed by cleanup */
-        }
+        snprintf(uidbuf, sizeof uidbuf, "%u", (unsigned) spec.uid);
+        const char *details[] = { "verb", "run", "command", spec.argv[0], "uid", uidbuf, NULL };
+        r = bus_verify_polkit_async(m, CGSUP_POLKIT_ACTION_RUN, details, c->polkit, error);
+        if (r <= 0)
+                return r < 0 ? r : 1; /* 0: polkit calls us again; the fds we dup'ed are closed by cleanup */
 
         r = manager_run_transient(mgr, &spec, &p, &msg);
         /* The manager consumed the fds whatever happened. */
