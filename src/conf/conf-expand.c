@@ -106,195 +106,203 @@ static int fail(char **reterr_msg, const char *fmt, ...) {
         return -EINVAL;
 }
 
-int conf_expand(const char *s, const ExpandVars *v, char **ret, char **reterr_msg) {
-        Buf b = {};
+/* What follows "%(name)": Python's conversion flags, width, precision and type. */
+typedef struct FormatSpec {
+        bool left, zero, plus, space;
+        int width, prec; /* prec -1: none */
+        char conv;
+} FormatSpec;
+
+/* At the character after '%' and '(': the name, nested parentheses matched as Python does. */
+static int parse_name(const char **pp, char **ret_name, char **reterr_msg) {
+        const char *p = *pp, *start = p;
+        int depth = 1;
+
+        while (*p && depth > 0) {
+                if (*p == '(')
+                        depth++;
+                else if (*p == ')')
+                        depth--;
+                if (depth > 0)
+                        p++;
+        }
+        if (!*p)
+                return fail(reterr_msg, "unterminated '%%(' (missing ')')");
+        *ret_name = strndup(start, (size_t) (p - start));
+        if (!*ret_name)
+                return -ENOMEM;
+        *pp = p + 1;
+        return 0;
+}
+
+static int parse_number(const char **pp, int *ret, const char *what, const char *name, char **reterr_msg) {
+        const char *p = *pp;
+        int n = 0;
+
+        while (*p >= '0' && *p <= '9') {
+                n = n * 10 + (*p++ - '0');
+                if (n > EXPAND_MAX_WIDTH)
+                        return fail(reterr_msg, "%s in %%(%s) too large", what, name);
+        }
+        *pp = p;
+        *ret = n;
+        return 0;
+}
+
+static int parse_spec(const char **pp, const char *name, FormatSpec *f, char **reterr_msg) {
+        const char *p = *pp;
         int r;
 
-        for (const char *p = s; *p;) {
+        *f = (FormatSpec) { .prec = -1 };
+        for (;; p++) {
+                if (*p == '-')
+                        f->left = true;
+                else if (*p == '0')
+                        f->zero = true;
+                else if (*p == '+')
+                        f->plus = true;
+                else if (*p == ' ')
+                        f->space = true;
+                else if (*p != '#')
+                        break;
+        }
+        r = parse_number(&p, &f->width, "field width", name, reterr_msg);
+        if (r < 0)
+                return r;
+        if (*p == '.') {
+                p++;
+                r = parse_number(&p, &f->prec, "precision", name, reterr_msg);
+                if (r < 0)
+                        return r;
+        }
+        while (*p == 'h' || *p == 'l' || *p == 'L') /* Python accepts and ignores these */
+                p++;
+        f->conv = *p;
+        if (!f->conv)
+                return fail(reterr_msg, "incomplete format after %%(%s) (expected s or d)", name);
+        *pp = p + 1;
+        return 0;
+}
+
+static int emit_string(Buf *b, const FormatSpec *f, const char *val) {
+        size_t len = strlen(val), pad;
+        int r;
+
+        if (f->prec >= 0 && (size_t) f->prec < len)
+                len = (size_t) f->prec;
+        pad = (size_t) f->width > len ? (size_t) f->width - len : 0;
+        if (!f->left && (r = buf_pad(b, ' ', pad)) < 0)
+                return r;
+        if ((r = buf_add(b, val, len)) < 0)
+                return r;
+        return f->left ? buf_pad(b, ' ', pad) : 0;
+}
+
+static int emit_number(Buf *b, const FormatSpec *f, long num) {
+        char digits[32];
+        const char *sign = num < 0 ? "-" : f->plus ? "+" : f->space ? " " : "";
+        size_t dl, zeros, len, pad;
+        int r;
+
+        snprintf(digits, sizeof digits, "%lu", num < 0 ? -(unsigned long) num : (unsigned long) num);
+        /* "%.3d" pads the digits with zeros, like C */
+        dl = strlen(digits);
+        zeros = f->prec >= 0 && (size_t) f->prec > dl ? (size_t) f->prec - dl : 0;
+        len = strlen(sign) + zeros + dl;
+        pad = (size_t) f->width > len ? (size_t) f->width - len : 0;
+        if (!f->left && !f->zero && (r = buf_pad(b, ' ', pad)) < 0)
+                return r;
+        if ((r = buf_add(b, sign, strlen(sign))) < 0)
+                return r;
+        if (!f->left && f->zero && (r = buf_pad(b, '0', pad)) < 0)
+                return r;
+        if ((r = buf_pad(b, '0', zeros)) < 0)
+                return r;
+        if ((r = buf_add(b, digits, dl)) < 0)
+                return r;
+        return f->left ? buf_pad(b, ' ', pad) : 0;
+}
+
+/* One "%(name)<spec>" at @pp (just past the '('), appended to @b. */
+static int expand_one(const char **pp, const ExpandVars *v, Buf *b, char **reterr_msg) {
+        _cleanup_free_ char *name = NULL;
+        const char *str;
+        char tmp[64];
+        long num = 0;
+        FormatSpec f;
+        int r, x;
+
+        r = parse_name(pp, &name, reterr_msg);
+        if (r >= 0)
+                r = parse_spec(pp, name, &f, reterr_msg);
+        if (r < 0)
+                return r;
+        if (lookup(v, name, &str, &num) == 0) {
+                _cleanup_free_ char *avail = available_names(v);
+                return fail(reterr_msg, "%%(%s) cannot be expanded (available: %s)", name, strna(avail));
+        }
+        if (f.conv == 's') {
+                if (!str)
+                        snprintf(tmp, sizeof tmp, "%ld", num);
+                return emit_string(b, &f, str ?: tmp);
+        }
+        if (f.conv != 'd' && f.conv != 'i' && f.conv != 'u')
+                return fail(reterr_msg, "unsupported conversion '%c' in %%(%s)%c (use s or d)", f.conv, name,
+                            f.conv);
+        if (str) {
+                /* Python wants a number here; a numeric ENV_ value is the obvious intent. */
+                if (safe_atoi(str, &x) < 0)
+                        return fail(reterr_msg, "%%(%s)%c needs a number, got '%s'", name, f.conv, str);
+                num = x;
+        }
+        return emit_number(b, &f, num);
+}
+
+/* At the character after a '%' that is not the end: "%%", or "%(" and an expansion. */
+static int expand_percent(const char **pp, const ExpandVars *v, Buf *b, char **reterr_msg) {
+        const char *p = *pp;
+
+        if (*p == '%') {
+                *pp = p + 1;
+                return buf_add(b, "%", 1);
+        }
+        if (*p != '(')
+                return fail(reterr_msg,
+                            "'%%%c' is not a %%(name)s expansion (write %%%% for a literal percent sign%s)", *p,
+                            strchr(p, '%') ? "; a %VAR% placeholder must be substituted before cgsupd reads the file"
+                                           : "");
+        *pp = p + 1;
+        return expand_one(pp, v, b, reterr_msg);
+}
+
+int conf_expand(const char *s, const ExpandVars *v, char **ret, char **reterr_msg) {
+        _cleanup_free_ char *out = NULL;
+        Buf b = {};
+        int r = 0;
+
+        for (const char *p = s; *p && r >= 0;) {
                 const char *pct = strchr(p, '%');
+
                 if (!pct) {
                         r = buf_add(&b, p, strlen(p));
-                        if (r < 0)
-                                goto fail_buf;
                         break;
                 }
                 r = buf_add(&b, p, (size_t) (pct - p));
-                if (r < 0)
-                        goto fail_buf;
                 p = pct + 1;
-
-                if (*p == '%') {
-                        r = buf_add(&b, "%", 1);
-                        if (r < 0)
-                                goto fail_buf;
-                        p++;
-                        continue;
-                }
-                if (*p == '\0') {
+                if (r >= 0 && *p == '\0') {
                         /* Python rejects a trailing '%'; we keep it so cgsup's own "cpu_quota=150%" reads
                          * naturally (no supervisord file can depend on the error). */
                         r = buf_add(&b, "%", 1);
-                        if (r < 0)
-                                goto fail_buf;
                         break;
                 }
-                if (*p != '(') {
-                        free(b.s);
-                        if (*p == '\0')
-                                return fail(reterr_msg,
-                                            "'%%' at the end of the value (write %%%% for a literal "
-                                            "percent sign)");
-                        return fail(reterr_msg,
-                                    "'%%%c' is not a %%(name)s expansion (write %%%% for a literal percent "
-                                    "sign%s)",
-                                    *p,
-                                    strchr(p, '%') ? "; a %VAR% placeholder must be substituted before "
-                                                     "cgsupd reads the file"
-                                                   : "");
-                }
-
-                /* %(name) — Python matches nested parentheses */
-                const char *name_start = ++p;
-                int depth = 1;
-                while (*p && depth > 0) {
-                        if (*p == '(')
-                                depth++;
-                        else if (*p == ')')
-                                depth--;
-                        if (depth > 0)
-                                p++;
-                }
-                if (!*p) {
-                        free(b.s);
-                        return fail(reterr_msg, "unterminated '%%(' (missing ')')");
-                }
-                _cleanup_free_ char *name = strndup(name_start, (size_t) (p - name_start));
-                if (!name) {
-                        r = -ENOMEM;
-                        goto fail_buf;
-                }
-                p++;
-
-                bool left = false, zero = false, plus = false, space = false;
-                for (;; p++) {
-                        if (*p == '-')
-                                left = true;
-                        else if (*p == '0')
-                                zero = true;
-                        else if (*p == '+')
-                                plus = true;
-                        else if (*p == ' ')
-                                space = true;
-                        else if (*p == '#')
-                                ;
-                        else
-                                break;
-                }
-                int width = 0, prec = -1;
-                while (*p >= '0' && *p <= '9') {
-                        width = width * 10 + (*p++ - '0');
-                        if (width > EXPAND_MAX_WIDTH) {
-                                free(b.s);
-                                return fail(reterr_msg, "field width in %%(%s) too large", name);
-                        }
-                }
-                if (*p == '.') {
-                        p++;
-                        prec = 0;
-                        while (*p >= '0' && *p <= '9') {
-                                prec = prec * 10 + (*p++ - '0');
-                                if (prec > EXPAND_MAX_WIDTH) {
-                                        free(b.s);
-                                        return fail(reterr_msg, "precision in %%(%s) too large", name);
-                                }
-                        }
-                }
-                while (*p == 'h' || *p == 'l' || *p == 'L') /* Python accepts and ignores these */
-                        p++;
-                char conv = *p;
-                if (!conv) {
-                        free(b.s);
-                        return fail(reterr_msg, "incomplete format after %%(%s) (expected s or d)", name);
-                }
-                p++;
-
-                const char *str;
-                long num = 0;
-                if (lookup(v, name, &str, &num) == 0) {
-                        _cleanup_free_ char *avail = available_names(v);
-                        free(b.s);
-                        return fail(reterr_msg, "%%(%s) cannot be expanded (available: %s)", name,
-                                    strna(avail));
-                }
-
-                char tmp[64];
-                const char *val;
-                if (conv == 's') {
-                        if (!str) {
-                                snprintf(tmp, sizeof tmp, "%ld", num);
-                                val = tmp;
-                        } else
-                                val = str;
-                        size_t len = strlen(val);
-                        if (prec >= 0 && (size_t) prec < len)
-                                len = (size_t) prec;
-                        size_t pad = (size_t) width > len ? (size_t) width - len : 0;
-                        if (!left && (r = buf_pad(&b, ' ', pad)) < 0)
-                                goto fail_buf;
-                        if ((r = buf_add(&b, val, len)) < 0)
-                                goto fail_buf;
-                        if (left && (r = buf_pad(&b, ' ', pad)) < 0)
-                                goto fail_buf;
-                } else if (conv == 'd' || conv == 'i' || conv == 'u') {
-                        if (str) {
-                                /* Python wants a number here; a numeric ENV_ value is the obvious intent. */
-                                int x;
-                                if (safe_atoi(str, &x) < 0) {
-                                        free(b.s);
-                                        return fail(reterr_msg, "%%(%s)%c needs a number, got '%s'", name,
-                                                    conv, str);
-                                }
-                                num = x;
-                        }
-                        char digits[32];
-                        snprintf(digits, sizeof digits, "%lu",
-                                 num < 0 ? -(unsigned long)num : (unsigned long)num);
-                        /* "%.3d" pads the digits with zeros, like C */
-                        size_t dl = strlen(digits),
-                               zeros = prec >= 0 && (size_t)prec > dl ? (size_t)prec - dl : 0;
-                        const char *sign = num < 0 ? "-" : plus ? "+" : space ? " " : "";
-                        size_t len = strlen(sign) + zeros + dl;
-                        size_t pad = (size_t) width > len ? (size_t) width - len : 0;
-                        if (!left && !zero && (r = buf_pad(&b, ' ', pad)) < 0)
-                                goto fail_buf;
-                        if ((r = buf_add(&b, sign, strlen(sign))) < 0)
-                                goto fail_buf;
-                        if (!left && zero && (r = buf_pad(&b, '0', pad)) < 0)
-                                goto fail_buf;
-                        if ((r = buf_pad(&b, '0', zeros)) < 0)
-                                goto fail_buf;
-                        if ((r = buf_add(&b, digits, dl)) < 0)
-                                goto fail_buf;
-                        if (left && (r = buf_pad(&b, ' ', pad)) < 0)
-                                goto fail_buf;
-                } else {
-                        free(b.s);
-                        return fail(reterr_msg, "unsupported conversion '%c' in %%(%s)%c (use s or d)", conv,
-                                    name, conv);
-                }
+                if (r >= 0)
+                        r = expand_percent(&p, v, &b, reterr_msg);
         }
-
-        if (!b.s) {
-                b.s = strdup("");
-                if (!b.s)
-                        return -ENOMEM;
-        }
-        *ret = b.s;
-        return 0;
-
-fail_buf:
-        free(b.s);
+        out = b.s;
         if (r == -E2BIG)
                 return fail(reterr_msg, "expanded value longer than %u bytes", EXPAND_MAX_OUTPUT);
-        return r;
+        if (r < 0)
+                return r;
+        *ret = out ? TAKE_PTR(out) : strdup("");
+        return *ret ? 0 : -ENOMEM;
 }

@@ -236,10 +236,113 @@ static char *emit(char *buf, int num, const char *s) {
         return buf;
 }
 
+/* A continuation line of a multi-line value. */
+static char *prepare_continuation(IniParser *p, const char *content, size_t clen, int num, char *buf) {
+        p->kind = LINE_CONTINUATION;
+        if (clen + 4 < (size_t) num) {
+                snprintf(buf, num, " %s\n", content);
+                return buf;
+        }
+        p->stash_value = strdup(content);
+        if (!p->stash_value) {
+                p->error = -ENOMEM;
+                return NULL;
+        }
+        return emit(buf, num, " " MARKER);
+}
+
+/* A "[name]" line. */
+static char *prepare_section(IniParser *p, char *content, int num, char *buf) {
+        /* Python's SECTCRE "\[(?P<header>.+)\]" is greedy: the name ends at the last ']' */
+        char *end = strrchr(content, ']');
+        const char *name = content + 1;
+        int r;
+
+        if (!end || end == content + 1) {
+                conf_error(p->config, p->file, p->line, "Section header without a name or closing ']': %s",
+                           content);
+                return emit(buf, num, "");
+        }
+        *end = '\0';
+        p->blank_lines = 0;
+        p->key_seen = false;
+        p->entry = -1;
+        p->skip_section = false;
+        if (strlen(name) > CONF_MAX_SECTION_NAME) {
+                conf_error(p->config, p->file, p->line, "Section name longer than %u bytes.", CONF_MAX_SECTION_NAME);
+                p->skip_section = true;
+                return emit(buf, num, "");
+        }
+        if ((p->flags & INI_READ_INCLUDED) && streq(name, "include")) {
+                conf_warn(p->config, p->file, p->line,
+                          "[include] in an included file is not followed (supervisord reads "
+                          "[include] only from the main file), ignoring.");
+                p->skip_section = true;
+        }
+        r = parser_open_section(p, name);
+        if (r < 0) {
+                p->error = r;
+                return NULL;
+        }
+        p->kind = LINE_SECTION;
+        /* libinih would truncate long names and cut at the first ']': it gets a marker, we know the
+         * section anyway. */
+        if (strlen(name) < INI_SHORT_NAME && !strchr(name, ']'))
+                snprintf(buf, num, "[%s]\n", name);
+        else
+                emit(buf, num, "[" MARKER "]");
+        return buf;
+}
+
+/* key = value / key : value: the first '=' or ':' splits, as in both RawConfigParser and libinih. */
+static char *prepare_key(IniParser *p, const char *content, size_t clen, int num, char *buf) {
+        size_t d = strcspn(content, "=:"), klen = d;
+        const char *value;
+
+        if (content[d] == '\0') {
+                conf_error(p->config, p->file, p->line, "Line is neither a [section], a key=value nor a comment: %s",
+                           content);
+                return emit(buf, num, "");
+        }
+        if (p->section < 0) {
+                if (!p->missing_section_reported)
+                        conf_error(p->config, p->file, p->line, "Key before the first [section] header: %s",
+                                   content);
+                p->missing_section_reported = true;
+                return emit(buf, num, "");
+        }
+        while (klen > 0 && is_ws(content[klen - 1]))
+                klen--;
+        if (klen == 0) {
+                conf_error(p->config, p->file, p->line, "Empty key name: %s", content);
+                return emit(buf, num, "");
+        }
+        value = content + d + 1;
+        while (is_ws(*value))
+                value++;
+
+        p->kind = LINE_KEY;
+        p->key_seen = true;
+        p->entry = -1;
+        p->blank_lines = 0;
+        if (klen < INI_SHORT_NAME && clen + 3 < (size_t) num)
+                return emit(buf, num, content);
+
+        p->stash_key = strndup(content, klen);
+        p->stash_value = strdup(value);
+        if (!p->stash_key || !p->stash_value) {
+                p->error = -ENOMEM;
+                return NULL;
+        }
+        return emit(buf, num, MARKER "=" MARKER);
+}
+
 /* Handles one physical line the way RawConfigParser would before libinih sees it. Returns the text to give
  * libinih (possibly with markers; an empty line for comments and rejected lines), or NULL with p->error set,
  * which ends the parse. */
 static char *parser_prepare_line(IniParser *p, char *line, size_t len, int num, char *buf) {
+        size_t indent = 0;
+
         p->kind = LINE_NONE;
         free(p->stash_key);
         free(p->stash_value);
@@ -256,11 +359,8 @@ static char *parser_prepare_line(IniParser *p, char *line, size_t len, int num, 
                 len -= 3;
                 memmove(line, line + 3, len + 1);
         }
-
-        size_t indent = 0;
         while (indent < len && is_ws(line[indent]))
                 indent++;
-
         if (indent == len) {
                 /* Python keeps blank lines inside a multi-line value if more indented lines follow. */
                 if (p->key_seen)
@@ -281,104 +381,12 @@ static char *parser_prepare_line(IniParser *p, char *line, size_t len, int num, 
                 len--;
         line[len] = '\0';
 
-        char *content = line + indent;
-        size_t clen = len - indent;
-
-        if (p->key_seen && indent > p->indent_level) {
-                p->kind = LINE_CONTINUATION;
-                if (clen + 4 < (size_t) num) {
-                        snprintf(buf, num, " %s\n", content);
-                        return buf;
-                }
-                p->stash_value = strdup(content);
-                if (!p->stash_value)
-                        goto oom;
-                return emit(buf, num, " " MARKER);
-        }
+        if (p->key_seen && indent > p->indent_level)
+                return prepare_continuation(p, line + indent, len - indent, num, buf);
         p->indent_level = indent;
-
-        if (content[0] == '[') {
-                /* Python's SECTCRE "\[(?P<header>.+)\]" is greedy: the name ends at the last ']' */
-                char *end = strrchr(content, ']');
-                if (!end || end == content + 1) {
-                        conf_error(p->config, p->file, p->line,
-                                   "Section header without a name or closing ']': %s", content);
-                        return emit(buf, num, "");
-                }
-                *end = '\0';
-                const char *name = content + 1;
-                p->blank_lines = 0;
-                p->key_seen = false;
-                p->entry = -1;
-                p->skip_section = false;
-                if (strlen(name) > CONF_MAX_SECTION_NAME) {
-                        conf_error(p->config, p->file, p->line, "Section name longer than %u bytes.",
-                                   CONF_MAX_SECTION_NAME);
-                        p->skip_section = true;
-                        return emit(buf, num, "");
-                }
-                if ((p->flags & INI_READ_INCLUDED) && streq(name, "include")) {
-                        conf_warn(p->config, p->file, p->line,
-                                  "[include] in an included file is not followed (supervisord reads "
-                                  "[include] only from the main file), ignoring.");
-                        p->skip_section = true;
-                }
-                int r = parser_open_section(p, name);
-                if (r < 0) {
-                        p->error = r;
-                        return NULL;
-                }
-                p->kind = LINE_SECTION;
-                /* libinih would truncate long names and cut at the first ']': it gets a marker, we know
-                 * the section anyway. */
-                if (strlen(name) < INI_SHORT_NAME && !strchr(name, ']'))
-                        snprintf(buf, num, "[%s]\n", name);
-                else
-                        emit(buf, num, "[" MARKER "]");
-                return buf;
-        }
-
-        /* key = value / key : value: the first '=' or ':' splits, as in both RawConfigParser and libinih. */
-        size_t d = strcspn(content, "=:");
-        if (content[d] == '\0') {
-                conf_error(p->config, p->file, p->line,
-                           "Line is neither a [section], a key=value nor a comment: %s", content);
-                return emit(buf, num, "");
-        }
-        if (p->section < 0) {
-                if (!p->missing_section_reported)
-                        conf_error(p->config, p->file, p->line, "Key before the first [section] header: %s",
-                                   content);
-                p->missing_section_reported = true;
-                return emit(buf, num, "");
-        }
-        size_t klen = d;
-        while (klen > 0 && is_ws(content[klen - 1]))
-                klen--;
-        if (klen == 0) {
-                conf_error(p->config, p->file, p->line, "Empty key name: %s", content);
-                return emit(buf, num, "");
-        }
-        const char *value = content + d + 1;
-        while (is_ws(*value))
-                value++;
-
-        p->kind = LINE_KEY;
-        p->key_seen = true;
-        p->entry = -1;
-        p->blank_lines = 0;
-        if (klen < INI_SHORT_NAME && clen + 3 < (size_t) num)
-                return emit(buf, num, content);
-
-        p->stash_key = strndup(content, klen);
-        p->stash_value = strdup(value);
-        if (!p->stash_key || !p->stash_value)
-                goto oom;
-        return emit(buf, num, MARKER "=" MARKER);
-
-oom:
-        p->error = -ENOMEM;
-        return NULL;
+        if (line[indent] == '[')
+                return prepare_section(p, line + indent, num, buf);
+        return prepare_key(p, line + indent, len - indent, num, buf);
 }
 
 static char *ini_reader_cb(char *buf, int num, void *userdata) {
