@@ -17,12 +17,15 @@
 
 #include "cgsupctl.h"
 #include "macro.h"
+#include "pager.h"
 #include "strv.h"
 
 bool arg_json = false;
 JsonFormat arg_json_format = JSON_OFF;
 bool arg_user = false;
 bool arg_no_pager = false;
+bool arg_no_legend = false;
+bool arg_full = false;
 const char *arg_host = NULL;
 
 /* The verb being run, so that usage errors can point to its --help. */
@@ -35,6 +38,7 @@ enum {
         ARG_USER,
         ARG_SYSTEM,
         ARG_NO_PAGER,
+        ARG_NO_LEGEND,
 };
 
 static const struct option global_options[] = {
@@ -45,9 +49,11 @@ static const struct option global_options[] = {
         { "system", no_argument, NULL, ARG_SYSTEM },
         { "host", required_argument, NULL, 'H' },
         { "no-pager", no_argument, NULL, ARG_NO_PAGER },
+        { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+        { "full", no_argument, NULL, 'l' },
         {},
 };
-#define GLOBAL_SHORT_OPTIONS "hH:"
+#define GLOBAL_SHORT_OPTIONS "hH:l"
 
 int usage_error(const char *fmt, ...) {
         va_list ap;
@@ -72,7 +78,9 @@ static void help(void) {
                "     --user              talk to the user instance (cgsupd --user) on the session bus\n"
                "     --system            talk to the system instance (the default)\n"
                "  -H --host=[USER@]HOST  talk to cgsupd on a remote host (over ssh)\n"
-               "     --no-pager          accepted for systemctl habits (output is never paged)\n\n"
+               "  -l --full              do not truncate table columns to fit the terminal\n"
+               "     --no-legend         tables without their header line\n"
+               "     --no-pager          do not pipe tables into a pager (less) on a terminal\n\n"
                "Commands:\n");
         for (size_t i = 0; i < n_verbs; i++)
                 printf("  %-14s %s\n", verbs[i].name, verbs[i].summary);
@@ -202,6 +210,12 @@ static int global_option(int c, const char *value) {
                 return 1;
         case ARG_NO_PAGER:
                 arg_no_pager = true;
+                return 1;
+        case ARG_NO_LEGEND:
+                arg_no_legend = true;
+                return 1;
+        case 'l':
+                arg_full = true;
                 return 1;
         }
         return 0;
@@ -374,5 +388,7 @@ int main(int argc, char **argv) {
         }
 
         optind = 0;
-        return cmd.verb->run((int) strv_length(cmd.argv), cmd.argv);
+        r = cmd.verb->run((int) strv_length(cmd.argv), cmd.argv);
+        pager_close();
+        return r;
 }

@@ -17,6 +17,8 @@ extern bool arg_json; /* any --json */
 extern JsonFormat arg_json_format;
 extern bool arg_user;
 extern bool arg_no_pager;
+extern bool arg_no_legend;
+extern bool arg_full;
 extern const char *arg_host;
 
 /* Exit statuses (systemctl/supervisorctl conventions). */

@@ -1,11 +1,20 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Tables through libsmartcols. Our Table only collects rows (verbs add cells one by one, as before); the
+ * layout is libsmartcols': on a terminal the table is fitted to its width, truncating the columns the verb
+ * marked TABLE_TRUNCATE (unless --full); piped output keeps every character. When a pager takes stdout,
+ * the terminal's width is handed to libsmartcols explicitly, since it then writes to a pipe.
+ */
+
+#include <assert.h>
 #include <errno.h>
+#include <libsmartcols.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <wchar.h>
 
+#include "cgsupctl.h"
 #include "macro.h"
+#include "pager.h"
 #include "table.h"
 
 typedef struct Cell {
@@ -16,6 +25,7 @@ typedef struct Cell {
 struct Table {
         size_t n_columns;
         char **headers;
+        TableColumnFlags *flags;
         Cell *cells;
         size_t n_cells, alloc;
 };
@@ -26,7 +36,8 @@ bool colors_enabled(void) {
 
         if (cached < 0) {
                 term = getenv("TERM");
-                cached = isatty(STDOUT_FILENO) > 0 && !getenv("NO_COLOR") && !(term && streq(term, "dumb"));
+                /* https://no-color.org: any non-empty NO_COLOR turns colours off. */
+                cached = terminal_is_tty() && isempty(getenv("NO_COLOR")) && !(term && streq(term, "dumb"));
         }
         return cached;
 }
@@ -41,7 +52,8 @@ Table *table_new(size_t n_columns, const char *const *headers) {
                 return NULL;
         t->n_columns = n_columns;
         t->headers = calloc(n_columns, sizeof(char *));
-        if (!t->headers)
+        t->flags = calloc(n_columns, sizeof(TableColumnFlags));
+        if (!t->headers || !t->flags)
                 return table_free(t);
         for (size_t i = 0; i < n_columns; i++) {
                 t->headers[i] = strdup(headers[i]);
@@ -57,11 +69,20 @@ Table *table_free(Table *t) {
         for (size_t i = 0; t->headers && i < t->n_columns; i++)
                 free(t->headers[i]);
         free(t->headers);
+        free(t->flags);
         for (size_t i = 0; i < t->n_cells; i++)
                 free(t->cells[i].text);
         free(t->cells);
         free(t);
         return NULL;
+}
+
+int table_set_column_flags(Table *t, size_t column, TableColumnFlags flags) {
+        assert(t);
+        if (column >= t->n_columns)
+                return -EINVAL;
+        t->flags[column] = flags;
+        return 0;
 }
 
 int table_add_cell(Table *t, const char *text, const char *color) {
@@ -81,62 +102,87 @@ int table_add_cell(Table *t, const char *text, const char *color) {
         return 0;
 }
 
-/* Display width of a UTF-8 string (program names and exit details may contain non-ASCII). */
-static size_t text_width(const char *s) {
-        mbstate_t st = {};
-        size_t w = 0;
-        wchar_t wc;
+static void scols_unref_tablep(struct libscols_table **tb) {
+        scols_unref_table(*tb);
+}
 
-        while (*s) {
-                size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
-                int cw;
-                if (n == (size_t) -1 || n == (size_t) -2 || n == 0) {
-                        w++;
-                        s++;
-                        memset(&st, 0, sizeof st);
-                        continue;
-                }
-                cw = wcwidth(wc);
-                w += cw > 0 ? (size_t) cw : 0;
-                s += n;
+static int table_to_scols(const Table *t, struct libscols_table *tb) {
+        for (size_t c = 0; c < t->n_columns; c++) {
+                int flags = 0;
+
+                if ((t->flags[c] & TABLE_TRUNCATE) && !arg_full)
+                        flags |= SCOLS_FL_TRUNC;
+                if (t->flags[c] & TABLE_RIGHT)
+                        flags |= SCOLS_FL_RIGHT;
+                /* whint 0: as wide as the content needs; truncation only takes what does not fit. */
+                if (!scols_table_new_column(tb, t->headers[c], 0, flags))
+                        return -ENOMEM;
         }
-        return w;
+        for (size_t i = 0; i < t->n_cells; i += t->n_columns) {
+                struct libscols_line *ln = scols_table_new_line(tb, NULL);
+                if (!ln)
+                        return -ENOMEM;
+                for (size_t c = 0; c < t->n_columns && i + c < t->n_cells; c++) {
+                        const Cell *cell = &t->cells[i + c];
+                        if (scols_line_set_data(ln, c, cell->text) < 0)
+                                return -ENOMEM;
+                        if (cell->color && scols_cell_set_color(scols_line_get_cell(ln, c), cell->color) < 0)
+                                return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
+/* libsmartcols pads every column but the last, so a row whose last cells are empty ends in spaces: cut
+ * them (greppable rows, no noise in diffs). */
+static int print_trimmed(const char *text, FILE *f) {
+        for (const char *p = text; *p;) {
+                size_t n = strcspn(p, "\n"), len = n;
+
+                while (len > 0 && p[len - 1] == ' ')
+                        len--;
+                if (fwrite(p, 1, len, f) != len || fputc('\n', f) == EOF)
+                        return -EIO;
+                p += n + (p[n] == '\n');
+        }
+        return fflush(f) == 0 ? 0 : -errno;
 }
 
 int table_print(Table *t, FILE *f) {
-        _cleanup_free_ size_t *width = calloc(t->n_columns, sizeof(size_t));
-        size_t n_rows = (t->n_cells + t->n_columns - 1) / t->n_columns;
+        _cleanup_(scols_unref_tablep) struct libscols_table *tb = NULL;
+        _cleanup_free_ char *text = NULL;
+        int r;
 
-        if (!width)
+        assert(t);
+        assert(f);
+
+        /* Decided before the pager turns stdout into a pipe. */
+        bool colors = colors_enabled(), tty = terminal_is_tty() && f == stdout;
+        size_t width = terminal_columns();
+
+        if (f == stdout) {
+                r = pager_open();
+                if (r < 0)
+                        return r;
+        }
+
+        tb = scols_new_table();
+        if (!tb)
                 return -ENOMEM;
-        for (size_t c = 0; c < t->n_columns; c++)
-                width[c] = text_width(t->headers[c]);
-        for (size_t i = 0; i < t->n_cells; i++)
-                width[i % t->n_columns] = MAX(width[i % t->n_columns], text_width(t->cells[i].text));
+        scols_table_enable_colors(tb, colors && f == stdout);
+        scols_table_enable_noheadings(tb, arg_no_legend);
+        if (tty && !arg_full && width > 0) {
+                scols_table_set_termforce(tb, SCOLS_TERMFORCE_ALWAYS);
+                scols_table_set_termwidth(tb, width);
+        } else
+                /* Piped, or --full: every character, whatever the width. */
+                scols_table_set_termforce(tb, SCOLS_TERMFORCE_NEVER);
 
-        for (size_t c = 0; c < t->n_columns; c++) {
-                bool last = c + 1 == t->n_columns;
-                fprintf(f, "%s%s%s", ansi(ANSI_BOLD), t->headers[c], ansi(ANSI_NORMAL));
-                if (!last)
-                        fprintf(f, "%*s", (int) (width[c] - text_width(t->headers[c]) + 1), "");
-        }
-        fputc('\n', f);
-
-        for (size_t r = 0; r < n_rows; r++) {
-                for (size_t c = 0; c < t->n_columns; c++) {
-                        size_t i = r * t->n_columns + c;
-                        const Cell *cell = i < t->n_cells ? &t->cells[i] : NULL;
-                        const char *text = cell ? cell->text : "";
-                        bool last = c + 1 == t->n_columns;
-
-                        if (cell && cell->color && colors_enabled())
-                                fprintf(f, "%s%s%s", cell->color, text, ANSI_NORMAL);
-                        else
-                                fputs(text, f);
-                        if (!last)
-                                fprintf(f, "%*s", (int) (width[c] - text_width(text) + 1), "");
-                }
-                fputc('\n', f);
-        }
-        return 0;
+        r = table_to_scols(t, tb);
+        if (r < 0)
+                return r;
+        r = scols_print_table_to_string(tb, &text);
+        if (r < 0)
+                return r;
+        return print_trimmed(text, f);
 }

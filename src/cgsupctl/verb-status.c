@@ -22,29 +22,16 @@ static bool reason_is_exit(const char *reason) {
         return streq(reason, "exit-code") || streq(reason, "exited");
 }
 
-/* "3d 4h", "2h 5m", "4m 10s", "12s": two units are what a status table needs. */
+/* Uptimes in whole seconds ("12s", "4min 10s", "2h 5min", "3d 4h"): the one duration style of
+ * format_timespan(), used for every duration cgsupctl prints. */
 static const char *format_uptime(char *buf, size_t n, uint64_t usec) {
-        uint64_t s = usec / USEC_PER_SEC;
-
-        if (s >= 86400)
-                snprintf(buf, n, "%" PRIu64 "d %" PRIu64 "h", s / 86400, (s % 86400) / 3600);
-        else if (s >= 3600)
-                snprintf(buf, n, "%" PRIu64 "h %" PRIu64 "m", s / 3600, (s % 3600) / 60);
-        else if (s >= 60)
-                snprintf(buf, n, "%" PRIu64 "m %" PRIu64 "s", s / 60, s % 60);
-        else
-                snprintf(buf, n, "%" PRIu64 "s", s);
-        return buf;
+        return format_timespan(buf, n, usec / USEC_PER_SEC * USEC_PER_SEC);
 }
 
 static const char *format_cpu(char *buf, size_t n, uint64_t nsec) {
         if (nsec == UINT64_MAX)
                 return "-";
-        if (nsec < 60 * NSEC_PER_SEC)
-                snprintf(buf, n, "%.2fs", (double) nsec / (double) NSEC_PER_SEC);
-        else
-                return format_uptime(buf, n, nsec / NSEC_PER_USEC);
-        return buf;
+        return format_timespan(buf, n, nsec / NSEC_PER_USEC);
 }
 
 static const char *state_color(const char *state, const char *exit_reason, int32_t exit_code) {
@@ -81,7 +68,7 @@ static char *format_exit(const char *reason, int32_t code, int32_t sig, uint32_t
                 return NULL;
         if (survivors > 0) {
                 char *t = NULL;
-                if (asprintf(&t, "%s (%u processes left)", s, survivors) < 0) {
+                if (asprintf(&t, "%s (%u process%s left)", s, survivors, survivors == 1 ? "" : "es") < 0) {
                         free(s);
                         return NULL;
                 }
@@ -115,6 +102,11 @@ static int print_table(const ListEntry *list, const bool *show, size_t n) {
         t = table_new(ELEMENTSOF(headers) - !any_sub, headers);
         if (!t)
                 return -ENOMEM;
+        /* On a narrow terminal the explanations give way, never the name, state or numbers. */
+        (void) table_set_column_flags(t, 2, TABLE_RIGHT);
+        (void) table_set_column_flags(t, 6, TABLE_TRUNCATE);
+        if (any_sub)
+                (void) table_set_column_flags(t, 7, TABLE_TRUNCATE);
         for (size_t i = 0; i < n && r >= 0; i++) {
                 const ListEntry *e = &list[i];
                 char name[600], pid[16], up[32], mem[64], a[32], b[32], cpu[32];

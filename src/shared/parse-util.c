@@ -294,7 +294,9 @@ const char *format_timespan(char *buf, size_t n, usec_t t) {
                 snprintf(buf, n, "infinity");
                 return buf;
         }
-        if (t < USEC_PER_MSEC)
+        if (t == 0)
+                snprintf(buf, n, "0s");
+        else if (t < USEC_PER_MSEC)
                 snprintf(buf, n, "%" PRIu64 "us", t);
         else if (t < USEC_PER_SEC)
                 snprintf(buf, n, "%" PRIu64 "ms", t / USEC_PER_MSEC);

@@ -183,6 +183,42 @@ check "--json run --wait gives an exit report" bash -c "'$CGSUPCTL' --json run -
 check "stop bg1" ctl stop bg1
 check "daemon still answers" daemon_alive
 
+# ---- tables (libsmartcols): fitted to a terminal, colours and a pager only there ----
+# A program whose EXIT/REASON is long: it exits 3 and leaves a process behind.
+cat >>"$TEST_DIR/cgsup.conf" <<EOF
+
+[program:leftover]
+command = /bin/sh -c 'sleep 1000 & exit 3'
+startsecs = 0
+autorestart = false
+EOF
+"$CGSUPCTL" update >/dev/null
+wait_state leftover EXITED >/dev/null
+# on_tty COLS COMMAND: COMMAND on a pseudo-terminal COLS wide (util-linux script), its output on stdout.
+on_tty() {
+        script -qec "stty cols $1 rows 40; $2" /dev/null </dev/null | tr -d '\r'
+}
+export -f on_tty
+export CGSUPCTL TEST_DIR
+check "status rows end without spaces" bash -c '"$CGSUPCTL" status >"$TEST_DIR/st" && ! grep -n " \$" "$TEST_DIR/st"'
+check "piped status: the whole EXIT/REASON, no colours" bash -c '
+        "$CGSUPCTL" status | grep -q "^leftover .*exit 3 (1 process left)\$" && ! "$CGSUPCTL" status | grep -q $'"'\\e'"
+check "--no-legend: no header line" bash -c '! "$CGSUPCTL" status --no-legend | grep -q "^NAME" && "$CGSUPCTL" status --no-legend | grep -q "^web "'
+check "on a terminal: colours" bash -c 'on_tty 200 "$CGSUPCTL status --no-pager" | grep -q $'"'\\e\\[0;32mRUNNING'"
+check "on a terminal with NO_COLOR: no colours" bash -c '! on_tty 200 "NO_COLOR=1 $CGSUPCTL status --no-pager" | grep -q $'"'\\e'"
+check "on a narrow terminal: EXIT/REASON is cut to fit" bash -c '
+        out=$(on_tty 60 "$CGSUPCTL status --no-pager"); echo "$out"
+        grep -q "^leftover .*exit 3" <<<"$out" && ! grep -q "process left" <<<"$out"'
+check "on a narrow terminal with --full: nothing is cut" bash -c '
+        on_tty 60 "$CGSUPCTL status --no-pager --full" | grep -q "exit 3 (1 process left)"'
+check "on a terminal: the table goes through the pager, with LESS=FRSXMK" bash -c '
+        on_tty 200 "CGSUP_PAGER=\"echo LESS=\\\$LESS >$TEST_DIR/pager.env; cat >$TEST_DIR/paged\" $CGSUPCTL status" >/dev/null
+        grep -qx "LESS=FRSXMK" "$TEST_DIR/pager.env" && grep -q "^leftover" "$TEST_DIR/paged"'
+check "--no-pager on a terminal: no pager" bash -c 'rm -f "$TEST_DIR/paged2"
+        on_tty 200 "CGSUP_PAGER=\"cat >$TEST_DIR/paged2\" $CGSUPCTL status --no-pager" | grep -q "^leftover" && [[ ! -e $TEST_DIR/paged2 ]]'
+check "piped: no pager" bash -c 'rm -f "$TEST_DIR/paged3"; CGSUP_PAGER="cat >$TEST_DIR/paged3" "$CGSUPCTL" status | grep -q "^leftover" && [[ ! -e $TEST_DIR/paged3 ]]'
+check "one duration style: never '2m 3s' (format_timespan's '2min 3s')" bash -c '! "$CGSUPCTL" status | grep -E " [0-9]+m [0-9]+s "'
+
 # ---- shutdown ----
 check "shutdown" ctl shutdown
 check "cgsupd exits" bash -c "for i in \$(seq 300); do kill -0 $CGSUPD_PID 2>/dev/null || exit 0; sleep 0.1; done; exit 1"

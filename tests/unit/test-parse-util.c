@@ -232,7 +232,8 @@ TEST(format_bytes) {
 
 TEST(format_timespan) {
         char buf[64];
-        ASSERT_STREQ(format_timespan(buf, sizeof(buf), 0), "0us");
+        ASSERT_STREQ(format_timespan(buf, sizeof(buf), 0), "0s");
+        ASSERT_STREQ(format_timespan(buf, sizeof(buf), 7), "7us");
         ASSERT_STREQ(format_timespan(buf, sizeof(buf), 150 * USEC_PER_MSEC), "150ms");
         ASSERT_STREQ(format_timespan(buf, sizeof(buf), 1500 * USEC_PER_MSEC), "1.5s");
         ASSERT_STREQ(format_timespan(buf, sizeof(buf), 62 * USEC_PER_SEC), "1min 2s");
