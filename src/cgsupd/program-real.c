@@ -109,8 +109,9 @@ static int real_cgroup_cleanup(Program *p) {
 
         if (!p->cgroup)
                 return 0;
-        /* Drop the inotify watch before the directory goes away. */
+        /* Drop the inotify watch and the held stat files before the directory goes away. */
         program_unwatch_cgroup(p);
+        program_close_list_stats(p);
         if (asprintf(&health, "%s.health", p->cgroup) >= 0)
                 (void) cgsup_cgroup_remove(m->cgroup_root_fd, health);
         r = cgsup_cgroup_remove(m->cgroup_root_fd, p->cgroup);

@@ -160,6 +160,8 @@ typedef struct Program {
         bool logs_stale;         /* log settings changed by a reload: new captures at the next spawn */
         int held_pipe_fd[2];     /* fd numbers of our stdout/stderr pipe read ends kept open inside the
                                   * program (no fd store): taken back with pidfd_getfd() on re-adoption */
+        int list_stat_fd[2];     /* memory.current, cpu.stat of the leaf, held for ListPrograms; -EBADF = not
+                                  * open yet, another -errno = the file is not there (closed with the leaf) */
 } Program;
 
 const char *program_state_to_string(ProgramState s);
@@ -194,6 +196,11 @@ int program_freeze(Program *p, bool freeze);
 int program_set_limits(Program *p, const CgsupLimits *limits, char **reterr_message);
 /* Read stats from the cgroup now (properties call this when asked). */
 int program_read_stats(Program *p, CgsupStats *ret);
+/* The two figures of a list row (memory.current, cpu.stat usage_usec; UINT64_MAX = not available) from
+ * descriptors held while the leaf exists: two pread(2)s, no path walk. */
+void program_read_list_stats(Program *p, uint64_t *ret_memory, uint64_t *ret_cpu_usec);
+/* Close what program_read_list_stats() holds (before the leaf is removed). */
+void program_close_list_stats(Program *p);
 /* Captured output by cursor (logcap.h: LOGCAP_CURSOR_TAIL for the last @max bytes, LOGCAP_CURSOR_START for
  * everything): stream 1 = stdout, 2 = stderr (with redirect_stderr, the merged stdout stream). A program that
  * has not printed yet gives no data and a cursor that catches its first byte. */

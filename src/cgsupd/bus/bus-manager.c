@@ -331,16 +331,12 @@ static int method_kill_program_who(sd_bus_message *m, void *userdata, sd_bus_err
 
 static int append_list_entry(sd_bus_message *reply, Program *p) {
         _cleanup_free_ char *path = NULL;
-        CgsupStats s = {};
-        uint64_t mem = UINT64_MAX, mem_max = UINT64_MAX, cpu = UINT64_MAX;
+        uint64_t mem, mem_max = UINT64_MAX, cpu_usec, cpu = UINT64_MAX;
         char sub[512];
 
-        if (p->cgroup && program_read_stats(p, &s) >= 0) {
-                if (s.valid & CGSUP_STATS_MEMORY)
-                        mem = s.memory_current;
-                if (s.valid & CGSUP_STATS_CPU)
-                        cpu = s.cpu_usage_usec * NSEC_PER_USEC;
-        }
+        program_read_list_stats(p, &mem, &cpu_usec);
+        if (cpu_usec != UINT64_MAX)
+                cpu = cpu_usec * NSEC_PER_USEC;
         if (p->config && cgsup_limits_is_set(&p->config->limits, CGSUP_LIMIT_MEMORY_MAX))
                 mem_max = p->config->limits.value[CGSUP_LIMIT_MEMORY_MAX];
         if (!bus_program_object_path(p, &path))
