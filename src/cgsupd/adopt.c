@@ -73,8 +73,12 @@ int adopt_save(Program *p) {
                 (void) unlink(path);
                 return 0;
         }
+        /* Read once per main process, not at every state change: a stop of 1,000 programs saved each one
+         * at STOPPING, and the /proc read was a third of the system calls of the stop request. */
+        if (p->main_pid > 0 && p->main_starttime == 0)
+                (void) adopt_pid_starttime(p->main_pid, &p->main_starttime);
         if (p->main_pid > 0)
-                (void) adopt_pid_starttime(p->main_pid, &starttime);
+                starttime = p->main_starttime;
         if (asprintf(&text, "pid=%d\nstarttime=%" PRIu64 "\nstate=%s\nrestarts=%u\nstart_realtime=%" PRIu64 "\n"
                      "stdout_fd=%d\nstderr_fd=%d\n",
                      (int) p->main_pid, starttime, program_state_to_string(p->state), p->restarts,

@@ -297,6 +297,7 @@ int program_watch_pidfd(Program *p, pid_t pid, int pidfd) {
         safe_close(p->pidfd);
         p->pidfd = pidfd;
         p->main_pid = pid;
+        p->main_starttime = 0;
         r = sd_event_add_io(p->manager->event, &p->child_source, pidfd, EPOLLIN, on_main_exit, p);
         if (r < 0)
                 return log_program_full_errno(p, LOG_ERR, r, "Failed to watch main process: %m");

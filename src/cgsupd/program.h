@@ -160,6 +160,8 @@ typedef struct Program {
         bool logs_stale;         /* log settings changed by a reload: new captures at the next spawn */
         int held_pipe_fd[2];     /* fd numbers of our stdout/stderr pipe read ends kept open inside the
                                   * program (no fd store): taken back with pidfd_getfd() on re-adoption */
+        uint64_t main_starttime; /* /proc/PID/stat starttime of main_pid for the state file, 0 = not read yet
+                                  * (reset with each new main pid: program_watch_pidfd()) */
         int list_stat_fd[2];     /* memory.current, cpu.stat of the leaf, held for ListPrograms; -EBADF = not
                                   * open yet, another -errno = the file is not there (closed with the leaf) */
 } Program;
