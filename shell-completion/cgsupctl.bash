@@ -18,7 +18,7 @@ _cgsupctl() {
         cur=${COMP_WORDS[COMP_CWORD]}
         prev=${COMP_WORDS[COMP_CWORD-1]}
 
-        local verbs='status start stop restart kill signal freeze thaw set-property pid avail tail run
+        local verbs='status is-active is-failed start stop restart kill signal freeze thaw set-property pid avail tail run
                      reread update reload shutdown validate metrics doctor version list-names help'
         local global_opts='--json --json=pretty --json=short --user --system --host -H --no-pager --help --version'
 
@@ -51,7 +51,7 @@ _cgsupctl() {
                                 COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
                         fi
                         ;;
-                freeze|thaw|status|pid)
+                freeze|thaw|status|pid|is-active|is-failed)
                         COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
                         ;;
                 metrics)

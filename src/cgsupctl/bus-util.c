@@ -125,7 +125,17 @@ static bool error_is_unreachable(const sd_bus_error *e) {
                (e->name && strncmp(e->name, "org.freedesktop.DBus.Error.Spawn.", 33) == 0);
 }
 
+/* Whether cgsupd answered NoSuchProgram during this invocation: main() then exits 4, like systemctl for a
+ * unit that does not exist. */
+static bool saw_no_such_program = false;
+
+bool bus_saw_no_such_program(void) {
+        return saw_no_such_program;
+}
+
 int bus_log_call_error(const sd_bus_error *e, int r) {
+        if (e && sd_bus_error_has_name(e, CGSUP_ERROR_NO_SUCH_PROGRAM))
+                saw_no_such_program = true;
         if (e && sd_bus_error_is_set(e)) {
                 if (error_is_unreachable(e))
                         fprintf(stderr, "cgsupctl: cannot reach cgsupd on the %s (%s is not running): %s\n",
@@ -347,6 +357,12 @@ int list_programs(sd_bus *bus, sd_bus_message **ret_reply, ListEntry **ret, size
                         return bus_log_call_error(NULL, r);
                 if (r == 0)
                         break;
+                /* A live generation has no exit yet: what cgsupd still holds is the previous run's. */
+                if (state_is_live(e.state)) {
+                        e.exit_reason = e.exit_detail = "";
+                        e.exit_code = e.exit_signal = -1;
+                        e.survivors = 0;
+                }
                 if (n >= alloc) {
                         ListEntry *l;
                         alloc = MAX(alloc * 2, (size_t) 16);
@@ -378,6 +394,19 @@ bool list_entry_matches(const ListEntry *e, const char *spec) {
 
 bool state_is_running(const char *state) {
         return streq(state, "RUNNING");
+}
+
+bool state_is_live(const char *state) {
+        return streq(state, "RUNNING") || streq(state, "STARTING") || streq(state, "UNHEALTHY");
+}
+
+bool state_is_failed(const char *state, const char *exit_reason, int32_t exit_code) {
+        if (streq(state, "FATAL") || streq(state, "BACKOFF") || streq(state, "UNHEALTHY"))
+                return true;
+        /* EXITED is a failure unless the program ended by itself with status 0. */
+        return streq(state, "EXITED") &&
+               !((streq(exit_reason, "exit-code") || streq(exit_reason, "exited") || streq(exit_reason, "success")) &&
+                 exit_code == 0);
 }
 
 uint64_t now_realtime_usec(void) {

@@ -59,5 +59,12 @@ int list_programs(sd_bus *bus, sd_bus_message **ret_reply, ListEntry **ret, size
 /* supervisorctl name matching: "name", "group:name", "group:*", "group", "all". */
 bool list_entry_matches(const ListEntry *e, const char *spec);
 bool state_is_running(const char *state);
+/* RUNNING, STARTING, UNHEALTHY: a generation is alive, the exit fields of ListPrograms are the previous
+ * run's (list_programs() clears them). */
+bool state_is_live(const char *state);
+/* FATAL, BACKOFF, UNHEALTHY, or EXITED other than by exit status 0 (is-failed, red in tables). */
+bool state_is_failed(const char *state, const char *exit_reason, int32_t exit_code);
+/* Whether a call failed with org.cgsup1.Error.NoSuchProgram (exit status 4). */
+bool bus_saw_no_such_program(void);
 
 uint64_t now_realtime_usec(void);

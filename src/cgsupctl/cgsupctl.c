@@ -2,9 +2,9 @@
 /*
  * cgsupctl: the admin CLI of cgsupd. Options may come anywhere, like systemctl's: the global ones
  * (--json, --user, -H, ...) and the verb's own (kill -s, run -p, tail -f); `--` ends them. The verb
- * table is in verbs.c. Exit statuses: 0 ok, 1 failure (daemon unreachable, unknown program, refused),
- * 2 usage error, 3 `status` found a named program not running; `run --wait` passes through the
- * program's status (128+N for a signal).
+ * table is in verbs.c. Exit statuses, as systemctl's: 0 ok, 1 failure (daemon unreachable, refused),
+ * 2 usage error, 3 a named program is not running (status, is-active), 4 no such program; `run --wait`
+ * passes through the program's status (128+N for a signal).
  */
 
 #include <errno.h>
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-util.h"
 #include "cgsupctl.h"
 #include "macro.h"
 #include "pager.h"
@@ -390,5 +391,8 @@ int main(int argc, char **argv) {
         optind = 0;
         r = cmd.verb->run((int) strv_length(cmd.argv), cmd.argv);
         pager_close();
+        /* cgsupd said NoSuchProgram: systemctl's "no such unit". */
+        if (r == EXIT_FAILURE && bus_saw_no_such_program())
+                r = EXIT_NO_SUCH_PROGRAM;
         return r;
 }

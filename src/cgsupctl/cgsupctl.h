@@ -24,6 +24,7 @@ extern const char *arg_host;
 /* Exit statuses (systemctl/supervisorctl conventions). */
 #define EXIT_USAGE 2
 #define EXIT_NOT_RUNNING 3
+#define EXIT_NO_SUCH_PROGRAM 4
 
 /*
  * One row of the verb table (verbs.c). To add a verb: write its handler in its own file, declare the
@@ -75,6 +76,8 @@ int verb_status(int argc, char **argv);
 int verb_pid(int argc, char **argv);
 int verb_avail(int argc, char **argv);
 int verb_list_names(int argc, char **argv);
+int verb_is_state(int argc, char **argv);     /* verb-is.c: is-active, is-failed */
+extern const struct option is_state_options[];
 int verb_control(int argc, char **argv);      /* freeze, thaw */
 int verb_job(int argc, char **argv);          /* start, stop, restart [--no-block] [--timeout DURATION] */
 extern const struct option job_options[];

@@ -39,9 +39,7 @@ static const char *state_color(const char *state, const char *exit_reason, int32
                 return ANSI_GREEN;
         if (streq(state, "STARTING") || streq(state, "STOPPING"))
                 return ANSI_YELLOW;
-        if (streq(state, "BACKOFF") || streq(state, "FATAL") || streq(state, "UNHEALTHY"))
-                return ANSI_RED;
-        if (streq(state, "EXITED") && !(reason_is_exit(exit_reason) && exit_code == 0))
+        if (state_is_failed(state, exit_reason, exit_code))
                 return ANSI_RED;
         return NULL;
 }
@@ -363,7 +361,7 @@ int verb_status(int argc, char **argv) {
                 return 1;
 
         if (unknown)
-                return 1;
+                return EXIT_NO_SUCH_PROGRAM;
         return named && not_running ? EXIT_NOT_RUNNING : 0;
 }
 
@@ -414,7 +412,7 @@ int verb_pid(int argc, char **argv) {
                         }
                         if (!found) {
                                 fprintf(stderr, "cgsupctl: No such program: '%s'\n", argv[a]);
-                                ret = 1;
+                                ret = EXIT_NO_SUCH_PROGRAM;
                         }
                 }
                 if (o && json_print(o) < 0)
@@ -499,6 +497,15 @@ int verb_list_names(int argc, char **argv) {
         r = list_programs(bus, &reply, &list, &n);
         if (r < 0)
                 return 1;
+        if (arg_json) {
+                _cleanup_json_ struct json_object *root = json_object_new_object(), *arr = json_object_new_array();
+                if (!root || !arr)
+                        return 1;
+                for (size_t i = 0; i < n; i++)
+                        json_object_array_add(arr, json_object_new_string(list[i].name));
+                json_add(root, "names", json_object_get(arr));
+                return json_print(root) < 0;
+        }
         for (size_t i = 0; i < n; i++) {
                 printf("%s\n", list[i].name);
                 if (!isempty(list[i].group) && !streq(list[i].group, list[i].name) &&

@@ -26,8 +26,31 @@ const Verb verbs[] = {
                 .summary = "show programs (exit 3 if a named one is not running)",
                 .description = "Without a name, a table of all programs; with one name, a detail block like\n"
                                "systemctl status.\n" NAMES_HELP,
-                .exit_status = "0 every named program is running, 1 a name matches nothing or cgsupd failed,\n"
-                               "2 usage error, 3 a named program is not running.\n",
+                .exit_status = "0 every named program is running, 1 cgsupd failed, 2 usage error,\n"
+                               "3 a named program is not running, 4 a name matches nothing.\n",
+        },
+        {
+                .name = "is-active", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_is_state,
+                .options = is_state_options, .short_options = "q",
+                .synopsis = "is-active [-q] NAME...",
+                .summary = "whether programs are RUNNING (exit 0 if one is)",
+                .description = "Prints each matching program's state, one per line.\n" NAMES_HELP
+                               "Options:\n"
+                               "  -q --quiet             print nothing, only the exit status tells\n",
+                .exit_status = "0 a named program is RUNNING, 3 none is, 4 a name matches nothing,\n"
+                               "1 cgsupd unreachable, 2 usage error.\n",
+        },
+        {
+                .name = "is-failed", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_is_state,
+                .options = is_state_options, .short_options = "q",
+                .synopsis = "is-failed [-q] NAME...",
+                .summary = "whether programs have failed (exit 0 if one has)",
+                .description = "Failed: FATAL, BACKOFF, UNHEALTHY, or EXITED other than with status 0. Prints each\n"
+                               "matching program's state, one per line.\n" NAMES_HELP
+                               "Options:\n"
+                               "  -q --quiet             print nothing, only the exit status tells\n",
+                .exit_status = "0 a named program has failed, 1 none has (or cgsupd is unreachable),\n"
+                               "4 a name matches nothing, 2 usage error.\n",
         },
         {
                 .name = "start", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_job,
@@ -213,7 +236,7 @@ void verb_help(const Verb *v) {
         if (v->description)
                 printf("\n%s", v->description);
         printf("\nExit status:\n");
-        print_indented(v->exit_status ?: "0 success, 1 failure (cgsupd unreachable, a name matches nothing,\n"
-                                         "refused), 2 usage error.\n");
+        print_indented(v->exit_status ?: "0 success, 1 failure (cgsupd unreachable, refused), 2 usage error,\n"
+                                         "4 no such program.\n");
         printf("\nGlobal options (--json, --user, -H HOST, ...) may come anywhere: see 'cgsupctl --help'.\n");
 }

@@ -90,8 +90,16 @@ check "status lists web as RUNNING" bash -c "'$CGSUPCTL' status | grep -q '^web 
 check "status web (running): exit 0 with a detail block" bash -c "'$CGSUPCTL' status web | grep -q 'Main PID'"
 check "status idle (stopped): exit 3" expect_status 3 ctl status idle
 check "status web idle: exit 3" expect_status 3 ctl status web idle
-check "status of an unknown program: exit 1 with one line" expect_status 1 ctl status nope
-check "start of an unknown program: exit 1 with one line" expect_status 1 ctl start nope
+check "status of an unknown program: exit 4 (systemctl's no such unit)" expect_status 4 ctl status nope
+check "start of an unknown program: exit 4" expect_status 4 ctl start nope
+check "is-active web: exit 0, prints RUNNING" bash -c "[[ \$('$CGSUPCTL' is-active web) == RUNNING ]]"
+check "is-active idle: exit 3" expect_status 3 ctl is-active idle
+check "is-active -q idle web: exit 0 (one is), nothing printed" bash -c "[[ -z \$('$CGSUPCTL' is-active -q idle web) ]]"
+check "is-active nope: exit 4" expect_status 4 ctl is-active nope
+check "is-failed web: exit 1, prints RUNNING" bash -c "out=\$('$CGSUPCTL' is-failed web); rc=\$?; [[ \$out == RUNNING && \$rc -eq 1 ]]"
+check "is-failed nope: exit 4" expect_status 4 ctl is-failed nope
+check "is-active --json web: programs[].active" bash -c "'$CGSUPCTL' is-active web --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"programs\"][0][\"active\"] is True'"
+check "list-names --json: one array of names" bash -c "'$CGSUPCTL' list-names --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert \"chatty\" in d[\"names\"]'"
 check "start of a running program: exit 0, already running (systemctl)" bash -c "'$CGSUPCTL' start web | grep -qx 'web: already running'"
 check "--json status is one JSON document" bash -c "'$CGSUPCTL' --json status | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(p[\"name\"] == \"web\" and p[\"state\"] == \"RUNNING\" and p[\"pid\"] > 0 for p in d[\"programs\"])'"
 if command -v jq >/dev/null; then
@@ -112,6 +120,15 @@ check "kill -s NOPE idle: exit 1 naming the signal" bash -c "$(declare -f expect
 check "freeze/thaw idle" bash -c "'$CGSUPCTL' freeze idle && '$CGSUPCTL' thaw idle"
 check "set-property with a bad value: exit 1" expect_status 1 ctl set-property idle memory_max=lots
 check "set-property without =: exit 2" expect_status 2 ctl set-property idle memory_max
+# A RUNNING program carries no exit fields of its previous run.
+IDLE_PID=$("$CGSUPCTL" pid idle)
+"$CGSUPCTL" kill -s KILL idle >/dev/null
+check "idle restarts after SIGKILL with a new pid" bash -c "for i in \$(seq 100); do p=\$('$CGSUPCTL' pid idle); [[ \$p != 0 && \$p != $IDLE_PID ]] && '$CGSUPCTL' is-active -q idle && exit 0; sleep 0.1; done; exit 1"
+check "status --json of the restarted idle: no stale exit fields" bash -c "'$CGSUPCTL' status idle --json | python3 -c '
+import json,sys; p=json.load(sys.stdin)[\"programs\"][0]
+assert p[\"state\"] == \"RUNNING\", p
+stale = {k: p.get(k) for k in (\"exit_reason\", \"exit_code\", \"exit_signal\", \"exit_detail\") if p.get(k) is not None}
+assert not stale, stale'"
 check "stop idle" bash -c "'$CGSUPCTL' stop idle | grep -qx 'idle: stopped'"
 check "restart all" ctl restart all
 check "avail lists programs" bash -c "'$CGSUPCTL' avail | grep -q '^idle'"
@@ -119,7 +136,7 @@ check "list-names lists programs" bash -c "'$CGSUPCTL' list-names | grep -qx cha
 check "reread: no changes" bash -c "'$CGSUPCTL' reread | grep -q 'No config updates'"
 check "version shows the daemon" bash -c "'$CGSUPCTL' version | grep -q '^cgsupd '"
 check "tail web shows its output" bash -c "for i in \$(seq 50); do '$CGSUPCTL' tail web | grep -q web-line-1 && exit 0; sleep 0.1; done; exit 1"
-check "tail of an unknown program: exit 1" expect_status 1 ctl tail nope
+check "tail of an unknown program: exit 4" expect_status 4 ctl tail nope
 
 # bash completion: verbs, and program names from the running daemon (cgsupctl list-names).
 complete_words() {
