@@ -379,6 +379,15 @@ int list_programs(sd_bus *bus, sd_bus_message **ret_reply, ListEntry **ret, size
         return 0;
 }
 
+int connect_and_list_programs(sd_bus **ret_bus, sd_bus_message **ret_reply, ListEntry **ret, size_t *ret_n) {
+        int r;
+
+        r = bus_connect(ret_bus);
+        if (r < 0)
+                return r;
+        return list_programs(*ret_bus, ret_reply, ret, ret_n);
+}
+
 bool list_entry_matches(const ListEntry *e, const char *spec) {
         const char *colon;
 

@@ -56,6 +56,9 @@ typedef struct ListEntry {
 
 /* Read ListPrograms() into an array (entries borrow from *ret_reply, which the caller unrefs last). */
 int list_programs(sd_bus *bus, sd_bus_message **ret_reply, ListEntry **ret, size_t *ret_n);
+/* bus_connect() + list_programs(), the start of every verb that shows programs (*ret_bus is set first, for
+ * the caller's cleanup). */
+int connect_and_list_programs(sd_bus **ret_bus, sd_bus_message **ret_reply, ListEntry **ret, size_t *ret_n);
 /* supervisorctl name matching: "name", "group:name", "group:*", "group", "all". */
 bool list_entry_matches(const ListEntry *e, const char *spec);
 bool state_is_running(const char *state);

@@ -36,10 +36,7 @@ int verb_is_state(int argc, char **argv) {
                         return EXIT_USAGE;
                 }
 
-        r = bus_connect(&bus);
-        if (r < 0)
-                return 1;
-        r = list_programs(bus, &reply, &list, &n);
+        r = connect_and_list_programs(&bus, &reply, &list, &n);
         if (r < 0)
                 return 1;
         if (arg_json && !quiet) {

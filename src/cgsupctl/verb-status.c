@@ -288,10 +288,7 @@ int verb_status(int argc, char **argv) {
         bool unknown = false, not_running = false, named = argc > 1;
         int r;
 
-        r = bus_connect(&bus);
-        if (r < 0)
-                return 1;
-        r = list_programs(bus, &reply, &list, &n);
+        r = connect_and_list_programs(&bus, &reply, &list, &n);
         if (r < 0)
                 return 1;
 
@@ -431,10 +428,7 @@ int verb_avail(int argc, char **argv) {
         size_t n = 0;
         int r;
 
-        r = bus_connect(&bus);
-        if (r < 0)
-                return 1;
-        r = list_programs(bus, &reply, &list, &n);
+        r = connect_and_list_programs(&bus, &reply, &list, &n);
         if (r < 0)
                 return 1;
         if (arg_json)
@@ -491,10 +485,7 @@ int verb_list_names(int argc, char **argv) {
         size_t n = 0;
         int r;
 
-        r = bus_connect(&bus);
-        if (r < 0)
-                return 1;
-        r = list_programs(bus, &reply, &list, &n);
+        r = connect_and_list_programs(&bus, &reply, &list, &n);
         if (r < 0)
                 return 1;
         if (arg_json) {
