@@ -379,12 +379,23 @@ static void became_running(Program *p) {
         program_set_state(p, PROGRAM_RUNNING);
 }
 
+/* cgroup.kill leaves a mark on the cgroup: Linux 6.18 SIGKILLs a process that clone3(CLONE_INTO_CGROUP)
+ * puts into a cgroup that was killed before (test-daemon-storm: a restart after the survivors were killed
+ * died 1 ms after the spawn, signalled by nobody; the next start, in a new leaf, ran). A start after a
+ * kill therefore gets a fresh leaf: the old one is empty and removed, prepare_cgroup() creates it again. */
+static void drop_killed_leaf(Program *p) {
+        if (!p->kill_sent)
+                return;
+        (void) p->manager->ops->cgroup_cleanup(p);
+        p->kill_sent = false;
+}
+
 static int spawn_now(Program *p) {
         ExitReason reason = EXIT_REASON_SPAWN_FAILED;
         char *detail = NULL;
         int r;
 
-        p->kill_sent = false;
+        drop_killed_leaf(p);
         p->ready = false;
         p->healthy = false;
         p->health_ready = false;
@@ -743,10 +754,12 @@ static int act_cgroup_empty_stopping(Program *p, void *arg) {
 static int act_cgroup_empty_idle(Program *p, void *arg) {
         /* EXITED with survivors, BACKOFF/STOPPED/FATAL after a kill: the old generation is gone. */
         p->populated = false;
-        p->kill_sent = false;
         /* A start (or the end of a BACKOFF wait) found the old generation still there. */
-        if (p->job.type == JOB_START)
+        if (p->job.type == JOB_START) {
+                drop_killed_leaf(p);
                 return job_run(p);
+        }
+        p->kill_sent = false;
         (void) p->manager->ops->cgroup_cleanup(p);
         if (p->state == PROGRAM_EXITED && p->survivors > 0) {
                 p->survivors = 0;
