@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <systemd/sd-daemon.h>
@@ -328,4 +330,92 @@ int adopt_program(Program *p) {
                 program_set_state(p, PROGRAM_EXITED);
         }
         return 1;
+}
+
+/* How long a leftover instance gets to exit on SIGTERM before cgroup.kill (supervisord's default
+ * stopwaitsecs), and how long the kill may take to empty it. */
+#define LEFTOVER_TERM_USEC (10 * USEC_PER_SEC)
+#define LEFTOVER_KILL_USEC (5 * USEC_PER_SEC)
+
+static bool cgroup_is_claimed(Manager *m, const char *path) {
+        for (size_t i = 0; i < m->n_programs; i++)
+                if (m->programs[i]->cgroup && streq(m->programs[i]->cgroup, path))
+                        return true;
+        return false;
+}
+
+/* Stops what runs in @path (relative to the mount): SIGTERM, a bounded wait, cgroup.kill; then removes it. */
+static void stop_leftover(Manager *m, const char *path) {
+        CgsupCgroupEvents ev;
+        int r;
+
+        r = cgsup_cgroup_events_read(m->cgroup_root_fd, path, &ev);
+        if (r >= 0 && ev.populated) {
+                log_notice("Stopping the processes left in %s: no configured program owns it (a reload that "
+                           "removed it, or a transient run, did not finish before the previous cgsupd ended)",
+                           path);
+                /* A frozen cgroup would hold the SIGTERM until it is thawed. */
+                (void) cgsup_cgroup_freeze(m->cgroup_root_fd, path, false);
+                (void) cgsup_cgroup_signal(m->cgroup_root_fd, path, SIGTERM);
+                if (cgsup_cgroup_wait_empty(m->cgroup_root_fd, path, LEFTOVER_TERM_USEC) < 0) {
+                        (void) cgsup_cgroup_kill(m->cgroup_root_fd, path);
+                        r = cgsup_cgroup_wait_empty(m->cgroup_root_fd, path, LEFTOVER_KILL_USEC);
+                        if (r < 0)
+                                log_warning_errno(r, "Processes in %s survived cgroup.kill: %m", path);
+                }
+        }
+        (void) cgsup_cgroup_remove(m->cgroup_root_fd, path);
+}
+
+void adopt_stop_unclaimed(Manager *m) {
+        _cleanup_close_ int subtree_fd = -EBADF;
+        DIR *groups;
+
+        if (!m->cgroup || m->cgroup_root_fd < 0)
+                return;
+        subtree_fd = openat(m->cgroup_root_fd, m->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (subtree_fd < 0)
+                return;
+        groups = fdopendir(TAKE_FD(subtree_fd));
+        if (!groups)
+                return;
+
+        /* Instances live at <subtree>/<group>/<leaf>; the daemon's own leaf ("supervisor") and a scope's
+         * placeholder ("keep") sit one level up and have no children. */
+        for (struct dirent *g; (g = readdir(groups));) {
+                _cleanup_free_ char *group_path = NULL;
+                unsigned stopped = 0;
+                DIR *leaves;
+                int fd;
+
+                if (g->d_type != DT_DIR || g->d_name[0] == '.')
+                        continue;
+                if (asprintf(&group_path, "%s/%s", m->cgroup, g->d_name) < 0)
+                        break;
+                fd = openat(dirfd(groups), g->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                leaves = fdopendir(fd);
+                if (!leaves) {
+                        safe_close(fd);
+                        continue;
+                }
+                for (struct dirent *l; (l = readdir(leaves));) {
+                        _cleanup_free_ char *path = NULL;
+
+                        if (l->d_type != DT_DIR || l->d_name[0] == '.')
+                                continue;
+                        if (asprintf(&path, "%s/%s", group_path, l->d_name) < 0)
+                                break;
+                        if (!cgroup_is_claimed(m, path)) {
+                                stop_leftover(m, path);
+                                stopped++;
+                        }
+                }
+                closedir(leaves);
+                /* The group of a program that is gone goes with it (fails harmlessly while others remain). */
+                if (stopped > 0)
+                        (void) cgsup_cgroup_remove(m->cgroup_root_fd, group_path);
+        }
+        closedir(groups);
 }

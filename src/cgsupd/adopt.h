@@ -36,6 +36,10 @@ void adopt_forget(Program *p);
 void adopt_store_fds(Program *p, int stdout_fd, int stderr_fd);
 /* Try to adopt @p's processes. Returns 1 adopted (RUNNING or EXITED with survivors), 0 nothing to adopt. */
 int adopt_program(Program *p);
+/* After adoption: stop (SIGTERM, bounded wait, cgroup.kill) and remove every instance cgroup of the
+ * subtree that no configured program owns, so nothing is left running unsupervised (DESIGN rule 2).
+ * Bounded: at most 15 s per leftover instance that ignores SIGTERM. */
+void adopt_stop_unclaimed(Manager *m);
 /* Take fds from the fd store at startup (sd_listen_fds_with_names). */
 int adopt_load_fd_store(Manager *m);
 /* Close fd store fds nobody claimed (after all programs were looked at). */

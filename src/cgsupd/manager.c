@@ -845,6 +845,7 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
                 if (adopt_program(m->programs[i]) > 0)
                         program_restore_notify_socket(m->programs[i]);
         adopt_release_unclaimed(m);
+        adopt_stop_unclaimed(m);
         /* Before autostart (the programs about to start get fresh files), after adoption (adopted ones
          * keep theirs). */
         logdir_cleanup_auto_logs(m);
