@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "fd-util.h"
 #include "log-rotate.h"
@@ -151,6 +152,37 @@ static void segment_record(LogSink *s, uint64_t pos, uint64_t offset, size_t n) 
         *g = (LogSegment) { .pos = pos, .end = pos + n, .offset = offset, .dev = s->dev, .ino = s->ino };
 }
 
+/* A disk that is almost full fails and takes writes by turns (tmpfs counts free blocks per CPU, by
+ * batches): one warning per this interval, one notice when writing works again after a warning. */
+#define LOG_SINK_WARN_INTERVAL_USEC (60 * USEC_PER_SEC)
+
+static uint64_t now_monotonic_usec(void) {
+        struct timespec ts;
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+static void sink_write_failed(LogSink *s, int error) {
+        uint64_t now = now_monotonic_usec();
+
+        s->failing = true;
+        if (s->failed_logged || (s->warned_usec > 0 && now - s->warned_usec < LOG_SINK_WARN_INTERVAL_USEC))
+                return;
+        log_warning_errno(error, "Failed to write to %s, dropping output: %m", s->path ?: "stdout");
+        s->failed_logged = true;
+        s->warned_usec = now;
+}
+
+static void sink_write_worked(LogSink *s) {
+        if (!s->failing)
+                return;
+        if (s->failed_logged)
+                log_notice("Writing to %s again (%" PRIu64 " bytes of output dropped so far)", s->path ?: "stdout",
+                           s->dropped);
+        s->failing = false;
+        s->failed_logged = false;
+}
+
 /* A regular file: the page cache never says EAGAIN, so this writes everything or fails. */
 static void file_write_chunk(LogSink *s, uint64_t pos, const char *data, size_t n) {
         size_t done = 0;
@@ -161,10 +193,7 @@ static void file_write_chunk(LogSink *s, uint64_t pos, const char *data, size_t 
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k <= 0) {
-                        if (!s->failed_logged)
-                                log_warning_errno(k < 0 ? errno : ENOSPC, "Failed to write to %s, dropping output: %m",
-                                                  s->path);
-                        s->failed_logged = true;
+                        sink_write_failed(s, k < 0 ? errno : ENOSPC);
                         s->dropped += n - done;
                         break;
                 }
@@ -172,7 +201,7 @@ static void file_write_chunk(LogSink *s, uint64_t pos, const char *data, size_t 
         }
         if (done == 0)
                 return;
-        s->failed_logged = false;
+        sink_write_worked(s);
         /* With O_APPEND our bytes went to the end, wherever that was: another writer of the same file moves
          * it. Where they landed keeps the position map honest. */
         end = lseek(s->fd, 0, SEEK_CUR);
@@ -303,13 +332,12 @@ static void stream_write(LogSink *s, const char *data, size_t n) {
         }
         k = stream_write_now(s, data, n);
         if (k < 0) {
-                if (!s->failed_logged)
-                        log_warning_errno((int) k, "Failed to write to %s, dropping output: %m", s->path ?: "stdout");
-                s->failed_logged = true;
+                sink_write_failed(s, (int) -k);
                 s->dropped += n;
                 s->dropped_pending += n;
                 return;
         }
+        sink_write_worked(s);
         if ((size_t) k < n)
                 stream_enqueue(s, data + k, n - (size_t) k);
 }

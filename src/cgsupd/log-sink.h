@@ -48,7 +48,9 @@ typedef struct LogSink {
         uint64_t dropped;         /* total, for status */
         uint64_t dropped_pending; /* not yet reported with a marker line */
         sd_event_source *out_source;
-        bool failed_logged;
+        bool failed_logged;       /* the current failure was warned about */
+        bool failing;             /* the last write failed */
+        uint64_t warned_usec;     /* CLOCK_MONOTONIC of the last write-failure warning */
 } LogSink;
 
 void log_sink_init(LogSink *s, sd_event *event);

@@ -34,6 +34,11 @@ typedef struct BusContext {
         unsigned n_job_waits;
 
         uint64_t n_method_calls; /* method calls received (metrics: cgsup_daemon_bus_calls_total) */
+
+        /* After the bus went away: reconnect attempts, the delay doubling from BUS_RECONNECT_FIRST_USEC to
+         * BUS_RECONNECT_MAX_USEC (0 = connected, nothing scheduled). */
+        sd_event_source *reconnect_timer;
+        uint64_t reconnect_delay_usec;
 } BusContext;
 
 /* Bounds on what a caller may make us hold (STYLE: enforce limits on every user controllable
@@ -46,6 +51,8 @@ typedef struct BusContext {
 #define BUS_OUTPUT_MAX (1024U * 1024U)    /* GetProgramOutput() bytes per call */
 #define BUS_POLKIT_PENDING_MAX 128        /* polkit queries in flight */
 #define BUS_JOB_WAITS_MAX 1024            /* calls waiting for their jobs, all callers */
+#define BUS_RECONNECT_FIRST_USEC (100 * USEC_PER_MSEC)
+#define BUS_RECONNECT_MAX_USEC (10 * USEC_PER_SEC)
 
 /* ---- bus.c ---- */
 BusContext *bus_context_of(Manager *m);

@@ -2,9 +2,12 @@
 /*
  * Connecting cgsupd to the bus: vtables, the per-program object tree, the manager's change hooks turned
  * into signals, and the well-known name. The name is requested last, once every object answers, so a
- * client activated by D-Bus never sees a half-registered daemon.
+ * client activated by D-Bus never sees a half-registered daemon. When the bus goes away (dbus-daemon
+ * restarted) cgsupd keeps supervising and reconnects with a backoff, taking its name again.
  */
 
+#include <assert.h>
+#include <inttypes.h>
 #include <stdlib.h>
 
 #include "bus-internal.h"
@@ -35,66 +38,73 @@ int bus_query_sender_uid(sd_bus_message *m, uid_t *ret) {
 
 static void hook_program_added(Manager *m, Program *p) {
         BusContext *c = bus_context_of(m);
-        if (c)
+        if (c && c->bus)
                 bus_program_emit_added(c, p);
 }
 
 static void hook_program_removed(Manager *m, Program *p) {
         BusContext *c = bus_context_of(m);
-        if (c)
+        if (c && c->bus)
                 bus_program_emit_removed(c, p);
 }
 
 static void hook_program_changed(Manager *m, Program *p, unsigned what, ProgramState old_state) {
         BusContext *c = bus_context_of(m);
-        if (c)
+        if (c && c->bus)
                 bus_program_emit_changed(c, p, what, old_state);
 }
 
 static void hook_transient_finished(Manager *m, Program *p, const CgsupStats *final_stats) {
         BusContext *c = bus_context_of(m);
-        if (c)
+        if (c && c->bus)
                 bus_transient_emit_finished(c, p, final_stats);
 }
 
 static void hook_job_removed(Manager *m, Program *p, const ProgramJob *job, JobResult result) {
         BusContext *c = bus_context_of(m);
-        if (c)
+        if (c && c->bus)
                 bus_jobs_removed(c, p, job, result);
 }
 
-static BusContext *bus_context_free(BusContext *c) {
-        if (!c)
-                return NULL;
+/* Drops the connection and everything tied to it: calls waiting for jobs or polkit (their clients are
+ * gone with the connection), the object slots. The context stays, ready for bus_connect(). */
+static void bus_disconnect(BusContext *c) {
         bus_jobs_done(c);
-        sd_bus_slot_unref(c->manager_slot);
-        sd_bus_slot_unref(c->program_slot);
-        sd_bus_slot_unref(c->enumerator_slot);
-        sd_bus_slot_unref(c->object_manager_slot);
-        polkit_registry_free(c->polkit);
+        c->manager_slot = sd_bus_slot_unref(c->manager_slot);
+        c->program_slot = sd_bus_slot_unref(c->program_slot);
+        c->enumerator_slot = sd_bus_slot_unref(c->enumerator_slot);
+        c->object_manager_slot = sd_bus_slot_unref(c->object_manager_slot);
+        c->polkit = polkit_registry_free(c->polkit);
         if (c->bus) {
                 /* Replies to Shutdown() and the last signals are still queued: send them before going. */
                 (void) sd_bus_flush(c->bus);
                 sd_bus_detach_event(c->bus);
                 sd_bus_close(c->bus);
-                sd_bus_unref(c->bus);
+                c->bus = sd_bus_unref(c->bus);
         }
+}
+
+static BusContext *bus_context_free(BusContext *c) {
+        if (!c)
+                return NULL;
+        sd_event_source_disable_unref(c->reconnect_timer);
+        bus_disconnect(c);
         free(c);
         return NULL;
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(BusContext *, bus_context_free);
 
-int bus_setup(Manager *m) {
-        _cleanup_(bus_context_freep) BusContext *c = NULL;
+static int on_bus_message(sd_bus_message *m, void *userdata, sd_bus_error *error);
+
+/* Connects, registers every object, attaches to the loop and takes the name (last, once every object
+ * answers, so a client activated by D-Bus never sees a half-registered daemon). On failure the context
+ * is left disconnected. */
+static int bus_connect(BusContext *c) {
+        Manager *m = c->manager;
         const char *which = m->options.user ? "session" : "system";
         int r;
 
-        (void) bus_errors_register();
-
-        c = calloc(1, sizeof *c);
-        if (!c)
-                return log_oom();
-        c->manager = m;
+        assert(!c->bus);
 
         r = polkit_registry_new(BUS_POLKIT_PENDING_MAX, &c->polkit);
         if (r < 0)
@@ -106,49 +116,132 @@ int bus_setup(Manager *m) {
                 r = sd_bus_open_user_with_description(&c->bus, "cgsupd");
         else
                 r = sd_bus_open_system_with_description(&c->bus, "cgsupd");
-        if (r < 0)
-                return log_error_errno(r, "Failed to connect to the %s bus: %m", which);
+        if (r < 0) {
+                log_error_errno(r, "Failed to connect to the %s bus: %m", which);
+                goto fail;
+        }
 
         r = sd_bus_add_object_vtable(c->bus, &c->manager_slot, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
                                      bus_manager_vtable, c);
-        if (r < 0)
-                return log_error_errno(r, "Failed to register %s: %m", CGSUP_BUS_MANAGER_INTERFACE);
-
+        if (r < 0) {
+                log_error_errno(r, "Failed to register %s: %m", CGSUP_BUS_MANAGER_INTERFACE);
+                goto fail;
+        }
         r = sd_bus_add_fallback_vtable(c->bus, &c->program_slot, CGSUP_BUS_PROGRAM_PREFIX,
                                        CGSUP_BUS_PROGRAM_INTERFACE, bus_program_vtable, bus_program_find, c);
-        if (r < 0)
-                return log_error_errno(r, "Failed to register %s: %m", CGSUP_BUS_PROGRAM_INTERFACE);
-
+        if (r < 0) {
+                log_error_errno(r, "Failed to register %s: %m", CGSUP_BUS_PROGRAM_INTERFACE);
+                goto fail;
+        }
         r = sd_bus_add_node_enumerator(c->bus, &c->enumerator_slot, CGSUP_BUS_PROGRAM_PREFIX,
                                        bus_program_enumerate, c);
-        if (r < 0)
-                return log_error_errno(r, "Failed to register the program node enumerator: %m");
-
+        if (r < 0) {
+                log_error_errno(r, "Failed to register the program node enumerator: %m");
+                goto fail;
+        }
         /* org.freedesktop.DBus.ObjectManager on /org/cgsup1: GetManagedObjects gives every program with all
          * its properties in one call, and InterfacesAdded/Removed follow reloads and transient runs. */
         r = sd_bus_add_object_manager(c->bus, &c->object_manager_slot, CGSUP_BUS_PATH);
-        if (r < 0)
-                return log_error_errno(r, "Failed to register the object manager: %m");
-
-        r = sd_bus_add_filter(c->bus, NULL, bus_metrics_count_call, c);
-        if (r < 0)
-                return log_error_errno(r, "Failed to add the bus call counter: %m");
-
-        /* The bus going away leaves us unreachable: end the loop like other system daemons do; programs
-         * keep running and are adopted by the next instance. */
-        r = sd_bus_set_exit_on_disconnect(c->bus, true);
-        if (r < 0)
-                return log_error_errno(r, "Failed to set exit-on-disconnect: %m");
-
+        if (r < 0) {
+                log_error_errno(r, "Failed to register the object manager: %m");
+                goto fail;
+        }
+        /* Counts method calls, and notices the connection's end (sd-bus' local Disconnected message). */
+        r = sd_bus_add_filter(c->bus, NULL, on_bus_message, c);
+        if (r < 0) {
+                log_error_errno(r, "Failed to add the bus message filter: %m");
+                goto fail;
+        }
         r = sd_bus_attach_event(c->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
-        if (r < 0)
-                return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
-
+        if (r < 0) {
+                log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+                goto fail;
+        }
         r = sd_bus_request_name(c->bus, CGSUP_BUS_NAME, 0);
-        if (r == -EEXIST)
-                return log_error_errno(r, "Another cgsupd already owns %s on the %s bus.", CGSUP_BUS_NAME, which);
+        if (r == -EEXIST) {
+                log_error_errno(r, "Another cgsupd already owns %s on the %s bus.", CGSUP_BUS_NAME, which);
+                goto fail;
+        }
+        if (r < 0) {
+                log_error_errno(r, "Failed to acquire %s on the %s bus: %m", CGSUP_BUS_NAME, which);
+                goto fail;
+        }
+        return 0;
+
+fail:
+        bus_disconnect(c);
+        return r;
+}
+
+static int on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        BusContext *c = userdata;
+        const char *which = c->manager->options.user ? "session" : "system";
+
+        bus_disconnect(c);
+        if (bus_connect(c) >= 0) {
+                log_notice("Reconnected to the %s bus as %s.", which, CGSUP_BUS_NAME);
+                c->reconnect_delay_usec = 0;
+                return 0;
+        }
+        c->reconnect_delay_usec = MIN(c->reconnect_delay_usec * 2, BUS_RECONNECT_MAX_USEC);
+        log_warning("Cannot reconnect to the %s bus yet; trying again in %" PRIu64 " ms.", which,
+                    c->reconnect_delay_usec / USEC_PER_MSEC);
+        (void) sd_event_source_set_time_relative(s, c->reconnect_delay_usec);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+/* The bus went away (dbus-daemon restarted, or it dropped us): the programs do not need it, their
+ * clients do. Reconnect with a backoff on the loop instead of exiting; the teardown happens in the
+ * timer, not inside this callback of the very connection being dropped. */
+static int bus_schedule_reconnect(BusContext *c) {
+        const char *which = c->manager->options.user ? "session" : "system";
+        int r;
+
+        if (c->reconnect_delay_usec > 0)
+                return 0; /* already scheduled */
+        c->reconnect_delay_usec = BUS_RECONNECT_FIRST_USEC;
+        log_warning("Lost the connection to the %s bus; reconnecting.", which);
+        if (!c->reconnect_timer) {
+                r = sd_event_add_time_relative(c->manager->event, &c->reconnect_timer, CLOCK_MONOTONIC,
+                                               c->reconnect_delay_usec, 0, on_reconnect_timer, c);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot schedule the bus reconnection: %m");
+                return 0;
+        }
+        r = sd_event_source_set_time_relative(c->reconnect_timer, c->reconnect_delay_usec);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(c->reconnect_timer, SD_EVENT_ONESHOT);
         if (r < 0)
-                return log_error_errno(r, "Failed to acquire %s on the %s bus: %m", CGSUP_BUS_NAME, which);
+                return log_error_errno(r, "Cannot schedule the bus reconnection: %m");
+        return 0;
+}
+
+static int on_bus_message(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        BusContext *c = userdata;
+
+        if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Local", "Disconnected")) {
+                if (bus_schedule_reconnect(c) < 0)
+                        (void) sd_event_exit(c->manager->event, EXIT_FAILURE);
+                return 0;
+        }
+        return bus_metrics_count_call(m, userdata, error);
+}
+
+int bus_setup(Manager *m) {
+        _cleanup_(bus_context_freep) BusContext *c = NULL;
+        int r;
+
+        (void) bus_errors_register();
+
+        c = calloc(1, sizeof *c);
+        if (!c)
+                return log_oom();
+        c->manager = m;
+
+        r = bus_connect(c);
+        if (r < 0)
+                return r;
 
         m->hooks.program_added = hook_program_added;
         m->hooks.program_removed = hook_program_removed;
@@ -157,7 +250,7 @@ int bus_setup(Manager *m) {
         m->hooks.job_removed = hook_job_removed;
         m->bus_data = TAKE_PTR(c);
 
-        log_debug("Connected to the %s bus as %s.", which, CGSUP_BUS_NAME);
+        log_debug("Connected to the %s bus as %s.", m->options.user ? "session" : "system", CGSUP_BUS_NAME);
         return 0;
 }
 
