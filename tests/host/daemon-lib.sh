@@ -148,7 +148,8 @@ dl_start() {
         shift
         "$CGSUPD" -c "$conf" --cgroup "$SUBTREE" "$@" >>"$DAEMON_LOG" 2>&1 &
         CGSUPD_PID=$!
-        wait_until 15 grep -q "^cgsupd: cgsupd .* ready:" "$DAEMON_LOG"
+        # Ready comes after the autostart: 150 programs under ASan on a loaded 2-core machine took > 15 s.
+        wait_until 60 grep -q "^cgsupd: cgsupd .* ready:" "$DAEMON_LOG"
 }
 
 daemon_alive() {
