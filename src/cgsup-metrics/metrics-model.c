@@ -8,6 +8,7 @@
 #include "macro.h"
 #include "bus-dict.h"
 #include "metrics-model.h"
+#include "name-util.h"
 
 /*
  * One row per GetMetrics() key of a program or group record. Rows of one family are adjacent (they
@@ -272,12 +273,9 @@ static int read_records(sd_bus_message *m, bool with_group, MetricsRecord **ret,
                         r = strdup_to(&rec->group, group);
                         if (r < 0)
                                 return r;
-                        /* The label is the name `cgsupctl status` shows: "group:instance" for a member
-                         * of a group, the bare name for a program that is its own group. */
-                        if (!isempty(group) && !streq(group, name))
-                                r = asprintf(&rec->name, "%s:%s", group, name) < 0 ? -ENOMEM : 0;
-                        else
-                                r = strdup_to(&rec->name, name);
+                        /* The label is the name `cgsupctl status` shows. */
+                        char shown[PROGRAM_DISPLAY_NAME_MAX];
+                        r = strdup_to(&rec->name, program_display_name(group, name, shown, sizeof shown));
                 } else
                         r = strdup_to(&rec->name, name);
                 if (r < 0)

@@ -13,21 +13,18 @@
 #include <time.h>
 
 #include "macro.h"
+#include "name-util.h"
 #include "sctl.h"
 
 char *make_namespec(const char *group, const char *name) {
-        char *s;
+        char buf[PROGRAM_DISPLAY_NAME_MAX];
 
         assert(group);
         assert(name);
 
         /* A process in the group of its own name is referred to by its short name (supervisor's
-         * backward compatibility rule). */
-        if (streq(group, name))
-                return strdup(name);
-        if (asprintf(&s, "%s:%s", group, name) < 0)
-                return NULL;
-        return s;
+         * backward compatibility rule): the rule cgsupctl and the metrics show names by. */
+        return strdup(program_display_name(group, name, buf, sizeof buf));
 }
 
 int split_namespec(const char *spec, char **ret_group, char **ret_name) {

@@ -13,6 +13,7 @@
 #include "cgsupctl.h"
 #include "json-out.h"
 #include "macro.h"
+#include "name-util.h"
 #include "parse-util.h"
 #include "strv.h"
 #include "table.h"
@@ -76,14 +77,6 @@ static char *format_exit(const char *reason, int32_t code, int32_t sig, uint32_t
         return s;
 }
 
-static const char *display_name(const ListEntry *e, char *buf, size_t n) {
-        if (!isempty(e->group) && !streq(e->group, e->name))
-                snprintf(buf, n, "%s:%s", e->group, e->name);
-        else
-                snprintf(buf, n, "%s", e->name);
-        return buf;
-}
-
 static int print_table(const ListEntry *list, const bool *show, size_t n) {
         static const char *const headers[] = { "NAME", "STATE", "PID", "UPTIME", "MEM/LIMIT", "CPU", "EXIT/REASON",
                                                 "SUB-STATE" };
@@ -107,7 +100,7 @@ static int print_table(const ListEntry *list, const bool *show, size_t n) {
                 (void) table_set_column_flags(t, 7, TABLE_TRUNCATE);
         for (size_t i = 0; i < n && r >= 0; i++) {
                 const ListEntry *e = &list[i];
-                char name[600], pid[16], up[32], mem[64], a[32], b[32], cpu[32];
+                char name[PROGRAM_DISPLAY_NAME_MAX], pid[16], up[32], mem[64], a[32], b[32], cpu[32];
                 _cleanup_free_ char *ex = NULL;
 
                 if (!show[i])
@@ -127,7 +120,7 @@ static int print_table(const ListEntry *list, const bool *show, size_t n) {
                 }
                 ex = format_exit(e->exit_reason, e->exit_code, e->exit_signal, e->survivors, NULL);
 
-                r = table_add_cell(t, display_name(e, name, sizeof name), NULL);
+                r = table_add_cell(t, program_display_name(e->group, e->name, name, sizeof name), NULL);
                 if (r >= 0)
                         r = table_add_cell(t, e->state, state_color(e->state, e->exit_reason, e->exit_code));
                 if (r >= 0)
@@ -440,7 +433,7 @@ int verb_avail(int argc, char **argv) {
 
         for (size_t i = 0; i < n; i++) {
                 ProgramInfo info = {};
-                char name[600], prio[16];
+                char name[PROGRAM_DISPLAY_NAME_MAX], prio[16];
                 bool in_use = !streq(list[i].state, "STOPPED") || list[i].main_pid > 0;
 
                 if (program_info_get(bus, list[i].path, &info) < 0) {
@@ -459,7 +452,7 @@ int verb_avail(int argc, char **argv) {
                         json_add(o, "state", json_object_new_string(list[i].state));
                         json_object_array_add(arr, o);
                 } else {
-                        (void) table_add_cell(t, display_name(&list[i], name, sizeof name), NULL);
+                        (void) table_add_cell(t, program_display_name(list[i].group, list[i].name, name, sizeof name), NULL);
                         (void) table_add_cell(t, in_use ? "in use" : "avail", NULL);
                         (void) table_add_cell(t, info.transient ? "transient" : info.autostart ? "auto" : "manual", NULL);
                         (void) table_add_cell(t, prio, NULL);

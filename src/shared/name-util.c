@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
+#include <assert.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "name-util.h"
@@ -67,4 +69,16 @@ const char *program_name_invalid_reason(const char *name) {
                 c += n;
         }
         return NULL;
+}
+
+const char *program_display_name(const char *group, const char *name, char *buf, size_t size) {
+        assert(name);
+        assert(buf);
+        assert(size > 0);
+
+        if (group && *group && strcmp(group, name) != 0)
+                snprintf(buf, size, "%s:%s", group, name);
+        else
+                snprintf(buf, size, "%s", name);
+        return buf;
 }

@@ -11,6 +11,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define PROGRAM_NAME_MAX 200U
 
@@ -24,3 +25,12 @@ const char *program_name_invalid_reason(const char *name);
 static inline bool program_name_is_valid(const char *name) {
         return !program_name_invalid_reason(name);
 }
+
+/* Room for "group:name" of two valid names and the NUL. */
+#define PROGRAM_DISPLAY_NAME_MAX (2U * PROGRAM_NAME_MAX + 2U)
+
+/* The one name an instance is shown by, wherever it appears: `cgsupctl status`, the metrics' `program` label,
+ * the journal's CGSUP_PROGRAM=, supervisorctl's namespec. "group:name" for a member of a group, the bare name
+ * for a program in the group of its own name (or in none): supervisor's make_namespec rule. Writes into
+ * @buf (truncating at @size, which PROGRAM_DISPLAY_NAME_MAX never needs) and returns it. */
+const char *program_display_name(const char *group, const char *name, char *buf, size_t size);
