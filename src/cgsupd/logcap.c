@@ -13,7 +13,10 @@
 
 /* A cursor is (epoch << 48) | position. The epoch, random per capture, tells a cursor handed out by an
  * earlier capture of the same stream (before a daemon restart or a reload) from one of ours, so it is never
- * read as a position in the wrong stream. 2^48 bytes is 256 TiB of output. */
+ * read as a position in the wrong stream (but for one chance in CURSOR_EPOCHS). 2^48 bytes is 256 TiB of
+ * output. The epoch is 1..30, so every cursor stays below 2^53: clients that carry numbers as IEEE doubles
+ * (JavaScript, Cockpit's D-Bus bridge) get them back exactly, and 2^53 - 1 is free for LOGCAP_CURSOR_TAIL_JS. */
+#define CURSOR_EPOCHS 30U
 #define CURSOR_POS_BITS 48
 #define CURSOR_POS_MASK ((UINT64_C(1) << CURSOR_POS_BITS) - 1)
 
@@ -45,14 +48,12 @@ void log_chunk_done(LogChunk *chunk) {
 }
 
 static uint64_t new_epoch(void) {
-        uint16_t e = 0;
+        uint32_t e = 0;
 
         if (getrandom(&e, sizeof(e), GRND_NONBLOCK) != sizeof(e))
-                e = (uint16_t) ((uint32_t) getpid() * 2654435761U >> 16);
-        /* Never 0 (LOGCAP_CURSOR_START's epoch, valid for any capture) nor all ones (LOGCAP_CURSOR_TAIL). */
-        if (e == 0 || e == UINT16_MAX)
-                e = 1;
-        return e;
+                e = (uint32_t) getpid() * 2654435761U;
+        /* Never 0 (LOGCAP_CURSOR_START's epoch, valid for any capture) nor 31 (LOGCAP_CURSOR_TAIL_JS's). */
+        return 1 + e % CURSOR_EPOCHS;
 }
 
 int log_capture_new(sd_event *event, const LogCaptureSettings *s, LogCapture **ret) {
@@ -334,7 +335,7 @@ int log_capture_read(LogCapture *c, uint64_t cursor, size_t max, LogChunk *ret) 
 
         assert(c);
         assert(ret);
-        if (cursor == LOGCAP_CURSOR_TAIL) {
+        if (cursor == LOGCAP_CURSOR_TAIL || cursor == LOGCAP_CURSOR_TAIL_JS) {
                 int r = read_tail(c, max, &chunk);
                 if (r < 0)
                         return r;

@@ -37,6 +37,9 @@
  * that does not exist yet); LOGCAP_CURSOR_TAIL: the last @max bytes. */
 #define LOGCAP_CURSOR_START UINT64_C(0)
 #define LOGCAP_CURSOR_TAIL UINT64_MAX
+/* The tail as well, for clients whose numbers are IEEE doubles (JavaScript's Number.MAX_SAFE_INTEGER, 2^53 - 1):
+ * every cursor handed out is below it, so they can follow cursors exactly. */
+#define LOGCAP_CURSOR_TAIL_JS ((UINT64_C(1) << 53) - 1)
 /* lost_bytes when the cursor belongs to an earlier capture of the stream (cgsupd restarted, or a reload
  * changed the program's log settings): how much is missing in between is not known. */
 #define LOGCAP_LOST_UNKNOWN UINT64_MAX
