@@ -8,6 +8,7 @@
 #include "byte-ring.h"
 #include "fd-util.h"
 #include "log-sink.h"
+#include "journal-record.h"
 #include "log.h"
 #include "logcap.h"
 
@@ -26,6 +27,7 @@ struct LogCapture {
         int stream;
         bool syslog;
         bool journal;
+        OutputRecord record;      /* the journal fields of our lines (journal-record.h) */
         uint64_t epoch;
         LogSink file;
         LogSink pass;
@@ -86,6 +88,11 @@ int log_capture_new(sd_event *event, const LogCaptureSettings *s, LogCapture **r
         /* The files hold the history; the ring then only needs to serve readers that keep up. */
         c->ring = BYTE_RING_INIT(LOGCAP_RING_MIN, c->file.n_segments > 0 ? LOGCAP_RING_MAX_FILE : LOGCAP_RING_MAX);
         c->journal = s->journal;
+        if (c->syslog && c->journal) {
+                r = output_record_init(&c->record, s->name, s->group, s->stream);
+                if (r < 0)
+                        return r;
+        }
         if (s->passthrough) {
                 r = log_sink_open_fd(&c->pass, s->passthrough_fd >= 0 ? s->passthrough_fd : STDOUT_FILENO);
                 if (r < 0)
@@ -109,6 +116,7 @@ LogCapture *log_capture_free(LogCapture *c) {
         log_sink_done(&c->pass);
         sd_event_unref(c->event);
         byte_ring_done(&c->ring);
+        output_record_done(&c->record);
         free(c->name);
         free(c->line);
         free(c);
@@ -120,11 +128,13 @@ static bool wants_lines(const LogCapture *c) {
 }
 
 static void emit_line(LogCapture *c, const char *line, size_t len) {
-        if (c->syslog && c->journal)
-                (void) sd_journal_send("MESSAGE=%.*s", (int) len, line, "PRIORITY=%i",
-                                       c->stream == 2 ? LOG_WARNING : LOG_INFO, "CGSUP_PROGRAM=%s", c->name,
-                                       "SYSLOG_IDENTIFIER=%s", c->name, "CGSUP_STREAM=%s",
-                                       c->stream == 2 ? "stderr" : "stdout", NULL);
+        if (c->syslog && c->journal) {
+                struct iovec iov[OUTPUT_RECORD_IOV];
+                int n = output_record_build(&c->record, line, len, iov);
+
+                if (n > 0)
+                        (void) sd_journal_sendv(iov, n);
+        }
 
         if (c->pass.fd >= 0) {
                 size_t pl = strlen(c->name);
@@ -302,6 +312,11 @@ bool log_capture_is_attached(const LogCapture *c) {
 
 static uint64_t cursor_make(const LogCapture *c, uint64_t pos) {
         return (c->epoch << CURSOR_POS_BITS) | (pos & CURSOR_POS_MASK);
+}
+
+void log_capture_set_pid(LogCapture *c, pid_t pid) {
+        assert(c);
+        output_record_set_pid(&c->record, pid);
 }
 
 uint64_t log_capture_end_cursor(const LogCapture *c) {

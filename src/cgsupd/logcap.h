@@ -48,6 +48,7 @@ typedef struct LogCapture LogCapture;
 
 typedef struct LogCaptureSettings {
         const char *name;         /* program instance name (prefix, journal fields) */
+        const char *group;        /* its group (journal fields); NULL = none */
         int stream;               /* 1 = stdout, 2 = stderr */
         const LogConfig *config;  /* NULL = no file, no syslog */
         bool journal;             /* a journal is available for syslog forwarding */
@@ -84,6 +85,8 @@ void log_capture_flush(LogCapture *c);
 /* Up to @max bytes from @cursor (see LOGCAP_CURSOR_*). Returns 0 or -ENOMEM; read errors on log files
  * count as lost bytes. */
 int log_capture_read(LogCapture *c, uint64_t cursor, size_t max, LogChunk *ret);
+/* The main PID that journal records of the following lines name (OBJECT_PID=); 0 = none. */
+void log_capture_set_pid(LogCapture *c, pid_t pid);
 /* The cursor of the next byte to be captured (what a reader that has seen everything holds). */
 uint64_t log_capture_end_cursor(const LogCapture *c);
 /* Newlines captured so far (metrics). */

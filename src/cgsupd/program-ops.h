@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "cgsup/leaf.h"
+#include "name-util.h"
 #include "program.h"
 
 static inline void *mfree(void *p) {
@@ -86,12 +87,13 @@ void program_job_install(Program *p, JobType verb, bool automatic, usec_t due_us
 void program_job_finish(Program *p, JobResult result);
 void program_job_check(Program *p, ProgramState old);
 
-/* Log with CGSUP_PROGRAM= / SYSLOG_IDENTIFIER-free structured field, prefixed by the program name. */
+/* Log with the CGSUP_PROGRAM= field (the name `cgsupctl status` shows), prefixed by the instance name. */
 #define log_program_full_errno(p, level, error, fmt, ...)                                                     \
         ({                                                                                                   \
-                char _f_[256];                                                                               \
+                char _f_[PROGRAM_DISPLAY_NAME_MAX + 16], _n_[PROGRAM_DISPLAY_NAME_MAX];                      \
                 const char *_fields_[] = { _f_, NULL };                                                      \
-                (void) snprintf(_f_, sizeof(_f_), "CGSUP_PROGRAM=%s", (p)->name);                            \
+                (void) snprintf(_f_, sizeof(_f_), "CGSUP_PROGRAM=%s",                                        \
+                                program_display_name((p)->group, (p)->name, _n_, sizeof(_n_)));              \
                 log_internal_fields((level), (error), _fields_, "%s: " fmt, (p)->name, ##__VA_ARGS__);       \
         })
 #define log_program(p, level, fmt, ...) (void) log_program_full_errno(p, level, 0, fmt, ##__VA_ARGS__)

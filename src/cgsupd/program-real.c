@@ -459,6 +459,7 @@ static int capture_for(Program *p, int stream, LogCapture **c) {
         const LogConfig no_file = { .syslog = lc->syslog };
         LogCaptureSettings s = {
                 .name = p->name,
+                .group = p->group,
                 .stream = stream,
                 .config = lc,
                 .journal = m->journal,
@@ -497,6 +498,7 @@ int program_attach_output(Program *p, int stdout_fd, int stderr_fd) {
                         safe_close(stderr_fd);
                         return r;
                 }
+                log_capture_set_pid(p->stdout_capture, p->main_pid);
         }
         if (stderr_fd >= 0) {
                 r = capture_for(p, 2, &p->stderr_capture);
@@ -507,6 +509,7 @@ int program_attach_output(Program *p, int stdout_fd, int stderr_fd) {
                 r = log_capture_attach(p->stderr_capture, stderr_fd);
                 if (r < 0)
                         return r;
+                log_capture_set_pid(p->stderr_capture, p->main_pid);
         }
         return 0;
 }

@@ -14,6 +14,7 @@
 #include <signal.h>
 
 #include "event-bus.h"
+#include "journal-record.h"
 #include "log.h"
 #include "manager.h"
 #include "parse-util.h"
@@ -191,11 +192,48 @@ static bool state_runs_health(ProgramState s) {
         return s == PROGRAM_STARTING || s == PROGRAM_RUNNING || s == PROGRAM_UNHEALTHY;
 }
 
+/* One journal record per change, with its MESSAGE_ID and fields (journal-record.h), and the same line on
+ * stderr / in the log file. */
+static void log_state_change(Program *p, ProgramState old, ProgramState state) {
+        StateRecord rec;
+        char buf[256];
+        int level = LOG_INFO;
+
+        if (state == old) {
+                log_program(p, LOG_DEBUG, "%s", program_state_to_string(state));
+                return;
+        }
+        state_record_build(&rec, &(StateChange) {
+                .name = p->name,
+                .group = p->group,
+                .old_state = old,
+                .new_state = state,
+                .exit_reason = p->exit_reason,
+                .exit_expected = exit_was_expected(p),
+                .exit_code = p->exit_code,
+                .exit_signal = p->exit_signal,
+                .main_pid = p->main_pid,
+        });
+        if (state == PROGRAM_FATAL || state == PROGRAM_BACKOFF || state == PROGRAM_UNHEALTHY ||
+            state == PROGRAM_EXITED) {
+                if (state == PROGRAM_FATAL)
+                        level = LOG_ERR;
+                else if (!(state == PROGRAM_EXITED && exit_was_expected(p)))
+                        level = LOG_WARNING;
+                (void) log_internal_fields(level, 0, rec.fields, "%s: %s -> %s (%s)%s%s", p->name,
+                                           program_state_to_string(old), program_state_to_string(state),
+                                           program_exit_summary(p, buf, sizeof(buf)),
+                                           state == PROGRAM_BACKOFF ? ", retrying" : "",
+                                           state == PROGRAM_EXITED && p->survivors > 0 ? ", survivors remain in cgroup" : "");
+        } else
+                (void) log_internal_fields(level, 0, rec.fields, "%s: %s -> %s", p->name, program_state_to_string(old),
+                                           program_state_to_string(state));
+}
+
 void program_set_state(Program *p, ProgramState state) {
         const ProgramOps *ops = p->manager->ops;
         ProgramState old = p->state;
         usec_t timer = USEC_INFINITY;
-        char buf[256];
 
         p->state = state;
         p->state_change_usec = ops->now_realtime(p->manager);
@@ -234,18 +272,7 @@ void program_set_state(Program *p, ProgramState state) {
         } else if (!state_runs_health(state) && state_runs_health(old))
                 ops->health_stop(p);
 
-        if (state == old)
-                log_program(p, LOG_DEBUG, "%s", program_state_to_string(state));
-        else if (state == PROGRAM_FATAL || state == PROGRAM_BACKOFF || state == PROGRAM_UNHEALTHY ||
-                 state == PROGRAM_EXITED)
-                log_program(p, state == PROGRAM_FATAL ? LOG_ERR :
-                                       state == PROGRAM_EXITED && exit_was_expected(p) ? LOG_INFO : LOG_WARNING,
-                            "%s -> %s (%s)%s%s", program_state_to_string(old), program_state_to_string(state),
-                            program_exit_summary(p, buf, sizeof(buf)),
-                            state == PROGRAM_BACKOFF ? ", retrying" : "",
-                            state == PROGRAM_EXITED && p->survivors > 0 ? ", survivors remain in cgroup" : "");
-        else
-                log_program(p, LOG_INFO, "%s -> %s", program_state_to_string(old), program_state_to_string(state));
+        log_state_change(p, old, state);
 
         if (ops->state_saved)
                 ops->state_saved(p);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <systemd/sd-journal.h>
 #include <time.h>
 
@@ -204,6 +205,8 @@ static const char *level_prefix(int level) {
         }
 }
 
+#define IOVEC_STRING(s) ((struct iovec) { .iov_base = (void *) (s), .iov_len = strlen(s) })
+
 static int log_dispatch(int level, int error, const char *const *fields, const char *format, va_list ap)
         _printf_(4, 0);
 static int log_dispatch(int level, int error, const char *const *fields, const char *format, va_list ap) {
@@ -217,15 +220,22 @@ static int log_dispatch(int level, int error, const char *const *fields, const c
         if (!log_console)
                 return -error;
         if (use_journal()) {
-                /* sd_journal_send wants a NULL-terminated vararg list; we pass the fixed fields and at most
-                 * four extra ones, which is all the daemon uses. */
-                const char *f[4] = {};
-                for (size_t i = 0; fields && fields[i] && i < ELEMENTSOF(f); i++)
-                        f[i] = fields[i];
-                (void) sd_journal_send("MESSAGE=%s", buf, "PRIORITY=%i", level & LOG_PRIMASK,
-                                       "ERRNO=%i", error, "SYSLOG_IDENTIFIER=%s", log_ident ?: "cgsup",
-                                       f[0] ? "%s" : NULL, f[0], f[1] ? "%s" : NULL, f[1],
-                                       f[2] ? "%s" : NULL, f[2], f[3] ? "%s" : NULL, f[3], NULL);
+                char message[sizeof(buf) + 16], priority[32], errno_field[32], ident[128];
+                struct iovec iov[4 + LOG_FIELDS_MAX];
+                size_t n = 0;
+
+                snprintf(message, sizeof message, "MESSAGE=%s", buf);
+                snprintf(priority, sizeof priority, "PRIORITY=%i", level & LOG_PRIMASK);
+                snprintf(errno_field, sizeof errno_field, "ERRNO=%i", error);
+                snprintf(ident, sizeof ident, "SYSLOG_IDENTIFIER=%s", log_ident ?: "cgsup");
+                iov[n++] = IOVEC_STRING(message);
+                iov[n++] = IOVEC_STRING(priority);
+                iov[n++] = IOVEC_STRING(ident);
+                if (error != 0)
+                        iov[n++] = IOVEC_STRING(errno_field);
+                for (size_t i = 0; fields && fields[i] && i < LOG_FIELDS_MAX; i++)
+                        iov[n++] = IOVEC_STRING(fields[i]);
+                (void) sd_journal_sendv(iov, (int) n);
         } else {
                 if (log_ident)
                         fprintf(stderr, "%s: %s%s\n", log_ident, level_prefix(level), buf);

@@ -33,7 +33,9 @@ void log_set_target(LogTarget target);
 void log_set_ident(const char *ident);
 int log_level_from_string(const char *s);
 
-/* Extra journal fields (NULL-terminated "KEY=value" strings) may be given via log_internal_fields(). */
+/* Extra journal fields (NULL-terminated "KEY=value" strings, at most LOG_FIELDS_MAX) may be given via
+ * log_internal_fields(). */
+#define LOG_FIELDS_MAX 12
 int log_internal(int level, int error, const char *file, int line, const char *func, const char *format, ...)
         _printf_(6, 7);
 int log_internal_fields(int level, int error, const char *const *fields, const char *format, ...) _printf_(4, 5);
