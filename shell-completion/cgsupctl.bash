@@ -19,7 +19,7 @@ _cgsupctl() {
         prev=${COMP_WORDS[COMP_CWORD-1]}
 
         local verbs='status is-active is-failed start stop restart kill signal freeze thaw set-property pid avail tail run
-                     reread update reload shutdown validate metrics doctor version list-names help'
+                     reread update reload shutdown validate metrics top doctor version list-names help'
         local global_opts='--json --json=pretty --json=short --user --system --host -H --no-pager --help --version'
 
         for ((i = 1; i < COMP_CWORD; i++)); do
@@ -56,6 +56,13 @@ _cgsupctl() {
                         ;;
                 metrics)
                         COMPREPLY=($(compgen -W '--openmetrics' -- "$cur"))
+                        ;;
+                top)
+                        case $prev in
+                                --sort) COMPREPLY=($(compgen -W 'cpu memory pids io restarts name state' -- "$cur")); return ;;
+                                -n|--iterations|--delay) return ;;
+                        esac
+                        COMPREPLY=($(compgen -W '-b --batch -n --iterations --delay --sort' -- "$cur"))
                         ;;
                 kill)
                         case $prev in

@@ -292,6 +292,21 @@ static int read_records(sd_bus_message *m, bool with_group, MetricsRecord **ret,
         return sd_bus_message_exit_container(m);
 }
 
+bool metrics_record_get(const MetricsRecord *rec, const char *key, uint64_t *ret) {
+        assert(rec);
+        assert(key);
+        assert(ret);
+
+        for (size_t i = 0; i < ELEMENTSOF(record_descs); i++)
+                if (streq(record_descs[i].key, key)) {
+                        if (!rec->have[i])
+                                return false;
+                        *ret = rec->value[i];
+                        return true;
+                }
+        return false;
+}
+
 int metrics_model_read(sd_bus_message *reply, MetricsModel **ret) {
         _cleanup_(metrics_model_freep) MetricsModel *m = NULL;
         int r;

@@ -48,6 +48,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(MetricsModel *, metrics_model_free);
 /* Read a GetMetrics() reply. Keys this version does not know are skipped (newer daemons may add keys). */
 int metrics_model_read(sd_bus_message *reply, MetricsModel **ret);
 
+/* The figure @key (a GetMetrics key of programs and groups, e.g. "MemoryCurrent") of @rec: false when the
+ * daemon did not send it (not running, no controller, no limit) or this version does not know the key. */
+bool metrics_record_get(const MetricsRecord *rec, const char *key, uint64_t *ret);
+
 /* Every family of @m (cgsup_up 1 first), through @w; the caller calls expo_finish(). */
 int metrics_model_write(const MetricsModel *m, ExpoWriter *w);
 /* What a scrape shows when the daemon cannot be asked: cgsup_up 0. */

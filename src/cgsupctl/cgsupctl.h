@@ -105,6 +105,8 @@ int verb_validate(int argc, char **argv);
 int verb_version(int argc, char **argv);
 int verb_metrics(int argc, char **argv);      /* verb-metrics.c: Prometheus / OpenMetrics text */
 extern const struct option metrics_options[];
+int verb_top(int argc, char **argv);          /* verb-top.c: live view, -b batch frames */
+extern const struct option top_options[];
 
 /* Prints "cgsupctl: <message>" to stderr and returns EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

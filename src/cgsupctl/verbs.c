@@ -182,6 +182,20 @@ const Verb verbs[] = {
                                "     --openmetrics      OpenMetrics text instead of Prometheus' format\n",
         },
         {
+                .name = "top", .min_operands = 0, .max_operands = 0, .run = verb_top,
+                .options = top_options, .short_options = "bn:",
+                .synopsis = "top [-b] [-n N] [--delay=SECS] [--sort=KEY]",
+                .summary = "live CPU, memory, pids and I/O of every program",
+                .description = "One GetMetrics() call per refresh; CPU % and I/O rates between two refreshes.\n"
+                               "Keys: up/down (k/j) select, s stop, S start, R restart the selected program,\n"
+                               "c m p i r n sort by cpu, memory, pids, io, restarts, name; q quits.\n"
+                               "Options:\n"
+                               "  -b --batch              plain frames for scripts (also without a terminal)\n"
+                               "  -n --iterations=N       end after N frames\n"
+                               "     --delay=SECS         refresh interval (default 2, at least 0.1; 500ms)\n"
+                               "     --sort=KEY           cpu (default), memory, pids, io, restarts, name, state\n",
+        },
+        {
                 .name = "doctor", .min_operands = 0, .max_operands = 0, .run = verb_doctor,
                 .options = doctor_options,
                 .synopsis = "doctor [--cgroup=PATH]",
