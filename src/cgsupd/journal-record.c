@@ -6,12 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
 
 #include "journal-record.h"
 #include "macro.h"
 #include "parse-util.h"
 
 /* ---- output lines ---- */
+
+#define MESSAGE_FIELD_LEN (sizeof("MESSAGE=") - 1)
 
 int output_record_init(OutputRecord *r, const char *name, const char *group, int stream) {
         char shown[PROGRAM_DISPLAY_NAME_MAX];
@@ -59,8 +63,7 @@ void output_record_set_pid(OutputRecord *r, pid_t pid) {
 }
 
 int output_record_build(OutputRecord *r, const char *line, size_t len, struct iovec *iov) {
-        static const char prefix[] = "MESSAGE=";
-        size_t need = (sizeof(prefix) - 1) + len, n = 0;
+        size_t need = MESSAGE_FIELD_LEN + len, n = 0;
 
         assert(r);
         assert(line || len == 0);
@@ -78,15 +81,63 @@ int output_record_build(OutputRecord *r, const char *line, size_t len, struct io
         }
         /* The bytes as the program wrote them: sd_journal_sendv() sends any byte, newlines excepted
          * (the line has none). */
-        memcpy(r->message, prefix, (sizeof(prefix) - 1));
+        memcpy(r->message, "MESSAGE=", MESSAGE_FIELD_LEN);
         if (len > 0)
-                memcpy(r->message + (sizeof(prefix) - 1), line, len);
+                memcpy(r->message + MESSAGE_FIELD_LEN, line, len);
         iov[n++] = (struct iovec) { .iov_base = r->message, .iov_len = need };
         for (size_t i = 0; i < ELEMENTSOF(r->fixed); i++)
                 iov[n++] = (struct iovec) { .iov_base = r->fixed[i], .iov_len = strlen(r->fixed[i]) };
         if (r->pid_field[0])
                 iov[n++] = (struct iovec) { .iov_base = r->pid_field, .iov_len = strlen(r->pid_field) };
         return (int) n;
+}
+
+/* Bounds the work of one read: a stream that sent millions of empty lines is not walked to its start. */
+#define JOURNAL_TAIL_ENTRIES_MAX 100000U
+
+ssize_t output_record_read_journal_tail(const OutputRecord *r, char *buf, size_t max) {
+        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        char uid_match[32];
+        size_t start = max; /* filled from the end backwards: newest line last */
+        int k;
+
+        assert(r);
+        assert(buf || max == 0);
+
+        if (!r->fixed[0])
+                return -ENOMEM;
+        k = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+        if (k < 0)
+                return k;
+        /* _UID is set by journald, not by the sender: records another user forged with our fields do not
+         * count. */
+        snprintf(uid_match, sizeof uid_match, "_UID=%u", (unsigned) geteuid());
+        if ((k = sd_journal_add_match(j, r->fixed[2], 0)) < 0 || /* CGSUP_PROGRAM= */
+            (k = sd_journal_add_match(j, r->fixed[4], 0)) < 0 || /* CGSUP_STREAM= */
+            (k = sd_journal_add_match(j, uid_match, 0)) < 0)
+                return k;
+        k = sd_journal_seek_tail(j);
+        if (k < 0)
+                return k;
+        for (unsigned n = 0; start > 0 && n < JOURNAL_TAIL_ENTRIES_MAX; n++) {
+                const void *data;
+                size_t len, take;
+
+                k = sd_journal_previous(j);
+                if (k <= 0)
+                        break;
+                if (sd_journal_get_data(j, "MESSAGE", &data, &len) < 0 || len < MESSAGE_FIELD_LEN)
+                        continue;
+                data = (const char *) data + MESSAGE_FIELD_LEN;
+                len -= MESSAGE_FIELD_LEN;
+                /* The line and its newline, or as much of its end as still fits. */
+                buf[--start] = '\n';
+                take = MIN(len, start);
+                memcpy(buf + start - take, (const char *) data + len - take, take);
+                start -= take;
+        }
+        memmove(buf, buf + start, max - start);
+        return (ssize_t) (max - start);
 }
 
 /* ---- state changes ---- */

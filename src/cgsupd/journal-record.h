@@ -43,6 +43,11 @@ void output_record_set_pid(OutputRecord *r, pid_t pid);
  * Returns the number of entries, or -ENOMEM. */
 int output_record_build(OutputRecord *r, const char *line, size_t len, struct iovec *iov);
 
+/* The last @max bytes of the lines this stream sent to the journal (any earlier daemon's too: records of
+ * our uid with the same CGSUP_PROGRAM and CGSUP_STREAM), oldest first, each line ended by a newline, into
+ * @buf. Returns the number of bytes (0: none), or -errno when the journal cannot be read. */
+ssize_t output_record_read_journal_tail(const OutputRecord *r, char *buf, size_t max);
+
 /* ---- state changes ---- */
 
 typedef enum StateRecordKind {

@@ -333,6 +333,10 @@ static int read_tail(LogCapture *c, size_t max, LogChunk *ret) {
         if (!ret->data)
                 return -ENOMEM;
         k = log_sink_read_tail(&c->file, ret->data, max);
+        /* Output that goes only to the journal, and nothing captured yet by this daemon (it was restarted
+         * or reloaded): the journal still has what the stream said before. */
+        if (k < 0 && c->syslog && c->journal && c->ring.end == 0 && max > 0)
+                k = output_record_read_journal_tail(&c->record, ret->data, max);
         if (k >= 0)
                 ret->size = (size_t) k;
         else {

@@ -2,7 +2,8 @@
 # journald records under systemd (the host tier has no journald): program output forwarded with
 # stdout_logfile=syslog / stderr_logfile=syslog carries CGSUP_PROGRAM (as `cgsupctl status` names the
 # instance), CGSUP_GROUP, CGSUP_STREAM, OBJECT_PID and PRIORITY; state changes carry their MESSAGE_ID and
-# the old/new state and exit fields; the installed catalog explains them (journalctl -x).
+# the old/new state and exit fields; the installed catalog explains them (journalctl -x); `cgsupctl tail`
+# shows journal-only output, also after cgsupd was restarted (then read from the journal).
 set -u
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-bus.sh"
@@ -78,6 +79,16 @@ check "MESSAGE_ID=crashed CGSUP_PROGRAM=crashy: exit code 3, EXITED" bash -c "
         grep -qx '    CGSUP_EXIT_CODE=3' '$T/crashed' && grep -qx '    CGSUP_EXIT_REASON=exit-code' '$T/crashed' &&
         grep -qx '    CGSUP_NEW_STATE=EXITED' '$T/crashed' || { cat '$T/crashed'; false; }"
 check "cgsupctl tail shows output that goes only to the journal" bash -c "
+        cgsupctl tail web | grep -qx 'web hello stdout' && cgsupctl tail web stderr | grep -qx 'web trouble stderr'"
+# cgsupd crashes (KillMode=process keeps web), systemd starts a new one, which adopts web; web prints
+# nothing more, so what it said before is only in the journal.
+old_main=$(systemctl show -P MainPID cgsupd.service)
+check "cgsupd is killed (SIGKILL, main process only)" systemctl kill --kill-who=main -s KILL cgsupd.service
+check "systemd starts a new cgsupd" wait_for 120 bash -c "
+        p=\$(systemctl show -P MainPID cgsupd.service); [[ \$p != 0 && \$p != $old_main ]] && systemctl is-active -q cgsupd.service"
+check "... which adopts web (same PID)" wait_for 120 bash -c "
+        [[ \$(busctl get-property org.cgsup1 /org/cgsup1/program/web org.cgsup1.Program MainPID | cut -d' ' -f2) == $web_pid ]]"
+check "after the restart, cgsupctl tail reads web's earlier output from the journal" bash -c "
         cgsupctl tail web | grep -qx 'web hello stdout' && cgsupctl tail web stderr | grep -qx 'web trouble stderr'"
 check "cgsupctl stop web" timeout 120 cgsupctl stop web
 check "MESSAGE_ID=stopped CGSUP_PROGRAM=web: STOPPING -> STOPPED" bash -c "
