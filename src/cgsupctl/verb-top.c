@@ -140,6 +140,7 @@ static int compare_rows(const TopRow *a, const TopRow *b, TopSort sort) {
         return strcmp(a->name, b->name);
 }
 
+/* qsort() passes no context: the order of the sort in progress (one sort at a time, no threads). */
 static TopSort sort_for_qsort;
 static int compare_rows_qsort(const void *a, const void *b) {
         return compare_rows(a, b, sort_for_qsort);
@@ -473,8 +474,10 @@ static int run_interactive(Top *t) {
                 }
         }
         tty_restore(t);
-        if (r < 0)
-                return bus_log_call_error(&error, r) < 0 ? 1 : 1;
+        if (r < 0) {
+                (void) bus_log_call_error(&error, r);
+                return 1;
+        }
         return 0;
 }
 
