@@ -78,7 +78,7 @@ check "cgsupctl metrics prints the same families" bash -c "
         cgsupctl metrics | grep -q '^cgsup_program_memory_max_bytes{program=\"steady\",group=\"steady\"} 104857600\$'"
 # cgsupctl top reads the same GetMetrics(): with the controllers of this host, memory and pids against
 # their limits (the host tier shows '-' there).
-cgsupctl top -b -n 2 -d 0.5 >"$work/top" 2>&1
+cgsupctl top -b -n 2 --delay 0.5 >"$work/top" 2>&1
 diag "$(cat "$work/top")"
 check "cgsupctl top: memory and pids against their limits" bash -c "
         awk '/^cgsupctl top - /{ f++ } f == 2' '$work/top' |
