@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <ini.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,18 +124,46 @@ bool ctl_onecmd(Ctl *c, const char *raw) {
         return false;
 }
 
+/* Set by SIGINT while the shell waits at its prompt; only a flag is written in the handler. */
+static volatile sig_atomic_t prompt_interrupted = 0;
+
+static void on_prompt_sigint(int sig) {
+        prompt_interrupted = 1;
+}
+
+/* Reads one line at the prompt. Ctrl-C there ends the shell like supervisorctl's (a new line, exit 0)
+ * instead of killing us with 130: the handler has no SA_RESTART, so getline() returns with EINTR. Commands
+ * run with the default disposition again (tail -f ends on Ctrl-C by itself). */
+static ssize_t prompt_getline(char **line, size_t *size, bool *ret_interrupted) {
+        struct sigaction sa = { .sa_handler = on_prompt_sigint }, old;
+        ssize_t n;
+
+        prompt_interrupted = 0;
+        (void) sigemptyset(&sa.sa_mask);
+        (void) sigaction(SIGINT, &sa, &old);
+        n = getline(line, size, stdin);
+        (void) sigaction(SIGINT, &old, NULL);
+        *ret_interrupted = prompt_interrupted;
+        return n;
+}
+
 static void shell(Ctl *c, const char *prompt) {
         _cleanup_free_ char *line = NULL;
         size_t size = 0;
 
         (void) ctl_onecmd(c, "status");
         for (;;) {
+                bool interrupted;
                 ssize_t n;
 
                 (void) fputs(prompt, stdout);
                 (void) fputs("> ", stdout);
                 (void) fflush(stdout);
-                n = getline(&line, &size, stdin);
+                n = prompt_getline(&line, &size, &interrupted);
+                if (n < 0 && interrupted) {
+                        ctl_output("%s", "");
+                        return;
+                }
                 if (n < 0) {
                         (void) ctl_onecmd(c, "EOF");
                         return;

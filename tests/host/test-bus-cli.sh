@@ -236,6 +236,30 @@ check "--no-pager on a terminal: no pager" bash -c 'rm -f "$TEST_DIR/paged2"
 check "piped: no pager" bash -c 'rm -f "$TEST_DIR/paged3"; CGSUP_PAGER="cat >$TEST_DIR/paged3" "$CGSUPCTL" status | grep -q "^leftover" && [[ ! -e $TEST_DIR/paged3 ]]'
 check "one duration style: never '2m 3s' (format_timespan's '2min 3s')" bash -c '! "$CGSUPCTL" status | grep -E " [0-9]+m [0-9]+s "'
 
+# cgsup-supervisorctl's shell: Ctrl-C at the prompt ends it with exit 0, as supervisorctl's does.
+if [[ -n ${CGSUP_SUPERVISORCTL:-} && -x $CGSUP_SUPERVISORCTL ]]; then
+        mkfifo "$TEST_DIR/sctl.in"
+        sleep 600 >"$TEST_DIR/sctl.in" &
+        HOLD_PID=$!
+        "$CGSUP_SUPERVISORCTL" -i <"$TEST_DIR/sctl.in" >"$TEST_DIR/sctl.out" 2>&1 &
+        SCTL_PID=$!
+        for _ in $(seq 100); do grep -q 'supervisor> ' "$TEST_DIR/sctl.out" && break; sleep 0.1; done
+        kill -INT "$SCTL_PID"
+        SCTL_RC=
+        for _ in $(seq 50); do
+                if ! kill -0 "$SCTL_PID" 2>/dev/null; then
+                        wait "$SCTL_PID"
+                        SCTL_RC=$?
+                        break
+                fi
+                sleep 0.1
+        done
+        [[ -z $SCTL_RC ]] && kill -KILL "$SCTL_PID" 2>/dev/null
+        kill "$HOLD_PID" 2>/dev/null
+        wait "$HOLD_PID" 2>/dev/null
+        check "cgsup-supervisorctl shell: Ctrl-C at the prompt exits 0" test "${SCTL_RC:-none}" = 0
+fi
+
 # ---- shutdown ----
 check "shutdown" ctl shutdown
 check "cgsupd exits" bash -c "for i in \$(seq 300); do kill -0 $CGSUPD_PID 2>/dev/null || exit 0; sleep 0.1; done; exit 1"
