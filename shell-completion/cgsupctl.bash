@@ -18,7 +18,7 @@ _cgsupctl() {
         cur=${COMP_WORDS[COMP_CWORD]}
         prev=${COMP_WORDS[COMP_CWORD-1]}
 
-        local verbs='status is-active is-failed start stop restart kill signal freeze thaw set-property pid avail tail run
+        local verbs='status is-active is-failed start stop restart kill signal freeze thaw set-property health ready pid avail tail run
                      reread update reload shutdown validate metrics top doctor version list-names help'
         local global_opts='--json --json=pretty --json=short --user --system --host -H --no-pager --help --version'
 

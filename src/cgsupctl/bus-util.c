@@ -230,6 +230,8 @@ void program_info_done(ProgramInfo *i) {
         free(i->status_text);
         free(i->waiting_for);
         free(i->sub_state);
+        free(i->readiness_check);
+        free(i->liveness_check);
         strv_free(i->command);
         *i = (ProgramInfo) {};
 }
@@ -248,7 +250,9 @@ static int read_property(sd_bus_message *m, const char *key, void *userdata) {
                 P("Autorestart", 's', autorestart), P("StdoutLogfile", 's', stdout_log),
                 P("StderrLogfile", 's', stderr_log), P("SourceFile", 's', source_file),
                 P("StatusText", 's', status_text), P("WaitingFor", 's', waiting_for),
-                P("SubState", 's', sub_state),
+                P("SubState", 's', sub_state), P("ReadinessCheck", 's', readiness_check),
+                P("LivenessCheck", 's', liveness_check), P("HealthFailures", 'u', health_failures),
+                P("Ready", 'b', ready),
                 P("MainPID", 'u', main_pid), P("Restarts", 'u', restarts), P("Survivors", 'u', survivors),
                 P("ExitCode", 'i', exit_code), P("ExitSignal", 'i', exit_signal), P("Priority", 'i', priority),
                 P("Healthy", 'b', healthy), P("Frozen", 'b', frozen), P("Transient", 'b', transient),

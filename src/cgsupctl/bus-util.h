@@ -32,11 +32,12 @@ int program_get_path(sd_bus *bus, const char *name, char **ret);
 /* One program's properties from GetAll. Fields are UINT64_MAX / NULL / -1 when not available. */
 typedef struct ProgramInfo {
         char *name, *group, *state, *exit_reason, *exit_detail, *cgroup, *command_line, *type, *user,
-                *autorestart, *stdout_log, *stderr_log, *source_file, *status_text, *waiting_for, *sub_state;
+                *autorestart, *stdout_log, *stderr_log, *source_file, *status_text, *waiting_for, *sub_state,
+                *readiness_check, *liveness_check;
         char **command;
-        uint32_t main_pid, restarts, survivors;
+        uint32_t main_pid, restarts, survivors, health_failures;
         int32_t exit_code, exit_signal, priority;
-        int healthy, frozen, transient, autostart;
+        int healthy, ready, frozen, transient, autostart;
         uint64_t state_change_ts, active_enter_ts, uptime_usec;
         uint64_t memory_current, memory_peak, memory_max, memory_high, memory_swap_max, memory_swap_current;
         uint64_t tasks_current, tasks_max, cpu_usage_nsec, cpu_quota, cpu_weight, io_weight, oom_kills;

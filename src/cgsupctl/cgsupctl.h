@@ -107,6 +107,7 @@ int verb_metrics(int argc, char **argv);      /* verb-metrics.c: Prometheus / Op
 extern const struct option metrics_options[];
 int verb_top(int argc, char **argv);          /* verb-top.c: live view, -b batch frames */
 extern const struct option top_options[];
+int verb_health(int argc, char **argv);       /* verb-health.c: health, ready */
 
 /* Prints "cgsupctl: <message>" to stderr and returns EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

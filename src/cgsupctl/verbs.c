@@ -174,6 +174,26 @@ const Verb verbs[] = {
                 .exit_status = "0 valid, 1 errors (printed with file:line), 2 usage error.\n",
         },
         {
+                .name = "health", .min_operands = 0, .max_operands = VERB_ANY, .run = verb_health,
+                .synopsis = "health [NAME...]",
+                .summary = "liveness of programs: one line each (exit 1 unless all are healthy)",
+                .description = "healthy: RUNNING and its liveness check passes (or it has none); else unhealthy or\n"
+                               "not running, with the check's type and what failed. Without a name, every program.\n"
+                               NAMES_HELP,
+                .exit_status = "0 every program named is healthy, 1 one is not, a name matches nothing or cgsupd\n"
+                               "failed, 2 usage error.\n",
+        },
+        {
+                .name = "ready", .min_operands = 0, .max_operands = VERB_ANY, .run = verb_health,
+                .synopsis = "ready [NAME...]",
+                .summary = "readiness of programs: one line each (exit 1 unless all are ready)",
+                .description = "ready: RUNNING and its readiness check passed since it started (or it has none):\n"
+                               "what start jobs and depends_on=NAME:healthy wait for. Without a name, every\n"
+                               "program.\n" NAMES_HELP,
+                .exit_status = "0 every program named is ready, 1 one is not, a name matches nothing or cgsupd\n"
+                               "failed, 2 usage error.\n",
+        },
+        {
                 .name = "metrics", .min_operands = 0, .max_operands = 0, .run = verb_metrics,
                 .options = metrics_options,
                 .synopsis = "metrics [--openmetrics]",

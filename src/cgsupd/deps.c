@@ -11,9 +11,7 @@ bool deps_condition_met(const Program *dep, DependCondition condition) {
         case DEPEND_STARTED:
                 return dep->state == PROGRAM_RUNNING || dep->state == PROGRAM_UNHEALTHY;
         case DEPEND_HEALTHY:
-                if (dep->state != PROGRAM_RUNNING)
-                        return false;
-                return dep->config->health.type == HEALTH_NONE || dep->health_ready;
+                return program_is_ready(dep);
         case DEPEND_COMPLETED:
                 return dep->state == PROGRAM_EXITED && dep->exit_reason == EXIT_REASON_EXITED &&
                         program_config_exitcode_expected(dep->config, dep->exit_code);

@@ -2,81 +2,64 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <regex.h>
 #include <sys/socket.h>
 #include <signal.h>
 #include <sys/wait.h>
 
 #include "cgsup/cgroup.h"
+#include "curl-event.h"
 #include "health.h"
 #include "log.h"
+#include "logcap.h"
 #include "manager.h"
 #include "program-ops.h"
 #include "program-spawn.h"
 
-#define HEALTH_RESPONSE_MAX 1024
 #define HEALTH_FAST_INTERVAL_USEC (1 * USEC_PER_SEC)
+#define HEALTH_HTTP_MAX_REDIRECTS 5L
 
 struct HealthCheck {
         Program *program;
         sd_event *event;
+        HealthKind kind;
         HealthType type;
         bool active;             /* between health_check_start() and health_check_stop() */
 
+        /* tcp */
         struct sockaddr_storage addr;
         socklen_t addrlen;
         char *host;
         unsigned port;
-        char *path;
-
-        int fd;                  /* tcp/http socket of the check in flight */
+        int fd;                  /* the connection in flight */
         sd_event_source *io;
-        char *request;
-        size_t request_len, request_sent;
-        char response[HEALTH_RESPONSE_MAX];
-        size_t response_len;
 
-        int pidfd;               /* exec: the command in flight */
+        /* http */
+        CURL *easy;              /* the transfer in flight */
+        char curl_error[CURL_ERROR_SIZE];
+
+        /* exec */
+        int pidfd;               /* the command in flight */
         pid_t pid;
         sd_event_source *child_io;
         bool exec_timed_out;     /* verdict already given; still waiting to reap it */
         char *cgroup_path;
 
+        /* log_line */
+        regex_t regex;
+        bool regex_compiled;
+        bool line_matched;       /* readiness: since the start; liveness: since the previous check */
+
         sd_event_source *next_timer;
         sd_event_source *timeout_timer;
 };
 
-bool health_http_status_ok(int status) {
-        return status >= 200 && status < 400;
+static const HealthConfig *check_config(const HealthCheck *h) {
+        return &h->program->config->health[h->kind];
 }
 
-int health_http_parse_status(const char *buf, size_t n, int *ret_status) {
-        const char *eol, *p;
-        int status = 0;
-
-        eol = memchr(buf, '\n', n);
-        if (!eol) {
-                /* The status line is short; if we hold more than a status line can be, it is not HTTP. */
-                if (n >= 5 && memcmp(buf, "HTTP/", 5) != 0)
-                        return -EBADMSG;
-                return n > 256 ? -EBADMSG : 0;
-        }
-        if ((size_t) (eol - buf) < 12 || memcmp(buf, "HTTP/", 5) != 0)
-                return -EBADMSG;
-        p = memchr(buf, ' ', (size_t) (eol - buf));
-        if (!p || eol - p < 4)
-                return -EBADMSG;
-        p++;
-        for (int i = 0; i < 3; i++) {
-                if (p[i] < '0' || p[i] > '9')
-                        return -EBADMSG;
-                status = status * 10 + (p[i] - '0');
-        }
-        if (p[3] != ' ' && p[3] != '\r' && p[3] != '\n')
-                return -EBADMSG;
-        if (status < 100 || status > 599)
-                return -EBADMSG;
-        *ret_status = status;
-        return 1;
+bool health_http_status_ok(long status) {
+        return status >= 200 && status < 400;
 }
 
 static int resolve(HealthCheck *h) {
@@ -96,8 +79,8 @@ static int resolve(HealthCheck *h) {
         return 0;
 }
 
-int health_check_new(Program *p, HealthCheck **ret) {
-        const HealthConfig *c = &p->config->health;
+int health_check_new(Program *p, HealthKind kind, HealthCheck **ret) {
+        const HealthConfig *c = &p->config->health[kind];
         _cleanup_(health_check_freep) HealthCheck *h = NULL;
         int r;
 
@@ -106,6 +89,7 @@ int health_check_new(Program *p, HealthCheck **ret) {
                 return -ENOMEM;
         h->program = p;
         h->event = p->manager->event ? sd_event_ref(p->manager->event) : NULL;
+        h->kind = kind;
         h->type = c->type;
         h->fd = -EBADF;
         h->pidfd = -EBADF;
@@ -118,17 +102,9 @@ int health_check_new(Program *p, HealthCheck **ret) {
                         return r;
                 break;
         case HEALTH_HTTP:
-                r = health_parse_url(c->target, &h->host, &h->port, &h->path);
-                if (r < 0)
-                        return r;
-                r = asprintf(&h->request,
-                             "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: cgsupd-healthcheck\r\n"
-                             "Connection: close\r\n\r\n", h->path, h->host);
-                if (r < 0) {
-                        h->request = NULL;
-                        return -ENOMEM;
-                }
-                h->request_len = (size_t) r;
+                /* curl parses the URL; the config reader already checked it is http(s)://host[:port]/... */
+                if (!c->target)
+                        return -EINVAL;
                 break;
         case HEALTH_EXEC:
                 if (!c->command || !c->command[0])
@@ -138,6 +114,11 @@ int health_check_new(Program *p, HealthCheck **ret) {
                         return -ENOMEM;
                 }
                 break;
+        case HEALTH_LOG_LINE:
+                if (!c->log_line || regcomp(&h->regex, c->log_line, REG_EXTENDED | REG_NOSUB) != 0)
+                        return -EINVAL;
+                h->regex_compiled = true;
+                break;
         default:
                 return -EINVAL;
         }
@@ -145,12 +126,19 @@ int health_check_new(Program *p, HealthCheck **ret) {
         return 0;
 }
 
+static void http_cleanup(HealthCheck *h) {
+        if (!h->easy)
+                return;
+        curl_event_remove(h->program->manager->curl, h->easy);
+        curl_easy_cleanup(h->easy);
+        h->easy = NULL;
+}
+
 /* Ends the check in flight (not an exec child still to be reaped after a timeout). */
 static void check_cleanup(HealthCheck *h) {
         h->io = sd_event_source_disable_unref(h->io);
         h->fd = safe_close(h->fd);
-        h->request_sent = 0;
-        h->response_len = 0;
+        http_cleanup(h);
         if (h->timeout_timer)
                 (void) sd_event_source_set_enabled(h->timeout_timer, SD_EVENT_OFF);
 }
@@ -168,6 +156,7 @@ static void exec_cleanup(HealthCheck *h) {
         }
 }
 
+static void line_hooks_set(HealthCheck *h, bool on);
 HealthCheck *health_check_free(HealthCheck *h) {
         if (!h)
                 return NULL;
@@ -181,33 +170,59 @@ HealthCheck *health_check_free(HealthCheck *h) {
         h->next_timer = sd_event_source_disable_unref(h->next_timer);
         h->timeout_timer = sd_event_source_disable_unref(h->timeout_timer);
         sd_event_unref(h->event);
+        if (h->regex_compiled)
+                regfree(&h->regex);
         free(h->host);
-        free(h->path);
-        free(h->request);
         free(h->cgroup_path);
         free(h);
         return NULL;
 }
 
+HealthKind health_current_kind(const Program *p) {
+        if (p->config->health[HEALTH_READINESS].type != HEALTH_NONE && !p->health_ready)
+                return HEALTH_READINESS;
+        if (p->config->health[HEALTH_LIVENESS].type != HEALTH_NONE)
+                return HEALTH_LIVENESS;
+        return _HEALTH_KIND_INVALID;
+}
+
+static void report_readiness_passed(Program *p) {
+        const ProgramOps *ops = p->manager->ops;
+
+        log_program(p, LOG_INFO, "Readiness check passed");
+        p->health_failures = 0;
+        ops->health_stop(p);
+        (void) program_dispatch(p, PROGRAM_EVENT_HEALTH_OK);
+        /* From now on the liveness check watches it (if there is one, and if it still runs). */
+        if (health_current_kind(p) == HEALTH_LIVENESS && program_state_runs_health(p->state))
+                (void) ops->health_start(p);
+}
+
 void health_check_report(Program *p, bool ok, const char *why) {
-        const HealthConfig *c = &p->config->health;
+        HealthKind kind = health_current_kind(p);
+        const HealthConfig *c;
         usec_t t = p->manager->ops->now(p->manager);
 
+        if (kind < 0)
+                return;
+        c = &p->config->health[kind];
         if (ok) {
-                if (!p->health_ready)
-                        log_program(p, LOG_INFO, "Healthcheck passed (ready)");
-                else if (p->health_failures > 0 || !p->healthy)
-                        log_program(p, LOG_INFO, "Healthcheck passed again");
+                if (kind == HEALTH_READINESS)
+                        return report_readiness_passed(p);
+                if (p->health_failures > 0 || !p->healthy)
+                        log_program(p, LOG_INFO, "Liveness check passed again");
                 p->health_failures = 0;
                 (void) program_dispatch(p, PROGRAM_EVENT_HEALTH_OK);
                 return;
         }
         if (!p->health_ready && t < p->health_start_usec + c->start_period) {
-                log_program(p, LOG_DEBUG, "Healthcheck failed during start_period: %s", strna(why));
+                log_program(p, LOG_DEBUG, "%s check failed during start_period: %s",
+                            kind == HEALTH_READINESS ? "Readiness" : "Liveness", strna(why));
                 return;
         }
         p->health_failures++;
-        log_program(p, LOG_WARNING, "Healthcheck failed (%u/%u): %s", p->health_failures, c->retries,
+        log_program(p, LOG_WARNING, "%s check failed (%u/%u): %s",
+                    kind == HEALTH_READINESS ? "Readiness" : "Liveness", p->health_failures, c->retries,
                     strna(why));
         if (p->health_failures >= MAX(c->retries, 1U))
                 (void) program_dispatch(p, PROGRAM_EVENT_HEALTH_FAIL);
@@ -215,13 +230,7 @@ void health_check_report(Program *p, bool ok, const char *why) {
 
 static int on_next(sd_event_source *s, uint64_t usec, void *userdata);
 
-static void schedule_next(HealthCheck *h, bool first) {
-        Program *p = h->program;
-        const HealthConfig *c = &p->config->health;
-        usec_t t = p->manager->ops->now(p->manager), delay = c->interval;
-
-        if (first || (!p->health_ready && t < p->health_start_usec + c->start_period))
-                delay = MIN(c->interval, HEALTH_FAST_INTERVAL_USEC);
+static void schedule_in(HealthCheck *h, usec_t delay) {
         if (!h->event)
                 return;
         if (!h->next_timer) {
@@ -232,6 +241,19 @@ static void schedule_next(HealthCheck *h, bool first) {
                 (void) sd_event_source_set_time_relative(h->next_timer, delay);
                 (void) sd_event_source_set_enabled(h->next_timer, SD_EVENT_ONESHOT);
         }
+}
+
+static void schedule_next(HealthCheck *h, bool first) {
+        Program *p = h->program;
+        const HealthConfig *c = check_config(h);
+        usec_t t = p->manager->ops->now(p->manager), delay = c->interval;
+
+        /* A heartbeat line is asked for once per interval, from the first one on. */
+        if (h->type == HEALTH_LOG_LINE && h->kind == HEALTH_LIVENESS)
+                delay = c->interval;
+        else if (first || (!p->health_ready && t < p->health_start_usec + c->start_period))
+                delay = MIN(c->interval, HEALTH_FAST_INTERVAL_USEC);
+        schedule_in(h, delay);
 }
 
 static void finish(HealthCheck *h, bool ok, const char *why) {
@@ -247,60 +269,81 @@ static void finish(HealthCheck *h, bool ok, const char *why) {
 static int on_socket(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         HealthCheck *h = userdata;
         char why[128];
-        int err = 0, status;
+        int err = 0;
         socklen_t l = sizeof(err);
-        ssize_t k;
 
-        if (h->request_sent == 0 && h->response_len == 0) {
-                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0)
-                        err = errno;
-                if (err != 0) {
-                        snprintf(why, sizeof(why), "connect to %s:%u: %s", h->host, h->port, strerror(err));
-                        finish(h, false, why);
-                        return 0;
-                }
-                if (h->type == HEALTH_TCP) {
-                        finish(h, true, NULL);
-                        return 0;
-                }
-        }
-        if (h->request_sent < h->request_len) {
-                k = send(fd, h->request + h->request_sent, h->request_len - h->request_sent, MSG_NOSIGNAL);
-                if (k < 0 && errno != EAGAIN && errno != EINTR) {
-                        snprintf(why, sizeof(why), "send to %s:%u: %m", h->host, h->port);
-                        finish(h, false, why);
-                        return 0;
-                }
-                if (k > 0)
-                        h->request_sent += (size_t) k;
-                if (h->request_sent == h->request_len)
-                        (void) sd_event_source_set_io_events(s, EPOLLIN);
-                return 0;
-        }
-        k = recv(fd, h->response + h->response_len, sizeof(h->response) - h->response_len, 0);
-        if (k < 0) {
-                if (errno == EAGAIN || errno == EINTR)
-                        return 0;
-                snprintf(why, sizeof(why), "recv from %s:%u: %m", h->host, h->port);
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0)
+                err = errno;
+        if (err != 0) {
+                snprintf(why, sizeof(why), "connect to %s:%u: %s", h->host, h->port, strerror(err));
                 finish(h, false, why);
                 return 0;
         }
-        h->response_len += (size_t) k;
-        switch (health_http_parse_status(h->response, h->response_len, &status)) {
-        case 1:
-                snprintf(why, sizeof(why), "http://%s:%u%s answered %d", h->host, h->port, h->path, status);
-                finish(h, health_http_status_ok(status), why);
-                return 0;
-        case 0:
-                if (k > 0 && h->response_len < sizeof(h->response))
-                        return 0;
-                _fallthrough_;
-        default:
-                snprintf(why, sizeof(why), "http://%s:%u%s: no valid HTTP status line", h->host, h->port,
-                         h->path);
+        finish(h, true, NULL);
+        return 0;
+}
+
+static void on_http_done(CURL *easy, CURLcode result, void *userdata) {
+        HealthCheck *h = userdata;
+        const char *url = check_config(h)->target;
+        long status = 0;
+        char why[CURL_ERROR_SIZE + 256];
+
+        if (result != CURLE_OK) {
+                snprintf(why, sizeof(why), "%s: %s", url,
+                         h->curl_error[0] ? h->curl_error : curl_easy_strerror(result));
                 finish(h, false, why);
-                return 0;
+                return;
         }
+        (void) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+        snprintf(why, sizeof(why), "%s answered %ld", url, status);
+        finish(h, health_http_status_ok(status), why);
+}
+
+/* The response body is not looked at: only the status decides. */
+static size_t http_discard(char *data, size_t size, size_t n, void *userdata) {
+        return size * n;
+}
+
+static int http_begin(HealthCheck *h) {
+        Manager *m = h->program->manager;
+        const HealthConfig *c = check_config(h);
+        long timeout_ms = (long) MAX(c->timeout / USEC_PER_MSEC, (usec_t) 1);
+        int r;
+
+        if (!m->curl) {
+                r = curl_event_new(m->event, &m->curl);
+                if (r < 0)
+                        return r;
+        }
+        h->easy = curl_easy_init();
+        if (!h->easy)
+                return -ENOMEM;
+        h->curl_error[0] = '\0';
+        if (curl_easy_setopt(h->easy, CURLOPT_URL, c->target) != CURLE_OK ||
+            curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, h->curl_error) != CURLE_OK ||
+            /* http(s) only, also after a redirect: a target never makes cgsupd read file:// or speak
+             * another protocol. */
+            curl_easy_setopt(h->easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+            curl_easy_setopt(h->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+            curl_easy_setopt(h->easy, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
+            curl_easy_setopt(h->easy, CURLOPT_MAXREDIRS, HEALTH_HTTP_MAX_REDIRECTS) != CURLE_OK ||
+            curl_easy_setopt(h->easy, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
+            curl_easy_setopt(h->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+            curl_easy_setopt(h->easy, CURLOPT_USERAGENT, "cgsupd-healthcheck") != CURLE_OK ||
+            curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, http_discard) != CURLE_OK) {
+                http_cleanup(h);
+                return -EINVAL;
+        }
+        /* A check is one request: no connection kept from the previous one could say the server still
+         * accepts new ones. */
+        (void) curl_easy_setopt(h->easy, CURLOPT_FORBID_REUSE, 1L);
+        r = curl_event_add(m->curl, h->easy, on_http_done, h);
+        if (r < 0) {
+                curl_easy_cleanup(h->easy);
+                h->easy = NULL;
+        }
+        return r;
 }
 
 static int on_exec_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -318,9 +361,11 @@ static int on_exec_exit(sd_event_source *s, int fd, uint32_t revents, void *user
         if (r < 0)
                 snprintf(why, sizeof(why), "waitid: %s", strerror(-r));
         else if (code == CLD_EXITED)
-                snprintf(why, sizeof(why), "healthcheck_command exited with %d", status);
+                snprintf(why, sizeof(why), "the %s command exited with %d", health_kind_to_string(h->kind),
+                         status);
         else
-                snprintf(why, sizeof(why), "healthcheck_command killed by signal %d", status);
+                snprintf(why, sizeof(why), "the %s command was killed by signal %d",
+                         health_kind_to_string(h->kind), status);
         finish(h, r > 0 && code == CLD_EXITED && status == 0, why);
         return 0;
 }
@@ -331,7 +376,8 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         char why[160];
 
         if (h->type == HEALTH_EXEC) {
-                snprintf(why, sizeof(why), "healthcheck_command did not finish within the timeout");
+                snprintf(why, sizeof(why), "the %s command did not finish within the timeout",
+                         health_kind_to_string(h->kind));
                 /* Kill it (and what it forked); the pidfd source reaps it later without a verdict. */
                 h->exec_timed_out = true;
                 if (h->cgroup_path && m->cgroup_root_fd >= 0)
@@ -343,7 +389,7 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 static int arm_timeout(HealthCheck *h) {
-        usec_t t = h->program->config->health.timeout;
+        usec_t t = check_config(h)->timeout;
 
         if (!h->timeout_timer) {
                 int r = sd_event_add_time_relative(h->event, &h->timeout_timer, CLOCK_MONOTONIC, t, 0, on_timeout, h);
@@ -356,39 +402,42 @@ static int arm_timeout(HealthCheck *h) {
         return sd_event_source_set_enabled(h->timeout_timer, SD_EVENT_ONESHOT);
 }
 
-static void begin_check(HealthCheck *h) {
-        Program *p = h->program;
+static void exec_begin(HealthCheck *h) {
+        CgsupSpawnResult res = { .pidfd = -EBADF };
+        const char *kind = health_kind_to_string(h->kind);
         char why[160];
         int r;
 
-        if (h->type == HEALTH_EXEC) {
-                CgsupSpawnResult res = { .pidfd = -EBADF };
-
-                if (h->pidfd >= 0) {
-                        /* The previous (timed out) command has not even died yet. */
-                        finish(h, false, "previous healthcheck_command still running");
-                        return;
-                }
-                r = program_spawn_helper(p, p->config->health.command, h->cgroup_path, &res);
-                if (r < 0) {
-                        snprintf(why, sizeof(why), "cannot run healthcheck_command (%s): %s",
-                                 cgsup_spawn_step_to_string(res.failed_step) ?: "spawn", strerror(-r));
-                        finish(h, false, why);
-                        return;
-                }
-                h->pidfd = res.pidfd;
-                h->pid = res.pid;
-                r = sd_event_add_io(h->event, &h->child_io, h->pidfd, EPOLLIN, on_exec_exit, h);
-                if (r < 0) {
-                        (void) cgsup_pidfd_send_signal(h->pidfd, SIGKILL);
-                        (void) cgsup_pidfd_wait(h->pidfd, false, NULL, NULL, NULL);
-                        exec_cleanup(h);
-                        finish(h, false, "cannot watch healthcheck_command");
-                        return;
-                }
-                (void) arm_timeout(h);
+        if (h->pidfd >= 0) {
+                /* The previous (timed out) command has not even died yet. */
+                snprintf(why, sizeof(why), "the previous %s command is still running", kind);
+                finish(h, false, why);
                 return;
         }
+        r = program_spawn_helper(h->program, check_config(h)->command, h->cgroup_path, &res);
+        if (r < 0) {
+                snprintf(why, sizeof(why), "cannot run the %s command (%s): %s", kind,
+                         cgsup_spawn_step_to_string(res.failed_step) ?: "spawn", strerror(-r));
+                finish(h, false, why);
+                return;
+        }
+        h->pidfd = res.pidfd;
+        h->pid = res.pid;
+        r = sd_event_add_io(h->event, &h->child_io, h->pidfd, EPOLLIN, on_exec_exit, h);
+        if (r < 0) {
+                (void) cgsup_pidfd_send_signal(h->pidfd, SIGKILL);
+                (void) cgsup_pidfd_wait(h->pidfd, false, NULL, NULL, NULL);
+                exec_cleanup(h);
+                snprintf(why, sizeof(why), "cannot watch the %s command", kind);
+                finish(h, false, why);
+                return;
+        }
+        (void) arm_timeout(h);
+}
+
+static void tcp_begin(HealthCheck *h) {
+        char why[160];
+        int r;
 
         /* A name that did not resolve (DNS not up yet, a typo): every check fails and counts, so the program
          * goes UNHEALTHY instead of RUNNING without a check. The lookup blocks, so it is not repeated
@@ -417,20 +466,84 @@ static void begin_check(HealthCheck *h) {
         (void) arm_timeout(h);
 }
 
+static void log_line_verdict(HealthCheck *h) {
+        bool matched = h->line_matched;
+        char why[160];
+
+        /* Liveness asks for a matching line in every interval; readiness for one since the start. */
+        if (h->kind == HEALTH_LIVENESS)
+                h->line_matched = false;
+        snprintf(why, sizeof(why), "no line matched /%.100s/ %s", check_config(h)->log_line,
+                 h->kind == HEALTH_LIVENESS ? "since the previous check" : "yet");
+        finish(h, matched, why);
+}
+
+static void begin_check(HealthCheck *h) {
+        char why[CURL_ERROR_SIZE + 64];
+        int r;
+
+        switch (h->type) {
+        case HEALTH_EXEC:
+                return exec_begin(h);
+        case HEALTH_TCP:
+                return tcp_begin(h);
+        case HEALTH_LOG_LINE:
+                return log_line_verdict(h);
+        case HEALTH_HTTP:
+                r = http_begin(h);
+                if (r < 0) {
+                        snprintf(why, sizeof(why), "cannot start the HTTP request: %s", strerror(-r));
+                        finish(h, false, why);
+                }
+                return;
+        default:
+                return;
+        }
+}
+
 static int on_next(sd_event_source *s, uint64_t usec, void *userdata) {
         HealthCheck *h = userdata;
 
-        if (h->active && h->fd < 0)
+        if (h->active && h->fd < 0 && !h->easy)
                 begin_check(h);
         return 0;
 }
 
+/* Called by the log capture for every line the program prints, while a log_line check runs. */
+static void on_line(void *userdata, const char *line, size_t len) {
+        HealthCheck *h = userdata;
+        regmatch_t m = { .rm_so = 0, .rm_eo = (regoff_t) len };
+
+        if (!h->active || h->line_matched)
+                return;
+        /* REG_STARTEND: the line is not NUL-terminated and may hold NUL bytes. */
+        if (regexec(&h->regex, line, 1, &m, REG_STARTEND) != 0)
+                return;
+        h->line_matched = true;
+        /* Readiness: say so now, not at the next interval; from the loop, not from inside the capture. */
+        if (h->kind == HEALTH_READINESS)
+                schedule_in(h, 0);
+}
+
+static void line_hooks_set(HealthCheck *h, bool on) {
+        Program *p = h->program;
+        LogCapture *captures[] = { p->stdout_capture, p->stderr_capture };
+
+        if (h->type != HEALTH_LOG_LINE)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(captures); i++)
+                if (captures[i])
+                        log_capture_set_line_hook(captures[i], on ? on_line : NULL, on ? h : NULL);
+}
+
 int health_check_start(HealthCheck *h) {
         /* Once per start until it works, never per check: the lookup blocks the loop. */
-        if ((h->type == HEALTH_TCP || h->type == HEALTH_HTTP) && h->addrlen == 0)
+        if (h->type == HEALTH_TCP && h->addrlen == 0)
                 (void) resolve(h);
         check_cleanup(h);
         h->active = true;
+        h->line_matched = false;
+        line_hooks_set(h, true);
         schedule_next(h, true);
         return 0;
 }
@@ -438,6 +551,8 @@ int health_check_start(HealthCheck *h) {
 void health_check_stop(HealthCheck *h) {
         if (!h)
                 return;
+        if (h->active)
+                line_hooks_set(h, false);
         h->active = false;
         check_cleanup(h);
         if (h->next_timer)
@@ -453,4 +568,30 @@ void health_check_stop(HealthCheck *h) {
 
 pid_t health_check_pid(const HealthCheck *h) {
         return h && h->pidfd >= 0 ? h->pid : 0;
+}
+
+int health_program_start(Program *p) {
+        HealthKind kind = health_current_kind(p);
+        int r;
+
+        if (kind < 0)
+                return 0;
+        health_check_stop(p->health[!kind]);
+        if (!p->health[kind]) {
+                r = health_check_new(p, kind, &p->health[kind]);
+                if (r < 0)
+                        return log_program_full_errno(p, LOG_ERR, r, "Cannot set up the %s check: %m",
+                                                      health_kind_to_string(kind));
+        }
+        return health_check_start(p->health[kind]);
+}
+
+void health_program_stop(Program *p) {
+        for (HealthKind k = 0; k < _HEALTH_KIND_MAX; k++)
+                health_check_stop(p->health[k]);
+}
+
+void health_program_free(Program *p) {
+        for (HealthKind k = 0; k < _HEALTH_KIND_MAX; k++)
+                p->health[k] = health_check_free(p->health[k]);
 }

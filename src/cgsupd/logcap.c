@@ -39,7 +39,10 @@ struct LogCapture {
         ByteRing ring;            /* every byte; its end is the stream position */
         uint64_t n_lines;         /* newlines seen, for metrics */
 
-        /* Line assembly for the journal and passthrough only; allocated while a line is open. */
+        LogLineHook line_hook;    /* a log_line health check */
+        void *line_hook_userdata;
+
+        /* Line assembly for the journal, passthrough and the line hook; allocated while a line is open. */
         char *line;
         size_t line_len, line_alloc;
 };
@@ -124,10 +127,12 @@ LogCapture *log_capture_free(LogCapture *c) {
 }
 
 static bool wants_lines(const LogCapture *c) {
-        return (c->syslog && c->journal) || c->pass.fd >= 0;
+        return (c->syslog && c->journal) || c->pass.fd >= 0 || c->line_hook;
 }
 
 static void emit_line(LogCapture *c, const char *line, size_t len) {
+        if (c->line_hook)
+                c->line_hook(c->line_hook_userdata, line, len);
         if (c->syslog && c->journal) {
                 struct iovec iov[OUTPUT_RECORD_IOV];
                 int n = output_record_build(&c->record, line, len, iov);
@@ -420,4 +425,9 @@ size_t log_capture_ring_size(const LogCapture *c) {
 
 int log_capture_reopen(LogCapture *c) {
         return log_sink_reopen(&c->file);
+}
+
+void log_capture_set_line_hook(LogCapture *c, LogLineHook hook, void *userdata) {
+        c->line_hook = hook;
+        c->line_hook_userdata = userdata;
 }

@@ -95,5 +95,9 @@ uint64_t log_capture_lines(const LogCapture *c);
 uint64_t log_capture_bytes_dropped(const LogCapture *c);
 /* Bytes of ring buffer allocated now (tests, memory accounting). */
 size_t log_capture_ring_size(const LogCapture *c);
+/* Called with each line of output (without its newline, at most LOGCAP_LINE_MAX bytes, not NUL-terminated)
+ * while set; one hook per capture (log_line health checks), NULL removes it. */
+typedef void (*LogLineHook)(void *userdata, const char *line, size_t len);
+void log_capture_set_line_hook(LogCapture *c, LogLineHook hook, void *userdata);
 /* Open the log file again by name (SIGUSR2, after logrotate moved it). */
 int log_capture_reopen(LogCapture *c);

@@ -53,7 +53,7 @@ static void restart_with(Manager *m, Program *p) {
         backoff_init(&p->backoff, c->backoff_initial, c->backoff_max, c->backoff_multiplier);
         /* The running instance keeps writing where it writes until it is stopped. */
         p->logs_stale = true;
-        p->health = health_check_free(p->health);
+        health_program_free(p);
         if (m->hooks.program_changed)
                 m->hooks.program_changed(m, p, PROGRAM_CHANGED_CONFIG | PROGRAM_CHANGED_LIMITS, p->state);
         if (program_is_active(p) || p->state == PROGRAM_BACKOFF) {

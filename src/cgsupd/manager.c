@@ -27,6 +27,7 @@
 #include "log.h"
 #include "logcap.h"
 #include "logdir.h"
+#include "curl-event.h"
 #include "manager.h"
 #include "notify.h"
 #include "pidfile.h"
@@ -864,6 +865,8 @@ Manager *manager_free(Manager *m) {
         }
         free(m->programs);
         event_bus_free(m);
+        /* After the programs: their checks abandon their transfers first. */
+        m->curl = curl_event_free(m->curl);
         notify_socket_close(m);
         if (m->shutting_down && m->remove_subtree && m->origin_cgroup && m->cgroup_root_fd >= 0) {
                 /* Leave the supervisor leaf first (a populated cgroup cannot be removed). Everything below

@@ -9,6 +9,7 @@
 #include "program.h"
 
 typedef struct ProgramOps ProgramOps;
+typedef struct CurlEvent CurlEvent;
 
 /* Callbacks from the manager/state machine to the bus layer; any may be NULL. */
 typedef struct ManagerHooks {
@@ -89,6 +90,7 @@ struct Manager {
         usec_t watchdog_usec;           /* WATCHDOG=1 period (half of WatchdogSec=), 0 = off */
         bool scope_mode;                /* programs live in <unit>-programs.scope (systemd < 254) */
         char *origin_cgroup;            /* where we were started, before moving into <subtree>/supervisor */
+        CurlEvent *curl;                /* curl-event.c: HTTP(S) checks and webhooks, made on first use */
         bool remove_subtree;            /* subtree chosen by path (--cgroup, [cgsupd] cgroup=, /cgsup): removed
                                          * after a graceful shutdown; never our own delegated cgroup */
 };

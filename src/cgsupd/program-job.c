@@ -98,7 +98,7 @@ void program_job_check(Program *p, ProgramState old) {
                         program_job_finish(p, JOB_DONE);
                 break;
         case JOB_START:
-                if (p->state == PROGRAM_RUNNING && (p->config->health.type == HEALTH_NONE || p->health_ready))
+                if (program_is_ready(p))
                         program_job_finish(p, JOB_DONE);
                 else if (entered && p->state == PROGRAM_EXITED && p->config->type == PROGRAM_TYPE_ONESHOT &&
                          p->exit_reason == EXIT_REASON_EXITED &&
@@ -195,7 +195,7 @@ const char *program_sub_state(const Program *p, char *buf, size_t size) {
         else if (j->type == JOB_START && p->state != PROGRAM_STARTING && p->state != PROGRAM_RUNNING)
                 snprintf(buf, size, "%s pending (old processes exiting)", job_type_to_string(j->verb));
         else if (j->type == JOB_START && p->state == PROGRAM_RUNNING)
-                snprintf(buf, size, "waiting for the first passing healthcheck");
+                snprintf(buf, size, "waiting for the readiness check");
         else if (j->id != 0 && p->state == PROGRAM_STOPPING && j->type != JOB_STOP)
                 snprintf(buf, size, "restart pending");
         return buf;

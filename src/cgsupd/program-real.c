@@ -220,19 +220,11 @@ static int real_timer_set(Program *p, usec_t usec) {
 }
 
 static int real_health_start(Program *p) {
-        int r;
-
-        if (!p->health) {
-                r = health_check_new(p, &p->health);
-                if (r < 0)
-                        return log_program_full_errno(p, LOG_ERR, r, "Cannot set up healthcheck (%s): %m",
-                                                      strna(p->config->health.target));
-        }
-        return health_check_start(p->health);
+        return health_program_start(p);
 }
 
 static void real_health_stop(Program *p) {
-        health_check_stop(p->health);
+        health_program_stop(p);
 }
 
 static void real_state_saved(Program *p) {
@@ -515,5 +507,5 @@ int program_attach_output(Program *p, int stdout_fd, int stderr_fd) {
 }
 
 pid_t program_helper_pid(const Program *p) {
-        return health_check_pid(p->health);
+        return health_check_pid(p->health[HEALTH_READINESS]) ?: health_check_pid(p->health[HEALTH_LIVENESS]);
 }

@@ -99,7 +99,12 @@ const char *program_waiting_for(const Program *p) {
 }
 
 bool program_is_healthy(const Program *p) {
-        return p->config->health.type == HEALTH_NONE || p->healthy;
+        return p->config->health[HEALTH_LIVENESS].type == HEALTH_NONE || p->healthy;
+}
+
+bool program_is_ready(const Program *p) {
+        return p->state == PROGRAM_RUNNING &&
+               (p->config->health[HEALTH_READINESS].type == HEALTH_NONE || p->health_ready);
 }
 
 const char *program_exit_summary(const Program *p, char *buf, size_t size) {
@@ -188,7 +193,7 @@ static bool exit_was_expected(Program *p) {
         return p->exit_reason == EXIT_REASON_EXITED && program_config_exitcode_expected(p->config, p->exit_code);
 }
 
-static bool state_runs_health(ProgramState s) {
+bool program_state_runs_health(ProgramState s) {
         return s == PROGRAM_STARTING || s == PROGRAM_RUNNING || s == PROGRAM_UNHEALTHY;
 }
 
@@ -265,11 +270,12 @@ void program_set_state(Program *p, ProgramState state) {
             !p->populated)
                 (void) ops->cgroup_cleanup(p);
 
-        if (state_runs_health(state) && !state_runs_health(old) && p->config->health.type != HEALTH_NONE) {
+        if (program_state_runs_health(state) && !program_state_runs_health(old) &&
+            program_config_has_health(p->config)) {
                 p->health_failures = 0;
                 p->health_start_usec = now(p);
                 (void) ops->health_start(p);
-        } else if (!state_runs_health(state) && state_runs_health(old))
+        } else if (!program_state_runs_health(state) && program_state_runs_health(old))
                 ops->health_stop(p);
 
         log_state_change(p, old, state);
@@ -515,11 +521,10 @@ static int act_restart_idle(Program *p, void *arg) {
         return start_job(p, JOB_RESTART);
 }
 
-/* start while STARTING, or while RUNNING before the first passing healthcheck: a job that ends when the
+/* start while STARTING, or while RUNNING before the readiness check passed: a job that ends when the
  * program is up. */
 static int act_start_active(Program *p, void *arg) {
-        if (p->state == PROGRAM_RUNNING && program_is_healthy(p) &&
-            (p->config->health.type == HEALTH_NONE || p->health_ready))
+        if (program_is_ready(p))
                 return -EALREADY;
         if (p->state == PROGRAM_UNHEALTHY)
                 return -EALREADY;

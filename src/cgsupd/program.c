@@ -56,7 +56,7 @@ Program *program_free(Program *p) {
         if (p->manager && p->manager->ops == &program_ops_real)
                 program_unwatch(p);
         p->timer_source = sd_event_source_disable_unref(p->timer_source);
-        p->health = health_check_free(p->health);
+        health_program_free(p);
         p->stdout_capture = log_capture_free(p->stdout_capture);
         p->stderr_capture = log_capture_free(p->stderr_capture);
         p->pidfd = safe_close(p->pidfd);

@@ -57,7 +57,7 @@ enum {
 /* What a job asks for (systemd's job model: one pending job per program). */
 typedef enum JobType {
         JOB_NONE,
-        JOB_START,   /* done at RUNNING (after startsecs, READY=1, the first passing healthcheck) */
+        JOB_START,   /* done at RUNNING (after startsecs, READY=1, the readiness check passed) */
         JOB_STOP,    /* done at STOPPED: main process reaped, cgroup empty and removed */
         JOB_RESTART, /* a stop, then a start once the old generation is gone */
         _JOB_TYPE_MAX,
@@ -118,7 +118,7 @@ typedef struct Program {
         unsigned restarts;       /* total restarts since the daemon started */
         unsigned start_attempts; /* consecutive failed starts (for startretries) */
         usec_t backoff_usec;     /* current backoff delay */
-        bool healthy;            /* last healthcheck verdict (true when none configured and running) */
+        bool healthy;            /* last liveness verdict (true when none configured and running) */
         bool frozen;
 
         uint64_t oom_kills_at_start;   /* memory.events oom_kill baseline */
@@ -128,7 +128,7 @@ typedef struct Program {
         sd_event_source *timer_source;   /* startsecs / stopwaitsecs / backoff */
         int cgroup_wd;                   /* watch on cgroup.events in m->cgroup_inotify_fd, -1 = none */
         LogCapture *stdout_capture, *stderr_capture;
-        HealthCheck *health;
+        HealthCheck *health[_HEALTH_KIND_MAX]; /* readiness, liveness (health.c) */
 
         bool remove_when_stopped;/* reload removed it */
         void *bus_data;          /* owned by the bus layer (e.g. pending RunTransient reply) */
@@ -142,7 +142,7 @@ typedef struct Program {
         usec_t restart_delay_usec;  /* delay armed for the latest automatic restart (0 = at once) */
         bool kill_sent;          /* cgroup.kill already written for the current generation */
         bool ready;              /* notify: READY=1 received for the current instance */
-        bool health_ready;       /* a healthcheck succeeded at least once for the current instance */
+        bool health_ready;       /* readiness: its check passed once for the current instance */
         bool adopted;            /* taken over from a previous daemon instance */
         char *status_text;       /* notify: last STATUS= */
         char *waiting_for;       /* a start job waits for a dependency: "waiting for db (healthy)" */
@@ -154,7 +154,7 @@ typedef struct Program {
         unsigned exit_counts[_EXIT_REASON_MAX]; /* ends by reason since the daemon started, failed starts
                                                  * included (metrics: cgsup_program_exits_total) */
         usec_t health_start_usec; /* CLOCK_MONOTONIC when health checks (re)started */
-        unsigned health_failures; /* consecutive failed checks */
+        unsigned health_failures; /* consecutive failures of the check that runs now */
         CgsupStats final_stats;  /* transient: cgroup stats read when the main process ended */
         int stdio_fds[3];        /* transient: caller's stdin/stdout/stderr (owned), -1 = none/capture */
         bool logs_stale;         /* log settings changed by a reload: new captures at the next spawn */
@@ -237,5 +237,10 @@ const ProgramExit *program_last_exit(const Program *p);
 const char *program_exit_summary(const Program *p, char *buf, size_t size);
 /* "waiting for X" when a dependency holds the program back, else NULL. */
 const char *program_waiting_for(const Program *p);
-/* Whether the program's healthcheck currently passes (true when none is configured). */
+/* Whether the program's liveness check currently passes (true when none is configured). */
 bool program_is_healthy(const Program *p);
+/* Whether the program is ready: RUNNING (or UNHEALTHY) and its readiness check passed (RUNNING is enough
+ * without one). What depends_on=x:healthy and a start job wait for. */
+bool program_is_ready(const Program *p);
+/* STARTING, RUNNING, UNHEALTHY: the states in which health checks run. */
+bool program_state_runs_health(ProgramState s);

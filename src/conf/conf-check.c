@@ -129,17 +129,25 @@ static int check_executable(Config *c, IniSection *s, const char *key, char **ar
         return 0;
 }
 
-static int check_health_target(Config *c, IniSection *s, const ProgramConfig *p) {
-        const char *why = NULL, *file;
-        unsigned line;
+static int check_health_target(Config *c, IniSection *s, const ProgramConfig *p, HealthKind kind) {
+        const HealthConfig *h = &p->health[kind];
+        const char *why = NULL, *file = s->file;
+        unsigned line = s->line;
+        IniEntry *e;
         int r;
 
-        r = health_target_check(p->health.type, p->health.target, &why);
+        r = health_target_check(h->type, h->target, &why);
         if (r != -EINVAL)
                 return r;
-        entry_location(s, "healthcheck_target", &file, &line);
-        conf_error(c, file, line, "[%s] healthcheck_target=%s (healthcheck_type=%s): %s.", s->name,
-                   strna(p->health.target), health_type_to_string(p->health.type), why);
+        e = conf_health_entry(s, kind, "target");
+        if (e) {
+                file = e->file;
+                line = e->line;
+        }
+        /* "(healthcheck_type=http)" or "(readiness_type=http)": the prefix of the key that set it */
+        const char *key = e ? e->key : "healthcheck_target";
+        conf_error(c, file, line, "[%s] %s=%s (%.*stype=%s): %s.", s->name, key, strna(h->target),
+                   (int) (strchr(key, '_') - key + 1), key, health_type_to_string(h->type), why);
         return -EINVAL;
 }
 
@@ -149,10 +157,16 @@ int conf_check_instance(Config *c, IniSection *s, const ProgramConfig *p, const 
 
         assert(c && s && p && ctx);
         /* Every problem of the section at once, not one per run of validate. */
-        r = check_health_target(c, s, p);
-        if (r == -ENOMEM)
-                return r;
-        failed = failed || r < 0;
+        for (HealthKind k = 0; k < _HEALTH_KIND_MAX; k++) {
+                /* healthcheck_* sets both: one message for one mistake. */
+                if (k == HEALTH_LIVENESS && failed && p->health[k].type == p->health[HEALTH_READINESS].type &&
+                    conf_health_entry(s, k, "target") == conf_health_entry(s, HEALTH_READINESS, "target"))
+                        break;
+                r = check_health_target(c, s, p, k);
+                if (r == -ENOMEM)
+                        return r;
+                failed = failed || r < 0;
+        }
         if (ctx->check_system) {
                 if (p->user) {
                         r = check_user(c, s, p->user);
@@ -163,8 +177,17 @@ int conf_check_instance(Config *c, IniSection *s, const ProgramConfig *p, const 
                 r = check_executable(c, s, "command", p->argv, ctx, p);
                 if (r < 0)
                         return r;
-                if (p->health.type == HEALTH_EXEC) {
-                        r = check_executable(c, s, "healthcheck_command", p->health.command, ctx, p);
+                for (HealthKind k = 0; k < _HEALTH_KIND_MAX; k++) {
+                        IniEntry *e = conf_health_entry(s, k, "command");
+
+                        if (p->health[k].type != HEALTH_EXEC)
+                                continue;
+                        /* The same healthcheck_command for both checks is looked up once. */
+                        if (k == HEALTH_LIVENESS && p->health[HEALTH_READINESS].type == HEALTH_EXEC &&
+                            strv_equal(p->health[k].command, p->health[HEALTH_READINESS].command))
+                                break;
+                        r = check_executable(c, s, e ? e->key : "healthcheck_command", p->health[k].command,
+                                             ctx, p);
                         if (r < 0)
                                 return r;
                 }

@@ -11,6 +11,7 @@
  *   conf-util.c     shlex splitting, supervisord's environment= lists, diagnostics, key suggestions.
  *   conf-program.c  [program:x] / [group:x] keys to ProgramConfig / GroupConfig; defaults, copy, compare.
  *   conf-check.c    checks against this system at load: users exist, health targets parse, commands resolve.
+ *   conf-health.c   healthcheck_* / readiness_* / liveness_* keys into the two HealthConfigs.
  *   health-target.c healthcheck_target= syntax, shared with the checker in cgsupd.
  *   conf.c          config_load(): files, includes, drop-ins, [cgsupd], dependency checks, ordering.
  */
@@ -130,6 +131,18 @@ int conf_program_section(Config *c, IniSection *s, const char *name, const char 
                          const ProgramContext *ctx);
 /* [group:NAME]: programs=, priority=, limit keys. */
 int conf_group_section(Config *c, IniSection *s, const char *name, const ProgramContext *ctx);
+
+/* ---- health keys (conf-health.c) ---- */
+/* Reads healthcheck_*, readiness_* and liveness_* into p->health[] (the specific prefixes win), infers each
+ * check's type from what is given and checks it has what it needs (a log_line must compile). Returns 0,
+ * -EINVAL (diagnosed), -ENOMEM. */
+int conf_health_section(Config *c, IniSection *s, const ExpandVars *v, ProgramConfig *p);
+/* The entry that set @field ("target", "command", ...) of the @kind check: <kind>_<field>, else
+ * healthcheck_<field>; NULL when neither is in @s. */
+IniEntry *conf_health_entry(const IniSection *s, HealthKind kind, const char *field);
+void health_config_init_defaults(HealthConfig *h);
+void health_config_done(HealthConfig *h);
+int health_config_copy(const HealthConfig *from, HealthConfig *to);
 
 extern const char *const program_known_keys[];
 extern const char *const group_known_keys[];

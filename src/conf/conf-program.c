@@ -34,7 +34,6 @@ typedef enum KeyType {
         KEY_LOGFILE,
         KEY_LIMIT,
         KEY_DEPENDS,
-        KEY_HEALTH_TYPE,
         KEY_DOUBLE,
         KEY_ARGV,
         KEY_IGNORE_BOOL, /* accepted, checked, no effect */
@@ -97,13 +96,6 @@ static const KeyDef program_keys[] = {
         { "backoff_initial", KEY_SEC, PC(backoff_initial) },
         { "backoff_max", KEY_SEC, PC(backoff_max) },
         { "backoff_multiplier", KEY_DOUBLE, PC(backoff_multiplier) },
-        { "healthcheck_type", KEY_HEALTH_TYPE, PC(health.type) },
-        { "healthcheck_target", KEY_STRING, PC(health.target) },
-        { "healthcheck_command", KEY_ARGV, PC(health.command) },
-        { "healthcheck_interval", KEY_SEC, PC(health.interval) },
-        { "healthcheck_timeout", KEY_SEC, PC(health.timeout) },
-        { "healthcheck_retries", KEY_UNSIGNED, PC(health.retries) },
-        { "healthcheck_start_period", KEY_SEC, PC(health.start_period) },
         { "type", KEY_TYPE, PC(type) },
         { "pidfile", KEY_STRING, PC(pidfile) },
 };
@@ -117,9 +109,14 @@ const char *const program_known_keys[] = {
         "stderr_syslog", "stderr_capture_maxbytes", "stderr_events_enabled", "serverurl", "memory_max",
         "memory_high", "memory_swap_max", "pids_max", "cpu_quota", "cpu_weight", "io_weight",
         "syscall_filter", "no_new_privileges", "depends_on", "backoff_initial", "backoff_max",
-        "backoff_multiplier", "healthcheck_type", "healthcheck_target", "healthcheck_command",
+        "backoff_multiplier", "type", "pidfile",
+        /* conf-health.c */
+        "healthcheck_type", "healthcheck_target", "healthcheck_command", "healthcheck_log_line",
         "healthcheck_interval", "healthcheck_timeout", "healthcheck_retries", "healthcheck_start_period",
-        "type", "pidfile", NULL,
+        "readiness_type", "readiness_target", "readiness_command", "readiness_log_line", "readiness_interval",
+        "readiness_timeout", "readiness_retries", "readiness_start_period", "liveness_type", "liveness_target",
+        "liveness_command", "liveness_log_line", "liveness_interval", "liveness_timeout", "liveness_retries",
+        "liveness_start_period", NULL,
 };
 
 const char *const group_known_keys[] = {
@@ -153,14 +150,9 @@ void program_config_init_defaults(ProgramConfig *p) {
                 .backoff_initial = 1 * USEC_PER_SEC,
                 .backoff_max = 30 * USEC_PER_SEC,
                 .backoff_multiplier = 2.0,
-                .health = {
-                        .type = HEALTH_NONE,
-                        .interval = 10 * USEC_PER_SEC,
-                        .timeout = 5 * USEC_PER_SEC,
-                        .retries = 3,
-                        .start_period = 0,
-                },
         };
+        for (HealthKind k = 0; k < _HEALTH_KIND_MAX; k++)
+                health_config_init_defaults(&p->health[k]);
         log_config_defaults(&p->stdout_log);
         log_config_defaults(&p->stderr_log);
 }
@@ -183,8 +175,8 @@ ProgramConfig *program_config_free(ProgramConfig *p) {
         for (size_t i = 0; i < p->n_depends_on; i++)
                 free(p->depends_on[i].name);
         free(p->depends_on);
-        free(p->health.target);
-        strv_free(p->health.command);
+        for (HealthKind k = 0; k < _HEALTH_KIND_MAX; k++)
+                health_config_done(&p->health[k]);
         free(p->source_file);
         free(p);
         return NULL;
@@ -215,8 +207,10 @@ int program_config_copy(const ProgramConfig *p, ProgramConfig **ret) {
         *c = *p;
         /* Clear every pointer first so a failed copy frees only what it made. */
         c->name = c->program_name = c->group_name = c->command = c->pidfile = c->user = c->directory = NULL;
-        c->argv = c->environment = c->health.command = NULL;
-        c->stdout_log.path = c->stderr_log.path = c->syscall_filter = c->health.target = NULL;
+        c->argv = c->environment = NULL;
+        c->stdout_log.path = c->stderr_log.path = c->syscall_filter = NULL;
+        for (HealthKind k = 0; k < _HEALTH_KIND_MAX; k++)
+                c->health[k] = (HealthConfig) {};
         c->source_file = NULL;
         c->depends_on = NULL;
         c->n_depends_on = 0;
@@ -228,10 +222,10 @@ int program_config_copy(const ProgramConfig *p, ProgramConfig **ret) {
             strdup_maybe(p->stdout_log.path, &c->stdout_log.path) < 0 ||
             strdup_maybe(p->stderr_log.path, &c->stderr_log.path) < 0 ||
             strdup_maybe(p->syscall_filter, &c->syscall_filter) < 0 ||
-            strdup_maybe(p->health.target, &c->health.target) < 0 ||
             strdup_maybe(p->source_file, &c->source_file) < 0 || strv_copy_maybe(p->argv, &c->argv) < 0 ||
             strv_copy_maybe(p->environment, &c->environment) < 0 ||
-            strv_copy_maybe(p->health.command, &c->health.command) < 0)
+            health_config_copy(&p->health[HEALTH_READINESS], &c->health[HEALTH_READINESS]) < 0 ||
+            health_config_copy(&p->health[HEALTH_LIVENESS], &c->health[HEALTH_LIVENESS]) < 0)
                 return -ENOMEM;
 
         if (p->n_depends_on > 0) {
@@ -549,13 +543,6 @@ static int apply_key(Config *c, IniSection *s, IniEntry *e, const KeyDef *k, con
                 if (t < 0)
                         return bad_value(c, s, e, v, "must be simple, forking, notify or oneshot");
                 p->type = t;
-                return 0;
-        }
-        case KEY_HEALTH_TYPE: {
-                HealthType t = health_type_from_string(v);
-                if (t < 0)
-                        return bad_value(c, s, e, v, "must be tcp, http, exec or none");
-                p->health.type = t;
                 return 0;
         }
         case KEY_EXITCODES:
@@ -940,26 +927,11 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
                 return 0;
         }
 
-        /* Health check: the type follows from what is given when not spelled out. */
-        if (p->health.type == HEALTH_NONE && !ini_section_find(s, "healthcheck_type")) {
-                if (p->health.command)
-                        p->health.type = HEALTH_EXEC;
-                else if (p->health.target)
-                        p->health.type = strncasecmp(p->health.target, "http://", 7) == 0 ||
-                                                         strncasecmp(p->health.target, "https://", 8) == 0 ?
-                                                 HEALTH_HTTP :
-                                                 HEALTH_TCP;
-        }
-        if ((p->health.type == HEALTH_TCP || p->health.type == HEALTH_HTTP) && !p->health.target) {
-                conf_error(c, s->file, s->line, "[%s] healthcheck_type=%s needs healthcheck_target=.",
-                           s->name, health_type_to_string(p->health.type));
+        r = conf_health_section(c, s, &v, p);
+        if (r == -EINVAL)
                 return 0;
-        }
-        if (p->health.type == HEALTH_EXEC && !p->health.command) {
-                conf_error(c, s->file, s->line, "[%s] healthcheck_type=exec needs healthcheck_command=.",
-                           s->name);
-                return 0;
-        }
+        if (r < 0)
+                return r;
         r = conf_check_instance(c, s, p, ctx);
         if (r == -EINVAL)
                 return 0;

@@ -363,6 +363,12 @@ static const char *const health_type_table[_HEALTH_TYPE_MAX] = {
         [HEALTH_TCP] = "tcp",
         [HEALTH_HTTP] = "http",
         [HEALTH_EXEC] = "exec",
+        [HEALTH_LOG_LINE] = "log_line",
+};
+
+static const char *const health_kind_table[_HEALTH_KIND_MAX] = {
+        [HEALTH_READINESS] = "readiness",
+        [HEALTH_LIVENESS] = "liveness",
 };
 
 static const char *const depend_condition_table[_DEPEND_CONDITION_MAX] = {
@@ -394,6 +400,10 @@ const char *health_type_to_string(HealthType t) {
 
 HealthType health_type_from_string(const char *s) {
         return (HealthType) table_lookup(health_type_table, _HEALTH_TYPE_MAX, s);
+}
+
+const char *health_kind_to_string(HealthKind k) {
+        return k >= 0 && k < _HEALTH_KIND_MAX ? health_kind_table[k] : NULL;
 }
 
 const char *depend_condition_to_string(DependCondition c) {

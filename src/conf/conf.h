@@ -38,9 +38,10 @@ typedef enum ProgramType {
 
 typedef enum HealthType {
         HEALTH_NONE,
-        HEALTH_TCP,  /* healthcheck_target = host:port (or :port) */
-        HEALTH_HTTP, /* healthcheck_target = http://host:port/path, 2xx/3xx is healthy */
-        HEALTH_EXEC, /* healthcheck_command, exit 0 is healthy; runs inside the program's cgroup */
+        HEALTH_TCP,      /* *_target = host:port (or :port) */
+        HEALTH_HTTP,     /* *_target = http(s)://host:port/path, 2xx/3xx (after redirects) is healthy */
+        HEALTH_EXEC,     /* *_command, exit 0 is healthy; runs inside the program's group cgroup */
+        HEALTH_LOG_LINE, /* *_log_line = POSIX ERE matched against each line the program prints */
         _HEALTH_TYPE_MAX,
         _HEALTH_TYPE_INVALID = -EINVAL,
 } HealthType;
@@ -67,10 +68,21 @@ typedef struct LogConfig {
         unsigned backups;    /* default 10 */
 } LogConfig;
 
+/* The two jobs a health check does: readiness gates the start job and depends_on=x:healthy (it runs until
+ * its first pass); liveness runs from then on, and its failures restart the program. healthcheck_* sets
+ * both, readiness_* and liveness_* each one (and win over healthcheck_*). */
+typedef enum HealthKind {
+        HEALTH_READINESS,
+        HEALTH_LIVENESS,
+        _HEALTH_KIND_MAX,
+        _HEALTH_KIND_INVALID = -EINVAL,
+} HealthKind;
+
 typedef struct HealthConfig {
         HealthType type;
         char *target;        /* tcp: "host:port", http: URL */
         char **command;      /* exec: argv */
+        char *log_line;      /* log_line: POSIX extended regular expression */
         usec_t interval;     /* default 10s */
         usec_t timeout;      /* default 5s */
         unsigned retries;    /* consecutive failures before unhealthy, default 3 */
@@ -119,7 +131,7 @@ typedef struct ProgramConfig {
         usec_t backoff_max;       /* default 30s */
         double backoff_multiplier; /* default 2.0 */
 
-        HealthConfig health;
+        HealthConfig health[_HEALTH_KIND_MAX]; /* readiness, liveness */
 
         uint64_t minfds;     /* RLIMIT_NOFILE for the program, 0 = inherit */
         bool stdout_events, stderr_events; /* stdout/stderr_events_enabled: PROCESS_LOG_* events */
@@ -232,5 +244,9 @@ const char *program_type_to_string(ProgramType t);
 ProgramType program_type_from_string(const char *s);
 const char *health_type_to_string(HealthType t);
 HealthType health_type_from_string(const char *s);
+/* "readiness", "liveness": also the prefix of the kind's keys. */
+const char *health_kind_to_string(HealthKind k);
+/* Whether either check is configured. */
+bool program_config_has_health(const ProgramConfig *p);
 const char *depend_condition_to_string(DependCondition c);
 DependCondition depend_condition_from_string(const char *s);

@@ -40,12 +40,17 @@ int health_parse_url(const char *url, char **ret_host, unsigned *ret_port, char 
         _cleanup_free_ char *hostport = NULL, *host = NULL;
         const char *rest, *slash;
         char *path;
-        unsigned port = 80;
+        unsigned port;
         int r;
 
-        if (!url || strncasecmp(url, "http://", 7) != 0)
+        if (url && strncasecmp(url, "http://", 7) == 0) {
+                rest = url + 7;
+                port = 80;
+        } else if (url && strncasecmp(url, "https://", 8) == 0) {
+                rest = url + 8;
+                port = 443;
+        } else
                 return -EINVAL;
-        rest = url + 7;
         slash = strchr(rest, '/');
         hostport = slash ? strndup(rest, (size_t) (slash - rest)) : strdup(rest);
         if (!hostport)
@@ -84,22 +89,14 @@ int health_target_check(HealthType type, const char *target, const char **reterr
                                       "db.local:5432)";
                 return r;
         case HEALTH_HTTP:
-                if (target && strncasecmp(target, "https://", 8) == 0) {
-                        /* The checker speaks plain HTTP on a socket of its own (no TLS library): an https
-                         * target would never answer it. Say so now rather than fail every check. */
-                        *reterr_why = "https is not supported by the http check (it speaks plain HTTP, without "
-                                      "TLS); use an http:// URL, healthcheck_type=tcp with host:port, or "
-                                      "healthcheck_type=exec with healthcheck_command=curl -fsS URL";
-                        return -EINVAL;
-                }
                 r = health_parse_url(target, &host, &port, &path);
                 if (r == -EINVAL)
                         *reterr_why = target && !strstr(target, "://") ?
                                               "not a URL for an http check: write http://HOST:PORT/PATH (e.g. "
                                               "http://localhost:8080/health), or use healthcheck_type=tcp for "
                                               "host:port" :
-                                              "not an http:// URL with a host and a port 1..65535 (e.g. "
-                                              "http://127.0.0.1:8080/health)";
+                                              "not an http:// or https:// URL with a host and a port 1..65535 "
+                                              "(e.g. http://127.0.0.1:8080/health)";
                 return r;
         default:
                 return 0;

@@ -9,7 +9,7 @@
 
 #include "conf.h"
 
-/* Split "http://host[:port]/path" (port 80 by default, path "/" by default). -EINVAL otherwise. */
+/* Split "http(s)://host[:port]/path" (port 80 or 443 by default, path "/" by default). -EINVAL otherwise. */
 int health_parse_url(const char *url, char **ret_host, unsigned *ret_port, char **ret_path);
 /* Split "host:port", ":port", "[v6]:port" (host defaults to 127.0.0.1). */
 int health_parse_hostport(const char *s, char **ret_host, unsigned *ret_port);

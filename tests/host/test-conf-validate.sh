@@ -63,14 +63,14 @@ EOF2
 )
 check "healthcheck_type=http with target localhost:8080: refused at line 4" refused "$f" 4 "not a URL for an http check"
 
-f=$(conf https.conf <<'EOF2'
+f=$(conf regex.conf <<'EOF2'
 [program:web]
 command = /bin/sleep 100
 
-healthcheck_target = https://localhost:8443/health
+readiness_log_line = listening on (port
 EOF2
 )
-check "an https:// health target: refused at line 4 (not supported)" refused "$f" 4 "https is not supported"
+check "a readiness_log_line that regcomp refuses: refused at line 4" refused "$f" 4 "not a POSIX extended regular expression"
 
 f=$(conf names.conf <<'EOF2'
 [program:web]

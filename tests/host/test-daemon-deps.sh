@@ -73,11 +73,11 @@ check "cgsupd starts" dl_start "$T/cgsup.conf"
 check "notify: STARTING until READY=1" state_is ready STARTING
 check "b waits (STOPPED, waiting for a)" bash -c "grep -q 'b: Not starting yet: waiting for a' $DAEMON_LOG"
 check "b not started while a's port is closed" bash -c "! grep -q '^cgsupd: b: Started' $DAEMON_LOG"
-check "a ready via tcp check" wait_until 15 log_has "a: Healthcheck passed (ready)"
+check "a ready via tcp check" wait_until 15 log_has "a: Readiness check passed"
 check "b started after a became healthy" wait_until 10 test -f "$T/b.result"
 diag "b started $(($(now_ms) - t0)) ms after cgsupd (a listens after 2 s)"
 check "b saw a's port open at its start" grep -qx up "$T/b.result"
-check "web healthy through http" wait_until 10 log_has "web: Healthcheck passed (ready)"
+check "web healthy through http" wait_until 10 log_has "web: Readiness check passed"
 check "exec check ran inside the program's group" wait_until 10 bash -c "grep -q '^0::/$SUBTREE/checked/' $T/exec-check.cgroup"
 check "c started once web and checked were healthy" wait_state c RUNNING 10
 check "healthcheck leaf cleaned up between checks" wait_until 5 bash -c "[[ ! -d $CG_MOUNT/$SUBTREE/checked/checked.health ]] || [[ -z \$(cat $CG_MOUNT/$SUBTREE/checked/checked.health/cgroup.procs) ]]"
@@ -85,7 +85,7 @@ check "notify: READY=1 (sent after 2 s) makes it RUNNING" wait_state ready RUNNI
 check "notify: dependent started after READY" wait_state after_ready RUNNING 5
 check "forking: launcher exits, daemon left -> RUNNING" wait_state legacy RUNNING 10
 check "a health target whose host does not resolve fails its checks (not dropped)" wait_until 30 \
-        log_has "unresolved: Healthcheck failed (1/1): host 'cgsup-test.invalid' did not resolve"
+        log_has "unresolved: Readiness check failed (1/1): host 'cgsup-test.invalid' did not resolve"
 
 gc=$(sed -n 's/^grandchild //p' "$T/legacy.log")
 check "forking: main pid is the daemonized grandchild ($gc)" wait_until 5 bash -c "[[ \$(sed -n 's/^pid=//p' $RUNDIR/state/legacy) == $gc ]]"

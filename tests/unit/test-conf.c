@@ -702,11 +702,11 @@ TEST(defaults_match_supervisord) {
         ASSERT_EQ(p->backoff_initial, 1 * USEC_PER_SEC);
         ASSERT_EQ(p->backoff_max, 30 * USEC_PER_SEC);
         ASSERT_TRUE(p->backoff_multiplier == 2.0);
-        ASSERT_EQ(p->health.type, HEALTH_NONE);
-        ASSERT_EQ(p->health.interval, 10 * USEC_PER_SEC);
-        ASSERT_EQ(p->health.timeout, 5 * USEC_PER_SEC);
-        ASSERT_EQ(p->health.retries, 3);
-        ASSERT_EQ(p->health.start_period, 0);
+        ASSERT_EQ(p->health[HEALTH_READINESS].type, HEALTH_NONE);
+        ASSERT_EQ(p->health[HEALTH_READINESS].interval, 10 * USEC_PER_SEC);
+        ASSERT_EQ(p->health[HEALTH_READINESS].timeout, 5 * USEC_PER_SEC);
+        ASSERT_EQ(p->health[HEALTH_READINESS].retries, 3);
+        ASSERT_EQ(p->health[HEALTH_READINESS].start_period, 0);
         ASSERT_STREQ(p->source_file, TEST_PATH);
         ASSERT_EQ(p->source_line, 1);
 
@@ -984,16 +984,16 @@ TEST(type_notify_pidfile_health) {
         ASSERT_STREQ(prog(c, "f")->pidfile, "/run/x.pid");
         ASSERT_EQ(prog(c, "o")->type, PROGRAM_TYPE_ONESHOT);
         ASSERT_TRUE(has_diag(c, false, 13, "pidfile= only has an effect with type=forking"));
-        ASSERT_EQ(prog(c, "h1")->health.type, HEALTH_TCP);
-        ASSERT_STREQ(prog(c, "h1")->health.target, "127.0.0.1:80");
+        ASSERT_EQ(prog(c, "h1")->health[HEALTH_READINESS].type, HEALTH_TCP);
+        ASSERT_STREQ(prog(c, "h1")->health[HEALTH_READINESS].target, "127.0.0.1:80");
         const ProgramConfig *h = prog(c, "h2");
-        ASSERT_EQ(h->health.type, HEALTH_HTTP);
-        ASSERT_EQ(h->health.interval, 30 * USEC_PER_SEC);
-        ASSERT_EQ(h->health.timeout, 2 * USEC_PER_SEC);
-        ASSERT_EQ(h->health.retries, 5);
-        ASSERT_EQ(h->health.start_period, 60 * USEC_PER_SEC);
-        ARGV_IS(prog(c, "h3")->health.command, "pg_isready", "-q");
-        ASSERT_EQ(prog(c, "h3")->health.type, HEALTH_EXEC);
+        ASSERT_EQ(h->health[HEALTH_READINESS].type, HEALTH_HTTP);
+        ASSERT_EQ(h->health[HEALTH_READINESS].interval, 30 * USEC_PER_SEC);
+        ASSERT_EQ(h->health[HEALTH_READINESS].timeout, 2 * USEC_PER_SEC);
+        ASSERT_EQ(h->health[HEALTH_READINESS].retries, 5);
+        ASSERT_EQ(h->health[HEALTH_READINESS].start_period, 60 * USEC_PER_SEC);
+        ARGV_IS(prog(c, "h3")->health[HEALTH_READINESS].command, "pg_isready", "-q");
+        ASSERT_EQ(prog(c, "h3")->health[HEALTH_READINESS].type, HEALTH_EXEC);
 
         static const char *const bad[] = {"notify=true\ntype=forking", "healthcheck_type=tcp",
                                           "healthcheck_type=exec", "backoff_initial=1min\nbackoff_max=10s"};
@@ -1004,6 +1004,8 @@ TEST(type_notify_pidfile_health) {
                 LOAD_FAILS(text, d);
         }
         ASSERT_EQ(program_type_from_string("forking"), PROGRAM_TYPE_FORKING);
+        ASSERT_EQ(health_type_from_string("log_line"), HEALTH_LOG_LINE);
+        ASSERT_STREQ(health_kind_to_string(HEALTH_LIVENESS), "liveness");
         ASSERT_STREQ(program_type_to_string(PROGRAM_TYPE_ONESHOT), "oneshot");
         ASSERT_EQ(health_type_from_string("HTTP"), HEALTH_HTTP);
         ASSERT_STREQ(health_type_to_string(HEALTH_EXEC), "exec");
@@ -1284,9 +1286,62 @@ TEST(program_config_copy_everything) {
         ASSERT_EQ(copy->n_depends_on, 1);
         ASSERT_STREQ(copy->depends_on[0].name, "y");
         ASSERT_EQ(copy->depends_on[0].condition, DEPEND_HEALTHY);
-        ARGV_IS(copy->health.command, "/bin/check");
+        ARGV_IS(copy->health[HEALTH_READINESS].command, "/bin/check");
         ASSERT_STREQ(copy->pidfile, "/run/x.pid");
         ASSERT_STREQ(copy->source_file, TEST_PATH);
+}
+
+TEST(readiness_and_liveness_keys) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[program:both]\ncommand=/bin/h\nhealthcheck_target=:80\nhealthcheck_retries=2\n"
+                /* the specific key wins wherever it is in the section */
+                "[program:split]\ncommand=/bin/h\nreadiness_log_line=^listening on [0-9]+$\n"
+                "healthcheck_interval=3s\nliveness_command=/bin/check --quick\nliveness_interval=30s\n"
+                "[program:live]\ncommand=/bin/h\nliveness_target=https://127.0.0.1:8443/up\n"
+                "liveness_start_period=1min\n"
+                "[program:plain]\ncommand=/bin/p\n",
+                c);
+        const ProgramConfig *p = prog(c, "both");
+        for (HealthKind k = 0; k < _HEALTH_KIND_MAX; k++) {
+                ASSERT_EQ(p->health[k].type, HEALTH_TCP);
+                ASSERT_STREQ(p->health[k].target, ":80");
+                ASSERT_EQ(p->health[k].retries, 2);
+        }
+        p = prog(c, "split");
+        ASSERT_EQ(p->health[HEALTH_READINESS].type, HEALTH_LOG_LINE);
+        ASSERT_STREQ(p->health[HEALTH_READINESS].log_line, "^listening on [0-9]+$");
+        ASSERT_EQ(p->health[HEALTH_READINESS].interval, 3 * USEC_PER_SEC);
+        ASSERT_EQ(p->health[HEALTH_LIVENESS].type, HEALTH_EXEC);
+        ARGV_IS(p->health[HEALTH_LIVENESS].command, "/bin/check", "--quick");
+        ASSERT_EQ(p->health[HEALTH_LIVENESS].interval, 30 * USEC_PER_SEC);
+        p = prog(c, "live");
+        ASSERT_EQ(p->health[HEALTH_READINESS].type, HEALTH_NONE);
+        ASSERT_EQ(p->health[HEALTH_LIVENESS].type, HEALTH_HTTP);
+        ASSERT_EQ(p->health[HEALTH_LIVENESS].start_period, 60 * USEC_PER_SEC);
+        ASSERT_TRUE(program_config_has_health(p));
+        ASSERT_FALSE(program_config_has_health(prog(c, "plain")));
+
+        static const struct {
+                const char *keys;
+                unsigned line;       /* of the error: the key's line (3+), or the section's (1) */
+                const char *message;
+        } bad[] = {
+                { "readiness_log_line=(unclosed", 3, "not a POSIX extended regular expression" },
+                { "liveness_type=log_line", 3, "needs liveness_log_line=" },
+                { "readiness_type=exec", 3, "needs readiness_command=" },
+                { "healthcheck_type=udp", 3, "must be tcp, http, exec, log_line or none" },
+                { "liveness_retries=0", 3, "not a positive integer" },
+                { "readiness_interval=0", 3, "must be more than 0" },
+                { "liveness_target=ftp://x/", 3, "liveness_target=ftp://x/" },
+                { "readiness_target=http://:0/", 3, "readiness_target=http://:0/ (readiness_type=http)" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_(config_freep) Config *d = NULL;
+                _cleanup_free_ char *text = NULL;
+                ASSERT_TRUE(asprintf(&text, "[program:a]\ncommand=/bin/a\n%s\n", bad[i].keys) > 0);
+                LOAD_FAILS(text, d);
+                ASSERT_TRUE(has_diag(d, true, bad[i].line, bad[i].message));
+        }
 }
 
 /* ---- realistic files ------------------------------------------------------------------------------ */
@@ -1437,12 +1492,10 @@ TEST(check_health_targets) {
                 /* the examples of issue 8: silently dropped at start before */
                 { "healthcheck_type=http\nhealthcheck_target=localhost:8080\n",
                   "healthcheck_target=localhost:8080 (healthcheck_type=http): not a URL for an http check" },
-                { "healthcheck_type=http\nhealthcheck_target=https://localhost:8443/health\n",
-                  "https is not supported by the http check" },
-                { "healthcheck_target=https://localhost:8443/health\n", /* http by its scheme */
-                  "https is not supported by the http check" },
-                { "healthcheck_type=http\nhealthcheck_target=http://localhost:0/\n", "not an http:// URL" },
-                { "healthcheck_type=http\nhealthcheck_target=http:///x\n", "not an http:// URL" },
+                { "healthcheck_type=http\nhealthcheck_target=http://localhost:0/\n", "not an http:// or https:// URL" },
+                { "healthcheck_type=http\nhealthcheck_target=http:///x\n", "not an http:// or https:// URL" },
+                { "readiness_type=http\nreadiness_target=localhost:8080\n",
+                  "readiness_target=localhost:8080 (readiness_type=http): not a URL" },
                 { "healthcheck_type=tcp\nhealthcheck_target=localhost\n", "not host:port for a tcp check" },
                 { "healthcheck_type=tcp\nhealthcheck_target=http://localhost:80/\n", "not host:port" },
                 { "healthcheck_target=db:99999\n", "not host:port" }, /* tcp by default */
@@ -1464,6 +1517,7 @@ TEST(check_health_targets) {
 
         static const char *const good[] = {
                 "healthcheck_type=http\nhealthcheck_target=http://localhost:8080/health\n",
+                "healthcheck_target=https://localhost:8443/health\n", /* http by its scheme, TLS by libcurl */
                 "healthcheck_target=HTTP://[::1]/\n",
                 "healthcheck_type=tcp\nhealthcheck_target=:5432\n",
                 "healthcheck_target=db.local:3306\n",

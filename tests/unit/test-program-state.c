@@ -540,8 +540,10 @@ static Program *program_in(Where w) {
                 child_exits(p, CLD_EXITED, 1, 0);
                 break;
         case W_UNHEALTHY:
-                p->config->health.type = HEALTH_TCP;
-                p->config->health.retries = 1;
+                for (HealthKind k_ = 0; k_ < _HEALTH_KIND_MAX; k_++)
+                p->config->health[k_].type = HEALTH_TCP;
+                for (HealthKind k_ = 0; k_ < _HEALTH_KIND_MAX; k_++)
+                p->config->health[k_].retries = 1;
                 p->config->autorestart = AUTORESTART_FALSE;
                 ASSERT_OK(program_start(p));
                 fire(p);
@@ -561,7 +563,7 @@ static void settle(Program *p) {
                         child_exits(p, CLD_KILLED, SIGTERM, 0);
                 else if (p->state != PROGRAM_STOPPING && *procs_of(p) > 0 && p->main_pid <= 0)
                         cgroup_empties(p);
-                else if (p->state == PROGRAM_RUNNING && p->config->health.type != HEALTH_NONE)
+                else if (p->state == PROGRAM_RUNNING && program_config_has_health(p->config))
                         health_check_report(p, true, NULL);
                 else if (fake.timer != USEC_INFINITY)
                         fire(p);
@@ -690,13 +692,14 @@ TEST(start_job_fails_at_first_failed_attempt) {
         ASSERT_EQ(p->job.id, 0);
 
         /* A start waits for the first passing healthcheck; a stop cancels it. */
-        p->config->health.type = HEALTH_TCP;
+        for (HealthKind k_ = 0; k_ < _HEALTH_KIND_MAX; k_++)
+                p->config->health[k_].type = HEALTH_TCP;
         ASSERT_OK(program_enqueue(p, JOB_START, &id, &res));
         fire(p);
         ASSERT_EQ(p->state, PROGRAM_RUNNING);
         ASSERT_EQ(p->job.id, id);
         char buf[128];
-        ASSERT_STR_CONTAINS(program_sub_state(p, buf, sizeof(buf)), "healthcheck");
+        ASSERT_STR_CONTAINS(program_sub_state(p, buf, sizeof(buf)), "waiting for the readiness check");
         health_check_report(p, true, NULL);
         ASSERT_EQ(p->job.id, 0);
         ASSERT_EQ(p->finished_job_result, JOB_DONE);
@@ -882,14 +885,19 @@ TEST(restart_request) {
 TEST(health_fail_unhealthy_then_restart) {
         setup();
         Program *p = new_program("api");
-        p->config->health.type = HEALTH_TCP;
-        p->config->health.retries = 2;
+        for (HealthKind k_ = 0; k_ < _HEALTH_KIND_MAX; k_++)
+                p->config->health[k_].type = HEALTH_TCP;
+        for (HealthKind k_ = 0; k_ < _HEALTH_KIND_MAX; k_++)
+                p->config->health[k_].retries = 2;
         ASSERT_OK(program_start(p));
         ASSERT_EQ(fake.health_starts, 1);
         fire(p);
         ASSERT_EQ(p->state, PROGRAM_RUNNING);
         health_check_report(p, true, NULL);
         ASSERT_TRUE(p->health_ready);
+        /* Readiness passed: its check stopped, the liveness check started. */
+        ASSERT_EQ(fake.health_stops, 1);
+        ASSERT_EQ(fake.health_starts, 2);
 
         health_check_report(p, false, "connection refused");
         ASSERT_EQ(p->state, PROGRAM_RUNNING);
@@ -906,11 +914,60 @@ TEST(health_fail_unhealthy_then_restart) {
         teardown();
 }
 
+TEST(readiness_alone_gates_the_start_then_stops) {
+        setup();
+        Program *p = new_program("api");
+        p->config->health[HEALTH_READINESS].type = HEALTH_LOG_LINE;
+        p->config->health[HEALTH_READINESS].retries = 1;
+        ASSERT_OK(program_start(p));
+        fire(p);
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        ASSERT_FALSE(program_is_ready(p));
+        ASSERT_EQ(health_current_kind(p), HEALTH_READINESS);
+        health_check_report(p, true, NULL);
+        ASSERT_TRUE(program_is_ready(p));
+        ASSERT_EQ(p->job.id, 0u);
+        /* No liveness check: nothing starts after readiness, and no verdict can make it unhealthy. */
+        ASSERT_EQ(fake.health_starts, 1);
+        ASSERT_EQ(fake.health_stops, 1);
+        ASSERT_EQ(health_current_kind(p), _HEALTH_KIND_INVALID);
+        health_check_report(p, false, "ignored");
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        teardown();
+}
+
+TEST(liveness_alone_restarts_and_does_not_gate) {
+        setup();
+        Program *p = new_program("api");
+        p->config->health[HEALTH_LIVENESS].type = HEALTH_EXEC;
+        p->config->health[HEALTH_LIVENESS].retries = 2;
+        ASSERT_OK(program_start(p));
+        fire(p);
+        /* Without a readiness check the start job ends at RUNNING. */
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        ASSERT_TRUE(program_is_ready(p));
+        ASSERT_EQ(p->job.id, 0u);
+        ASSERT_EQ(health_current_kind(p), HEALTH_LIVENESS);
+        health_check_report(p, false, "exit 1");
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        health_check_report(p, false, "exit 1");
+        /* A restart job (the daemon's own), through the stop half first. */
+        ASSERT_EQ(p->state, PROGRAM_STOPPING);
+        ASSERT_EQ(p->job.verb, JOB_RESTART);
+        ASSERT_TRUE(p->job.automatic);
+        child_exits(p, CLD_KILLED, SIGTERM, 0);
+        ASSERT_EQ(program_last_exit(p)->reason, EXIT_REASON_HEALTH);
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
+        teardown();
+}
+
 TEST(health_fail_without_autorestart_stays_unhealthy) {
         setup();
         Program *p = new_program("api");
-        p->config->health.type = HEALTH_TCP;
-        p->config->health.retries = 1;
+        for (HealthKind k_ = 0; k_ < _HEALTH_KIND_MAX; k_++)
+                p->config->health[k_].type = HEALTH_TCP;
+        for (HealthKind k_ = 0; k_ < _HEALTH_KIND_MAX; k_++)
+                p->config->health[k_].retries = 1;
         p->config->autorestart = AUTORESTART_FALSE;
         ASSERT_OK(program_start(p));
         fire(p);
@@ -925,9 +982,12 @@ TEST(health_fail_without_autorestart_stays_unhealthy) {
 TEST(health_start_period_ignores_failures) {
         setup();
         Program *p = new_program("api");
-        p->config->health.type = HEALTH_HTTP;
-        p->config->health.retries = 1;
-        p->config->health.start_period = 10 * USEC_PER_SEC;
+        for (HealthKind k_ = 0; k_ < _HEALTH_KIND_MAX; k_++)
+                p->config->health[k_].type = HEALTH_HTTP;
+        for (HealthKind k_ = 0; k_ < _HEALTH_KIND_MAX; k_++)
+                p->config->health[k_].retries = 1;
+        for (HealthKind k_ = 0; k_ < _HEALTH_KIND_MAX; k_++)
+                p->config->health[k_].start_period = 10 * USEC_PER_SEC;
         ASSERT_OK(program_start(p));
         fire(p);
         health_check_report(p, false, "refused");
@@ -1020,7 +1080,8 @@ TEST(dependency_healthy_waits_for_first_success) {
         Program *db = new_program("db");
         Program *app = new_program("app");
         Dependency *d = calloc(1, sizeof(*d));
-        db->config->health.type = HEALTH_TCP;
+        for (HealthKind k_ = 0; k_ < _HEALTH_KIND_MAX; k_++)
+                db->config->health[k_].type = HEALTH_TCP;
         d->name = strdup("db");
         d->condition = DEPEND_HEALTHY;
         app->config->depends_on = d;

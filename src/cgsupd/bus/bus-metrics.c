@@ -143,7 +143,7 @@ static int append_program(sd_bus_message *reply, Program *p, uint64_t now) {
                                   "Restarts", "u", (uint32_t) p->restarts);
         if (r < 0)
                 return r;
-        if (p->config && p->config->health.type != HEALTH_NONE) {
+        if (p->config && program_config_has_health(p->config)) {
                 r = sd_bus_message_append(reply, "{sv}", "Healthy", "b", program_is_healthy(p));
                 if (r < 0)
                         return r;

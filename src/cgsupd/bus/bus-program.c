@@ -115,7 +115,9 @@ static int property_get_bool(sd_bus *bus, const char *path, const char *interfac
         int b;
 
         if (streq(property, "Healthy"))
-                b = p->healthy;
+                b = program_is_healthy(p);
+        else if (streq(property, "Ready"))
+                b = program_is_ready(p);
         else if (streq(property, "Frozen"))
                 b = p->frozen;
         else if (streq(property, "Transient"))
@@ -159,6 +161,10 @@ static int property_get_config_string(sd_bus *bus, const char *path, const char 
                 s = pc->redirect_stderr ? pc->stdout_log.path : pc->stderr_log.path;
         else if (streq(property, "SourceFile"))
                 s = pc->source_file;
+        else if (streq(property, "ReadinessCheck") || streq(property, "LivenessCheck")) {
+                const HealthConfig *h = &pc->health[streq(property, "LivenessCheck") ? HEALTH_LIVENESS : HEALTH_READINESS];
+                s = h->type == HEALTH_NONE ? "" : health_type_to_string(h->type);
+        }
         return sd_bus_message_append(reply, "s", strempty(s));
 }
 
@@ -380,6 +386,11 @@ const sd_bus_vtable bus_program_vtable[] = {
         SD_BUS_PROPERTY("Restarts", "u", NULL, offsetof(Program, restarts), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Survivors", "u", NULL, offsetof(Program, survivors), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Healthy", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Ready", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ReadinessCheck", "s", property_get_config_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LivenessCheck", "s", property_get_config_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        /* Moves with every check, without a state change: read when asked. */
+        SD_BUS_PROPERTY("HealthFailures", "u", NULL, offsetof(Program, health_failures), 0),
         SD_BUS_PROPERTY("Frozen", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Transient", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("StatusText", "s", NULL, offsetof(Program, status_text), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
