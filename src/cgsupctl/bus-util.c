@@ -232,6 +232,7 @@ void program_info_done(ProgramInfo *i) {
         free(i->sub_state);
         free(i->readiness_check);
         free(i->liveness_check);
+        free(i->description);
         strv_free(i->command);
         *i = (ProgramInfo) {};
 }
@@ -252,7 +253,7 @@ static int read_property(sd_bus_message *m, const char *key, void *userdata) {
                 P("StatusText", 's', status_text), P("WaitingFor", 's', waiting_for),
                 P("SubState", 's', sub_state), P("ReadinessCheck", 's', readiness_check),
                 P("LivenessCheck", 's', liveness_check), P("HealthFailures", 'u', health_failures),
-                P("Ready", 'b', ready),
+                P("Ready", 'b', ready), P("Description", 's', description),
                 P("MainPID", 'u', main_pid), P("Restarts", 'u', restarts), P("Survivors", 'u', survivors),
                 P("ExitCode", 'i', exit_code), P("ExitSignal", 'i', exit_signal), P("Priority", 'i', priority),
                 P("Healthy", 'b', healthy), P("Frozen", 'b', frozen), P("Transient", 'b', transient),

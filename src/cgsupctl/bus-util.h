@@ -33,7 +33,7 @@ int program_get_path(sd_bus *bus, const char *name, char **ret);
 typedef struct ProgramInfo {
         char *name, *group, *state, *exit_reason, *exit_detail, *cgroup, *command_line, *type, *user,
                 *autorestart, *stdout_log, *stderr_log, *source_file, *status_text, *waiting_for, *sub_state,
-                *readiness_check, *liveness_check;
+                *readiness_check, *liveness_check, *description;
         char **command;
         uint32_t main_pid, restarts, survivors, health_failures;
         int32_t exit_code, exit_signal, priority;

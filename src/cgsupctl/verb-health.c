@@ -27,7 +27,7 @@ typedef enum HealthVerb {
 typedef struct Verdict {
         bool ok;
         const char *word;  /* "healthy", "unhealthy", "ready", "not ready", "not running" */
-        const char *check; /* the check's type, "-" without one */
+        char check[32];    /* the check's type, "-" without one */
         char detail[256];
 } Verdict;
 
@@ -35,7 +35,8 @@ static void verdict_of(HealthVerb verb, const ListEntry *e, const ProgramInfo *i
         bool running = streq(e->state, "RUNNING") || streq(e->state, "UNHEALTHY");
         const char *check = verb == HEALTH_VERB_READY ? i->readiness_check : i->liveness_check;
 
-        *ret = (Verdict) { .check = isempty(check) ? "-" : check };
+        *ret = (Verdict) {};
+        snprintf(ret->check, sizeof(ret->check), "%s", isempty(check) ? "-" : check);
         if (!running) {
                 ret->word = "not running";
                 snprintf(ret->detail, sizeof(ret->detail), "%s%s%s", e->state, isempty(e->sub_state) ? "" : ", ",

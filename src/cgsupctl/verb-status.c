@@ -176,6 +176,7 @@ static void info_to_json(struct json_object *o, const ProgramInfo *i) {
         json_add(o, "status_text", isempty(i->status_text) ? NULL : json_object_new_string(i->status_text));
         json_add(o, "waiting_for", isempty(i->waiting_for) ? NULL : json_object_new_string(i->waiting_for));
         json_add(o, "type", json_string_or_null(i->type));
+        json_add(o, "description", isempty(i->description) ? NULL : json_object_new_string(i->description));
         json_add(o, "restarts", json_object_new_int64(i->restarts));
         json_add(o, "healthy", json_object_new_boolean(i->healthy));
         json_add(o, "frozen", json_object_new_boolean(i->frozen));
@@ -227,9 +228,14 @@ static void print_detail(const ListEntry *e, const ProgramInfo *i) {
         printf("%s●%s %s", ansi(color ?: ""), ansi(ANSI_NORMAL), e->name);
         if (!isempty(e->group) && !streq(e->group, e->name))
                 printf(" (group %s)", e->group);
-        if (!isempty(i->command_line))
+        /* systemctl status: "name - Description", the command on a line of its own then. */
+        if (!isempty(i->description))
+                printf(" - %s", i->description);
+        else if (!isempty(i->command_line))
                 printf(" - %s", i->command_line);
         printf("\n");
+        if (!isempty(i->description) && !isempty(i->command_line))
+                printf("%12s: %s\n", "Command", i->command_line);
 
         printf("%12s: %s%s%s", "State", ansi(color ?: ""), e->state, ansi(ANSI_NORMAL));
         if (i->state_change_ts > 0) {

@@ -2,9 +2,12 @@
 #include <assert.h>
 #include <fcntl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <syslog.h>
 #include <systemd/sd-journal.h>
 
+#include "ansi-strip.h"
 #include "byte-ring.h"
 #include "fd-util.h"
 #include "log-sink.h"
@@ -28,6 +31,7 @@ struct LogCapture {
         bool syslog;
         bool journal;
         OutputRecord record;      /* the journal fields of our lines (journal-record.h) */
+        int syslog_fd;            /* borrowed from the manager */
         uint64_t epoch;
         LogSink file;
         LogSink pass;
@@ -35,6 +39,8 @@ struct LogCapture {
         int fd;
         bool pipe_grown;          /* F_SETPIPE_SZ tried on this fd */
         sd_event_source *in_source;
+        bool strip_ansi;
+        AnsiState ansi;
 
         ByteRing ring;            /* every byte; its end is the stream position */
         uint64_t n_lines;         /* newlines seen, for metrics */
@@ -73,6 +79,7 @@ int log_capture_new(sd_event *event, const LogCaptureSettings *s, LogCapture **r
         c->event = event ? sd_event_ref(event) : NULL;
         c->fd = -EBADF;
         c->stream = s->stream;
+        c->strip_ansi = s->strip_ansi;
         c->epoch = new_epoch();
         log_sink_init(&c->file, event);
         log_sink_init(&c->pass, event);
@@ -96,6 +103,7 @@ int log_capture_new(sd_event *event, const LogCaptureSettings *s, LogCapture **r
                 if (r < 0)
                         return r;
         }
+        c->syslog_fd = s->syslog_fd;
         if (s->passthrough) {
                 r = log_sink_open_fd(&c->pass, s->passthrough_fd >= 0 ? s->passthrough_fd : STDOUT_FILENO);
                 if (r < 0)
@@ -127,7 +135,22 @@ LogCapture *log_capture_free(LogCapture *c) {
 }
 
 static bool wants_lines(const LogCapture *c) {
-        return (c->syslog && c->journal) || c->pass.fd >= 0 || c->line_hook;
+        return (c->syslog && (c->journal || c->syslog_fd >= 0)) || c->pass.fd >= 0 || c->line_hook;
+}
+
+/* RFC 3164 without a timestamp (the receiver adds it): "<PRI>name: line". A full socket drops the line:
+ * the log file has it, and the loop never waits for a syslog daemon. */
+static void syslog_send(LogCapture *c, const char *line, size_t len) {
+        char head[64 + 256];
+        int hl = snprintf(head, sizeof(head), "<%d>%.200s: ", LOG_DAEMON | (c->stream == 2 ? LOG_WARNING : LOG_INFO),
+                          c->name);
+        struct iovec iov[2] = {
+                { .iov_base = head, .iov_len = (size_t) MAX(hl, 0) },
+                { .iov_base = (void *) line, .iov_len = len },
+        };
+        struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+
+        (void) sendmsg(c->syslog_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 static void emit_line(LogCapture *c, const char *line, size_t len) {
@@ -139,7 +162,8 @@ static void emit_line(LogCapture *c, const char *line, size_t len) {
 
                 if (n > 0)
                         (void) sd_journal_sendv(iov, n);
-        }
+        } else if (c->syslog && c->syslog_fd >= 0)
+                syslog_send(c, line, len);
 
         if (c->pass.fd >= 0) {
                 size_t pl = strlen(c->name);
@@ -257,7 +281,7 @@ static void read_some(LogCapture *c, unsigned max_reads) {
         for (unsigned i = 0; i < max_reads && c->fd >= 0; i++) {
                 ssize_t k = read(c->fd, buf, sizeof(buf));
                 if (k > 0) {
-                        log_capture_feed(c, buf, (size_t) k);
+                        log_capture_feed(c, buf, c->strip_ansi ? ansi_strip(&c->ansi, buf, (size_t) k) : (size_t) k);
                         if ((size_t) k < 64 * 1024)
                                 return;
                         grow_pipe(c);

@@ -54,6 +54,8 @@ typedef struct LogCaptureSettings {
         bool journal;             /* a journal is available for syslog forwarding */
         bool passthrough;         /* copy lines to cgsupd's stdout, prefixed "name: " */
         int passthrough_fd;       /* where passthrough goes; -1 = our stdout */
+        bool strip_ansi;          /* take ANSI escape sequences out as the bytes are read (ansi-strip.h) */
+        int syslog_fd;            /* no journal: a connected /dev/log socket for syslog lines, -1 = none */
 } LogCaptureSettings;
 
 /* What log_capture_read() returns. */

@@ -245,20 +245,25 @@ static void detach_stdio(void) {
                 safe_close(fd);
 }
 
-/* supervisord's minfds: raise our soft RLIMIT_NOFILE (programs inherit it) as far as the hard limit allows. */
-static void raise_nofile(uint64_t minfds) {
+/* supervisord's minfds / minprocs: when our soft limit is below @min, set it to @min, and the hard limit too
+ * when that is lower (root may raise it). Programs inherit both. supervisord refuses to start when this
+ * fails; we say so and go on with what we have (the programs still start, with the lower limit). */
+static void raise_rlimit(int resource, const char *key, uint64_t min) {
         struct rlimit rl;
 
-        if (minfds == 0 || getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= minfds)
+        if (min == 0 || getrlimit(resource, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= min)
                 return;
-        if (minfds > rl.rlim_max) {
-                log_warning("minfds=%" PRIu64 " is above the hard limit %llu, using that", minfds,
-                            (unsigned long long) rl.rlim_max);
-                minfds = rl.rlim_max;
+        if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < min)
+                rl.rlim_max = min;
+        rl.rlim_cur = min;
+        if (setrlimit(resource, &rl) >= 0)
+                return;
+        log_warning_errno(errno, "[cgsupd] %s=%" PRIu64 ": cannot raise the limit (%m), ignoring", key, min);
+        /* Without the right to raise the hard limit, at least up to it. */
+        if (getrlimit(resource, &rl) >= 0 && rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                (void) setrlimit(resource, &rl);
         }
-        rl.rlim_cur = minfds;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-                log_warning_errno(errno, "Cannot raise RLIMIT_NOFILE to %" PRIu64 ", ignoring: %m", minfds);
 }
 
 static int daemonize(void) {
@@ -312,7 +317,8 @@ static int run(int argc, char *argv[]) {
                 detach_stdio();
                 log_set_console(false);
         }
-        raise_nofile(m->config->daemon.minfds);
+        raise_rlimit(RLIMIT_NOFILE, "minfds", m->config->daemon.minfds);
+        raise_rlimit(RLIMIT_NPROC, "minprocs", m->config->daemon.minprocs);
 
         r = watch_signals(m, &mask);
         if (r < 0)

@@ -14,20 +14,22 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
 
 #include "adopt.h"
 #include "cgsup/cgroup.h"
 #include "cgsup/leaf.h"
+#include "curl-event.h"
 #include "deps.h"
 #include "event-bus.h"
 #include "fd-util.h"
 #include "log.h"
 #include "logcap.h"
 #include "logdir.h"
-#include "curl-event.h"
 #include "manager.h"
 #include "notify.h"
 #include "pidfile.h"
@@ -329,9 +331,28 @@ static void gc_programs(Manager *m) {
         }
 }
 
+/* [cgsupd] exit_when_all_done (go-supervisord): nothing runs, nothing is left over in a cgroup, and no job
+ * (a pending restart, a start waiting for a dependency) will start anything again. */
+static bool all_done(Manager *m) {
+        for (size_t i = 0; i < m->n_programs; i++) {
+                Program *p = m->programs[i];
+
+                if (p->transient)
+                        continue;
+                if (program_is_active(p) || p->state == PROGRAM_BACKOFF || p->job.id != 0)
+                        return false;
+        }
+        return true;
+}
+
 static void after_change(Manager *m) {
         gc_programs(m);
         deps_evaluate(m);
+        if (!m->shutting_down && m->config && m->config->daemon.exit_when_all_done && all_done(m)) {
+                log_info("Every program is done, shutting down (exit_when_all_done=true)");
+                (void) manager_shutdown(m); /* takes its first step itself */
+                return;
+        }
         if (m->shutting_down)
                 shutdown_step(m);
 }
@@ -439,6 +460,41 @@ int manager_shutdown(Manager *m) {
 }
 
 /* ---- setup -------------------------------------------------------------------------------------- */
+
+/* stdout_syslog / stderr_syslog without journald: the classic syslog socket, as supervisord's syslog
+ * handler uses. $CGSUP_SYSLOG_SOCKET names another one (tests, containers with a relay elsewhere). Neither:
+ * a warning naming the programs whose output then goes only to their log files. */
+static void open_syslog(Manager *m) {
+        const char *path = getenv("CGSUP_SYSLOG_SOCKET") ?: "/dev/log";
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *names = NULL;
+
+        if (m->journal)
+                return;
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd >= 0 && strlen(path) < sizeof(sa.sun_path)) {
+                memcpy(sa.sun_path, path, strlen(path));
+                if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) >= 0) {
+                        m->syslog_fd = TAKE_FD(fd);
+                        return;
+                }
+        }
+        for (size_t i = 0; i < m->config->n_programs; i++) {
+                const ProgramConfig *p = m->config->programs[i];
+                char *n;
+
+                if (!p->stdout_log.syslog && !p->stderr_log.syslog)
+                        continue;
+                if (asprintf(&n, "%s%s%s", strempty(names), names ? ", " : "", p->name) < 0)
+                        return;
+                free(names);
+                names = n;
+        }
+        if (names)
+                log_warning("Neither journald nor %s is there: the syslog output of %s goes only to its log "
+                            "files", path, names);
+}
 
 static int print_diags(const Config *c) {
         for (size_t i = 0; i < c->n_diags; i++) {
@@ -754,6 +810,7 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
         m->notify_fd = -EBADF;
         m->cgroup_inotify_fd = -EBADF;
         m->lock_fd = -EBADF;
+        m->syslog_fd = -EBADF;
         m->pidfile_fd = -EBADF;
         m->is_pid1 = getpid() == 1;
         m->options = *options;
@@ -783,6 +840,7 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
                 if (r < 0)
                         log_warning_errno(r, "Cannot open logfile %s, ignoring: %m", m->config->daemon.logfile);
         }
+        open_syslog(m);
         r = build_environment(m);
         if (r < 0)
                 return log_oom();
@@ -891,6 +949,7 @@ Manager *manager_free(Manager *m) {
         }
         /* A crash or a failed start keeps the file; the kernel drops the lock with the descriptor. */
         m->lock_fd = safe_close(m->lock_fd);
+        m->syslog_fd = safe_close(m->syslog_fd);
         m->cgroup_inotify_source = sd_event_source_disable_unref(m->cgroup_inotify_source);
         m->cgroup_inotify_fd = safe_close(m->cgroup_inotify_fd);
         m->shutdown_timer = sd_event_source_disable_unref(m->shutdown_timer);

@@ -63,6 +63,7 @@ struct Manager {
         char **environment;             /* base environment of every program (daemon env + [cgsupd]) */
         bool under_systemd;             /* $NOTIFY_SOCKET was set: READY/WATCHDOG/fd store available */
         bool journal;                   /* forward syslog=true output to the journal */
+        int syslog_fd;                  /* without a journal: /dev/log (a datagram socket), else -EBADF */
         bool passthrough_default;       /* AUTO logs go to our stdout (terminal/container, no journal) */
         int notify_fd;                  /* our NOTIFY_SOCKET for type=notify programs */
         /* One inotify instance watches every program's cgroup.events (program_watch_cgroup()): instances

@@ -456,6 +456,8 @@ static int capture_for(Program *p, int stream, LogCapture **c) {
                 .config = lc,
                 .journal = m->journal,
                 .passthrough_fd = -1,
+                .strip_ansi = p->config->strip_ansi,
+                .syslog_fd = m->syslog_fd,
         };
         int r;
 

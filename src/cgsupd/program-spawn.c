@@ -105,7 +105,10 @@ static int build_env(Program *p, const UserInfo *u, char ***ret) {
         _cleanup_strv_free_ char **env = NULL;
         int r;
 
-        STRV_FOREACH(e, m->environment) {
+        /* clean_environment: not cgsupd's own environment (what it inherited), only [cgsupd] environment=
+         * and the program's (Kahi's meaning), plus the variables set below. */
+        STRV_FOREACH(e, p->config->clean_environment ? (m->config ? m->config->daemon.environment : NULL) :
+                                                        m->environment) {
                 if (env_blocked(*e))
                         continue;
                 r = strv_extend(&env, *e);
@@ -242,11 +245,11 @@ static int prepare_common(Program *p, char **argv, SpawnContext *c, char **ret_d
         return 0;
 }
 
-static void fill_plan(Program *p, SpawnContext *c, char **argv, CgsupSpawnPlan *plan, CgsupRlimit *rl) {
+static void fill_plan(Program *p, SpawnContext *c, char **argv, CgsupSpawnPlan *plan,
+                      CgsupRlimit rl[static _CONF_RLIMIT_MAX]) {
         Manager *m = p->manager;
         const ProgramConfig *pc = p->config;
         const char *dir = pc->directory ?: (m->config ? m->config->daemon.directory : NULL);
-        uint64_t minfds = pc->minfds;
         int um = pc->umask >= 0 ? pc->umask : (m->config ? m->config->daemon.umask : -1);
 
         *plan = (CgsupSpawnPlan) {
@@ -270,11 +273,10 @@ static void fill_plan(Program *p, SpawnContext *c, char **argv, CgsupSpawnPlan *
                 plan->groups = c->user.groups;
                 plan->n_groups = c->user.n_groups;
         }
-        if (minfds > 0) {
-                *rl = (CgsupRlimit) { .resource = RLIMIT_NOFILE, .limit = { minfds, minfds } };
-                plan->rlimits = rl;
-                plan->n_rlimits = 1;
-        }
+        for (int i = 0; i < _CONF_RLIMIT_MAX; i++)
+                if (pc->rlimits[i].set)
+                        rl[plan->n_rlimits++] = (CgsupRlimit) { .resource = i, .limit = pc->rlimits[i].limit };
+        plan->rlimits = plan->n_rlimits > 0 ? rl : NULL;
 }
 
 static char *spawn_failure(const char *step, int r) {
@@ -291,7 +293,7 @@ int program_spawn_main(Program *p, ExitReason *ret_reason, char **ret_detail) {
         };
         CgsupSpawnResult res = { .pidfd = -EBADF };
         CgsupSpawnPlan plan;
-        CgsupRlimit rl;
+        CgsupRlimit rl[_CONF_RLIMIT_MAX];
         int r;
 
         *ret_reason = EXIT_REASON_SPAWN_FAILED;
@@ -314,7 +316,7 @@ int program_spawn_main(Program *p, ExitReason *ret_reason, char **ret_detail) {
         if (p->stdio_fds[2] < 0 && !p->config->redirect_stderr && pipe2(c.err, O_CLOEXEC) < 0)
                 return -errno;
 
-        fill_plan(p, &c, p->config->argv, &plan, &rl);
+        fill_plan(p, &c, p->config->argv, &plan, rl);
         /* Without a service manager's fd store nobody would hold our pipe read ends if cgsupd died: the
          * program's next write would get EPIPE/SIGPIPE and its output would be lost. So the program itself
          * keeps a copy of each read end (an extra fd, numbers recorded in the state file) and a new cgsupd
@@ -380,7 +382,7 @@ int program_spawn_helper(Program *p, char **argv, const char *cgroup_path, Cgsup
         _cleanup_(cgsup_leaf_freep) CgsupLeaf *leaf = NULL;
         _cleanup_free_ char *detail = NULL;
         CgsupSpawnPlan plan;
-        CgsupRlimit rl;
+        CgsupRlimit rl[_CONF_RLIMIT_MAX];
         int r;
 
         if (!cgroup_path)
@@ -400,7 +402,7 @@ int program_spawn_helper(Program *p, char **argv, const char *cgroup_path, Cgsup
         r = cgsup_leaf_open(leaf, &c.cgroup_fd);
         if (r < 0)
                 return r;
-        fill_plan(p, &c, argv, &plan, &rl);
+        fill_plan(p, &c, argv, &plan, rl);
         /* The check's own seccomp/no_new_privileges are the program's: it runs with the same rights. */
         return cgsup_spawn(&plan, ret);
 }

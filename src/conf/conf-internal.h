@@ -144,6 +144,10 @@ void health_config_init_defaults(HealthConfig *h);
 void health_config_done(HealthConfig *h);
 int health_config_copy(const HealthConfig *from, HealthConfig *to);
 
+/* [webhook:NAME] (conf-webhook.c): appended to c->webhooks; errors are diagnosed (returns 0 then). */
+int conf_webhook_section(Config *c, IniSection *s, const ExpandVars *v);
+extern const char *const webhook_known_keys[];
+
 extern const char *const program_known_keys[];
 extern const char *const group_known_keys[];
 extern const char *const daemon_known_keys[];

@@ -28,8 +28,8 @@ typedef enum KeyType {
         KEY_SIZE,
         KEY_SIGNAL,
         KEY_UMASK,
-        KEY_AUTORESTART,
-        KEY_TYPE,
+        KEY_ENUM,       /* KeyDef.from_string, the choices named in KeyDef.choices */
+        KEY_RLIMIT,     /* rlimit_<name>: systemd's Limit*= syntax (conf-rlimit.c) */
         KEY_EXITCODES,
         KEY_LOGFILE,
         KEY_LIMIT,
@@ -45,9 +45,20 @@ typedef struct KeyDef {
         const char *key;
         KeyType type;
         size_t offset;
+        int (*from_string)(const char *s); /* KEY_ENUM: the enum's parser, < 0 for junk */
+        const char *choices;               /* KEY_ENUM: what the error message offers */
 } KeyDef;
 
 #define PC(field) offsetof(ProgramConfig, field)
+
+/* The enums' *_from_string() as one function type, for the key table. */
+static int autorestart_parse(const char *s) {
+        return autorestart_from_string(s);
+}
+
+static int program_type_parse(const char *s) {
+        return program_type_from_string(s);
+}
 
 static const KeyDef program_keys[] = {
         { "command", KEY_COMMAND, 0 },
@@ -58,7 +69,7 @@ static const KeyDef program_keys[] = {
         { "notify", KEY_SPECIAL, 0 },
         { "priority", KEY_INT, PC(priority) },
         { "autostart", KEY_BOOL, PC(autostart) },
-        { "autorestart", KEY_AUTORESTART, PC(autorestart) },
+        { "autorestart", KEY_ENUM, PC(autorestart), autorestart_parse, "true, false or unexpected" },
         { "startsecs", KEY_SEC, PC(startsecs) },
         { "startretries", KEY_UNSIGNED, PC(startretries) },
         { "exitcodes", KEY_EXITCODES, 0 },
@@ -96,7 +107,26 @@ static const KeyDef program_keys[] = {
         { "backoff_initial", KEY_SEC, PC(backoff_initial) },
         { "backoff_max", KEY_SEC, PC(backoff_max) },
         { "backoff_multiplier", KEY_DOUBLE, PC(backoff_multiplier) },
-        { "type", KEY_TYPE, PC(type) },
+        { "type", KEY_ENUM, PC(type), program_type_parse, "simple, forking, notify or oneshot" },
+        { "clean_environment", KEY_BOOL, PC(clean_environment) },
+        { "strip_ansi", KEY_BOOL, PC(strip_ansi) },
+        { "description", KEY_STRING, PC(description) },
+        { "rlimit_as", KEY_RLIMIT, 0 },
+        { "rlimit_core", KEY_RLIMIT, 0 },
+        { "rlimit_cpu", KEY_RLIMIT, 0 },
+        { "rlimit_data", KEY_RLIMIT, 0 },
+        { "rlimit_fsize", KEY_RLIMIT, 0 },
+        { "rlimit_locks", KEY_RLIMIT, 0 },
+        { "rlimit_memlock", KEY_RLIMIT, 0 },
+        { "rlimit_msgqueue", KEY_RLIMIT, 0 },
+        { "rlimit_nice", KEY_RLIMIT, 0 },
+        { "rlimit_nofile", KEY_RLIMIT, 0 },
+        { "rlimit_nproc", KEY_RLIMIT, 0 },
+        { "rlimit_rss", KEY_RLIMIT, 0 },
+        { "rlimit_rtprio", KEY_RLIMIT, 0 },
+        { "rlimit_rttime", KEY_RLIMIT, 0 },
+        { "rlimit_sigpending", KEY_RLIMIT, 0 },
+        { "rlimit_stack", KEY_RLIMIT, 0 },
         { "pidfile", KEY_STRING, PC(pidfile) },
 };
 
@@ -109,7 +139,10 @@ const char *const program_known_keys[] = {
         "stderr_syslog", "stderr_capture_maxbytes", "stderr_events_enabled", "serverurl", "memory_max",
         "memory_high", "memory_swap_max", "pids_max", "cpu_quota", "cpu_weight", "io_weight",
         "syscall_filter", "no_new_privileges", "depends_on", "backoff_initial", "backoff_max",
-        "backoff_multiplier", "type", "pidfile",
+        "backoff_multiplier", "type", "pidfile", "clean_environment", "strip_ansi", "description",
+        "rlimit_as", "rlimit_core", "rlimit_cpu", "rlimit_data", "rlimit_fsize", "rlimit_locks", "rlimit_memlock",
+        "rlimit_msgqueue", "rlimit_nice", "rlimit_nofile", "rlimit_nproc", "rlimit_rss", "rlimit_rtprio",
+        "rlimit_rttime", "rlimit_sigpending", "rlimit_stack",
         /* conf-health.c */
         "healthcheck_type", "healthcheck_target", "healthcheck_command", "healthcheck_log_line",
         "healthcheck_interval", "healthcheck_timeout", "healthcheck_retries", "healthcheck_start_period",
@@ -172,6 +205,7 @@ ProgramConfig *program_config_free(ProgramConfig *p) {
         free(p->stdout_log.path);
         free(p->stderr_log.path);
         free(p->syscall_filter);
+        free(p->description);
         for (size_t i = 0; i < p->n_depends_on; i++)
                 free(p->depends_on[i].name);
         free(p->depends_on);
@@ -208,7 +242,7 @@ int program_config_copy(const ProgramConfig *p, ProgramConfig **ret) {
         /* Clear every pointer first so a failed copy frees only what it made. */
         c->name = c->program_name = c->group_name = c->command = c->pidfile = c->user = c->directory = NULL;
         c->argv = c->environment = NULL;
-        c->stdout_log.path = c->stderr_log.path = c->syscall_filter = NULL;
+        c->stdout_log.path = c->stderr_log.path = c->syscall_filter = c->description = NULL;
         for (HealthKind k = 0; k < _HEALTH_KIND_MAX; k++)
                 c->health[k] = (HealthConfig) {};
         c->source_file = NULL;
@@ -222,6 +256,7 @@ int program_config_copy(const ProgramConfig *p, ProgramConfig **ret) {
             strdup_maybe(p->stdout_log.path, &c->stdout_log.path) < 0 ||
             strdup_maybe(p->stderr_log.path, &c->stderr_log.path) < 0 ||
             strdup_maybe(p->syscall_filter, &c->syscall_filter) < 0 ||
+            strdup_maybe(p->description, &c->description) < 0 ||
             strdup_maybe(p->source_file, &c->source_file) < 0 || strv_copy_maybe(p->argv, &c->argv) < 0 ||
             strv_copy_maybe(p->environment, &c->environment) < 0 ||
             health_config_copy(&p->health[HEALTH_READINESS], &c->health[HEALTH_READINESS]) < 0 ||
@@ -261,6 +296,14 @@ static bool log_config_equal(const LogConfig *a, const LogConfig *b) {
         return streq_ptr(a->path, b->path);
 }
 
+static bool rlimits_equal(const RlimitConfig *a, const RlimitConfig *b) {
+        for (size_t i = 0; i < _CONF_RLIMIT_MAX; i++)
+                if (a[i].set != b[i].set || (a[i].set && (a[i].limit.rlim_cur != b[i].limit.rlim_cur ||
+                                                          a[i].limit.rlim_max != b[i].limit.rlim_max)))
+                        return false;
+        return true;
+}
+
 bool program_config_equal_for_restart(const ProgramConfig *a, const ProgramConfig *b) {
         /* What the running process was created with: changing any of it means a new process. Not compared,
          * because the manager applies them to the running instance: limits (written live to the cgroup),
@@ -277,7 +320,8 @@ bool program_config_equal_for_restart(const ProgramConfig *a, const ProgramConfi
                log_config_equal(&a->stdout_log, &b->stdout_log) &&
                log_config_equal(&a->stderr_log, &b->stderr_log) &&
                streq_ptr(a->syscall_filter, b->syscall_filter) &&
-               a->no_new_privileges == b->no_new_privileges && a->minfds == b->minfds;
+               a->no_new_privileges == b->no_new_privileges && a->clean_environment == b->clean_environment &&
+               a->strip_ansi == b->strip_ansi && rlimits_equal(a->rlimits, b->rlimits);
 }
 
 bool program_config_exitcode_expected(const ProgramConfig *p, int code) {
@@ -531,18 +575,28 @@ static int apply_key(Config *c, IniSection *s, IniEntry *e, const KeyDef *k, con
                 *(int *) (base + k->offset) = (int) m;
                 return 0;
         }
-        case KEY_AUTORESTART: {
-                AutoRestart a = autorestart_from_string(v);
-                if (a < 0)
-                        return bad_value(c, s, e, v, "must be true, false or unexpected");
-                p->autorestart = a;
+        case KEY_ENUM: {
+                int x = k->from_string(v);
+                if (x < 0) {
+                        _cleanup_free_ char *why = NULL;
+                        if (asprintf(&why, "must be %s", k->choices) < 0)
+                                return -ENOMEM;
+                        return bad_value(c, s, e, v, why);
+                }
+                /* The enums of the table are int-sized (they hold -EINVAL). */
+                *(int *) (base + k->offset) = x;
                 return 0;
         }
-        case KEY_TYPE: {
-                ProgramType t = program_type_from_string(v);
-                if (t < 0)
-                        return bad_value(c, s, e, v, "must be simple, forking, notify or oneshot");
-                p->type = t;
+        case KEY_RLIMIT: {
+                int resource = rlimit_from_key(k->key);
+                const char *why = NULL;
+                assert(resource >= 0 && resource < _CONF_RLIMIT_MAX);
+                r = rlimit_parse(resource, v, &p->rlimits[resource].limit, &why);
+                if (r == -EINVAL)
+                        return bad_value(c, s, e, v, why);
+                if (r < 0)
+                        return r;
+                p->rlimits[resource].set = true;
                 return 0;
         }
         case KEY_EXITCODES:
@@ -795,6 +849,7 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
         if (!p)
                 return -ENOMEM;
         program_config_init_defaults(p);
+        p->strip_ansi = ctx->daemon->strip_ansi;
 
         ExpandVars v = {
                 .program_name = name,
@@ -881,7 +936,7 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
                         notify_set = true;
                         continue;
                 }
-                if (k->type == KEY_TYPE)
+                if (streq(k->key, "type"))
                         type_set = true;
                 r = apply_key(c, s, e, k, val, p, &p->limits);
                 if (r == -EINVAL) {

@@ -28,13 +28,13 @@ extern char **environ;
 const char *const daemon_known_keys[] = {
         "logfile", "logfile_maxbytes", "logfile_backups", "loglevel", "pidfile", "nodaemon", "environment",
         "childlogdir", "directory", "umask", "user", "minfds", "minprocs", "identifier", "cgroup",
-        "shutdown_timeout", "silent", "nocleanup", "strip_ansi", "logfile_syslog", NULL,
+        "shutdown_timeout", "silent", "nocleanup", "strip_ansi", "logfile_syslog", "exit_when_all_done", NULL,
 };
 
 static const char *const include_known_keys[] = { "files", NULL };
 
 static const char *const known_section_names[] = {
-        "cgsupd", "supervisord", "include", "program:", "group:", NULL,
+        "cgsupd", "supervisord", "include", "program:", "group:", "webhook:", NULL,
 };
 
 static void daemon_config_done(DaemonConfig *d) {
@@ -64,6 +64,9 @@ Config *config_free(Config *c) {
                 free(c->groups[i]);
         }
         free(c->groups);
+        for (size_t i = 0; i < c->n_webhooks; i++)
+                webhook_config_free(c->webhooks[i]);
+        free(c->webhooks);
         for (size_t i = 0; i < c->n_diags; i++) {
                 free(c->diags[i].file);
                 free(c->diags[i].message);
@@ -108,6 +111,25 @@ static void daemon_config_init(DaemonConfig *d) {
         };
 }
 
+/* The boolean keys of [cgsupd]: true with the field to set (NULL: accepted and checked, no effect). */
+static bool daemon_bool_key(DaemonConfig *d, const char *key, bool **ret_field) {
+        const struct {
+                const char *key;
+                bool *field;
+        } keys[] = {
+                { "nodaemon", &d->nodaemon },     { "nocleanup", &d->nocleanup },
+                { "strip_ansi", &d->strip_ansi }, { "exit_when_all_done", &d->exit_when_all_done },
+                { "silent", NULL },               { "logfile_syslog", NULL },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (streq(key, keys[i].key)) {
+                        *ret_field = keys[i].field;
+                        return true;
+                }
+        return false;
+}
+
 static int daemon_bad(Config *c, IniSection *s, IniEntry *e, const char *v, const char *why) {
         conf_error(c, e->file, e->line, "[%s] %s=%s: %s", s->name, e->key, v, why);
         return 0;
@@ -138,6 +160,7 @@ static int daemon_section(Config *c, IniSection *s, char *const *process_env, co
                 if (r < 0)
                         return r;
 
+                bool *bool_field = NULL;
                 char **str_field = streq(k, "logfile")     ? &d->logfile :
                                    streq(k, "pidfile")     ? &d->pidfile :
                                    streq(k, "childlogdir") ? &d->childlogdir :
@@ -169,22 +192,12 @@ static int daemon_section(Config *c, IniSection *s, char *const *process_env, co
                                            "must be critical, error, warn, info, debug, trace or blather");
                         else
                                 d->loglevel = l;
-                } else if (streq(k, "nodaemon")) {
+                } else if (daemon_bool_key(d, k, &bool_field)) {
                         r = parse_boolean(val);
                         if (r < 0)
                                 daemon_bad(c, s, e, val, "not a boolean");
-                        else
-                                d->nodaemon = r;
-                } else if (streq(k, "nocleanup")) {
-                        r = parse_boolean(val);
-                        if (r < 0)
-                                daemon_bad(c, s, e, val, "not a boolean");
-                        else
-                                d->nocleanup = r;
-                } else if (streq(k, "silent") || streq(k, "strip_ansi") ||
-                           streq(k, "logfile_syslog")) {
-                        if (parse_boolean(val) < 0)
-                                daemon_bad(c, s, e, val, "not a boolean");
+                        else if (bool_field)
+                                *bool_field = r;
                 } else if (streq(k, "environment")) {
                         _cleanup_strv_free_ char **env = NULL;
                         const char *why = NULL;
@@ -363,6 +376,7 @@ typedef enum SectionKind {
         SECTION_INCLUDE,
         SECTION_PROGRAM,
         SECTION_GROUP,
+        SECTION_WEBHOOK,
         SECTION_IGNORED,
         SECTION_UNKNOWN,
 } SectionKind;
@@ -376,6 +390,8 @@ static SectionKind section_kind(const char *name) {
                 return SECTION_PROGRAM;
         if (has_prefix(name, "group:"))
                 return SECTION_GROUP;
+        if (has_prefix(name, "webhook:"))
+                return SECTION_WEBHOOK;
         if (streq(name, "unix_http_server") || streq(name, "inet_http_server") ||
             streq(name, "supervisorctl") || has_prefix(name, "rpcinterface:") ||
             has_prefix(name, "eventlistener:") || has_prefix(name, "fcgi-program:") ||
@@ -686,6 +702,14 @@ static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const c
                         warn_unknown_keys(c, s, group_known_keys);
                         lint_templates(c, s);
                         r = conf_group_section(c, s, s->name + strlen("group:"), &ctx);
+                        if (r < 0)
+                                return r;
+                        break;
+                case SECTION_WEBHOOK:
+                        warn_unknown_keys(c, s, webhook_known_keys);
+                        r = conf_webhook_section(c, s, &(ExpandVars) { .process_num = -1, .numprocs = -1,
+                                                                        .env = process_env,
+                                                                        .env2 = c->daemon.environment });
                         if (r < 0)
                                 return r;
                         break;

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "cgsup/cgroup.h"
@@ -89,6 +90,13 @@ typedef struct HealthConfig {
         usec_t start_period; /* failures ignored this long after start, default 0 */
 } HealthConfig;
 
+/* rlimit_<name>= of a program: one per RLIMIT_* resource, indexed by it. */
+#define _CONF_RLIMIT_MAX RLIMIT_NLIMITS
+typedef struct RlimitConfig {
+        bool set;
+        struct rlimit limit;
+} RlimitConfig;
+
 typedef struct ProgramConfig {
         char *name;          /* instance name: process_name expanded ("web_01"); unique within group */
         char *program_name;  /* section name after "program:" */
@@ -133,7 +141,10 @@ typedef struct ProgramConfig {
 
         HealthConfig health[_HEALTH_KIND_MAX]; /* readiness, liveness */
 
-        uint64_t minfds;     /* RLIMIT_NOFILE for the program, 0 = inherit */
+        RlimitConfig rlimits[_CONF_RLIMIT_MAX]; /* rlimit_*: set in the program before exec */
+        bool clean_environment;  /* start from [cgsupd] environment= and its own, not cgsupd's environment */
+        bool strip_ansi;         /* remove ANSI escape sequences from its output (default: [cgsupd] strip_ansi) */
+        char *description;       /* free text for status and D-Bus */
         bool stdout_events, stderr_events; /* stdout/stderr_events_enabled: PROCESS_LOG_* events */
 
         char *source_file;   /* where the section was defined, for messages */
@@ -148,6 +159,21 @@ typedef struct GroupConfig {
         char *source_file;
         unsigned source_line;
 } GroupConfig;
+
+/* [webhook:NAME]: events POSTed as JSON (cgsupd's webhook.c). */
+typedef struct WebhookConfig {
+        char *name;
+        char *url;           /* http:// or https:// */
+        char **events;       /* upper-case names as written: types, supertypes, state names; default PROCESS_STATE */
+        usec_t timeout;      /* one attempt, default 5s */
+        unsigned retries;    /* attempts after the first failed one, default 3 */
+        char **headers;      /* "Name: value" */
+        char *source_file;
+        unsigned source_line;
+} WebhookConfig;
+
+WebhookConfig *webhook_config_free(WebhookConfig *w);
+DEFINE_TRIVIAL_CLEANUP_FUNC(WebhookConfig *, webhook_config_free);
 
 typedef struct DaemonConfig {
         char *logfile;       /* NULL = stderr/journal; supervisord default "supervisord.log" is not used */
@@ -164,8 +190,10 @@ typedef struct DaemonConfig {
         int umask;           /* -1 = unset (supervisord default 022 applied when daemonizing) */
         char *user;          /* recorded, never applied: accepted only when it names root or the user cgsupd
                               * runs as (cgsupd never drops privileges, conf-check.c), nor given to programs */
-        uint64_t minfds;     /* default 1024 */
-        uint64_t minprocs;   /* default 200 */
+        uint64_t minfds;     /* default 1024: cgsupd raises its RLIMIT_NOFILE to at least this (supervisord) */
+        uint64_t minprocs;   /* default 200: the same for RLIMIT_NPROC */
+        bool strip_ansi;     /* default of the programs' strip_ansi */
+        bool exit_when_all_done; /* shut down once no program runs nor will be restarted */
         char *identifier;    /* default "cgsup" */
         char *cgroup;        /* [cgsupd] cgroup=, relative to the cgroup2 mount */
         usec_t shutdown_timeout; /* bound for stopping everything at shutdown, default 60s */
@@ -187,6 +215,8 @@ typedef struct Config {
         size_t n_programs;
         GroupConfig **groups;     /* explicit [group:x] sections */
         size_t n_groups;
+        WebhookConfig **webhooks; /* [webhook:x] sections, in file order */
+        size_t n_webhooks;
         ConfigDiag *diags;   /* warnings (and the error on failure) */
         size_t n_diags;
         size_t n_diags_dropped; /* beyond the cap on stored diagnostics (hostile input) */
@@ -249,4 +279,10 @@ const char *health_kind_to_string(HealthKind k);
 /* Whether either check is configured. */
 bool program_config_has_health(const ProgramConfig *p);
 const char *depend_condition_to_string(DependCondition c);
+/* rlimit_<name> key <-> RLIMIT_* resource (conf-rlimit.c); -EINVAL / NULL when unknown. */
+int rlimit_from_key(const char *key);
+const char *rlimit_to_key(int resource);
+/* systemd's Limit*= syntax for @resource: VALUE or SOFT:HARD, "infinity"; sizes for byte limits, time spans
+ * for cpu (seconds) and rttime (µs). Returns 0, -EINVAL with a static reason, -ENOMEM. */
+int rlimit_parse(int resource, const char *value, struct rlimit *ret, const char **reterr_why);
 DependCondition depend_condition_from_string(const char *s);

@@ -69,8 +69,9 @@ healthcheck_start_period=5
 CONF
 fi
 
+# Its table goes to $T/ctl.out (stdout is TAP).
 ctl() {
-        timeout 60 "$CGSUPCTL" "$@"
+        timeout 60 "$CGSUPCTL" "$@" >"$T/ctl.out"
 }
 
 prop() {
@@ -93,6 +94,7 @@ check "D-Bus: Ready=true" bash -c "[[ \"\$(prop db Ready)\" == 'b true ' ]]"
 
 check "web ready through http (a 301 followed to the 200)" wait_until 20 log_has "web: Readiness check passed"
 check "health live web: exit 0" ctl health live web
+check "health: one line each, with the check's type" grep -q "^live *healthy *exec" "$T/ctl.out"
 check "health --json: live is healthy" bash -c "'$CGSUPCTL' --json health live | grep -q '\"healthy\": *true'"
 
 pid=$(field_of live pid)

@@ -1344,6 +1344,99 @@ TEST(readiness_and_liveness_keys) {
         }
 }
 
+TEST(rlimit_values) {
+        static const struct {
+                const char *key, *value;
+                rlim_t soft, hard;
+        } good[] = {
+                { "rlimit_nofile", "4096", 4096, 4096 },
+                { "rlimit_nofile", "1024:65536", 1024, 65536 },
+                { "rlimit_nofile", "infinity", RLIM_INFINITY, RLIM_INFINITY },
+                { "rlimit_nofile", "1024:infinity", 1024, RLIM_INFINITY },
+                { "rlimit_core", "0", 0, 0 },
+                { "rlimit_stack", "8M", 8U << 20, 8U << 20 },
+                { "rlimit_memlock", "64K:1G", 64U << 10, 1U << 30 },
+                { "rlimit_cpu", "1min:2min", 60, 120 },
+                { "rlimit_cpu", "500ms", 1, 1 }, /* seconds round up, as systemd does */
+                { "rlimit_rttime", "1s", 1000000, 1000000 },
+        };
+        static const struct {
+                const char *key, *value, *why;
+        } bad[] = {
+                { "rlimit_nofile", "lots", "not a number" },
+                { "rlimit_nofile", "2048:1024", "soft limit is above the hard limit" },
+                { "rlimit_nofile", "1:2:3", "not a number" },
+                { "rlimit_nofile", "", "not a number" },
+                { "rlimit_stack", "8Q", "not a size" },
+                { "rlimit_cpu", "soon", "not a time" },
+        };
+        struct rlimit l;
+
+        for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+                const char *why = NULL;
+                int res = rlimit_from_key(good[i].key);
+
+                ASSERT_TRUE(res >= 0);
+                ASSERT_STREQ(rlimit_to_key(res), good[i].key);
+                ASSERT_OK(rlimit_parse(res, good[i].value, &l, &why));
+                ASSERT_EQ_U64(l.rlim_cur, good[i].soft);
+                ASSERT_EQ_U64(l.rlim_max, good[i].hard);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                const char *why = NULL;
+
+                ASSERT_ERROR(rlimit_parse(rlimit_from_key(bad[i].key), bad[i].value, &l, &why), EINVAL);
+                ASSERT_STR_CONTAINS(why, bad[i].why);
+        }
+        ASSERT_ERROR(rlimit_from_key("rlimit_bogus"), EINVAL);
+        ASSERT_NULL(rlimit_to_key(-1));
+}
+
+TEST(program_keys_of_issue_11) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[cgsupd]\nstrip_ansi=true\nexit_when_all_done=yes\n"
+                "[program:a]\ncommand=/bin/a\nclean_environment=true\ndescription=The A service\n"
+                "rlimit_nofile=1024:4096\nrlimit_core=infinity\n"
+                "[program:b]\ncommand=/bin/b\nstrip_ansi=false\n",
+                c);
+        const ProgramConfig *a = prog(c, "a"), *b = prog(c, "b");
+        ASSERT_TRUE(c->daemon.strip_ansi);
+        ASSERT_TRUE(c->daemon.exit_when_all_done);
+        ASSERT_TRUE(a->clean_environment);
+        ASSERT_TRUE(a->strip_ansi); /* from [cgsupd] */
+        ASSERT_FALSE(b->strip_ansi);
+        ASSERT_FALSE(b->clean_environment);
+        ASSERT_STREQ(a->description, "The A service");
+        ASSERT_TRUE(a->rlimits[RLIMIT_NOFILE].set);
+        ASSERT_EQ_U64(a->rlimits[RLIMIT_NOFILE].limit.rlim_cur, 1024);
+        ASSERT_EQ_U64(a->rlimits[RLIMIT_NOFILE].limit.rlim_max, 4096);
+        ASSERT_EQ_U64(a->rlimits[RLIMIT_CORE].limit.rlim_max, RLIM_INFINITY);
+        ASSERT_FALSE(a->rlimits[RLIMIT_STACK].set);
+        ASSERT_FALSE(b->rlimits[RLIMIT_NOFILE].set);
+        ASSERT_FALSE(program_config_equal_for_restart(a, b));
+
+        _cleanup_(program_config_freep) ProgramConfig *copy = NULL;
+        ASSERT_OK(program_config_copy(a, &copy));
+        ASSERT_STREQ(copy->description, "The A service");
+        ASSERT_TRUE(program_config_equal_for_restart(a, copy));
+
+        {
+                _cleanup_(config_freep) Config *d = NULL;
+                LOAD_FAILS("[program:a]\ncommand=/bin/a\nrlimit_nofile=4096:1024\n", d);
+                ASSERT_TRUE(has_diag(d, true, 3, "rlimit_nofile=4096:1024: the soft limit is above the hard limit"));
+        }
+        {
+                _cleanup_(config_freep) Config *d = NULL;
+                LOAD_FAILS("[cgsupd]\nexit_when_all_done=sometimes\n[program:a]\ncommand=/bin/a\n", d);
+                ASSERT_TRUE(has_diag(d, true, 2, "exit_when_all_done=sometimes: not a boolean"));
+        }
+        {
+                _cleanup_(config_freep) Config *d = NULL;
+                LOAD_FAILS("[program:a]\ncommand=/bin/a\nautorestart=often\n", d);
+                ASSERT_TRUE(has_diag(d, true, 3, "autorestart=often: must be true, false or unexpected"));
+        }
+}
+
 /* ---- realistic files ------------------------------------------------------------------------------ */
 
 static char *data_path(const char *name) {

@@ -161,6 +161,8 @@ static int property_get_config_string(sd_bus *bus, const char *path, const char 
                 s = pc->redirect_stderr ? pc->stdout_log.path : pc->stderr_log.path;
         else if (streq(property, "SourceFile"))
                 s = pc->source_file;
+        else if (streq(property, "Description"))
+                s = pc->description;
         else if (streq(property, "ReadinessCheck") || streq(property, "LivenessCheck")) {
                 const HealthConfig *h = &pc->health[streq(property, "LivenessCheck") ? HEALTH_LIVENESS : HEALTH_READINESS];
                 s = h->type == HEALTH_NONE ? "" : health_type_to_string(h->type);
@@ -449,6 +451,7 @@ const sd_bus_vtable bus_program_vtable[] = {
         SD_BUS_PROPERTY("StdoutLogfile", "s", property_get_config_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("StderrLogfile", "s", property_get_config_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SourceFile", "s", property_get_config_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Description", "s", property_get_config_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_VTABLE_END,
 };
 
