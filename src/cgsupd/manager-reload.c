@@ -8,6 +8,7 @@
  */
 #include "cgsup/cgroup.h"
 #include "health.h"
+#include "webhook.h"
 #include "log.h"
 #include "manager.h"
 #include "program-ops.h"
@@ -203,6 +204,9 @@ int manager_reload(Manager *m, char **reterr_message) {
         config_free(m->config);
         m->config = TAKE_PTR(c);
         apply_daemon_environment(m);
+        /* Events queued for the old webhooks go with them. */
+        if (webhooks_setup(m) < 0)
+                log_warning("Webhooks could not all be set up again after the reload");
 
         for (size_t i = 0; i < n_added; i++)
                 if (added[i]->config->autostart)

@@ -33,6 +33,7 @@
 #include "manager.h"
 #include "notify.h"
 #include "pidfile.h"
+#include "webhook.h"
 #include "program-ops.h"
 #include "program-real.h"
 #include "program-spawn.h"
@@ -514,6 +515,18 @@ int manager_load_config(const char *path, Config **ret, char **reterr_message) {
         r = config_load(path, NULL, &c);
         if (c)
                 print_diags(c);
+        if (r >= 0) {
+                /* The event names of [webhook:x]: the event model is the daemon's, so checked here. */
+                _cleanup_free_ char *msg = NULL;
+
+                r = webhooks_check_config(c, &msg);
+                if (r < 0) {
+                        log_error("%s", strna(msg));
+                        if (reterr_message)
+                                *reterr_message = TAKE_PTR(msg);
+                        return -EINVAL;
+                }
+        }
         if (r < 0) {
                 if (reterr_message) {
                         const char *e = c ? config_first_error(c) : NULL;
@@ -871,6 +884,9 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
         r = manager_create_programs(m, m->config);
         if (r < 0)
                 return r;
+        r = webhooks_setup(m);
+        if (r < 0)
+                return r;
         r = deps_check_cycles(m, &errmsg);
         if (r < 0) {
                 msg = errmsg;
@@ -922,6 +938,7 @@ Manager *manager_free(Manager *m) {
                 program_free(p);
         }
         free(m->programs);
+        webhooks_free(m);
         event_bus_free(m);
         /* After the programs: their checks abandon their transfers first. */
         m->curl = curl_event_free(m->curl);

@@ -92,6 +92,8 @@ struct Manager {
         bool scope_mode;                /* programs live in <unit>-programs.scope (systemd < 254) */
         char *origin_cgroup;            /* where we were started, before moving into <subtree>/supervisor */
         CurlEvent *curl;                /* curl-event.c: HTTP(S) checks and webhooks, made on first use */
+        struct Webhook **webhooks;      /* webhook.c: one per [webhook:x] */
+        size_t n_webhooks;
         bool remove_subtree;            /* subtree chosen by path (--cgroup, [cgsupd] cgroup=, /cgsup): removed
                                          * after a graceful shutdown; never our own delegated cgroup */
 };

@@ -1437,6 +1437,39 @@ TEST(program_keys_of_issue_11) {
         }
 }
 
+TEST(webhook_sections) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[webhook:ops]\nurl=https://hooks.example/x\nevents=fatal, PROCESS_STATE_EXITED\ntimeout=2s\n"
+                "retries=0\nheaders=Authorization=\"Bearer t\",X-Env=prod\n"
+                "[webhook:all]\nurl=http://127.0.0.1:9/\n",
+                c);
+        ASSERT_EQ(c->n_webhooks, 2u);
+        const WebhookConfig *w = c->webhooks[0];
+        ASSERT_STREQ(w->name, "ops");
+        ASSERT_STREQ(w->url, "https://hooks.example/x");
+        ARGV_IS(w->events, "FATAL", "PROCESS_STATE_EXITED");
+        ASSERT_EQ(w->timeout, 2 * USEC_PER_SEC);
+        ASSERT_EQ(w->retries, 0u);
+        ARGV_IS(w->headers, "Authorization: Bearer t", "X-Env: prod");
+        ARGV_IS(c->webhooks[1]->events, "PROCESS_STATE");
+        ASSERT_EQ(c->webhooks[1]->retries, 3u);
+
+        static const struct {
+                const char *text, *message;
+        } bad[] = {
+                { "[webhook:w]\nevents=FATAL\n", "[webhook:w] has no url=" },
+                { "[webhook:w]\nurl=ftp://x/\n", "url=ftp://x/: not an http:// or https:// URL" },
+                { "[webhook:w]\nurl=http://x/\nevents=FATAL;rm\n", "'FATAL;rm' is not an event name" },
+                { "[webhook:w]\nurl=http://x/\nretries=1000\n", "not a number of retries 0..100" },
+                { "[webhook:a b]\nurl=http://x/\n", "the webhook name" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_(config_freep) Config *d = NULL;
+                LOAD_FAILS(bad[i].text, d);
+                ASSERT_STR_CONTAINS(config_first_error(d), bad[i].message);
+        }
+}
+
 /* ---- realistic files ------------------------------------------------------------------------------ */
 
 static char *data_path(const char *name) {
