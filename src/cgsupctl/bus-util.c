@@ -428,3 +428,27 @@ uint64_t now_realtime_usec(void) {
         (void) clock_gettime(CLOCK_REALTIME, &ts);
         return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
 }
+
+int list_select(const ListEntry *list, size_t n, char **names, size_t n_names, bool **ret_show, bool *ret_unknown) {
+        _cleanup_free_ bool *show = calloc(MAX(n, (size_t) 1), sizeof(bool));
+        bool unknown = false;
+
+        if (!show)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                show[i] = n_names == 0;
+        for (size_t a = 0; a < n_names; a++) {
+                bool found = false;
+
+                for (size_t i = 0; i < n; i++)
+                        if (list_entry_matches(&list[i], names[a]))
+                                show[i] = found = true;
+                if (!found) {
+                        fprintf(stderr, "cgsupctl: No such program: '%s'\n", names[a]);
+                        unknown = true;
+                }
+        }
+        *ret_show = TAKE_PTR(show);
+        *ret_unknown = unknown;
+        return 0;
+}

@@ -80,7 +80,7 @@ static int health_or_ready(HealthVerb verb, int argc, char **argv) {
         _cleanup_json_ struct json_object *root = NULL;
         struct json_object *arr = NULL;
         Table *t = NULL;
-        bool all_ok = true;
+        bool all_ok, unknown;
         size_t n = 0;
         int r;
 
@@ -90,22 +90,9 @@ static int health_or_ready(HealthVerb verb, int argc, char **argv) {
         r = list_programs(bus, &reply, &list, &n);
         if (r < 0)
                 return 1;
-        show = calloc(MAX(n, (size_t) 1), sizeof(bool));
-        if (!show)
+        if (list_select(list, n, argv + 1, (size_t) argc - 1, &show, &unknown) < 0)
                 return 1;
-        for (size_t i = 0; i < n; i++)
-                show[i] = argc <= 1;
-        for (int a = 1; a < argc; a++) {
-                bool found = false;
-
-                for (size_t i = 0; i < n; i++)
-                        if (list_entry_matches(&list[i], argv[a]))
-                                show[i] = found = true;
-                if (!found) {
-                        fprintf(stderr, "cgsupctl: No such program: '%s'\n", argv[a]);
-                        all_ok = false;
-                }
-        }
+        all_ok = !unknown;
 
         if (arg_json) {
                 root = json_object_new_object();

@@ -291,24 +291,11 @@ int verb_status(int argc, char **argv) {
         if (r < 0)
                 return 1;
 
-        show = calloc(MAX(n, (size_t) 1), sizeof(bool));
-        if (!show)
+        if (list_select(list, n, argv + 1, (size_t) argc - 1, &show, &unknown) < 0)
                 return 1;
-        for (size_t i = 0; i < n; i++)
-                show[i] = !named;
-        for (int a = 1; a < argc; a++) {
-                bool found = false;
-                for (size_t i = 0; i < n; i++)
-                        if (list_entry_matches(&list[i], argv[a])) {
-                                show[i] = found = true;
-                                if (!state_is_running(list[i].state))
-                                        not_running = true;
-                        }
-                if (!found) {
-                        fprintf(stderr, "cgsupctl: No such program: '%s'\n", argv[a]);
-                        unknown = true;
-                }
-        }
+        for (size_t i = 0; named && i < n; i++)
+                if (show[i] && !state_is_running(list[i].state))
+                        not_running = true;
 
         if (arg_json) {
                 struct json_object *arr;

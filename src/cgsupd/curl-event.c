@@ -230,3 +230,33 @@ void curl_event_remove(CurlEvent *c, CURL *easy) {
         transfer_unlink(c, t);
         free(t);
 }
+
+int curl_event_ensure(CurlEvent **c, sd_event *event) {
+        assert(c);
+        return *c ? 0 : curl_event_new(event, c);
+}
+
+int curl_event_easy_new(const char *url, uint64_t timeout_usec, const char *user_agent, char *errbuf, CURL **ret) {
+        long timeout_ms = (long) MAX(timeout_usec / USEC_PER_MSEC, (uint64_t) 1);
+        CURL *easy;
+
+        assert(url && user_agent && errbuf && ret);
+        easy = curl_easy_init();
+        if (!easy)
+                return -ENOMEM;
+        errbuf[0] = '\0';
+        /* http(s) only, also after a redirect: a configured URL never makes cgsupd read file:// or speak
+         * another protocol. NOSIGNAL: no SIGALRM around name lookups in a daemon with its own signals. */
+        if (curl_easy_setopt(easy, CURLOPT_URL, url) != CURLE_OK ||
+            curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
+            curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+            curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+            curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
+            curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+            curl_easy_setopt(easy, CURLOPT_USERAGENT, user_agent) != CURLE_OK) {
+                curl_easy_cleanup(easy);
+                return -EINVAL;
+        }
+        *ret = easy;
+        return 0;
+}

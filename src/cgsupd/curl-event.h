@@ -30,3 +30,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(CurlEvent *, curl_event_free);
 int curl_event_add(CurlEvent *c, CURL *easy, CurlEventDone done, void *userdata);
 /* Abandons @easy without calling its callback (NULL-safe, and a no-op when it is not running). */
 void curl_event_remove(CurlEvent *c, CURL *easy);
+
+/* Makes *@c on first use (the daemon's one, shared by health checks and webhooks). */
+int curl_event_ensure(CurlEvent **c, sd_event *event);
+/* An easy handle for one request to @url (http and https only, also after a redirect), bounded by
+ * @timeout_usec as a whole, with @user_agent; curl's error text goes to @errbuf (CURL_ERROR_SIZE). */
+int curl_event_easy_new(const char *url, uint64_t timeout_usec, const char *user_agent, char *errbuf, CURL **ret);

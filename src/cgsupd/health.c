@@ -308,36 +308,23 @@ static size_t http_discard(char *data, size_t size, size_t n, void *userdata) {
 static int http_begin(HealthCheck *h) {
         Manager *m = h->program->manager;
         const HealthConfig *c = check_config(h);
-        long timeout_ms = (long) MAX(c->timeout / USEC_PER_MSEC, (usec_t) 1);
         int r;
 
-        if (!m->curl) {
-                r = curl_event_new(m->event, &m->curl);
-                if (r < 0)
-                        return r;
-        }
-        h->easy = curl_easy_init();
-        if (!h->easy)
-                return -ENOMEM;
-        h->curl_error[0] = '\0';
-        if (curl_easy_setopt(h->easy, CURLOPT_URL, c->target) != CURLE_OK ||
-            curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, h->curl_error) != CURLE_OK ||
-            /* http(s) only, also after a redirect: a target never makes cgsupd read file:// or speak
-             * another protocol. */
-            curl_easy_setopt(h->easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-            curl_easy_setopt(h->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-            curl_easy_setopt(h->easy, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
+        r = curl_event_ensure(&m->curl, m->event);
+        if (r < 0)
+                return r;
+        r = curl_event_easy_new(c->target, c->timeout, "cgsupd-healthcheck", h->curl_error, &h->easy);
+        if (r < 0)
+                return r;
+        if (curl_easy_setopt(h->easy, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
             curl_easy_setopt(h->easy, CURLOPT_MAXREDIRS, HEALTH_HTTP_MAX_REDIRECTS) != CURLE_OK ||
-            curl_easy_setopt(h->easy, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
-            curl_easy_setopt(h->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-            curl_easy_setopt(h->easy, CURLOPT_USERAGENT, "cgsupd-healthcheck") != CURLE_OK ||
-            curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, http_discard) != CURLE_OK) {
+            curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, http_discard) != CURLE_OK ||
+            /* A check is one request: a connection kept from the previous one could not say that the
+             * server still accepts new ones. */
+            curl_easy_setopt(h->easy, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK) {
                 http_cleanup(h);
                 return -EINVAL;
         }
-        /* A check is one request: no connection kept from the previous one could say the server still
-         * accepts new ones. */
-        (void) curl_easy_setopt(h->easy, CURLOPT_FORBID_REUSE, 1L);
         r = curl_event_add(m->curl, h->easy, on_http_done, h);
         if (r < 0) {
                 curl_easy_cleanup(h->easy);

@@ -153,26 +153,16 @@ static void on_done(CURL *easy, CURLcode result, void *userdata) {
 
 static int send_head(Webhook *w) {
         Manager *m = w->manager;
-        long timeout_ms = (long) MAX(w->timeout / USEC_PER_MSEC, (usec_t) 1);
         int r;
 
-        if (!m->curl) {
-                r = curl_event_new(m->event, &m->curl);
-                if (r < 0)
-                        return r;
-        }
-        w->easy = curl_easy_init();
-        if (!w->easy)
-                return -ENOMEM;
-        w->curl_error[0] = '\0';
-        if (curl_easy_setopt(w->easy, CURLOPT_URL, w->url) != CURLE_OK ||
-            curl_easy_setopt(w->easy, CURLOPT_ERRORBUFFER, w->curl_error) != CURLE_OK ||
-            curl_easy_setopt(w->easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-            curl_easy_setopt(w->easy, CURLOPT_COPYPOSTFIELDS, w->queue[0]) != CURLE_OK ||
-            curl_easy_setopt(w->easy, CURLOPT_HTTPHEADER, w->headers) != CURLE_OK ||
-            curl_easy_setopt(w->easy, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
-            curl_easy_setopt(w->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-            curl_easy_setopt(w->easy, CURLOPT_USERAGENT, "cgsupd-webhook") != CURLE_OK) {
+        r = curl_event_ensure(&m->curl, m->event);
+        if (r < 0)
+                return r;
+        r = curl_event_easy_new(w->url, w->timeout, "cgsupd-webhook", w->curl_error, &w->easy);
+        if (r < 0)
+                return r;
+        if (curl_easy_setopt(w->easy, CURLOPT_COPYPOSTFIELDS, w->queue[0]) != CURLE_OK ||
+            curl_easy_setopt(w->easy, CURLOPT_HTTPHEADER, w->headers) != CURLE_OK) {
                 curl_easy_cleanup(w->easy);
                 w->easy = NULL;
                 return -EINVAL;
