@@ -65,7 +65,7 @@ static void fuzz_targets(const char *s, size_t size) {
         char *host = NULL, *path = NULL;
         const char *why;
         unsigned port;
-        int status;
+        struct rlimit rl;
 
         if (health_parse_url(s, &host, &port, &path) >= 0) {
                 free(host);
@@ -75,7 +75,8 @@ static void fuzz_targets(const char *s, size_t size) {
                 free(host);
         (void) health_target_check(HEALTH_TCP, s, &why);
         (void) health_target_check(HEALTH_HTTP, s, &why);
-        (void) health_http_parse_status(s, size, &status);
+        for (int res = 0; res < _CONF_RLIMIT_MAX; res++)
+                (void) rlimit_parse(res, s, &rl, &why);
         (void) program_name_invalid_reason(s);
 }
 
