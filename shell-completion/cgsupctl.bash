@@ -51,7 +51,7 @@ _cgsupctl() {
                                 COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
                         fi
                         ;;
-                freeze|thaw|status|pid|is-active|is-failed)
+                freeze|thaw|status|pid|is-active|is-failed|health|ready)
                         COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
                         ;;
                 metrics)
