@@ -19,6 +19,7 @@
 #include "manager.h"
 #include "notify.h"
 #include "parse-util.h"
+#include "program-env.h"
 #include "program-ops.h"
 #include "program-real.h"
 #include "program-spawn.h"
@@ -125,6 +126,13 @@ static int build_env(Program *p, const UserInfo *u, char ***ret) {
                 if (env_set(&env, "HOME", u->home) < 0 || env_set(&env, "USER", u->name) < 0 ||
                     env_set(&env, "LOGNAME", u->name) < 0 || env_set(&env, "SHELL", u->shell) < 0)
                         return -ENOMEM;
+        }
+        /* environment_file= over supervisord's variables, the program's environment= over every file
+         * (the order cgsup.conf(5) documents). */
+        STRV_FOREACH(e, p->env_file_vars) {
+                r = strv_env_set(&env, *e);
+                if (r < 0)
+                        return r;
         }
         STRV_FOREACH(e, p->config->environment) {
                 r = strv_env_set(&env, *e);
@@ -302,6 +310,10 @@ int program_spawn_main(Program *p, ExitReason *ret_reason, char **ret_detail) {
                 return r;
         (void) m->ops->read_counters(p, &p->oom_kills_at_start, &p->pids_max_at_start);
 
+        /* Read at each start (systemd's EnvironmentFile=); helpers later use what this start read. */
+        r = program_read_env_files(p, ret_detail);
+        if (r < 0)
+                return r;
         r = prepare_common(p, p->config->argv, &c, ret_detail);
         if (r < 0)
                 return r;

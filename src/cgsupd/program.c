@@ -17,6 +17,7 @@
 #include "program-ops.h"
 #include "parse-util.h"
 #include "program-real.h"
+#include "strv.h"
 
 int program_new(Manager *m, ProgramConfig *config, Program **ret) {
         _cleanup_(program_freep) Program *p = NULL;
@@ -70,6 +71,8 @@ Program *program_free(Program *p) {
         free(p->exit_detail);
         free(p->status_text);
         free(p->waiting_for);
+        strv_free(p->env_file_vars);
+        strv_free(p->env_file_origins);
         free(p);
         return NULL;
 }

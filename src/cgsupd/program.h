@@ -158,6 +158,8 @@ typedef struct Program {
         CgsupStats final_stats;  /* transient: cgroup stats read when the main process ended */
         int stdio_fds[3];        /* transient: caller's stdin/stdout/stderr (owned), -1 = none/capture */
         bool logs_stale;         /* log settings changed by a reload: new captures at the next spawn */
+        char **env_file_vars;    /* environment_file= as read at the last start: "KEY=VALUE" (program-env.c) */
+        char **env_file_origins; /* "KEY=<file>" for each of them: which file set it */
         int held_pipe_fd[2];     /* fd numbers of our stdout/stderr pipe read ends kept open inside the
                                   * program (no fd store): taken back with pidfd_getfd() on re-adoption */
         uint64_t main_starttime; /* /proc/PID/stat starttime of main_pid for the state file, 0 = not read yet

@@ -152,6 +152,15 @@ extern const char *const program_known_keys[];
 extern const char *const group_known_keys[];
 extern const char *const daemon_known_keys[];
 
+/* ---- environment_file= (conf-envfile.c) ---- */
+/* Splits @value into absolute paths ("-/path" optional) into *ret (replacing it). With @check_system, a file
+ * that exists is parsed now: a malformed line is an error naming the environment file and its line, a
+ * missing one a warning. Returns 0, -EINVAL (diagnosed), -ENOMEM. */
+int conf_parse_env_files(Config *c, IniSection *s, IniEntry *e, const char *value, bool check_system,
+                         char ***ret);
+/* *ret = a + b + d (each may be NULL), replacing *ret. Returns 0 or -ENOMEM. */
+int conf_env_files_concat(char *const *a, char *const *b, char *const *d, char ***ret);
+
 /* ---- checks against this system (conf-check.c) ---- */
 /* A number is a uid, anything else a user name, as when the program starts. 0 (and the uid), -ESRCH when
  * there is no such user, other negative errno when the lookup itself failed. */

@@ -66,6 +66,7 @@ static const KeyDef program_keys[] = {
         { "numprocs", KEY_SPECIAL, 0 },
         { "numprocs_start", KEY_SPECIAL, 0 },
         { "environment", KEY_SPECIAL, 0 },
+        { "environment_file", KEY_SPECIAL, 0 },
         { "notify", KEY_SPECIAL, 0 },
         { "priority", KEY_INT, PC(priority) },
         { "autostart", KEY_BOOL, PC(autostart) },
@@ -131,7 +132,8 @@ static const KeyDef program_keys[] = {
 };
 
 const char *const program_known_keys[] = {
-        "command", "process_name", "numprocs", "numprocs_start", "environment", "notify", "priority",
+        "command", "process_name", "numprocs", "numprocs_start", "environment", "environment_file", "notify",
+        "priority",
         "autostart", "autorestart", "startsecs", "startretries", "exitcodes", "stopsignal", "stopwaitsecs",
         "stopasgroup", "killasgroup", "user", "directory", "umask", "redirect_stderr", "stdout_logfile",
         "stdout_logfile_maxbytes", "stdout_logfile_backups", "stdout_syslog", "stdout_capture_maxbytes",
@@ -153,7 +155,7 @@ const char *const program_known_keys[] = {
 };
 
 const char *const group_known_keys[] = {
-        "programs", "priority", "memory_max", "memory_high", "memory_swap_max", "pids_max", "cpu_quota",
+        "programs", "priority", "environment_file", "memory_max", "memory_high", "memory_swap_max", "pids_max", "cpu_quota",
         "cpu_weight", "io_weight", NULL,
 };
 
@@ -202,6 +204,7 @@ ProgramConfig *program_config_free(ProgramConfig *p) {
         free(p->user);
         free(p->directory);
         strv_free(p->environment);
+        strv_free(p->environment_files);
         free(p->stdout_log.path);
         free(p->stderr_log.path);
         free(p->syscall_filter);
@@ -241,7 +244,7 @@ int program_config_copy(const ProgramConfig *p, ProgramConfig **ret) {
         *c = *p;
         /* Clear every pointer first so a failed copy frees only what it made. */
         c->name = c->program_name = c->group_name = c->command = c->pidfile = c->user = c->directory = NULL;
-        c->argv = c->environment = NULL;
+        c->argv = c->environment = c->environment_files = NULL;
         c->stdout_log.path = c->stderr_log.path = c->syscall_filter = c->description = NULL;
         for (HealthKind k = 0; k < _HEALTH_KIND_MAX; k++)
                 c->health[k] = (HealthConfig) {};
@@ -259,6 +262,7 @@ int program_config_copy(const ProgramConfig *p, ProgramConfig **ret) {
             strdup_maybe(p->description, &c->description) < 0 ||
             strdup_maybe(p->source_file, &c->source_file) < 0 || strv_copy_maybe(p->argv, &c->argv) < 0 ||
             strv_copy_maybe(p->environment, &c->environment) < 0 ||
+            strv_copy_maybe(p->environment_files, &c->environment_files) < 0 ||
             health_config_copy(&p->health[HEALTH_READINESS], &c->health[HEALTH_READINESS]) < 0 ||
             health_config_copy(&p->health[HEALTH_LIVENESS], &c->health[HEALTH_LIVENESS]) < 0)
                 return -ENOMEM;
@@ -316,7 +320,8 @@ bool program_config_equal_for_restart(const ProgramConfig *a, const ProgramConfi
                streq_ptr(a->command, b->command) && strv_equal_ptr(a->argv, b->argv) && a->type == b->type &&
                streq_ptr(a->pidfile, b->pidfile) && streq_ptr(a->user, b->user) &&
                streq_ptr(a->directory, b->directory) && a->umask == b->umask &&
-               strv_equal_ptr(a->environment, b->environment) && a->redirect_stderr == b->redirect_stderr &&
+               strv_equal_ptr(a->environment, b->environment) &&
+               strv_equal_ptr(a->environment_files, b->environment_files) && a->redirect_stderr == b->redirect_stderr &&
                log_config_equal(&a->stdout_log, &b->stdout_log) &&
                log_config_equal(&a->stderr_log, &b->stderr_log) &&
                streq_ptr(a->syscall_filter, b->syscall_filter) &&
@@ -837,9 +842,36 @@ static int expand_entry(Config *c, IniSection *s, const char *key, const ExpandV
         return conf_get_expanded(c, s, e, v, ret);
 }
 
+static const GroupConfig *find_group(const Config *c, const char *name) {
+        for (size_t i = 0; i < c->n_groups; i++)
+                if (streq(c->groups[i]->name, name))
+                        return c->groups[i];
+        return NULL;
+}
+
+/* The instance's environment files: [cgsupd]'s, its group's, then its own, so the most specific file wins. */
+static int instance_env_files(Config *c, IniSection *s, const ExpandVars *v, const ProgramContext *ctx,
+                              const GroupConfig *g, bool check_files, ProgramConfig *p) {
+        _cleanup_strv_free_ char **own = NULL;
+        _cleanup_free_ char *val = NULL;
+        int r;
+
+        r = expand_entry(c, s, "environment_file", v, &val);
+        if (r < 0)
+                return r;
+        if (val) {
+                r = conf_parse_env_files(c, s, ini_section_find(s, "environment_file"), val,
+                                         check_files, &own);
+                if (r < 0)
+                        return r;
+        }
+        return conf_env_files_concat(ctx->daemon->environment_files, g ? g->environment_files : NULL, own,
+                                     &p->environment_files);
+}
+
 static int build_instance(Config *c, IniSection *s, const char *name, const char *group_name, bool in_group,
-                          const ProgramContext *ctx, const char *process_name_tmpl, long process_num,
-                          unsigned numprocs, ProgramConfig **ret) {
+                          const ProgramContext *ctx, const char *process_name_tmpl, long first_process_num,
+                          long process_num, unsigned numprocs, ProgramConfig **ret) {
         _cleanup_(program_config_freep) ProgramConfig *p = calloc(1, sizeof(ProgramConfig));
         _cleanup_strv_free_ char **env = NULL;
         _cleanup_free_ char *env_str = NULL, *pname = NULL;
@@ -950,6 +982,13 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
         }
         if (failed)
                 return 0;
+        /* The files are checked once per section: each instance would only repeat the same messages. */
+        r = instance_env_files(c, s, &v, ctx, in_group ? find_group(c, group_name) : NULL,
+                               ctx->check_system && process_num == first_process_num, p);
+        if (r == -EINVAL)
+                return 0;
+        if (r < 0)
+                return r;
 
         if (!p->command) {
                 conf_error(c, s->file, s->line, "[%s] has no command=.", s->name);
@@ -1088,8 +1127,8 @@ int conf_program_section(Config *c, IniSection *s, const char *name, const char 
         for (unsigned i = 0; i < numprocs; i++) {
                 ProgramConfig *p = NULL;
                 bool had_error = config_has_error(c);
-                r = build_instance(c, s, name, group_name, in_group, ctx, tmpl, (long)start + i, numprocs,
-                                   &p);
+                r = build_instance(c, s, name, group_name, in_group, ctx, tmpl, (long) start, (long) start + i,
+                                   numprocs, &p);
                 if (r < 0)
                         return r;
                 if (r == 0) {
@@ -1150,7 +1189,8 @@ int conf_group_section(Config *c, IniSection *s, const char *name, const Program
                 _cleanup_free_ char *val = NULL;
                 CgsupLimit l = cgsup_limit_from_string(e->key);
 
-                if (!streq(e->key, "programs") && !streq(e->key, "priority") && l < 0)
+                if (!streq(e->key, "programs") && !streq(e->key, "priority") &&
+                    !streq(e->key, "environment_file") && l < 0)
                         continue; /* unknown keys are reported by the caller */
                 e->used = true;
                 r = conf_get_expanded(c, s, e, &v, &val);
@@ -1181,6 +1221,10 @@ int conf_group_section(Config *c, IniSection *s, const char *name, const Program
                 } else if (streq(e->key, "priority")) {
                         if (safe_atoi(val, &g->priority) < 0)
                                 bad_value(c, s, e, val, "not an integer");
+                } else if (streq(e->key, "environment_file")) {
+                        r = conf_parse_env_files(c, s, e, val, ctx->check_system, &g->environment_files);
+                        if (r < 0 && r != -EINVAL)
+                                return r;
                 } else {
                         const KeyDef k = { e->key, KEY_LIMIT, 0 };
                         ProgramConfig dummy = {};

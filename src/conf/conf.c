@@ -27,6 +27,7 @@ extern char **environ;
 
 const char *const daemon_known_keys[] = {
         "logfile", "logfile_maxbytes", "logfile_backups", "loglevel", "pidfile", "nodaemon", "environment",
+        "environment_file",
         "childlogdir", "directory", "umask", "user", "minfds", "minprocs", "identifier", "cgroup",
         "shutdown_timeout", "silent", "nocleanup", "strip_ansi", "logfile_syslog", "exit_when_all_done", NULL,
 };
@@ -42,6 +43,7 @@ static void daemon_config_done(DaemonConfig *d) {
         free(d->pidfile);
         free(d->user);
         strv_free(d->environment);
+        strv_free(d->environment_files);
         free(d->childlogdir);
         free(d->directory);
         free(d->identifier);
@@ -60,6 +62,7 @@ Config *config_free(Config *c) {
         for (size_t i = 0; i < c->n_groups; i++) {
                 free(c->groups[i]->name);
                 strv_free(c->groups[i]->programs);
+                strv_free(c->groups[i]->environment_files);
                 free(c->groups[i]->source_file);
                 free(c->groups[i]);
         }
@@ -210,6 +213,10 @@ static int daemon_section(Config *c, IniSection *s, char *const *process_env, co
                                 strv_free(d->environment);
                                 d->environment = TAKE_PTR(env);
                         }
+                } else if (streq(k, "environment_file")) {
+                        r = conf_parse_env_files(c, s, e, val, check_system, &d->environment_files);
+                        if (r < 0 && r != -EINVAL)
+                                return r;
                 } else if (streq(k, "umask")) {
                         mode_t m;
                         if (parse_mode(val, &m) < 0 || m > 0777)

@@ -124,6 +124,9 @@ typedef struct ProgramConfig {
         char *directory;     /* NULL = inherit daemon's */
         int umask;           /* -1 = inherit */
         char **environment;  /* KEY=value, program-level (daemon-level merged in by the manager) */
+        char **environment_files; /* environment_file= of [cgsupd], then [group:x], then the program, in
+                                   * that order (a later file wins); "-/path" is optional. Read at each
+                                   * start, never at load (program-env.c) */
 
         bool redirect_stderr;
         LogConfig stdout_log, stderr_log;
@@ -154,6 +157,7 @@ typedef struct ProgramConfig {
 typedef struct GroupConfig {
         char *name;
         char **programs;     /* program (section) names */
+        char **environment_files; /* given to each member (ProgramConfig.environment_files) */
         int priority;
         CgsupLimits limits;  /* applied to the group's parent cgroup */
         char *source_file;
@@ -183,6 +187,7 @@ typedef struct DaemonConfig {
         char *pidfile;
         bool nodaemon;       /* cgsupd always runs in the foreground unless -d; recorded for reference */
         char **environment;  /* inherited by every program */
+        char **environment_files; /* given to each program (ProgramConfig.environment_files) */
         char *childlogdir;   /* AUTO logs; default $TMPDIR or /tmp (cgsupd: config_place_auto_logs()) */
         bool childlogdir_set; /* childlogdir= was given: it wins over cgsupd's own log directory */
         bool nocleanup;      /* keep AUTO logs of programs not running at start (default: remove them) */

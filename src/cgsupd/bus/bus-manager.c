@@ -25,6 +25,7 @@
 #include "reload-plan.h"
 #include "macro.h"
 #include "parse-util.h"
+#include "program-env.h"
 #include "strv.h"
 
 #define DEFAULT_OUTPUT_BYTES 1600 /* supervisorctl tail's default */
@@ -427,10 +428,14 @@ static int method_get_program_environment(sd_bus_message *m, void *userdata, sd_
         /* When polkit answers, the handler runs again from the top and looks the program up by name once
          * more: one removed by a reload meanwhile is NoSuchProgram, never a stale pointer. */
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_strv_free_ char **env = NULL;
+        r = program_env_values(p, &env);
+        if (r < 0)
+                return r;
         r = sd_bus_message_new_method_return(m, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append_strv(reply, p->config ? p->config->environment : NULL);
+        r = sd_bus_message_append_strv(reply, env);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "macro.h"
 #include "parse-util.h"
+#include "program-env.h"
 #include "strv.h"
 
 int bus_program_path(const char *name, char **ret) {
@@ -180,23 +181,40 @@ static int property_get_command(sd_bus *bus, const char *path, const char *inter
  * a property cannot be guarded: getters are synchronous (no polkit round trip), one refusing getter fails
  * GetAll and GetManagedObjects for every client, and PropertiesChanged would broadcast the values. The
  * values come from the polkit-checked Manager.GetProgramEnvironment(). */
+/* Environment (names) and EnvironmentOrigins (name, where it was set): environment=, and the environment
+ * files as read at the last start. */
 static int property_get_environment(sd_bus *bus, const char *path, const char *interface, const char *property,
                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        _cleanup_strv_free_ char **origins = NULL;
         Program *p = userdata;
+        bool with_origin = streq(property, "EnvironmentOrigins");
         int r;
 
-        r = sd_bus_message_open_container(reply, 'a', "s");
+        r = program_env_origins(p, &origins);
         if (r < 0)
                 return r;
-        STRV_FOREACH(e, p->config ? p->config->environment : NULL) {
+        r = sd_bus_message_open_container(reply, 'a', with_origin ? "(ss)" : "s");
+        if (r < 0)
+                return r;
+        STRV_FOREACH(e, origins) {
                 _cleanup_free_ char *key = strndup(*e, strcspn(*e, "="));
                 if (!key)
                         return -ENOMEM;
-                r = sd_bus_message_append(reply, "s", key);
+                if (with_origin)
+                        r = sd_bus_message_append(reply, "(ss)", key, *e + strlen(key) + 1);
+                else
+                        r = sd_bus_message_append(reply, "s", key);
                 if (r < 0)
                         return r;
         }
         return sd_bus_message_close_container(reply);
+}
+
+static int property_get_environment_files(sd_bus *bus, const char *path, const char *interface,
+                                          const char *property, sd_bus_message *reply, void *userdata,
+                                          sd_bus_error *error) {
+        Program *p = userdata;
+        return sd_bus_message_append_strv(reply, p->config ? p->config->environment_files : NULL);
 }
 
 static int property_get_depends_on(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -433,6 +451,10 @@ const sd_bus_vtable bus_program_vtable[] = {
         SD_BUS_PROPERTY("Command", "as", property_get_command, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("CommandLine", "s", property_get_config_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Environment", "as", property_get_environment, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        /* Which file set what is known only once a start has read the files: read when asked. */
+        SD_BUS_PROPERTY("EnvironmentOrigins", "a(ss)", property_get_environment, 0, 0),
+        SD_BUS_PROPERTY("EnvironmentFiles", "as", property_get_environment_files, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Type", "s", property_get_config_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Autostart", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Autorestart", "s", property_get_config_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
