@@ -18,7 +18,7 @@ _cgsupctl() {
         cur=${COMP_WORDS[COMP_CWORD]}
         prev=${COMP_WORDS[COMP_CWORD-1]}
 
-        local verbs='status is-active is-failed start stop restart kill signal freeze thaw set-property health ready pid avail tail run
+        local verbs='status is-active is-failed start stop restart kill signal freeze thaw set-property health ready pid avail tail send attach run
                      reread update reload shutdown validate metrics top doctor version list-names help'
         local global_opts='--json --json=pretty --json=short --user --system --host -H --no-pager --help --version'
 
@@ -97,6 +97,27 @@ _cgsupctl() {
                                 COMPREPLY=($(compgen -W '-f --follow' -- "$cur"))
                         else
                                 COMPREPLY=($(compgen -W "stdout stderr $(__cgsupctl_names)" -- "$cur"))
+                        fi
+                        ;;
+                send)
+                        # The program name (after -n), then free text.
+                        local k n_words=0
+                        for ((k = i + 1; k < COMP_CWORD; k++)); do
+                                [[ ${COMP_WORDS[k]} == -n ]] || n_words=$((n_words + 1))
+                        done
+                        if ((n_words == 0)); then
+                                if [[ $cur == -* ]]; then
+                                        COMPREPLY=($(compgen -W '-n' -- "$cur"))
+                                else
+                                        COMPREPLY=($(compgen -W "$(__cgsupctl_names)" -- "$cur"))
+                                fi
+                        fi
+                        ;;
+                attach)
+                        if [[ $cur == -* ]]; then
+                                COMPREPLY=($(compgen -W '--detach-key=' -- "$cur"))
+                        else
+                                COMPREPLY=($(compgen -W "$(__cgsupctl_names)" -- "$cur"))
                         fi
                         ;;
                 run)

@@ -24,6 +24,10 @@
 #define CGSUP_ERROR_FAILED "org.cgsup1.Error.Failed"
 /* A start/stop/restart job ended without reaching its goal; the message has one line per program. */
 #define CGSUP_ERROR_JOB_FAILED "org.cgsup1.Error.JobFailed"
+/* WriteProgramStdin: the pipe has no room for the data now (nothing was written; retry later). */
+#define CGSUP_ERROR_STDIN_FULL "org.cgsup1.Error.StdinFull"
+/* WriteProgramStdin: the program closed its stdin, or has none (stdin = null). */
+#define CGSUP_ERROR_STDIN_CLOSED "org.cgsup1.Error.StdinClosed"
 
 /* Manager signals. */
 #define CGSUP_SIGNAL_PROGRAM_STATE_CHANGED "ProgramStateChanged"

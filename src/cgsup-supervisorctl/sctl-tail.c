@@ -3,12 +3,14 @@
  * tail [-f|-BYTES] NAME [stdout|stderr], maintail, fg: program output through GetProgramOutput().
  * Following reads on from the cursor the daemon returned, a few times a second, until Ctrl-C (supervisorctl
  * streams the same over HTTP): every byte once, across rotations and without a log file; bytes that were
- * gone before they could be read are reported on stderr with their count; fg follows both streams until the program stops (cgsupd has no stdin
- * channel on the bus, so typed input is not forwarded: fg says so).
+ * gone before they could be read are reported on stderr with their count; fg follows both streams until the
+ * program stops and, like supervisorctl's fg, sends every line typed to the program's stdin
+ * (WriteProgramStdin(), supervisord's sendProcessStdin); the end of input leaves fg.
  */
 
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,15 +86,68 @@ static void sigint_catch(struct sigaction *saved) {
         (void) sigaction(SIGINT, &sa, saved);
 }
 
-/* Follows @streams until Ctrl-C, or until @until_stopped's program is no longer RUNNING. Returns true
- * when it ended on Ctrl-C. */
+/* One line typed in fg, to the program's stdin. Returns false when fg should end (the program cannot take it). */
+static bool send_line(Ctl *c, const char *name, const char *line, size_t size) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        sd_bus *bus;
+        int r;
+
+        r = ctl_bus(c, &bus);
+        if (r >= 0)
+                r = sd_bus_message_new_method_call(bus, &m, CGSUP_BUS_NAME, CGSUP_BUS_PATH,
+                                                   CGSUP_BUS_MANAGER_INTERFACE, "WriteProgramStdin");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", name);
+        if (r >= 0)
+                r = sd_bus_message_append_array(m, 'y', line, size);
+        if (r >= 0)
+                r = sd_bus_call(bus, m, 0, &error, NULL);
+        if (r >= 0)
+                return true;
+        ctl_note("%s", sd_bus_error_is_set(&error) ? strna(error.message) : strerror(-r));
+        /* A full pipe loses this line only (supervisorctl would block); anything else ends fg. */
+        return sd_bus_error_has_name(&error, CGSUP_ERROR_STDIN_FULL);
+}
+
+/* Waits a follow interval; with @stdin_to, meanwhile sends each complete line typed on our stdin to that
+ * program. Returns false at the end of input or when the program cannot take input any more. */
+static bool wait_forwarding(Ctl *c, const char *stdin_to) {
+        static char line[4096];
+        static size_t n_line;
+        struct timespec ts = { .tv_nsec = FOLLOW_INTERVAL_NSEC };
+        struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+        ssize_t n;
+        char *nl;
+
+        if (!stdin_to) {
+                (void) nanosleep(&ts, NULL);
+                return true;
+        }
+        if (poll(&pfd, 1, (int) (FOLLOW_INTERVAL_NSEC / 1000000)) <= 0)
+                return true; /* timeout, or EINTR from Ctrl-C */
+        n = read(STDIN_FILENO, line + n_line, sizeof(line) - n_line);
+        if (n <= 0)
+                return n < 0 && errno == EINTR;
+        n_line += (size_t) n;
+        while ((nl = memchr(line, '\n', n_line)) || n_line == sizeof(line)) {
+                size_t len = nl ? (size_t) (nl - line) + 1 : n_line;
+                if (!send_line(c, stdin_to, line, len))
+                        return false;
+                memmove(line, line + len, n_line - len);
+                n_line -= len;
+        }
+        return true;
+}
+
+/* Follows @streams until Ctrl-C, or until @until_stopped's program is no longer RUNNING (fg: its stdin gets
+ * the lines we read, and the end of our input ends it too). Returns true when it ended on Ctrl-C. */
 static bool follow(Ctl *c, Stream *streams, size_t n, const char *until_stopped) {
         struct sigaction saved;
         bool by_user;
 
         sigint_catch(&saved);
         while (!interrupted) {
-                struct timespec ts = { .tv_nsec = FOLLOW_INTERVAL_NSEC };
 
                 for (size_t i = 0; i < n; i++)
                         if (streams[i].offset != UINT64_MAX &&
@@ -104,7 +159,10 @@ static bool follow(Ctl *c, Stream *streams, size_t n, const char *until_stopped)
                             !streq(state, "RUNNING"))
                                 break;
                 }
-                (void) nanosleep(&ts, NULL);
+                if (!wait_forwarding(c, until_stopped)) {
+                        interrupted = 1; /* supervisorctl's fg ends on EOFError like on Ctrl-C */
+                        break;
+                }
         }
         by_user = interrupted;
         (void) sigaction(SIGINT, &saved, NULL);
@@ -223,7 +281,6 @@ void cmd_fg(Ctl *c, char **args, size_t n, const char *arg) {
                 return;
         }
         ctl_output("==> Press Ctrl-C to exit <==");
-        ctl_note("cgsupd has no stdin channel on the bus: typed input is not forwarded (output only)");
         streams[0] = (Stream) { .name = p->name, .channel = "stdout", .offset = UINT64_MAX };
         streams[1] = (Stream) { .name = p->name, .channel = "stderr", .offset = UINT64_MAX };
         /* Start from the end: fg shows what the program writes from now on. */

@@ -194,6 +194,25 @@ int manager_call(sd_bus *bus, const char *member, sd_bus_message **ret_reply, co
         return bus_call_logged(bus, m, 0, ret_reply);
 }
 
+int program_output_read(sd_bus *bus, const char *name, const char *stream, uint64_t cursor, uint64_t max,
+                        sd_bus_message **ret_reply, OutputChunk *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        OutputChunk c = {};
+        int r;
+
+        r = manager_call(bus, "GetProgramOutput", &reply, "sstt", name, stream, cursor, max);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_array(reply, 'y', &c.data, &c.size);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "tt", &c.next_cursor, &c.lost);
+        if (r < 0)
+                return bus_log_call_error(NULL, r);
+        *ret_reply = TAKE_PTR(reply);
+        *ret = c;
+        return 0;
+}
+
 int program_get_path(sd_bus *bus, const char *name, char **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *path;

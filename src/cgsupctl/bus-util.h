@@ -26,6 +26,16 @@ int manager_call(sd_bus *bus, const char *member, sd_bus_message **ret_reply, co
 int manager_new_call(sd_bus *bus, const char *member, sd_bus_message **ret);
 int bus_call_logged(sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_message **ret_reply);
 
+/* One GetProgramOutput() call: @stream's bytes after @cursor (borrowed from *ret_reply, which the caller
+ * unrefs), the next cursor and the bytes lost before them. Prints the error. */
+typedef struct OutputChunk {
+        const void *data;
+        size_t size;
+        uint64_t next_cursor, lost;
+} OutputChunk;
+int program_output_read(sd_bus *bus, const char *name, const char *stream, uint64_t cursor, uint64_t max,
+                        sd_bus_message **ret_reply, OutputChunk *ret);
+
 /* Object path of a program (GetProgram); prints the error. */
 int program_get_path(sd_bus *bus, const char *name, char **ret);
 

@@ -86,6 +86,10 @@ extern const struct option kill_options[];
 int verb_set_property(int argc, char **argv);
 int verb_tail(int argc, char **argv);
 extern const struct option tail_options[];
+int verb_send(int argc, char **argv);         /* verb-send.c: send [-n] NAME DATA... | send NAME - */
+extern const struct option send_options[];
+int verb_attach(int argc, char **argv);       /* verb-attach.c: attach [--detach-key=KEY] NAME */
+extern const struct option attach_options[];
 int verb_run(int argc, char **argv);
 /* run's options, shared by the daemon-backed run (verb-run.c) and run --standalone. */
 enum {

@@ -51,25 +51,18 @@ static void report_lost(const Tail *t, uint64_t lost) {
 /* One call: prints the data, reports a loss, advances the cursor. Returns the number of bytes printed. */
 static int fetch(Tail *t, uint64_t max, size_t *ret_size) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        uint64_t next, lost;
-        const void *data;
-        size_t size;
+        OutputChunk c;
         int r;
 
-        r = manager_call(t->bus, "GetProgramOutput", &reply, "sstt", t->name, t->stream, t->cursor, max);
+        r = program_output_read(t->bus, t->name, t->stream, t->cursor, max, &reply, &c);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read_array(reply, 'y', &data, &size);
-        if (r >= 0)
-                r = sd_bus_message_read(reply, "tt", &next, &lost);
-        if (r < 0)
-                return bus_log_call_error(NULL, r);
         /* The loss came before these bytes: say so first (stderr is unbuffered, stdout written directly). */
-        report_lost(t, lost);
-        if (size > 0)
-                (void) loop_write(STDOUT_FILENO, data, size);
-        t->cursor = next;
-        *ret_size = size;
+        report_lost(t, c.lost);
+        if (c.size > 0)
+                (void) loop_write(STDOUT_FILENO, c.data, c.size);
+        t->cursor = c.next_cursor;
+        *ret_size = c.size;
         return 0;
 }
 

@@ -129,6 +129,34 @@ const Verb verbs[] = {
                                "  -BYTES --bytes=BYTES   how much of the end to show (default 1600)\n",
         },
         {
+                .name = "send", .min_operands = 2, .max_operands = VERB_ANY, .run = verb_send,
+                .options = send_options, .short_options = "n", .flags = VERB_STOP_AT_OPERAND,
+                .synopsis = "send [-n] NAME DATA... | send NAME -",
+                .summary = "write to a program's stdin",
+                .description = "Write DATA (the words joined by spaces) and a newline to the program's stdin\n"
+                               "(stdin = pipe, supervisord's default); `-` sends cgsupctl's own stdin as it is\n"
+                               "(up to 16 MiB). A full pipe is waited on for up to 10 s. Options end at NAME:\n"
+                               "what follows is data.\n"
+                               "Options:\n"
+                               "  -n --no-newline        do not add a newline\n",
+                .exit_status = "0 written, 1 its stdin is closed or full or cgsupd failed, 2 usage error,\n"
+                               "3 the program is not running, 4 no such program.\n",
+        },
+        {
+                .name = "attach", .min_operands = 1, .max_operands = 1, .run = verb_attach,
+                .options = attach_options,
+                .synopsis = "attach [--detach-key=KEY] NAME",
+                .summary = "connect the terminal to a program's stdin and output",
+                .description = "Keys go to the program's stdin as they are typed (raw terminal: Enter sends a\n"
+                               "newline, Ctrl-C is a byte for the program) and its output is shown as it comes,\n"
+                               "until Ctrl-] detaches, cgsupctl's stdin ends or the program stops running.\n"
+                               "Uses D-Bus methods only, so it works over -H too.\n"
+                               "Options:\n"
+                               "     --detach-key=KEY    the key that detaches, as ^X or one character (default ^])\n",
+                .exit_status = "0 detached, 1 failure, 2 usage error, 3 the program is not running (or\n"
+                               "stopped while attached), 4 no such program.\n",
+        },
+        {
                 .name = "run", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_run,
                 .options = run_options, .short_options = RUN_SHORT_OPTIONS, .flags = VERB_STOP_AT_OPERAND,
                 .synopsis = "run [OPTIONS...] [--] CMD [ARG...]",

@@ -15,6 +15,7 @@
 #include "parse-util.h"
 #include "program-ops.h"
 #include "program-real.h"
+#include "program-stdin.h"
 #include "strv.h"
 
 int adopt_pid_starttime(pid_t pid, uint64_t *ret) {
@@ -82,9 +83,10 @@ int adopt_save(Program *p) {
         if (p->main_pid > 0)
                 starttime = p->main_starttime;
         if (asprintf(&text, "pid=%d\nstarttime=%" PRIu64 "\nstate=%s\nrestarts=%u\nstart_realtime=%" PRIu64 "\n"
-                     "stdout_fd=%d\nstderr_fd=%d\n",
+                     "stdout_fd=%d\nstderr_fd=%d\nstdin_fd=%d\n",
                      (int) p->main_pid, starttime, program_state_to_string(p->state), p->restarts,
-                     (uint64_t) p->start_realtime_usec, p->held_pipe_fd[0], p->held_pipe_fd[1]) < 0)
+                     (uint64_t) p->start_realtime_usec, p->held_pipe_fd[0], p->held_pipe_fd[1],
+                     p->held_stdin_fd) < 0)
                 return -ENOMEM;
         if (asprintf(&tmp, "%s.tmp", path) < 0)
                 return -ENOMEM;
@@ -138,9 +140,10 @@ static void store_one(Program *p, int fd, const char *suffix) {
                 log_program_full_errno(p, LOG_WARNING, r, "Cannot put %s pipe into the fd store, ignoring: %m", suffix);
 }
 
-void adopt_store_fds(Program *p, int stdout_fd, int stderr_fd) {
+void adopt_store_fds(Program *p, int stdin_fd, int stdout_fd, int stderr_fd) {
         if (!p->manager->under_systemd || p->transient)
                 return;
+        store_one(p, stdin_fd, "stdin");
         store_one(p, stdout_fd, "stdout");
         store_one(p, stderr_fd, "stderr");
 }
@@ -195,11 +198,12 @@ typedef struct SavedState {
         uint64_t start_realtime;
         char state[32];
         int held_fd[2];
+        int held_stdin_fd;
 } SavedState;
 
 static int read_state(Program *p, SavedState *ret) {
         _cleanup_free_ char *path = NULL, *text = NULL;
-        SavedState s = { .held_fd = { -1, -1 } };
+        SavedState s = { .held_fd = { -1, -1 }, .held_stdin_fd = -1 };
         char *line, *save = NULL;
         int r;
 
@@ -224,6 +228,8 @@ static int read_state(Program *p, SavedState *ret) {
                         s.held_fd[0] = (int) u;
                 else if (strneq(line, "stderr_fd=", 10) && safe_atou(line + 10, &u) >= 0)
                         s.held_fd[1] = (int) u;
+                else if (strneq(line, "stdin_fd=", 9) && safe_atou(line + 9, &u) >= 0)
+                        s.held_stdin_fd = (int) u;
                 else if (strneq(line, "state=", 6))
                         snprintf(s.state, sizeof(s.state), "%s", line + 6);
         }
@@ -264,9 +270,30 @@ static int take_held_pipe(Program *p, int fdnum, int target_fd) {
         return fd;
 }
 
+/* The stdin write end: from the fd store, or the copy the program holds (checked to be the pipe its fd 0
+ * reads). Without either the program keeps running; writing to its stdin then says it is closed. */
+static void adopt_stdin(Program *p, const SavedState *s) {
+        char name[256];
+        int fd;
+
+        if (!p->config->stdin_pipe)
+                return;
+        fd_name(p, "stdin", name, sizeof(name));
+        fd = take_stored_fd(p->manager, name);
+        if (fd < 0 && s->held_stdin_fd >= 0) {
+                fd = take_held_pipe(p, s->held_stdin_fd, STDIN_FILENO);
+                p->held_stdin_fd = fd >= 0 ? s->held_stdin_fd : -1;
+        }
+        if (fd < 0) {
+                log_program(p, LOG_WARNING, "Adopted without its stdin pipe: writing to its stdin is not possible");
+                return;
+        }
+        program_stdin_set(p, fd);
+}
+
 int adopt_program(Program *p) {
         Manager *m = p->manager;
-        SavedState s = { .held_fd = { -1, -1 } };
+        SavedState s = { .held_fd = { -1, -1 }, .held_stdin_fd = -1 };
         CgsupCgroupEvents ev;
         int n, r, fd = -EBADF;
         char name[256];
@@ -318,6 +345,7 @@ int adopt_program(Program *p) {
                 else
                         log_program(p, LOG_WARNING, "Adopted without its output pipes: its output is lost");
         }
+        adopt_stdin(p, &s);
 
         if (p->main_pid > 0 || p->config->type == PROGRAM_TYPE_FORKING) {
                 log_program(p, LOG_NOTICE, "Adopted running instance, main pid %d, %d process(es) in %s",

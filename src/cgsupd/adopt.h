@@ -32,8 +32,9 @@
 
 int adopt_save(Program *p);
 void adopt_forget(Program *p);
-/* Hand the output read ends to the service manager's fd store (no-op without one). Not consumed. */
-void adopt_store_fds(Program *p, int stdout_fd, int stderr_fd);
+/* Hand the stdin write end and the output read ends to the service manager's fd store (no-op without
+ * one). Not consumed. */
+void adopt_store_fds(Program *p, int stdin_fd, int stdout_fd, int stderr_fd);
 /* Try to adopt @p's processes. Returns 1 adopted (RUNNING or EXITED with survivors), 0 nothing to adopt. */
 int adopt_program(Program *p);
 /* After adoption: stop (SIGTERM, bounded wait, cgroup.kill) and remove every instance cgroup of the

@@ -217,7 +217,7 @@ void manager_remove_program(Manager *m, Program *p) {
                 event_bus_group(m, p->group, false);
         /* Its pipes leave the fd store with it. */
         if (m->ops == &program_ops_real)
-                adopt_store_fds(p, -EBADF, -EBADF);
+                adopt_store_fds(p, -EBADF, -EBADF, -EBADF);
         if (m->hooks.program_removed)
                 m->hooks.program_removed(m, p);
         if (m->ops && m->ops->cgroup_cleanup && !p->populated) {

@@ -23,6 +23,7 @@
 #include "program-ops.h"
 #include "program-real.h"
 #include "program-spawn.h"
+#include "program-stdin.h"
 #include "strv.h"
 
 /* Inherited from our own service manager; meaningless (or harmful) for our children. */
@@ -199,7 +200,7 @@ typedef struct SpawnContext {
         char *exe;
         CgsupSeccompFilter *seccomp;
         int cgroup_fd;
-        int out[2], err[2];
+        int in[2], out[2], err[2];
 } SpawnContext;
 
 static void spawn_context_done(SpawnContext *c) {
@@ -208,6 +209,8 @@ static void spawn_context_done(SpawnContext *c) {
         free(c->exe);
         cgsup_seccomp_filter_free(c->seccomp);
         safe_close(c->cgroup_fd);
+        safe_close(c->in[0]);
+        safe_close(c->in[1]);
         safe_close(c->out[0]);
         safe_close(c->out[1]);
         safe_close(c->err[0]);
@@ -297,7 +300,7 @@ static char *spawn_failure(const char *step, int r) {
 int program_spawn_main(Program *p, ExitReason *ret_reason, char **ret_detail) {
         Manager *m = p->manager;
         _cleanup_(spawn_context_done) SpawnContext c = {
-                .cgroup_fd = -EBADF, .out = { -EBADF, -EBADF }, .err = { -EBADF, -EBADF },
+                .cgroup_fd = -EBADF, .in = { -EBADF, -EBADF }, .out = { -EBADF, -EBADF }, .err = { -EBADF, -EBADF },
         };
         CgsupSpawnResult res = { .pidfd = -EBADF };
         CgsupSpawnPlan plan;
@@ -327,24 +330,34 @@ int program_spawn_main(Program *p, ExitReason *ret_reason, char **ret_detail) {
                 return -errno;
         if (p->stdio_fds[2] < 0 && !p->config->redirect_stderr && pipe2(c.err, O_CLOEXEC) < 0)
                 return -errno;
+        if (p->stdio_fds[0] < 0) {
+                r = program_stdin_pipe(p, &c.in[0], &c.in[1]);
+                if (r < 0) {
+                        *ret_detail = spawn_failure("stdin pipe", r);
+                        return r;
+                }
+        }
 
         fill_plan(p, &c, p->config->argv, &plan, rl);
         /* Without a service manager's fd store nobody would hold our pipe read ends if cgsupd died: the
          * program's next write would get EPIPE/SIGPIPE and its output would be lost. So the program itself
          * keeps a copy of each read end (an extra fd, numbers recorded in the state file) and a new cgsupd
          * takes them back with pidfd_getfd(). Under systemd the fd store does this without the extra fd. */
-        int held[2];
+        int held[3];
         size_t n_held = 0;
-        p->held_pipe_fd[0] = p->held_pipe_fd[1] = -1;
+        p->held_pipe_fd[0] = p->held_pipe_fd[1] = p->held_stdin_fd = -1;
         if (!m->under_systemd && !p->transient) {
                 if (c.out[0] >= 0)
                         held[n_held++] = p->held_pipe_fd[0] = c.out[0];
                 if (c.err[0] >= 0)
                         held[n_held++] = p->held_pipe_fd[1] = c.err[0];
+                /* Our stdin write end too: the program never sees EOF because cgsupd restarted. */
+                if (c.in[1] >= 0)
+                        held[n_held++] = p->held_stdin_fd = c.in[1];
                 plan.keep_fds = held;
                 plan.n_keep_fds = n_held;
         }
-        plan.stdin_fd = p->stdio_fds[0] >= 0 ? p->stdio_fds[0] : -1;
+        plan.stdin_fd = p->stdio_fds[0] >= 0 ? p->stdio_fds[0] : c.in[0];
         plan.stdout_fd = p->stdio_fds[1] >= 0 ? p->stdio_fds[1] : c.out[1];
         if (p->stdio_fds[2] >= 0)
                 plan.stderr_fd = p->stdio_fds[2];
@@ -358,6 +371,7 @@ int program_spawn_main(Program *p, ExitReason *ret_reason, char **ret_detail) {
                         log_program(p, LOG_ERR, "Kernel lacks clone3(CLONE_INTO_CGROUP) (needs Linux 5.7)");
                 return r;
         }
+        c.in[0] = safe_close(c.in[0]);
         c.out[1] = safe_close(c.out[1]);
         c.err[1] = safe_close(c.err[1]);
         for (int i = 0; i < 3; i++)
@@ -379,7 +393,8 @@ int program_spawn_main(Program *p, ExitReason *ret_reason, char **ret_detail) {
                 p->stderr_capture = log_capture_free(p->stderr_capture);
                 p->logs_stale = false;
         }
-        adopt_store_fds(p, c.out[0], c.err[0]);
+        adopt_store_fds(p, c.in[1], c.out[0], c.err[0]);
+        program_stdin_set(p, TAKE_FD(c.in[1]));
         r = program_attach_output(p, TAKE_FD(c.out[0]), TAKE_FD(c.err[0]));
         if (r < 0)
                 log_program_full_errno(p, LOG_WARNING, r, "Output of this instance is not captured: %m");
@@ -389,7 +404,7 @@ int program_spawn_main(Program *p, ExitReason *ret_reason, char **ret_detail) {
 int program_spawn_helper(Program *p, char **argv, const char *cgroup_path, CgsupSpawnResult *ret) {
         Manager *m = p->manager;
         _cleanup_(spawn_context_done) SpawnContext c = {
-                .cgroup_fd = -EBADF, .out = { -EBADF, -EBADF }, .err = { -EBADF, -EBADF },
+                .cgroup_fd = -EBADF, .in = { -EBADF, -EBADF }, .out = { -EBADF, -EBADF }, .err = { -EBADF, -EBADF },
         };
         _cleanup_(cgsup_leaf_freep) CgsupLeaf *leaf = NULL;
         _cleanup_free_ char *detail = NULL;

@@ -36,6 +36,8 @@ int program_new(Manager *m, ProgramConfig *config, Program **ret) {
         p->stdio_fds[0] = p->stdio_fds[1] = p->stdio_fds[2] = -EBADF;
         p->held_pipe_fd[0] = p->held_pipe_fd[1] = -1;
         p->list_stat_fd[0] = p->list_stat_fd[1] = -EBADF;
+        p->stdin_fd = -EBADF;
+        p->held_stdin_fd = -1;
         p->name = strdup(config->name);
         p->group = strdup(config->group_name ?: config->name);
         if (!p->name || !p->group)
@@ -62,6 +64,7 @@ Program *program_free(Program *p) {
         p->stderr_capture = log_capture_free(p->stderr_capture);
         p->pidfd = safe_close(p->pidfd);
         program_close_list_stats(p);
+        p->stdin_fd = safe_close(p->stdin_fd);
         for (int i = 0; i < 3; i++)
                 p->stdio_fds[i] = safe_close(p->stdio_fds[i]);
         program_config_free(p->config);

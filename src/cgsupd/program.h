@@ -166,6 +166,8 @@ typedef struct Program {
                                   * (reset with each new main pid: program_watch_pidfd()) */
         int list_stat_fd[2];     /* memory.current, cpu.stat of the leaf, held for ListPrograms; -EBADF = not
                                   * open yet, another -errno = the file is not there (closed with the leaf) */
+        int stdin_fd;            /* write end of the instance's stdin pipe (program-stdin.c), -EBADF = none */
+        int held_stdin_fd;       /* its number inside the program (no fd store), -1 = none; like held_pipe_fd */
 } Program;
 
 const char *program_state_to_string(ProgramState s);

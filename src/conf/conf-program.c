@@ -36,6 +36,7 @@ typedef enum KeyType {
         KEY_DEPENDS,
         KEY_DOUBLE,
         KEY_ARGV,
+        KEY_STDIN,
         KEY_IGNORE_BOOL, /* accepted, checked, no effect */
         KEY_IGNORE_SIZE,
         KEY_IGNORE,
@@ -129,6 +130,7 @@ static const KeyDef program_keys[] = {
         { "rlimit_sigpending", KEY_RLIMIT, 0 },
         { "rlimit_stack", KEY_RLIMIT, 0 },
         { "pidfile", KEY_STRING, PC(pidfile) },
+        { "stdin", KEY_STDIN, PC(stdin_pipe) },
 };
 
 const char *const program_known_keys[] = {
@@ -151,7 +153,7 @@ const char *const program_known_keys[] = {
         "readiness_type", "readiness_target", "readiness_command", "readiness_log_line", "readiness_interval",
         "readiness_timeout", "readiness_retries", "readiness_start_period", "liveness_type", "liveness_target",
         "liveness_command", "liveness_log_line", "liveness_interval", "liveness_timeout", "liveness_retries",
-        "liveness_start_period", NULL,
+        "liveness_start_period", "stdin", NULL,
 };
 
 const char *const group_known_keys[] = {
@@ -185,6 +187,7 @@ void program_config_init_defaults(ProgramConfig *p) {
                 .backoff_initial = 1 * USEC_PER_SEC,
                 .backoff_max = 30 * USEC_PER_SEC,
                 .backoff_multiplier = 2.0,
+                .stdin_pipe = true,
         };
         for (HealthKind k = 0; k < _HEALTH_KIND_MAX; k++)
                 health_config_init_defaults(&p->health[k]);
@@ -326,7 +329,8 @@ bool program_config_equal_for_restart(const ProgramConfig *a, const ProgramConfi
                log_config_equal(&a->stderr_log, &b->stderr_log) &&
                streq_ptr(a->syscall_filter, b->syscall_filter) &&
                a->no_new_privileges == b->no_new_privileges && a->clean_environment == b->clean_environment &&
-               a->strip_ansi == b->strip_ansi && rlimits_equal(a->rlimits, b->rlimits);
+               a->strip_ansi == b->strip_ansi && rlimits_equal(a->rlimits, b->rlimits) &&
+               a->stdin_pipe == b->stdin_pipe;
 }
 
 bool program_config_exitcode_expected(const ProgramConfig *p, int code) {
@@ -659,6 +663,12 @@ static int apply_key(Config *c, IniSection *s, IniEntry *e, const KeyDef *k, con
                 *(double *) (base + k->offset) = x;
                 return 0;
         }
+        case KEY_STDIN:
+                if (streq(v, "pipe") || streq(v, "null")) {
+                        *(bool *) (base + k->offset) = streq(v, "pipe");
+                        return 0;
+                }
+                return bad_value(c, s, e, v, "must be pipe or null");
         case KEY_IGNORE:
         case KEY_SPECIAL:
                 return 0;

@@ -149,6 +149,7 @@ typedef struct ProgramConfig {
         bool strip_ansi;         /* remove ANSI escape sequences from its output (default: [cgsupd] strip_ansi) */
         char *description;       /* free text for status and D-Bus */
         bool stdout_events, stderr_events; /* stdout/stderr_events_enabled: PROCESS_LOG_* events */
+        bool stdin_pipe;     /* stdin = pipe (default, as supervisord) | null (/dev/null) */
 
         char *source_file;   /* where the section was defined, for messages */
         unsigned source_line;

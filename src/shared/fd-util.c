@@ -7,6 +7,7 @@
 #include "fd-util.h"
 
 int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_size) {
+        bool seekable = true;
         size_t size = 0, alloc = 4096;
         _cleanup_free_ char *buf = NULL;
 
@@ -23,10 +24,15 @@ int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_size) {
                 }
                 if (size >= max_size)
                         return -EFBIG;
-                ssize_t k = pread(fd, buf + size, alloc - size - 1, (off_t) size);
+                ssize_t k = seekable ? pread(fd, buf + size, alloc - size - 1, (off_t) size) :
+                                       read(fd, buf + size, alloc - size - 1);
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;
+                        if (errno == ESPIPE && seekable) {
+                                seekable = false; /* a pipe or a terminal: read on from where it is */
+                                continue;
+                        }
                         return -errno;
                 }
                 if (k == 0)

@@ -9,7 +9,8 @@
 /* Reads a whole (small, e.g. cgroupfs/procfs) file relative to dirfd (AT_FDCWD allowed). The result is
  * NUL-terminated; ret_size (optional) excludes the NUL. Files above max_size give -EFBIG. */
 int read_full_file_at(int dirfd, const char *path, size_t max_size, char **ret, size_t *ret_size);
-/* Reads from an already open fd with pread() at offset 0 (cgroupfs files can be re-read that way). */
+/* Reads from an already open fd with pread() at offset 0 (cgroupfs files can be re-read that way); a pipe
+ * or terminal is read with read() until EOF. */
 int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_size);
 /* Writes s (no newline added) with one write(); cgroupfs reports rejections as the write's errno. */
 int write_string_file_at(int dirfd, const char *path, const char *s);

@@ -51,6 +51,16 @@ TEST(limits) {
         check(-ERANGE, BUS_OP_SET_LIMIT, "web", NULL, CGSUP_ERROR_LIMIT_NOT_ENFORCEABLE, "range");
 }
 
+TEST(write_stdin) {
+        check(-EAGAIN, BUS_OP_WRITE_STDIN, "cat", NULL, CGSUP_ERROR_STDIN_FULL, "stdin pipe is full");
+        check(-EPIPE, BUS_OP_WRITE_STDIN, "cat", NULL, CGSUP_ERROR_STDIN_CLOSED, "stdin is closed");
+        check(-ENOTCONN, BUS_OP_WRITE_STDIN, "cat", NULL, CGSUP_ERROR_STDIN_CLOSED, "stdin = null");
+        check(-ESRCH, BUS_OP_WRITE_STDIN, "cat", NULL, CGSUP_ERROR_NOT_RUNNING, "stdin of 'cat'");
+        check(-EMSGSIZE, BUS_OP_WRITE_STDIN, "cat", NULL, CGSUP_ERROR_INVALID_ARGUMENT, "too much");
+        /* Elsewhere EAGAIN keeps its meaning. */
+        check(-EAGAIN, BUS_OP_START, "web", NULL, CGSUP_ERROR_TOO_MANY, NULL);
+}
+
 TEST(arguments_and_config) {
         check(-EINVAL, BUS_OP_KILL, "web", NULL, CGSUP_ERROR_INVALID_ARGUMENT, NULL);
         check(-E2BIG, BUS_OP_RUN, "run-1", NULL, CGSUP_ERROR_INVALID_ARGUMENT, NULL);

@@ -1736,6 +1736,25 @@ TEST(check_daemon_user) {
         }
 }
 
+TEST(stdin_and_events_keys) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[program:piped]\n"
+                "command=/bin/cat\n"
+                "stderr_events_enabled=true\n"
+                "[program:nulled]\n"
+                "command=/bin/cat\n"
+                "stdin=null\n",
+                c);
+        ASSERT_TRUE(prog(c, "piped")->stdin_pipe); /* supervisord's default: a pipe */
+        ASSERT_FALSE(prog(c, "nulled")->stdin_pipe);
+        ASSERT_TRUE(prog(c, "piped")->stderr_events);
+        ASSERT_FALSE(prog(c, "piped")->stdout_events);
+        ASSERT_FALSE(program_config_equal_for_restart(prog(c, "piped"), prog(c, "nulled")));
+        config_free(TAKE_PTR(c));
+        ASSERT_ERROR(load("[program:x]\ncommand=/bin/cat\nstdin=tty\n", &c), EINVAL);
+        ASSERT_TRUE(has_diag(c, true, 3, "must be pipe or null"));
+}
+
 int main(int argc, char **argv) {
         return tests_main(argc, argv, NULL);
 }

@@ -26,6 +26,7 @@ static const char *const bus_op_table[_BUS_OP_MAX] = {
         [BUS_OP_RELOAD] = "reload",
         [BUS_OP_OUTPUT] = "read the output of",
         [BUS_OP_SHUTDOWN] = "shut down",
+        [BUS_OP_WRITE_STDIN] = "write to the stdin of",
 };
 
 const char *bus_op_to_string(BusOp op) {
@@ -47,6 +48,8 @@ static const sd_bus_error_map cgsup_error_map[] = {
         SD_BUS_ERROR_MAP(CGSUP_ERROR_TOO_MANY, EUSERS),
         SD_BUS_ERROR_MAP(CGSUP_ERROR_FAILED, EIO),
         SD_BUS_ERROR_MAP(CGSUP_ERROR_JOB_FAILED, EREMOTEIO),
+        SD_BUS_ERROR_MAP(CGSUP_ERROR_STDIN_FULL, EAGAIN),
+        SD_BUS_ERROR_MAP(CGSUP_ERROR_STDIN_CLOSED, EPIPE),
         SD_BUS_ERROR_MAP_END,
 };
 
@@ -62,6 +65,10 @@ static bool op_spawns(BusOp op) {
 const char *bus_error_name_for(int r, BusOp op) {
         int e = r < 0 ? -r : r;
 
+        if (op == BUS_OP_WRITE_STDIN && e == EAGAIN)
+                return CGSUP_ERROR_STDIN_FULL;
+        if (op == BUS_OP_WRITE_STDIN && (e == EPIPE || e == ENOTCONN))
+                return CGSUP_ERROR_STDIN_CLOSED;
         switch (e) {
         case ENOENT:
                 if (op == BUS_OP_LOOKUP || op == BUS_OP_OUTPUT)
@@ -92,6 +99,7 @@ const char *bus_error_name_for(int r, BusOp op) {
                         return CGSUP_ERROR_LIMIT_NOT_ENFORCEABLE;
                 return CGSUP_ERROR_INVALID_ARGUMENT;
         case E2BIG:
+        case EMSGSIZE:
         case ENAMETOOLONG:
         case EDOM:
                 return CGSUP_ERROR_INVALID_ARGUMENT;
@@ -130,6 +138,20 @@ const char *bus_error_name_for(int r, BusOp op) {
 
 /* A description of @e that says what it means for @op, for when the caller has no better detail. */
 static const char *problem_for(int e, BusOp op) {
+        if (op == BUS_OP_WRITE_STDIN)
+                switch (e) {
+                case EAGAIN:
+                        return "its stdin pipe is full (the program is not reading its input); nothing was written";
+                case EPIPE:
+                        return "its stdin is closed (the program closed it, or it was not taken back after a "
+                               "restart of cgsupd)";
+                case ENOTCONN:
+                        return "it has no stdin pipe (stdin = null, or a transient run)";
+                case EMSGSIZE:
+                        return "too much data at once";
+                default:
+                        break;
+                }
         switch (e) {
         case ENOENT:
                 if (op_spawns(op))

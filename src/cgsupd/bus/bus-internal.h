@@ -120,6 +120,7 @@ typedef enum BusOp {
         BUS_OP_RELOAD,
         BUS_OP_OUTPUT,
         BUS_OP_SHUTDOWN,
+        BUS_OP_WRITE_STDIN,
         _BUS_OP_MAX,
         _BUS_OP_INVALID = -EINVAL,
 } BusOp;

@@ -26,6 +26,7 @@
 #include "macro.h"
 #include "parse-util.h"
 #include "program-env.h"
+#include "program-stdin.h"
 #include "strv.h"
 
 #define DEFAULT_OUTPUT_BYTES 1600 /* supervisorctl tail's default */
@@ -488,6 +489,43 @@ static int method_get_program_output(sd_bus_message *m, void *userdata, sd_bus_e
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* Bytes for a program's stdin (supervisord's sendProcessStdin). Never blocks: a pipe with no room for all of
+ * it refuses the whole write (StdinFull), so the caller can retry. */
+static int method_write_program_stdin(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        BusContext *c = userdata;
+        const char *name;
+        const void *data;
+        size_t size;
+        Program *p = NULL;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &name);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_array(m, 'y', &data, &size);
+        if (r < 0)
+                return r;
+        r = bus_find_program(c, name, &p, error);
+        if (r < 0)
+                return r;
+        r = check_not_shutting_down(c, BUS_OP_WRITE_STDIN, name, error);
+        if (r < 0)
+                return r;
+        if (size > PROGRAM_STDIN_WRITE_MAX)
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                         "Too much data for the stdin of '%s' at once (%zu bytes, at most %u).",
+                                         name, size, PROGRAM_STDIN_WRITE_MAX);
+
+        r = verify_secret_read(m, c, p, "stdin", error);
+        if (r <= 0)
+                return r < 0 ? r : 1; /* denied, or polkit will call us again */
+
+        r = program_write_stdin(p, data, size);
+        if (r < 0)
+                return bus_error_set_errno(error, r, BUS_OP_WRITE_STDIN, name, NULL);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
 /* ---- limits ---- */
 
 static CgsupLimit limit_from_bus_name(const char *key) {
@@ -892,6 +930,8 @@ const sd_bus_vtable bus_manager_vtable[] = {
                                 method_thaw_program, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SetProperties", SD_BUS_ARGS("s", name, "a{sv}", properties), SD_BUS_NO_RESULT,
                                 method_set_properties, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("WriteProgramStdin", SD_BUS_ARGS("s", name, "ay", data), SD_BUS_NO_RESULT,
+                                method_write_program_stdin, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetProgramOutput", SD_BUS_ARGS("s", name, "s", stream, "t", cursor, "t", max_bytes),
                                 SD_BUS_RESULT("ay", data, "t", next_cursor, "t", lost_bytes), method_get_program_output,
                                 SD_BUS_VTABLE_UNPRIVILEGED),

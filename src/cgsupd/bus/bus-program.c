@@ -129,6 +129,10 @@ static int property_get_bool(sd_bus *bus, const char *path, const char *interfac
                 b = p->config && p->config->autostart;
         else if (streq(property, "NoNewPrivileges"))
                 b = p->config && p->config->no_new_privileges;
+        else if (streq(property, "RedirectStderr"))
+                b = p->config && p->config->redirect_stderr;
+        else if (streq(property, "StdinPipe"))
+                b = p->config && p->config->stdin_pipe && !p->transient;
         else
                 return -EINVAL;
         return sd_bus_message_append(reply, "b", b);
@@ -469,6 +473,8 @@ const sd_bus_vtable bus_program_vtable[] = {
         SD_BUS_PROPERTY("StopWaitUSec", "t", property_get_config_usec, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SyscallFilter", "s", property_get_config_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("NoNewPrivileges", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("RedirectStderr", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("StdinPipe", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("DependsOn", "a(ss)", property_get_depends_on, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("StdoutLogfile", "s", property_get_config_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("StderrLogfile", "s", property_get_config_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
