@@ -12,6 +12,7 @@
 #include "log.h"
 #include "manager.h"
 #include "program-ops.h"
+#include "program-schedule.h"
 #include "reload-plan.h"
 #include "strv.h"
 
@@ -27,6 +28,8 @@ static void replace_config(Program *p, ProgramConfig *copy) {
 
         p->config = copy;
         program_config_free(old);
+        /* schedule=, interval= may have changed: an armed schedule follows the new one */
+        program_schedule_config_changed(p);
 }
 
 /* RELOAD_LIMITS_LIVE: true when the running leaf took the new limits (else the program is restarted). */
@@ -209,7 +212,9 @@ int manager_reload(Manager *m, char **reterr_message) {
                 log_warning("Webhooks could not all be set up again after the reload");
 
         for (size_t i = 0; i < n_added; i++)
-                if (added[i]->config->autostart)
+                if (added[i]->config->autostart && program_config_is_scheduled(added[i]->config))
+                        (void) program_schedule_arm(added[i]);
+                else if (added[i]->config->autostart)
                         (void) program_dispatch(added[i], PROGRAM_EVENT_START);
         /* Removed programs that were not running are forgotten now. */
         manager_schedule_check(m);

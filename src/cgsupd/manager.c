@@ -35,6 +35,7 @@
 #include "pidfile.h"
 #include "webhook.h"
 #include "program-ops.h"
+#include "program-schedule.h"
 #include "program-real.h"
 #include "program-spawn.h"
 #include "strv.h"
@@ -403,7 +404,14 @@ int manager_start_autostart(Manager *m) {
         event_bus_daemon_state(m, true);
         for (size_t i = 0; i < m->n_programs; i++) {
                 Program *p = m->programs[i];
-                if (!p->config->autostart || p->transient || p->state != PROGRAM_STOPPED || p->populated)
+                if (!p->config->autostart || p->transient)
+                        continue;
+                /* A scheduled program waits for its first tick (an adopted run in progress included). */
+                if (program_config_is_scheduled(p->config)) {
+                        (void) program_schedule_arm(p);
+                        continue;
+                }
+                if (p->state != PROGRAM_STOPPED || p->populated)
                         continue;
                 (void) program_dispatch(p, PROGRAM_EVENT_START);
         }

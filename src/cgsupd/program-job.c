@@ -16,6 +16,7 @@
 #include "manager.h"
 #include "parse-util.h"
 #include "program-ops.h"
+#include "program-schedule.h"
 
 static const char *const job_type_table[_JOB_TYPE_MAX] = {
         [JOB_NONE] = "none",
@@ -152,6 +153,7 @@ int program_enqueue(Program *p, JobType type, uint32_t *ret_id, JobResult *ret_r
         if (type != JOB_STOP && m->shutting_down)
                 return -ESHUTDOWN;
 
+        program_schedule_request(p, type);
         if (job_joins(&p->job, type, m->ops->now(m)))
                 id = p->job.id;
         else {
@@ -198,5 +200,7 @@ const char *program_sub_state(const Program *p, char *buf, size_t size) {
                 snprintf(buf, size, "waiting for the readiness check");
         else if (j->id != 0 && p->state == PROGRAM_STOPPING && j->type != JOB_STOP)
                 snprintf(buf, size, "restart pending");
+        else if (j->id == 0 && program_config_is_scheduled(p->config))
+                program_schedule_sub_state(p, buf, size);
         return buf;
 }

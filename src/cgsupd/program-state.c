@@ -654,7 +654,8 @@ static int act_child_exit_starting(Program *p, void *arg) {
 
         switch (c->type) {
         case PROGRAM_TYPE_ONESHOT:
-                if (exit_was_expected(p)) {
+                /* A scheduled run that failed is over too (its job fails): the next tick is its retry. */
+                if (exit_was_expected(p) || program_config_is_scheduled(c)) {
                         p->start_attempts = 0;
                         p->survivors = count_processes(p);
                         program_set_state(p, PROGRAM_EXITED);

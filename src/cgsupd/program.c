@@ -74,6 +74,7 @@ Program *program_free(Program *p) {
         free(p->exit_detail);
         free(p->status_text);
         free(p->waiting_for);
+        p->schedule_timer = sd_event_source_disable_unref(p->schedule_timer);
         strv_free(p->env_file_vars);
         strv_free(p->env_file_origins);
         free(p);

@@ -158,6 +158,11 @@ typedef struct Program {
         CgsupStats final_stats;  /* transient: cgroup stats read when the main process ended */
         int stdio_fds[3];        /* transient: caller's stdin/stdout/stderr (owned), -1 = none/capture */
         bool logs_stale;         /* log settings changed by a reload: new captures at the next spawn */
+        sd_event_source *schedule_timer; /* schedule= / interval= (program-schedule.c), NULL = none */
+        clockid_t schedule_clock;        /* the timer's clock */
+        usec_t schedule_next_usec;       /* when it fires, in schedule_clock; 0 = not armed */
+        bool schedule_paused;            /* a stop paused the schedule until the next start */
+        unsigned schedule_skipped;       /* ticks skipped because the previous run was still going */
         char **env_file_vars;    /* environment_file= as read at the last start: "KEY=VALUE" (program-env.c) */
         char **env_file_origins; /* "KEY=<file>" for each of them: which file set it */
         int held_pipe_fd[2];     /* fd numbers of our stdout/stderr pipe read ends kept open inside the

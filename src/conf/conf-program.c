@@ -131,6 +131,10 @@ static const KeyDef program_keys[] = {
         { "rlimit_stack", KEY_RLIMIT, 0 },
         { "pidfile", KEY_STRING, PC(pidfile) },
         { "stdin", KEY_STDIN, PC(stdin_pipe) },
+        { "schedule", KEY_STRING, PC(schedule) },
+        { "schedule_timezone", KEY_STRING, PC(schedule_timezone) },
+        { "schedule_catch_up", KEY_BOOL, PC(schedule_catch_up) },
+        { "interval", KEY_SEC, PC(interval) },
 };
 
 const char *const program_known_keys[] = {
@@ -153,7 +157,7 @@ const char *const program_known_keys[] = {
         "readiness_type", "readiness_target", "readiness_command", "readiness_log_line", "readiness_interval",
         "readiness_timeout", "readiness_retries", "readiness_start_period", "liveness_type", "liveness_target",
         "liveness_command", "liveness_log_line", "liveness_interval", "liveness_timeout", "liveness_retries",
-        "liveness_start_period", "stdin", NULL,
+        "liveness_start_period", "stdin", "schedule", "schedule_timezone", "schedule_catch_up", "interval", NULL,
 };
 
 const char *const group_known_keys[] = {
@@ -212,6 +216,8 @@ ProgramConfig *program_config_free(ProgramConfig *p) {
         free(p->stderr_log.path);
         free(p->syscall_filter);
         free(p->description);
+        free(p->schedule);
+        free(p->schedule_timezone);
         for (size_t i = 0; i < p->n_depends_on; i++)
                 free(p->depends_on[i].name);
         free(p->depends_on);
@@ -251,7 +257,7 @@ int program_config_copy(const ProgramConfig *p, ProgramConfig **ret) {
         c->stdout_log.path = c->stderr_log.path = c->syscall_filter = c->description = NULL;
         for (HealthKind k = 0; k < _HEALTH_KIND_MAX; k++)
                 c->health[k] = (HealthConfig) {};
-        c->source_file = NULL;
+        c->source_file = c->schedule = c->schedule_timezone = NULL;
         c->depends_on = NULL;
         c->n_depends_on = 0;
 
@@ -264,6 +270,8 @@ int program_config_copy(const ProgramConfig *p, ProgramConfig **ret) {
             strdup_maybe(p->syscall_filter, &c->syscall_filter) < 0 ||
             strdup_maybe(p->description, &c->description) < 0 ||
             strdup_maybe(p->source_file, &c->source_file) < 0 || strv_copy_maybe(p->argv, &c->argv) < 0 ||
+            strdup_maybe(p->schedule, &c->schedule) < 0 ||
+            strdup_maybe(p->schedule_timezone, &c->schedule_timezone) < 0 ||
             strv_copy_maybe(p->environment, &c->environment) < 0 ||
             strv_copy_maybe(p->environment_files, &c->environment_files) < 0 ||
             health_config_copy(&p->health[HEALTH_READINESS], &c->health[HEALTH_READINESS]) < 0 ||
@@ -852,6 +860,49 @@ static int expand_entry(Config *c, IniSection *s, const char *key, const ExpandV
         return conf_get_expanded(c, s, e, v, ret);
 }
 
+/* schedule= / interval=: a run to completion started by a timer. Makes the program oneshot without
+ * autorestart or start retries (each run is judged by exitcodes; the next tick is the retry). */
+static int check_schedule(Config *c, IniSection *s, ProgramConfig *p, bool type_set, bool check_system) {
+        IniEntry *se = ini_section_find(s, "schedule"), *ie = ini_section_find(s, "interval");
+        IniEntry *ze = ini_section_find(s, "schedule_timezone");
+        const char *why = NULL;
+
+        if (p->schedule) {
+                int r = cron_parse(p->schedule, &p->schedule_spec, &why);
+                if (r == -EINVAL)
+                        return bad_value(c, s, se, p->schedule, why);
+                if (r < 0)
+                        return r;
+        }
+        if (p->schedule && p->interval > 0) {
+                conf_error(c, ie->file, ie->line, "[%s] schedule= and interval= exclude each other.", s->name);
+                return -EINVAL;
+        }
+        if (ie && p->interval > 0 && p->interval < USEC_PER_SEC)
+                return bad_value(c, s, ie, ie->value, "less than 1s between starts");
+        if (p->schedule_timezone) {
+                if (!p->schedule)
+                        conf_warn(c, ze->file, ze->line, "[%s] schedule_timezone= without schedule=, ignoring.",
+                                  s->name);
+                else if (check_system && !cron_timezone_is_valid(p->schedule_timezone))
+                        return bad_value(c, s, ze, p->schedule_timezone,
+                                         "no such time zone (a name under /usr/share/zoneinfo, e.g. Europe/Berlin)");
+        }
+        if (!program_config_is_scheduled(p))
+                return 0;
+        if (type_set && p->type != PROGRAM_TYPE_ONESHOT) {
+                IniEntry *te = ini_section_find(s, "type");
+                conf_error(c, te->file, te->line,
+                           "[%s] type=%s: a scheduled program (schedule=, interval=) runs to completion "
+                           "(type=oneshot).", s->name, program_type_to_string(p->type));
+                return -EINVAL;
+        }
+        p->type = PROGRAM_TYPE_ONESHOT;
+        p->autorestart = AUTORESTART_FALSE;
+        p->startretries = 0;
+        return 0;
+}
+
 static const GroupConfig *find_group(const Config *c, const char *name) {
         for (size_t i = 0; i < c->n_groups; i++)
                 if (streq(c->groups[i]->name, name))
@@ -1036,6 +1087,9 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
                 return 0;
         if (r < 0)
                 return r;
+        r = check_schedule(c, s, p, type_set, ctx->check_system);
+        if (r < 0)
+                return r == -EINVAL ? 0 : r;
         r = conf_check_instance(c, s, p, ctx);
         if (r == -EINVAL)
                 return 0;

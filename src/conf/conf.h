@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "cgsup/cgroup.h"
+#include "cron.h"
 #include "macro.h"
 
 typedef enum AutoRestart {
@@ -151,6 +152,14 @@ typedef struct ProgramConfig {
         bool stdout_events, stderr_events; /* stdout/stderr_events_enabled: PROCESS_LOG_* events */
         bool stdin_pipe;     /* stdin = pipe (default, as supervisord) | null (/dev/null) */
 
+        /* Scheduled programs (issue 14): schedule= or interval= makes a run-to-completion job started by a
+         * timer; type is oneshot, autorestart and startretries do not apply. */
+        char *schedule;            /* cron expression as written (parsed into schedule_spec), NULL = none */
+        CronSpec schedule_spec;
+        char *schedule_timezone;   /* NULL = local time */
+        usec_t interval;           /* between starts, 0 = none */
+        bool schedule_catch_up;    /* run once for ticks missed (suspend, clock jump), default false */
+
         char *source_file;   /* where the section was defined, for messages */
         unsigned source_line;
 } ProgramConfig;
@@ -245,6 +254,10 @@ int program_config_copy(const ProgramConfig *p, ProgramConfig **ret);
 /* Whether two instances differ in anything that needs a restart (limits excluded: those apply live). */
 bool program_config_equal_for_restart(const ProgramConfig *a, const ProgramConfig *b);
 bool program_config_exitcode_expected(const ProgramConfig *p, int code);
+/* schedule= or interval= is set. */
+static inline bool program_config_is_scheduled(const ProgramConfig *p) {
+        return p->schedule || p->interval > 0;
+}
 
 /*
  * config_load() - read @path (and its includes), apply @extra_env for %(ENV_X)s (NULL = environ).

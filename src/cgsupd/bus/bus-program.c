@@ -18,6 +18,7 @@
 #include "macro.h"
 #include "parse-util.h"
 #include "program-env.h"
+#include "program-schedule.h"
 #include "strv.h"
 
 int bus_program_path(const char *name, char **ret) {
@@ -212,6 +213,25 @@ static int property_get_environment(sd_bus *bus, const char *path, const char *i
                         return r;
         }
         return sd_bus_message_close_container(reply);
+}
+
+/* schedule= / interval= and the timer (program-schedule.c): read when asked. */
+static int property_get_schedule(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Program *p = userdata;
+        const ProgramConfig *pc = p->config;
+
+        if (streq(property, "Schedule"))
+                return sd_bus_message_append(reply, "s", pc ? strempty(pc->schedule) : "");
+        if (streq(property, "ScheduleTimezone"))
+                return sd_bus_message_append(reply, "s", pc ? strempty(pc->schedule_timezone) : "");
+        if (streq(property, "IntervalUSec"))
+                return sd_bus_message_append(reply, "t", pc ? pc->interval : 0);
+        if (streq(property, "NextRunUSec"))
+                return sd_bus_message_append(reply, "t", program_schedule_next_realtime(p));
+        if (streq(property, "ScheduleSkipped"))
+                return sd_bus_message_append(reply, "u", p->schedule_skipped);
+        return sd_bus_message_append(reply, "b", p->schedule_paused);
 }
 
 static int property_get_environment_files(sd_bus *bus, const char *path, const char *interface,
@@ -459,6 +479,12 @@ const sd_bus_vtable bus_program_vtable[] = {
         SD_BUS_PROPERTY("EnvironmentOrigins", "a(ss)", property_get_environment, 0, 0),
         SD_BUS_PROPERTY("EnvironmentFiles", "as", property_get_environment_files, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Schedule", "s", property_get_schedule, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ScheduleTimezone", "s", property_get_schedule, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("IntervalUSec", "t", property_get_schedule, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("NextRunUSec", "t", property_get_schedule, 0, 0),
+        SD_BUS_PROPERTY("ScheduleSkipped", "u", property_get_schedule, 0, 0),
+        SD_BUS_PROPERTY("SchedulePaused", "b", property_get_schedule, 0, 0),
         SD_BUS_PROPERTY("Type", "s", property_get_config_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Autostart", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Autorestart", "s", property_get_config_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/* schedule=, schedule_timezone=, schedule_catch_up=, interval=: parsing and what they imply. */
+#include <stdio.h>
+
+#include "conf-internal.h"
+#include "tests.h"
+
+#define TEST_PATH "/etc/test/cgsup.conf"
+
+static int load(const char *text, Config **ret) {
+        return config_load_buffer(TEST_PATH, text, strlen(text), NULL, NULL, CONFIG_LOAD_NO_INCLUDES, ret);
+}
+
+static bool has_error(const Config *c, unsigned line, const char *needle) {
+        for (size_t i = 0; c && i < c->n_diags; i++)
+                if (c->diags[i].error && c->diags[i].line == line && strstr(c->diags[i].message, needle))
+                        return true;
+        for (size_t i = 0; c && i < c->n_diags; i++)
+                printf("# diag: %u: %s\n", c->diags[i].line, c->diags[i].message);
+        return false;
+}
+
+TEST(scheduled_programs_are_oneshot) {
+        _cleanup_(config_freep) Config *c = NULL;
+        ASSERT_OK(load("[program:backup]\ncommand=/bin/true\nschedule=30 2 * * *\nschedule_timezone=UTC\n"
+                       "autorestart=true\nstartretries=5\n"
+                       "[program:poll]\ncommand=/bin/true\ninterval=90s\nschedule_catch_up=true\n",
+                       &c));
+        const ProgramConfig *b = config_find_program(c, "backup"), *p = config_find_program(c, "poll");
+        ASSERT_NOT_NULL(b);
+        ASSERT_NOT_NULL(p);
+        ASSERT_TRUE(program_config_is_scheduled(b));
+        ASSERT_EQ(b->type, PROGRAM_TYPE_ONESHOT);
+        ASSERT_EQ(b->autorestart, AUTORESTART_FALSE);
+        ASSERT_EQ(b->startretries, 0U);
+        ASSERT_STREQ(b->schedule, "30 2 * * *");
+        ASSERT_STREQ(b->schedule_timezone, "UTC");
+        ASSERT_EQ_U64(p->interval, 90 * USEC_PER_SEC);
+        ASSERT_TRUE(p->schedule_catch_up);
+        ASSERT_NULL(p->schedule);
+        /* a copy keeps the schedule */
+        _cleanup_(program_config_freep) ProgramConfig *copy = NULL;
+        ASSERT_OK(program_config_copy(b, &copy));
+        ASSERT_STREQ(copy->schedule, "30 2 * * *");
+        ASSERT_STREQ(copy->schedule_timezone, "UTC");
+}
+
+TEST(schedule_errors) {
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                ASSERT_ERROR(load("[program:a]\ncommand=/bin/true\nschedule=61 * * * *\n", &c), EINVAL);
+                ASSERT_TRUE(has_error(c, 3, "bad minute field"));
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                ASSERT_ERROR(load("[program:a]\ncommand=/bin/true\nschedule=@daily\ninterval=5s\n", &c), EINVAL);
+                ASSERT_TRUE(has_error(c, 4, "exclude each other"));
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                ASSERT_ERROR(load("[program:a]\ncommand=/bin/true\ninterval=100ms\n", &c), EINVAL);
+                ASSERT_TRUE(has_error(c, 3, "less than 1s"));
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                ASSERT_ERROR(load("[program:a]\ncommand=/bin/true\ninterval=5s\ntype=simple\n", &c), EINVAL);
+                ASSERT_TRUE(has_error(c, 4, "runs to completion"));
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                ASSERT_ERROR(load("[program:a]\ncommand=/bin/true\nschedule=@daily\nschedule_timezone=Mars/Base\n",
+                                  &c),
+                             EINVAL);
+                ASSERT_TRUE(has_error(c, 4, "no such time zone"));
+        }
+}
+
+int main(int argc, char **argv) {
+        return tests_main(argc, argv, NULL);
+}
