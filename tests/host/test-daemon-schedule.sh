@@ -33,11 +33,14 @@ runs() { [[ -f $T/$1.runs ]] && wc -l <"$T/$1.runs" || echo 0; }
 
 check "cgsupd starts" dl_start "$T/cgsup.conf"
 check "fast runs five times" wait_until 60 bash -c "[[ \$(wc -l <'$T/fast.runs' 2>/dev/null) -ge 5 ]]"
-# Starts are one interval apart (measured from the due times, so never closer than ~1 s); a start delayed
-# by load may skip one tick, so the bound above is loose.
+# Ticks are due one interval apart, counted from the due times (no drift); what a run records is its
+# start plus the load's spawn latency, so one gap may look short after a late start. Over the whole series
+# the runs cannot be faster than the interval (k gaps span at least k - 1 s, one second of latency
+# allowed) and not much slower (a start delayed by load may skip a tick: mean below 3 s).
 gaps=$(awk 'NR > 1 { printf "%d ", ($1 - prev) / 1000000 } { prev = $1 }' "$T/fast.runs")
 diag "fast: gaps between starts (ms): $gaps"
-check "fast: never two starts less than 0.8 s apart" bash -c "for g in $gaps; do (( g >= 800 )) || exit 1; done"
+check "fast: not faster than once a second" bash -c "
+        set -- $gaps; sum=0; for g; do sum=\$((sum + g)); done; (( sum >= (\$# - 1) * 1000 ))"
 check "fast: not a run per tick missed: mean gap below 3 s" bash -c "
         set -- $gaps; sum=0; for g; do sum=\$((sum + g)); done; (( sum / \$# < 3000 ))"
 
