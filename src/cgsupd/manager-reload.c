@@ -204,6 +204,7 @@ int manager_reload(Manager *m, char **reterr_message) {
         if (r < 0)
                 return r;
         apply_group_limits(m, c);
+        manager_scale_forget(m);
         config_free(m->config);
         m->config = TAKE_PTR(c);
         apply_daemon_environment(m);

@@ -986,6 +986,7 @@ Manager *manager_free(Manager *m) {
         strv_free(m->stored_fd_names);
         config_free(m->config);
         strv_free(m->environment);
+        strv_free(m->scaled);
         safe_close(m->cgroup_root_fd);
         free(m->cgroup_mount);
         free(m->cgroup);

@@ -94,6 +94,7 @@ struct Manager {
         CurlEvent *curl;                /* curl-event.c: HTTP(S) checks and webhooks, made on first use */
         struct Webhook **webhooks;      /* webhook.c: one per [webhook:x] */
         size_t n_webhooks;
+        char **scaled;                  /* "program=N" changed by manager_scale() until the next reload */
         bool remove_subtree;            /* subtree chosen by path (--cgroup, [cgsupd] cgroup=, /cgsup): removed
                                          * after a graceful shutdown; never our own delegated cgroup */
 };
@@ -110,6 +111,17 @@ int manager_resolve(Manager *m, const char *spec, Program ***ret, size_t *ret_n,
 /* Re-read the configuration: adds/removes/changes programs; an invalid file changes nothing and returns
  * -EINVAL with *reterr_message ("file:line: ..."), malloc'ed. */
 int manager_reload(Manager *m, char **reterr_message);
+/*
+ * manager_scale() - run @n instances of the numprocs program [program:@name] (manager-scale.c): new ones
+ * are made from the file as a reload with numprocs=@n would make them and started, surplus ones stopped
+ * (highest-numbered first) and forgotten, the others left alone. *ret_old (optional) is the count before.
+ * Returns 0; -ENOENT no such program; -EINVAL with *reterr_message (malloc'ed) when the file cannot make
+ * @n instances (no %(process_num) in process_name, a file error) or the program is in several groups;
+ * -ESHUTDOWN.
+ */
+int manager_scale(Manager *m, const char *name, unsigned n, unsigned *ret_old, char **reterr_message);
+/* A reload resets every scale to the file's numprocs=: logs which, and forgets them. */
+void manager_scale_forget(Manager *m);
 /* Graceful stop of everything (reverse priority / dependency order), then exit the event loop. */
 int manager_shutdown(Manager *m);
 

@@ -117,12 +117,19 @@ int conf_parse_environment(const char *s, char ***ret, const char **reterr_reaso
 const char *conf_suggest(const char *word, const char *const *candidates);
 
 /* ---- program sections ---- */
+/* config_load_scaled(): one program's numprocs= replaced. */
+typedef struct ConfigScale {
+        const char *program;
+        unsigned numprocs;
+} ConfigScale;
+
 /* Daemon-level context the program parser needs. */
 typedef struct ProgramContext {
         const DaemonConfig *daemon;
         char *const *process_env;  /* environ or extra_env */
         const char *host_node_name;
         bool check_system;         /* look users and executables up (not when fuzzing) */
+        const ConfigScale *scale;  /* NULL = numprocs= as written */
 } ProgramContext;
 
 /* Builds the instances of [program:NAME] as member of @group_name (== NAME when not in a [group:x]) and

@@ -1153,7 +1153,14 @@ int conf_program_section(Config *c, IniSection *s, const char *name, const char 
                 return 0;
         if (r < 0)
                 return r;
-        if (numprocs_s) {
+        if (ctx->scale && streq(ctx->scale->program, name)) {
+                numprocs = ctx->scale->numprocs;
+                if (numprocs > CONF_MAX_NUMPROCS) {
+                        conf_error(c, s->file, s->line, "[%s] %u instances: more than %u (the limit).", s->name,
+                                   numprocs, CONF_MAX_NUMPROCS);
+                        return 0;
+                }
+        } else if (numprocs_s) {
                 IniEntry *e = ini_section_find(s, "numprocs");
                 if (safe_atou(numprocs_s, &numprocs) < 0) {
                         report_bad_value(c, s, e, numprocs_s, "not a non-negative integer");

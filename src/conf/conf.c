@@ -11,6 +11,7 @@
  * Sections supervisord has and cgsup does not need (HTTP/RPC servers, supervisorctl, event listeners,
  * FastCGI) are accepted with a warning, unknown keys too: real files carry plenty of both.
  */
+#include <assert.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <libgen.h>
@@ -673,7 +674,8 @@ static int check_duplicates(Config *c) {
         return 0;
 }
 
-static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const char *host, bool check_system) {
+static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const char *host, bool check_system,
+                       const ConfigScale *scale) {
         int r;
 
         daemon_config_init(&c->daemon);
@@ -689,6 +691,7 @@ static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const c
                 .process_env = process_env,
                 .host_node_name = host,
                 .check_system = check_system,
+                .scale = scale,
         };
 
         for (size_t i = 0; i < doc->n_sections; i++) {
@@ -826,8 +829,8 @@ static int host_node_name(char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
-int config_load_buffer(const char *path, const char *data, size_t size, const char *dropin_dir,
-                       char **extra_env, ConfigLoadFlags flags, Config **ret) {
+static int load_buffer(const char *path, const char *data, size_t size, const char *dropin_dir, char **extra_env,
+                       ConfigLoadFlags flags, const ConfigScale *scale, Config **ret) {
         _cleanup_(config_freep) Config *c = calloc(1, sizeof(Config));
         _cleanup_(ini_doc_done) IniDoc doc = {};
         _cleanup_free_ char *host = NULL, *dropin_glob = NULL;
@@ -861,7 +864,7 @@ int config_load_buffer(const char *path, const char *data, size_t size, const ch
 
         /* Limits hit while reading (-E2BIG) are already diagnosed as errors; nothing else to do then. */
         if (r >= 0) {
-                r = process_doc(c, &doc, process_env, host, !(flags & CONFIG_LOAD_NO_SYSTEM_CHECKS));
+                r = process_doc(c, &doc, process_env, host, !(flags & CONFIG_LOAD_NO_SYSTEM_CHECKS), scale);
                 if (r == -ENOMEM)
                         return r;
         }
@@ -870,6 +873,11 @@ int config_load_buffer(const char *path, const char *data, size_t size, const ch
         bool failed = config_has_error(c);
         *ret = TAKE_PTR(c);
         return failed ? -EINVAL : 0;
+}
+
+int config_load_buffer(const char *path, const char *data, size_t size, const char *dropin_dir,
+                       char **extra_env, ConfigLoadFlags flags, Config **ret) {
+        return load_buffer(path, data, size, dropin_dir, extra_env, flags, NULL, ret);
 }
 
 static int absolute_path(const char *path, char **ret) {
@@ -885,7 +893,8 @@ static int absolute_path(const char *path, char **ret) {
         return 0;
 }
 
-int config_load_with_dropins(const char *path, const char *dropin_dir, char **extra_env, Config **ret) {
+static int load_with_dropins(const char *path, const char *dropin_dir, char **extra_env, const ConfigScale *scale,
+                             Config **ret) {
         _cleanup_free_ char *abs = NULL, *data = NULL;
         size_t size;
         int r;
@@ -907,10 +916,14 @@ int config_load_with_dropins(const char *path, const char *dropin_dir, char **ex
         }
         if (r < 0)
                 return r;
-        return config_load_buffer(abs, data, size, dropin_dir, extra_env, 0, ret);
+        return load_buffer(abs, data, size, dropin_dir, extra_env, 0, scale, ret);
 }
 
-int config_load(const char *path, char **extra_env, Config **ret) {
+int config_load_with_dropins(const char *path, const char *dropin_dir, char **extra_env, Config **ret) {
+        return load_with_dropins(path, dropin_dir, extra_env, NULL, ret);
+}
+
+static int load_default_dropins(const char *path, char **extra_env, const ConfigScale *scale, Config **ret) {
         _cleanup_free_ char *dropin = NULL;
 
         if (!path)
@@ -921,5 +934,16 @@ int config_load(const char *path, char **extra_env, Config **ret) {
                 if (!copy || asprintf(&dropin, "%s/conf.d", dirname(copy)) < 0)
                         return -ENOMEM;
         }
-        return config_load_with_dropins(path, dropin, extra_env, ret);
+        return load_with_dropins(path, dropin, extra_env, scale, ret);
+}
+
+int config_load(const char *path, char **extra_env, Config **ret) {
+        return load_default_dropins(path, extra_env, NULL, ret);
+}
+
+int config_load_scaled(const char *path, char **extra_env, const char *program, unsigned numprocs, Config **ret) {
+        const ConfigScale scale = { .program = program, .numprocs = numprocs };
+
+        assert(program);
+        return load_default_dropins(path, extra_env, &scale, ret);
 }

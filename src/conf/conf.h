@@ -270,6 +270,9 @@ int config_load(const char *path, char **extra_env, Config **ret);
 /* config_load() with an explicit drop-in directory whose *.conf files are read after the main file and its
  * includes (NULL = none, whatever @path is). */
 int config_load_with_dropins(const char *path, const char *dropin_dir, char **extra_env, Config **ret);
+/* config_load() with [program:@program]'s numprocs= taken as @numprocs (cgsupctl scale: the instances are
+ * made from the file exactly as a reload would make them). */
+int config_load_scaled(const char *path, char **extra_env, const char *program, unsigned numprocs, Config **ret);
 Config *config_free(Config *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Config *, config_free);
 /*

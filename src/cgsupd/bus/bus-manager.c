@@ -11,6 +11,7 @@
  */
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -24,6 +25,7 @@
 #include "logdir.h"
 #include "reload-plan.h"
 #include "macro.h"
+#include "name-util.h"
 #include "parse-util.h"
 #include "program-env.h"
 #include "program-stdin.h"
@@ -327,6 +329,47 @@ static int method_kill_program_who(sd_bus_message *m, void *userdata, sd_bus_err
         if (r < 0)
                 return r;
         return program_verb(m, userdata, spec, &a, error);
+}
+
+/* numprocs= allows as many (conf-internal.h's CONF_MAX_NUMPROCS) */
+#define CGSUP_SCALE_MAX 1000U
+
+/* ScaleProgram(s name, u instances) -> (u old, u new): validate, polkit manage, manager_scale(). */
+static int method_scale_program(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        BusContext *c = userdata;
+        _cleanup_free_ char *msg = NULL;
+        const char *name;
+        uint32_t n;
+        unsigned old = 0;
+        int r;
+
+        r = sd_bus_message_read(m, "su", &name, &n);
+        if (r < 0)
+                return r;
+        r = check_not_shutting_down(c, BUS_OP_START, name, error);
+        if (r < 0)
+                return r;
+        if (!program_name_is_valid(name))
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                         "'%.64s' is not a program name (" PROGRAM_NAME_RULE ").", name);
+        if (n > CGSUP_SCALE_MAX)
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                         "%s: %" PRIu32 " instances, more than %u (numprocs' limit).", name, n,
+                                         CGSUP_SCALE_MAX);
+        const char *details[] = { "program", name, "verb", "scale", NULL };
+        r = bus_verify_polkit_async(m, CGSUP_POLKIT_ACTION_MANAGE, details, c->polkit, error);
+        if (r <= 0)
+                return r < 0 ? r : 1; /* denied, or polkit will call us again */
+
+        r = manager_scale(c->manager, name, n, &old, &msg);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, CGSUP_ERROR_NO_SUCH_PROGRAM, "No program '%s' to scale.", name);
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT, "Cannot scale %s to %" PRIu32 ": %s",
+                                         name, n, msg ?: "invalid configuration");
+        if (r < 0)
+                return bus_error_set_errno(error, r, BUS_OP_START, name, msg);
+        return sd_bus_reply_method_return(m, "uu", (uint32_t) old, n);
 }
 
 /* ---- reads ---- */
@@ -922,6 +965,9 @@ const sd_bus_vtable bus_manager_vtable[] = {
                                 method_enqueue_jobs, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("KillProgram", SD_BUS_ARGS("s", name, "s", signal), SD_BUS_RESULT("as", affected),
                                 method_kill_program, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ScaleProgram", SD_BUS_ARGS("s", name, "u", instances),
+                                SD_BUS_RESULT("u", old_instances, "u", instances), method_scale_program,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("KillProgramWho", SD_BUS_ARGS("s", name, "s", signal, "s", who),
                                 SD_BUS_RESULT("as", affected), method_kill_program_who, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("FreezeProgram", SD_BUS_ARGS("s", name), SD_BUS_RESULT("as", affected),
