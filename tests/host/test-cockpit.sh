@@ -26,9 +26,10 @@ fi
 
 WS_PID=
 FAKE_PID=
+SESSION_BUS_PIDS=
 cockpit_cleanup() {
         local pid
-        for pid in $WS_PID $FAKE_PID; do
+        for pid in $WS_PID $FAKE_PID $SESSION_BUS_PIDS; do
                 [[ -n $pid ]] && stop_pid "$pid"
         done
         bus_cleanup
@@ -70,10 +71,15 @@ free_port() {
 # start_ws [PREFIX...]: cockpit-ws for one browser session (a local session ends when the browser leaves), run
 # through PREFIX (setpriv) so that WS_PID is cockpit-ws itself.
 start_ws() {
-        local port
+        local port session_sock session_pid
         port=$(free_port)
+        # A session bus of our own for the bridge: without one it autolaunches a session dbus-daemon that
+        # outlives the test.
+        session_sock="$TEST_DIR/home/session-bus-$port"
+        session_pid=$("$@" dbus-daemon --session --fork --print-pid --address="unix:path=$session_sock") || return 1
+        SESSION_BUS_PIDS+=" $session_pid"
         "$@" env HOME="$TEST_DIR/home" XDG_DATA_DIRS="$TEST_DIR/share:/usr/share" \
-                DBUS_SYSTEM_BUS_ADDRESS="$BUS_ADDRESS" \
+                DBUS_SYSTEM_BUS_ADDRESS="$BUS_ADDRESS" DBUS_SESSION_BUS_ADDRESS="unix:path=$session_sock" \
                 "$COCKPIT_WS" --no-tls -a 127.0.0.1 -p "$port" --local-session=cockpit-bridge \
                 >>"$TEST_DIR/cockpit-ws.log" 2>&1 &
         WS_PID=$!
