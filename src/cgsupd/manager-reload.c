@@ -13,6 +13,7 @@
 #include "manager.h"
 #include "program-ops.h"
 #include "program-schedule.h"
+#include "program-watch.h"
 #include "reload-plan.h"
 #include "strv.h"
 
@@ -28,8 +29,10 @@ static void replace_config(Program *p, ProgramConfig *copy) {
 
         p->config = copy;
         program_config_free(old);
-        /* schedule=, interval= may have changed: an armed schedule follows the new one */
+        /* schedule=, interval=, watch= may have changed: an armed schedule follows the new one, the
+         * watches are set up again */
         program_schedule_config_changed(p);
+        (void) program_watch_files(p);
 }
 
 /* RELOAD_LIMITS_LIVE: true when the running leaf took the new limits (else the program is restarted). */
@@ -212,6 +215,8 @@ int manager_reload(Manager *m, char **reterr_message) {
         if (webhooks_setup(m) < 0)
                 log_warning("Webhooks could not all be set up again after the reload");
 
+        for (size_t i = 0; i < n_added; i++)
+                (void) program_watch_files(added[i]);
         for (size_t i = 0; i < n_added; i++)
                 if (added[i]->config->autostart && program_config_is_scheduled(added[i]->config))
                         (void) program_schedule_arm(added[i]);

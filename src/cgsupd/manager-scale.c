@@ -13,6 +13,8 @@
 #include "logdir.h"
 #include "manager.h"
 #include "program-ops.h"
+#include "program-schedule.h"
+#include "program-watch.h"
 #include "strv.h"
 
 /* The instances of [program:@name] that are not on their way out, in @m's order. */
@@ -58,7 +60,11 @@ static int add_instance(Manager *m, const ProgramConfig *nc) {
                 return r;
         }
         log_program(np, LOG_INFO, "Added by scale");
-        (void) program_dispatch(np, PROGRAM_EVENT_START);
+        (void) program_watch_files(np);
+        if (program_config_is_scheduled(np->config))
+                (void) program_schedule_arm(np);
+        else
+                (void) program_dispatch(np, PROGRAM_EVENT_START);
         return 0;
 }
 

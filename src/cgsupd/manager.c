@@ -36,6 +36,7 @@
 #include "webhook.h"
 #include "program-ops.h"
 #include "program-schedule.h"
+#include "program-watch.h"
 #include "program-real.h"
 #include "program-spawn.h"
 #include "strv.h"
@@ -404,7 +405,10 @@ int manager_start_autostart(Manager *m) {
         event_bus_daemon_state(m, true);
         for (size_t i = 0; i < m->n_programs; i++) {
                 Program *p = m->programs[i];
-                if (!p->config->autostart || p->transient)
+                if (p->transient)
+                        continue;
+                (void) program_watch_files(p);
+                if (!p->config->autostart)
                         continue;
                 /* A scheduled program waits for its first tick (an adopted run in progress included). */
                 if (program_config_is_scheduled(p->config)) {

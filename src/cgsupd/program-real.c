@@ -23,6 +23,7 @@
 #include "parse-util.h"
 #include "program-ops.h"
 #include "program-real.h"
+#include "program-watch.h"
 #include "program-spawn.h"
 
 static usec_t clock_usec(clockid_t id) {
@@ -380,8 +381,11 @@ static int on_cgroup_inotify(sd_event_source *s, int fd, uint32_t revents, void 
                                 continue;
                         }
                         p = program_by_cgroup_wd(m, ev->wd);
-                        if (!p)
+                        if (!p) {
+                                /* Not a cgroup.events watch: watch= directories share this fd. */
+                                manager_watch_event(m, ev);
                                 continue;
+                        }
                         if (ev->mask & IN_IGNORED) {
                                 p->cgroup_wd = -1; /* the cgroup went away: the kernel dropped the watch */
                                 continue;
@@ -399,7 +403,7 @@ static int on_cgroup_inotify(sd_event_source *s, int fd, uint32_t revents, void 
         return 0;
 }
 
-static int manager_cgroup_inotify(Manager *m) {
+int manager_cgroup_inotify(Manager *m) {
         _cleanup_close_ int fd = -EBADF;
         int r;
 

@@ -12,6 +12,8 @@ int program_set_main_pid(Program *p, pid_t pid, bool check_cgroup);
 int program_watch_pidfd(Program *p, pid_t pid, int pidfd);
 /* Watch cgroup.events of the instance leaf (populated 1 -> 0 raises PROGRAM_EVENT_CGROUP_EMPTY). */
 int program_watch_cgroup(Program *p);
+/* The daemon's one inotify instance (cgroup.events watches, watch= directories), made on first use. */
+int manager_cgroup_inotify(Manager *m);
 void program_unwatch(Program *p);
 /* Drops the program's cgroup.events watch (the shared inotify fd stays). */
 void program_unwatch_cgroup(Program *p);

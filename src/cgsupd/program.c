@@ -17,6 +17,7 @@
 #include "program-ops.h"
 #include "parse-util.h"
 #include "program-real.h"
+#include "program-watch.h"
 #include "strv.h"
 
 int program_new(Manager *m, ProgramConfig *config, Program **ret) {
@@ -75,6 +76,7 @@ Program *program_free(Program *p) {
         free(p->status_text);
         free(p->waiting_for);
         p->schedule_timer = sd_event_source_disable_unref(p->schedule_timer);
+        program_unwatch_files(p);
         strv_free(p->env_file_vars);
         strv_free(p->env_file_origins);
         free(p);

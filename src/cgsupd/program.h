@@ -18,6 +18,7 @@ typedef struct Manager Manager;
 typedef struct LogCapture LogCapture;
 typedef struct LogChunk LogChunk;
 typedef struct HealthCheck HealthCheck;
+typedef struct ProgramWatch ProgramWatch;
 
 typedef enum ProgramState {
         PROGRAM_STOPPED,
@@ -158,6 +159,7 @@ typedef struct Program {
         CgsupStats final_stats;  /* transient: cgroup stats read when the main process ended */
         int stdio_fds[3];        /* transient: caller's stdin/stdout/stderr (owned), -1 = none/capture */
         bool logs_stale;         /* log settings changed by a reload: new captures at the next spawn */
+        ProgramWatch *watch;             /* watch= (program-watch.c), NULL = none */
         sd_event_source *schedule_timer; /* schedule= / interval= (program-schedule.c), NULL = none */
         clockid_t schedule_clock;        /* the timer's clock */
         usec_t schedule_next_usec;       /* when it fires, in schedule_clock; 0 = not armed */

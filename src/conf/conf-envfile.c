@@ -36,10 +36,52 @@ static void check_env_file(Config *c, IniSection *s, IniEntry *e, const char *en
                            strerror(-r));
 }
 
+/* Absolute paths split like command= (quotes for a path with spaces); @optional_mark: "-/path" allowed. */
+static int split_paths(Config *c, IniSection *s, IniEntry *e, const char *value, bool optional_mark, char ***ret) {
+        _cleanup_strv_free_ char **paths = NULL;
+        const char *why = NULL;
+        int r;
+
+        r = conf_shlex_split(value, &paths, &why);
+        if (r == -EINVAL) {
+                conf_error(c, e->file, e->line, "[%s] %s=%s: %s", s->name, e->key, value, why);
+                return r;
+        }
+        if (r < 0)
+                return r;
+        STRV_FOREACH(f, paths) {
+                const char *path = optional_mark ? env_file_path(*f) : *f;
+                if (path[0] != '/') {
+                        conf_error(c, e->file, e->line,
+                                   "[%s] %s=%s: not an absolute path (use %%(here)s/%s for one next to this "
+                                   "file).",
+                                   s->name, e->key, *f, path);
+                        return -EINVAL;
+                }
+        }
+        *ret = TAKE_PTR(paths);
+        return 0;
+}
+
+int conf_split_paths(Config *c, IniSection *s, IniEntry *e, const char *value, char ***ret) {
+        _cleanup_strv_free_ char **paths = NULL;
+        int r;
+
+        assert(c);
+        assert(s);
+        assert(e);
+        assert(ret);
+        r = split_paths(c, s, e, value, false, &paths);
+        if (r < 0)
+                return r;
+        strv_free(*ret);
+        *ret = TAKE_PTR(paths);
+        return 0;
+}
+
 int conf_parse_env_files(Config *c, IniSection *s, IniEntry *e, const char *value, bool check_system,
                          char ***ret) {
         _cleanup_strv_free_ char **files = NULL;
-        const char *why = NULL;
         int r;
 
         assert(c);
@@ -47,25 +89,12 @@ int conf_parse_env_files(Config *c, IniSection *s, IniEntry *e, const char *valu
         assert(e);
         assert(ret);
 
-        /* Paths are split like command= (quotes for a path with spaces). */
-        r = conf_shlex_split(value, &files, &why);
-        if (r == -EINVAL) {
-                conf_error(c, e->file, e->line, "[%s] %s=%s: %s", s->name, e->key, value, why);
-                return r;
-        }
+        r = split_paths(c, s, e, value, true, &files);
         if (r < 0)
                 return r;
-        STRV_FOREACH(f, files) {
-                if (env_file_path(*f)[0] != '/') {
-                        conf_error(c, e->file, e->line,
-                                   "[%s] %s=%s: not an absolute path (use %%(here)s/%s for one next to this "
-                                   "file).",
-                                   s->name, e->key, *f, env_file_path(*f));
-                        return -EINVAL;
-                }
-                if (check_system)
+        if (check_system)
+                STRV_FOREACH(f, files)
                         check_env_file(c, s, e, *f);
-        }
         strv_free(*ret);
         *ret = TAKE_PTR(files);
         return 0;

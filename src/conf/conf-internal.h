@@ -165,6 +165,9 @@ extern const char *const daemon_known_keys[];
  * missing one a warning. Returns 0, -EINVAL (diagnosed), -ENOMEM. */
 int conf_parse_env_files(Config *c, IniSection *s, IniEntry *e, const char *value, bool check_system,
                          char ***ret);
+/* Whitespace-separated absolute paths (quotes for spaces) into *ret (replacing it). Returns 0, -EINVAL
+ * (diagnosed), -ENOMEM. */
+int conf_split_paths(Config *c, IniSection *s, IniEntry *e, const char *value, char ***ret);
 /* *ret = a + b + d (each may be NULL), replacing *ret. Returns 0 or -ENOMEM. */
 int conf_env_files_concat(char *const *a, char *const *b, char *const *d, char ***ret);
 

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "conf-internal.h"
 #include "parse-util.h"
@@ -135,6 +136,9 @@ static const KeyDef program_keys[] = {
         { "schedule_timezone", KEY_STRING, PC(schedule_timezone) },
         { "schedule_catch_up", KEY_BOOL, PC(schedule_catch_up) },
         { "interval", KEY_SEC, PC(interval) },
+        { "watch", KEY_SPECIAL, 0 },
+        { "watch_ignore", KEY_SPECIAL, 0 },
+        { "watch_debounce", KEY_SEC, PC(watch_debounce) },
 };
 
 const char *const program_known_keys[] = {
@@ -157,7 +161,8 @@ const char *const program_known_keys[] = {
         "readiness_type", "readiness_target", "readiness_command", "readiness_log_line", "readiness_interval",
         "readiness_timeout", "readiness_retries", "readiness_start_period", "liveness_type", "liveness_target",
         "liveness_command", "liveness_log_line", "liveness_interval", "liveness_timeout", "liveness_retries",
-        "liveness_start_period", "stdin", "schedule", "schedule_timezone", "schedule_catch_up", "interval", NULL,
+        "liveness_start_period", "stdin", "schedule", "schedule_timezone", "schedule_catch_up", "interval", "watch",
+        "watch_ignore", "watch_debounce", NULL,
 };
 
 const char *const group_known_keys[] = {
@@ -192,6 +197,7 @@ void program_config_init_defaults(ProgramConfig *p) {
                 .backoff_max = 30 * USEC_PER_SEC,
                 .backoff_multiplier = 2.0,
                 .stdin_pipe = true,
+                .watch_debounce = 1 * USEC_PER_SEC,
         };
         for (HealthKind k = 0; k < _HEALTH_KIND_MAX; k++)
                 health_config_init_defaults(&p->health[k]);
@@ -218,6 +224,8 @@ ProgramConfig *program_config_free(ProgramConfig *p) {
         free(p->description);
         free(p->schedule);
         free(p->schedule_timezone);
+        strv_free(p->watch);
+        strv_free(p->watch_ignore);
         for (size_t i = 0; i < p->n_depends_on; i++)
                 free(p->depends_on[i].name);
         free(p->depends_on);
@@ -253,7 +261,7 @@ int program_config_copy(const ProgramConfig *p, ProgramConfig **ret) {
         *c = *p;
         /* Clear every pointer first so a failed copy frees only what it made. */
         c->name = c->program_name = c->group_name = c->command = c->pidfile = c->user = c->directory = NULL;
-        c->argv = c->environment = c->environment_files = NULL;
+        c->argv = c->environment = c->environment_files = c->watch = c->watch_ignore = NULL;
         c->stdout_log.path = c->stderr_log.path = c->syscall_filter = c->description = NULL;
         for (HealthKind k = 0; k < _HEALTH_KIND_MAX; k++)
                 c->health[k] = (HealthConfig) {};
@@ -270,7 +278,8 @@ int program_config_copy(const ProgramConfig *p, ProgramConfig **ret) {
             strdup_maybe(p->syscall_filter, &c->syscall_filter) < 0 ||
             strdup_maybe(p->description, &c->description) < 0 ||
             strdup_maybe(p->source_file, &c->source_file) < 0 || strv_copy_maybe(p->argv, &c->argv) < 0 ||
-            strdup_maybe(p->schedule, &c->schedule) < 0 ||
+            strdup_maybe(p->schedule, &c->schedule) < 0 || strv_copy_maybe(p->watch, &c->watch) < 0 ||
+            strv_copy_maybe(p->watch_ignore, &c->watch_ignore) < 0 ||
             strdup_maybe(p->schedule_timezone, &c->schedule_timezone) < 0 ||
             strv_copy_maybe(p->environment, &c->environment) < 0 ||
             strv_copy_maybe(p->environment_files, &c->environment_files) < 0 ||
@@ -903,6 +912,41 @@ static int check_schedule(Config *c, IniSection *s, ProgramConfig *p, bool type_
         return 0;
 }
 
+/* watch= (absolute paths, checked once per section: missing ones are warnings, they are skipped when the
+ * program starts) and watch_ignore= (globs). */
+static int instance_watch(Config *c, IniSection *s, const ExpandVars *v, bool check_files, ProgramConfig *p) {
+        _cleanup_free_ char *val = NULL, *ign = NULL;
+        int r;
+
+        r = expand_entry(c, s, "watch", v, &val);
+        if (r < 0)
+                return r;
+        if (val) {
+                IniEntry *e = ini_section_find(s, "watch");
+                r = conf_split_paths(c, s, e, val, &p->watch);
+                if (r < 0)
+                        return r;
+                STRV_FOREACH(w, p->watch)
+                        if (check_files && access(*w, F_OK) < 0 && errno == ENOENT)
+                                conf_warn(c, e->file, e->line, "[%s] watch: %s does not exist (not watched).",
+                                          s->name, *w);
+        }
+        r = expand_entry(c, s, "watch_ignore", v, &ign);
+        if (r < 0)
+                return r;
+        if (ign) {
+                const char *why = NULL;
+                strv_free(p->watch_ignore);
+                p->watch_ignore = NULL;
+                r = conf_shlex_split(ign, &p->watch_ignore, &why);
+                if (r == -EINVAL)
+                        return bad_value(c, s, ini_section_find(s, "watch_ignore"), ign, why);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static const GroupConfig *find_group(const Config *c, const char *name) {
         for (size_t i = 0; i < c->n_groups; i++)
                 if (streq(c->groups[i]->name, name))
@@ -1046,6 +1090,11 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
         /* The files are checked once per section: each instance would only repeat the same messages. */
         r = instance_env_files(c, s, &v, ctx, in_group ? find_group(c, group_name) : NULL,
                                ctx->check_system && process_num == first_process_num, p);
+        if (r == -EINVAL)
+                return 0;
+        if (r < 0)
+                return r;
+        r = instance_watch(c, s, &v, ctx->check_system && process_num == first_process_num, p);
         if (r == -EINVAL)
                 return 0;
         if (r < 0)

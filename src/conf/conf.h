@@ -160,6 +160,11 @@ typedef struct ProgramConfig {
         usec_t interval;           /* between starts, 0 = none */
         bool schedule_catch_up;    /* run once for ticks missed (suspend, clock jump), default false */
 
+        /* Restart on file change (issue 14): absolute paths, watched recursively by cgsupd. */
+        char **watch;
+        char **watch_ignore;       /* globs on the name or the whole path */
+        usec_t watch_debounce;     /* default 1s: changes within it restart once, at its end */
+
         char *source_file;   /* where the section was defined, for messages */
         unsigned source_line;
 } ProgramConfig;
