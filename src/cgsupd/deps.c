@@ -13,6 +13,7 @@ bool deps_condition_met(const Program *dep, DependCondition condition) {
         case DEPEND_HEALTHY:
                 return program_is_ready(dep);
         case DEPEND_COMPLETED:
+        case DEPEND_SUCCEEDED:
                 return dep->state == PROGRAM_EXITED && dep->exit_reason == EXIT_REASON_EXITED &&
                         program_config_exitcode_expected(dep->config, dep->exit_code);
         default:
@@ -48,6 +49,47 @@ bool program_deps_satisfied(Program *p, char **ret_waiting) {
                 return false;
         }
         return true;
+}
+
+/* Why @dep can no longer meet @condition by itself, into @buf, or NULL while it still may: it is FATAL (it
+ * gave up), or for succeeded it ended with an unexpected code and no restart is coming. */
+static const char *unmeetable(const Program *dep, DependCondition condition, char *buf, size_t size) {
+        char exit_buf[256];
+
+        if (dep->state == PROGRAM_FATAL) {
+                snprintf(buf, size, "%s is FATAL (%s)", dep->name, program_exit_summary(dep, exit_buf, sizeof exit_buf));
+                return buf;
+        }
+        if (condition == DEPEND_SUCCEEDED && dep->state == PROGRAM_EXITED && dep->job.id == 0 &&
+            !deps_condition_met(dep, condition)) {
+                snprintf(buf, size, "%s did not succeed (%s; succeeded needs an expected exit code)", dep->name,
+                         program_exit_summary(dep, exit_buf, sizeof exit_buf));
+                return buf;
+        }
+        return NULL;
+}
+
+bool program_deps_unmeetable(Program *p, char **ret_reason) {
+        Manager *m = p->manager;
+        char buf[512];
+
+        for (size_t i = 0; i < p->config->n_depends_on; i++) {
+                const Dependency *d = &p->config->depends_on[i];
+                for (size_t j = 0; j < m->n_programs; j++) {
+                        Program *q = m->programs[j];
+                        if (q == p || !deps_name_matches(q, d->name) || !unmeetable(q, d->condition, buf, sizeof buf))
+                                continue;
+                        if (ret_reason) {
+                                char *s = NULL;
+                                if (asprintf(&s, "dependency %s (%s) cannot be met: %s", d->name,
+                                             strna(depend_condition_to_string(d->condition)), buf) < 0)
+                                        s = NULL;
+                                *ret_reason = s;
+                        }
+                        return true;
+                }
+        }
+        return false;
 }
 
 bool deps_has_active_dependents(Manager *m, const Program *p) {

@@ -2,12 +2,14 @@
 #pragma once
 
 /*
- * depends_on = name[:started|healthy|completed], ... A name is a program section (all its instances
- * must meet the condition) or one instance. Start order: priority ascending, then dependencies gate
- * (a program whose dependencies are not met stays STOPPED with "waiting for X"). Stop order: the reverse,
- * dependents first. A dependency that goes FATAL leaves its dependents waiting - STOPPED, "waiting for X" -
- * rather than failing them too: they start by themselves as soon as X is fixed and started by hand. A
- * dependency cycle is a configuration error.
+ * depends_on = name[:started|healthy|completed|succeeded], ... A name is a program section (all its
+ * instances must meet the condition) or one instance. Start order: priority ascending, then dependencies
+ * gate (a program whose dependencies are not met stays STOPPED with "waiting for X"). Stop order: the
+ * reverse, dependents first. A dependency that can no longer be met by itself - X is FATAL, or for
+ * succeeded X exited with an unexpected code and no restart is coming - fails the waiting start: the
+ * dependent goes FATAL with exit reason "dependency" and the reason as detail, instead of waiting forever
+ * (issue 14); it is started again by hand once X is fixed. completed keeps waiting through an unexpected
+ * exit (X may be started again). A dependency cycle is a configuration error.
  */
 
 #include "manager.h"

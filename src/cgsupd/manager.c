@@ -253,7 +253,8 @@ static void deps_evaluate(Manager *m) {
                         break;
                 for (size_t i = 0; i < m->n_programs; i++) {
                         Program *p = m->programs[i];
-                        if (program_waiting_for(p) && program_deps_satisfied(p, NULL))
+                        if (program_waiting_for(p) &&
+                            (program_deps_satisfied(p, NULL) || program_deps_unmeetable(p, NULL)))
                                 (void) program_dispatch(p, PROGRAM_EVENT_START);
                 }
         } while (m->deps_dirty);

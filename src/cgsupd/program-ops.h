@@ -79,6 +79,9 @@ int program_child_exited(Program *p, int si_code, int status);
 void program_set_state(Program *p, ProgramState state);
 /* Whether all depends_on conditions hold; if not, *ret_waiting (optional, malloc'ed) explains. */
 bool program_deps_satisfied(Program *p, char **ret_waiting);
+/* Whether a dependency of @p can no longer be met by itself (deps.h); *ret_reason (optional, malloc'ed) says
+ * which and why: "dependency db (succeeded) cannot be met: db did not succeed (exit 3; ...)". */
+bool program_deps_unmeetable(Program *p, char **ret_reason);
 
 /* Jobs (program-job.c). install: replace the pending job (it ends "canceled") by a new one.
  * finish: end the pending job with @result (hooks.job_removed). check: end it if @p's state (just changed

@@ -43,6 +43,7 @@ static const char *const reason_table[_EXIT_REASON_MAX] = {
         [EXIT_REASON_SPAWN_FAILED] = "spawn-failed",
         [EXIT_REASON_LIMIT] = "limit",
         [EXIT_REASON_STOPPED] = "stopped",
+        [EXIT_REASON_DEPENDENCY] = "dependency",
 };
 
 static const char *const event_table[_PROGRAM_EVENT_MAX] = {
@@ -467,6 +468,20 @@ static int spawn_now(Program *p) {
         return 0;
 }
 
+/* Waiting for a dependency would be forever (deps.h): the start fails with the reason (FATAL, exit reason
+ * "dependency"), and the job's caller hears it now. Takes @reason. */
+static int dependency_unmeetable(Program *p, char *reason) {
+        p->waiting_for = mfree(p->waiting_for);
+        p->exit_code = -1;
+        p->exit_signal = 0;
+        p->exit_reason = EXIT_REASON_DEPENDENCY;
+        p->exit_counts[EXIT_REASON_DEPENDENCY]++;
+        log_program(p, LOG_ERR, "Not starting: %s", strna(reason));
+        set_detail(p, reason);
+        program_set_state(p, PROGRAM_FATAL);
+        return 0;
+}
+
 /* Carries out the pending start job from an idle state (STOPPED, EXITED, FATAL, BACKOFF) once nothing
  * holds it back: its delay, a dependency (not for automatic restarts: the program was running), the old
  * generation still in the cgroup (rule 6: killed, and the start waits for CGROUP_EMPTY). */
@@ -478,13 +493,17 @@ static int job_run(Program *p) {
         if (p->job.due_usec > t)
                 return p->manager->ops->timer_set(p, p->job.due_usec - t);
         if (!p->job.automatic && !program_deps_satisfied(p, &waiting)) {
+                char *unmet = NULL;
+
+                if (program_deps_unmeetable(p, &unmet))
+                        return dependency_unmeetable(p, unmet);
                 bool again = p->state == PROGRAM_STOPPED && p->waiting_for && streq(p->waiting_for, waiting);
 
                 free(p->waiting_for);
                 p->waiting_for = TAKE_PTR(waiting);
                 if (!again)
                         log_program(p, LOG_INFO, "Not starting yet: %s", p->waiting_for);
-                /* STOPPED with the reason as sub-state (a FATAL dependency leaves us here, documented). */
+                /* STOPPED with the reason as sub-state (one that cannot be met fails above, deps.h). */
                 program_set_state(p, PROGRAM_STOPPED);
                 return 0;
         }

@@ -375,6 +375,7 @@ static const char *const depend_condition_table[_DEPEND_CONDITION_MAX] = {
         [DEPEND_STARTED] = "started",
         [DEPEND_HEALTHY] = "healthy",
         [DEPEND_COMPLETED] = "completed",
+        [DEPEND_SUCCEEDED] = "succeeded",
 };
 
 static int table_lookup(const char *const *table, int n, const char *s) {

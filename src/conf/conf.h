@@ -52,6 +52,7 @@ typedef enum DependCondition {
         DEPEND_STARTED,   /* dependency RUNNING */
         DEPEND_HEALTHY,   /* dependency RUNNING and its healthcheck passed (RUNNING if it has none) */
         DEPEND_COMPLETED, /* dependency EXITED with an expected exit code (oneshot-like) */
+        DEPEND_SUCCEEDED, /* the same, and an exit with another code (no restart coming) cannot be met */
         _DEPEND_CONDITION_MAX,
         _DEPEND_CONDITION_INVALID = -EINVAL,
 } DependCondition;

@@ -1176,7 +1176,9 @@ TEST(dependency_cycles_rejected) {
         teardown();
 }
 
-TEST(fatal_dependency_leaves_dependent_waiting) {
+/* Issue 14: a dependency that can no longer be met fails the waiting start with the reason (it used to
+ * leave the dependent waiting forever). */
+TEST(fatal_dependency_fails_the_dependent) {
         setup();
         Program *db = new_program("db");
         Program *app = new_program("app");
@@ -1191,11 +1193,54 @@ TEST(fatal_dependency_leaves_dependent_waiting) {
         ASSERT_OK(program_start(db));
         child_exits(db, CLD_EXITED, 1, 0);
         ASSERT_EQ(db->state, PROGRAM_FATAL);
-        ASSERT_EQ(app->state, PROGRAM_STOPPED);
-        ASSERT_STR_CONTAINS(program_waiting_for(app), "waiting for db");
-        /* Fixed and started by hand: the dependent follows. */
+        ASSERT_EQ(app->state, PROGRAM_FATAL);
+        ASSERT_EQ(app->exit_reason, EXIT_REASON_DEPENDENCY);
+        ASSERT_STR_CONTAINS(app->exit_detail, "dependency db (started) cannot be met: db is FATAL (exit 1)");
+        ASSERT_NULL(program_waiting_for(app));
+        /* Fixed and started by hand, then the dependent by hand. */
         ASSERT_OK(program_start(db));
         fire(db);
+        ASSERT_OK(program_start(app));
+        ASSERT_EQ(app->state, PROGRAM_STARTING);
+        teardown();
+}
+
+TEST(succeeded_waits_for_an_expected_exit) {
+        setup();
+        Program *mig = new_program("mig");
+        Program *app = new_program("app");
+        Program *app2 = new_program("app2");
+        Dependency *d = calloc(1, sizeof(*d)), *d2 = calloc(1, sizeof(*d2));
+        d->name = strdup("mig");
+        d->condition = DEPEND_SUCCEEDED;
+        d2->name = strdup("mig");
+        d2->condition = DEPEND_COMPLETED;
+        app->config->depends_on = d;
+        app->config->n_depends_on = 1;
+        app2->config->depends_on = d2;
+        app2->config->n_depends_on = 1;
+        mig->config->autorestart = AUTORESTART_FALSE;
+        mig->config->startsecs = 0;
+
+        /* exit 3 after running: succeeded cannot be met, completed keeps waiting */
+        ASSERT_OK(program_start(app));
+        ASSERT_OK(program_start(app2));
+        ASSERT_OK(program_start(mig));
+        ASSERT_EQ(mig->state, PROGRAM_RUNNING);
+        child_exits(mig, CLD_EXITED, 3, 0);
+        ASSERT_EQ(mig->state, PROGRAM_EXITED);
+        ASSERT_EQ(app->state, PROGRAM_FATAL);
+        ASSERT_STR_CONTAINS(app->exit_detail, "mig did not succeed (exit 3");
+        ASSERT_STREQ(exit_reason_to_string(app->exit_reason), "dependency");
+        ASSERT_EQ(app2->state, PROGRAM_STOPPED);
+        ASSERT_STR_CONTAINS(program_waiting_for(app2), "waiting for mig (completed)");
+
+        /* exit 0: both conditions met */
+        ASSERT_OK(program_start(mig));
+        child_exits(mig, CLD_EXITED, 0, 0);
+        ASSERT_EQ(mig->state, PROGRAM_EXITED);
+        ASSERT_EQ(app2->state, PROGRAM_STARTING);
+        ASSERT_OK(program_start(app));
         ASSERT_EQ(app->state, PROGRAM_STARTING);
         teardown();
 }

@@ -334,6 +334,8 @@ const char *bus_transient_result(const Program *p) {
                 return "limit";
         case EXIT_REASON_STOPPED:
                 return "stopped";
+        case EXIT_REASON_DEPENDENCY:
+                return "dependency";
         default:
                 return "unknown";
         }
