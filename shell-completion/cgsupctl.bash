@@ -18,7 +18,7 @@ _cgsupctl() {
         cur=${COMP_WORDS[COMP_CWORD]}
         prev=${COMP_WORDS[COMP_CWORD-1]}
 
-        local verbs='status is-active is-failed start stop restart kill signal freeze thaw set-property health ready pid avail tail send attach run
+        local verbs='status is-active is-failed start stop restart kill signal freeze thaw set-property scale health ready pid avail tail send attach run
                      reread update reload shutdown validate metrics top doctor version list-names help'
         local global_opts='--json --json=pretty --json=short --user --system --host -H --no-pager --help --version'
 
@@ -50,6 +50,9 @@ _cgsupctl() {
                         else
                                 COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
                         fi
+                        ;;
+                scale)
+                        [[ $prev == scale ]] && COMPREPLY=($(compgen -W "$(__cgsupctl_names)" -- "$cur"))
                         ;;
                 freeze|thaw|status|pid|is-active|is-failed|health|ready)
                         COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))

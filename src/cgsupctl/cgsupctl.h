@@ -107,7 +107,8 @@ int verb_reload(int argc, char **argv);
 int verb_shutdown(int argc, char **argv);
 int verb_validate(int argc, char **argv);
 int verb_version(int argc, char **argv);
-int verb_metrics(int argc, char **argv);      /* verb-metrics.c: Prometheus / OpenMetrics text */
+int verb_metrics(int argc, char **argv);
+int verb_scale(int argc, char **argv);        /* verb-scale.c: scale NAME N (ScaleProgram) */      /* verb-metrics.c: Prometheus / OpenMetrics text */
 extern const struct option metrics_options[];
 int verb_top(int argc, char **argv);          /* verb-top.c: live view, -b batch frames */
 extern const struct option top_options[];

@@ -110,6 +110,15 @@ const Verb verbs[] = {
                                "io_weight (or their D-Bus names). Values as in the configuration file.\n",
         },
         {
+                .name = "scale", .min_operands = 2, .max_operands = 2, .run = verb_scale,
+                .synopsis = "scale NAME N",
+                .summary = "run N instances of a numprocs program, live",
+                .description = "New instances are made from the configuration file as with numprocs=N and\n"
+                               "started; surplus ones are stopped, highest-numbered first; the others are not\n"
+                               "touched. Kept until the next reload, which goes back to the file's numprocs.\n"
+                               "N is 0 to 1000. Authorized by polkit (org.cgsup1.manage).\n",
+        },
+        {
                 .name = "pid", .min_operands = 0, .max_operands = VERB_ANY, .run = verb_pid,
                 .synopsis = "pid [NAME...]",
                 .summary = "main PID of programs, or cgsupd's PID without a name",

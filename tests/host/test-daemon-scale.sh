@@ -6,6 +6,7 @@
 source "$(dirname "$0")/daemon-lib.sh"
 dl_requirements
 command -v busctl >/dev/null || skip_all "busctl not installed"
+[[ -n ${CGSUPCTL:-} && -x $CGSUPCTL ]] || skip_all "CGSUPCTL not set (run through meson test)"
 dl_setup scale
 
 cat >"$T/cgsup.conf" <<EOF
@@ -38,9 +39,9 @@ check "worker_3 runs in worker/worker_3" grep -qx "0::/$SUBTREE/worker/worker_3"
 check "worker_0 untouched by scaling up" test "$(field_of worker_0 pid)" = "$pid0"
 check "four instances listed" test "$(workers)" = "worker_0 worker_1 worker_2 worker_3"
 
-out=$(scale worker 2)
-diag "scale worker 2: $out"
-check "scale 2 answers old and new count" test "$out" = "uu 4 2"
+out=$("$CGSUPCTL" scale worker 2 2>&1)
+diag "cgsupctl scale worker 2: $out"
+check "cgsupctl scale 2 prints old and new count" test "$out" = "worker: 4 -> 2 instances (until the next reload)"
 check "worker_3 and worker_2 gone from the list" wait_until 20 bash -c "[[ \"\$(busctl --system call ${M[*]} ListPrograms | grep -o '\"worker_[0-9]*\"' | sort | tr -d '\"' | xargs)\" == 'worker_0 worker_1' ]]"
 check "their cgroups removed" wait_until 20 bash -c "[[ ! -d $CG_MOUNT/$SUBTREE/worker/worker_2 && ! -d $CG_MOUNT/$SUBTREE/worker/worker_3 ]]"
 check "highest-numbered stopped first" bash -c "
@@ -55,6 +56,7 @@ out=$(scale nosuch 3); diag "$out"
 check "unknown program: NoSuchProgram" grep -q "No program 'nosuch' to scale" <<<"$out"
 out=$(scale worker 1001); diag "$out"
 check "more than 1000: InvalidArgument" grep -q "more than 1000" <<<"$out"
+check "cgsupctl scale with a bad count: usage error (2)" bash -c "'$CGSUPCTL' scale worker many 2>/dev/null; [[ \$? -eq 2 ]]"
 out=$(scale single 3); diag "$out"
 check "no %(process_num) in process_name: InvalidArgument naming it" grep -q 'process_num' <<<"$out"
 out=$(scale 'bad/name' 3); diag "$out"
