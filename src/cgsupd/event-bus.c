@@ -26,6 +26,7 @@ struct EventSubscription {
         EventMask mask;
         EventHandler handler;
         void *userdata;
+        bool quiet;              /* event_bus_watch(): no serial */
 };
 
 typedef struct EventBus {
@@ -140,7 +141,8 @@ static int tick_arm(Manager *m) {
         return 0;
 }
 
-int event_bus_subscribe(Manager *m, EventMask mask, EventHandler handler, void *userdata, EventSubscription **ret) {
+static int subscribe(Manager *m, EventMask mask, bool quiet, EventHandler handler, void *userdata,
+                     EventSubscription **ret) {
         EventBus *b = bus_get(m, true);
         EventSubscription *s, **a;
 
@@ -156,13 +158,23 @@ int event_bus_subscribe(Manager *m, EventMask mask, EventHandler handler, void *
                 free(s);
                 return -ENOMEM;
         }
-        *s = (EventSubscription) { .manager = m, .mask = mask, .handler = handler, .userdata = userdata };
+        *s = (EventSubscription) {
+                .manager = m, .mask = mask, .handler = handler, .userdata = userdata, .quiet = quiet,
+        };
         b->subs = a;
         b->subs[b->n_subs++] = s;
         if (mask & TICK_MASK)
                 (void) tick_arm(m);
         *ret = s;
         return 0;
+}
+
+int event_bus_subscribe(Manager *m, EventMask mask, EventHandler handler, void *userdata, EventSubscription **ret) {
+        return subscribe(m, mask, false, handler, userdata, ret);
+}
+
+int event_bus_watch(Manager *m, EventMask mask, EventHandler handler, void *userdata, EventSubscription **ret) {
+        return subscribe(m, mask, true, handler, userdata, ret);
 }
 
 EventSubscription *event_subscription_free(EventSubscription *s) {
@@ -222,6 +234,7 @@ static void deliver(Manager *m, Event *e) {
         EventBus *b = bus_get(m, false);
         _cleanup_free_ EventSubscription **snapshot = NULL;
         size_t n = 0;
+        bool counted = false;
 
         if (!e || !b)
                 return;
@@ -232,13 +245,17 @@ static void deliver(Manager *m, Event *e) {
                 return;
         }
         for (size_t i = 0; i < b->n_subs; i++)
-                if (b->subs[i]->mask & EVENT_MASK(e->type))
+                if (b->subs[i]->mask & EVENT_MASK(e->type)) {
                         snapshot[n++] = b->subs[i];
+                        counted = counted || !b->subs[i]->quiet;
+                }
         if (n == 0)
                 return;
         /* supervisord: the first serial given is 0, then +1 per event a pool accepted. */
-        e->serial = b->serial_used ? ++b->serial : 0;
-        b->serial_used = true;
+        if (counted) {
+                e->serial = b->serial_used ? ++b->serial : 0;
+                b->serial_used = true;
+        }
         for (size_t i = 0; i < n; i++)
                 snapshot[i]->handler(m, e, snapshot[i]->userdata);
 }

@@ -47,6 +47,9 @@ typedef void (*EventHandler)(Manager *m, Event *e, void *userdata);
 /* Calls @handler for every event whose type is in @mask, from now on, until the subscription is freed.
  * TICK types arm realtime timers on m->event while someone wants them. */
 int event_bus_subscribe(Manager *m, EventMask mask, EventHandler handler, void *userdata, EventSubscription **ret);
+/* The same for the daemon's own bookkeeping (an event listener watching its own instances): such a watch
+ * does not make an event count for supervisord's serial, which only counts events a subscriber took. */
+int event_bus_watch(Manager *m, EventMask mask, EventHandler handler, void *userdata, EventSubscription **ret);
 EventSubscription *event_subscription_free(EventSubscription *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(EventSubscription *, event_subscription_free);
 /* Whether anyone listens to @t (so emitters skip building payloads nobody reads). */

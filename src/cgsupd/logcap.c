@@ -41,6 +41,8 @@ struct LogCapture {
         sd_event_source *in_source;
         bool strip_ansi;
         AnsiState ansi;
+        void (*observer)(void *userdata, int stream, const char *data, size_t size);
+        void *observer_userdata;
 
         ByteRing ring;            /* every byte; its end is the stream position */
         uint64_t n_lines;         /* newlines seen, for metrics */
@@ -80,6 +82,8 @@ int log_capture_new(sd_event *event, const LogCaptureSettings *s, LogCapture **r
         c->fd = -EBADF;
         c->stream = s->stream;
         c->strip_ansi = s->strip_ansi;
+        c->observer = s->observer;
+        c->observer_userdata = s->observer_userdata;
         c->epoch = new_epoch();
         log_sink_init(&c->file, event);
         log_sink_init(&c->pass, event);
@@ -250,6 +254,8 @@ void log_capture_feed(LogCapture *c, const char *data, size_t n) {
         log_sink_write(&c->file, pos, data, n);
         if (wants_lines(c))
                 feed_lines(c, data, n);
+        if (c->observer)
+                c->observer(c->observer_userdata, c->stream, data, n);
 }
 
 void log_capture_flush(LogCapture *c) {

@@ -56,6 +56,9 @@ typedef struct LogCaptureSettings {
         int passthrough_fd;       /* where passthrough goes; -1 = our stdout */
         bool strip_ansi;          /* take ANSI escape sequences out as the bytes are read (ansi-strip.h) */
         int syslog_fd;            /* no journal: a connected /dev/log socket for syslog lines, -1 = none */
+        /* Called with every chunk captured (event listener protocol, PROCESS_LOG events); may be NULL. */
+        void (*observer)(void *userdata, int stream, const char *data, size_t size);
+        void *observer_userdata;
 } LogCaptureSettings;
 
 /* What log_capture_read() returns. */

@@ -9,6 +9,7 @@
 #include "cgsup/cgroup.h"
 #include "health.h"
 #include "webhook.h"
+#include "event-listener.h"
 #include "log.h"
 #include "manager.h"
 #include "program-ops.h"
@@ -33,6 +34,7 @@ static void replace_config(Program *p, ProgramConfig *copy) {
          * watches are set up again */
         program_schedule_config_changed(p);
         (void) program_watch_files(p);
+        (void) event_listener_config_changed(p->manager, p); /* a pool follows events=, buffer_size= */
 }
 
 /* RELOAD_LIMITS_LIVE: true when the running leaf took the new limits (else the program is restarted). */

@@ -26,6 +26,7 @@
 #include "curl-event.h"
 #include "deps.h"
 #include "event-bus.h"
+#include "event-listener.h"
 #include "fd-util.h"
 #include "log.h"
 #include "logcap.h"
@@ -197,8 +198,12 @@ int manager_add_program(Manager *m, Program *p) {
         m->programs[m->n_programs++] = p;
         if (p->transient)
                 m->n_transient++;
-        else if (!manager_group_has_other(m, p))
-                event_bus_group(m, p->group, true);
+        else {
+                /* supervisord's pool subscribes before its group is announced (it sees its own). */
+                (void) event_listener_program_added(m, p);
+                if (!manager_group_has_other(m, p))
+                        event_bus_group(m, p->group, true);
+        }
         if (m->hooks.program_added)
                 m->hooks.program_added(m, p);
         return 0;
@@ -217,6 +222,7 @@ void manager_remove_program(Manager *m, Program *p) {
                 m->n_transient--;
         else if (!p->transient && !manager_group_has_other(m, p))
                 event_bus_group(m, p->group, false);
+        event_listener_program_removed(m, p);
         /* Its pipes leave the fd store with it. */
         if (m->ops == &program_ops_real)
                 adopt_store_fds(p, -EBADF, -EBADF, -EBADF);
@@ -945,6 +951,7 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        event_listener_free_all(m);
         while (m->n_programs > 0) {
                 Program *p = m->programs[m->n_programs - 1];
                 m->n_programs--;

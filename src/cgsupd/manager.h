@@ -53,6 +53,7 @@ struct Manager {
         ManagerHooks hooks;
         void *bus_data;         /* owned by the bus layer (vtables, polkit registry) */
         struct EventBus *event_bus; /* event-bus.c: subscriptions, serial, TICK timer; NULL until a subscribe */
+        struct EventListeners *event_listeners; /* event-listener.c: [eventlistener:x] pools; NULL if none */
 
         bool shutting_down;
         bool is_pid1;

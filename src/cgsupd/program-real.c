@@ -17,6 +17,8 @@
 #include "cgsup/spawn.h"
 #include "fd-util.h"
 #include "health.h"
+#include "event-bus.h"
+#include "event-listener.h"
 #include "log.h"
 #include "logcap.h"
 #include "manager.h"
@@ -449,6 +451,15 @@ void program_unwatch(Program *p) {
         p->pidfd = safe_close(p->pidfd);
 }
 
+/* What a program writes, beyond its logs: PROCESS_LOG_* events, and an event listener's protocol. */
+static void output_observed(void *userdata, int stream, const char *data, size_t size) {
+        Program *p = userdata;
+
+        event_bus_process_log(p, stream, data, size);
+        if (stream == 1)
+                event_listener_stdout(p, data, size);
+}
+
 static int capture_for(Program *p, int stream, LogCapture **c) {
         Manager *m = p->manager;
         const LogConfig *lc = stream == 1 ? &p->config->stdout_log : &p->config->stderr_log;
@@ -462,6 +473,8 @@ static int capture_for(Program *p, int stream, LogCapture **c) {
                 .passthrough_fd = -1,
                 .strip_ansi = p->config->strip_ansi,
                 .syslog_fd = m->syslog_fd,
+                .observer = output_observed,
+                .observer_userdata = p,
         };
         int r;
 

@@ -11,6 +11,7 @@
 #include "cgsup/cgroup.h"
 #include "cgsup/leaf.h"
 #include "health.h"
+#include "event-listener.h"
 #include "log.h"
 #include "logcap.h"
 #include "manager.h"
@@ -59,6 +60,8 @@ Program *program_free(Program *p) {
                 return NULL;
         if (p->manager && p->manager->ops == &program_ops_real)
                 program_unwatch(p);
+        if (p->manager)
+                event_listener_program_removed(p->manager, p);
         p->timer_source = sd_event_source_disable_unref(p->timer_source);
         health_program_free(p);
         p->stdout_capture = log_capture_free(p->stdout_capture);

@@ -176,6 +176,7 @@ typedef struct Program {
                                   * open yet, another -errno = the file is not there (closed with the leaf) */
         int stdin_fd;            /* write end of the instance's stdin pipe (program-stdin.c), -EBADF = none */
         int held_stdin_fd;       /* its number inside the program (no fd store), -1 = none; like held_pipe_fd */
+        struct Listener *listener; /* [eventlistener:x] instance: protocol state (event-listener.c), else NULL */
 } Program;
 
 const char *program_state_to_string(ProgramState s);

@@ -130,6 +130,7 @@ typedef struct ProgramContext {
         const char *host_node_name;
         bool check_system;         /* look users and executables up (not when fuzzing) */
         const ConfigScale *scale;  /* NULL = numprocs= as written */
+        bool event_listener;       /* building an [eventlistener:x] section */
 } ProgramContext;
 
 /* Builds the instances of [program:NAME] as member of @group_name (== NAME when not in a [group:x]) and

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "conf-internal.h"
+#include "event-type.h"
 #include "parse-util.h"
 #include "strv.h"
 
@@ -61,6 +62,8 @@ static int autorestart_parse(const char *s) {
 static int program_type_parse(const char *s) {
         return program_type_from_string(s);
 }
+
+static const char *const listener_only_keys[] = { "events", "buffer_size", "result_handler", NULL };
 
 static const KeyDef program_keys[] = {
         { "command", KEY_COMMAND, 0 },
@@ -162,7 +165,9 @@ const char *const program_known_keys[] = {
         "readiness_timeout", "readiness_retries", "readiness_start_period", "liveness_type", "liveness_target",
         "liveness_command", "liveness_log_line", "liveness_interval", "liveness_timeout", "liveness_retries",
         "liveness_start_period", "stdin", "schedule", "schedule_timezone", "schedule_catch_up", "interval", "watch",
-        "watch_ignore", "watch_debounce", NULL,
+        "watch_ignore", "watch_debounce",
+        /* [eventlistener:x] only (warned about in [program:x]) */
+        "events", "buffer_size", "result_handler", NULL,
 };
 
 const char *const group_known_keys[] = {
@@ -198,6 +203,7 @@ void program_config_init_defaults(ProgramConfig *p) {
                 .backoff_multiplier = 2.0,
                 .stdin_pipe = true,
                 .watch_debounce = 1 * USEC_PER_SEC,
+                .listener_buffer_size = 10,
         };
         for (HealthKind k = 0; k < _HEALTH_KIND_MAX; k++)
                 health_config_init_defaults(&p->health[k]);
@@ -347,7 +353,7 @@ bool program_config_equal_for_restart(const ProgramConfig *a, const ProgramConfi
                streq_ptr(a->syscall_filter, b->syscall_filter) &&
                a->no_new_privileges == b->no_new_privileges && a->clean_environment == b->clean_environment &&
                a->strip_ansi == b->strip_ansi && rlimits_equal(a->rlimits, b->rlimits) &&
-               a->stdin_pipe == b->stdin_pipe;
+               a->stdin_pipe == b->stdin_pipe && a->event_listener == b->event_listener;
 }
 
 bool program_config_exitcode_expected(const ProgramConfig *p, int code) {
@@ -974,6 +980,74 @@ static int instance_env_files(Config *c, IniSection *s, const ExpandVars *v, con
                                      &p->environment_files);
 }
 
+/* [eventlistener:x]'s own keys (supervisord's options.py): events= (required), buffer_size= (default 10),
+ * result_handler= (only supervisord's default: the others are Python imports). In [program:x] they are
+ * warned about and ignored. Returns 0, -EINVAL (diagnosed) or -ENOMEM. */
+static int listener_keys(Config *c, IniSection *s, const ExpandVars *v, bool listener, ProgramConfig *p) {
+        _cleanup_free_ char *events = NULL, *size = NULL, *handler = NULL;
+        const char *bad = NULL;
+        EventMask mask = 0;
+        IniEntry *e;
+        int r;
+
+        if (!listener) {
+                for (size_t i = 0; listener_only_keys[i]; i++)
+                        if ((e = ini_section_find(s, listener_only_keys[i])))
+                                conf_warn(c, e->file, e->line, "[%s] %s= only applies to [eventlistener:x], ignoring.",
+                                          s->name, e->key);
+                return 0;
+        }
+        p->event_listener = true;
+        if (p->redirect_stderr) {
+                conf_error(c, s->file, s->line,
+                           "[%s] sets redirect_stderr=true, which is not allowed for an event listener (its stdout "
+                           "is the protocol).", s->name);
+                return -EINVAL;
+        }
+        if (!p->stdin_pipe) {
+                conf_error(c, s->file, s->line, "[%s] sets stdin=null: an event listener reads its events on stdin.",
+                           s->name);
+                return -EINVAL;
+        }
+        e = ini_section_get(s, "events");
+        if (!e) {
+                conf_error(c, s->file, s->line, "[%s] must specify events=.", s->name);
+                return -EINVAL;
+        }
+        r = conf_get_expanded(c, s, e, v, &events);
+        if (r < 0)
+                return r;
+        if (event_mask_from_list(events, &mask, &bad) < 0) {
+                char why[256];
+                snprintf(why, sizeof(why), "unknown event type '%s' (supervisord 4's names: EVENT, PROCESS_STATE, "
+                         "PROCESS_STATE_EXITED, PROCESS_LOG, TICK_60, ...)", strna(bad));
+                return bad_value(c, s, e, events, why);
+        }
+        if (mask == 0)
+                return bad_value(c, s, e, events, "no event type given");
+        p->listener_events = mask;
+        e = ini_section_get(s, "buffer_size");
+        if (e) {
+                r = conf_get_expanded(c, s, e, v, &size);
+                if (r < 0)
+                        return r;
+                if (safe_atou(size, &p->listener_buffer_size) < 0 || p->listener_buffer_size > 100000)
+                        return bad_value(c, s, e, size, "not an integer between 0 and 100000");
+        }
+        e = ini_section_get(s, "result_handler");
+        if (e) {
+                r = conf_get_expanded(c, s, e, v, &handler);
+                if (r < 0)
+                        return r;
+                if (!streq(handler, "supervisor.dispatchers:default_handler"))
+                        conf_warn(c, e->file, e->line,
+                                  "[%s] result_handler=%s is a Python import that cgsup cannot load; using "
+                                  "supervisor.dispatchers:default_handler (OK accepts, anything else rejects).",
+                                  s->name, handler);
+        }
+        return 0;
+}
+
 static int build_instance(Config *c, IniSection *s, const char *name, const char *group_name, bool in_group,
                           const ProgramContext *ctx, const char *process_name_tmpl, long first_process_num,
                           long process_num, unsigned numprocs, ProgramConfig **ret) {
@@ -1085,6 +1159,11 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
                 if (k->type == KEY_COMMAND)
                         lint_command(c, s, e, p);
         }
+        r = listener_keys(c, s, &v, ctx->event_listener, p);
+        if (r == -EINVAL)
+                failed = true;
+        else if (r < 0)
+                return r;
         if (failed)
                 return 0;
         /* The files are checked once per section: each instance would only repeat the same messages. */

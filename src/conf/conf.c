@@ -37,6 +37,7 @@ static const char *const include_known_keys[] = { "files", NULL };
 
 static const char *const known_section_names[] = {
         "cgsupd", "supervisord", "include", "program:", "group:", "webhook:", NULL,
+        "cgsupd", "supervisord", "include", "program:", "group:", "eventlistener:", NULL,
 };
 
 static void daemon_config_done(DaemonConfig *d) {
@@ -385,6 +386,7 @@ typedef enum SectionKind {
         SECTION_PROGRAM,
         SECTION_GROUP,
         SECTION_WEBHOOK,
+        SECTION_EVENTLISTENER,
         SECTION_IGNORED,
         SECTION_UNKNOWN,
 } SectionKind;
@@ -400,9 +402,11 @@ static SectionKind section_kind(const char *name) {
                 return SECTION_GROUP;
         if (has_prefix(name, "webhook:"))
                 return SECTION_WEBHOOK;
+        if (has_prefix(name, "eventlistener:"))
+                return SECTION_EVENTLISTENER;
         if (streq(name, "unix_http_server") || streq(name, "inet_http_server") ||
             streq(name, "supervisorctl") || has_prefix(name, "rpcinterface:") ||
-            has_prefix(name, "eventlistener:") || has_prefix(name, "fcgi-program:") ||
+            has_prefix(name, "fcgi-program:") ||
             has_prefix(name, "ctlplugin:") || has_prefix(name, "unix_http_server:") ||
             has_prefix(name, "inet_http_server:"))
                 return SECTION_IGNORED;
@@ -442,8 +446,6 @@ static void warn_ignored_section(Config *c, IniSection *s) {
             has_prefix(s->name, "ctlplugin:") || has_prefix(s->name, "unix_http_server:") ||
             has_prefix(s->name, "inet_http_server:"))
                 why = "cgsup is controlled over D-Bus with cgsupctl";
-        else if (has_prefix(s->name, "eventlistener:"))
-                why = "event listeners are not supported by cgsup";
         else
                 why = "FastCGI programs are not supported by cgsup";
         conf_warn(c, s->file, s->line, "[%s] is not used (%s), ignoring.", s->name, why);
@@ -705,6 +707,7 @@ static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const c
                         warn_unknown_keys(c, s, include_known_keys);
                         break;
                 case SECTION_PROGRAM:
+                case SECTION_EVENTLISTENER:
                         warn_unknown_keys(c, s, program_known_keys);
                         lint_templates(c, s);
                         break;
@@ -781,6 +784,19 @@ static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const c
                                 conf_error(c, e ? e->file : g->source_file, e ? e->line : g->source_line,
                                            "[group:%s] names unknown program '%s'.", g->name, *pn);
                 }
+        }
+
+        /* [eventlistener:x]: a pool is a group of its own (supervisord does not let [group:x] list one). */
+        ProgramContext listener_ctx = ctx;
+        listener_ctx.event_listener = true;
+        for (size_t i = 0; i < doc->n_sections; i++) {
+                IniSection *s = &doc->sections[i];
+                const char *name = s->name + strlen("eventlistener:");
+                if (section_kind(s->name) != SECTION_EVENTLISTENER)
+                        continue;
+                r = conf_program_section(c, s, name, name, false, &listener_ctx);
+                if (r < 0)
+                        return r;
         }
 
         for (size_t i = 0; i < doc->n_sections; i++) {

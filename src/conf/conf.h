@@ -160,6 +160,10 @@ typedef struct ProgramConfig {
         char *schedule_timezone;   /* NULL = local time */
         usec_t interval;           /* between starts, 0 = none */
         bool schedule_catch_up;    /* run once for ticks missed (suspend, clock jump), default false */
+        /* [eventlistener:x] instances (supervisord's protocol on stdin/stdout, src/cgsupd/event-listener.c) */
+        bool event_listener;
+        uint64_t listener_events;      /* events=: an EventMask (src/shared/event-type.h) */
+        unsigned listener_buffer_size; /* buffer_size=, default 10 */
 
         /* Restart on file change (issue 14): absolute paths, watched recursively by cgsupd. */
         char **watch;

@@ -8,6 +8,7 @@
 #include <syslog.h>
 
 #include "conf-internal.h"
+#include "event-type.h"
 #include "strv.h"
 #include "tests.h"
 
@@ -1054,14 +1055,15 @@ TEST(unknown_keys_and_sections_warn) {
         ASSERT_TRUE(has_diag(c, false, 12, "[inet_http_server] is not used"));
         ASSERT_TRUE(has_diag(c, false, 14, "[supervisorctl] is not used"));
         ASSERT_TRUE(has_diag(c, false, 16, "[rpcinterface:supervisor] is not used"));
-        ASSERT_TRUE(has_diag(c, false, 18, "event listeners are not supported"));
+        ASSERT_FALSE(has_diag(c, false, 18, "not used")); /* [eventlistener:x] is a pool now */
+        ASSERT_TRUE(prog(c, "crash")->event_listener);
         ASSERT_TRUE(has_diag(c, false, 21, "FastCGI programs are not supported"));
         ASSERT_TRUE(has_diag(c, false, 24, "Unknown section [programm:typo]"));
         for (size_t i = 0; i < c->n_diags; i++) {
                 ASSERT_FALSE(c->diags[i].error);
                 ASSERT_STREQ(c->diags[i].file, TEST_PATH);
         }
-        ASSERT_EQ(c->n_programs, 1);
+        ASSERT_EQ(c->n_programs, 2); /* a, and the listener crash */
         ASSERT_NULL(config_first_error(c));
 }
 
@@ -1753,6 +1755,49 @@ TEST(stdin_and_events_keys) {
         config_free(TAKE_PTR(c));
         ASSERT_ERROR(load("[program:x]\ncommand=/bin/cat\nstdin=tty\n", &c), EINVAL);
         ASSERT_TRUE(has_diag(c, true, 3, "must be pipe or null"));
+}
+
+TEST(eventlistener_sections) {
+        _cleanup_(config_freep) Config *c = NULL;
+        LOAD_OK("[eventlistener:mail]\n"
+                "command=/bin/cat\n"
+                "events=PROCESS_STATE_EXITED, PROCESS_STATE_FATAL TICK_60\n"
+                "buffer_size=50\n"
+                "numprocs=2\n"
+                "process_name=%(program_name)s_%(process_num)d\n"
+                "[eventlistener:all]\n"
+                "command=/bin/cat\n"
+                "events=EVENT\n"
+                "result_handler=superlance.foo:handler\n"
+                "[program:web]\n"
+                "command=/bin/cat\n"
+                "events=PROCESS_STATE\n",
+                c);
+        const ProgramConfig *p = prog(c, "mail_1");
+        ASSERT_TRUE(p->event_listener);
+        ASSERT_STREQ(p->group_name, "mail");
+        ASSERT_EQ(p->listener_buffer_size, 50);
+        ASSERT_EQ_U64(p->listener_events, EVENT_MASK(EVENT_PROCESS_STATE_EXITED) |
+                                                  EVENT_MASK(EVENT_PROCESS_STATE_FATAL) | EVENT_MASK(EVENT_TICK_60));
+        ASSERT_NOT_NULL(prog(c, "mail_0"));
+        ASSERT_EQ(prog(c, "all")->listener_buffer_size, 10); /* supervisord's default */
+        ASSERT_EQ_U64(prog(c, "all")->listener_events, EVENT_MASK(_EVENT_TYPE_MAX) - 1);
+        ASSERT_TRUE(has_diag(c, false, 10, "result_handler=superlance.foo:handler is a Python import"));
+        ASSERT_FALSE(prog(c, "web")->event_listener);
+        ASSERT_TRUE(has_diag(c, false, 13, "events= only applies to [eventlistener:x]"));
+        config_free(TAKE_PTR(c));
+
+        ASSERT_ERROR(load("[eventlistener:x]\ncommand=/bin/cat\nevents=PROCESS_STATE,NOPE\n", &c), EINVAL);
+        ASSERT_TRUE(has_diag(c, true, 3, "unknown event type 'NOPE'"));
+        config_free(TAKE_PTR(c));
+        ASSERT_ERROR(load("[eventlistener:x]\ncommand=/bin/cat\n", &c), EINVAL);
+        ASSERT_TRUE(has_diag(c, true, 1, "must specify events="));
+        config_free(TAKE_PTR(c));
+        ASSERT_ERROR(load("[eventlistener:x]\ncommand=/bin/cat\nevents=TICK\nredirect_stderr=true\n", &c), EINVAL);
+        ASSERT_TRUE(has_diag(c, true, 1, "redirect_stderr=true, which is not allowed"));
+        config_free(TAKE_PTR(c));
+        ASSERT_ERROR(load("[eventlistener:x]\ncommand=/bin/cat\nevents=TICK\nbuffer_size=-1\n", &c), EINVAL);
+        ASSERT_TRUE(has_diag(c, true, 4, "buffer_size=-1"));
 }
 
 int main(int argc, char **argv) {

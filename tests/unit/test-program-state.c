@@ -4,6 +4,7 @@
  * cgroups, no event loop. The fake records what the machine asked for (spawn, signal, cgroup.kill, timer)
  * and the test plays the kernel (child exits, cgroup emptiness, elapsed time).
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -12,6 +13,8 @@
 #include "health.h"
 #include "deps.h"
 #include "event-bus.h"
+#include "event-listener.h"
+#include "fd-util.h"
 #include "manager.h"
 #include "notify.h"
 #include "program-ops.h"
@@ -1481,6 +1484,140 @@ TEST(event_group_daemon_tick_log) {
 TEST(event_payload_len_counts_characters) {
         Event e = { .payload = (char *) "when:1 \xc3\xa9\xe2\x82\xac" };
         ASSERT_EQ(event_payload_len(&e), 9);
+}
+
+/* ---- event listeners (event-listener.c): the protocol against a pipe ------------------------------- */
+
+static Program *new_listener(const char *name, const char *events, unsigned buffer_size, int *ret_read_fd) {
+        ProgramConfig *c = calloc(1, sizeof(*c));
+        Program *p;
+        int fds[2];
+
+        ASSERT_NOT_NULL(c);
+        program_config_init_defaults(c);
+        c->name = strdup(name);
+        c->program_name = strdup(name);
+        c->group_name = strdup(name);
+        c->event_listener = true;
+        c->startsecs = 0;
+        c->listener_buffer_size = buffer_size;
+        ASSERT_OK(event_mask_from_list(events, &c->listener_events, NULL));
+        ASSERT_OK(program_new(&manager, c, &p));
+        ASSERT_OK(manager_add_program(&manager, p));
+        ASSERT_OK_ERRNO(pipe2(fds, O_CLOEXEC | O_NONBLOCK));
+        p->stdin_fd = fds[1];
+        *ret_read_fd = fds[0];
+        return p;
+}
+
+/* What the listener got on stdin since the last call. */
+static char *stdin_got(int fd) {
+        static char buf[8192];
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        buf[n > 0 ? n : 0] = '\0';
+        return buf;
+}
+
+static void say(Program *l, const char *text) {
+        event_listener_stdout(l, text, strlen(text));
+}
+
+static void listener_teardown(int fd) {
+        safe_close(fd);
+        teardown();
+        event_listener_free_all(&manager);
+        event_bus_free(&manager);
+}
+
+TEST(listener_protocol) {
+        setup();
+        int in;
+        /* supervisord's pool subscribes before its group is announced: it sees its own PROCESS_GROUP_ADDED. */
+        Program *l = new_listener("lsn", "PROCESS_STATE_RUNNING, PROCESS_GROUP_ADDED", 10, &in);
+        Program *web = new_program("web");
+        web->config->startsecs = 0;
+
+        ASSERT_OK(program_start(l));
+        ASSERT_EQ(l->state, PROGRAM_RUNNING);
+        ASSERT_STREQ(stdin_got(in), ""); /* not READY yet */
+        say(l, "READY\n");
+        ASSERT_STREQ(stdin_got(in), "ver:3.0 server:supervisor serial:0 pool:lsn poolserial:0 "
+                                    "eventname:PROCESS_GROUP_ADDED len:14\ngroupname:lsn\n");
+        say(l, "RESULT 2\nOKREADY\n"); /* both in one read */
+        ASSERT_STREQ(stdin_got(in), "ver:3.0 server:supervisor serial:1 pool:lsn poolserial:1 "
+                                    "eventname:PROCESS_GROUP_ADDED len:14\ngroupname:web\n");
+        /* FAIL rejects: the same event, same serials, after the next READY (which may come in pieces). */
+        say(l, "RESULT 4\nFAIL");
+        say(l, "READ");
+        ASSERT_STREQ(stdin_got(in), "");
+        say(l, "Y\n");
+        ASSERT_TRUE(strstr(stdin_got(in), "serial:1 pool:lsn poolserial:1 eventname:PROCESS_GROUP_ADDED") != NULL);
+        say(l, "RESULT 2\nOKREADY\n");
+        ASSERT_STREQ(stdin_got(in), "ver:3.0 server:supervisor serial:2 pool:lsn poolserial:2 "
+                                    "eventname:PROCESS_STATE_RUNNING len:58\n"
+                                    "processname:lsn groupname:lsn from_state:STARTING pid:1001");
+        say(l, "RESULT 2\nOK");
+        ASSERT_OK(program_start(web));
+        say(l, "READY\n");
+        ASSERT_TRUE(strstr(stdin_got(in), "serial:3 pool:lsn poolserial:3 eventname:PROCESS_STATE_RUNNING len:58\n"
+                                          "processname:web groupname:web from_state:STARTING pid:1002") != NULL);
+        /* A bad result line: UNKNOWN, no more events; the event goes back to the buffer. */
+        say(l, "RESULT x\n");
+        say(l, "READY\n");
+        ASSERT_STREQ(stdin_got(in), "");
+        /* A new start of the listener: ACKNOWLEDGED again, and it gets that event first. */
+        ASSERT_OK(program_stop(l));
+        child_exits(l, CLD_KILLED, SIGTERM, 0);
+        ASSERT_OK(program_start(l));
+        ASSERT_STREQ(stdin_got(in), "");
+        say(l, "READY\n");
+        ASSERT_TRUE(strstr(stdin_got(in), "serial:3 pool:lsn poolserial:3 eventname:PROCESS_STATE_RUNNING") != NULL);
+        listener_teardown(in);
+}
+
+static const char *first_line(const char *s, char *buf, size_t size) {
+        snprintf(buf, size, "%.*s", (int) strcspn(s, "\n"), s);
+        return buf;
+}
+
+TEST(listener_garbage_overflow_and_crash) {
+        setup();
+        int in, in2;
+        char first[256], again[256];
+        Program *g = new_listener("garbage", "PROCESS_STATE", 2, &in);
+        Program *c = new_listener("crashy", "PROCESS_STATE_RUNNING", 10, &in2);
+        Program *web = new_program("web");
+        web->config->startsecs = 0;
+
+        ASSERT_OK(program_start(g));
+        say(g, "hello world, no protocol here\n"); /* not READY: UNKNOWN, and what follows is discarded */
+        char junk[100000];
+        memset(junk, 'x', sizeof(junk));
+        event_listener_stdout(g, junk, sizeof(junk));
+        say(g, "READY\n");
+        /* Its pool keeps buffer_size events, the oldest dropped (logged). */
+        for (int i = 0; i < 3; i++) {
+                ASSERT_OK(program_start(web));
+                ASSERT_OK(program_stop(web));
+                child_exits(web, CLD_KILLED, SIGTERM, 0);
+        }
+        ASSERT_STREQ(stdin_got(in), "");
+
+        /* A listener that ends while BUSY: the event goes back, same serials, to its next start. */
+        ASSERT_OK(program_start(c));
+        say(c, "READY\n");
+        first_line(stdin_got(in2), first, sizeof(first));
+        ASSERT_TRUE(strstr(first, "eventname:PROCESS_STATE_RUNNING") != NULL);
+        advance(5 * USEC_PER_SEC);
+        child_exits(c, CLD_KILLED, SIGKILL, 0); /* RUNNING -> EXITED, restarted */
+        if (c->state != PROGRAM_RUNNING)
+                fire(c);
+        ASSERT_EQ(c->state, PROGRAM_RUNNING);
+        say(c, "READY\n");
+        first_line(stdin_got(in2), again, sizeof(again));
+        ASSERT_STREQ(first, again);
+        safe_close(in2);
+        listener_teardown(in);
 }
 
 int main(int argc, char **argv) {
