@@ -45,6 +45,7 @@ static void run_state_done(RunState *s) {
         free(s->name);
         free(s->result);
         free(s->detail);
+        sd_event_unref(s->event);
 }
 
 static int on_finished(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -183,55 +184,54 @@ const struct option run_options[] = {
         {},
 };
 
-int verb_run(int argc, char **argv) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
-        _cleanup_strv_free_ char **props = NULL, **env = NULL;
-        _cleanup_(run_state_done) RunState s = { .exit_code = -1 };
-        const char *uid = NULL, *name = NULL, *path, *rname;
-        bool wait = false, pipe_fds = false, same_dir = false, quiet = false;
-        int c, r;
+/* What the command line asks of the daemon (everything but --standalone). */
+typedef struct RunRequest {
+        char **props, **env; /* -p and -E assignments */
+        const char *uid, *name;
+        char **command;
+        bool wait, pipe_fds, same_dir, quiet;
+} RunRequest;
 
-        /* --standalone changes everything: hand the untouched argv to the daemon-less implementation. */
-        for (int a = 1; a < argc; a++) {
-                if (streq(argv[a], "--"))
-                        break;
-                if (streq(argv[a], "--standalone"))
-                        return verb_run_standalone(argc, argv);
-        }
+static void run_request_done(RunRequest *q) {
+        strv_free(q->props);
+        strv_free(q->env);
+}
+
+static int add_assignment(char ***l, char opt, const char *arg) {
+        if (!strchr(arg, '=') || arg[0] == '=')
+                return usage_error("expected -%c KEY=VALUE, got '%s'.", opt, arg);
+        return strv_extend(l, arg) < 0 ? 1 : 0;
+}
+
+/* 0, or the exit status to leave with. */
+static int parse_run_request(int argc, char **argv, RunRequest *q) {
+        int c, r;
 
         while ((c = getopt_long(argc, argv, "+" RUN_SHORT_OPTIONS, run_options, NULL)) >= 0)
                 switch (c) {
                 case 'p':
-                        if (!strchr(optarg, '=') || optarg[0] == '=')
-                                return usage_error("expected -p KEY=VALUE, got '%s'.", optarg);
-                        if (strv_extend(&props, optarg) < 0)
-                                return 1;
-                        break;
                 case 'E':
-                        if (!strchr(optarg, '=') || optarg[0] == '=')
-                                return usage_error("expected -E KEY=VALUE, got '%s'.", optarg);
-                        if (strv_extend(&env, optarg) < 0)
-                                return 1;
+                        r = add_assignment(c == 'p' ? &q->props : &q->env, (char) c, optarg);
+                        if (r != 0)
+                                return r;
                         break;
                 case RUN_ARG_WAIT:
-                        wait = true;
+                        q->wait = true;
                         break;
                 case RUN_ARG_PIPE:
-                        pipe_fds = wait = true;
+                        q->pipe_fds = q->wait = true;
                         break;
                 case RUN_ARG_UID:
-                        uid = optarg;
+                        q->uid = optarg;
                         break;
                 case RUN_ARG_NAME:
-                        name = optarg;
+                        q->name = optarg;
                         break;
                 case 'd':
-                        same_dir = true;
+                        q->same_dir = true;
                         break;
                 case 'q':
-                        quiet = true;
+                        q->quiet = true;
                         break;
                 case RUN_ARG_CGROUP:
                         return usage_error("--cgroup is for run --standalone; cgsupd places its runs itself.");
@@ -240,96 +240,177 @@ int verb_run(int argc, char **argv) {
                 }
         if (optind >= argc)
                 return usage_error("run needs a command (cgsupctl run [OPTIONS] -- CMD...).");
-        if (pipe_fds && arg_host)
+        if (q->pipe_fds && arg_host)
                 return usage_error("--pipe cannot pass file descriptors to a remote host.");
+        q->command = argv + optind;
+        return 0;
+}
 
-        r = bus_connect(&bus);
-        if (r < 0)
-                return 1;
-        s.bus = bus;
+/* Installed before the call, so that the end of a short program is never missed. */
+static int watch_for_finish(sd_bus *bus, RunState *s) {
+        char match[256];
+        int r;
 
-        if (wait) {
-                char match[256];
+        r = sd_event_default(&s->event);
+        if (r < 0)
+                return r;
+        r = sd_bus_match_signal(bus, NULL, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
+                                CGSUP_SIGNAL_TRANSIENT_FINISHED, on_finished, s);
+        if (r < 0)
+                return r;
+        snprintf(match, sizeof match,
+                 "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                 "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='%s'",
+                 CGSUP_BUS_NAME);
+        return sd_bus_add_match(bus, NULL, match, on_name_owner_changed, s);
+}
 
-                r = sd_event_default(&event);
-                if (r < 0)
-                        goto fail;
-                s.event = event;
-                r = sd_bus_match_signal(bus, NULL, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
-                                        CGSUP_SIGNAL_TRANSIENT_FINISHED, on_finished, &s);
-                if (r < 0)
-                        goto fail;
-                snprintf(match, sizeof match,
-                         "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-                         "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='%s'",
-                         CGSUP_BUS_NAME);
-                r = sd_bus_add_match(bus, NULL, match, on_name_owner_changed, &s);
-                if (r < 0)
-                        goto fail;
-        }
+/* RunTransient's a{sv}, after the -p properties: the ones the options set. */
+static int append_option_properties(sd_bus_message *m, const RunRequest *q) {
+        int r = 0;
 
-        r = manager_new_call(bus, "RunTransient", &m);
-        if (r < 0)
-                goto fail;
-        r = sd_bus_message_append_strv(m, argv + optind);
-        if (r < 0)
-                goto fail;
-        r = sd_bus_message_open_container(m, 'a', "{sv}");
-        if (r < 0)
-                goto fail;
-        STRV_FOREACH(p, props) {
-                r = append_property(m, *p);
-                if (r == -EINVAL)
-                        return EXIT_USAGE;
-                if (r < 0)
-                        goto fail;
-        }
-        if (env) {
+        if (q->env) {
                 r = sd_bus_message_open_container(m, 'e', "sv");
                 if (r >= 0)
                         r = sd_bus_message_append(m, "s", "Environment");
                 if (r >= 0)
                         r = sd_bus_message_open_container(m, 'v', "as");
                 if (r >= 0)
-                        r = sd_bus_message_append_strv(m, env);
+                        r = sd_bus_message_append_strv(m, q->env);
                 if (r >= 0)
                         r = sd_bus_message_close_container(m);
                 if (r >= 0)
                         r = sd_bus_message_close_container(m);
-                if (r < 0)
-                        goto fail;
         }
-        if (uid) {
-                r = sd_bus_message_append(m, "{sv}", "User", "s", uid);
-                if (r < 0)
-                        goto fail;
-        }
-        if (name) {
-                r = sd_bus_message_append(m, "{sv}", "Name", "s", name);
-                if (r < 0)
-                        goto fail;
-        }
-        if (same_dir) {
+        if (r >= 0 && q->uid)
+                r = sd_bus_message_append(m, "{sv}", "User", "s", q->uid);
+        if (r >= 0 && q->name)
+                r = sd_bus_message_append(m, "{sv}", "Name", "s", q->name);
+        if (r >= 0 && q->same_dir) {
                 _cleanup_free_ char *cwd = getcwd(NULL, 0);
                 if (!cwd) {
                         fprintf(stderr, "cgsupctl: cannot get the current directory: %m\n");
-                        return 1;
+                        return -ECANCELED;
                 }
                 r = sd_bus_message_append(m, "{sv}", "WorkingDirectory", "s", cwd);
-                if (r < 0)
-                        goto fail;
         }
-        if (pipe_fds) {
+        if (r >= 0 && q->pipe_fds)
                 r = sd_bus_message_append(m, "{sv}{sv}{sv}", "StandardInputFD", "h", STDIN_FILENO,
                                           "StandardOutputFD", "h", STDOUT_FILENO, "StandardErrorFD", "h",
                                           STDERR_FILENO);
+        return r;
+}
+
+/* The RunTransient call; -EINVAL: a -p assignment was refused, -ECANCELED: no current directory (both
+ * already said). */
+static int build_run_call(sd_bus *bus, const RunRequest *q, sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = manager_new_call(bus, "RunTransient", &m);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, q->command);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        STRV_FOREACH(p, q->props) {
+                r = append_property(m, *p);
+                if (r < 0)
+                        return r;
+        }
+        r = append_option_properties(m, q);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+/* --wait: the event loop until TransientFinished (or the daemon leaves, or a second Ctrl-C). Returns the
+ * exit status. */
+static int wait_for_finish(sd_bus *bus, RunState *s, const RunRequest *q) {
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        (void) sigprocmask(SIG_BLOCK, &mask, NULL);
+        r = sd_event_add_signal(s->event, NULL, SIGINT, on_signal, s);
+        if (r >= 0)
+                r = sd_event_add_signal(s->event, NULL, SIGTERM, on_signal, s);
+        if (r >= 0)
+                r = sd_bus_attach_event(bus, s->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r >= 0)
+                r = sd_event_loop(s->event);
+        if (r < 0) {
+                bus_log_call_error(NULL, r);
+                return 1;
+        }
+        if (r > 0)
+                return r; /* gave up waiting after a second interrupt */
+        if (s->daemon_gone && !s->finished) {
+                fprintf(stderr, "cgsupctl: cgsupd left the %s before %s finished.\n", bus_where(), s->name);
+                return 1;
+        }
+        if (!s->finished || !s->result)
+                return 1;
+        if (arg_json && !q->pipe_fds)
+                print_report_json(s);
+        else if (!q->quiet)
+                print_report(s);
+        return exit_status_of(s);
+}
+
+static int report_started(const RunState *s, const RunRequest *q) {
+        if (!q->wait && arg_json) {
+                _cleanup_json_ struct json_object *o = json_object_new_object();
+                json_add(o, "name", json_object_new_string(s->name));
+                json_add(o, "object_path", json_object_new_string(s->path));
+                return json_print(o) < 0;
+        }
+        if (!q->quiet && !q->pipe_fds)
+                fprintf(stderr, "Running as program: %s\n", s->name);
+        return 0;
+}
+
+int verb_run(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(run_request_done) RunRequest q = {};
+        _cleanup_(run_state_done) RunState s = { .exit_code = -1 };
+        const char *path, *rname;
+        int r;
+
+        /* --standalone changes everything: hand the untouched argv to the daemon-less implementation. */
+        for (int a = 1; a < argc; a++) {
+                if (streq(argv[a], "--"))
+                        break;
+                if (streq(argv[a], "--standalone"))
+                        return verb_run_standalone(argc, argv);
+        }
+        r = parse_run_request(argc, argv, &q);
+        if (r != 0)
+                return r;
+
+        r = bus_connect(&bus);
+        if (r < 0)
+                return 1;
+        s.bus = bus;
+        if (q.wait) {
+                r = watch_for_finish(bus, &s);
                 if (r < 0)
                         goto fail;
         }
-        r = sd_bus_message_close_container(m);
+        r = build_run_call(bus, &q, &m);
+        if (r == -EINVAL)
+                return EXIT_USAGE;
+        if (r == -ECANCELED)
+                return 1;
         if (r < 0)
                 goto fail;
-
         r = bus_call_logged(bus, m, 0, &reply);
         if (r < 0)
                 return 1;
@@ -341,52 +422,10 @@ int verb_run(int argc, char **argv) {
         if (!s.path || !s.name)
                 return 1;
 
-        if (!wait) {
-                if (arg_json) {
-                        _cleanup_json_ struct json_object *o = json_object_new_object();
-                        json_add(o, "name", json_object_new_string(s.name));
-                        json_add(o, "object_path", json_object_new_string(s.path));
-                        return json_print(o) < 0;
-                }
-                if (!quiet)
-                        fprintf(stderr, "Running as program: %s\n", s.name);
-                return 0;
-        }
-        if (!quiet && !pipe_fds)
-                fprintf(stderr, "Running as program: %s\n", s.name);
-
-        {
-                sigset_t mask;
-                sigemptyset(&mask);
-                sigaddset(&mask, SIGINT);
-                sigaddset(&mask, SIGTERM);
-                (void) sigprocmask(SIG_BLOCK, &mask, NULL);
-        }
-        r = sd_event_add_signal(event, NULL, SIGINT, on_signal, &s);
-        if (r >= 0)
-                r = sd_event_add_signal(event, NULL, SIGTERM, on_signal, &s);
-        if (r >= 0)
-                r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
-        if (r < 0)
-                goto fail;
-
-        r = sd_event_loop(event);
-        if (r < 0)
-                goto fail;
-        if (r > 0)
-                return r; /* gave up waiting after a second interrupt */
-        if (s.daemon_gone && !s.finished) {
-                fprintf(stderr, "cgsupctl: cgsupd left the %s before %s finished.\n", bus_where(), s.name);
-                return 1;
-        }
-        if (!s.finished || !s.result)
-                return 1;
-
-        if (arg_json && !pipe_fds)
-                print_report_json(&s);
-        else if (!quiet)
-                print_report(&s);
-        return exit_status_of(&s);
+        r = report_started(&s, &q);
+        if (r != 0 || !q.wait)
+                return r;
+        return wait_for_finish(bus, &s, &q);
 
 fail:
         bus_log_call_error(NULL, r);
