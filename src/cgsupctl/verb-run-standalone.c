@@ -594,6 +594,124 @@ static int exec_failure_status(int r, CgsupSpawnStep step, const char *cmd) {
         return 1;
 }
 
+/* 0, or the exit status: 2 for a malformed filter. */
+static int compile_filter(const RunOptions *o, CgsupSeccompFilter **ret) {
+        _cleanup_free_ char *bad = NULL;
+        int r;
+
+        if (!o->syscall_filter)
+                return 0;
+        r = cgsup_seccomp_filter_new(o->syscall_filter, 0, ret, &bad);
+        if (r == -EINVAL) {
+                log_error("Invalid syscall_filter: unknown or malformed entry '%s'.", strna(bad));
+                return 2;
+        }
+        if (r < 0) {
+                log_error_errno(r, "Failed to compile syscall_filter (libseccomp): %m");
+                return 1;
+        }
+        return 0;
+}
+
+/* Ours, with -E applied and, for --uid, what login(1)/runuser set: the program should not think it is
+ * still root. 0 or the exit status. */
+static int build_environment(const RunOptions *o, RunIds *ids, char ***ret) {
+        _cleanup_strv_free_ char **env = strv_copy(environ);
+        _cleanup_free_ char *u = NULL, *l = NULL, *h = NULL;
+
+        if (!env)
+                return log_oom(), 1;
+        STRV_FOREACH(e, o->setenv)
+                if (strv_env_set(&env, *e) < 0)
+                        return log_oom(), 1;
+        if (o->user) {
+                if (resolve_user(o->user, ids) < 0)
+                        return 1;
+                if (ids->name && (asprintf(&u, "USER=%s", ids->name) < 0 || asprintf(&l, "LOGNAME=%s", ids->name) < 0 ||
+                                  asprintf(&h, "HOME=%s", ids->home) < 0 || strv_env_set(&env, u) < 0 ||
+                                  strv_env_set(&env, l) < 0 || strv_env_set(&env, h) < 0))
+                        return log_oom(), 1;
+        }
+        *ret = TAKE_PTR(env);
+        return 0;
+}
+
+/* Blocked before anything is created, so a Ctrl-C cannot strand a half-made cgroup, and no signal meant for
+ * CMD is lost before it runs; the child starts with an empty mask (cgsup_spawn resets it). They stay
+ * blocked until we exit: unblocking would let a late signal kill us before the cleanup. */
+static int block_signals(int *ret_sigfd) {
+        sigset_t mask;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(errno, "Failed to block signals: %m"), 1;
+        *ret_sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (*ret_sigfd < 0)
+                return log_error_errno(errno, "Failed to create signalfd: %m"), 1;
+        return 0;
+}
+
+/* The program is its cgroup, not its main process: whatever it left behind (setsid, double fork) is killed
+ * now, in one operation. */
+static void kill_leftovers(RunCgroup *cg, RunReport *rep) {
+        CgsupCgroupEvents ev = {};
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        int r;
+
+        r = cgsup_cgroup_events_read(cg->root_fd, run_cgroup_path(cg), &ev);
+        if (r < 0 || !ev.populated)
+                return;
+        if (cgsup_cgroup_pids(cg->root_fd, run_cgroup_path(cg), &pids, &n) >= 0)
+                rep->leftovers_killed = n;
+        r = cgsup_leaf_kill(cg->leaf);
+        if (r < 0)
+                log_error_errno(r, "Failed to kill the processes left in /%s: %m", run_cgroup_path(cg));
+        r = cgsup_leaf_wait_empty(cg->leaf, KILL_WAIT_USEC);
+        if (r < 0)
+                log_error_errno(r, "Processes left in /%s did not go away: %m", run_cgroup_path(cg));
+}
+
+/* How it ended and what it used: the cgroup's accounting where there is one (the whole tree), else the
+ * main process's rusage. */
+static void fill_report(RunReport *rep, int code, int status, const CgsupStats *st, const struct rusage *ru) {
+        if (code == CLD_EXITED) {
+                rep->result = "exited";
+                rep->exit_code = status;
+                rep->status = status;
+        } else {
+                rep->signal = status;
+                rep->status = 128 + status;
+                rep->result = status == SIGKILL && (st->valid & CGSUP_STATS_MEMORY_EVENTS) &&
+                                              st->memory_events_oom_kill > 0
+                                      ? "oom-kill"
+                                      : "signal";
+        }
+        if (st->valid & CGSUP_STATS_CPU) {
+                rep->cpu_usec = st->cpu_usage_usec;
+                rep->cpu_from_cgroup = true;
+        } else
+                rep->cpu_usec = (uint64_t) ru->ru_utime.tv_sec * USEC_PER_SEC + (uint64_t) ru->ru_utime.tv_usec +
+                                (uint64_t) ru->ru_stime.tv_sec * USEC_PER_SEC + (uint64_t) ru->ru_stime.tv_usec;
+        if (st->valid & CGSUP_STATS_MEMORY_PEAK) {
+                rep->memory_peak = st->memory_peak;
+                rep->memory_peak_from_cgroup = true;
+        } else
+                rep->memory_peak = (uint64_t) ru->ru_maxrss * 1024;
+        rep->have_memory_peak = true;
+        if (st->valid & CGSUP_STATS_PIDS_PEAK) {
+                rep->pids_peak = st->pids_peak;
+                rep->have_pids_peak = true;
+        }
+        if (st->valid & CGSUP_STATS_MEMORY_EVENTS) {
+                rep->oom_kills = st->memory_events_oom_kill;
+                rep->have_oom_kills = true;
+        }
+}
+
 int verb_run_standalone(int argc, char **argv) {
         _cleanup_(run_options_done) RunOptions o = {};
         _cleanup_(run_cgroup_done) RunCgroup cg = {.root_fd = -EBADF, .leaf_fd = -EBADF};
@@ -603,60 +721,19 @@ int verb_run_standalone(int argc, char **argv) {
         _cleanup_strv_free_ char **env = NULL;
         CgsupSpawnResult res = {};
         RunReport rep = {.exit_code = -1};
+        CgsupStats st = {};
         struct rusage ru = {};
-        sigset_t mask;
         int code = 0, status = 0, ret = 0, r;
 
         if (parse_argv(argc, argv, &o, &ret) != 0)
                 return ret;
-
-        if (o.syscall_filter) {
-                _cleanup_free_ char *bad = NULL;
-                r = cgsup_seccomp_filter_new(o.syscall_filter, 0, &filter, &bad);
-                if (r == -EINVAL) {
-                        log_error("Invalid syscall_filter: unknown or malformed entry '%s'.", strna(bad));
-                        return 2;
-                }
-                if (r < 0) {
-                        log_error_errno(r, "Failed to compile syscall_filter (libseccomp): %m");
-                        return 1;
-                }
-        }
-
-        env = strv_copy(environ);
-        if (!env)
-                return log_oom(), 1;
-        STRV_FOREACH(e, o.setenv)
-        if (strv_env_set(&env, *e) < 0)
-                return log_oom(), 1;
-        if (o.user) {
-                if (resolve_user(o.user, &ids) < 0)
-                        return 1;
-                /* What login(1)/runuser set: the program should not think it is still root. */
-                if (ids.name) {
-                        _cleanup_free_ char *u = NULL, *l = NULL, *h = NULL;
-                        if (asprintf(&u, "USER=%s", ids.name) < 0 ||
-                            asprintf(&l, "LOGNAME=%s", ids.name) < 0 ||
-                            asprintf(&h, "HOME=%s", ids.home) < 0)
-                                return log_oom(), 1;
-                        if (strv_env_set(&env, u) < 0 || strv_env_set(&env, l) < 0 ||
-                            strv_env_set(&env, h) < 0)
-                                return log_oom(), 1;
-                }
-        }
-
-        /* Blocked before anything is created, so a Ctrl-C cannot strand a half-made cgroup, and no signal
-         * meant for CMD is lost before it runs; the child starts with an empty mask (cgsup_spawn resets it).
-         * They stay blocked until we exit: unblocking would let a late signal kill us before the cleanup. */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGHUP);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-                return log_error_errno(errno, "Failed to block signals: %m"), 1;
-        sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-        if (sigfd < 0)
-                return log_error_errno(errno, "Failed to create signalfd: %m"), 1;
+        ret = compile_filter(&o, &filter);
+        if (ret == 0)
+                ret = build_environment(&o, &ids, &env);
+        if (ret == 0)
+                ret = block_signals(&sigfd);
+        if (ret != 0)
+                return ret;
 
         ret = setup_cgroup(&o, &cg);
         if (ret != 0) {
@@ -706,62 +783,13 @@ int verb_run_standalone(int argc, char **argv) {
                 (void) cleanup_cgroup(&cg);
                 return 1;
         }
-
-        /* The program is its cgroup, not its main process: whatever it left behind (setsid, double fork)
-         * is killed now, in one operation. */
-        CgsupCgroupEvents ev = {};
-        r = cgsup_cgroup_events_read(cg.root_fd, run_cgroup_path(&cg), &ev);
-        if (r >= 0 && ev.populated) {
-                _cleanup_free_ pid_t *pids = NULL;
-                size_t n = 0;
-                if (cgsup_cgroup_pids(cg.root_fd, run_cgroup_path(&cg), &pids, &n) >= 0)
-                        rep.leftovers_killed = n;
-                r = cgsup_leaf_kill(cg.leaf);
-                if (r < 0)
-                        log_error_errno(r, "Failed to kill the processes left in /%s: %m", run_cgroup_path(&cg));
-                r = cgsup_leaf_wait_empty(cg.leaf, KILL_WAIT_USEC);
-                if (r < 0)
-                        log_error_errno(r, "Processes left in /%s did not go away: %m", run_cgroup_path(&cg));
-        }
+        kill_leftovers(&cg, &rep);
 
         /* Read the cgroup's accounting once everything in it is dead, so it covers the whole tree. */
-        CgsupStats st = {};
         r = cgsup_stats_read(cg.root_fd, run_cgroup_path(&cg), &st);
         if (r < 0)
                 st.valid = 0;
-
-        if (code == CLD_EXITED) {
-                rep.result = "exited";
-                rep.exit_code = status;
-                rep.status = status;
-        } else {
-                rep.signal = status;
-                rep.status = 128 + status;
-                rep.result = status == SIGKILL && (st.valid & CGSUP_STATS_MEMORY_EVENTS) &&
-                                             st.memory_events_oom_kill > 0
-                                     ? "oom-kill"
-                                     : "signal";
-        }
-        if (st.valid & CGSUP_STATS_CPU) {
-                rep.cpu_usec = st.cpu_usage_usec;
-                rep.cpu_from_cgroup = true;
-        } else
-                rep.cpu_usec = (uint64_t) ru.ru_utime.tv_sec * USEC_PER_SEC + (uint64_t) ru.ru_utime.tv_usec +
-                               (uint64_t) ru.ru_stime.tv_sec * USEC_PER_SEC + (uint64_t) ru.ru_stime.tv_usec;
-        if (st.valid & CGSUP_STATS_MEMORY_PEAK) {
-                rep.memory_peak = st.memory_peak;
-                rep.memory_peak_from_cgroup = true;
-        } else
-                rep.memory_peak = (uint64_t) ru.ru_maxrss * 1024;
-        rep.have_memory_peak = true;
-        if (st.valid & CGSUP_STATS_PIDS_PEAK) {
-                rep.pids_peak = st.pids_peak;
-                rep.have_pids_peak = true;
-        }
-        if (st.valid & CGSUP_STATS_MEMORY_EVENTS) {
-                rep.oom_kills = st.memory_events_oom_kill;
-                rep.have_oom_kills = true;
-        }
+        fill_report(&rep, code, status, &st, &ru);
         rep.cgroup = run_cgroup_path(&cg);
         rep.cgroup_removed = cleanup_cgroup(&cg);
 
