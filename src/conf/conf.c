@@ -506,138 +506,164 @@ typedef struct DepNode {
         bool done;
 } DepNode;
 
-static int check_dependencies(Config *c, IniDoc *doc) {
-        _cleanup_free_ DepNode *nodes = NULL;
-        _cleanup_free_ NameRef *by_program = NULL, *by_instance = NULL;
-        size_t n = 0, n_prog = 0, n_inst = 0;
-        int r = 0;
+typedef struct DepGraph {
+        DepNode *nodes;
+        size_t n;
+        NameRef *by_program, *by_instance; /* by_program[].idx: the node index */
+        size_t n_prog, n_inst;
+} DepGraph;
 
-        /* One node per program section that produced instances; instances of a program share depends_on. */
-        for (size_t i = 0; i < c->n_programs; i++) {
-                if (nameref_add(&by_instance, &n_inst, c->programs[i]->name, i) < 0 ||
-                    nameref_add(&by_program, &n_prog, c->programs[i]->program_name, i) < 0)
+static void dep_graph_done(DepGraph *g) {
+        for (size_t i = 0; i < g->n; i++)
+                free(g->nodes[i].edges);
+        free(g->nodes);
+        free(g->by_program);
+        free(g->by_instance);
+}
+
+/* One node per program section that produced instances; instances of a program share depends_on. */
+static int dep_graph_nodes(DepGraph *g, Config *c, IniDoc *doc) {
+        for (size_t i = 0; i < c->n_programs; i++)
+                if (nameref_add(&g->by_instance, &g->n_inst, c->programs[i]->name, i) < 0 ||
+                    nameref_add(&g->by_program, &g->n_prog, c->programs[i]->program_name, i) < 0)
                         return -ENOMEM;
-        }
-        nameref_sort(by_instance, n_inst);
-        nameref_sort(by_program, n_prog);
-        /* unique program names become nodes; by_program[].idx is rewritten to the node index */
-        nodes = calloc(n_prog + 1, sizeof(DepNode));
-        if (!nodes)
+        nameref_sort(g->by_instance, g->n_inst);
+        nameref_sort(g->by_program, g->n_prog);
+        g->nodes = calloc(g->n_prog + 1, sizeof(DepNode));
+        if (!g->nodes)
                 return -ENOMEM;
-        for (size_t i = 0; i < n_prog; i++) {
-                if (i == 0 || !streq(by_program[i].name, by_program[i - 1].name)) {
+        for (size_t i = 0; i < g->n_prog; i++) {
+                if (i == 0 || !streq(g->by_program[i].name, g->by_program[i - 1].name)) {
                         _cleanup_free_ char *sname = NULL;
-                        if (asprintf(&sname, "program:%s", by_program[i].name) < 0)
+                        if (asprintf(&sname, "program:%s", g->by_program[i].name) < 0)
                                 return -ENOMEM;
                         IniSection *ps = ini_doc_find(doc, sname);
-                        nodes[n] = (DepNode) { .name = by_program[i].name,
-                                               .entry = ini_section_find(ps, "depends_on") };
-                        n++;
+                        g->nodes[g->n++] = (DepNode) { .name = g->by_program[i].name,
+                                                       .entry = ini_section_find(ps, "depends_on") };
                 }
-                by_program[i].idx = n - 1;
+                g->by_program[i].idx = g->n - 1;
         }
+        return 0;
+}
 
-        for (size_t i = 0; i < c->n_programs && r >= 0; i++) {
+/* The node @name stands for (a program, or an instance name such as "web_01" for its program); -1 if none. */
+static ssize_t dep_graph_target(const DepGraph *g, const Config *c, const char *name) {
+        const NameRef *t = nameref_find(g->by_program, g->n_prog, name);
+
+        if (t)
+                return (ssize_t) t->idx;
+        t = nameref_find(g->by_instance, g->n_inst, name);
+        if (!t)
+                return -1;
+        return (ssize_t) nameref_find(g->by_program, g->n_prog, c->programs[t->idx]->program_name)->idx;
+}
+
+/* Edges from depends_on, built once per program; unknown names are errors with file:line. */
+static int dep_graph_edges(DepGraph *g, Config *c) {
+        for (size_t i = 0; i < c->n_programs; i++) {
                 const ProgramConfig *p = c->programs[i];
-                DepNode *node = &nodes[nameref_find(by_program, n_prog, p->program_name)->idx];
+                DepNode *node = &g->nodes[nameref_find(g->by_program, g->n_prog, p->program_name)->idx];
+
                 if (node->done || p->n_depends_on == 0)
                         continue;
-                node->done = true; /* edges built once per program */
+                node->done = true;
                 for (size_t j = 0; j < p->n_depends_on; j++) {
-                        const char *dn = p->depends_on[j].name;
-                        const NameRef *t = nameref_find(by_program, n_prog, dn);
-                        size_t target;
-                        if (t)
-                                target = t->idx;
-                        else if ((t = nameref_find(by_instance, n_inst, dn)))
-                                /* an instance name ("web_01") stands for its program */
-                                target = nameref_find(by_program, n_prog, c->programs[t->idx]->program_name)
-                                                 ->idx;
-                        else {
-                                const char *f = node->entry ? node->entry->file : p->source_file;
-                                unsigned l = node->entry ? node->entry->line : p->source_line;
-                                conf_error(c, f, l, "[program:%s] depends_on names unknown program '%s'.",
-                                           p->program_name, dn);
+                        ssize_t target = dep_graph_target(g, c, p->depends_on[j].name);
+                        size_t *ne;
+
+                        if (target < 0) {
+                                conf_error(c, node->entry ? node->entry->file : p->source_file,
+                                           node->entry ? node->entry->line : p->source_line,
+                                           "[program:%s] depends_on names unknown program '%s'.", p->program_name,
+                                           p->depends_on[j].name);
                                 continue;
                         }
-                        size_t *ne = reallocarray(node->edges, node->n_edges + 1, sizeof(size_t));
-                        if (!ne) {
-                                r = -ENOMEM;
-                                break;
-                        }
+                        ne = reallocarray(node->edges, node->n_edges + 1, sizeof(size_t));
+                        if (!ne)
+                                return -ENOMEM;
                         node->edges = ne;
-                        node->edges[node->n_edges++] = target;
-                        nodes[target].indegree++;
+                        node->edges[node->n_edges++] = (size_t) target;
+                        g->nodes[target].indegree++;
                 }
         }
+        return 0;
+}
 
-        if (r >= 0) {
-                /* Kahn: repeatedly drop nodes nothing depends on; what remains sits on or behind a cycle. */
-                _cleanup_free_ size_t *queue = calloc(n + 1, sizeof(size_t));
-                size_t qh = 0, qt = 0, removed = 0;
-                if (!queue)
-                        r = -ENOMEM;
-                for (size_t i = 0; r >= 0 && i < n; i++) {
-                        nodes[i].done = false;
-                        if (nodes[i].indegree == 0)
-                                queue[qt++] = i;
-                }
-                while (r >= 0 && qh < qt) {
-                        size_t x = queue[qh++];
-                        nodes[x].done = true;
-                        removed++;
-                        for (size_t k = 0; k < nodes[x].n_edges; k++)
-                                if (--nodes[nodes[x].edges[k]].indegree == 0)
-                                        queue[qt++] = nodes[x].edges[k];
-                }
-                if (r >= 0 && removed < n) {
-                        /* Every remaining node has a remaining predecessor, and following remaining edges
-                         * from any remaining node must end in a cycle: walk until a node repeats. */
-                        size_t start = 0;
-                        while (nodes[start].done)
-                                start++;
-                        _cleanup_free_ size_t *seen = calloc(n, sizeof(size_t));
-                        size_t x = start, step = 1;
-                        if (!seen)
-                                r = -ENOMEM;
-                        while (r >= 0 && !seen[x]) {
-                                seen[x] = step++;
-                                size_t next = x;
-                                for (size_t k = 0; k < nodes[x].n_edges; k++)
-                                        if (!nodes[nodes[x].edges[k]].done) {
-                                                next = nodes[x].edges[k];
-                                                break;
-                                        }
-                                x = next;
-                        }
-                        if (r >= 0) {
-                                /* x is on the cycle: print it from x around to x, in the walk's order */
-                                char buf[1024] = "";
-                                size_t len = 0, y = x;
-                                do {
-                                        size_t at = MIN(len, sizeof buf - 1);
-                                        len += (size_t)snprintf(buf + at, sizeof buf - at, "%s -> ",
-                                                                nodes[y].name);
-                                        size_t next = y;
-                                        for (size_t k = 0; k < nodes[y].n_edges; k++)
-                                                if (!nodes[nodes[y].edges[k]].done) {
-                                                        next = nodes[y].edges[k];
-                                                        break;
-                                                }
-                                        y = next;
-                                } while (y != x && len < sizeof buf);
-                                size_t at = MIN(len, sizeof buf - 1);
-                                snprintf(buf + at, sizeof buf - at, "%s", nodes[x].name);
-                                IniEntry *e = nodes[x].entry;
-                                conf_error(c, e ? e->file : c->main_file, e ? e->line : 0,
-                                           "Dependency cycle in depends_on: %s.", buf);
-                        }
-                }
+/* Kahn: repeatedly drop nodes nothing depends on (they end .done); returns how many remain, which sit on
+ * or behind a cycle. */
+static ssize_t dep_graph_prune(DepGraph *g) {
+        _cleanup_free_ size_t *queue = calloc(g->n + 1, sizeof(size_t));
+        size_t qh = 0, qt = 0, removed = 0;
+
+        if (!queue)
+                return -ENOMEM;
+        for (size_t i = 0; i < g->n; i++) {
+                g->nodes[i].done = false;
+                if (g->nodes[i].indegree == 0)
+                        queue[qt++] = i;
         }
+        while (qh < qt) {
+                size_t x = queue[qh++];
+                g->nodes[x].done = true;
+                removed++;
+                for (size_t k = 0; k < g->nodes[x].n_edges; k++)
+                        if (--g->nodes[g->nodes[x].edges[k]].indegree == 0)
+                                queue[qt++] = g->nodes[x].edges[k];
+        }
+        return (ssize_t) (g->n - removed);
+}
 
-        for (size_t i = 0; i < n; i++)
-                free(nodes[i].edges);
-        return r;
+/* The first remaining successor of @x (itself if none). */
+static size_t dep_graph_next(const DepGraph *g, size_t x) {
+        for (size_t k = 0; k < g->nodes[x].n_edges; k++)
+                if (!g->nodes[g->nodes[x].edges[k]].done)
+                        return g->nodes[x].edges[k];
+        return x;
+}
+
+/* Every remaining node has a remaining predecessor, and following remaining edges from any remaining node
+ * must end in a cycle: walk until a node repeats, then print the cycle from there around to it. */
+static int dep_graph_report_cycle(DepGraph *g, Config *c) {
+        _cleanup_free_ size_t *seen = calloc(g->n, sizeof(size_t));
+        size_t x = 0, step = 1, len = 0, y, at;
+        char buf[1024] = "";
+        IniEntry *e;
+
+        if (!seen)
+                return -ENOMEM;
+        while (g->nodes[x].done)
+                x++;
+        while (!seen[x]) {
+                seen[x] = step++;
+                x = dep_graph_next(g, x);
+        }
+        y = x;
+        do {
+                at = MIN(len, sizeof buf - 1);
+                len += (size_t) snprintf(buf + at, sizeof buf - at, "%s -> ", g->nodes[y].name);
+                y = dep_graph_next(g, y);
+        } while (y != x && len < sizeof buf);
+        at = MIN(len, sizeof buf - 1);
+        snprintf(buf + at, sizeof buf - at, "%s", g->nodes[x].name);
+        e = g->nodes[x].entry;
+        conf_error(c, e ? e->file : c->main_file, e ? e->line : 0, "Dependency cycle in depends_on: %s.", buf);
+        return 0;
+}
+
+static int check_dependencies(Config *c, IniDoc *doc) {
+        _cleanup_(dep_graph_done) DepGraph g = {};
+        ssize_t remaining;
+        int r;
+
+        r = dep_graph_nodes(&g, c, doc);
+        if (r >= 0)
+                r = dep_graph_edges(&g, c);
+        if (r < 0)
+                return r;
+        remaining = dep_graph_prune(&g);
+        if (remaining < 0)
+                return (int) remaining;
+        return remaining > 0 ? dep_graph_report_cycle(&g, c) : 0;
 }
 
 static int cmp_program(const void *a, const void *b) {
