@@ -96,12 +96,8 @@ check "cgsupd restarts after kill -9" daemon_alive
 check "cat was adopted, same pid (it saw no EOF)" \
         bash -c 'wait_for() { for _ in $(seq 100); do [[ $(sed -n "s/^pid=//p" "$1") == "$2" ]] && return 0; sleep 0.1; done; return 1; }; wait_for "$0" "$1"' \
         "$RUNDIR/state/cat" "$cat_pid"
-# Known failure in the sanitizer build only (the plain build checks it for real): there the re-adopted cat's
-# stdin is not reached. A TAP TODO until it is fixed, named in the issue note.
-adopt_todo=
-[[ ${CGSUP_SANITIZE:-none} != none ]] && adopt_todo="ASan build: send after re-adoption fails there (open bug)"
-check_todo "$adopt_todo" "send after re-adoption reaches the same cat" ctl send cat after-restart
-check_todo "$adopt_todo" "  the output has the line" wait_until 10 log_contains after-restart
+check "send after re-adoption reaches the same cat" ctl send cat after-restart
+check "  the output has the line" wait_until 10 log_contains after-restart
 
 # attach through a pseudo-terminal: typed keys go to cat, its output comes back, Ctrl-] detaches.
 cat >"$T/attach_pty.py" <<'EOF'
