@@ -534,18 +534,6 @@ int manager_load_config(const char *path, Config **ret, char **reterr_message) {
         r = config_load(path, NULL, &c);
         if (c)
                 print_diags(c);
-        if (r >= 0) {
-                /* The event names of [webhook:x]: the event model is the daemon's, so checked here. */
-                _cleanup_free_ char *msg = NULL;
-
-                r = webhooks_check_config(c, &msg);
-                if (r < 0) {
-                        log_error("%s", strna(msg));
-                        if (reterr_message)
-                                *reterr_message = TAKE_PTR(msg);
-                        return -EINVAL;
-                }
-        }
         if (r < 0) {
                 if (reterr_message) {
                         const char *e = c ? config_first_error(c) : NULL;

@@ -32,35 +32,6 @@ struct Webhook {
         unsigned outage_failures;
 };
 
-/* A name of events=: an event type or supertype, or a state name (FATAL = PROCESS_STATE_FATAL). */
-static EventMask mask_of(const char *name) {
-        _cleanup_free_ char *state = NULL;
-        EventMask m = event_mask_from_string(name);
-
-        if (m != 0 || program_state_from_string(name) < 0)
-                return m;
-        if (asprintf(&state, "PROCESS_STATE_%s", name) < 0)
-                return 0;
-        return event_mask_from_string(state);
-}
-
-int webhooks_check_config(const Config *c, char **reterr_message) {
-        for (size_t i = 0; i < c->n_webhooks; i++)
-                STRV_FOREACH(n, c->webhooks[i]->events)
-                        if (mask_of(*n) == 0) {
-                                if (reterr_message &&
-                                    asprintf(reterr_message,
-                                             "%s:%u: [webhook:%s] events: '%s' is neither an event type (e.g. "
-                                             "PROCESS_STATE_FATAL, PROCESS_STATE, TICK_60) nor a state name "
-                                             "(e.g. FATAL, EXITED)",
-                                             c->webhooks[i]->source_file, c->webhooks[i]->source_line,
-                                             c->webhooks[i]->name, *n) < 0)
-                                        *reterr_message = NULL;
-                                return -EINVAL;
-                        }
-        return 0;
-}
-
 static void json_object_unrefp(struct json_object **o) {
         if (*o)
                 (void) json_object_put(*o);
@@ -286,7 +257,7 @@ static int webhook_new(Manager *m, const WebhookConfig *c, Webhook **ret) {
                 w->headers = l;
         }
         STRV_FOREACH(n, c->events)
-                mask |= mask_of(*n);
+                mask |= event_mask_from_name_or_state(*n);
         r = event_bus_subscribe(m, mask, on_event, w, &w->subscription);
         if (r < 0)
                 return r;

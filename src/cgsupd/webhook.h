@@ -22,9 +22,6 @@
 typedef struct Manager Manager;
 typedef struct Webhook Webhook;
 
-/* Whether every events= name of @c's webhooks is an event type, a supertype or a state name. On the
- * first that is not: -EINVAL and "file:line: ..." in *reterr_message (malloc'ed). */
-int webhooks_check_config(const Config *c, char **reterr_message);
 /* (Re)creates m->webhooks from m->config: the old ones go (their queued events with them). */
 int webhooks_setup(Manager *m);
 void webhooks_free(Manager *m);

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * [webhook:NAME] (Kahi's webhooks): url, events, timeout, retries, headers. The event names are checked
- * against the event model by cgsupd when it sets the webhooks up (webhook.c, with this file:line); here
- * only their shape.
+ * here against supervisord's event types (src/shared/event-type.h), so `cgsupctl validate` and
+ * `cgsupd --check-config` refuse what the daemon would.
  */
 #include <assert.h>
 #include <ctype.h>
 #include <strings.h>
 
 #include "conf-internal.h"
+#include "event-type.h"
 #include "parse-util.h"
 #include "strv.h"
 
@@ -28,7 +29,8 @@ WebhookConfig *webhook_config_free(WebhookConfig *w) {
         return NULL;
 }
 
-/* "PROCESS_STATE_FATAL, FATAL tick_60" -> upper-case words; -EINVAL with the first bad word. */
+/* "PROCESS_STATE_FATAL, FATAL tick_60" -> upper-case words, each an event type, a supertype or a state
+ * name; -EINVAL with the first bad word. */
 static int split_events(const char *v, char ***ret, char **reterr_word) {
         _cleanup_strv_free_ char **l = NULL;
         _cleanup_free_ char *copy = strdup(v);
@@ -37,15 +39,19 @@ static int split_events(const char *v, char ***ret, char **reterr_word) {
         if (!copy)
                 return -ENOMEM;
         for (char *t = strtok_r(copy, ", \t\n", &save); t; t = strtok_r(NULL, ", \t\n", &save)) {
-                for (char *c = t; *c; c++) {
-                        if (!isalnum((unsigned char) *c) && *c != '_') {
-                                *reterr_word = strdup(t);
-                                return -EINVAL;
-                        }
-                        *c = (char) toupper((unsigned char) *c);
-                }
-                if (strv_extend(&l, t) < 0)
+                _cleanup_free_ char *upper = strdup(t);
+
+                if (!upper)
                         return -ENOMEM;
+                for (char *c = upper; *c; c++)
+                        *c = (char) toupper((unsigned char) *c);
+                if (event_mask_from_name_or_state(upper) == 0) {
+                        *reterr_word = strdup(t);
+                        return -EINVAL;
+                }
+                if (strv_push(&l, upper) < 0)
+                        return -ENOMEM;
+                TAKE_PTR(upper);
         }
         *ret = TAKE_PTR(l);
         return 0;
@@ -96,8 +102,10 @@ static int webhook_key(Config *c, IniSection *s, IniEntry *e, const char *v, Web
 
                 r = split_events(v, &l, &word);
                 if (r == -EINVAL) {
-                        conf_error(c, e->file, e->line, "[%s] events=%s: '%s' is not an event name.", s->name, v,
-                                   strna(word));
+                        conf_error(c, e->file, e->line,
+                                   "[%s] events=%s: '%s' is neither an event type (e.g. PROCESS_STATE_FATAL, "
+                                   "PROCESS_STATE, TICK_60) nor a state name (e.g. FATAL, EXITED).",
+                                   s->name, v, strna(word));
                         return -EINVAL;
                 }
                 if (r < 0)

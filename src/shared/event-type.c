@@ -64,6 +64,18 @@ EventMask event_mask_from_string(const char *name) {
         return 0;
 }
 
+EventMask event_mask_from_name_or_state(const char *name) {
+        char state[128];
+        EventMask m = event_mask_from_string(name);
+
+        if (m != 0 || !name)
+                return m;
+        /* FATAL = PROCESS_STATE_FATAL: every program state has its PROCESS_STATE_ event type. */
+        if ((size_t) snprintf(state, sizeof(state), "PROCESS_STATE_%s", name) >= sizeof(state))
+                return 0;
+        return event_mask_from_string(state);
+}
+
 int event_mask_from_list(const char *list, EventMask *ret, const char **reterr_name) {
         static char bad[128];
         EventMask mask = 0;

@@ -45,6 +45,9 @@ const char *event_type_to_string(EventType t);
 /* A concrete or abstract name (EVENT, PROCESS_STATE, PROCESS_LOG, PROCESS_COMMUNICATION,
  * SUPERVISOR_STATE_CHANGE, TICK, PROCESS_GROUP) to the concrete types it covers; 0 when unknown. */
 EventMask event_mask_from_string(const char *name);
+/* As event_mask_from_string(), or a program state's name (webhooks' events=: FATAL means
+ * PROCESS_STATE_FATAL); 0 when it is neither. */
+EventMask event_mask_from_name_or_state(const char *name);
 /* A comma/space separated list (supervisord's events= value); -EINVAL with the bad name in *reterr_name
  * (points into a static buffer: copy it) when one is unknown. */
 int event_mask_from_list(const char *list, EventMask *ret, const char **reterr_name);

@@ -54,6 +54,17 @@ EOF2
 )
 check "user=nosuchuser: refused at line 3" refused "$f" 3 "user=nosuchuser: no such user"
 
+f=$(conf webhook-event.conf <<'EOF2'
+[program:app]
+command = /bin/sleep 100
+
+[webhook:ops]
+url = http://127.0.0.1:9/hook
+events = FATAL, crashed
+EOF2
+)
+check "[webhook:x] events=crashed: refused at line 6" refused "$f" 6 "'crashed' is neither an event type"
+
 f=$(conf http-hostport.conf <<'EOF2'
 [program:web]
 command = /bin/sleep 100

@@ -1461,7 +1461,8 @@ TEST(webhook_sections) {
         } bad[] = {
                 { "[webhook:w]\nevents=FATAL\n", "[webhook:w] has no url=" },
                 { "[webhook:w]\nurl=ftp://x/\n", "url=ftp://x/: not an http:// or https:// URL" },
-                { "[webhook:w]\nurl=http://x/\nevents=FATAL;rm\n", "'FATAL;rm' is not an event name" },
+                { "[webhook:w]\nurl=http://x/\nevents=FATAL;rm\n", "'FATAL;rm' is neither an event type" },
+                { "[webhook:w]\nurl=http://x/\nevents=FATAL, crashed\n", "'crashed' is neither an event type" },
                 { "[webhook:w]\nurl=http://x/\nretries=1000\n", "not a number of retries 0..100" },
                 { "[webhook:a b]\nurl=http://x/\n", "the webhook name" },
         };
