@@ -186,6 +186,14 @@ HealthKind health_current_kind(const Program *p) {
         return _HEALTH_KIND_INVALID;
 }
 
+/* HealthFailures moves without a state change: clients (Cockpit, `cgsupctl health`) watch it. */
+static void announce_failures(Program *p) {
+        Manager *m = p->manager;
+
+        if (m->hooks.program_changed)
+                m->hooks.program_changed(m, p, PROGRAM_CHANGED_HEALTH, p->state);
+}
+
 static void report_readiness_passed(Program *p) {
         const ProgramOps *ops = p->manager->ops;
 
@@ -209,10 +217,16 @@ void health_check_report(Program *p, bool ok, const char *why) {
         if (ok) {
                 if (kind == HEALTH_READINESS)
                         return report_readiness_passed(p);
+                unsigned failures = p->health_failures;
+                ProgramState state = p->state;
+
                 if (p->health_failures > 0 || !p->healthy)
                         log_program(p, LOG_INFO, "Liveness check passed again");
                 p->health_failures = 0;
                 (void) program_dispatch(p, PROGRAM_EVENT_HEALTH_OK);
+                /* A state change announced it already. */
+                if (failures > 0 && p->state == state)
+                        announce_failures(p);
                 return;
         }
         if (!p->health_ready && t < p->health_start_usec + c->start_period) {
@@ -221,6 +235,7 @@ void health_check_report(Program *p, bool ok, const char *why) {
                 return;
         }
         p->health_failures++;
+        announce_failures(p);
         log_program(p, LOG_WARNING, "%s check failed (%u/%u): %s",
                     kind == HEALTH_READINESS ? "Readiness" : "Liveness", p->health_failures, c->retries,
                     strna(why));

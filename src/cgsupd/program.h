@@ -54,6 +54,7 @@ enum {
         PROGRAM_CHANGED_STATE = 1 << 0,  /* State, MainPID, ExitCode, ExitReason, Restarts, ... */
         PROGRAM_CHANGED_LIMITS = 1 << 1, /* MemoryMax, TasksMax, CPUQuota, ... */
         PROGRAM_CHANGED_CONFIG = 1 << 2, /* Command, Group, ... (after reload) */
+        PROGRAM_CHANGED_HEALTH = 1 << 3, /* HealthFailures: a check failed, or passed after failures */
 };
 
 /* What a job asks for (systemd's job model: one pending job per program). */

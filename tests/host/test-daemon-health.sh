@@ -98,10 +98,28 @@ check "health: one line each, with the check's type" grep -q "^live *healthy *ex
 check "health --json: live is healthy" bash -c "'$CGSUPCTL' --json health live | grep -q '\"healthy\": *true'"
 
 pid=$(field_of live pid)
+# HealthFailures is announced when a check fails, not only with the next state change: a client watching
+# the bus sees 1 (the state change to UNHEALTHY comes with 2).
+MON_PID=
+if command -v dbus-monitor >/dev/null; then
+        dbus-monitor --address "$DBUS_SYSTEM_BUS_ADDRESS" \
+                "type='signal',interface='org.freedesktop.DBus.Properties',path='/org/cgsup1/program/live'" \
+                >"$T/monitor.out" 2>&1 &
+        MON_PID=$!
+        wait_until 10 grep -q "NameAcquired\|signal" "$T/monitor.out"
+fi
 rm -f "$T/alive"
 check "live: liveness failures counted" wait_until 10 \
         log_has "live: Liveness check failed (1/2): the liveness command exited with 1"
 check "live: UNHEALTHY after 2 failures" wait_until 10 log_has "live: RUNNING -> UNHEALTHY"
+if [[ -n $MON_PID ]]; then
+        check "live: PropertiesChanged carried HealthFailures=1 before the state moved" wait_until 10 \
+                bash -c "grep -A1 '\"HealthFailures\"' '$T/monitor.out' | grep -q 'uint32 1\$'"
+        kill "$MON_PID" 2>/dev/null
+        wait "$MON_PID" 2>/dev/null
+else
+        ok "# SKIP HealthFailures signal: dbus-monitor not installed"
+fi
 touch "$T/alive"
 check "live: restarted, running with a new pid" wait_until 15 \
         bash -c "[[ \$(sed -n 's/^state=//p' $RUNDIR/state/live) == RUNNING && \$(sed -n 's/^pid=//p' $RUNDIR/state/live) != $pid ]]"

@@ -433,8 +433,8 @@ const sd_bus_vtable bus_program_vtable[] = {
         SD_BUS_PROPERTY("Ready", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ReadinessCheck", "s", property_get_config_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LivenessCheck", "s", property_get_config_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        /* Moves with every check, without a state change: read when asked. */
-        SD_BUS_PROPERTY("HealthFailures", "u", NULL, offsetof(Program, health_failures), 0),
+        SD_BUS_PROPERTY("HealthFailures", "u", NULL, offsetof(Program, health_failures),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Frozen", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Transient", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("StatusText", "s", NULL, offsetof(Program, status_text), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
