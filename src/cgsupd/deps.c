@@ -11,6 +11,7 @@ bool deps_condition_met(const Program *dep, DependCondition condition) {
         case DEPEND_STARTED:
                 return dep->state == PROGRAM_RUNNING || dep->state == PROGRAM_UNHEALTHY;
         case DEPEND_HEALTHY:
+        case DEPEND_LOG_READY: /* the configuration made sure its readiness check is a log line */
                 return program_is_ready(dep);
         case DEPEND_COMPLETED:
         case DEPEND_SUCCEEDED:

@@ -2,7 +2,8 @@
 #pragma once
 
 /*
- * depends_on = name[:started|healthy|completed|succeeded], ... A name is a program section (all its
+ * depends_on = name[:started|healthy|completed|succeeded|log_ready], ... log_ready is healthy for an X whose
+ * readiness check is a log line (process-compose's process_log_ready); the configuration refuses it otherwise. A name is a program section (all its
  * instances must meet the condition) or one instance. Start order: priority ascending, then dependencies
  * gate (a program whose dependencies are not met stays STOPPED with "waiting for X"). Stop order: the
  * reverse, dependents first. A dependency that can no longer be met by itself - X is FATAL, or for

@@ -452,7 +452,7 @@ static int parse_depends(const char *value, Dependency **ret, size_t *ret_n, con
                         *colon = '\0';
                         cond = depend_condition_from_string(colon + 1);
                         if (cond < 0) {
-                                *reterr = "condition must be started, healthy, completed or succeeded";
+                                *reterr = "condition must be started, healthy, completed, succeeded or log_ready";
                                 r = -EINVAL;
                                 break;
                         }

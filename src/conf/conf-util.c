@@ -376,6 +376,7 @@ static const char *const depend_condition_table[_DEPEND_CONDITION_MAX] = {
         [DEPEND_HEALTHY] = "healthy",
         [DEPEND_COMPLETED] = "completed",
         [DEPEND_SUCCEEDED] = "succeeded",
+        [DEPEND_LOG_READY] = "log_ready",
 };
 
 static int table_lookup(const char *const *table, int n, const char *s) {

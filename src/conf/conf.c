@@ -558,6 +558,18 @@ static ssize_t dep_graph_target(const DepGraph *g, const Config *c, const char *
         return (ssize_t) nameref_find(g->by_program, g->n_prog, c->programs[t->idx]->program_name)->idx;
 }
 
+/* Whether every instance @name stands for has a log-line readiness check (what depends_on=x:log_ready waits
+ * for: without one it would only mean "healthy" under a name that promises something else). */
+static bool dep_target_has_log_readiness(const Config *c, const char *name) {
+        for (size_t i = 0; i < c->n_programs; i++) {
+                const ProgramConfig *q = c->programs[i];
+                if ((streq(q->name, name) || streq(q->program_name, name)) &&
+                    q->health[HEALTH_READINESS].type != HEALTH_LOG_LINE)
+                        return false;
+        }
+        return true;
+}
+
 /* Edges from depends_on, built once per program; unknown names are errors with file:line. */
 static int dep_graph_edges(DepGraph *g, Config *c) {
         for (size_t i = 0; i < c->n_programs; i++) {
@@ -578,6 +590,13 @@ static int dep_graph_edges(DepGraph *g, Config *c) {
                                            p->depends_on[j].name);
                                 continue;
                         }
+                        if (p->depends_on[j].condition == DEPEND_LOG_READY &&
+                            !dep_target_has_log_readiness(c, p->depends_on[j].name))
+                                conf_error(c, node->entry ? node->entry->file : p->source_file,
+                                           node->entry ? node->entry->line : p->source_line,
+                                           "[program:%s] depends_on=%s:log_ready, but %s has no log-line readiness "
+                                           "check (readiness_log_line= or healthcheck_log_line=).",
+                                           p->program_name, p->depends_on[j].name, p->depends_on[j].name);
                         ne = reallocarray(node->edges, node->n_edges + 1, sizeof(size_t));
                         if (!ne)
                                 return -ENOMEM;

@@ -53,6 +53,7 @@ typedef enum DependCondition {
         DEPEND_HEALTHY,   /* dependency RUNNING and its healthcheck passed (RUNNING if it has none) */
         DEPEND_COMPLETED, /* dependency EXITED with an expected exit code (oneshot-like) */
         DEPEND_SUCCEEDED, /* the same, and an exit with another code (no restart coming) cannot be met */
+        DEPEND_LOG_READY, /* healthy, for a dependency whose readiness check is a log line (checked at load) */
         _DEPEND_CONDITION_MAX,
         _DEPEND_CONDITION_INVALID = -EINVAL,
 } DependCondition;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # depends_on = x:succeeded (issue 14, item 5): the dependent waits for x's exit with an expected code and
 # starts after it; an exit 3 is reported as unmet: the dependent goes FATAL with the reason instead of
-# waiting forever, and the reason reaches the bus.
+# waiting forever, and the reason reaches the bus. depends_on = x:log_ready: the dependent starts once x
+# printed the line its readiness_log_line matches, not when x is merely RUNNING.
 source "$(dirname "$0")/daemon-lib.sh"
 dl_requirements
 command -v busctl >/dev/null || skip_all "busctl not installed"
@@ -27,6 +28,18 @@ autorestart=false
 command=$CGSUP_HOG sleep inf
 depends_on=badmig:succeeded
 startsecs=0
+
+[program:db]
+command=bash -c 'echo booting; sleep 1; echo "db: accepting connections"; exec sleep inf'
+startsecs=0
+readiness_log_line=accepting connections
+readiness_interval=200ms
+readiness_retries=150
+
+[program:web]
+command=$CGSUP_HOG sleep inf
+depends_on=db:log_ready
+startsecs=0
 EOF
 
 line_of() { grep -n -- "$1" "$DAEMON_LOG" | head -1 | cut -d: -f1; }
@@ -46,6 +59,13 @@ check "app2 never started" bash -c "! grep -q '^cgsupd: app2: Started' '$DAEMON_
 reason=$(busctl --system get-property org.cgsup1 /org/cgsup1/program/app2 org.cgsup1.Program ExitReason 2>&1)
 diag "app2 ExitReason: $reason"
 check "ExitReason is dependency" test "$reason" = 's "dependency"'
+
+check "web RUNNING after db's ready line" wait_state web RUNNING 20
+check "web started only after db's readiness passed" bash -c "
+        e=\$(grep -n 'db: Readiness check passed' '$DAEMON_LOG' | head -1 | cut -d: -f1)
+        s=\$(grep -n '^cgsupd: web: Started' '$DAEMON_LOG' | head -1 | cut -d: -f1)
+        [[ -n \$e && -n \$s && \$e -lt \$s ]]"
+check "web waited for db (log_ready)" log_has "web: Not starting yet: waiting for db (log_ready)"
 
 check "cgsupd stops" dl_stop
 done_testing

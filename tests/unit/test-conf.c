@@ -1142,6 +1142,39 @@ TEST(depends_on_cycle_and_unknown) {
         }
 }
 
+TEST(depends_on_log_ready) {
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_OK("[program:db]\ncommand=/bin/db\nreadiness_log_line=^ready\n"
+                        "[program:web]\ncommand=/bin/web\ndepends_on=db:log_ready\n",
+                        c);
+                ASSERT_EQ(prog(c, "web")->depends_on[0].condition, DEPEND_LOG_READY);
+        }
+        {
+                /* healthcheck_log_line sets the readiness check too */
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_OK("[program:db]\ncommand=/bin/db\nhealthcheck_log_line=up\n"
+                        "[program:web]\ncommand=/bin/web\ndepends_on=db:log_ready\n",
+                        c);
+        }
+        {
+                /* a tcp readiness check is not a log line: a load error naming both keys' owner */
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_FAILS("[program:db]\ncommand=/bin/db\nreadiness_target=127.0.0.1:5432\n"
+                           "[program:web]\ncommand=/bin/web\n\ndepends_on=db:log_ready\n",
+                           c);
+                ASSERT_STREQ(config_first_error(c),
+                             TEST_PATH ":7: [program:web] depends_on=db:log_ready, but db has no log-line readiness "
+                             "check (readiness_log_line= or healthcheck_log_line=).");
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                LOAD_FAILS("[program:db]\ncommand=/bin/db\n[program:web]\ncommand=/bin/web\ndepends_on=db:log_ready\n",
+                           c);
+                ASSERT_TRUE(has_diag(c, true, 5, "db has no log-line readiness check"));
+        }
+}
+
 /* ---- limits and groups ---------------------------------------------------------------------------- */
 
 TEST(limit_keys) {
