@@ -18,7 +18,7 @@ _cgsupctl() {
         cur=${COMP_WORDS[COMP_CWORD]}
         prev=${COMP_WORDS[COMP_CWORD-1]}
 
-        local verbs='status is-active is-failed start stop restart kill signal freeze thaw set-property scale health ready pid avail tail send attach run
+        local verbs='status is-active is-failed start stop restart kill signal freeze thaw rotate set-property scale health ready pid avail tail send attach run
                      reread update reload shutdown validate metrics top doctor version list-names help'
         local global_opts='--json --json=pretty --json=short --user --system --host -H --no-pager --help --version'
 
@@ -54,7 +54,7 @@ _cgsupctl() {
                 scale)
                         [[ $prev == scale ]] && COMPREPLY=($(compgen -W "$(__cgsupctl_names)" -- "$cur"))
                         ;;
-                freeze|thaw|status|pid|is-active|is-failed|health|ready)
+                freeze|thaw|rotate|status|pid|is-active|is-failed|health|ready)
                         COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
                         ;;
                 metrics)

@@ -30,6 +30,22 @@ void tests_register(const char *name, test_func_t func) {
         n_tests++;
 }
 
+char *tests_tmpdir(const char *name) {
+        char *d = NULL;
+
+        if (asprintf(&d, "/tmp/test-%s-XXXXXX", name) < 0 || !mkdtemp(d))
+                tests_fail(__FILE__, __LINE__, "Cannot make a temporary directory for %s", name);
+        return d;
+}
+
+void tests_rm_rf(const char *dir) {
+        char cmd[4200];
+
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+                tests_fail(__FILE__, __LINE__, "Cannot remove %s", dir);
+}
+
 const char *tests_errno_name(int error) {
         const char *n = strerrorname_np(error);
         return n ?: "unknown errno";

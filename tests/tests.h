@@ -32,6 +32,9 @@ int tests_main(int argc, char **argv, test_intro_t intro);
 _noreturn_ void tests_fail(const char *file, int line, const char *fmt, ...) _printf_(3, 4);
 _noreturn_ void tests_skip(const char *fmt, ...) _printf_(1, 2);
 const char *tests_errno_name(int error);
+/* A fresh directory /tmp/test-@name-XXXXXX (malloc'ed), and its removal with everything in it. */
+char *tests_tmpdir(const char *name);
+void tests_rm_rf(const char *dir);
 
 #define TEST(name)                                                                                            \
         static void test_##name(void);                                                                      \

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * freeze, thaw, kill, signal, set-property: mutations, authorized by polkit in the
+ * freeze, thaw, rotate, kill, signal, set-property: mutations, authorized by polkit in the
  * daemon. Each NAME is sent as given ("web", "grp:*", "all"); cgsupd resolves it and answers with the
  * programs it acted on, printed supervisorctl-style ("web: started").
  */
@@ -24,6 +24,7 @@ typedef struct ControlVerb {
 static const ControlVerb control_verbs[] = {
         { "freeze", "FreezeProgram", "frozen" },
         { "thaw", "ThawProgram", "thawed" },
+        { "rotate", "RotateLogs", "log files rotated" },
 };
 
 /* Calls @m (arguments appended), prints "<name>: <done>" for every program in the reply's "as". */

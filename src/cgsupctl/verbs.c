@@ -103,6 +103,16 @@ const Verb verbs[] = {
                 .summary = "thaw a frozen program",
         },
         {
+                .name = "rotate", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_control,
+                .synopsis = "rotate NAME...",
+                .summary = "rotate the programs' log files now",
+                .description = "As stdout_logfile_maxbytes or stdout_logfile_rotate would: name -> name.1 ...,\n"
+                               "the oldest beyond stdout_logfile_backups deleted, backups compressed when\n"
+                               "stdout_logfile_compress says so (stderr_* alike). tail -f follows across it.\n"
+                               "With group:* or all, programs without a log file are skipped. Authorized by\n"
+                               "polkit (org.cgsup1.manage).\n" NAMES_HELP,
+        },
+        {
                 .name = "set-property", .min_operands = 2, .max_operands = VERB_ANY, .run = verb_set_property,
                 .synopsis = "set-property NAME KEY=VALUE...",
                 .summary = "change limits live (memory_max=512M, cpu_quota=50%, ...)",

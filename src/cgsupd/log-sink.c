@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "fd-util.h"
+#include "log-compress.h"
 #include "log-rotate.h"
 #include "log-sink.h"
 #include "log.h"
@@ -19,6 +20,8 @@ void log_sink_init(LogSink *s, sd_event *event) {
 
 void log_sink_done(LogSink *s) {
         s->out_source = sd_event_source_disable_unref(s->out_source);
+        s->rotate_timer = sd_event_source_disable_unref(s->rotate_timer);
+        s->compressor = log_compressor_free(s->compressor);
         s->fd = safe_close(s->fd);
         free(s->path);
         s->path = NULL;
@@ -72,25 +75,36 @@ static int sink_open_path(LogSink *s) {
         return 0;
 }
 
-int log_sink_open_file(LogSink *s, const char *path, uint64_t maxbytes, unsigned backups) {
+static int sink_arm_rotate_timer(LogSink *s);
+
+int log_sink_open_file(LogSink *s, const LogConfig *config) {
         int r;
 
         assert(s);
-        assert(path);
-        s->path = strdup(path);
+        assert(config);
+        assert(config->path);
+        s->path = strdup(config->path);
         if (!s->path)
                 return -ENOMEM;
-        s->maxbytes = maxbytes;
-        s->backups = backups;
+        s->maxbytes = config->maxbytes;
+        s->backups = config->backups;
+        s->rotate = config->rotate;
+        s->rotate_interval = config->rotate_interval;
         r = sink_open_path(s);
         if (r < 0)
                 return r;
-        if (s->regular) {
-                s->n_segments = MIN(backups, LOG_SINK_SEGMENTS_MAX) + 1;
-                s->segments = calloc(s->n_segments, sizeof(LogSegment));
-                if (!s->segments)
-                        return -ENOMEM;
+        if (!s->regular)
+                return 0;
+        s->n_segments = MIN(s->backups, LOG_SINK_SEGMENTS_MAX) + 1;
+        s->segments = calloc(s->n_segments, sizeof(LogSegment));
+        if (!s->segments)
+                return -ENOMEM;
+        if (config->compress != LOG_COMPRESS_NONE && s->backups > 0) {
+                r = log_compressor_new(s->event, s->path, s->backups, config->compress, &s->compressor);
+                if (r < 0)
+                        return r;
         }
+        (void) sink_arm_rotate_timer(s); /* without it, size rotation still works: warned about */
         return 0;
 }
 
@@ -136,7 +150,71 @@ static int sink_rotate(LogSink *s) {
                 memmove(s->segments + 1, s->segments, (s->n_segments - 1) * sizeof(LogSegment));
                 s->segments[0] = (LogSegment) {};
         }
+        if (r >= 0 && s->compressor)
+                log_compressor_rotated(s->compressor);
         return sink_open_path(s);
+}
+
+int log_sink_rotate(LogSink *s) {
+        int r;
+
+        assert(s);
+        if (!s->path || !s->regular)
+                return -EOPNOTSUPP;
+        r = sink_rotate(s);
+        /* A DURATION counts from the last rotation, whatever caused it: the age of the file's first byte. */
+        if (s->rotate == LOG_ROTATE_INTERVAL)
+                (void) sink_arm_rotate_timer(s);
+        if (r < 0 && !s->failed_logged) {
+                log_error_errno(r, "Cannot reopen log file %s after rotation, output lost until it can be "
+                                "opened: %m", s->path);
+                s->failed_logged = true;
+        }
+        return r;
+}
+
+/* ---- rotation by time ---- */
+
+static int on_rotate_timer(sd_event_source *es, uint64_t usec, void *userdata) {
+        LogSink *s = userdata;
+
+        /* An empty file is not worth a backup: it would push one with content out. */
+        if (s->size > 0 && s->fd >= 0 && log_sink_rotate(s) >= 0 && s->rotate == LOG_ROTATE_INTERVAL)
+                return 0; /* re-armed by the rotation */
+        (void) sink_arm_rotate_timer(s);
+        return 0;
+}
+
+/* Arms (or re-arms) the one-shot timer for the next time rotation: the next local hour or midnight on the
+ * wall clock (so a daily file is one calendar day, and a clock change moves the rotation with it), or
+ * rotate_interval from now on the monotonic clock. */
+static int sink_arm_rotate_timer(LogSink *s) {
+        clockid_t clock = s->rotate == LOG_ROTATE_INTERVAL ? CLOCK_MONOTONIC : CLOCK_REALTIME;
+        uint64_t now, next, accuracy;
+        int r;
+
+        if (!s->event || s->rotate == LOG_ROTATE_NEVER || !s->regular)
+                return 0;
+        r = sd_event_now(s->event, clock, &now);
+        if (r < 0)
+                return r;
+        if (s->rotate == LOG_ROTATE_INTERVAL) {
+                next = now > UINT64_MAX - s->rotate_interval ? UINT64_MAX : now + s->rotate_interval;
+                accuracy = MIN(s->rotate_interval / 20, USEC_PER_SEC);
+        } else {
+                next = log_rotate_next_boundary(now, s->rotate == LOG_ROTATE_DAILY);
+                accuracy = USEC_PER_SEC;
+        }
+        if (s->rotate_timer) {
+                r = sd_event_source_set_time(s->rotate_timer, next);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(s->rotate_timer, SD_EVENT_ONESHOT);
+        } else
+                r = sd_event_add_time(s->event, &s->rotate_timer, clock, next, accuracy, on_rotate_timer, s);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot arm the time rotation of %s, rotating by size only: %m",
+                                         s->path);
+        return 0;
 }
 
 /* Extends the current segment with [pos, pos + n) at file offset @offset, or starts a new one where the
@@ -247,11 +325,7 @@ static void file_write(LogSink *s, uint64_t pos, const char *data, size_t n) {
                 if (n == 0)
                         break;
                 rotated = true;
-                if (sink_rotate(s) < 0 && !s->failed_logged) {
-                        log_error("Cannot reopen log file %s after rotation, output lost until it can be opened",
-                                  s->path);
-                        s->failed_logged = true;
-                }
+                (void) log_sink_rotate(s);
         }
         s->dropped += n;
 }

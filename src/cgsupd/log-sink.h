@@ -4,7 +4,10 @@
 /*
  * One destination of a captured stream.
  *
- * A regular file gets the bytes verbatim, rotated supervisord-style by size, and keeps a map from stream
+ * A regular file gets the bytes verbatim, rotated supervisord-style by size and, with *_logfile_rotate, by
+ * time (a timer on the sink's loop; an empty file is not rotated), its backups compressed by the sink's
+ * LogCompressor (log-compress.h) when *_logfile_compress asks. The sink is the one owner of its file's
+ * rotation: size, time and `cgsupctl rotate` all go through log_sink_rotate(). It keeps a map from stream
  * positions to files: segment [0] is the current file, [i] is "path.i", each the range of positions
  * [pos, end) this sink wrote at @offset of the file with inode @dev/@ino. Whatever disturbs the map (a write
  * error, another writer appending to the same file, the file moved away and reopened) starts a new segment,
@@ -20,6 +23,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <systemd/sd-event.h>
+
+#include "conf.h"
+
+typedef struct LogCompressor LogCompressor;
 
 /* How many rotated files keep their position map (more backups are still rotated, just not read back). */
 #define LOG_SINK_SEGMENTS_MAX 1024U
@@ -41,6 +48,10 @@ typedef struct LogSink {
         uint64_t size;            /* file size after our last write, as far as we know */
         uint64_t maxbytes;
         unsigned backups;
+        LogRotateTime rotate;
+        usec_t rotate_interval;
+        sd_event_source *rotate_timer;
+        LogCompressor *compressor; /* NULL: backups stay as they are */
         LogSegment *segments;
         size_t n_segments;
         char *queue;
@@ -55,8 +66,12 @@ typedef struct LogSink {
 
 void log_sink_init(LogSink *s, sd_event *event);
 void log_sink_done(LogSink *s);
-/* Open @path for appending (created 0644). Streams such as /dev/stdout on a socket are shared, not reopened. */
-int log_sink_open_file(LogSink *s, const char *path, uint64_t maxbytes, unsigned backups);
+/* Open @config's path for appending (created 0644), with its size and time rules and compression. Streams
+ * such as /dev/stdout on a socket are shared, not reopened. */
+int log_sink_open_file(LogSink *s, const LogConfig *config);
+/* Rotate the file now (time rule, `cgsupctl rotate`). 0 on success, -EOPNOTSUPP when the sink is not a regular
+ * file (nothing to rotate), or -errno when the file cannot be opened again. */
+int log_sink_rotate(LogSink *s);
 /* A sink on our own descriptor @fd (passthrough); it gets its own open file description when it can, so
  * O_NONBLOCK does not leak onto a terminal or pipe we share with others. */
 int log_sink_open_fd(LogSink *s, int fd);

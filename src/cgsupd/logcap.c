@@ -94,7 +94,7 @@ int log_capture_new(sd_event *event, const LogCaptureSettings *s, LogCapture **r
         if (s->config) {
                 c->syslog = s->config->syslog;
                 if (s->config->path) {
-                        r = log_sink_open_file(&c->file, s->config->path, s->config->maxbytes, s->config->backups);
+                        r = log_sink_open_file(&c->file, s->config);
                         if (r < 0)
                                 return r;
                 }
@@ -455,6 +455,10 @@ size_t log_capture_ring_size(const LogCapture *c) {
 
 int log_capture_reopen(LogCapture *c) {
         return log_sink_reopen(&c->file);
+}
+
+int log_capture_rotate(LogCapture *c) {
+        return log_sink_rotate(&c->file);
 }
 
 void log_capture_set_line_hook(LogCapture *c, LogLineHook hook, void *userdata) {

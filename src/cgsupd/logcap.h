@@ -4,7 +4,8 @@
 /*
  * Capture of a program's stdout or stderr: a non-blocking pipe read on the event loop. Every byte read has a
  * position in the stream (how many bytes were captured before it), and goes
- *   - verbatim to *_logfile, with supervisord's _maxbytes/_backups rotation (name.1 ... name.N). Rotation
+ *   - verbatim to *_logfile, with supervisord's _maxbytes/_backups rotation (name.1 ... name.N), also by time
+ *     and with compressed backups (*_logfile_rotate, *_logfile_compress: log-sink.h). Rotation
  *     cuts after a newline when one fits, so lines stay whole unless a line is longer than maxbytes; the
  *     files put together are exactly the program's bytes. The capture remembers at which stream position
  *     each file it wrote begins, so a reader can continue from a position across rotations. Targets that
@@ -106,3 +107,5 @@ typedef void (*LogLineHook)(void *userdata, const char *line, size_t len);
 void log_capture_set_line_hook(LogCapture *c, LogLineHook hook, void *userdata);
 /* Open the log file again by name (SIGUSR2, after logrotate moved it). */
 int log_capture_reopen(LogCapture *c);
+/* Rotate the log file now (`cgsupctl rotate`): 0, -EOPNOTSUPP when there is no file to rotate, or -errno. */
+int log_capture_rotate(LogCapture *c);

@@ -192,6 +192,33 @@ void program_read_list_stats(Program *p, uint64_t *ret_memory, uint64_t *ret_cpu
                 *ret_cpu_usec = v;
 }
 
+int program_rotate_logs(Program *p) {
+        LogCapture *captures[] = { p->stdout_capture, p->stderr_capture };
+        unsigned rotated = 0;
+        int first_error = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(captures); i++) {
+                int r;
+
+                if (!captures[i])
+                        continue;
+                /* What is still in the pipe was written before the request: it belongs to the old file. */
+                log_capture_drain(captures[i]);
+                r = log_capture_rotate(captures[i]);
+                if (r == -EOPNOTSUPP)
+                        continue;
+                if (r < 0 && first_error == 0)
+                        first_error = r;
+                if (r >= 0)
+                        rotated++;
+        }
+        if (first_error < 0)
+                return first_error;
+        if (rotated > 0)
+                log_program(p, LOG_INFO, "Rotated its log file%s", rotated > 1 ? "s" : "");
+        return rotated > 0 ? (int) rotated : -ENODATA;
+}
+
 int program_read_output(Program *p, int stream, uint64_t cursor, size_t max, LogChunk *ret) {
         LogCapture *c;
 

@@ -206,6 +206,10 @@ const char *program_sub_state(const Program *p, char *buf, size_t size);
 /* Signal the main process (@all_processes=false) or every process in the cgroup. */
 int program_kill(Program *p, int sig, bool all_processes);
 int program_freeze(Program *p, bool freeze);
+/* Rotate the program's log files now (`cgsupctl rotate`), as their size or time rule would. Returns how
+ * many files were rotated (> 0), -ENODATA when it has no log file (never started, NONE, syslog, or a
+ * stream such as /dev/stdout), or -errno when a file could not be opened again. */
+int program_rotate_logs(Program *p);
 /* Apply new limits live (through the program's CgsupLeaf: checked, written, read back; only checked while
  * it does not run). On failure nothing changes and *reterr_message (malloc'ed, may stay NULL on OOM) is
  * the refusal's one wording, naming the limit that failed. */

@@ -34,6 +34,7 @@ typedef enum KeyType {
         KEY_RLIMIT,     /* rlimit_<name>: systemd's Limit*= syntax (conf-rlimit.c) */
         KEY_EXITCODES,
         KEY_LOGFILE,
+        KEY_LOG_ROTATE, /* *_logfile_rotate: into the LogConfig at offset */
         KEY_LIMIT,
         KEY_DEPENDS,
         KEY_DOUBLE,
@@ -63,6 +64,10 @@ static int program_type_parse(const char *s) {
         return program_type_from_string(s);
 }
 
+static int log_compress_parse(const char *s) {
+        return log_compress_from_string(s);
+}
+
 static const char *const listener_only_keys[] = { "events", "buffer_size", "result_handler", NULL };
 
 static const KeyDef program_keys[] = {
@@ -90,12 +95,16 @@ static const KeyDef program_keys[] = {
         { "stdout_logfile", KEY_LOGFILE, PC(stdout_log) },
         { "stdout_logfile_maxbytes", KEY_SIZE, PC(stdout_log.maxbytes) },
         { "stdout_logfile_backups", KEY_UNSIGNED, PC(stdout_log.backups) },
+        { "stdout_logfile_rotate", KEY_LOG_ROTATE, PC(stdout_log) },
+        { "stdout_logfile_compress", KEY_ENUM, PC(stdout_log.compress), log_compress_parse, "none, gzip or zstd" },
         { "stdout_syslog", KEY_BOOL, PC(stdout_log.syslog) },
         { "stdout_capture_maxbytes", KEY_IGNORE_SIZE, 0 },
         { "stdout_events_enabled", KEY_BOOL, PC(stdout_events) },
         { "stderr_logfile", KEY_LOGFILE, PC(stderr_log) },
         { "stderr_logfile_maxbytes", KEY_SIZE, PC(stderr_log.maxbytes) },
         { "stderr_logfile_backups", KEY_UNSIGNED, PC(stderr_log.backups) },
+        { "stderr_logfile_rotate", KEY_LOG_ROTATE, PC(stderr_log) },
+        { "stderr_logfile_compress", KEY_ENUM, PC(stderr_log.compress), log_compress_parse, "none, gzip or zstd" },
         { "stderr_syslog", KEY_BOOL, PC(stderr_log.syslog) },
         { "stderr_capture_maxbytes", KEY_IGNORE_SIZE, 0 },
         { "stderr_events_enabled", KEY_BOOL, PC(stderr_events) },
@@ -149,8 +158,9 @@ const char *const program_known_keys[] = {
         "priority",
         "autostart", "autorestart", "startsecs", "startretries", "exitcodes", "stopsignal", "stopwaitsecs",
         "stopasgroup", "killasgroup", "user", "directory", "umask", "redirect_stderr", "stdout_logfile",
-        "stdout_logfile_maxbytes", "stdout_logfile_backups", "stdout_syslog", "stdout_capture_maxbytes",
-        "stdout_events_enabled", "stderr_logfile", "stderr_logfile_maxbytes", "stderr_logfile_backups",
+        "stdout_logfile_maxbytes", "stdout_logfile_backups", "stdout_logfile_rotate", "stdout_logfile_compress",
+        "stdout_syslog", "stdout_capture_maxbytes", "stdout_events_enabled", "stderr_logfile",
+        "stderr_logfile_maxbytes", "stderr_logfile_backups", "stderr_logfile_rotate", "stderr_logfile_compress",
         "stderr_syslog", "stderr_capture_maxbytes", "stderr_events_enabled", "serverurl", "memory_max",
         "memory_high", "memory_swap_max", "pids_max", "cpu_quota", "cpu_weight", "io_weight",
         "syscall_filter", "no_new_privileges", "depends_on", "backoff_initial", "backoff_max",
@@ -321,7 +331,8 @@ static bool strv_equal_ptr(char **a, char **b) {
 
 static bool log_config_equal(const LogConfig *a, const LogConfig *b) {
         if (a->automatic != b->automatic || a->syslog != b->syslog || a->maxbytes != b->maxbytes ||
-            a->backups != b->backups)
+            a->backups != b->backups || a->rotate != b->rotate || a->rotate_interval != b->rotate_interval ||
+            a->compress != b->compress)
                 return false;
         return streq_ptr(a->path, b->path);
 }
@@ -643,6 +654,12 @@ static int apply_key(Config *c, IniSection *s, IniEntry *e, const KeyDef *k, con
                                   "whitespace before ';'), using it as written.",
                                   s->name, e->key, v);
                 return set_logfile((LogConfig *) (base + k->offset), v);
+        case KEY_LOG_ROTATE: {
+                LogConfig *l = (LogConfig *) (base + k->offset);
+                if (log_rotate_time_parse(v, &l->rotate, &l->rotate_interval) < 0)
+                        return bad_value(c, s, e, v, "must be hourly, daily, never or a duration of at least 1s");
+                return 0;
+        }
         case KEY_LIMIT: {
                 CgsupLimit l = cgsup_limit_from_string(e->key);
                 uint64_t x;
@@ -812,13 +829,32 @@ int config_place_auto_logs(Config *c, const char *dir, const char *instance) {
         return 0;
 }
 
+/* What may follow a log file's name: nothing, a rotated backup (".<N>", compressed ".<N>.gz" or ".<N>.zst"),
+ * or the file a compression in progress writes (LOG_COMPRESS_TMP_SUFFIX). */
+static bool is_log_file_suffix(const char *rest) {
+        size_t digits;
+
+        if (isempty(rest) || streq(rest, LOG_COMPRESS_TMP_SUFFIX))
+                return true;
+        if (rest[0] != '.')
+                return false;
+        digits = strspn(rest + 1, "0123456789");
+        if (digits == 0)
+                return false;
+        rest += 1 + digits;
+        for (LogCompress k = 0; k < _LOG_COMPRESS_MAX; k++)
+                if (streq(rest, log_compress_suffix(k)))
+                        return true;
+        return false;
+}
+
 bool config_is_auto_log_name(const Config *c, const char *filename, const char *instance) {
         _cleanup_free_ char *marker = NULL;
         const char *m, *rest;
 
         if (auto_log_marker(c->daemon.identifier, instance, &marker) < 0)
                 return false;
-        /* <name>-<channel>---<marker><suffix>.log, or a rotated backup: .log.<N> */
+        /* <name>-<channel>---<marker><suffix>.log, or a rotated backup: .log.<N>[.gz|.zst] */
         m = strstr(filename, "---");
         for (; m; m = strstr(m + 1, "---")) {
                 if (m == filename || !strneq(m + 3, marker, strlen(marker)))
@@ -827,17 +863,29 @@ bool config_is_auto_log_name(const Config *c, const char *filename, const char *
                 if (strspn(rest, "abcdefghijklmnopqrstuvwxyz0123456789_") != AUTO_LOG_HASH_LEN)
                         continue;
                 rest += AUTO_LOG_HASH_LEN;
-                if (streq(rest, ".log"))
-                        return true;
-                if (strneq(rest, ".log.", 5) && rest[5] &&
-                    strspn(rest + 5, "0123456789") == strlen(rest + 5))
+                if (strneq(rest, ".log", 4) && is_log_file_suffix(rest + 4))
                         return true;
         }
         return false;
 }
 
+/* Rotation with no backups truncates in place: there is nothing to compress. */
+static void warn_compress_without_backups(Config *c, IniSection *s, const char *channel, const LogConfig *l) {
+        _cleanup_free_ char *key = NULL;
+
+        if (l->compress == LOG_COMPRESS_NONE || l->backups > 0 || !l->path)
+                return;
+        if (asprintf(&key, "%s_logfile_compress", channel) < 0)
+                key = NULL;
+        IniEntry *e = key ? ini_section_find(s, key) : NULL;
+        conf_warn(c, e ? e->file : s->file, e ? e->line : s->line,
+                  "[%s] %s_logfile_compress=%s does nothing with %s_logfile_backups=0 (rotation truncates the "
+                  "file in place).", s->name, channel, log_compress_to_string(l->compress), channel);
+}
+
 static void fix_stream_log(Config *c, IniSection *s, const char *channel, LogConfig *l, bool maxbytes_set) {
         _cleanup_free_ char *key = NULL;
+        warn_compress_without_backups(c, s, channel, l);
         if (!conf_log_path_is_stream(l->path) || l->maxbytes == 0)
                 return;
         if (asprintf(&key, "%s_logfile", channel) < 0)
@@ -850,6 +898,8 @@ static void fix_stream_log(Config *c, IniSection *s, const char *channel, LogCon
                           s->name, channel, l->path, channel, maxbytes_set ? "(set)" : "50MB (default)");
         l->maxbytes = 0;
         l->backups = 0;
+        l->rotate = LOG_ROTATE_NEVER;
+        l->compress = LOG_COMPRESS_NONE;
 }
 
 static int add_instance(Config *c, ProgramConfig *p) {

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "conf-internal.h"
+#include "log-rotate.h"
 #include "parse-util.h"
 #include "strv.h"
 
@@ -379,6 +380,12 @@ static const char *const depend_condition_table[_DEPEND_CONDITION_MAX] = {
         [DEPEND_LOG_READY] = "log_ready",
 };
 
+static const char *const log_compress_table[_LOG_COMPRESS_MAX] = {
+        [LOG_COMPRESS_NONE] = "none",
+        [LOG_COMPRESS_GZIP] = "gzip",
+        [LOG_COMPRESS_ZSTD] = "zstd",
+};
+
 static int table_lookup(const char *const *table, int n, const char *s) {
         if (!s)
                 return -EINVAL;
@@ -410,6 +417,36 @@ const char *health_kind_to_string(HealthKind k) {
 
 const char *depend_condition_to_string(DependCondition c) {
         return c >= 0 && c < _DEPEND_CONDITION_MAX ? depend_condition_table[c] : NULL;
+}
+
+const char *log_compress_to_string(LogCompress c) {
+        return c >= 0 && c < _LOG_COMPRESS_MAX ? log_compress_table[c] : NULL;
+}
+
+LogCompress log_compress_from_string(const char *s) {
+        return (LogCompress) table_lookup(log_compress_table, _LOG_COMPRESS_MAX, s);
+}
+
+const char *log_compress_suffix(LogCompress c) {
+        /* log_rotate_suffixes is in LogCompress order */
+        return c >= 0 && c < _LOG_COMPRESS_MAX ? log_rotate_suffixes[c] : "";
+}
+
+int log_rotate_time_parse(const char *s, LogRotateTime *ret, usec_t *ret_interval) {
+        usec_t u = 0;
+
+        if (streq(s, "never") || streq(s, "none"))
+                *ret = LOG_ROTATE_NEVER;
+        else if (streq(s, "hourly"))
+                *ret = LOG_ROTATE_HOURLY;
+        else if (streq(s, "daily"))
+                *ret = LOG_ROTATE_DAILY;
+        else if (parse_sec(s, &u) < 0 || u < LOG_ROTATE_INTERVAL_MIN || u == USEC_INFINITY)
+                return -EINVAL;
+        else
+                *ret = LOG_ROTATE_INTERVAL;
+        *ret_interval = u;
+        return 0;
 }
 
 DependCondition depend_condition_from_string(const char *s) {

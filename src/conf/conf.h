@@ -63,6 +63,25 @@ typedef struct Dependency {
         DependCondition condition;
 } Dependency;
 
+/* *_logfile_rotate=: a time rule beside _maxbytes' size rule (either rotates). */
+typedef enum LogRotateTime {
+        LOG_ROTATE_NEVER,
+        LOG_ROTATE_HOURLY,   /* at the top of each hour, local time */
+        LOG_ROTATE_DAILY,    /* at local midnight */
+        LOG_ROTATE_INTERVAL, /* every LogConfig.rotate_interval from when the file was opened */
+        _LOG_ROTATE_TIME_MAX,
+        _LOG_ROTATE_TIME_INVALID = -EINVAL,
+} LogRotateTime;
+
+/* *_logfile_compress=: what rotated files (name.1 ... name.N) are compressed with. */
+typedef enum LogCompress {
+        LOG_COMPRESS_NONE,
+        LOG_COMPRESS_GZIP,   /* name.N.gz, zlib */
+        LOG_COMPRESS_ZSTD,   /* name.N.zst, libzstd */
+        _LOG_COMPRESS_MAX,
+        _LOG_COMPRESS_INVALID = -EINVAL,
+} LogCompress;
+
 /* One output stream's destination. */
 typedef struct LogConfig {
         char *path;          /* NULL = NONE; resolved: AUTO becomes a file in childlogdir */
@@ -70,6 +89,9 @@ typedef struct LogConfig {
         bool syslog;         /* stdout_logfile=syslog or stdout_syslog=true: forward to journal */
         uint64_t maxbytes;   /* 0 = no rotation; default 50MB */
         unsigned backups;    /* default 10 */
+        LogRotateTime rotate;
+        usec_t rotate_interval; /* LOG_ROTATE_INTERVAL */
+        LogCompress compress;   /* needs backups > 0 */
 } LogConfig;
 
 /* The two jobs a health check does: readiness gates the start job and depends_on=x:healthy (it runs until
@@ -312,6 +334,15 @@ const char *health_kind_to_string(HealthKind k);
 /* Whether either check is configured. */
 bool program_config_has_health(const ProgramConfig *p);
 const char *depend_condition_to_string(DependCondition c);
+const char *log_compress_to_string(LogCompress c);
+LogCompress log_compress_from_string(const char *s);
+/* What a compression in progress writes to, beside the log file, until it is renamed to name.N.gz. */
+#define LOG_COMPRESS_TMP_SUFFIX ".compressing"
+/* The file name suffix of a compressed backup (".gz", ".zst"; "" for none). */
+const char *log_compress_suffix(LogCompress c);
+/* "never", "hourly", "daily", or a duration of at least LOG_ROTATE_INTERVAL_MIN. */
+int log_rotate_time_parse(const char *s, LogRotateTime *ret, usec_t *ret_interval);
+#define LOG_ROTATE_INTERVAL_MIN (1 * USEC_PER_SEC)
 /* rlimit_<name> key <-> RLIMIT_* resource (conf-rlimit.c); -EINVAL / NULL when unknown. */
 int rlimit_from_key(const char *key);
 const char *rlimit_to_key(int resource);

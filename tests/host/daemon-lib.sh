@@ -71,6 +71,18 @@ wait_until() {
         "$@"
 }
 
+# dl_write_wait_go FILE: a script to source that defines wait_go FIFO, which reads until it really gets
+# "go": a reader that reopens the FIFO while the last writer still holds it open gets EOF, not a go.
+# Programs wait on such FIFOs so that each step of a test is driven by an event, not by time.
+dl_write_wait_go() {
+        cat >"$1" <<'EOF'
+wait_go() {
+        local line=
+        until [[ $line == go ]]; do read -r line <"$1" || line=; done
+}
+EOF
+}
+
 dl_requirements() {
         [[ $(id -u) -eq 0 ]] || skip_all "needs root (cgroup subtree, EPERM)"
         [[ -n ${CGSUPD:-} && -x $CGSUPD ]] || skip_all "CGSUPD not set (run through meson test)"

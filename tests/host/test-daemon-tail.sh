@@ -19,14 +19,8 @@ trap tail_cleanup EXIT
 
 for f in counter ring burst; do mkfifo "$T/$f.go"; done
 # Each program prints "ready" first: once a tail -f shows it, that tail holds a cursor (its first call is
-# done), and only then does the test let the program go on. wait_go reads until it really gets "go": a
-# reader that reopens the FIFO while the last writer still holds it open gets EOF, not a go.
-cat >"$T/wait-go.sh" <<'EOF'
-wait_go() {
-        local line=
-        until [[ $line == go ]]; do read -r line <"$1" || line=; done
-}
-EOF
+# done), and only then does the test let the program go on (dl_write_wait_go).
+dl_write_wait_go "$T/wait-go.sh"
 cat >"$T/counter.sh" <<EOF
 source $T/wait-go.sh
 echo ready

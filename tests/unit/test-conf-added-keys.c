@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Keys cgsup adds for jobs and development: schedule=, schedule_timezone=, schedule_catch_up=,
- * interval= (parsing and what they imply), watch=, watch_ignore=, watch_debounce=. */
+ * interval= (parsing and what they imply), watch=, watch_ignore=, watch_debounce=, *_logfile_rotate=,
+ * *_logfile_compress=. */
 #include <stdio.h>
 
 #include "conf-internal.h"
@@ -74,6 +75,54 @@ TEST(schedule_errors) {
                                   &c),
                              EINVAL);
                 ASSERT_TRUE(has_diag(c, true, 4, "no such time zone"));
+        }
+}
+
+TEST(log_rotate_and_compress_keys) {
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                ASSERT_OK(load("[program:a]\ncommand=/bin/true\nstdout_logfile=/var/log/a.log\n"
+                               "stdout_logfile_rotate=daily\nstdout_logfile_compress=zstd\n"
+                               "stderr_logfile=/var/log/a.err\nstderr_logfile_rotate=90s\nstderr_logfile_compress=gzip\n"
+                               "[program:b]\ncommand=/bin/true\nstdout_logfile=/var/log/b.log\nstdout_logfile_rotate=hourly\n",
+                               &c));
+                const ProgramConfig *a = config_find_program(c, "a"), *b = config_find_program(c, "b");
+                ASSERT_EQ(a->stdout_log.rotate, LOG_ROTATE_DAILY);
+                ASSERT_EQ(a->stdout_log.compress, LOG_COMPRESS_ZSTD);
+                ASSERT_EQ(a->stderr_log.rotate, LOG_ROTATE_INTERVAL);
+                ASSERT_EQ_U64(a->stderr_log.rotate_interval, 90 * USEC_PER_SEC);
+                ASSERT_EQ(a->stderr_log.compress, LOG_COMPRESS_GZIP);
+                ASSERT_EQ(b->stdout_log.rotate, LOG_ROTATE_HOURLY);
+                ASSERT_EQ(b->stdout_log.compress, LOG_COMPRESS_NONE);
+                ASSERT_EQ(b->stderr_log.rotate, LOG_ROTATE_NEVER);
+                /* a changed rule is a changed program: update restarts it with a new capture, as for _maxbytes */
+                _cleanup_(program_config_freep) ProgramConfig *copy = NULL;
+                ASSERT_OK(program_config_copy(a, &copy));
+                ASSERT_TRUE(program_config_equal_for_restart(a, copy));
+                copy->stdout_log.compress = LOG_COMPRESS_GZIP;
+                ASSERT_FALSE(program_config_equal_for_restart(a, copy));
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                ASSERT_ERROR(load("[program:a]\ncommand=/bin/true\nstdout_logfile_rotate=weekly\n", &c), EINVAL);
+                ASSERT_TRUE(has_diag(c, true, 3, "must be hourly, daily, never or a duration of at least 1s"));
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                ASSERT_ERROR(load("[program:a]\ncommand=/bin/true\nstdout_logfile_rotate=500ms\n", &c), EINVAL);
+                ASSERT_TRUE(has_diag(c, true, 3, "at least 1s"));
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                ASSERT_ERROR(load("[program:a]\ncommand=/bin/true\n\nstderr_logfile_compress=xz\n", &c), EINVAL);
+                ASSERT_TRUE(has_diag(c, true, 4, "must be none, gzip or zstd"));
+        }
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                ASSERT_OK(load("[program:a]\ncommand=/bin/true\nstdout_logfile=/var/log/a.log\n"
+                               "stdout_logfile_backups=0\nstdout_logfile_compress=gzip\n",
+                               &c));
+                ASSERT_TRUE(has_diag(c, false, 5, "stdout_logfile_compress=gzip does nothing with stdout_logfile_backups=0"));
         }
 }
 

@@ -82,16 +82,7 @@ static void write_file(const char *dir, const char *name, const char *text) {
 }
 
 static char *make_tmpdir(void) {
-        char *d = strdup("/tmp/test-conf-XXXXXX");
-        ASSERT_NOT_NULL(d);
-        ASSERT_NOT_NULL(mkdtemp(d));
-        return d;
-}
-
-static void rm_rf(const char *dir) {
-        char cmd[4200];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        ASSERT_EQ(system(cmd), 0);
+        return tests_tmpdir("conf");
 }
 
 static void argv_is(char **argv, const char *const *expected) {
@@ -627,7 +618,7 @@ TEST(includes_globs_and_merge) {
         ASSERT_STREQ(c->programs[0]->name, "web");
         ASSERT_STREQ(c->programs[1]->name, "base");
         ASSERT_STREQ(c->programs[2]->name, "ini");
-        rm_rf(dir);
+        tests_rm_rf(dir);
 }
 
 TEST(dropin_directory) {
@@ -655,7 +646,7 @@ TEST(dropin_directory) {
 
         ASSERT_ERROR(config_load("/nonexistent/cgsup.conf", test_env, &c), ENOENT);
         ASSERT_NULL(c);
-        rm_rf(dir);
+        tests_rm_rf(dir);
 }
 
 /* ---- program keys -------------------------------------------------------------------------------- */

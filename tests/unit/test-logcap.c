@@ -11,16 +11,7 @@
 #include "tests.h"
 
 static char *tmpdir(void) {
-        char *t = strdup("/tmp/test-logcap-XXXXXX");
-        ASSERT_NOT_NULL(t);
-        ASSERT_NOT_NULL(mkdtemp(t));
-        return t;
-}
-
-static void rm_rf(const char *dir) {
-        char cmd[512];
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        (void) system(cmd);
+        return tests_tmpdir("logcap");
 }
 
 static char *slurp(const char *path) {
@@ -176,7 +167,7 @@ TEST(files_get_the_bytes_verbatim) {
         text = slurp(path);
         ASSERT_NULL(strchr(text + 17, '\n'));
         log_capture_free(c);
-        rm_rf(dir);
+        tests_rm_rf(dir);
 }
 
 TEST(rotation_keeps_backups_and_whole_lines) {
@@ -208,7 +199,7 @@ TEST(rotation_keeps_backups_and_whole_lines) {
 
         /* A line that does not fit is not split when a newline allows: 300-byte lines, 1000-byte files. */
         log_capture_free(c);
-        rm_rf(dir);
+        tests_rm_rf(dir);
         free(dir);
         dir = tmpdir();
         free(path);
@@ -224,7 +215,7 @@ TEST(rotation_keeps_backups_and_whole_lines) {
         ASSERT_EQ(file_size(cat), 900);
         ASSERT_EQ(file_size(path), 300);
         log_capture_free(c);
-        rm_rf(dir);
+        tests_rm_rf(dir);
 }
 
 TEST(byte_ring_grows_wraps_and_copies_by_position) {
@@ -342,7 +333,7 @@ TEST(file_cursor_across_100_rotations_no_gap_no_repeat) {
         ASSERT_EQ(glen, len);
         ASSERT_TRUE(memcmp(got, text, len) == 0);
         log_capture_free(c);
-        rm_rf(dir);
+        tests_rm_rf(dir);
 }
 
 TEST(file_backups_deleted_are_counted_as_lost) {
@@ -364,7 +355,7 @@ TEST(file_backups_deleted_are_counted_as_lost) {
         ASSERT_EQ(glen, kept);
         ASSERT_TRUE(memcmp(got, text + len - kept, kept) == 0);
         log_capture_free(c);
-        rm_rf(dir);
+        tests_rm_rf(dir);
 }
 
 TEST(moved_or_replaced_files_are_never_read_as_ours) {
@@ -401,7 +392,7 @@ TEST(moved_or_replaced_files_are_never_read_as_ours) {
         glen = read_checked(c, all, len + 6, 4096, &lost);
         ASSERT_EQ(glen + lost, len + 6);
         log_capture_free(c);
-        rm_rf(dir);
+        tests_rm_rf(dir);
 }
 
 TEST(another_writer_on_the_same_file_is_never_served) {
@@ -421,7 +412,7 @@ TEST(another_writer_on_the_same_file_is_never_served) {
         ASSERT_EQ(glen + lost, len);
         log_capture_free(a);
         log_capture_free(b);
-        rm_rf(dir);
+        tests_rm_rf(dir);
 }
 
 TEST(cursors_of_another_capture_and_the_tail) {
@@ -474,7 +465,7 @@ TEST(cursors_of_another_capture_and_the_tail) {
         log_capture_free(a);
         log_capture_free(b);
         log_capture_free(f);
-        rm_rf(dir);
+        tests_rm_rf(dir);
 }
 
 TEST(rotation_without_backups_truncates) {
@@ -492,7 +483,7 @@ TEST(rotation_without_backups_truncates) {
         ASSERT_LE(file_size(path), 250);
         ASSERT_EQ(file_size(p1), -1);
         log_capture_free(c);
-        rm_rf(dir);
+        tests_rm_rf(dir);
 }
 
 TEST(passthrough_prefixes_and_slow_sink_drops_with_marker) {
@@ -538,7 +529,7 @@ TEST(rotate_files_shifts) {
         t = slurp(p1);
         ASSERT_STREQ(t, "new");
         ASSERT_EQ(file_size(path), -1);
-        rm_rf(dir);
+        tests_rm_rf(dir);
 }
 
 TEST(non_seekable_target_is_not_rotated) {

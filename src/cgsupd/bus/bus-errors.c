@@ -27,6 +27,7 @@ static const char *const bus_op_table[_BUS_OP_MAX] = {
         [BUS_OP_OUTPUT] = "read the output of",
         [BUS_OP_SHUTDOWN] = "shut down",
         [BUS_OP_WRITE_STDIN] = "write to the stdin of",
+        [BUS_OP_ROTATE] = "rotate the log files of",
 };
 
 const char *bus_op_to_string(BusOp op) {
@@ -188,6 +189,11 @@ static const char *problem_for(int e, BusOp op) {
                 return "not an executable format";
         case ESHUTDOWN:
                 return "cgsupd is shutting down";
+        case ENODATA:
+                if (op == BUS_OP_ROTATE)
+                        return "it has no log file to rotate (not started since cgsupd started, or its "
+                               "*_logfile is NONE, syslog or a stream such as /dev/stdout)";
+                return NULL;
         default:
                 return NULL;
         }

@@ -121,6 +121,7 @@ typedef enum BusOp {
         BUS_OP_OUTPUT,
         BUS_OP_SHUTDOWN,
         BUS_OP_WRITE_STDIN,
+        BUS_OP_ROTATE,
         _BUS_OP_MAX,
         _BUS_OP_INVALID = -EINVAL,
 } BusOp;

@@ -114,6 +114,8 @@ static int verb_apply(Program *p, const VerbArgs *a) {
                 return program_freeze(p, true);
         case BUS_OP_THAW:
                 return program_freeze(p, false);
+        case BUS_OP_ROTATE:
+                return program_rotate_logs(p);
         default:
                 return -EINVAL;
         }
@@ -133,12 +135,14 @@ static const char *verb_word(BusOp op) {
                 return "freeze";
         case BUS_OP_THAW:
                 return "thaw";
+        case BUS_OP_ROTATE:
+                return "rotate";
         default:
                 return "manage";
         }
 }
 
-/* Shared body of Start/Stop/Restart/Kill/Freeze/Thaw: the spec has been read, @a says what to do. */
+/* Shared body of Start/Stop/Restart/Kill/Freeze/Thaw/RotateLogs: the spec has been read, @a says what to do. */
 static int program_verb(sd_bus_message *m, BusContext *c, const char *spec, const VerbArgs *a,
                         sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -186,7 +190,8 @@ static int program_verb(sd_bus_message *m, BusContext *c, const char *spec, cons
                 /* Freezing a frozen program or thawing a thawed one is not worth an error. */
                 if (r == -EALREADY && (a->op == BUS_OP_FREEZE || a->op == BUS_OP_THAW))
                         r = 0;
-                if (r == -EALREADY && multi)
+                /* all / group:*: the members without a log file are simply not in the answer. */
+                if ((r == -EALREADY || (r == -ENODATA && a->op == BUS_OP_ROTATE)) && multi)
                         continue;
                 if (r < 0) {
                         if (!multi)
@@ -279,6 +284,11 @@ static int method_freeze_program(sd_bus_message *m, void *userdata, sd_bus_error
 
 static int method_thaw_program(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         return method_simple_verb(m, userdata, error, BUS_OP_THAW);
+}
+
+/* RotateLogs(s name) -> (as rotated): the log files of the programs named rotated now (polkit manage). */
+static int method_rotate_logs(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return method_simple_verb(m, userdata, error, BUS_OP_ROTATE);
 }
 
 static int parse_kill_args(const char *signame, const char *who, VerbArgs *a, sd_bus_error *error) {
@@ -968,6 +978,8 @@ const sd_bus_vtable bus_manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("ScaleProgram", SD_BUS_ARGS("s", name, "u", instances),
                                 SD_BUS_RESULT("u", old_instances, "u", instances), method_scale_program,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RotateLogs", SD_BUS_ARGS("s", name), SD_BUS_RESULT("as", rotated),
+                                method_rotate_logs, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("KillProgramWho", SD_BUS_ARGS("s", name, "s", signal, "s", who),
                                 SD_BUS_RESULT("as", affected), method_kill_program_who, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("FreezeProgram", SD_BUS_ARGS("s", name), SD_BUS_RESULT("as", affected),
