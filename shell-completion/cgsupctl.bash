@@ -19,7 +19,7 @@ _cgsupctl() {
         prev=${COMP_WORDS[COMP_CWORD-1]}
 
         local verbs='status is-active is-failed start stop restart kill signal freeze thaw rotate set-property scale health ready pid avail tail send attach run
-                     reread update reload shutdown validate metrics top doctor version list-names help'
+                     reread update reload shutdown validate init metrics top doctor version list-names help'
         local global_opts='--json --json=pretty --json=short --user --system --host -H --no-pager --help --version'
 
         for ((i = 1; i < COMP_CWORD; i++)); do
@@ -144,6 +144,9 @@ _cgsupctl() {
                         ;;
                 validate)
                         COMPREPLY=($(compgen -f -- "$cur"))
+                        ;;
+                init)
+                        COMPREPLY=($(compgen -W '--force' -- "$cur") $(compgen -f -- "$cur"))
                         ;;
         esac
 }

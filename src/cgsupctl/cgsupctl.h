@@ -67,6 +67,8 @@ void verb_help(const Verb *v);
  * (status) not running; run passes through the program's status. */
 int verb_help_verb(int argc, char **argv);    /* help [VERB] */
 int verb_doctor(int argc, char **argv);
+int verb_init(int argc, char **argv);
+extern const struct option init_options[];
 extern const struct option doctor_options[];
 /* `cgsupctl run --standalone ...`: called by verb_run when --standalone is among the options. */
 int verb_run_standalone(int argc, char **argv);

@@ -221,6 +221,17 @@ const Verb verbs[] = {
                 .exit_status = "0 valid, 1 errors (printed with file:line), 2 usage error.\n",
         },
         {
+                .name = "init", .min_operands = 0, .max_operands = 1, .run = verb_init,
+                .options = init_options, .short_options = "f",
+                .synopsis = "init [--force] [FILE]",
+                .summary = "print a sample configuration with every key (no daemon needed)",
+                .description = "Every key cgsup reads, with its default, commented out (supervisord's\n"
+                               "echo_supervisord_conf). To stdout, or into FILE (created 0644).\n"
+                               "Options:\n"
+                               "  -f --force             replace FILE if it exists (keeping its mode)\n",
+                .exit_status = "0 written, 1 FILE exists (without --force) or cannot be written, 2 usage error.\n",
+        },
+        {
                 .name = "health", .min_operands = 0, .max_operands = VERB_ANY, .run = verb_health,
                 .synopsis = "health [NAME...]",
                 .summary = "liveness of programs: one line each (exit 1 unless all are healthy)",

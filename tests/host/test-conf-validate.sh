@@ -4,6 +4,7 @@
 # --check-config` alike, with file:line (issue 8): an unknown user, http checks whose target the checker
 # cannot use (host:port, https://), names that break the name rule, [cgsupd] user= naming another user.
 # A command that does not resolve is only a warning: the binary may be installed after cgsupd starts.
+# `cgsupctl init` writes a sample that validates here.
 # No daemon, no bus, no cgroups: the config reader only.
 
 . "$(dirname "$0")/daemon-lib.sh"
@@ -122,5 +123,24 @@ EOF2
 )
 check "a command that does not exist yet: a warning at line 2, the file is valid" \
         accepted_with_warning "$f" 2 "/opt/not-installed-yet/bin/server does not exist"
+
+# cgsupctl init: the sample, byte for byte as examples/sample.conf, valid on this system (users, commands);
+# a FILE is created once, refused when it exists, replaced with --force keeping its mode.
+check "init prints examples/sample.conf" bash -c '"$0" init | cmp -s - "$1"' "$CGSUPCTL" \
+        "${CGSUP_SOURCE_DIR:?set by meson}/examples/sample.conf"
+check "init FILE writes it, and it validates here with no warning" \
+        bash -c '"$0" init "$1" 2>/dev/null && [[ $("$0" validate "$1" 2>&1) == *": OK ("*", 0 warnings)" ]]' \
+        "$CGSUPCTL" "$T/init.conf"
+chmod 600 "$T/init.conf"
+echo "; mine" >>"$T/init.conf"
+out=$("$CGSUPCTL" init "$T/init.conf" 2>&1)
+rc=$?
+check "init over an existing file: exit 1, says --force, file untouched" \
+        bash -c '[[ $0 -eq 1 && $1 == *"--force"* ]] && tail -n 1 "$2" | grep -qx "; mine"' "$rc" "$out" "$T/init.conf"
+check "init --force replaces it and keeps mode 0600" \
+        bash -c '"$0" init --force "$1" 2>/dev/null && cmp -s "$1" "$2" && [[ $(stat -c %a "$1") == 600 ]]' \
+        "$CGSUPCTL" "$T/init.conf" "$CGSUP_SOURCE_DIR/examples/sample.conf"
+check "init into a directory that does not exist: exit 1 naming the file" \
+        bash -c '! "$0" init "$1/nodir/x.conf" 2>"$1/err" && grep -q "nodir/x.conf" "$1/err"' "$CGSUPCTL" "$T"
 
 done_testing
