@@ -62,18 +62,38 @@ static int state_path(Program *p, char **ret) {
         return 0;
 }
 
+/* What a new daemon needs from the file to adopt the instance (the state line is for people and tests). */
+static AdoptSaved adopt_saved_of(const Program *p) {
+        return (AdoptSaved) {
+                .written = true,
+                .pid = p->main_pid,
+                .restarts = p->restarts,
+                .start_realtime_usec = p->start_realtime_usec,
+                .held_fd = { p->held_pipe_fd[0], p->held_pipe_fd[1], p->held_stdin_fd },
+        };
+}
+
+static bool adopt_saved_equal(const AdoptSaved *a, const AdoptSaved *b) {
+        return a->written == b->written && a->pid == b->pid && a->restarts == b->restarts &&
+                a->start_realtime_usec == b->start_realtime_usec && a->held_fd[0] == b->held_fd[0] &&
+                a->held_fd[1] == b->held_fd[1] && a->held_fd[2] == b->held_fd[2];
+}
+
 int adopt_save(Program *p) {
         _cleanup_free_ char *path = NULL, *tmp = NULL, *text = NULL;
         uint64_t starttime = 0;
         int r;
 
+        p->state_save_pending = false;
         if (p->transient || !p->manager->runtime_dir)
                 return 0;
         r = state_path(p, &path);
         if (r < 0)
                 return r;
         if (p->state == PROGRAM_STOPPED && !p->populated) {
-                (void) unlink(path);
+                if (p->saved.written)
+                        (void) unlink(path);
+                p->saved = (AdoptSaved) {};
                 return 0;
         }
         /* Read once per main process, not at every state change: a stop of 1,000 programs saved each one
@@ -103,14 +123,64 @@ int adopt_save(Program *p) {
                 return log_program_full_errno(p, LOG_DEBUG, r, "Cannot write state file %s: %m", tmp);
         if (rename(tmp, path) < 0)
                 return -errno;
+        p->saved = adopt_saved_of(p);
         return 0;
+}
+
+static int on_state_save_defer(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+
+        adopt_save_pending(m);
+        return 0;
+}
+
+void adopt_save_soon(Program *p) {
+        Manager *m = p->manager;
+        AdoptSaved now = adopt_saved_of(p);
+        int r;
+
+        if (p->transient || !m->runtime_dir)
+                return;
+        /* A new main process, restart count or held pipe is what re-adoption reads: written at once, so a
+         * daemon killed right after a spawn is never followed by one that takes its program for a stranger.
+         * A change of state alone can wait for the loop to be idle: a stop of 1,000 programs wrote and
+         * renamed 1,000 files at STOPPING only to unlink them at STOPPED (a third of its system time). */
+        if (!m->event || !adopt_saved_equal(&now, &p->saved) || (p->state == PROGRAM_STOPPED && !p->populated)) {
+                (void) adopt_save(p);
+                return;
+        }
+        p->state_save_pending = true;
+        if (!m->state_save_defer) {
+                r = sd_event_add_defer(m->event, &m->state_save_defer, on_state_save_defer, m);
+                if (r < 0) {
+                        log_debug_errno(r, "Cannot defer state saving, saving now: %m");
+                        (void) adopt_save(p);
+                        return;
+                }
+                /* After every pending exit, output and bus call: the batch is as large as it can be. */
+                (void) sd_event_source_set_priority(m->state_save_defer, SD_EVENT_PRIORITY_IDLE);
+                (void) sd_event_source_set_description(m->state_save_defer, "state-save");
+        }
+        (void) sd_event_source_set_enabled(m->state_save_defer, SD_EVENT_ONESHOT);
+}
+
+void adopt_save_flush(Program *p) {
+        if (p->state_save_pending)
+                (void) adopt_save(p);
+}
+
+void adopt_save_pending(Manager *m) {
+        for (size_t i = 0; i < m->n_programs; i++)
+                adopt_save_flush(m->programs[i]);
 }
 
 void adopt_forget(Program *p) {
         _cleanup_free_ char *path = NULL;
 
-        if (p->transient || state_path(p, &path) < 0)
+        p->state_save_pending = false;
+        if (p->transient || !p->saved.written || state_path(p, &path) < 0)
                 return;
+        p->saved = (AdoptSaved) {};
         (void) unlink(path);
 }
 

@@ -30,7 +30,15 @@
 
 #include "program.h"
 
+/* Write the state file now (unlink it when nothing is left to adopt). */
 int adopt_save(Program *p);
+/* After a state change: written now when a field re-adoption reads changed (main pid, restarts, held
+ * pipes), otherwise batched into one low-priority deferred event source (m->state_save_defer). */
+void adopt_save_soon(Program *p);
+/* Write @p's batched change now (a job ends: whoever waits for it may read the file next). */
+void adopt_save_flush(Program *p);
+/* Write every batched change (the defer source, and before the manager goes away). */
+void adopt_save_pending(Manager *m);
 void adopt_forget(Program *p);
 /* Hand the stdin write end and the output read ends to the service manager's fd store (no-op without
  * one). Not consumed. */

@@ -48,6 +48,7 @@ struct Manager {
 
         Program **programs;
         size_t n_programs;
+        Program **programs_by_name; /* the same, sorted by name for manager_find_program(); NULL = stale */
         unsigned n_transient;
 
         ManagerHooks hooks;
@@ -78,6 +79,7 @@ struct Manager {
         sd_event_source *shutdown_timer;
         sd_event_source *watchdog_timer;
         sd_event_source *deps_defer;    /* re-evaluates waiting programs once per loop iteration */
+        sd_event_source *state_save_defer; /* writes batched state files when the loop is idle (adopt.c) */
         bool deps_evaluating, deps_dirty;
         usec_t shutdown_deadline;       /* CLOCK_MONOTONIC bound of a graceful shutdown */
         bool shutdown_killed;           /* shutdown_timeout passed: everything was cgroup.kill'ed */

@@ -66,6 +66,8 @@ void program_job_finish(Program *p, JobResult result) {
         log_program(p, result == JOB_DONE ? LOG_DEBUG : LOG_INFO, "Job %" PRIu32 " (%s%s) %s in state %s", job.id,
                     job.automatic ? "automatic " : "", job_type_to_string(job.verb), job_result_to_string(result),
                     program_state_to_string(p->state));
+        if (m->ops->state_saved)
+                m->ops->state_saved(p, true);
         if (m->hooks.job_removed)
                 m->hooks.job_removed(m, p, &job, result);
 }

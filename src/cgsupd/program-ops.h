@@ -51,8 +51,9 @@ typedef struct ProgramOps {
         /* Start/stop healthchecks for the current instance. */
         int (*health_start)(Program *p);
         void (*health_stop)(Program *p);
-        /* Called after every state change (persist state for re-adoption, ...). */
-        void (*state_saved)(Program *p);
+        /* Called after every state change (persist state for re-adoption, ...) with @now false: it may be
+         * batched; with @now true when a job ends, so the state is on disk before its caller hears. */
+        void (*state_saved)(Program *p, bool now);
 } ProgramOps;
 
 extern const ProgramOps program_ops_real;

@@ -230,8 +230,11 @@ static void real_health_stop(Program *p) {
         health_program_stop(p);
 }
 
-static void real_state_saved(Program *p) {
-        (void) adopt_save(p);
+static void real_state_saved(Program *p, bool now) {
+        if (now)
+                adopt_save_flush(p);
+        else
+                adopt_save_soon(p);
 }
 
 const ProgramOps program_ops_real = {
@@ -261,7 +264,9 @@ static int on_main_exit(sd_event_source *s, int fd, uint32_t revents, void *user
 
         r = cgsup_pidfd_wait(p->pidfd, true, &code, &status, NULL);
         if (r == 0)
-                return 0;
+                /* Not reapable yet (edge-triggered watch, see program_watch_pidfd()): arm it again, which
+                 * reports it at once if it is still readable. */
+                return sd_event_source_set_io_events(s, EPOLLIN | EPOLLET);
         if (r == -ECHILD) {
                 /* Not our child (adopted from a previous daemon, or a forking daemon's grandchild that was
                  * reparented elsewhere): it is gone, but its status is not ours to read. */
@@ -293,7 +298,10 @@ int program_watch_pidfd(Program *p, pid_t pid, int pidfd) {
         p->pidfd = pidfd;
         p->main_pid = pid;
         p->main_starttime = 0;
-        r = sd_event_add_io(p->manager->event, &p->child_source, pidfd, EPOLLIN, on_main_exit, p);
+        /* Edge-triggered: an exited process stays readable until it is reaped, and sd-event dispatches one
+         * source per iteration, so with level-triggering each epoll_wait() reported every exit not yet
+         * dispatched again (a stop of 1,000 programs spent a third of its time in pidfd_poll). */
+        r = sd_event_add_io(p->manager->event, &p->child_source, pidfd, EPOLLIN | EPOLLET, on_main_exit, p);
         if (r < 0)
                 return log_program_full_errno(p, LOG_ERR, r, "Failed to watch main process: %m");
         /* Exits before output and cgroup events of the same iteration: the exit record comes first. */

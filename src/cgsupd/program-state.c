@@ -282,7 +282,7 @@ void program_set_state(Program *p, ProgramState state) {
         log_state_change(p, old, state);
 
         if (ops->state_saved)
-                ops->state_saved(p);
+                ops->state_saved(p, false);
         /* The job ends after the state is known to everyone, before the hook announces it: a client
          * waiting for the job sees the state it ended in. */
         program_job_check(p, old);

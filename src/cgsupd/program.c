@@ -40,6 +40,8 @@ int program_new(Manager *m, ProgramConfig *config, Program **ret) {
         p->list_stat_fd[0] = p->list_stat_fd[1] = -EBADF;
         p->stdin_fd = -EBADF;
         p->held_stdin_fd = -1;
+        /* An earlier daemon may have left a state file: the first save writes, a forget removes it. */
+        p->saved = (AdoptSaved) { .written = true, .pid = -1 };
         p->name = strdup(config->name);
         p->group = strdup(config->group_name ?: config->name);
         if (!p->name || !p->group)

@@ -97,6 +97,15 @@ typedef struct ProgramExit {
 
 #define PROGRAM_EXIT_HISTORY 16
 
+/* What the state file for re-adoption (adopt.c) says about the fields a new daemon reads from it. */
+typedef struct AdoptSaved {
+        bool written;            /* a file may exist (also before the first save: an earlier daemon's) */
+        pid_t pid;               /* -1: unknown, the next save writes */
+        unsigned restarts;
+        usec_t start_realtime_usec;
+        int held_fd[3];          /* held_pipe_fd[0..1], held_stdin_fd */
+} AdoptSaved;
+
 typedef struct Program {
         Manager *manager;
         ProgramConfig *config;   /* owned */
@@ -177,6 +186,8 @@ typedef struct Program {
                                   * open yet, another -errno = the file is not there (closed with the leaf) */
         int stdin_fd;            /* write end of the instance's stdin pipe (program-stdin.c), -EBADF = none */
         int held_stdin_fd;       /* its number inside the program (no fd store), -1 = none; like held_pipe_fd */
+        AdoptSaved saved;        /* what the state file holds (adopt.c) */
+        bool state_save_pending; /* a state change waits for the manager's state-save defer (adopt.c) */
         struct Listener *listener; /* [eventlistener:x] instance: protocol state (event-listener.c), else NULL */
 } Program;
 

@@ -89,6 +89,13 @@ static int remove_recursive(int root_fd, const char *rel) {
         DIR *d;
         int r, ret = 0;
 
+        /* Most cgroups removed are leaves: one rmdir, no directory walk. EBUSY means children (or
+         * processes): walk them, then try again. */
+        if (unlinkat(root_fd, rel, AT_REMOVEDIR) >= 0 || errno == ENOENT)
+                return 0;
+        if (errno != EBUSY && errno != ENOTEMPTY)
+                return cg_errno_filter(-errno);
+
         r = cg_opendir(root_fd, rel, &d);
         if (r <= 0)
                 return r;
