@@ -46,3 +46,25 @@ typedef struct SpawnChildReport {
 
 /* Runs the ordered child steps and execve(); never returns. Async-signal-safe only. */
 _noreturn_ void spawn_child_run(const SpawnChildContext *c);
+
+/* Our own copy of the uapi struct clone_args (CLONE_ARGS_SIZE_VER2): <linux/sched.h> and glibc's <sched.h>
+ * do not mix well across versions. */
+typedef struct SpawnCloneArgs {
+        uint64_t flags;
+        uint64_t pidfd;
+        uint64_t child_tid;
+        uint64_t parent_tid;
+        uint64_t exit_signal;
+        uint64_t stack;
+        uint64_t stack_size;
+        uint64_t tls;
+        uint64_t set_tid;
+        uint64_t set_tid_size;
+        uint64_t cgroup;
+} SpawnCloneArgs;
+
+/* clone3(@args) whose child runs spawn_child_run(@ctx); with vfork semantics where available (see
+ * spawn-clone.c), so the parent returns after the child exec'd or exited. Returns the pid, or -errno. */
+long spawn_clone(SpawnCloneArgs *args, const SpawnChildContext *ctx);
+/* Whether spawn_clone() uses CLONE_VM | CLONE_VFORK in this build (tests). */
+bool spawn_clone_shares_memory(void);

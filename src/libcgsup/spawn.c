@@ -27,22 +27,6 @@
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
 
-/* Our own copy of the uapi struct clone_args (CLONE_ARGS_SIZE_VER2): <linux/sched.h> and glibc's <sched.h>
- * do not mix well across versions. */
-struct spawn_clone_args {
-        uint64_t flags;
-        uint64_t pidfd;
-        uint64_t child_tid;
-        uint64_t parent_tid;
-        uint64_t exit_signal;
-        uint64_t stack;
-        uint64_t stack_size;
-        uint64_t tls;
-        uint64_t set_tid;
-        uint64_t set_tid_size;
-        uint64_t cgroup;
-};
-
 static const char *const spawn_step_table[_CGSUP_SPAWN_STEP_COUNT] = {
         [CGSUP_SPAWN_STEP_NONE] = "none",
         [CGSUP_SPAWN_STEP_CLONE] = "clone3",
@@ -255,7 +239,7 @@ _public_ int cgsup_spawn(const CgsupSpawnPlan *plan, CgsupSpawnResult *ret) {
         else
                 ctx.fallback_max_fd = (unsigned) nofile.rlim_cur;
 
-        struct spawn_clone_args args = {
+        SpawnCloneArgs args = {
                 .flags = CLONE_PIDFD | CLONE_INTO_CGROUP,
                 .pidfd = (uint64_t) (uintptr_t) &pidfd,
                 .exit_signal = SIGCHLD,
@@ -268,13 +252,11 @@ _public_ int cgsup_spawn(const CgsupSpawnPlan *plan, CgsupSpawnResult *ret) {
         if (sigprocmask(SIG_SETMASK, &all, &saved) < 0)
                 return spawn_fail(ret, CGSUP_SPAWN_STEP_CLONE, -errno);
 
-        pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
-        if (pid == 0)
-                spawn_child_run(&ctx);
-        int saved_errno = errno;
+        long cloned = spawn_clone(&args, &ctx);
         (void) sigprocmask(SIG_SETMASK, &saved, NULL);
 
-        if (pid < 0) {
+        if (cloned < 0) {
+                int saved_errno = (int) -cloned;
                 /* ENOSYS: no clone3 (< 5.3); E2BIG: clone3 without the cgroup field (< 5.7). */
                 if (saved_errno == ENOSYS || saved_errno == E2BIG)
                         return spawn_fail(ret, CGSUP_SPAWN_STEP_CLONE, -ENOSYS);
@@ -283,6 +265,7 @@ _public_ int cgsup_spawn(const CgsupSpawnPlan *plan, CgsupSpawnResult *ret) {
                  */
                 return spawn_fail(ret, CGSUP_SPAWN_STEP_CLONE, -saved_errno);
         }
+        pid_t pid = (pid_t) cloned;
 
         status_write = safe_close(status_write);
         r = read_report(status_read, &report);

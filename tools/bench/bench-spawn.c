@@ -4,13 +4,19 @@
  * clone3(CLONE_INTO_CGROUP) + exec + wait via pidfd + rmdir), against the baseline of a plain
  * fork + exec + waitpid of the same binary measured in the same run. Prints the ratio.
  *
- *   bench-spawn [ITERATIONS]     (needs root and a writable cgroup2 tree; exits 77 otherwise)
+ *   bench-spawn [ITERATIONS [BALLAST_MIB]]   (needs root and a writable cgroup2 tree; exits 77 otherwise)
+ *
+ * BALLAST_MIB makes this process that much larger first (allocated and touched), the way a daemon that
+ * holds many programs is large: fork's cost grows with it (it copies the page tables), cgsup_spawn()'s
+ * should not (clone3 with CLONE_VM | CLONE_VFORK on its own stack). Compare `bench-spawn 300` with
+ * `bench-spawn 300 1024`.
  */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -36,6 +42,8 @@ static uint64_t median(uint64_t *v, size_t n) {
 
 int main(int argc, char **argv) {
         size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 300;
+        size_t ballast_mib = argc > 2 ? strtoul(argv[2], NULL, 10) : 0;
+        _cleanup_free_ char *ballast = NULL;
         char *const true_argv[] = { (char *) "/bin/true", NULL };
         _cleanup_free_ char *self = NULL, *parent = NULL;
         _cleanup_free_ uint64_t *base = calloc(n, sizeof(uint64_t)), *cg = calloc(n, sizeof(uint64_t));
@@ -47,6 +55,12 @@ int main(int argc, char **argv) {
         if (geteuid() != 0) {
                 printf("SKIP: needs root\n");
                 return 77;
+        }
+        if (ballast_mib > 0) {
+                ballast = malloc(ballast_mib << 20);
+                if (!ballast)
+                        return 1;
+                memset(ballast, 1, ballast_mib << 20);
         }
         r = cgsup_cgroup2_open_root(&root_fd, NULL);
         if (r < 0 || cgsup_cgroup_of_pid(0, &self) < 0) {
@@ -102,7 +116,7 @@ int main(int argc, char **argv) {
         (void) cgsup_cgroup_remove(root_fd, parent);
 
         uint64_t b = median(base, n), c = median(cg, n);
-        printf("bench-spawn: %zu iterations\n", n);
+        printf("bench-spawn: %zu iterations, %zu MiB of ballast\n", n, ballast_mib);
         printf("  baseline fork+exec+waitpid:                      median %7.1f us\n", b / 1e3);
         printf("  cgsup mkdir+clone3(INTO_CGROUP)+exec+wait+rmdir: median %7.1f us\n", c / 1e3);
         printf("  ratio cgsup/baseline: %.2f\n", (double) c / (double) b);
