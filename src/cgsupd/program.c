@@ -139,12 +139,21 @@ int program_read_stats(Program *p, CgsupStats *ret) {
  */
 static const char *const list_stat_file[2] = { "memory.current", "cpu.stat" };
 
+/*
+ * 200 clients calling ListPrograms at once on 1,000 programs (tools/bench/load) made cgsupd spend some
+ * 60 % of its CPU in these two preads (cgroupfs formats cpu.stat anew on each read), so a burst of calls
+ * shares one reading: a row's figures are at most this old. Short next to the 1-2 s refresh of the
+ * Cockpit page and status loops, which compute CPU rates from consecutive readings.
+ */
+#define LIST_STATS_MAX_AGE_USEC (100 * USEC_PER_MSEC)
+
 void program_close_list_stats(Program *p) {
         for (size_t i = 0; i < ELEMENTSOF(p->list_stat_fd); i++) {
                 if (p->list_stat_fd[i] >= 0)
                         safe_close(p->list_stat_fd[i]);
                 p->list_stat_fd[i] = -EBADF;
         }
+        p->list_stats_usec = 0;
 }
 
 /* Reads list_stat_file[i] into @buf (NUL-terminated); -errno when it is not there. */
@@ -178,6 +187,7 @@ static int list_stat_read(Program *p, size_t i, char *buf, size_t size) {
 void program_read_list_stats(Program *p, uint64_t *ret_memory, uint64_t *ret_cpu_usec) {
         char buf[1024];
         uint64_t v;
+        usec_t now;
 
         assert(ret_memory);
         assert(ret_cpu_usec);
@@ -185,13 +195,22 @@ void program_read_list_stats(Program *p, uint64_t *ret_memory, uint64_t *ret_cpu
         /* Only a leaf with processes in it exists for sure; an idle program's is removed (rule 2). */
         if (!p->cgroup || p->manager->cgroup_root_fd < 0 || (p->main_pid <= 0 && !p->populated))
                 return;
-        if (list_stat_read(p, 0, buf, sizeof(buf)) >= 0) {
-                buf[strcspn(buf, "\n")] = 0;
-                if (safe_atou64(buf, &v) >= 0)
-                        *ret_memory = v;
+        now = p->manager->ops->now(p->manager);
+        if (p->list_stats_usec == 0 || now < p->list_stats_usec ||
+            now - p->list_stats_usec >= LIST_STATS_MAX_AGE_USEC) {
+                p->list_memory = p->list_cpu_usec = UINT64_MAX;
+                if (list_stat_read(p, 0, buf, sizeof(buf)) >= 0) {
+                        buf[strcspn(buf, "\n")] = 0;
+                        if (safe_atou64(buf, &v) >= 0)
+                                p->list_memory = v;
+                }
+                if (list_stat_read(p, 1, buf, sizeof(buf)) >= 0 &&
+                    cgsup_flat_keyed_get(buf, "usage_usec", &v) >= 0)
+                        p->list_cpu_usec = v;
+                p->list_stats_usec = now;
         }
-        if (list_stat_read(p, 1, buf, sizeof(buf)) >= 0 && cgsup_flat_keyed_get(buf, "usage_usec", &v) >= 0)
-                *ret_cpu_usec = v;
+        *ret_memory = p->list_memory;
+        *ret_cpu_usec = p->list_cpu_usec;
 }
 
 int program_rotate_logs(Program *p) {

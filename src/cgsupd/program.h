@@ -184,6 +184,8 @@ typedef struct Program {
                                   * (reset with each new main pid: program_watch_pidfd()) */
         int list_stat_fd[2];     /* memory.current, cpu.stat of the leaf, held for ListPrograms; -EBADF = not
                                   * open yet, another -errno = the file is not there (closed with the leaf) */
+        uint64_t list_memory, list_cpu_usec; /* their last reading (UINT64_MAX = none)... */
+        usec_t list_stats_usec;  /* ...and when it was taken (CLOCK_MONOTONIC, 0 = not yet for this leaf) */
         int stdin_fd;            /* write end of the instance's stdin pipe (program-stdin.c), -EBADF = none */
         int held_stdin_fd;       /* its number inside the program (no fd store), -1 = none; like held_pipe_fd */
         AdoptSaved saved;        /* what the state file holds (adopt.c) */
@@ -228,7 +230,7 @@ int program_set_limits(Program *p, const CgsupLimits *limits, char **reterr_mess
 /* Read stats from the cgroup now (properties call this when asked). */
 int program_read_stats(Program *p, CgsupStats *ret);
 /* The two figures of a list row (memory.current, cpu.stat usage_usec; UINT64_MAX = not available) from
- * descriptors held while the leaf exists: two pread(2)s, no path walk. */
+ * descriptors held while the leaf exists: two pread(2)s, no path walk, at most one pair per 100 ms. */
 void program_read_list_stats(Program *p, uint64_t *ret_memory, uint64_t *ret_cpu_usec);
 /* Close what program_read_list_stats() holds (before the leaf is removed). */
 void program_close_list_stats(Program *p);
