@@ -3,9 +3,11 @@
  * bench-load: many bus clients at once against one cgsupd. Opens C connections to the system bus
  * ($DBUS_SYSTEM_BUS_ADDRESS) before the first call, then keeps one call in flight on each for D seconds,
  * cycling through ListPrograms, GetAll on a program object and Get of its State (the program picked from
- * the last listing), all from one event loop. Prints one JSON object: calls, errors, stuck calls (no
- * answer within the call timeout), latency p50/p99/max per call kind, and cgsupd's RSS and CPU time (its
- * PID read from the Manager's PID property) before and after.
+ * the last listing), all from one event loop. Prints one JSON object: calls sent and answered, errors,
+ * stuck calls (no answer within the call timeout), latency p50/p99/max per call kind, and cgsupd's RSS,
+ * CPU time and run-queue wait (its PID read from the Manager's PID property) before and after. The wait
+ * is the time cgsupd was ready to run but had no CPU: on a shared machine, a low CPU share with a long
+ * wait means cgsupd was starved, not idle.
  *
  *   bench-load CONNECTIONS SECONDS [TIMEOUT_SECONDS]
  *
@@ -41,7 +43,7 @@ static struct {
         Client *clients;
         unsigned n_clients;
         Samples samples[_CALL_MAX];
-        uint64_t calls, errors, stuck;
+        uint64_t sent, calls, errors, stuck;
         char *first_error;
         char **paths;      /* program object paths from the last ListPrograms */
         size_t n_paths;
@@ -130,8 +132,10 @@ static int send_call(Client *c);
 
 static int send_next(Client *c) {
         int r = send_call(c);
-        if (r >= 0)
+        if (r >= 0) {
                 load.in_flight++;
+                load.sent++;
+        }
         return r;
 }
 
@@ -185,13 +189,14 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-/* cgsupd's RSS (KiB) and CPU time (ms) from /proc. */
-static void daemon_usage(uint32_t pid, uint64_t *ret_rss_kib, uint64_t *ret_cpu_ms) {
+/* cgsupd's RSS (KiB), CPU time (ms) and time spent waiting for a CPU while runnable (ms) from /proc. */
+static void daemon_usage(uint32_t pid, uint64_t *ret_rss_kib, uint64_t *ret_cpu_ms, uint64_t *ret_wait_ms) {
         char path[64], line[256], stat[1024];
         unsigned long utime = 0, stime = 0;
+        uint64_t run_ns, wait_ns;
         FILE *f;
 
-        *ret_rss_kib = *ret_cpu_ms = 0;
+        *ret_rss_kib = *ret_cpu_ms = *ret_wait_ms = 0;
         snprintf(path, sizeof path, "/proc/%u/status", pid);
         if ((f = fopen(path, "re"))) {
                 while (fgets(line, sizeof line, f))
@@ -209,13 +214,20 @@ static void daemon_usage(uint32_t pid, uint64_t *ret_rss_kib, uint64_t *ret_cpu_
                 }
                 fclose(f);
         }
+        /* "on-CPU ns, run-queue wait ns, timeslices"; absent without CONFIG_SCHED_INFO (0 then) */
+        snprintf(path, sizeof path, "/proc/%u/schedstat", pid);
+        if ((f = fopen(path, "re"))) {
+                if (fscanf(f, "%" SCNu64 " %" SCNu64, &run_ns, &wait_ns) == 2)
+                        *ret_wait_ms = wait_ns / 1000000;
+                fclose(f);
+        }
 }
 
 int main(int argc, char **argv) {
         unsigned n_clients = argc > 1 ? (unsigned) strtoul(argv[1], NULL, 10) : 200;
         double seconds = argc > 2 ? strtod(argv[2], NULL) : 30;
         double timeout_s = argc > 3 ? strtod(argv[3], NULL) : 25;
-        uint64_t rss0, cpu0, rss1, cpu1;
+        uint64_t rss0, cpu0, wait0, rss1, cpu1, wait1;
         sd_event_source *deadline = NULL;
         double t0, t1;
         uint32_t pid = 0;
@@ -253,7 +265,7 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "bench-load: reading cgsupd's PID: %s\n", strerror(-r));
                 return 2;
         }
-        daemon_usage(pid, &rss0, &cpu0);
+        daemon_usage(pid, &rss0, &cpu0, &wait0);
 
         t0 = now_ms();
         for (unsigned i = 0; i < n_clients; i++)
@@ -273,12 +285,12 @@ int main(int argc, char **argv) {
                 load.stuck += load.in_flight;
         }
         t1 = now_ms();
-        daemon_usage(pid, &rss1, &cpu1);
+        daemon_usage(pid, &rss1, &cpu1, &wait1);
 
-        printf("{\"connections\": %u, \"seconds\": %.1f, \"calls\": %" PRIu64 ", \"calls_per_s\": %.0f, "
-               "\"errors\": %" PRIu64 ", \"stuck\": %" PRIu64 ", \"programs\": %zu",
-               n_clients, (t1 - t0) / 1e3, load.calls, (double) load.calls * 1e3 / (t1 - t0), load.errors,
-               load.stuck, load.n_paths);
+        printf("{\"connections\": %u, \"seconds\": %.1f, \"sent\": %" PRIu64 ", \"calls\": %" PRIu64
+               ", \"calls_per_s\": %.0f, \"errors\": %" PRIu64 ", \"stuck\": %" PRIu64 ", \"programs\": %zu",
+               n_clients, (t1 - t0) / 1e3, load.sent, load.calls, (double) load.calls * 1e3 / (t1 - t0),
+               load.errors, load.stuck, load.n_paths);
         for (unsigned k = 0; k < _CALL_MAX; k++) {
                 Samples *s = &load.samples[k];
                 if (s->n > 0)
@@ -287,8 +299,9 @@ int main(int argc, char **argv) {
                        call_names[k], s->n, percentile(s, 0.50), percentile(s, 0.99), s->n ? s->ms[s->n - 1] : 0.0);
         }
         printf(", \"cgsupd\": {\"pid\": %u, \"rss_kib_before\": %" PRIu64 ", \"rss_kib_after\": %" PRIu64
-               ", \"cpu_ms\": %" PRIu64 ", \"cpu_percent_of_one_core\": %.1f}",
-               pid, rss0, rss1, cpu1 - cpu0, (double) (cpu1 - cpu0) * 100.0 / (t1 - t0));
+               ", \"cpu_ms\": %" PRIu64 ", \"cpu_percent_of_one_core\": %.1f"
+               ", \"runqueue_wait_ms\": %" PRIu64 "}",
+               pid, rss0, rss1, cpu1 - cpu0, (double) (cpu1 - cpu0) * 100.0 / (t1 - t0), wait1 - wait0);
         if (load.first_error) {
                 for (char *q = load.first_error; *q; q++)
                         if (*q == '"' || *q == '\\' || (unsigned char) *q < 0x20)

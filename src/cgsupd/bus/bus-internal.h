@@ -39,6 +39,9 @@ typedef struct BusContext {
          * BUS_RECONNECT_MAX_USEC (0 = connected, nothing scheduled). */
         sd_event_source *reconnect_timer;
         uint64_t reconnect_delay_usec;
+
+        /* Processes queued bus messages in batches (bus.c: on_bus_drain), armed by each message. */
+        sd_event_source *drain;
 } BusContext;
 
 /* Bounds on what a caller may make us hold (STYLE: enforce limits on every user controllable
@@ -53,6 +56,8 @@ typedef struct BusContext {
 #define BUS_JOB_WAITS_MAX 1024            /* calls waiting for their jobs, all callers */
 #define BUS_RECONNECT_FIRST_USEC (100 * USEC_PER_MSEC)
 #define BUS_RECONNECT_MAX_USEC (10 * USEC_PER_SEC)
+#define BUS_DRAIN_MESSAGES_MAX 64         /* bus messages handled in one turn of the event loop... */
+#define BUS_DRAIN_USEC_MAX (10 * USEC_PER_MSEC) /* ...or this much time, whichever ends first */
 
 /* ---- bus.c ---- */
 BusContext *bus_context_of(Manager *m);
