@@ -6,21 +6,43 @@
 #include "cgsupctl.h"
 #include "json-out.h"
 #include "macro.h"
+#include "name-util.h"
 
-int json_print(struct json_object *o) {
-        int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+static int print_with(struct json_object *o, int flags) {
         const char *s;
 
-        if (arg_json_format == JSON_PRETTY || (arg_json_format != JSON_SHORT && isatty(STDOUT_FILENO) > 0))
-                flags |= JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED;
-        else
-                flags |= JSON_C_TO_STRING_PLAIN;
-        s = json_object_to_json_string_ext(o, flags);
+        s = json_object_to_json_string_ext(o, flags | JSON_C_TO_STRING_NOSLASHESCAPE);
         if (!s)
                 return -ENOMEM;
         if (puts(s) == EOF || fflush(stdout) != 0)
                 return -EIO;
         return 0;
+}
+
+int json_print(struct json_object *o) {
+        if (arg_json_format == JSON_PRETTY || (arg_json_format != JSON_SHORT && isatty(STDOUT_FILENO) > 0))
+                return print_with(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+        return print_with(o, JSON_C_TO_STRING_PLAIN);
+}
+
+int json_print_line(struct json_object *o) {
+        return print_with(o, JSON_C_TO_STRING_PLAIN);
+}
+
+struct json_object *json_bytes(const void *data, size_t size) {
+        struct json_object *a;
+        const unsigned char *p = data;
+
+        if (utf8_is_valid(data, size))
+                return json_object_new_string_len(data, (int) size);
+        /* journalctl's convention for bytes that are not UTF-8: an array of numbers, so nothing is lost or
+         * replaced and the document stays valid JSON. */
+        a = json_object_new_array_ext((int) size);
+        if (!a)
+                return NULL;
+        for (size_t i = 0; i < size; i++)
+                (void) json_object_array_add(a, json_object_new_int(p[i]));
+        return a;
 }
 
 struct json_object *json_u64_or_null(uint64_t v) {

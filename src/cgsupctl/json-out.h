@@ -2,6 +2,7 @@
 #pragma once
 
 #include <json-c/json.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* --json output: one document on stdout, snake_case keys, null for values cgsupd could not read. */
@@ -14,6 +15,10 @@ static inline void json_object_putp(struct json_object **o) {
 
 /* Prints @o (pretty when stdout is a terminal) followed by a newline. Returns 0 or -errno. */
 int json_print(struct json_object *o);
+/* Prints @o on one line whatever --json asked: streaming verbs (tail -f, top) print one object per line. */
+int json_print_line(struct json_object *o);
+/* @size bytes as a JSON string when they are UTF-8, else as an array of byte values (journalctl's rule). */
+struct json_object *json_bytes(const void *data, size_t size);
 /* UINT64_MAX ("not available" / "no limit") becomes null. */
 struct json_object *json_u64_or_null(uint64_t v);
 struct json_object *json_string_or_null(const char *s);

@@ -24,7 +24,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
-#include <json-c/json.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -40,6 +39,7 @@
 #include "fd-util.h"
 #include "log.h"
 #include "parse-util.h"
+#include "run-report.h"
 #include "strv.h"
 
 extern char **environ;
@@ -69,31 +69,6 @@ static void run_options_done(RunOptions *o) {
         free(o->user);
         strv_free(o->setenv);
         free(o->name);
-}
-
-typedef struct RunReport {
-        const char *result; /* "exited", "signal", "oom-kill" */
-        int exit_code;      /* CMD's exit code, or -1 */
-        int signal;         /* signal that ended it, or 0 */
-        int status;         /* what we exit with */
-        usec_t wall_usec;
-        uint64_t cpu_usec;
-        bool cpu_from_cgroup;
-        uint64_t memory_peak;
-        bool have_memory_peak, memory_peak_from_cgroup;
-        uint64_t pids_peak;
-        bool have_pids_peak;
-        uint64_t oom_kills;
-        bool have_oom_kills;
-        size_t leftovers_killed;
-        pid_t main_pid;
-        const char *cgroup;
-        bool cgroup_removed;
-} RunReport;
-
-static void json_putp(json_object **j) {
-        if (*j)
-                (void) json_object_put(*j);
 }
 
 static void seccomp_filter_freep(CgsupSeccompFilter **f) {
@@ -481,100 +456,6 @@ static int wait_main(int pidfd, int sigfd, int *ret_code, int *ret_status, struc
         }
 }
 
-static const char *signal_name(int sig, char *buf, size_t n) {
-        const char *s = signal_to_string(sig);
-        if (s)
-                snprintf(buf, n, "SIG%s", s);
-        else
-                snprintf(buf, n, "%d", sig);
-        return buf;
-}
-
-static void report_print(const RunReport *rep) {
-        char b1[32], b2[32], b3[32];
-
-        if (streq(rep->result, "exited"))
-                fprintf(stderr, "Run finished: result=exited, exit code %d\n", rep->exit_code);
-        else
-                fprintf(stderr, "Run finished: result=%s, killed by %s\n", rep->result,
-                        signal_name(rep->signal, b1, sizeof(b1)));
-        fprintf(stderr, "Wall time: %s\n", format_timespan(b1, sizeof(b1), rep->wall_usec));
-        fprintf(stderr, "CPU time: %s%s\n", format_timespan(b2, sizeof(b2), rep->cpu_usec),
-                rep->cpu_from_cgroup ? "" : " (main process only)");
-        if (rep->have_memory_peak)
-                fprintf(stderr, "Memory peak: %s%s\n", format_bytes(b3, sizeof(b3), rep->memory_peak),
-                        rep->memory_peak_from_cgroup ? "" : " (max RSS of the main process only)");
-        if (rep->have_pids_peak)
-                fprintf(stderr, "Pids peak: %" PRIu64 "\n", rep->pids_peak);
-        if (rep->have_oom_kills)
-                fprintf(stderr, "OOM kills: %" PRIu64 "\n", rep->oom_kills);
-        if (rep->leftovers_killed > 0)
-                fprintf(stderr, "Leftover processes killed: %zu\n", rep->leftovers_killed);
-        fprintf(stderr, "Cgroup: /%s%s\n", rep->cgroup,
-                rep->cgroup_removed ? " (removed)" : " (NOT removed)");
-}
-
-static int report_json(const RunReport *rep, const RunOptions *o) {
-        _cleanup_(json_putp) json_object *j = json_object_new_object(), *cmd = json_object_new_array(),
-                                         *limits = json_object_new_object();
-        char buf[32];
-
-        if (!j || !cmd || !limits)
-                return log_oom();
-        for (char **a = o->cmd; *a; a++)
-                json_object_array_add(cmd, json_object_new_string(*a));
-        for (int i = 0; i < _CGSUP_LIMIT_COUNT; i++)
-                if (cgsup_limits_is_set(&o->limits, (CgsupLimit) i)) {
-                        uint64_t v = o->limits.value[i];
-                        json_object_object_add(limits, cgsup_limit_to_string((CgsupLimit) i),
-                                               v == CGSUP_LIMIT_INFINITY ? json_object_new_string("max")
-                                                                         : json_object_new_uint64(v));
-                }
-
-        json_object_object_add(j, "result", json_object_new_string(rep->result));
-        json_object_object_add(j, "exit_code",
-                               rep->exit_code >= 0 ? json_object_new_int(rep->exit_code) : NULL);
-        json_object_object_add(
-                j, "signal",
-                rep->signal > 0 ? json_object_new_string(signal_name(rep->signal, buf, sizeof(buf))) : NULL);
-        json_object_object_add(j, "status", json_object_new_int(rep->status));
-        json_object_object_add(j, "main_pid", json_object_new_int(rep->main_pid));
-        json_object_object_add(j, "wall_usec", json_object_new_uint64(rep->wall_usec));
-        json_object_object_add(j, "cpu_usec", json_object_new_uint64(rep->cpu_usec));
-        json_object_object_add(j, "cpu_source",
-                               json_object_new_string(rep->cpu_from_cgroup ? "cgroup" : "rusage"));
-        json_object_object_add(j, "memory_peak",
-                               rep->have_memory_peak ? json_object_new_uint64(rep->memory_peak) : NULL);
-        json_object_object_add(j, "memory_peak_source",
-                               !rep->have_memory_peak
-                                       ? NULL
-                                       : json_object_new_string(rep->memory_peak_from_cgroup
-                                                                        ? "cgroup"
-                                                                        : "rusage-main-process"));
-        json_object_object_add(j, "pids_peak",
-                               rep->have_pids_peak ? json_object_new_uint64(rep->pids_peak) : NULL);
-        json_object_object_add(j, "oom_kills",
-                               rep->have_oom_kills ? json_object_new_uint64(rep->oom_kills) : NULL);
-        json_object_object_add(j, "leftover_processes_killed",
-                               json_object_new_uint64(rep->leftovers_killed));
-        _cleanup_free_ char *cgpath = NULL;
-        if (asprintf(&cgpath, "/%s", rep->cgroup) < 0)
-                return log_oom();
-        json_object_object_add(j, "cgroup", json_object_new_string(cgpath));
-        json_object_object_add(j, "cgroup_removed", json_object_new_boolean(rep->cgroup_removed));
-        json_object_object_add(j, "command", TAKE_PTR(cmd));
-        json_object_object_add(j, "limits", TAKE_PTR(limits));
-
-        const char *s =
-                json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-        if (!s)
-                return log_oom();
-        fputs(s, stdout);
-        fputc('\n', stdout);
-        fflush(stdout);
-        return 0;
-}
-
 static int exec_failure_status(int r, CgsupSpawnStep step, const char *cmd) {
         if (step == CGSUP_SPAWN_STEP_CLONE && r == -ENOSYS) {
                 log_error(
@@ -666,7 +547,7 @@ static void kill_leftovers(RunCgroup *cg, RunReport *rep) {
         if (r < 0 || !ev.populated)
                 return;
         if (cgsup_cgroup_pids(cg->root_fd, run_cgroup_path(cg), &pids, &n) >= 0)
-                rep->leftovers_killed = n;
+                rep->leftover_processes_killed = n;
         r = cgsup_leaf_kill(cg->leaf);
         if (r < 0)
                 log_error_errno(r, "Failed to kill the processes left in /%s: %m", run_cgroup_path(cg));
@@ -679,37 +560,37 @@ static void kill_leftovers(RunCgroup *cg, RunReport *rep) {
  * main process's rusage. */
 static void fill_report(RunReport *rep, int code, int status, const CgsupStats *st, const struct rusage *ru) {
         if (code == CLD_EXITED) {
-                rep->result = "exited";
+                rep->result = status == 0 ? "success" : "exit-code";
                 rep->exit_code = status;
-                rep->status = status;
+                rep->exit_status = status;
         } else {
-                rep->signal = status;
-                rep->status = 128 + status;
+                rep->exit_signal = status;
+                rep->exit_status = 128 + status;
                 rep->result = status == SIGKILL && (st->valid & CGSUP_STATS_MEMORY_EVENTS) &&
                                               st->memory_events_oom_kill > 0
                                       ? "oom-kill"
                                       : "signal";
         }
         if (st->valid & CGSUP_STATS_CPU) {
-                rep->cpu_usec = st->cpu_usage_usec;
-                rep->cpu_from_cgroup = true;
-        } else
-                rep->cpu_usec = (uint64_t) ru->ru_utime.tv_sec * USEC_PER_SEC + (uint64_t) ru->ru_utime.tv_usec +
+                rep->cpu_usage_nsec = st->cpu_usage_usec * NSEC_PER_USEC;
+                rep->cpu_source = "cgroup";
+        } else {
+                uint64_t usec = (uint64_t) ru->ru_utime.tv_sec * USEC_PER_SEC + (uint64_t) ru->ru_utime.tv_usec +
                                 (uint64_t) ru->ru_stime.tv_sec * USEC_PER_SEC + (uint64_t) ru->ru_stime.tv_usec;
+                rep->cpu_usage_nsec = usec * NSEC_PER_USEC;
+                rep->cpu_source = "rusage";
+        }
         if (st->valid & CGSUP_STATS_MEMORY_PEAK) {
                 rep->memory_peak = st->memory_peak;
-                rep->memory_peak_from_cgroup = true;
-        } else
+                rep->memory_peak_source = "cgroup";
+        } else {
                 rep->memory_peak = (uint64_t) ru->ru_maxrss * 1024;
-        rep->have_memory_peak = true;
-        if (st->valid & CGSUP_STATS_PIDS_PEAK) {
+                rep->memory_peak_source = "rusage-main-process";
+        }
+        if (st->valid & CGSUP_STATS_PIDS_PEAK)
                 rep->pids_peak = st->pids_peak;
-                rep->have_pids_peak = true;
-        }
-        if (st->valid & CGSUP_STATS_MEMORY_EVENTS) {
+        if (st->valid & CGSUP_STATS_MEMORY_EVENTS)
                 rep->oom_kills = st->memory_events_oom_kill;
-                rep->have_oom_kills = true;
-        }
 }
 
 int verb_run_standalone(int argc, char **argv) {
@@ -720,7 +601,7 @@ int verb_run_standalone(int argc, char **argv) {
         _cleanup_close_ int sigfd = -EBADF, pidfd = -EBADF;
         _cleanup_strv_free_ char **env = NULL;
         CgsupSpawnResult res = {};
-        RunReport rep = {.exit_code = -1};
+        RunReport rep = RUN_REPORT_INIT;
         CgsupStats st = {};
         struct rusage ru = {};
         int code = 0, status = 0, ret = 0, r;
@@ -773,6 +654,9 @@ int verb_run_standalone(int argc, char **argv) {
         }
         pidfd = res.pidfd;
         rep.main_pid = res.pid;
+        rep.command = o.cmd;
+        rep.limits = &o.limits;
+        rep.leftover_processes_killed = 0;
 
         r = wait_main(pidfd, sigfd, &code, &status, &ru);
         rep.wall_usec = now_usec() - start;
@@ -794,9 +678,9 @@ int verb_run_standalone(int argc, char **argv) {
         rep.cgroup_removed = cleanup_cgroup(&cg);
 
         if (arg_json)
-                (void) report_json(&rep, &o);
+                (void) run_report_print_json(&rep);
         else if (!o.quiet)
-                report_print(&rep);
+                run_report_print(&rep);
 
-        return rep.status;
+        return rep.exit_status;
 }

@@ -26,6 +26,7 @@
 #include "json-out.h"
 #include "macro.h"
 #include "parse-util.h"
+#include "run-report.h"
 #include "strv.h"
 
 typedef struct RunState {
@@ -88,51 +89,25 @@ static int on_signal(sd_event_source *src, const struct signalfd_siginfo *si, vo
         return 0;
 }
 
-static int exit_status_of(const RunState *s) {
-        if (streq(s->result, "success"))
-                return 0;
-        if (streq(s->result, "exit-code") && s->exit_code > 0)
-                return s->exit_code & 0xff;
-        if (s->exit_signal > 0)
-                return 128 + s->exit_signal;
-        return 1;
-}
+/* The signal's fields as the one report type (run-report.c), with what we asked for. */
+static RunReport report_of(const RunState *s, char **command) {
+        RunReport r = RUN_REPORT_INIT;
 
-static void print_report(const RunState *s) {
-        char a[32], b[32], c[32];
-
-        fprintf(stderr, "Finished with result: %s\n", s->result);
-        if (s->exit_signal > 0)
-                fprintf(stderr, "Main process terminated with: signal=%s\n",
-                        signal_to_string(s->exit_signal) ?: "?");
-        else if (s->exit_code >= 0)
-                fprintf(stderr, "Main process terminated with: code=exited, status=%d\n", s->exit_code);
-        if (!isempty(s->detail))
-                fprintf(stderr, "Detail: %s\n", s->detail);
-        if (s->wall_usec != UINT64_MAX)
-                fprintf(stderr, "Runtime: %s\n", format_timespan(a, sizeof a, s->wall_usec));
-        if (s->cpu_nsec != UINT64_MAX)
-                fprintf(stderr, "CPU time consumed: %s\n", format_timespan(b, sizeof b, s->cpu_nsec / NSEC_PER_USEC));
-        if (s->memory_peak != UINT64_MAX)
-                fprintf(stderr, "Memory peak: %s\n", format_bytes(c, sizeof c, s->memory_peak));
-        if (s->oom_kills != UINT64_MAX && s->oom_kills > 0)
-                fprintf(stderr, "OOM kills: %" PRIu64 "\n", s->oom_kills);
-}
-
-static void print_report_json(const RunState *s) {
-        _cleanup_json_ struct json_object *o = json_object_new_object();
-
-        json_add(o, "name", json_object_new_string(s->name));
-        json_add(o, "object_path", json_object_new_string(s->path));
-        json_add(o, "result", json_object_new_string(s->result));
-        json_add(o, "exit_code", s->exit_code >= 0 ? json_object_new_int(s->exit_code) : NULL);
-        json_add(o, "exit_signal", s->exit_signal > 0 ? json_object_new_int(s->exit_signal) : NULL);
-        json_add(o, "exit_detail", isempty(s->detail) ? NULL : json_object_new_string(s->detail));
-        json_add(o, "wall_usec", json_u64_or_null(s->wall_usec));
-        json_add(o, "cpu_usage_nsec", json_u64_or_null(s->cpu_nsec));
-        json_add(o, "memory_peak", json_u64_or_null(s->memory_peak));
-        json_add(o, "oom_kills", json_u64_or_null(s->oom_kills));
-        (void) json_print(o);
+        r.name = s->name;
+        r.object_path = s->path;
+        r.result = s->result;
+        r.exit_code = s->exit_code;
+        r.exit_signal = s->exit_signal;
+        r.exit_detail = s->detail;
+        r.exit_status = run_report_exit_status(s->result, s->exit_code, s->exit_signal);
+        r.wall_usec = s->wall_usec;
+        r.cpu_usage_nsec = s->cpu_nsec;
+        r.cpu_source = s->cpu_nsec != UINT64_MAX ? "cgroup" : NULL;
+        r.memory_peak = s->memory_peak;
+        r.memory_peak_source = s->memory_peak != UINT64_MAX ? "cgroup" : NULL;
+        r.oom_kills = s->oom_kills;
+        r.command = command;
+        return r;
 }
 
 /* -p KEY=VALUE: limit keys go as strings (parsed by cgsupd like the config); a few others are mapped. */
@@ -357,11 +332,12 @@ static int wait_for_finish(sd_bus *bus, RunState *s, const RunRequest *q) {
         }
         if (!s->finished || !s->result)
                 return 1;
+        RunReport rep = report_of(s, q->command);
         if (arg_json && !q->pipe_fds)
-                print_report_json(s);
+                (void) run_report_print_json(&rep);
         else if (!q->quiet)
-                print_report(s);
-        return exit_status_of(s);
+                run_report_print(&rep);
+        return rep.exit_status;
 }
 
 static int report_started(const RunState *s, const RunRequest *q) {

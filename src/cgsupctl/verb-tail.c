@@ -7,6 +7,7 @@
  * size, never hidden; stdout gets only the program's bytes.
  * -f polls (at once again while there is more, else every FOLLOW_INTERVAL) on an sd-event loop that also owns
  * SIGINT/SIGTERM, so Ctrl-C ends it cleanly (exit 0) even in the middle of a call.
+ * --json prints the bytes as "output chunk" records instead: one document, or with -f one per line.
  */
 
 #include <getopt.h>
@@ -21,6 +22,7 @@
 #include "bus-util.h"
 #include "cgsupctl.h"
 #include "fd-util.h"
+#include "json-out.h"
 #include "macro.h"
 #include "parse-util.h"
 
@@ -34,6 +36,7 @@ typedef struct Tail {
         sd_bus *bus;
         const char *name, *stream;
         uint64_t cursor;
+        bool follow;
         int ret;
 } Tail;
 
@@ -48,6 +51,24 @@ static void report_lost(const Tail *t, uint64_t lost) {
                         "(overwritten in cgsupd's memory or rotated away).\n", lost, t->name, t->stream);
 }
 
+/* --json: one "output chunk" record (schema in cgsupctl(1)); concatenating the "data" of all records gives
+ * the bytes exactly. -f prints one record per line, and only when something happened. */
+static int print_chunk_json(const Tail *t, const OutputChunk *c) {
+        _cleanup_json_ struct json_object *o = json_object_new_object();
+
+        if (!o)
+                return -ENOMEM;
+        if (t->follow && c->size == 0 && c->lost == 0)
+                return 0;
+        json_add(o, "name", json_object_new_string(t->name));
+        json_add(o, "stream", json_object_new_string(t->stream));
+        json_add(o, "data", json_bytes(c->data, c->size));
+        json_add(o, "size", json_object_new_uint64(c->size));
+        json_add(o, "lost_bytes", c->lost == LOST_UNKNOWN ? NULL : json_object_new_uint64(c->lost));
+        json_add(o, "next_cursor", json_object_new_uint64(c->next_cursor));
+        return t->follow ? json_print_line(o) : json_print(o);
+}
+
 /* One call: prints the data, reports a loss, advances the cursor. Returns the number of bytes printed. */
 static int fetch(Tail *t, uint64_t max, size_t *ret_size) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -59,7 +80,9 @@ static int fetch(Tail *t, uint64_t max, size_t *ret_size) {
                 return r;
         /* The loss came before these bytes: say so first (stderr is unbuffered, stdout written directly). */
         report_lost(t, c.lost);
-        if (c.size > 0)
+        if (arg_json)
+                (void) print_chunk_json(t, &c);
+        else if (c.size > 0)
                 (void) loop_write(STDOUT_FILENO, c.data, c.size);
         t->cursor = c.next_cursor;
         *ret_size = c.size;
@@ -151,7 +174,7 @@ int verb_tail(int argc, char **argv) {
         r = bus_connect(&bus);
         if (r < 0)
                 return 1;
-        t = (Tail) { .bus = bus, .name = name, .stream = stream, .cursor = CURSOR_TAIL };
+        t = (Tail) { .bus = bus, .name = name, .stream = stream, .cursor = CURSOR_TAIL, .follow = follow_mode };
 
         r = fetch(&t, bytes, &size);
         if (r < 0)

@@ -145,7 +145,9 @@ const Verb verbs[] = {
                 .summary = "show (and follow) a program's output",
                 .description = "Options:\n"
                                "  -f --follow            keep printing new output until interrupted\n"
-                               "  -BYTES --bytes=BYTES   how much of the end to show (default 1600)\n",
+                               "  -BYTES --bytes=BYTES   how much of the end to show (default 1600)\n"
+                               "With --json the bytes come as output records (see cgsupctl(1)), with -f one\n"
+                               "per line as they arrive.\n",
         },
         {
                 .name = "send", .min_operands = 2, .max_operands = VERB_ANY, .run = verb_send,

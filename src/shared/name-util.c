@@ -6,9 +6,9 @@
 
 #include "name-util.h"
 
-/* Length of the well-formed UTF-8 sequence at @s (RFC 3629: no overlongs, no surrogates, at most
- * U+10FFFF), 0 if there is none. */
-static size_t utf8_sequence_length(const unsigned char *s) {
+/* Length of the well-formed UTF-8 sequence at @s, of which @avail bytes may be read (RFC 3629: no
+ * overlongs, no surrogates, at most U+10FFFF), 0 if there is none. */
+static size_t utf8_sequence_length(const unsigned char *s, size_t avail) {
         size_t n;
         unsigned cp;
 
@@ -24,6 +24,8 @@ static size_t utf8_sequence_length(const unsigned char *s) {
                 n = 4;
                 cp = s[0] & 0x07;
         } else
+                return 0;
+        if (n > avail)
                 return 0;
         for (size_t i = 1; i < n; i++) {
                 if ((s[i] & 0xC0) != 0x80) /* also stops at the terminating NUL */
@@ -60,7 +62,7 @@ const char *program_name_invalid_reason(const char *name) {
                         return "contains '/'";
                 if (*c < 0x20 || *c == 0x7F)
                         return "contains a control character";
-                n = utf8_sequence_length(c);
+                n = utf8_sequence_length(c, len - (size_t) (c - (const unsigned char *) name));
                 if (n == 0)
                         return "is not valid UTF-8";
                 /* C1 controls (U+0080..U+009F) move terminals as well as C0 ones do. */
@@ -69,6 +71,20 @@ const char *program_name_invalid_reason(const char *name) {
                 c += n;
         }
         return NULL;
+}
+
+bool utf8_is_valid(const void *data, size_t size) {
+        const unsigned char *p = data;
+
+        assert(data || size == 0);
+        while (size > 0) {
+                size_t n = utf8_sequence_length(p, size);
+                if (n == 0)
+                        return false;
+                p += n;
+                size -= n;
+        }
+        return true;
 }
 
 const char *program_display_name(const char *group, const char *name, char *buf, size_t size) {

@@ -34,3 +34,6 @@ static inline bool program_name_is_valid(const char *name) {
  * for a program in the group of its own name (or in none): supervisor's make_namespec rule. Writes into
  * @buf (truncating at @size, which PROGRAM_DISPLAY_NAME_MAX never needs) and returns it. */
 const char *program_display_name(const char *group, const char *name, char *buf, size_t size);
+
+/* Whether @size bytes at @data are well-formed UTF-8 (RFC 3629; NUL bytes allowed). */
+bool utf8_is_valid(const void *data, size_t size);

@@ -177,6 +177,21 @@ fi
 diag "$(head -c 600 "$TEST_DIR/tail.out")"
 check "tail -f printed new lines while following" bash -c "[[ \$(grep -c '^tick-' '$TEST_DIR/tail.out') -ge 3 ]] && ! sort '$TEST_DIR/tail.out' | uniq -d | grep -q ."
 
+# tail --json: output records; -f prints one per line as output arrives.
+check "tail --json: an output record with the program's bytes" bash -c "
+        '$CGSUPCTL' tail --json=short chatty >'$TEST_DIR/tj.json' && python3 '$(dirname "$0")/json-schema.py' output_chunk <'$TEST_DIR/tj.json' &&
+        python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if \"tick-\" in d[\"data\"] and d[\"stream\"] == \"stdout\" else 1)' '$TEST_DIR/tj.json'"
+"$CGSUPCTL" tail -f --json chatty >"$TEST_DIR/tailj.out" 2>"$TEST_DIR/tailj.err" &
+TAILJ_PID=$!
+for _ in $(seq 100); do
+        [[ $(wc -l <"$TEST_DIR/tailj.out") -ge 2 ]] && break
+        sleep 0.1
+done
+kill -INT "$TAILJ_PID" 2>/dev/null
+wait "$TAILJ_PID"
+check "tail -f --json: one output record per line, each valid" bash -c "
+        [[ \$(wc -l <'$TEST_DIR/tailj.out') -ge 2 ]] && python3 '$(dirname "$0")/json-schema.py' output_chunk --lines <'$TEST_DIR/tailj.out' || { cat '$TEST_DIR/tailj.out' '$TEST_DIR/tailj.err'; exit 1; }"
+
 # ---- run ----
 check "run --pipe round-trips stdin to stdout and exits 42" bash -c "
         out=\$(printf hello | '$CGSUPCTL' run --pipe -- sh -c 'cat; exit 42' 2>'$TEST_DIR/run.err'); rc=\$?
@@ -197,6 +212,24 @@ check "run --pipe runs in its own cgroup under the subtree" bash -c "
 check "run of a missing command: exit 1" expect_status 1 ctl run --wait -- /nonexistent/cmd
 check "run without --wait returns at once naming the program" bash -c "'$CGSUPCTL' run --name bg1 -- sleep 30 2>&1 | grep -q bg1"
 check "--json run --wait gives an exit report" bash -c "'$CGSUPCTL' --json run --wait -- sh -c 'exit 5' | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[\"exit_code\"] == 5 and d[\"result\"] == \"exit-code\" else 1)'"
+# One run report schema (cgsupctl(1), JSON OUTPUT) for run --wait and run --standalone: the same keys and
+# types, the same words for the same ending.
+SCHEMA="$(dirname "$0")/json-schema.py"
+check "run --wait --json: the run report schema" bash -c "
+        '$CGSUPCTL' run --wait --json -- sh -c 'exit 5' >'$TEST_DIR/rw.json'; rc=\$?
+        [[ \$rc -eq 5 ]] && python3 '$SCHEMA' run_report <'$TEST_DIR/rw.json' || { echo rc=\$rc; cat '$TEST_DIR/rw.json'; exit 1; }"
+STANDALONE_CG="$CG_SUBTREE-standalone"
+check "run --standalone --json: the same schema" bash -c "
+        '$CGSUPCTL' run --standalone --cgroup '$STANDALONE_CG' --json -- sh -c 'exit 5' >'$TEST_DIR/rs.json'; rc=\$?
+        [[ \$rc -eq 5 ]] && python3 '$SCHEMA' run_report <'$TEST_DIR/rs.json' || { echo rc=\$rc; cat '$TEST_DIR/rs.json'; exit 1; }"
+rmdir "$CG_MOUNT/$STANDALONE_CG" 2>/dev/null
+check "run --wait and run --standalone report an exit the same way" python3 -c "
+import json, sys
+a, b = (json.load(open(f)) for f in ('$TEST_DIR/rw.json', '$TEST_DIR/rs.json'))
+keys = ('result', 'exit_code', 'exit_signal', 'exit_status', 'command')
+sys.exit(0 if all(a[k] == b[k] for k in keys) and a['result'] == 'exit-code' else print(a, b) or 1)"
+check "run --wait --json for a signal: exit_signal is a number, result signal" bash -c "
+        '$CGSUPCTL' run --wait --json -- sh -c 'kill -9 \$\$' | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[\"exit_signal\"] == 9 and d[\"result\"] == \"signal\" and d[\"exit_code\"] is None and d[\"exit_status\"] == 137 else 1)'"
 check "stop bg1" ctl stop bg1
 check "daemon still answers" daemon_alive
 

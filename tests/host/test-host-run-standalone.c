@@ -173,8 +173,8 @@ TEST(exit_code_passthrough) {
 
         ctl_run(&c, args);
         ASSERT_EQ(c.status, 42);
-        ASSERT_STR_CONTAINS(c.err, "result=exited");
-        ASSERT_STR_CONTAINS(c.err, "exit code 42");
+        ASSERT_STR_CONTAINS(c.err, "Finished with result: exit-code");
+        ASSERT_STR_CONTAINS(c.err, "code=exited, status=42");
 }
 
 TEST(signal_is_128_plus_n) {
@@ -184,8 +184,8 @@ TEST(signal_is_128_plus_n) {
 
         ctl_run(&c, args);
         ASSERT_EQ(c.status, 128 + SIGKILL);
-        ASSERT_STR_CONTAINS(c.err, "result=signal");
-        ASSERT_STR_CONTAINS(c.err, "SIGKILL");
+        ASSERT_STR_CONTAINS(c.err, "Finished with result: signal");
+        ASSERT_STR_CONTAINS(c.err, "signal=SIGKILL");
 }
 
 /* SIGTERM to cgsupctl is forwarded to CMD, which dies of it: 143. */
@@ -283,7 +283,7 @@ TEST(leftover_grandchild_killed_cgroup_removed) {
         ASSERT_EQ(c.status, 0);
 
         json_object *j = parse_report(c.out);
-        ASSERT_STREQ(json_object_get_string(field(j, "result")), "exited");
+        ASSERT_STREQ(json_object_get_string(field(j, "result")), "success");
         ASSERT_GE(json_object_get_int(field(j, "leftover_processes_killed")), 1);
         ASSERT_TRUE(json_object_get_boolean(field(j, "cgroup_removed")));
         const char *cg = json_object_get_string(field(j, "cgroup"));
@@ -305,12 +305,18 @@ TEST(json_report_fields) {
         ASSERT_EQ(c.status, 3);
         ASSERT_STREQ(c.err, ""); /* --json replaces the human report */
         json_object *j = parse_report(c.out);
-        ASSERT_STREQ(json_object_get_string(field(j, "result")), "exited");
+        /* The run report's schema (cgsupctl(1), shared with run --wait): the same names and types. */
+        ASSERT_STREQ(json_object_get_string(field(j, "result")), "exit-code");
         ASSERT_EQ(json_object_get_int(field(j, "exit_code")), 3);
-        ASSERT_TRUE(json_object_is_type(field(j, "signal"), json_type_null));
-        ASSERT_EQ(json_object_get_int(field(j, "status")), 3);
+        ASSERT_TRUE(json_object_is_type(field(j, "exit_signal"), json_type_null));
+        ASSERT_TRUE(json_object_is_type(field(j, "exit_detail"), json_type_null));
+        ASSERT_TRUE(json_object_is_type(field(j, "name"), json_type_null));
+        ASSERT_EQ(json_object_get_int(field(j, "exit_status")), 3);
+        ASSERT_GE(json_object_get_int(field(j, "main_pid")), 2);
         ASSERT_TRUE(json_object_is_type(field(j, "wall_usec"), json_type_int));
-        ASSERT_TRUE(json_object_is_type(field(j, "cpu_usec"), json_type_int));
+        ASSERT_TRUE(json_object_is_type(field(j, "cpu_usage_nsec"), json_type_int));
+        ASSERT_TRUE(json_object_is_type(field(j, "command"), json_type_array));
+        ASSERT_TRUE(json_object_is_type(field(j, "limits"), json_type_object));
         ASSERT_TRUE(json_object_is_type(field(j, "memory_peak"), json_type_int));
         ASSERT_GE(json_object_get_int64(field(j, "memory_peak")), 1);
         (void) field(j, "pids_peak");

@@ -513,6 +513,20 @@ TEST(name_rule) {
         ASSERT_STREQ(program_name_invalid_reason("\xed\xa0\x80"), "is not valid UTF-8"); /* surrogate */
 }
 
+/* The same UTF-8 rule for byte buffers (tail --json): embedded NULs are fine, a sequence cut by the end
+ * of the buffer is not (and is not read past). */
+TEST(utf8_is_valid_buffers) {
+        ASSERT_TRUE(utf8_is_valid("", 0));
+        ASSERT_TRUE(utf8_is_valid("a\0b\n", 4));
+        ASSERT_TRUE(utf8_is_valid("w\xc3\xa9" "b", 4));
+        ASSERT_TRUE(utf8_is_valid("\xf0\x9f\x98\x80", 4));
+        ASSERT_FALSE(utf8_is_valid("w\xc3\xa9", 2)); /* cut inside "é" */
+        ASSERT_FALSE(utf8_is_valid("\xf0\x9f\x98\x80", 3));
+        ASSERT_FALSE(utf8_is_valid("a\xff", 2));
+        ASSERT_FALSE(utf8_is_valid("\xc0\xaf", 2));
+        ASSERT_FALSE(utf8_is_valid("\xed\xa0\x80", 3));
+}
+
 TEST(name_rule_in_config) {
         static const struct {
                 const char *text;
