@@ -18,7 +18,7 @@ _cgsupctl() {
         cur=${COMP_WORDS[COMP_CWORD]}
         prev=${COMP_WORDS[COMP_CWORD-1]}
 
-        local verbs='status is-active is-failed start stop restart kill signal freeze thaw rotate set-property scale health ready pid avail tail send attach run
+        local verbs='status show is-active is-failed start stop restart kill signal freeze thaw rotate reset-failed set-property scale health ready pid avail tail send attach run
                      reread update reload shutdown validate init metrics top doctor version list-names help'
         local global_opts='--json --json=pretty --json=short --user --system --host -H --no-pager --help --version'
 
@@ -54,7 +54,17 @@ _cgsupctl() {
                 scale)
                         [[ $prev == scale ]] && COMPREPLY=($(compgen -W "$(__cgsupctl_names)" -- "$cur"))
                         ;;
-                freeze|thaw|rotate|status|pid|is-active|is-failed|health|ready)
+                show)
+                        case $prev in
+                                -p|--property) return ;;
+                        esac
+                        if [[ $cur == -* ]]; then
+                                COMPREPLY=($(compgen -W '-p --property --value' -- "$cur"))
+                        else
+                                COMPREPLY=($(compgen -W "$(__cgsupctl_names)" -- "$cur"))
+                        fi
+                        ;;
+                freeze|thaw|rotate|reset-failed|status|pid|is-active|is-failed|health|ready)
                         COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
                         ;;
                 metrics)

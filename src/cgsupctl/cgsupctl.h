@@ -80,7 +80,9 @@ int verb_avail(int argc, char **argv);
 int verb_list_names(int argc, char **argv);
 int verb_is_state(int argc, char **argv);     /* verb-is.c: is-active, is-failed */
 extern const struct option is_state_options[];
-int verb_control(int argc, char **argv);      /* freeze, thaw */
+int verb_show(int argc, char **argv);         /* verb-show.c: show [NAME...] [-p PROP]... [--value] */
+extern const struct option show_options[];
+int verb_control(int argc, char **argv);      /* freeze, thaw, reset-failed */
 int verb_job(int argc, char **argv);          /* start, stop, restart [--no-block] [--timeout DURATION] */
 extern const struct option job_options[];
 int verb_kill(int argc, char **argv);         /* kill [-s SIG] [--all], signal SIG */

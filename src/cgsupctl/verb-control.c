@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * freeze, thaw, rotate, kill, signal, set-property: mutations, authorized by polkit in the
+ * freeze, thaw, rotate, reset-failed, kill, signal, set-property: mutations, authorized by polkit in the
  * daemon. Each NAME is sent as given ("web", "grp:*", "all"); cgsupd resolves it and answers with the
  * programs it acted on, printed supervisorctl-style ("web: started").
  */
@@ -18,6 +18,7 @@
 
 typedef struct ControlVerb {
         const char *verb, *method, *done;
+        const char *without_names; /* the spec sent when no name is given, or NULL (a name is required) */
 } ControlVerb;
 
 /* start, stop and restart are jobs the CLI waits for: verb-job.c. */
@@ -25,6 +26,8 @@ static const ControlVerb control_verbs[] = {
         { "freeze", "FreezeProgram", "frozen" },
         { "thaw", "ThawProgram", "thawed" },
         { "rotate", "RotateLogs", "log files rotated" },
+        /* systemctl reset-failed without a unit resets them all. */
+        { "reset-failed", "ResetFailedProgram", "failed state reset", "all" },
 };
 
 /* Calls @m (arguments appended), prints "<name>: <done>" for every program in the reply's "as". */
@@ -59,6 +62,7 @@ int verb_control(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_json_ struct json_object *results = NULL;
         const ControlVerb *v = NULL;
+        char *default_argv[3] = {};
         bool failed = false;
         int r;
 
@@ -70,6 +74,13 @@ int verb_control(int argc, char **argv) {
         for (int a = 1; a < argc; a++)
                 if (argv[a][0] == '-' && !streq(argv[a], "-"))
                         return usage_error("%s takes no options, got '%s'.", argv[0], argv[a]);
+
+        if (argc == 1 && v->without_names) {
+                default_argv[0] = argv[0];
+                default_argv[1] = (char *) v->without_names;
+                argv = default_argv;
+                argc = 2;
+        }
 
         r = bus_connect(&bus);
         if (r < 0)
@@ -92,6 +103,8 @@ int verb_control(int argc, char **argv) {
         }
         if (results && print_json_result(results, failed) < 0)
                 return 1;
+        if (failed && bus_saw_no_such_program())
+                return EXIT_NO_SUCH_PROGRAM;
         return failed ? 1 : 0;
 }
 

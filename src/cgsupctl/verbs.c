@@ -53,6 +53,21 @@ const Verb verbs[] = {
                                "4 a name matches nothing, 2 usage error.\n",
         },
         {
+                .name = "show", .min_operands = 0, .max_operands = VERB_ANY, .run = verb_show,
+                .options = show_options, .short_options = "p:",
+                .synopsis = "show [NAME...] [-p PROP[,PROP...]]... [--value]",
+                .summary = "every D-Bus property of programs (of cgsupd without a name), KEY=VALUE",
+                .description = "systemctl show: one KEY=VALUE line per property of the program objects, in\n"
+                               "cgsupd's order; programs separated by an empty line. yes/no for booleans,\n"
+                               "infinity for no limit or not available, arrays space-separated, the fields of\n"
+                               "a structure joined with ':'. Values that can be secrets are not properties\n"
+                               "(Environment lists names only).\n" NAMES_HELP
+                               "Options:\n"
+                               "  -p --property=PROP     only these properties (repeat, or PROP,PROP)\n"
+                               "     --value            print the values only, one per line\n",
+                .exit_status = "0 shown, 1 cgsupd failed, 2 usage error, 4 a name matches nothing.\n",
+        },
+        {
                 .name = "start", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_job,
                 .options = job_options,
                 .synopsis = "start [--no-block] [--timeout=DURATION] NAME...",
@@ -111,6 +126,15 @@ const Verb verbs[] = {
                                "stdout_logfile_compress says so (stderr_* alike). tail -f follows across it.\n"
                                "With group:* or all, programs without a log file are skipped. Authorized by\n"
                                "polkit (org.cgsup1.manage).\n" NAMES_HELP,
+        },
+        {
+                .name = "reset-failed", .min_operands = 0, .max_operands = VERB_ANY, .run = verb_control,
+                .synopsis = "reset-failed [NAME...]",
+                .summary = "forget that programs failed (FATAL, EXITED with an error) -> STOPPED",
+                .description = "systemctl reset-failed: each named program (every program without a name) that has\n"
+                               "failed becomes STOPPED with no exit record and its restart count at 0; the\n"
+                               "others are left alone. One whose processes are still running is refused.\n"
+                               NAMES_HELP,
         },
         {
                 .name = "set-property", .min_operands = 2, .max_operands = VERB_ANY, .run = verb_set_property,

@@ -60,6 +60,7 @@ static const char *const event_table[_PROGRAM_EVENT_MAX] = {
         [PROGRAM_EVENT_FREEZE] = "freeze",
         [PROGRAM_EVENT_THAW] = "thaw",
         [PROGRAM_EVENT_SET_LIMITS] = "set_limits",
+        [PROGRAM_EVENT_RESET_FAILED] = "reset_failed",
 };
 
 const char *program_state_to_string(ProgramState s) {
@@ -936,6 +937,24 @@ static int act_not_running(Program *p, void *arg) {
         return -ESRCH;
 }
 
+/* FATAL, or EXITED other than with status 0 (what `cgsupctl is-failed` calls failed): forget the failure.
+ * An EXITED program whose leftovers still run is not idle, so it keeps its record. */
+static int act_reset_failed(Program *p, void *arg) {
+        if (p->state == PROGRAM_EXITED && p->exit_reason == EXIT_REASON_EXITED && p->exit_code == 0)
+                return -EALREADY;
+        if (count_processes(p) > 0)
+                return -EBUSY;
+        p->exit_code = -1;
+        p->exit_signal = 0;
+        p->exit_reason = EXIT_REASON_NONE;
+        set_detail(p, NULL);
+        p->restarts = 0;
+        p->start_attempts = 0;
+        log_program(p, LOG_INFO, "Failed state reset");
+        program_set_state(p, PROGRAM_STOPPED);
+        return 0;
+}
+
 typedef int (*ProgramAction)(Program *p, void *arg);
 
 #define S(st) [PROGRAM_##st]
@@ -981,13 +1000,13 @@ static const ProgramAction transitions[_PROGRAM_STATE_MAX][_PROGRAM_EVENT_MAX] =
                 E(CHILD_EXIT) = act_child_exit_idle, E(CGROUP_EMPTY) = act_cgroup_empty_idle,
                 E(TIMEOUT) = act_timeout_idle,  E(OOM) = act_oom,
                 E(FREEZE) = act_freeze,         E(THAW) = act_thaw,
-                E(SET_LIMITS) = act_limits_idle,
+                E(SET_LIMITS) = act_limits_idle, E(RESET_FAILED) = act_reset_failed,
         },
         S(FATAL) = {
                 E(START) = act_start,           E(STOP) = act_stop_idle,    E(RESTART) = act_restart_idle,
                 E(CHILD_EXIT) = act_child_exit_idle, E(CGROUP_EMPTY) = act_cgroup_empty_idle,
                 E(TIMEOUT) = act_timeout_idle,  E(FREEZE) = act_not_running, E(THAW) = act_thaw,
-                E(SET_LIMITS) = act_limits_idle,
+                E(SET_LIMITS) = act_limits_idle, E(RESET_FAILED) = act_reset_failed,
         },
         S(UNHEALTHY) = {
                 E(START) = act_start_active,    E(STOP) = act_stop,         E(RESTART) = act_restart,

@@ -109,6 +109,11 @@ int program_freeze(Program *p, bool freeze) {
         return program_dispatch(p, freeze ? PROGRAM_EVENT_FREEZE : PROGRAM_EVENT_THAW);
 }
 
+int program_reset_failed(Program *p) {
+        assert(p);
+        return program_dispatch(p, PROGRAM_EVENT_RESET_FAILED);
+}
+
 int program_set_limits(Program *p, const CgsupLimits *limits, char **reterr_message) {
         ProgramLimitsChange change = { .limits = limits };
         int r;

@@ -223,6 +223,10 @@ int program_freeze(Program *p, bool freeze);
  * many files were rotated (> 0), -ENODATA when it has no log file (never started, NONE, syslog, or a
  * stream such as /dev/stdout), or -errno when a file could not be opened again. */
 int program_rotate_logs(Program *p);
+/* systemctl reset-failed: a FATAL program, or one EXITED other than with status 0, becomes STOPPED with no
+ * exit record and its restart counters at 0. -EALREADY when it had not failed, -EBUSY while processes of it
+ * are left in its cgroup. */
+int program_reset_failed(Program *p);
 /* Apply new limits live (through the program's CgsupLeaf: checked, written, read back; only checked while
  * it does not run). On failure nothing changes and *reterr_message (malloc'ed, may stay NULL on OOM) is
  * the refusal's one wording, naming the limit that failed. */
@@ -257,6 +261,7 @@ typedef enum ProgramEvent {
         PROGRAM_EVENT_FREEZE,
         PROGRAM_EVENT_THAW,
         PROGRAM_EVENT_SET_LIMITS, /* argument: ProgramLimitsChange */
+        PROGRAM_EVENT_RESET_FAILED,
         _PROGRAM_EVENT_MAX,
         _PROGRAM_EVENT_INVALID = -EINVAL,
 } ProgramEvent;

@@ -729,6 +729,45 @@ TEST(freeze_is_a_table_event) {
         teardown();
 }
 
+/* reset-failed: FATAL and failed EXITED become STOPPED without an exit record; anything else is left alone
+ * (-EALREADY), and a failed program with processes left in its cgroup is refused. */
+TEST(reset_failed_is_a_table_event) {
+        setup();
+        Program *f = new_program("f");
+
+        ASSERT_EQ(program_reset_failed(f), -EALREADY); /* STOPPED */
+        fake.spawn_error = -EOPNOTSUPP;
+        fake.spawn_reason = EXIT_REASON_LIMIT;
+        ASSERT_ERROR(program_start(f), EOPNOTSUPP);
+        ASSERT_EQ(f->state, PROGRAM_FATAL);
+        ASSERT_OK(program_reset_failed(f));
+        ASSERT_EQ(f->state, PROGRAM_STOPPED);
+        ASSERT_EQ(f->exit_reason, EXIT_REASON_NONE);
+        ASSERT_EQ(f->exit_code, -1);
+        ASSERT_NULL(f->exit_detail);
+        ASSERT_EQ(program_reset_failed(f), -EALREADY);
+        fake.spawn_error = 0;
+
+        Program *ok = running("ok");
+        ASSERT_EQ(program_reset_failed(ok), -EALREADY); /* RUNNING */
+        ok->config->autorestart = AUTORESTART_FALSE;
+        child_exits(ok, CLD_EXITED, 0, 0);
+        ASSERT_EQ(ok->state, PROGRAM_EXITED);
+        ASSERT_EQ(program_reset_failed(ok), -EALREADY); /* exited with status 0: not failed */
+
+        Program *bad = running("bad");
+        bad->config->autorestart = AUTORESTART_FALSE;
+        child_exits(bad, CLD_EXITED, 3, 1); /* one process left behind */
+        ASSERT_EQ(bad->state, PROGRAM_EXITED);
+        ASSERT_EQ(program_reset_failed(bad), -EBUSY);
+        ASSERT_EQ(bad->exit_code, 3);
+        cgroup_empties(bad);
+        ASSERT_OK(program_reset_failed(bad));
+        ASSERT_EQ(bad->state, PROGRAM_STOPPED);
+        ASSERT_EQ(bad->restarts, 0U);
+        teardown();
+}
+
 TEST(limit_change_is_a_table_event) {
         setup();
         Program *p = new_program("lim");

@@ -127,6 +127,7 @@ typedef enum BusOp {
         BUS_OP_SHUTDOWN,
         BUS_OP_WRITE_STDIN,
         BUS_OP_ROTATE,
+        BUS_OP_RESET_FAILED,
         _BUS_OP_MAX,
         _BUS_OP_INVALID = -EINVAL,
 } BusOp;

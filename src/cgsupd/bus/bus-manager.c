@@ -116,6 +116,8 @@ static int verb_apply(Program *p, const VerbArgs *a) {
                 return program_freeze(p, false);
         case BUS_OP_ROTATE:
                 return program_rotate_logs(p);
+        case BUS_OP_RESET_FAILED:
+                return program_reset_failed(p);
         default:
                 return -EINVAL;
         }
@@ -137,6 +139,8 @@ static const char *verb_word(BusOp op) {
                 return "thaw";
         case BUS_OP_ROTATE:
                 return "rotate";
+        case BUS_OP_RESET_FAILED:
+                return "reset-failed";
         default:
                 return "manage";
         }
@@ -190,6 +194,9 @@ static int program_verb(sd_bus_message *m, BusContext *c, const char *spec, cons
                 /* Freezing a frozen program or thawing a thawed one is not worth an error. */
                 if (r == -EALREADY && (a->op == BUS_OP_FREEZE || a->op == BUS_OP_THAW))
                         r = 0;
+                /* systemctl: resetting what has not failed is no error, and the program is not "affected". */
+                if (r == -EALREADY && a->op == BUS_OP_RESET_FAILED)
+                        continue;
                 /* all / group:*: the members without a log file are simply not in the answer. */
                 if ((r == -EALREADY || (r == -ENODATA && a->op == BUS_OP_ROTATE)) && multi)
                         continue;
@@ -289,6 +296,10 @@ static int method_thaw_program(sd_bus_message *m, void *userdata, sd_bus_error *
 /* RotateLogs(s name) -> (as rotated): the log files of the programs named rotated now (polkit manage). */
 static int method_rotate_logs(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         return method_simple_verb(m, userdata, error, BUS_OP_ROTATE);
+}
+
+static int method_reset_failed_program(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return method_simple_verb(m, userdata, error, BUS_OP_RESET_FAILED);
 }
 
 static int parse_kill_args(const char *signame, const char *who, VerbArgs *a, sd_bus_error *error) {
@@ -986,6 +997,8 @@ const sd_bus_vtable bus_manager_vtable[] = {
                                 method_freeze_program, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ThawProgram", SD_BUS_ARGS("s", name), SD_BUS_RESULT("as", affected),
                                 method_thaw_program, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ResetFailedProgram", SD_BUS_ARGS("s", name), SD_BUS_RESULT("as", affected),
+                                method_reset_failed_program, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SetProperties", SD_BUS_ARGS("s", name, "a{sv}", properties), SD_BUS_NO_RESULT,
                                 method_set_properties, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("WriteProgramStdin", SD_BUS_ARGS("s", name, "ay", data), SD_BUS_NO_RESULT,

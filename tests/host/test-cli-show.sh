@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# cgsupctl show (systemctl show: KEY=VALUE, -p, --value, --json), cat (the effective configuration with
+# the file:line of each key) and reset-failed, against a cgsupd on a private bus.
+
+. "$(dirname "$0")/bus-lib.sh"
+
+bus_test_setup
+
+# expect_rc WANT COMMAND...: exit status WANT; output in $TEST_DIR/out and err.
+expect_rc() {
+        local want=$1 rc
+        shift
+        "$@" >"$TEST_DIR/out" 2>"$TEST_DIR/err"
+        rc=$?
+        [[ $rc -eq $want ]] && return 0
+        echo "exit status $rc, expected $want"
+        cat "$TEST_DIR/out" "$TEST_DIR/err"
+        return 1
+}
+
+mkdir -p "$TEST_DIR/conf.d"
+cat >"$TEST_DIR/cgsup.conf" <<EOF
+[include]
+files = $TEST_DIR/conf.d/*.conf
+
+[program:web]
+command = sleep 1000
+startsecs = 0
+depends_on = db
+EOF
+cat >"$TEST_DIR/conf.d/more.conf" <<EOF
+[program:db]
+command = sleep 1000
+startsecs = 0
+
+[program:broken]
+command = /bin/sh -c 'exit 3'
+startsecs = 1
+startretries = 0
+autorestart = false
+EOF
+start_daemon_or_bail "$TEST_DIR/cgsup.conf"
+check "web is RUNNING" wait_state web RUNNING 20
+check "broken is FATAL" wait_state broken FATAL 30
+
+# ---- show ----
+check "show web: KEY=VALUE lines with Name, State, MainPID" bash -c "
+        '$CGSUPCTL' show web >'$TEST_DIR/show' && grep -qx 'Name=web' '$TEST_DIR/show' && grep -qx 'State=RUNNING' '$TEST_DIR/show' &&
+        grep -qE '^MainPID=[1-9][0-9]*$' '$TEST_DIR/show' || { cat '$TEST_DIR/show'; exit 1; }"
+check "show web: every property of the object (as busctl introspect lists them)" bash -c "
+        want=\$(busctl --address='$BUS_ADDRESS' introspect org.cgsup1 /org/cgsup1/program/web org.cgsup1.Program | awk '\$2 == \"property\" { print substr(\$1, 2) }' | sort)
+        got=\$(cut -d= -f1 '$TEST_DIR/show' | sort)
+        [[ -n \$want && \$want == \$got ]] || { diff <(echo \"\$want\") <(echo \"\$got\"); exit 1; }"
+diag "$(head -n 200 "$TEST_DIR/show")"
+check "show: booleans yes/no, structures joined with ':'" bash -c "
+        grep -qx 'Frozen=no' '$TEST_DIR/show' && grep -qx 'DependsOn=db:started' '$TEST_DIR/show' || { cat '$TEST_DIR/show'; exit 1; }"
+check "show -p State --value web prints RUNNING" bash -c "[[ \$('$CGSUPCTL' show -p State --value web) == RUNNING ]]"
+check "show web -p State,MainPID -p Name (options after the name, a list)" bash -c "
+        out=\$('$CGSUPCTL' show web -p State,MainPID -p Name); [[ \$(echo \"\$out\" | wc -l) -eq 3 ]] && echo \"\$out\" | grep -qx State=RUNNING"
+check "show of an unknown program: exit 4" expect_rc 4 "$CGSUPCTL" show nope
+check "show without a name: the manager's properties" bash -c "'$CGSUPCTL' show | grep -qx 'PID=$CGSUPD_PID'"
+check "show web db: two blocks separated by an empty line" bash -c "
+        out=\$('$CGSUPCTL' show -p Name web db); [[ \$out == \$'Name=db\n\nName=web' || \$out == \$'Name=web\n\nName=db' ]] || { echo \"\$out\"; exit 1; }"
+check "show --json web: typed values" bash -c "'$CGSUPCTL' show --json web | python3 -c '
+import json,sys; p=json.load(sys.stdin)[\"programs\"][0]
+assert p[\"Name\"] == \"web\" and p[\"MainPID\"] > 0 and p[\"Frozen\"] is False and p[\"DependsOn\"] == [[\"db\", \"started\"]], p'"
+check "show --help: synopsis and exit statuses" bash -c "'$CGSUPCTL' show --help | grep -q 'show \[NAME...\]' && '$CGSUPCTL' show --help | grep -q 'Exit status'"
+check "show --bogus: usage error" expect_rc 2 "$CGSUPCTL" show --bogus web
+
+# ---- reset-failed ----
+check "is-failed broken: exit 0 (FATAL)" expect_rc 0 "$CGSUPCTL" is-failed -q broken
+check "reset-failed web (running): exit 0, nothing affected" bash -c "[[ -z \$('$CGSUPCTL' reset-failed web) ]] && [[ \$('$CGSUPCTL' is-active web) == RUNNING ]]"
+check "reset-failed broken: exit 0, says so" bash -c "[[ \$('$CGSUPCTL' reset-failed broken) == 'broken: failed state reset' ]]"
+check "broken is STOPPED with no exit record, restarts 0" bash -c "
+        out=\$('$CGSUPCTL' show broken -p State,ExitReason,ExitCode,Restarts)
+        [[ \$out == \$'State=STOPPED\nExitCode=-1\nExitReason=\nRestarts=0' ]] || { echo \"\$out\"; exit 1; }"
+check "is-failed broken: exit 1 now" expect_rc 1 "$CGSUPCTL" is-failed -q broken
+check "reset-failed of an unknown program: exit 4" expect_rc 4 "$CGSUPCTL" reset-failed nope
+check "reset-failed without names: exit 0" expect_rc 0 "$CGSUPCTL" reset-failed
+check "reset-failed --help: exit statuses" bash -c "'$CGSUPCTL' reset-failed --help | grep -q 'Exit status'"
+
+tap_done
