@@ -68,6 +68,17 @@ const Verb verbs[] = {
                 .exit_status = "0 shown, 1 cgsupd failed, 2 usage error, 4 a name matches nothing.\n",
         },
         {
+                .name = "cat", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_cat,
+                .synopsis = "cat NAME...",
+                .summary = "the configuration a program runs with, each key with its file:line",
+                .description = "The program's section as it took effect (includes merged, the last duplicate\n"
+                               "winning), values as written, each key with the file:line it came from as an\n"
+                               "INI comment, then its environment files and which variable each one set. The\n"
+                               "values of environment= only for root or callers polkit allows\n"
+                               "(org.cgsup1.manage); others see the variable names.\n" NAMES_HELP,
+                .exit_status = "0 shown, 1 cgsupd failed, 2 usage error, 4 a name matches nothing.\n",
+        },
+        {
                 .name = "start", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_job,
                 .options = job_options,
                 .synopsis = "start [--no-block] [--timeout=DURATION] NAME...",

@@ -221,9 +221,62 @@ void program_config_init_defaults(ProgramConfig *p) {
         log_config_defaults(&p->stderr_log);
 }
 
+ConfigSettings *config_settings_ref(ConfigSettings *s) {
+        if (s)
+                s->n_ref++;
+        return s;
+}
+
+ConfigSettings *config_settings_unref(ConfigSettings *s) {
+        if (!s || --s->n_ref > 0)
+                return NULL;
+        for (size_t i = 0; i < s->n_items; i++) {
+                free(s->items[i].key);
+                free(s->items[i].value);
+                free(s->items[i].file);
+        }
+        free(s->items);
+        free(s->section);
+        free(s->file);
+        free(s);
+        return NULL;
+}
+
+/* The section's keys that a reader consumed (IniEntry.used), once its first instance was built. */
+static int config_settings_from_section(const IniSection *sec, ConfigSettings **ret) {
+        _cleanup_(config_settings_unrefp) ConfigSettings *s = calloc(1, sizeof(ConfigSettings));
+
+        if (!s)
+                return -ENOMEM;
+        s->n_ref = 1;
+        s->section = strdup(sec->name);
+        s->file = strdup(strempty(sec->file));
+        s->line = sec->line;
+        s->items = calloc(MAX(sec->n_entries, (size_t) 1), sizeof(ConfigSetting));
+        if (!s->section || !s->file || !s->items)
+                return -ENOMEM;
+        for (size_t i = 0; i < sec->n_entries; i++) {
+                const IniEntry *e = &sec->entries[i];
+                ConfigSetting *item = &s->items[s->n_items];
+
+                if (!e->used)
+                        continue;
+                item->key = strdup(e->key);
+                item->value = strdup(e->value);
+                item->file = strdup(strempty(e->file));
+                item->line = e->line;
+                s->n_items++; /* counted before the check: unref frees what was made */
+                if (!item->key || !item->value || !item->file)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
 ProgramConfig *program_config_free(ProgramConfig *p) {
         if (!p)
                 return NULL;
+        config_settings_unref(p->settings);
         free(p->name);
         free(p->program_name);
         free(p->group_name);
@@ -275,6 +328,7 @@ int program_config_copy(const ProgramConfig *p, ProgramConfig **ret) {
         if (!c)
                 return -ENOMEM;
         *c = *p;
+        (void) config_settings_ref(c->settings); /* shared, not copied */
         /* Clear every pointer first so a failed copy frees only what it made. */
         c->name = c->program_name = c->group_name = c->command = c->pidfile = c->user = c->directory = NULL;
         c->argv = c->environment = c->environment_files = c->watch = c->watch_ignore = NULL;
@@ -1306,6 +1360,7 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
 int conf_program_section(Config *c, IniSection *s, const char *name, const char *group_name, bool in_group,
                          const ProgramContext *ctx) {
         _cleanup_free_ char *numprocs_s = NULL, *start_s = NULL;
+        _cleanup_(config_settings_unrefp) ConfigSettings *settings = NULL;
         unsigned numprocs = 1, start = 0;
         int r;
 
@@ -1386,6 +1441,15 @@ int conf_program_section(Config *c, IniSection *s, const char *name, const char 
                                 conf_error(c, s->file, s->line, "[%s] could not be read.", s->name);
                         return 0;
                 }
+                /* After the first instance every key the readers know has been marked used. */
+                if (!settings) {
+                        r = config_settings_from_section(s, &settings);
+                        if (r < 0) {
+                                program_config_free(p);
+                                return r;
+                        }
+                }
+                p->settings = config_settings_ref(settings);
                 r = add_instance(c, p);
                 if (r < 0) {
                         program_config_free(p);

@@ -122,6 +122,28 @@ typedef struct RlimitConfig {
         struct rlimit limit;
 } RlimitConfig;
 
+/* The keys of a [program:x] section as they took effect: after includes were merged key by key (the last
+ * duplicate wins), in the order they were first written, each with its value as written (before %(...)s
+ * expansion) and the file:line it came from. Unknown keys (warned about) are not in it. Shared by the
+ * instances of the section (numprocs) and by copies: reference counted. For `cgsupctl cat`. */
+typedef struct ConfigSetting {
+        char *key, *value, *file;
+        unsigned line;
+} ConfigSetting;
+
+typedef struct ConfigSettings {
+        unsigned n_ref;
+        char *section;        /* "program:web" */
+        char *file;           /* where the section was first opened */
+        unsigned line;
+        ConfigSetting *items;
+        size_t n_items;
+} ConfigSettings;
+
+ConfigSettings *config_settings_ref(ConfigSettings *s);
+ConfigSettings *config_settings_unref(ConfigSettings *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ConfigSettings *, config_settings_unref);
+
 typedef struct ProgramConfig {
         char *name;          /* instance name: process_name expanded ("web_01"); unique within group */
         char *program_name;  /* section name after "program:" */
@@ -195,6 +217,7 @@ typedef struct ProgramConfig {
 
         char *source_file;   /* where the section was defined, for messages */
         unsigned source_line;
+        ConfigSettings *settings; /* NULL for transient programs */
 } ProgramConfig;
 
 typedef struct GroupConfig {

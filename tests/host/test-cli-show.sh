@@ -6,6 +6,7 @@
 . "$(dirname "$0")/bus-lib.sh"
 
 bus_test_setup
+bus_require_nobody
 
 # expect_rc WANT COMMAND...: exit status WANT; output in $TEST_DIR/out and err.
 expect_rc() {
@@ -28,8 +29,14 @@ files = $TEST_DIR/conf.d/*.conf
 command = sleep 1000
 startsecs = 0
 depends_on = db
+environment = SECRET_TOKEN="hunter2",MODE=x
+environment_file = $TEST_DIR/web.env
 EOF
+echo FROM_FILE=1 >"$TEST_DIR/web.env"
 cat >"$TEST_DIR/conf.d/more.conf" <<EOF
+[program:web]
+stopsignal = INT
+
 [program:db]
 command = sleep 1000
 startsecs = 0
@@ -52,7 +59,6 @@ check "show web: every property of the object (as busctl introspect lists them)"
         want=\$(busctl --address='$BUS_ADDRESS' introspect org.cgsup1 /org/cgsup1/program/web org.cgsup1.Program | awk '\$2 == \"property\" { print substr(\$1, 2) }' | sort)
         got=\$(cut -d= -f1 '$TEST_DIR/show' | sort)
         [[ -n \$want && \$want == \$got ]] || { diff <(echo \"\$want\") <(echo \"\$got\"); exit 1; }"
-diag "$(head -n 200 "$TEST_DIR/show")"
 check "show: booleans yes/no, structures joined with ':'" bash -c "
         grep -qx 'Frozen=no' '$TEST_DIR/show' && grep -qx 'DependsOn=db:started' '$TEST_DIR/show' || { cat '$TEST_DIR/show'; exit 1; }"
 check "show -p State --value web prints RUNNING" bash -c "[[ \$('$CGSUPCTL' show -p State --value web) == RUNNING ]]"
@@ -67,6 +73,32 @@ import json,sys; p=json.load(sys.stdin)[\"programs\"][0]
 assert p[\"Name\"] == \"web\" and p[\"MainPID\"] > 0 and p[\"Frozen\"] is False and p[\"DependsOn\"] == [[\"db\", \"started\"]], p'"
 check "show --help: synopsis and exit statuses" bash -c "'$CGSUPCTL' show --help | grep -q 'show \[NAME...\]' && '$CGSUPCTL' show --help | grep -q 'Exit status'"
 check "show --bogus: usage error" expect_rc 2 "$CGSUPCTL" show --bogus web
+
+# ---- cat ----
+CONF="$TEST_DIR/cgsup.conf" MORE="$TEST_DIR/conf.d/more.conf"
+"$CGSUPCTL" cat web >"$TEST_DIR/cat" 2>"$TEST_DIR/cat.err"
+diag "$(cat "$TEST_DIR/cat")"
+check "cat web: the section header with its file:line" bash -c "head -n1 '$TEST_DIR/cat' | grep -qE '^\[program:web\] +; $CONF:4\$'"
+check "cat web: each key with the file:line it came from" bash -c "
+        grep -qE '^command = sleep 1000 +; $CONF:5\$' '$TEST_DIR/cat' && grep -qE '^depends_on = db +; $CONF:7\$' '$TEST_DIR/cat'"
+check "cat web: a key merged from an included file names that file" bash -c "grep -qE '^stopsignal = INT +; $MORE:2\$' '$TEST_DIR/cat'"
+check "cat web as root: environment= with its values" bash -c "grep -qE '^environment = SECRET_TOKEN=hunter2,MODE=x +; $CONF:8\$' '$TEST_DIR/cat'"
+check "cat web: the environment file and what it set" bash -c "
+        grep -q '^; environment files.*: $TEST_DIR/web.env\$' '$TEST_DIR/cat' && grep -qx ';   FROM_FILE from $TEST_DIR/web.env' '$TEST_DIR/cat'"
+as_nobody env DBUS_SYSTEM_BUS_ADDRESS="$BUS_ADDRESS" "$CGSUPCTL" cat web >"$TEST_DIR/cat.nobody" 2>"$TEST_DIR/cat.nobody.err"
+check "cat web as nobody: exit 0, the variable names but never a value" bash -c "
+        grep -q 'SECRET_TOKEN' '$TEST_DIR/cat.nobody' && ! grep -q hunter2 '$TEST_DIR/cat.nobody' '$TEST_DIR/cat.nobody.err' &&
+        grep -qE '^command = sleep 1000 +; $CONF:5\$' '$TEST_DIR/cat.nobody' || { cat '$TEST_DIR/cat.nobody' '$TEST_DIR/cat.nobody.err'; exit 1; }"
+check "GetProgramConfig never sends environment= values, even to root" bash -c "
+        out=\$(busctl --address='$BUS_ADDRESS' call org.cgsup1 /org/cgsup1 org.cgsup1.Manager GetProgramConfig s web) &&
+        [[ \$out == *stopsignal* && \$out != *hunter2* ]]"
+check "cat --json web: settings with key, value, file, line" bash -c "'$CGSUPCTL' cat --json web | python3 -c '
+import json,sys; p=json.load(sys.stdin)[\"programs\"][0]
+s={e[\"key\"]: e for e in p[\"settings\"]}
+assert p[\"section\"] == \"program:web\" and s[\"stopsignal\"][\"file\"].endswith(\"more.conf\") and s[\"stopsignal\"][\"line\"] == 2, p
+assert p[\"environment_origins\"][\"FROM_FILE\"].endswith(\"web.env\"), p'"
+check "cat of an unknown program: exit 4" expect_rc 4 "$CGSUPCTL" cat nope
+check "cat without a name: usage error" expect_rc 2 "$CGSUPCTL" cat
 
 # ---- reset-failed ----
 check "is-failed broken: exit 0 (FATAL)" expect_rc 0 "$CGSUPCTL" is-failed -q broken

@@ -506,6 +506,43 @@ static int method_get_program_environment(sd_bus_message *m, void *userdata, sd_
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* The program's section as it took effect, key by key with file:line (cgsupctl cat). Open to every caller,
+ * like the properties: environment= is the one key whose value can hold credentials, so its value is never
+ * sent here (hidden = true); GetProgramEnvironment gives it to those allowed to see it. */
+static int method_get_program_config(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        BusContext *c = userdata;
+        const ConfigSettings *s;
+        const char *name;
+        Program *p = NULL;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &name);
+        if (r < 0)
+                return r;
+        r = bus_find_program(c, name, &p, error);
+        if (r < 0)
+                return r;
+        s = p->config->settings;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "ssu", s ? s->section : "", s ? s->file : "", s ? s->line : 0);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ssbsu)");
+        for (size_t i = 0; r >= 0 && s && i < s->n_items; i++) {
+                const ConfigSetting *it = &s->items[i];
+                bool hidden = streq(it->key, "environment");
+                r = sd_bus_message_append(reply, "(ssbsu)", it->key, hidden ? "" : it->value, hidden, it->file,
+                                          it->line);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 /* Output by cursor; the capture (logcap.c) owns the ring, the log files and what was lost. */
 static int method_get_program_output(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -1008,6 +1045,9 @@ const sd_bus_vtable bus_manager_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetProgramEnvironment", SD_BUS_ARGS("s", name), SD_BUS_RESULT("as", environment),
                                 method_get_program_environment, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetProgramConfig", SD_BUS_ARGS("s", name),
+                                SD_BUS_RESULT("s", section, "s", file, "u", line, "a(ssbsu)", settings),
+                                method_get_program_config, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RunTransient", SD_BUS_ARGS("as", argv, "a{sv}", properties),
                                 SD_BUS_RESULT("o", path, "s", name), method_run_transient,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
