@@ -1,10 +1,44 @@
 # bash completion for cgsupctl                                     -*- shell-script -*-
 # Program names come from the running daemon (cgsupctl list-names); nothing is completed if it is down.
+#
+# Names such as "group:name" contain ':', which is in bash's COMP_WORDBREAKS: bash hands us "group" ":"
+# "name" as three words and replaces only the text after the last ':'. __cgsupctl_words joins them again
+# (what bash-completion's _get_comp_words_by_ref -n : does) and __cgsupctl_ltrim_colon strips the part
+# before the last ':' from the candidates (its __ltrim_colon_completions), so this file needs nothing else.
+
+# Sets words[] and cword from COMP_WORDS/COMP_CWORD with the words around each ':' joined.
+__cgsupctl_words() {
+        local i w joining=0
+        words=()
+        cword=0
+        for ((i = 0; i < ${#COMP_WORDS[@]}; i++)); do
+                w=${COMP_WORDS[i]}
+                if ((i > 0)) && [[ $w == : || $joining -eq 1 ]]; then
+                        words[${#words[@]} - 1]+=$w
+                else
+                        words+=("$w")
+                fi
+                [[ $w == : ]] && joining=1 || joining=0
+                ((i == COMP_CWORD)) && cword=$((${#words[@]} - 1))
+        done
+        ((COMP_CWORD >= ${#COMP_WORDS[@]})) && { words+=(""); cword=$((${#words[@]} - 1)); }
+        return 0
+}
+
+# Bash replaces only what follows the last ':' of the word: drop the part of each candidate before it.
+__cgsupctl_ltrim_colon() {
+        local cur=$1 prefix i
+        [[ $cur == *:* && $COMP_WORDBREAKS == *:* ]] || return 0
+        prefix=${cur%"${cur##*:}"}
+        for i in "${!COMPREPLY[@]}"; do
+                COMPREPLY[i]=${COMPREPLY[i]#"$prefix"}
+        done
+}
 
 __cgsupctl_names() {
         local -a opts=()
         local w
-        for w in "${COMP_WORDS[@]}"; do
+        for w in "${words[@]}"; do
                 case $w in
                         --user) opts+=(--user) ;;
                 esac
@@ -13,20 +47,26 @@ __cgsupctl_names() {
 }
 
 _cgsupctl() {
-        local cur prev verb i
+        local cur prev verb i words cword
         COMPREPLY=()
-        cur=${COMP_WORDS[COMP_CWORD]}
-        prev=${COMP_WORDS[COMP_CWORD-1]}
+        __cgsupctl_words
+        cur=${words[cword]}
+        prev=${words[cword-1]}
+        _cgsupctl_complete
+        __cgsupctl_ltrim_colon "$cur"
+}
 
-        local verbs='status show is-active is-failed start stop restart kill signal freeze thaw rotate reset-failed set-property scale health ready pid avail tail send attach run
+_cgsupctl_complete() {
+
+        local verbs='status show cat is-active is-failed start stop restart kill signal freeze thaw rotate reset-failed set-property scale health ready pid avail tail send attach run
                      reread update reload shutdown validate init metrics top doctor version list-names help'
         local global_opts='--json --json=pretty --json=short --user --system --host -H --no-pager --help --version'
 
-        for ((i = 1; i < COMP_CWORD; i++)); do
-                case ${COMP_WORDS[i]} in
+        for ((i = 1; i < cword; i++)); do
+                case ${words[i]} in
                         -H|--host) ((i++)) ;;
                         -*) ;;
-                        *) verb=${COMP_WORDS[i]}; break ;;
+                        *) verb=${words[i]}; break ;;
                 esac
         done
 
@@ -63,6 +103,9 @@ _cgsupctl() {
                         else
                                 COMPREPLY=($(compgen -W "$(__cgsupctl_names)" -- "$cur"))
                         fi
+                        ;;
+                cat)
+                        COMPREPLY=($(compgen -W "$(__cgsupctl_names)" -- "$cur"))
                         ;;
                 freeze|thaw|rotate|reset-failed|status|pid|is-active|is-failed|health|ready)
                         COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
@@ -106,17 +149,29 @@ _cgsupctl() {
                         fi
                         ;;
                 tail)
+                        # NAME first, then the stream: count the operands before the cursor.
+                        local k n_operands=0
+                        for ((k = i + 1; k < cword; k++)); do
+                                case ${words[k]} in
+                                        --bytes) ((k++)) ;;
+                                        -*) ;;
+                                        *) n_operands=$((n_operands + 1)) ;;
+                                esac
+                        done
+                        [[ $prev == --bytes ]] && return
                         if [[ $cur == -* ]]; then
-                                COMPREPLY=($(compgen -W '-f --follow' -- "$cur"))
-                        else
-                                COMPREPLY=($(compgen -W "stdout stderr $(__cgsupctl_names)" -- "$cur"))
+                                COMPREPLY=($(compgen -W '-f --follow --bytes' -- "$cur"))
+                        elif ((n_operands == 0)); then
+                                COMPREPLY=($(compgen -W "$(__cgsupctl_names)" -- "$cur"))
+                        elif ((n_operands == 1)); then
+                                COMPREPLY=($(compgen -W 'stdout stderr' -- "$cur"))
                         fi
                         ;;
                 send)
                         # The program name (after -n), then free text.
                         local k n_words=0
-                        for ((k = i + 1; k < COMP_CWORD; k++)); do
-                                [[ ${COMP_WORDS[k]} == -n ]] || n_words=$((n_words + 1))
+                        for ((k = i + 1; k < cword; k++)); do
+                                [[ ${words[k]} == -n ]] || n_words=$((n_words + 1))
                         done
                         if ((n_words == 0)); then
                                 if [[ $cur == -* ]]; then

@@ -463,11 +463,14 @@ int verb_avail(int argc, char **argv) {
         return r < 0;
 }
 
+/* The names as status shows them ("group:name" for a member of a group, program_display_name()), then
+ * "group:*" once per group: what completion offers, and what every verb accepts. */
 int verb_list_names(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ ListEntry *list = NULL;
         _cleanup_strv_free_ char **groups = NULL;
+        char buf[PROGRAM_DISPLAY_NAME_MAX];
         size_t n = 0;
         int r;
 
@@ -479,12 +482,13 @@ int verb_list_names(int argc, char **argv) {
                 if (!root || !arr)
                         return 1;
                 for (size_t i = 0; i < n; i++)
-                        json_object_array_add(arr, json_object_new_string(list[i].name));
+                        json_object_array_add(arr, json_object_new_string(
+                                program_display_name(list[i].group, list[i].name, buf, sizeof buf)));
                 json_add(root, "names", json_object_get(arr));
                 return json_print(root) < 0;
         }
         for (size_t i = 0; i < n; i++) {
-                printf("%s\n", list[i].name);
+                printf("%s\n", program_display_name(list[i].group, list[i].name, buf, sizeof buf));
                 if (!isempty(list[i].group) && !streq(list[i].group, list[i].name) &&
                     !strv_contains(groups, list[i].group)) {
                         (void) strv_extend(&groups, list[i].group);

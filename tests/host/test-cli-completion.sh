@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Shell completion for cgsupctl against a running cgsupd: bash (the function called with COMP_WORDS as bash
+# splits them, ':' included), zsh (parsed by zsh) and fish (asked with `complete -C`).
+
+. "$(dirname "$0")/bus-lib.sh"
+
+bus_test_setup
+
+cat >"$TEST_DIR/cgsup.conf" <<EOF
+[program:web]
+command = sleep 1000
+startsecs = 0
+
+[program:worker]
+command = sleep 1000
+process_name = worker_%(process_num)d
+numprocs = 2
+startsecs = 0
+
+[group:grp]
+programs = worker
+EOF
+start_daemon_or_bail "$TEST_DIR/cgsup.conf"
+check "web is RUNNING" wait_state web RUNNING 20
+diag "list-names: $("$CGSUPCTL" list-names | tr '\n' ' ')"
+
+# bash_complete WORD...: COMPREPLY of _cgsupctl for the words as bash splits them (COMP_WORDBREAKS has ':',
+# so "grp:wor" is the three words "grp" ":" "wor"); the last word is the one being completed.
+bash_complete() {
+        PATH="$(dirname "$CGSUPCTL"):$PATH" DBUS_SYSTEM_BUS_ADDRESS="$BUS_ADDRESS" bash -c '
+                . "$0"
+                COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+                _cgsupctl
+                printf "%s\n" "${COMPREPLY[@]}"' "$CGSUP_SOURCE_DIR/shell-completion/cgsupctl.bash" "$@"
+}
+# expect_words "WANTED..." WORD...: every wanted candidate is offered (and "-" marks one that must not be).
+expect_words() {
+        local want=$1 out w
+        shift
+        out=$(bash_complete "$@")
+        for w in $want; do
+                if [[ $w == -* ]]; then
+                        grep -qxF -- "${w#-}" <<<"$out" && { echo "offered ${w#-}:"; echo "$out"; return 1; }
+                else
+                        grep -qxF -- "$w" <<<"$out" || { echo "missing $w:"; echo "$out"; return 1; }
+                fi
+        done
+        return 0
+}
+check "bash: verbs, show and cat among them" expect_words "show" cgsupctl sh
+check "bash: cat completes names" expect_words "web" cgsupctl cat w
+check "bash: 'grp:wor' completes to the part after the ':' (bash keeps 'grp:')" \
+        expect_words "worker_0 worker_1 -grp:worker_0" cgsupctl restart grp : wor
+check "bash: 'grp:' offers the group's members" expect_words "worker_0 worker_1" cgsupctl stop grp :
+check "bash: without ':' in COMP_WORDBREAKS the whole name is offered" bash -c "
+        out=\$(PATH='$(dirname "$CGSUPCTL")':\$PATH DBUS_SYSTEM_BUS_ADDRESS='$BUS_ADDRESS' bash -c '
+                COMP_WORDBREAKS=\${COMP_WORDBREAKS//:}
+                . \"\$0\"; COMP_WORDS=(cgsupctl restart grp:wor); COMP_CWORD=2; _cgsupctl; printf \"%s\n\" \"\${COMPREPLY[@]}\"' \
+                '$CGSUP_SOURCE_DIR/shell-completion/cgsupctl.bash')
+        grep -qx 'grp:worker_0' <<<\"\$out\" || { echo \"\$out\"; exit 1; }"
+check "bash: tail -f <TAB> offers names first, not streams" expect_words "web -stdout -stderr" cgsupctl tail -f ""
+check "bash: tail -f NAME <TAB> offers the streams" expect_words "stdout stderr -web" cgsupctl tail -f web ""
+check "bash: tail --bytes 100 <TAB>: the number is no operand" expect_words "web -stdout" cgsupctl tail --bytes 100 ""
+check "bash: --json status: the verb after a global option" expect_words "web all" cgsupctl --json status ""
+check "bash: kill -s <TAB> offers signals" expect_words "TERM HUP" cgsupctl kill -s ""
+check "bash: show -<TAB> offers its options" expect_words "--property --value" cgsupctl show -
+
+if command -v zsh >/dev/null; then
+        check "zsh: _cgsupctl parses (zsh -n)" zsh -n "$CGSUP_SOURCE_DIR/shell-completion/_cgsupctl"
+        check "zsh: _cgsupctl loads as a completion function (compinit)" zsh -f -c "
+                fpath=('$CGSUP_SOURCE_DIR/shell-completion' \$fpath); autoload -Uz compinit; compinit -u -d '$TEST_DIR/zcompdump'
+                [[ \${_comps[cgsupctl]} == _cgsupctl ]]"
+else
+        tap_skip "zsh: completion checks" "zsh not installed (ENOENT)"
+fi
+
+if command -v fish >/dev/null; then
+        FISH_FILE="$CGSUP_SOURCE_DIR/shell-completion/cgsupctl.fish"
+        fish_complete() {
+                PATH="$(dirname "$CGSUPCTL"):$PATH" DBUS_SYSTEM_BUS_ADDRESS="$BUS_ADDRESS" HOME="$TEST_DIR" \
+                        XDG_CONFIG_HOME="$TEST_DIR/fish-config" XDG_DATA_HOME="$TEST_DIR/fish-data" \
+                        fish --no-config -c "source '$FISH_FILE'; complete -C '$1'" | cut -f1
+        }
+        check "fish: the file parses (fish -n)" fish -n "$FISH_FILE"
+        check "fish: verbs" bash -c "$(declare -f fish_complete); CGSUPCTL='$CGSUPCTL' BUS_ADDRESS='$BUS_ADDRESS' TEST_DIR='$TEST_DIR' FISH_FILE='$FISH_FILE'
+                fish_complete 'cgsupctl res' | grep -qx restart && fish_complete 'cgsupctl res' | grep -qx reset-failed"
+        check "fish: program names from the daemon" bash -c "$(declare -f fish_complete); CGSUPCTL='$CGSUPCTL' BUS_ADDRESS='$BUS_ADDRESS' TEST_DIR='$TEST_DIR' FISH_FILE='$FISH_FILE'
+                out=\$(fish_complete 'cgsupctl restart '); grep -qx web <<<\"\$out\" && grep -qx all <<<\"\$out\" || { echo \"\$out\"; exit 1; }"
+        check "fish: tail -f <TAB> offers names, then the streams" bash -c "$(declare -f fish_complete); CGSUPCTL='$CGSUPCTL' BUS_ADDRESS='$BUS_ADDRESS' TEST_DIR='$TEST_DIR' FISH_FILE='$FISH_FILE'
+                a=\$(fish_complete 'cgsupctl tail -f '); b=\$(fish_complete 'cgsupctl tail -f web ')
+                grep -qx web <<<\"\$a\" && ! grep -qx stdout <<<\"\$a\" && grep -qx stdout <<<\"\$b\" && ! grep -qx web <<<\"\$b\" || { echo \"\$a\"; echo --; echo \"\$b\"; exit 1; }"
+else
+        tap_skip "fish: completion checks" "fish not installed (ENOENT)"
+fi
+
+tap_done
