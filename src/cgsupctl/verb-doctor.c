@@ -3,6 +3,8 @@
  * `cgsupctl doctor [--json] [--cgroup PATH]`: what this host can enforce, without a daemon.
  *
  * Where it looks — the cgroup under which cgsupd would create the programs' cgroups (the "target"):
+ *  - a cgsupd answers on the bus (system, or session with --user) and no --cgroup is given: its own subtree
+ *    (Manager.CGroup), where its programs really go, whatever cgroup this CLI runs in.
  *  - `--cgroup PATH` given: PATH, as cgsupd's --cgroup would use it. If PATH does not exist yet, its nearest
  *    existing ancestor is checked instead, because that is where cgsupd would have to create it and enable
  *    the controllers.
@@ -16,6 +18,7 @@
  * A limit key is enforceable when the target offers its controller and the target is delegated to us
  * (cgroup.procs, cgroup.subtree_control and the directory writable), plus per-key kernel checks where they
  * can be seen from the target (memory.swap.max needs swap accounting, io.weight needs blk-iocost).
+ * Each refusal comes with its fix (kernel command line, Delegate=yes, the unit to use): fix_for().
  * Exit status: 0 when every limit key can be enforced, 1 otherwise, 2 on usage errors.
  */
 #include <fcntl.h>
@@ -25,6 +28,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bus-util.h"
 #include "cgsup/cgroup.h"
 #include "cgsup/leaf.h"
 #include "cgsupctl.h"
@@ -39,6 +43,7 @@
 typedef struct LimitVerdict {
         bool enforceable;
         char *reason; /* NULL when enforceable */
+        char *fix;    /* what to change so it can be, or NULL when we know no fix */
 } LimitVerdict;
 
 typedef struct Doctor {
@@ -49,6 +54,7 @@ typedef struct Doctor {
         const char *target_why;
         bool target_missing;    /* --cgroup PATH does not exist: target is its nearest ancestor */
         char *requested;        /* --cgroup PATH as given, normalised */
+        char *daemon_cgroup;    /* the running cgsupd's subtree (relative), when one answered */
         int delegated;          /* 1, 0, or -errno */
         char *controllers_text; /* target's cgroup.controllers, whitespace-normalised */
         unsigned controllers;
@@ -67,8 +73,11 @@ static void doctor_done(Doctor *d) {
         free(d->controllers_text);
         for (size_t i = 0; i < N_CONTROLLER_BITS; i++)
                 free(d->v1_mount[i]);
-        for (size_t i = 0; i < _CGSUP_LIMIT_COUNT; i++)
+        for (size_t i = 0; i < _CGSUP_LIMIT_COUNT; i++) {
                 free(d->limits[i].reason);
+                free(d->limits[i].fix);
+        }
+        free(d->daemon_cgroup);
 }
 
 static int controller_index(unsigned bit) {
@@ -132,6 +141,79 @@ static int verdict(LimitVerdict *v, const char *fmt, ...) {
         return 0;
 }
 
+/* The kernel option a controller needs when the kernel has none at all. */
+static const char *controller_kconfig(unsigned controller) {
+        switch (controller) {
+        case CGSUP_CONTROLLER_MEMORY:
+                return "CONFIG_MEMCG";
+        case CGSUP_CONTROLLER_PIDS:
+                return "CONFIG_CGROUP_PIDS";
+        case CGSUP_CONTROLLER_CPU:
+                return "CONFIG_CGROUP_SCHED and CONFIG_CFS_BANDWIDTH";
+        case CGSUP_CONTROLLER_IO:
+                return "CONFIG_BLK_CGROUP";
+        default:
+                return "the controller";
+        }
+}
+
+/* What to change so that @r no longer refuses; NULL where no change on our side helps (a value the kernel
+ * refused). The controller held by cgroup v1 is the usual case on hybrid hosts: its fix is the kernel
+ * command line, not anything cgsupd could do. */
+static char *fix_for(const Doctor *d, const CgsupRefusal *r) {
+        const char *ctrl = cgsup_controller_to_string(r->controller) ?: "?";
+        const char *v1name = r->controller == CGSUP_CONTROLLER_IO ? "blkio" : ctrl;
+        int i = controller_index(r->controller);
+        char *s = NULL;
+        int k = -1;
+
+        switch (r->reason) {
+        case CGSUP_REFUSAL_NO_CONTROLLER:
+                if (i >= 0 && d->v1_mount[i])
+                        k = asprintf(&s,
+                                     "%s is held by the cgroup v1 hierarchy at %s: boot with "
+                                     "systemd.unified_cgroup_hierarchy=1 on the kernel command line (cgroup v2 only, "
+                                     "the default since systemd 247), or add cgroup_no_v1=%s to give cgroup2 this "
+                                     "controller alone; then reboot",
+                                     ctrl, d->v1_mount[i], v1name);
+                else
+                        k = asprintf(&s, "this kernel has no %s controller: use one built with %s", ctrl,
+                                     controller_kconfig(r->controller));
+                break;
+        case CGSUP_REFUSAL_WITHHELD:
+                k = asprintf(&s,
+                             "/%s does not pass %s on to its children: run cgsupd as the systemd unit "
+                             "cgsupd.service (Delegate=yes gives it every controller), or as root write +%s to "
+                             "cgroup.subtree_control of each cgroup from the root down to /%s",
+                             r->cgroup, ctrl, ctrl, r->cgroup);
+                break;
+        case CGSUP_REFUSAL_NOT_DELEGATED:
+                k = asprintf(&s,
+                             "/%s is not delegated: run cgsupd as root (cgsupd.service, Delegate=yes), or for "
+                             "a user instance in a delegated scope: systemd-run --user --scope -p Delegate=yes "
+                             "cgsupd --user",
+                             r->cgroup);
+                break;
+        case CGSUP_REFUSAL_INTERNAL_PROCESS:
+                k = asprintf(&s,
+                             "/%s holds processes itself: give cgsupd a subtree of its own (cgsupd.service with "
+                             "Delegate=yes, or --cgroup PATH of an empty cgroup)",
+                             r->cgroup);
+                break;
+        case CGSUP_REFUSAL_NO_FILE:
+                if (r->limit == CGSUP_LIMIT_MEMORY_SWAP_MAX)
+                        k = asprintf(&s, "swap accounting is off: boot with swapaccount=1 (kernels before 5.8, "
+                                         "or a distribution that disables it), or drop memory_swap_max");
+                else if (r->limit == CGSUP_LIMIT_IO_WEIGHT)
+                        k = asprintf(&s, "io.weight needs the BFQ I/O scheduler or blk-iocost "
+                                         "(CONFIG_BLK_CGROUP_IOCOST) on the program's disks");
+                break;
+        default:
+                break;
+        }
+        return k < 0 ? NULL : s;
+}
+
 /* The verdict is libcgsup's leaf check for a program leaf below the checked cgroup, worded by the one
  * refusal text: the daemon and `run --standalone` say exactly the same for the same host. */
 static int judge_limit(Doctor *d, CgsupLimit l) {
@@ -159,9 +241,28 @@ static int judge_limit(Doctor *d, CgsupLimit l) {
                 return 0;
         }
         v->enforceable = false;
+        v->fix = fix_for(d, &refusal);
         if (cgsup_refusal_format(&refusal, d->mount, &v->reason) < 0)
                 return verdict(v, "cannot be checked: %s", strerror(-r));
         return 0;
+}
+
+/* The subtree of the cgsupd that answers on our bus, if one does and it uses the same cgroup2 mount. Quiet:
+ * without a daemon the doctor checks where one would go. */
+static void find_daemon_subtree(Doctor *d) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_free_ char *cgroup = NULL, *mount = NULL;
+
+        if (bus_open(&bus) < 0)
+                return;
+        if (sd_bus_get_property_string(bus, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE, "CGroup",
+                                       NULL, &cgroup) < 0 ||
+            sd_bus_get_property_string(bus, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
+                                       "CGroupMount", NULL, &mount) < 0)
+                return;
+        if (!d->mount || !streq(mount, d->mount) || strstr(cgroup, ".."))
+                return;
+        d->daemon_cgroup = strdup(cgroup + strspn(cgroup, "/"));
 }
 
 /* Nearest existing ancestor of @path (itself if it exists). */
@@ -204,7 +305,12 @@ static int doctor_run(Doctor *d, const char *cgroup_arg) {
         if (r < 0)
                 return log_error_errno(r, "Failed to read our cgroup from /proc/self/cgroup: %m");
 
-        if (cgroup_arg) {
+        if (!cgroup_arg)
+                find_daemon_subtree(d);
+        if (d->daemon_cgroup) {
+                d->target = strdup(d->daemon_cgroup);
+                d->target_why = "the subtree of the running cgsupd (its CGroup property)";
+        } else if (cgroup_arg) {
                 const char *p = cgroup_arg + strspn(cgroup_arg, "/");
                 size_t n = strlen(p);
 
@@ -332,6 +438,7 @@ static int print_json(const Doctor *d) {
                                  cgsup_controller_to_string(cgsup_limit_controller((CgsupLimit) l))));
                 json_add(e, "file", json_object_new_string(cgsup_limit_file((CgsupLimit) l)));
                 json_add(e, "reason", json_string_or_null(d->limits[l].reason));
+                json_add(e, "fix", json_string_or_null(d->limits[l].fix));
                 json_add(limits, cgsup_limit_to_string((CgsupLimit) l), e);
         }
         json_add(o, "limits", limits);
@@ -356,6 +463,26 @@ static unsigned first_v1(const Doctor *d) {
                 if (d->v1_mount[i])
                         return 1U << i;
         return 0;
+}
+
+/* One line per distinct fix, with the keys it unlocks: four keys held by v1's memory controller get one. */
+static void print_fixes(const Doctor *d) {
+        bool done[_CGSUP_LIMIT_COUNT] = {}, header = false;
+
+        for (int l = 0; l < _CGSUP_LIMIT_COUNT; l++) {
+                if (done[l] || !d->limits[l].fix)
+                        continue;
+                if (!header)
+                        printf("\nTo fix:\n");
+                header = true;
+                printf("  %s", cgsup_limit_to_string((CgsupLimit) l));
+                for (int m = l + 1; m < _CGSUP_LIMIT_COUNT; m++)
+                        if (!done[m] && d->limits[m].fix && streq(d->limits[m].fix, d->limits[l].fix)) {
+                                printf(", %s", cgsup_limit_to_string((CgsupLimit) m));
+                                done[m] = true;
+                        }
+                printf(": %s.\n", d->limits[l].fix);
+        }
 }
 
 static int print_human(const Doctor *d) {
@@ -424,6 +551,7 @@ static int print_human(const Doctor *d) {
         printf("\n%s%u of %d limit keys can be enforced here.%s\n",
                ansi(n_ok == _CGSUP_LIMIT_COUNT ? ANSI_GREEN : ANSI_RED), n_ok, (int) _CGSUP_LIMIT_COUNT,
                ansi(ANSI_NORMAL));
+        print_fixes(d);
         return 0;
 }
 
@@ -447,6 +575,10 @@ int verb_doctor(int argc, char **argv) {
                 default:
                         return EXIT_USAGE;
                 }
+        /* It reads this host's /proc and cgroup files: over ssh it would describe the wrong machine. */
+        if (arg_host)
+                return usage_error("doctor checks the host it runs on and cannot work over -H; run "
+                                   "'ssh %s cgsupctl doctor' instead.", arg_host);
         r = doctor_run(&d, cgroup_arg);
         if (r == -EINVAL && cgroup_arg)
                 return EXIT_USAGE;

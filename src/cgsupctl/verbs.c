@@ -316,10 +316,13 @@ const Verb verbs[] = {
                 .synopsis = "doctor [--cgroup=PATH]",
                 .summary = "what this host can enforce",
                 .description = "Report the kernel's cgroup features, the cgroup2 mount, delegation and which limit\n"
-                               "keys this host can enforce.\n\n"
+                               "keys this host can enforce, and how to fix each refusal (kernel command line for\n"
+                               "a controller held by cgroup v1, Delegate=yes, the unit to use). With a cgsupd\n"
+                               "running, its own subtree is checked. Not over -H: run it on that host.\n\n"
                                "Options:\n"
                                "     --cgroup=PATH      check the subtree cgsupd would use with --cgroup PATH\n"
-                               "                        (default: the root cgroup if we are in it, else our own)\n",
+                               "                        (default: the running cgsupd's subtree, else the root\n"
+                               "                        cgroup if we are in it, else our own)\n",
                 .exit_status = "0 every limit can be enforced, 1 some cannot, 2 usage error.\n",
         },
         {

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # cgsupctl show (systemctl show: KEY=VALUE, -p, --value, --json), cat (the effective configuration with
-# the file:line of each key) and reset-failed, against a cgsupd on a private bus.
+# the file:line of each key), reset-failed and doctor (the running daemon's subtree, a fix per refusal),
+# against a cgsupd on a private bus.
 
 . "$(dirname "$0")/bus-lib.sh"
 
@@ -99,6 +100,24 @@ assert p[\"section\"] == \"program:web\" and s[\"stopsignal\"][\"file\"].endswit
 assert p[\"environment_origins\"][\"FROM_FILE\"].endswith(\"web.env\"), p'"
 check "cat of an unknown program: exit 4" expect_rc 4 "$CGSUPCTL" cat nope
 check "cat without a name: usage error" expect_rc 2 "$CGSUPCTL" cat
+
+# ---- doctor ----
+"$CGSUPCTL" doctor >"$TEST_DIR/doctor" 2>&1
+diag "$(cat "$TEST_DIR/doctor")"
+check "doctor checks the running cgsupd's subtree, not the CLI's cgroup" bash -c "
+        grep -qE '^Checked cgroup: +/$CG_SUBTREE\$' '$TEST_DIR/doctor' && grep -q 'subtree of the running cgsupd' '$TEST_DIR/doctor'"
+check "doctor --json: target_cgroup is the daemon's subtree; a controller held by v1 comes with the kernel command line fix" bash -c "
+        '$CGSUPCTL' doctor --json | python3 -c '
+import json,sys; d=json.load(sys.stdin)
+assert d[\"target_cgroup\"] == \"/$CG_SUBTREE\", d[\"target_cgroup\"]
+v1 = d[\"cgroup_v1_controllers\"]
+for key, l in d[\"limits\"].items():
+    if not l[\"enforceable\"] and l[\"controller\"] in v1 and l[\"controller\"] not in d[\"controllers\"]:
+        want = \"cgroup_no_v1=\" + (\"blkio\" if l[\"controller\"] == \"io\" else l[\"controller\"])
+        assert want in l[\"fix\"] and \"systemd.unified_cgroup_hierarchy=1\" in l[\"fix\"], (key, l)
+'"
+check "doctor --cgroup PATH still checks PATH" bash -c "'$CGSUPCTL' doctor --cgroup /cgsup-doctor-nonexistent-$$ | grep -q 'does not exist yet'"
+check "doctor -H: refused, it reads this host's files (exit 2)" expect_rc 2 "$CGSUPCTL" -H nowhere.invalid doctor
 
 # ---- reset-failed ----
 check "is-failed broken: exit 0 (FATAL)" expect_rc 0 "$CGSUPCTL" is-failed -q broken
