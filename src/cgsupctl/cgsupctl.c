@@ -28,6 +28,8 @@ bool arg_no_pager = false;
 bool arg_no_legend = false;
 bool arg_full = false;
 const char *arg_host = NULL;
+/* arg_host's own copy: the option parser's words are freed before the verb runs. */
+static char *arg_host_owned = NULL;
 
 /* The verb being run, so that usage errors can point to its --help. */
 static const Verb *current_verb = NULL;
@@ -207,8 +209,9 @@ static int global_option(int c, const char *value) {
                 arg_user = false;
                 return 1;
         case 'H':
-                arg_host = value;
-                return 1;
+                free(arg_host_owned);
+                arg_host = arg_host_owned = strdup(value);
+                return arg_host ? 1 : -ENOMEM;
         case ARG_NO_PAGER:
                 arg_no_pager = true;
                 return 1;
@@ -248,6 +251,8 @@ typedef struct Command {
 
 static void command_done(Command *cmd) {
         strv_free(cmd->argv);
+        free(arg_host_owned);
+        arg_host = arg_host_owned = NULL;
 }
 
 /* Second pass: the global options and @v's own, anywhere in @words (VERB first). */
@@ -358,8 +363,6 @@ static int parse_argv(int argc, char **argv, Command *cmd) {
                 return oom();
         if (r < 0)
                 return r;
-        if (arg_host && arg_user)
-                return -usage_error("--host and --user cannot be combined.");
         return 0;
 }
 

@@ -364,6 +364,10 @@ int verb_run(int argc, char **argv) {
         for (int a = 1; a < argc; a++) {
                 if (streq(argv[a], "--"))
                         break;
+                if (streq(argv[a], "--standalone") && arg_host)
+                        return usage_error("run --standalone runs here, without a daemon: it cannot run on %s "
+                                           "(-H); drop --standalone to run it through that host's cgsupd.",
+                                           arg_host);
                 if (streq(argv[a], "--standalone"))
                         return verb_run_standalone(argc, argv);
         }

@@ -65,7 +65,7 @@ check "a value for a flag: exit 2" rc 2 stop --no-block=yes web
 check "--json=bogus: exit 2" rc 2 --json=bogus status
 check "too many arguments: exit 2 naming the extra one" bash -c "$(declare -f rc err_has); CGSUPCTL='$CGSUPCTL' TEST_DIR='$TEST_DIR'; rc 2 avail extra && err_has \"'extra'\""
 check "missing argument: exit 2 with the synopsis" bash -c "$(declare -f rc err_has); CGSUPCTL='$CGSUPCTL' TEST_DIR='$TEST_DIR'; rc 2 kill && err_has 'kill [-s SIGNAL]'"
-check "--host and --user together: exit 2" rc 2 status -H somehost --user
+check "--host and --user together: the user instance on that host (unreachable here: exit 1)" rc 1 status -H somehost.invalid --user
 
 # Parsed fine: the command gets as far as the (absent) bus, exit 1.
 check "status --json (global option after the verb)" rc 1 status --json
