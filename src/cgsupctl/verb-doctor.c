@@ -247,7 +247,30 @@ static int judge_limit(Doctor *d, CgsupLimit l) {
         return 0;
 }
 
-/* The subtree of the cgsupd that answers on our bus, if one does and it uses the same cgroup2 mount. Quiet:
+/* A Manager property of a cgsupd that runs already: the call must not start one through D-Bus activation
+ * (org.cgsup1.service) just to be examined. */
+static int running_daemon_property(sd_bus *bus, const char *property, char **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        const char *s;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, CGSUP_BUS_NAME, CGSUP_BUS_PATH, "org.freedesktop.DBus.Properties",
+                                           "Get");
+        if (r >= 0)
+                r = sd_bus_message_set_auto_start(m, false);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ss", CGSUP_BUS_MANAGER_INTERFACE, property);
+        if (r >= 0)
+                r = sd_bus_call(bus, m, 0, NULL, &reply);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "v", "s", &s);
+        if (r < 0)
+                return r;
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* The subtree of the cgsupd that answers on our bus, if one runs and uses the same cgroup2 mount. Quiet:
  * without a daemon the doctor checks where one would go. */
 static void find_daemon_subtree(Doctor *d) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -255,10 +278,8 @@ static void find_daemon_subtree(Doctor *d) {
 
         if (bus_open(&bus) < 0)
                 return;
-        if (sd_bus_get_property_string(bus, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE, "CGroup",
-                                       NULL, &cgroup) < 0 ||
-            sd_bus_get_property_string(bus, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
-                                       "CGroupMount", NULL, &mount) < 0)
+        if (running_daemon_property(bus, "CGroup", &cgroup) < 0 ||
+            running_daemon_property(bus, "CGroupMount", &mount) < 0)
                 return;
         if (!d->mount || !streq(mount, d->mount) || strstr(cgroup, ".."))
                 return;
