@@ -107,6 +107,7 @@ set -l verb_list \
     'reload\treload the configuration' \
     'shutdown\tstop everything and cgsupd' \
     'validate\tcheck a configuration file' \
+    'init\tprint a sample configuration with every key' \
     'metrics\tall figures in Prometheus text format' \
     'top\tlive view of every program' \
     'doctor\twhat this host can enforce' \
