@@ -10,6 +10,7 @@
  * or "all" those programs are skipped, and the reply lists the programs that were acted on.
  */
 
+#include <assert.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -61,6 +62,20 @@ static int bus_find_program(BusContext *c, const char *name, Program **ret, sd_b
                 return bus_error_set_errno(error, -ENOENT, BUS_OP_LOOKUP, name, NULL);
         *ret = p;
         return 0;
+}
+
+/* The first argument of a method naming one program ("s"), read and looked up. */
+static int bus_read_program(sd_bus_message *m, BusContext *c, Program **ret, sd_bus_error *error) {
+        const char *name;
+        int r;
+
+        assert(m);
+        assert(ret);
+
+        r = sd_bus_message_read(m, "s", &name);
+        if (r < 0)
+                return r;
+        return bus_find_program(c, name, ret, error);
 }
 
 static bool spec_is_multi(const char *spec, size_t n) {
@@ -442,14 +457,10 @@ static int method_list_programs(sd_bus_message *m, void *userdata, sd_bus_error 
 
 static int method_get_program(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         BusContext *c = userdata;
-        const char *name;
         Program *p = NULL;
         int r;
 
-        r = sd_bus_message_read(m, "s", &name);
-        if (r < 0)
-                return r;
-        r = bus_find_program(c, name, &p, error);
+        r = bus_read_program(m, c, &p, error);
         if (r < 0)
                 return r;
         _cleanup_free_ char *path = NULL;
@@ -475,14 +486,10 @@ static int verify_secret_read(sd_bus_message *m, BusContext *c, Program *p, cons
 
 static int method_get_program_environment(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         BusContext *c = userdata;
-        const char *name;
         Program *p = NULL;
         int r;
 
-        r = sd_bus_message_read(m, "s", &name);
-        if (r < 0)
-                return r;
-        r = bus_find_program(c, name, &p, error);
+        r = bus_read_program(m, c, &p, error);
         if (r < 0)
                 return r;
 
@@ -513,14 +520,10 @@ static int method_get_program_config(sd_bus_message *m, void *userdata, sd_bus_e
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         BusContext *c = userdata;
         const ConfigSettings *s;
-        const char *name;
         Program *p = NULL;
         int r;
 
-        r = sd_bus_message_read(m, "s", &name);
-        if (r < 0)
-                return r;
-        r = bus_find_program(c, name, &p, error);
+        r = bus_read_program(m, c, &p, error);
         if (r < 0)
                 return r;
         s = p->config->settings;
@@ -600,15 +603,13 @@ static int method_write_program_stdin(sd_bus_message *m, void *userdata, sd_bus_
         Program *p = NULL;
         int r;
 
-        r = sd_bus_message_read(m, "s", &name);
+        r = bus_read_program(m, c, &p, error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read_array(m, 'y', &data, &size);
         if (r < 0)
                 return r;
-        r = bus_find_program(c, name, &p, error);
-        if (r < 0)
-                return r;
+        name = p->name;
         r = check_not_shutting_down(c, BUS_OP_WRITE_STDIN, name, error);
         if (r < 0)
                 return r;
