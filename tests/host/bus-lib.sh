@@ -6,6 +6,8 @@
 
 set -u
 
+source "${BASH_SOURCE[0]%/*}/bus-conf.sh"
+
 TAP_N=0
 TAP_FAILED=0
 TEST_DIR=
@@ -118,28 +120,7 @@ cgroup_remove_subtree() {
 
 # A dbus-daemon on $TEST_DIR/bus whose policy lets everybody do everything (the test decides who calls).
 start_private_bus() {
-        cat >"$TEST_DIR/bus.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$TEST_DIR/bus</listen>
-  <auth>EXTERNAL</auth>
-  <limit name="max_message_size">33554432</limit>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_type="method_return"/>
-    <allow send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="signal"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-  </policy>
-</busconfig>
-EOF
+        write_bus_conf "$TEST_DIR/bus.conf" system "$TEST_DIR/bus"
         dbus-daemon --config-file="$TEST_DIR/bus.conf" --nofork --nopidfile --nosyslog 2>"$TEST_DIR/dbus.log" &
         DBUS_PID=$!
         export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$TEST_DIR/bus"

@@ -7,6 +7,8 @@
 
 set -u
 
+source "${BASH_SOURCE[0]%/*}/bus-conf.sh"
+
 TAP_N=0
 TAP_FAILED=0
 T=
@@ -118,26 +120,6 @@ dl_cleanup() {
         [[ -n $T ]] && rm -rf "$T"
 }
 
-# dl_write_bus_conf FILE SOCKET: a system-bus config for a private dbus-daemon on SOCKET that lets
-# everybody do everything.
-dl_write_bus_conf() {
-        cat >"$1" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$2</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-    <allow user="*"/>
-  </policy>
-</busconfig>
-EOF
-}
-
 dl_setup() {
         local name=$1
         T=$(mktemp -d "/tmp/cgsup-$name-XXXXXX")
@@ -148,7 +130,7 @@ dl_setup() {
         export LOGS_DIRECTORY="$T/logs"
         trap dl_cleanup EXIT
         cg_destroy "$CG_MOUNT/$SUBTREE"
-        dl_write_bus_conf "$T/bus.conf" "$T/bus.sock"
+        write_bus_conf "$T/bus.conf" system "$T/bus.sock"
         dbus-daemon --config-file="$T/bus.conf" --nofork --nopidfile >"$T/dbus.log" 2>&1 &
         DBUS_PID=$!
         disown "$DBUS_PID" 2>/dev/null

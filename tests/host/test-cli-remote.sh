@@ -131,27 +131,7 @@ check "-H as a user sshd refuses: exit 1, our line names the host" bash -c "
 
 # ---- -H --user: the bridge's --user, to root's session bus on the remote side ----
 UCG="$CG_SUBTREE-user"
-cat >"$TEST_DIR/ubus.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$TEST_DIR/ubus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_type="method_return"/>
-    <allow send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="signal"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-  </policy>
-</busconfig>
-EOF
+write_bus_conf "$TEST_DIR/ubus.conf" session "$TEST_DIR/ubus"
 dbus-daemon --config-file="$TEST_DIR/ubus.conf" --nofork --nopidfile --nosyslog 2>"$TEST_DIR/ubus.log" &
 UDBUS_PID=$!
 for _ in $(seq 1 100); do [[ -S $TEST_DIR/ubus ]] && break; sleep 0.05; done

@@ -81,7 +81,7 @@ check "nobody's notify socket is 0600, owned by nobody" \
 
 # A second daemon, same program names, same log directory: files of its own.
 sed 's/from-a/from-b/' "$T/cgsup.conf" >"$T/b.conf"
-dl_write_bus_conf "$T/bus2.conf" "$T/bus2.sock"
+write_bus_conf "$T/bus2.conf" system "$T/bus2.sock"
 dbus-daemon --config-file="$T/bus2.conf" --nofork --nopidfile >"$T/dbus2.log" 2>&1 &
 DBUS2_PID=$!
 disown "$DBUS2_PID" 2>/dev/null

@@ -7,7 +7,7 @@ dl_setup twin
 
 SUBTREE2="$SUBTREE-b"
 RUNDIR2="/run/cgsup/$SUBTREE2"
-dl_write_bus_conf "$T/bus2.conf" "$T/bus2.sock"
+write_bus_conf "$T/bus2.conf" system "$T/bus2.sock"
 dbus-daemon --config-file="$T/bus2.conf" --nofork --nopidfile >"$T/dbus2.log" 2>&1 &
 DBUS2_PID=$!
 disown "$DBUS2_PID" 2>/dev/null
