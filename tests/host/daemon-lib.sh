@@ -110,9 +110,15 @@ cg_destroy() {
         find "$path" -depth -type d 2>/dev/null | while read -r d; do rmdir "$d" 2>/dev/null; done
 }
 
+# dl_track_pid PID: a helper process the test started (a `tail -f`, a watcher) that dl_cleanup ends too.
+DL_PIDS=()
+dl_track_pid() {
+        DL_PIDS+=("$1")
+}
+
 dl_cleanup() {
         local pid
-        for pid in $CGSUPD_PID $DBUS_PID; do
+        for pid in "${DL_PIDS[@]}" $CGSUPD_PID $DBUS_PID; do
                 [[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null
         done
         [[ -n $SUBTREE ]] && cg_destroy "$CG_MOUNT/$SUBTREE"

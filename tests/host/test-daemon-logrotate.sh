@@ -12,14 +12,6 @@ command -v gzip >/dev/null || skip_all "gzip not installed (ENOENT)"
 command -v zstd >/dev/null || skip_all "zstd not installed (ENOENT)"
 dl_setup logrotate
 
-TAIL_PIDS=()
-logrotate_cleanup() {
-        local pid
-        for pid in "${TAIL_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-        dl_cleanup
-}
-trap logrotate_cleanup EXIT
-
 mkfifo "$T/ticker.go" "$T/sizer.go"
 dl_write_wait_go "$T/wait-go.sh"
 # Three batches; between them the test waits for a time rotation to have cut the file.
@@ -105,7 +97,7 @@ put_together() {
 
 # ---- time rotation, gzip, tail -f across it ---------------------------------------------------------
 "$CGSUPCTL" tail -f ticker >"$T/ticker.tail" 2>"$T/ticker.err" &
-TAIL_PIDS+=($!)
+dl_track_pid $!
 check "tail -f ticker is following" wait_until 20 grep -qx ready "$T/ticker.tail"
 # "ready" alone makes the file non-empty: the next 1 s tick rotates it.
 check "a time rotation made ticker.log.1.gz" wait_until 20 test -e "$T/ticker.log.1.gz"

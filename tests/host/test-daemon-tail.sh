@@ -9,14 +9,6 @@ dl_requirements
 [[ -n ${CGSUPCTL:-} && -x $CGSUPCTL ]] || skip_all "CGSUPCTL not set (run through meson test)"
 dl_setup tail
 
-TAIL_PIDS=()
-tail_cleanup() {
-        local pid
-        for pid in "${TAIL_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-        dl_cleanup
-}
-trap tail_cleanup EXIT
-
 for f in counter ring burst; do mkfifo "$T/$f.go"; done
 # Each program prints "ready" first: once a tail -f shows it, that tail holds a cursor (its first call is
 # done), and only then does the test let the program go on (dl_write_wait_go).
@@ -85,7 +77,7 @@ for p in counter ring burst; do check "$p RUNNING" wait_state "$p" RUNNING 10; d
 # tail -f NAME >FILE 2>ERRFILE in the background.
 follow() {
         "$CGSUPCTL" tail -f "$1" >"$T/$1.tail" 2>"$T/$1.err" &
-        TAIL_PIDS+=($!)
+        dl_track_pid $!
 }
 lines_are() {
         [[ $(wc -l <"$1") -eq $2 ]]
@@ -121,7 +113,7 @@ check "ring mode: no loss reported" test ! -s "$T/ring.err"
 
 # ---- a burst larger than the ring, read late ---------------------------------------------------------
 follow burst
-burst_tail=${TAIL_PIDS[-1]}
+burst_tail=${DL_PIDS[-1]}
 check "tail -f burst is following" wait_until 20 grep -qx ready "$T/burst.tail"
 kill -STOP "$burst_tail"
 go burst
