@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "conf-internal.h"
+#include "conf-tests.h"
 #include "strv.h"
 #include "tests.h"
 
@@ -12,15 +13,6 @@
 
 static int load(const char *text, Config **ret) {
         return config_load_buffer(TEST_PATH, text, strlen(text), NULL, NULL, CONFIG_LOAD_NO_INCLUDES, ret);
-}
-
-static bool has_diag(const Config *c, bool error, unsigned line, const char *needle) {
-        for (size_t i = 0; c && i < c->n_diags; i++)
-                if (c->diags[i].error == error && c->diags[i].line == line && strstr(c->diags[i].message, needle))
-                        return true;
-        for (size_t i = 0; c && i < c->n_diags; i++)
-                printf("# diag: %u: %s\n", c->diags[i].line, c->diags[i].message);
-        return false;
 }
 
 TEST(scheduled_programs_are_oneshot) {
@@ -49,26 +41,13 @@ TEST(scheduled_programs_are_oneshot) {
 }
 
 TEST(schedule_errors) {
-        {
-                _cleanup_(config_freep) Config *c = NULL;
-                ASSERT_ERROR(load("[program:a]\ncommand=/bin/true\nschedule=61 * * * *\n", &c), EINVAL);
-                ASSERT_TRUE(has_diag(c, true, 3, "bad minute field"));
-        }
-        {
-                _cleanup_(config_freep) Config *c = NULL;
-                ASSERT_ERROR(load("[program:a]\ncommand=/bin/true\nschedule=@daily\ninterval=5s\n", &c), EINVAL);
-                ASSERT_TRUE(has_diag(c, true, 4, "exclude each other"));
-        }
-        {
-                _cleanup_(config_freep) Config *c = NULL;
-                ASSERT_ERROR(load("[program:a]\ncommand=/bin/true\ninterval=100ms\n", &c), EINVAL);
-                ASSERT_TRUE(has_diag(c, true, 3, "less than 1s"));
-        }
-        {
-                _cleanup_(config_freep) Config *c = NULL;
-                ASSERT_ERROR(load("[program:a]\ncommand=/bin/true\ninterval=5s\ntype=simple\n", &c), EINVAL);
-                ASSERT_TRUE(has_diag(c, true, 4, "runs to completion"));
-        }
+        ASSERT_LOAD_DIAG(load, "[program:a]\ncommand=/bin/true\nschedule=61 * * * *\n",
+                         3, "bad minute field");
+        ASSERT_LOAD_DIAG(load, "[program:a]\ncommand=/bin/true\nschedule=@daily\ninterval=5s\n",
+                         4, "exclude each other");
+        ASSERT_LOAD_DIAG(load, "[program:a]\ncommand=/bin/true\ninterval=100ms\n", 3, "less than 1s");
+        ASSERT_LOAD_DIAG(load, "[program:a]\ncommand=/bin/true\ninterval=5s\ntype=simple\n",
+                         4, "runs to completion");
         {
                 _cleanup_(config_freep) Config *c = NULL;
                 ASSERT_ERROR(load("[program:a]\ncommand=/bin/true\nschedule=@daily\nschedule_timezone=Mars/Base\n",
@@ -102,21 +81,12 @@ TEST(log_rotate_and_compress_keys) {
                 copy->stdout_log.compress = LOG_COMPRESS_GZIP;
                 ASSERT_FALSE(program_config_equal_for_restart(a, copy));
         }
-        {
-                _cleanup_(config_freep) Config *c = NULL;
-                ASSERT_ERROR(load("[program:a]\ncommand=/bin/true\nstdout_logfile_rotate=weekly\n", &c), EINVAL);
-                ASSERT_TRUE(has_diag(c, true, 3, "must be hourly, daily, never or a duration of at least 1s"));
-        }
-        {
-                _cleanup_(config_freep) Config *c = NULL;
-                ASSERT_ERROR(load("[program:a]\ncommand=/bin/true\nstdout_logfile_rotate=500ms\n", &c), EINVAL);
-                ASSERT_TRUE(has_diag(c, true, 3, "at least 1s"));
-        }
-        {
-                _cleanup_(config_freep) Config *c = NULL;
-                ASSERT_ERROR(load("[program:a]\ncommand=/bin/true\n\nstderr_logfile_compress=xz\n", &c), EINVAL);
-                ASSERT_TRUE(has_diag(c, true, 4, "must be none, gzip or zstd"));
-        }
+        ASSERT_LOAD_DIAG(load, "[program:a]\ncommand=/bin/true\nstdout_logfile_rotate=weekly\n",
+                         3, "must be hourly, daily, never or a duration of at least 1s");
+        ASSERT_LOAD_DIAG(load, "[program:a]\ncommand=/bin/true\nstdout_logfile_rotate=500ms\n",
+                         3, "at least 1s");
+        ASSERT_LOAD_DIAG(load, "[program:a]\ncommand=/bin/true\n\nstderr_logfile_compress=xz\n",
+                         4, "must be none, gzip or zstd");
         {
                 _cleanup_(config_freep) Config *c = NULL;
                 ASSERT_OK(load("[program:a]\ncommand=/bin/true\nstdout_logfile=/var/log/a.log\n"
@@ -150,21 +120,11 @@ TEST(watch_keys) {
 }
 
 TEST(watch_errors) {
-        {
-                _cleanup_(config_freep) Config *c = NULL;
-                ASSERT_ERROR(load("[program:a]\ncommand=/bin/true\nwatch=src\n", &c), EINVAL);
-                ASSERT_TRUE(has_diag(c, true, 3, "not an absolute path"));
-        }
-        {
-                _cleanup_(config_freep) Config *c = NULL;
-                ASSERT_ERROR(load("[program:a]\ncommand=/bin/true\nwatch=/tmp\nwatch_ignore=\"open\n", &c), EINVAL);
-                ASSERT_TRUE(has_diag(c, true, 4, "watch_ignore"));
-        }
-        {
-                _cleanup_(config_freep) Config *c = NULL;
-                ASSERT_ERROR(load("[program:a]\ncommand=/bin/true\nwatch=/tmp\nwatch_debounce=soon\n", &c), EINVAL);
-                ASSERT_TRUE(has_diag(c, true, 4, "not a duration"));
-        }
+        ASSERT_LOAD_DIAG(load, "[program:a]\ncommand=/bin/true\nwatch=src\n", 3, "not an absolute path");
+        ASSERT_LOAD_DIAG(load, "[program:a]\ncommand=/bin/true\nwatch=/tmp\nwatch_ignore=\"open\n",
+                         4, "watch_ignore");
+        ASSERT_LOAD_DIAG(load, "[program:a]\ncommand=/bin/true\nwatch=/tmp\nwatch_debounce=soon\n",
+                         4, "not a duration");
 }
 
 int main(int argc, char **argv) {

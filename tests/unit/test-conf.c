@@ -8,6 +8,7 @@
 #include <syslog.h>
 
 #include "conf-internal.h"
+#include "conf-tests.h"
 #include "event-type.h"
 #include "strv.h"
 #include "tests.h"
@@ -31,22 +32,6 @@ static const ProgramConfig *prog(const Config *c, const char *name) {
         return p;
 }
 
-static void dump_diags(const Config *c) {
-        for (size_t i = 0; c && i < c->n_diags; i++)
-                printf("# diag: %s:%u: %s%s\n", strna(c->diags[i].file), c->diags[i].line,
-                       c->diags[i].error ? "error: " : "", c->diags[i].message);
-}
-
-/* Whether a diagnostic of the given kind mentions @needle (and sits on @line unless 0). */
-static bool has_diag(const Config *c, bool error, unsigned line, const char *needle) {
-        for (size_t i = 0; c && i < c->n_diags; i++)
-                if (c->diags[i].error == error && (line == 0 || c->diags[i].line == line) &&
-                    strstr(c->diags[i].message, needle))
-                        return true;
-        dump_diags(c);
-        return false;
-}
-
 static size_t n_errors(const Config *c) {
         size_t n = 0;
         for (size_t i = 0; i < c->n_diags; i++)
@@ -58,7 +43,7 @@ static size_t n_errors(const Config *c) {
         do {                                                                                                \
                 int _r = loader((text), &(c));                                                              \
                 if (_r < 0)                                                                                 \
-                        dump_diags(c);                                                                      \
+                        conf_tests_dump_diags(c);                                                           \
                 ASSERT_OK(_r);                                                                              \
         } while (0)
 
@@ -282,22 +267,15 @@ TEST(long_lines_and_names) {
 }
 
 TEST(syntax_errors_are_errors_with_lines) {
-        {
-                _cleanup_(config_freep) Config *c = NULL;
-                LOAD_FAILS("command=/bin/x\n[program:a]\ncommand=/bin/a\n", c);
-                ASSERT_TRUE(has_diag(c, true, 1, "before the first [section]"));
-        }
+        ASSERT_LOAD_DIAG(load, "command=/bin/x\n[program:a]\ncommand=/bin/a\n",
+                         1, "before the first [section]");
         {
                 _cleanup_(config_freep) Config *c = NULL;
                 LOAD_FAILS("[program:a]\ncommand=/bin/a\njust some words\n", c);
                 ASSERT_TRUE(has_diag(c, true, 3, "neither a [section]"));
                 ASSERT_STR_CONTAINS(config_first_error(c), TEST_PATH ":3: ");
         }
-        {
-                _cleanup_(config_freep) Config *c = NULL;
-                LOAD_FAILS("[program:a\ncommand=/bin/a\n", c);
-                ASSERT_TRUE(has_diag(c, true, 1, "without a name or closing ']'"));
-        }
+        ASSERT_LOAD_DIAG(load, "[program:a\ncommand=/bin/a\n", 1, "without a name or closing ']'");
         {
                 _cleanup_(config_freep) Config *c = NULL;
                 static const char nul[] = "[program:a]\ncommand=/bin/a\0evil\n";
@@ -306,11 +284,7 @@ TEST(syntax_errors_are_errors_with_lines) {
                              EINVAL);
                 ASSERT_TRUE(has_diag(c, true, 2, "NUL"));
         }
-        {
-                _cleanup_(config_freep) Config *c = NULL;
-                LOAD_FAILS("[program:a]\ncommand=/bin/a \x01\n", c);
-                ASSERT_TRUE(has_diag(c, true, 2, "\\x01"));
-        }
+        ASSERT_LOAD_DIAG(load, "[program:a]\ncommand=/bin/a \x01\n", 2, "\\x01");
         {
                 _cleanup_(config_freep) Config *c = NULL;
                 _cleanup_free_ char *text = malloc(CONF_MAX_LINE + 64);
@@ -459,26 +433,13 @@ TEST(numprocs_naming) {
 }
 
 TEST(numprocs_errors) {
-        {
-                _cleanup_(config_freep) Config *c = NULL;
-                LOAD_FAILS("[program:w]\ncommand=/bin/w\nnumprocs=2\n", c);
-                ASSERT_TRUE(has_diag(c, true, 0, "needs %(process_num) in process_name"));
-        }
-        {
-                _cleanup_(config_freep) Config *c = NULL;
-                LOAD_FAILS("[program:w]\ncommand=/bin/w\nnumprocs=1001\nprocess_name=%(process_num)d\n", c);
-                ASSERT_TRUE(has_diag(c, true, 3, "more than 1000"));
-        }
-        {
-                _cleanup_(config_freep) Config *c = NULL;
-                LOAD_FAILS("[program:w]\ncommand=/bin/w\nnumprocs=-1\n", c);
-                ASSERT_TRUE(has_diag(c, true, 3, "[program:w] numprocs=-1"));
-        }
-        {
-                _cleanup_(config_freep) Config *c = NULL;
-                LOAD_FAILS("[program:w]\ncommand=/bin/w\nprocess_name=a/b\n", c);
-                ASSERT_TRUE(has_diag(c, true, 3, "process_name=a/b: the process name contains '/'"));
-        }
+        ASSERT_LOAD_DIAG(load, "[program:w]\ncommand=/bin/w\nnumprocs=2\n",
+                         0, "needs %(process_num) in process_name");
+        ASSERT_LOAD_DIAG(load, "[program:w]\ncommand=/bin/w\nnumprocs=1001\nprocess_name=%(process_num)d\n",
+                         3, "more than 1000");
+        ASSERT_LOAD_DIAG(load, "[program:w]\ncommand=/bin/w\nnumprocs=-1\n", 3, "[program:w] numprocs=-1");
+        ASSERT_LOAD_DIAG(load, "[program:w]\ncommand=/bin/w\nprocess_name=a/b\n",
+                         3, "process_name=a/b: the process name contains '/'");
 }
 
 /* ---- the name rule (shared with RunTransient) ---------------------------------------------------- */
@@ -564,11 +525,7 @@ TEST(name_rule_in_config) {
                 LOAD_OK(ok, c);
                 ASSERT_EQ(strlen(c->programs[0]->name), 200);
         }
-        {
-                _cleanup_(config_freep) Config *c = NULL;
-                LOAD_FAILS(too_long, c);
-                ASSERT_TRUE(has_diag(c, true, 3, "the process name is longer than 200 bytes"));
-        }
+        ASSERT_LOAD_DIAG(load, too_long, 3, "the process name is longer than 200 bytes");
 }
 
 /* ---- includes and drop-ins ----------------------------------------------------------------------- */
@@ -607,7 +564,7 @@ TEST(includes_globs_and_merge) {
         ASSERT_TRUE(asprintf(&main_path, "%s/supervisord.conf", dir) > 0);
         int r = config_load(main_path, test_env, &c);
         if (r < 0)
-                dump_diags(c);
+                conf_tests_dump_diags(c);
         ASSERT_OK(r);
 
         ASSERT_TRUE(c->daemon.nodaemon);
@@ -856,7 +813,7 @@ TEST(durations_sizes_and_scalars) {
                 ASSERT_TRUE(asprintf(&text, "[program:a]\ncommand=/bin/a\n%s\n", bad[i]) > 0);
                 int r = load(text, &d);
                 if (r != -EINVAL) {
-                        dump_diags(d);
+                        conf_tests_dump_diags(d);
                         tests_fail(__FILE__, __LINE__, "'%s' was accepted", bad[i]);
                 }
                 ASSERT_STR_CONTAINS(config_first_error(d), "[program:a]");
@@ -1134,11 +1091,8 @@ TEST(depends_on_cycle_and_unknown) {
                             has_diag(c, true, 0, "b -> c -> a -> b") ||
                             has_diag(c, true, 0, "c -> a -> b -> c"));
         }
-        {
-                _cleanup_(config_freep) Config *c = NULL;
-                LOAD_FAILS("[program:a]\ncommand=/bin/a\ndepends_on=a\n", c);
-                ASSERT_TRUE(has_diag(c, true, 3, "Dependency cycle in depends_on: a -> a"));
-        }
+        ASSERT_LOAD_DIAG(load, "[program:a]\ncommand=/bin/a\ndepends_on=a\n",
+                         3, "Dependency cycle in depends_on: a -> a");
         {
                 _cleanup_(config_freep) Config *c = NULL;
                 LOAD_FAILS("[program:a]\ncommand=/bin/a\n\ndepends_on=ghost\n", c);
@@ -1527,7 +1481,7 @@ TEST(unmodified_supervisord_conf) {
         _cleanup_(config_freep) Config *c = NULL;
         int r = config_load(path, test_env, &c);
         if (r < 0)
-                dump_diags(c);
+                conf_tests_dump_diags(c);
         ASSERT_OK(r);
         ASSERT_EQ(n_errors(c), 0);
         ASSERT_TRUE(c->n_diags > 0); /* [unix_http_server], [supervisorctl], [rpcinterface:supervisor] */
@@ -1572,7 +1526,7 @@ TEST(example_supervisord_compat) {
         ASSERT_TRUE(asprintf(&path, "%s/examples/supervisord-compat.conf", src) > 0);
         int r = config_load(path, test_env, &c);
         if (r < 0)
-                dump_diags(c);
+                conf_tests_dump_diags(c);
         ASSERT_OK(r);
         ASSERT_EQ(n_errors(c), 0);
         ASSERT_TRUE(c->n_programs >= 3);
