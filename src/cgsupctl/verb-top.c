@@ -4,7 +4,8 @@
  * I/O rates, restarts and uptime, like systemd-cgtop and pm2 monit. Each refresh is one GetMetrics() call
  * (the daemon reads the cgroup files when asked, so nothing wakes it in between); CPU % and I/O rates are
  * the difference between two refreshes. On a terminal it is interactive (keys below); with -b (batch) it
- * prints plain frames for scripts and logs, and -n N ends it after N frames, as top(1) does.
+ * prints plain frames for scripts and logs, and -n N ends it after N frames, as top(1) does. With --json
+ * each frame is one JSON object on a line of its own (batch mode), for scripts that follow it.
  */
 
 #include <errno.h>
@@ -22,6 +23,7 @@
 
 #include "bus-util.h"
 #include "cgsupctl.h"
+#include "json-out.h"
 #include "macro.h"
 #include "metrics-model.h"
 #include "parse-util.h"
@@ -280,6 +282,74 @@ static void render(const Top *t, FILE *f, size_t width, size_t max_rows, bool an
         }
 }
 
+static struct json_object *json_figure(Figure f) {
+        return f.have ? json_object_new_uint64(f.v) : NULL;
+}
+
+static struct json_object *json_rate(double r) {
+        return r < 0 ? NULL : json_object_new_double(r);
+}
+
+/* One frame as one JSON line: the figures of render() as numbers (null where the daemon has none, or,
+ * for rates, on the first frame), with the field names of `status --json` where they mean the same. */
+static int render_json(const Top *t) {
+        _cleanup_(json_object_putp) struct json_object *frame = json_object_new_object();
+        struct json_object *programs = json_object_new_array();
+        int r = frame && programs ? 0 : -ENOMEM;
+
+        if (r >= 0)
+                r = json_add(frame, "time_usec", json_object_new_uint64(now_realtime_usec()));
+        if (r >= 0)
+                r = json_add(frame, "daemon", json_string_or_null(t->model->daemon.name));
+        if (r >= 0)
+                r = json_add(frame, "sort", json_object_new_string(sort_names[t->sort]));
+        if (r >= 0)
+                r = json_add(frame, "programs", programs);
+        else
+                json_object_put(programs);
+        for (size_t i = 0; r >= 0 && i < t->n_rows; i++) {
+                const TopRow *row = &t->rows[i];
+                struct json_object *o = json_object_new_object();
+
+                if (!o || json_object_array_add(programs, o) < 0) {
+                        json_object_put(o);
+                        return -ENOMEM;
+                }
+                r = json_add(o, "name", json_object_new_string(row->name));
+                if (r >= 0)
+                        r = json_add(o, "state", json_object_new_string(row->state));
+                if (r >= 0)
+                        r = json_add(o, "cpu_percent", json_rate(row->cpu_pct));
+                if (r >= 0)
+                        r = json_add(o, "cpu_usage_usec", json_figure(row->cpu));
+                if (r >= 0)
+                        r = json_add(o, "memory_current", json_figure(row->mem));
+                if (r >= 0)
+                        r = json_add(o, "memory_max", json_figure(row->mem_max));
+                if (r >= 0)
+                        r = json_add(o, "memory_peak", json_figure(row->mem_peak));
+                if (r >= 0)
+                        r = json_add(o, "tasks_current", json_figure(row->tasks));
+                if (r >= 0)
+                        r = json_add(o, "tasks_max", json_figure(row->tasks_max));
+                if (r >= 0)
+                        r = json_add(o, "io_read_bytes", json_figure(row->io_read));
+                if (r >= 0)
+                        r = json_add(o, "io_write_bytes", json_figure(row->io_write));
+                if (r >= 0)
+                        r = json_add(o, "io_read_bytes_per_sec", json_rate(row->read_rate));
+                if (r >= 0)
+                        r = json_add(o, "io_write_bytes_per_sec", json_rate(row->write_rate));
+                if (r >= 0)
+                        r = json_add(o, "restarts", json_figure(row->restarts));
+                if (r >= 0)
+                        r = json_add(o, "uptime_usec", json_figure(row->uptime));
+        }
+        if (r < 0)
+                return r;
+        return json_print_line(frame);
+}
+
 /* ---- interactive ---- */
 
 static void tty_restore(Top *t) {
@@ -496,10 +566,18 @@ static int run_batch(Top *t) {
                         (void) bus_log_call_error(&error, r);
                         return 1;
                 }
-                if (!first)
-                        putchar('\n');
-                render(t, stdout, 0, SIZE_MAX, false);
-                fflush(stdout);
+                if (arg_json) {
+                        r = render_json(t);
+                        if (r < 0) {
+                                fprintf(stderr, "cgsupctl: cannot print a frame: %s\n", strerror(-r));
+                                return 1;
+                        }
+                } else {
+                        if (!first)
+                                putchar('\n');
+                        render(t, stdout, 0, SIZE_MAX, false);
+                        fflush(stdout);
+                }
                 if (t->frames_left > 0 && --t->frames_left == 0)
                         return 0;
         }
@@ -558,8 +636,8 @@ int verb_top(int argc, char **argv) {
                 default:
                         return EXIT_USAGE;
                 }
-        /* Without a terminal on both ends there is nothing to redraw: batch, as top does. */
-        if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+        /* Without a terminal on both ends there is nothing to redraw: batch, as top does; JSON is for scripts. */
+        if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) || arg_json)
                 t.batch = true;
 
         r = bus_connect(&t.bus);

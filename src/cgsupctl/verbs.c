@@ -306,6 +306,7 @@ const Verb verbs[] = {
                                "c m p i r n sort by cpu, memory, pids, io, restarts, name; q quits.\n"
                                "Options:\n"
                                "  -b --batch              plain frames for scripts (also without a terminal)\n"
+                               "                          (--json: one JSON object per frame and line)\n"
                                "  -n --iterations=N       end after N frames\n"
                                "     --delay=SECS         refresh interval (default 2, at least 0.1; 500ms)\n"
                                "     --sort=KEY           cpu (default), memory, pids, io, restarts, name, state\n",

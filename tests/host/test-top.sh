@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# `cgsupctl top`: batch frames for scripts (-b -n N, --sort, bad options), and the live view in a real
+# `cgsupctl top`: batch frames for scripts (-b -n N, --sort, --json, bad options), and the live view in a real
 # terminal (tmux): it lists the programs, sorts on a key, moves the selection, stops and starts the selected
 # program (the bus shows it) and restores the terminal when it quits.
 
@@ -46,6 +46,18 @@ check "... with the header and every instance as status names it" bash -c "
 check "... CPU % of running programs is known from the second frame on" bash -c "
         awk '/^cgsupctl top - /{ f++ } f == 2' '$TEST_DIR/batch' | grep -Eq '^web  *RUNNING  *[0-9]+\.[0-9] ' ||
         { cat '$TEST_DIR/batch'; false; }"
+"$CGSUPCTL" top --json -n 2 --delay 0.2 >"$TEST_DIR/json" 2>&1
+check "top --json -n 2: two lines, one JSON frame each, every instance with its state" python3 -c '
+import json, sys
+frames = [json.loads(l) for l in open(sys.argv[1])]
+assert len(frames) == 2, len(frames)
+for f in frames:
+    states = {p["name"]: p["state"] for p in f["programs"]}
+    assert states.get("worker:worker_1") == "RUNNING" and states.get("idle") == "STOPPED", states
+web = [p for p in frames[1]["programs"] if p["name"] == "web"][0]
+assert isinstance(web["cpu_percent"], float) and web["uptime_usec"] > 0, web
+assert [p for p in frames[0]["programs"] if p["name"] == "web"][0]["cpu_percent"] is None
+' "$TEST_DIR/json"
 "$CGSUPCTL" top -b -n 1 --sort name >"$TEST_DIR/byname" 2>&1
 check "--sort name lists idle, web, worker:worker_0, worker:worker_1" bash -c "
         [[ \$(awk 'NR > 2 { print \$1 }' '$TEST_DIR/byname' | paste -sd' ') == 'idle web worker:worker_0 worker:worker_1' ]] ||
