@@ -86,7 +86,9 @@ _cgsupctl_complete() {
                 start|stop|restart)
                         [[ $prev == --timeout ]] && return
                         if [[ $cur == -* ]]; then
-                                COMPREPLY=($(compgen -W '--no-block --timeout' -- "$cur"))
+                                local job_opts='--no-block --timeout'
+                                [[ $verb == restart ]] && job_opts+=' --force'
+                                COMPREPLY=($(compgen -W "$job_opts" -- "$cur"))
                         else
                                 COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
                         fi
@@ -112,6 +114,9 @@ _cgsupctl_complete() {
                         ;;
                 metrics)
                         COMPREPLY=($(compgen -W '--openmetrics' -- "$cur"))
+                        ;;
+                shutdown)
+                        COMPREPLY=($(compgen -W '--now' -- "$cur"))
                         ;;
                 top)
                         case $prev in

@@ -124,6 +124,8 @@ complete -c cgsupctl -n '__cgsupctl_verb_is set-property scale send attach' -a '
 
 complete -c cgsupctl -n '__cgsupctl_verb_is start stop restart' -l no-block -d 'return once the jobs are queued'
 complete -c cgsupctl -n '__cgsupctl_verb_is start stop restart' -l timeout -x -d 'bound the wait (DURATION)'
+complete -c cgsupctl -n '__cgsupctl_verb_is restart' -l force -d 'kill the cgroup at once (no stop signal, no grace)'
+complete -c cgsupctl -n '__cgsupctl_verb_is shutdown' -l now -d 'skip the graceful stop: kill every cgroup at once'
 complete -c cgsupctl -n '__cgsupctl_verb_is is-active is-failed' -s q -l quiet -d 'only the exit status'
 complete -c cgsupctl -n '__cgsupctl_verb_is show' -s p -l property -x -d 'only these properties'
 complete -c cgsupctl -n '__cgsupctl_verb_is show' -l value -d 'values only'

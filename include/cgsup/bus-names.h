@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdint.h>
+
 /* D-Bus names and polkit action ids shared by cgsupd, cgsupctl and the tests. The API itself is
  * documented in dbus/org.cgsup1.Manager.xml and dbus/org.cgsup1.Program.xml. */
 
@@ -35,6 +37,10 @@
 #define CGSUP_SIGNAL_PROGRAM_REMOVED "ProgramRemoved"
 #define CGSUP_SIGNAL_TRANSIENT_FINISHED "TransientFinished"
 #define CGSUP_SIGNAL_JOB_REMOVED "JobRemoved"
+
+/* Flags of RestartProgramWithFlags() / EnqueueJobsWithFlags() (verb "restart") and ShutdownWithFlags(). */
+#define CGSUP_RESTART_FORCE (UINT64_C(1) << 0) /* cgroup.kill at once: no stop signal, no stopwaitsecs */
+#define CGSUP_SHUTDOWN_NOW (UINT64_C(1) << 0)  /* cgroup.kill every program at once, then exit */
 
 /* Element type of ListPrograms()' array, field by field (see org.cgsup1.Manager.xml). */
 #define CGSUP_LIST_PROGRAMS_ENTRY "(ssssiiuottttuss)"

@@ -86,6 +86,7 @@ int verb_cat(int argc, char **argv);          /* verb-cat.c: cat NAME... (GetPro
 int verb_control(int argc, char **argv);      /* freeze, thaw, reset-failed */
 int verb_job(int argc, char **argv);          /* start, stop, restart [--no-block] [--timeout DURATION] */
 extern const struct option job_options[];
+extern const struct option restart_options[]; /* job_options and --force */
 int verb_kill(int argc, char **argv);         /* kill [-s SIG] [--all], signal SIG */
 extern const struct option kill_options[];
 int verb_set_property(int argc, char **argv);
@@ -109,7 +110,8 @@ enum {
 extern const struct option run_options[];
 int verb_reread(int argc, char **argv);       /* reread, update */
 int verb_reload(int argc, char **argv);
-int verb_shutdown(int argc, char **argv);
+int verb_shutdown(int argc, char **argv);     /* shutdown [--now] */
+extern const struct option shutdown_options[];
 int verb_validate(int argc, char **argv);
 int verb_version(int argc, char **argv);
 int verb_metrics(int argc, char **argv);

@@ -4,6 +4,7 @@
  * version.
  */
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,14 +84,29 @@ int verb_reload(int argc, char **argv) {
         return 0;
 }
 
+const struct option shutdown_options[] = {
+        { "now", no_argument, NULL, 'N' },
+        {},
+};
+
 int verb_shutdown(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        int r;
+        bool now = false;
+        int c, r;
 
+        while ((c = getopt_long(argc, argv, "+", shutdown_options, NULL)) >= 0)
+                if (c == 'N')
+                        now = true;
+                else
+                        return EXIT_USAGE;
         r = bus_connect(&bus);
         if (r < 0)
                 return 1;
-        r = manager_call(bus, "Shutdown", NULL, NULL);
+        /* ShutdownWithFlags only for --now: a plain shutdown works with any cgsupd. */
+        if (now)
+                r = manager_call(bus, "ShutdownWithFlags", NULL, "t", CGSUP_SHUTDOWN_NOW);
+        else
+                r = manager_call(bus, "Shutdown", NULL, NULL);
         if (r < 0)
                 return 1;
         if (!arg_json)

@@ -87,18 +87,21 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
         return job_watch_end(e, result, state, reason);
 }
 
-/* EnqueueJobs(verb, name): appends the jobs to @s. Returns 0, or 1 when there was nothing to do
+/* EnqueueJobs(verb, name), or EnqueueJobsWithFlags(verb, name, flags) when there are flags (restart --force,
+ * so a daemon without the flags method still serves the plain verbs): appends the jobs to @s. Returns 0, or 1 when there was nothing to do
  * (already started / not running; @nothing gets the line to print), or <0 (error printed). */
-static int enqueue(sd_bus *bus, const char *verb, const char *name, JobSet *s, char **nothing) {
+static int enqueue(sd_bus *bus, const char *verb, const char *name, uint64_t flags, JobSet *s, char **nothing) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         const char *program, *v;
         uint32_t id;
         int r;
 
-        r = manager_new_call(bus, "EnqueueJobs", &m);
+        r = manager_new_call(bus, flags ? "EnqueueJobsWithFlags" : "EnqueueJobs", &m);
         if (r >= 0)
                 r = sd_bus_message_append(m, "ss", verb, name);
+        if (r >= 0 && flags)
+                r = sd_bus_message_append(m, "t", flags);
         if (r < 0)
                 return bus_log_call_error(NULL, r);
         r = sd_bus_call(bus, m, 0, &error, &reply);
@@ -245,11 +248,23 @@ const struct option job_options[] = {
         {},
 };
 
-static int parse_job_options(int argc, char **argv, bool *no_block, usec_t *timeout) {
+/* restart's: the job options and --force (cgroup.kill instead of the stop signal and grace). */
+const struct option restart_options[] = {
+        { "no-block", no_argument, NULL, 'n' },
+        { "timeout", required_argument, NULL, 't' },
+        { "force", no_argument, NULL, 'f' },
+        {},
+};
+
+static int parse_job_options(int argc, char **argv, bool *no_block, usec_t *timeout, uint64_t *flags) {
         int c;
 
-        while ((c = getopt_long(argc, argv, "+", job_options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "+", streq(argv[0], "restart") ? restart_options : job_options,
+                                NULL)) >= 0)
                 switch (c) {
+                case 'f':
+                        *flags |= CGSUP_RESTART_FORCE;
+                        break;
                 case 'n':
                         *no_block = true;
                         break;
@@ -274,10 +289,11 @@ int verb_job(int argc, char **argv) {
         const char *verb = argv[0];
         usec_t timeout = USEC_INFINITY, deadline = USEC_INFINITY;
         bool no_block = false, failed = false;
+        uint64_t flags = 0;
         char span[64] = "";
         int r;
 
-        r = parse_job_options(argc, argv, &no_block, &timeout);
+        r = parse_job_options(argc, argv, &no_block, &timeout, &flags);
         if (r != 0)
                 return r;
         r = bus_connect(&bus);
@@ -300,7 +316,7 @@ int verb_job(int argc, char **argv) {
         for (int a = optind; a < argc; a++) {
                 _cleanup_free_ char *line = NULL;
 
-                r = enqueue(bus, verb, argv[a], &s, &line);
+                r = enqueue(bus, verb, argv[a], flags, &s, &line);
                 if (r < 0)
                         failed = true;
                 if (r == 1 && strv_push(&nothing, TAKE_PTR(line)) < 0)

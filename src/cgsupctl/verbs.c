@@ -97,11 +97,13 @@ const Verb verbs[] = {
         },
         {
                 .name = "restart", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_job,
-                .options = job_options,
-                .synopsis = "restart [--no-block] [--timeout=DURATION] NAME...",
+                .options = restart_options,
+                .synopsis = "restart [--force] [--no-block] [--timeout=DURATION] NAME...",
                 .summary = "stop, then start programs; wait until RUNNING",
                 .description = "Stop, then start each program; wait until the new generation is RUNNING.\n"
-                               NAMES_HELP JOB_OPTIONS_HELP,
+                               NAMES_HELP JOB_OPTIONS_HELP
+                               "     --force            kill the cgroup at once (cgroup.kill): no stop signal,\n"
+                               "                        no stopwaitsecs\n",
         },
         {
                 .name = "kill", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_kill,
@@ -248,8 +250,14 @@ const Verb verbs[] = {
         },
         {
                 .name = "shutdown", .min_operands = 0, .max_operands = 0, .run = verb_shutdown,
-                .synopsis = "shutdown",
+                .options = shutdown_options,
+                .synopsis = "shutdown [--now]",
                 .summary = "stop all programs and cgsupd",
+                .description = "Stop every program gracefully (stop signal, stopwaitsecs, in reverse priority\n"
+                               "order), then cgsupd exits.\n"
+                               "Options:\n"
+                               "     --now              skip the graceful stop: cgroup.kill every program at\n"
+                               "                        once, then exit (also ends a shutdown under way)\n",
         },
         {
                 .name = "validate", .min_operands = 0, .max_operands = 1, .run = verb_validate,

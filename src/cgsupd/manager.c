@@ -465,17 +465,23 @@ int manager_start_autostart(Manager *m) {
 
 /* ---- shutdown ----------------------------------------------------------------------------------- */
 
+/* The graceful stop is over (shutdown_timeout) or skipped (shutdown --now): cgroup.kill every program that
+ * has anything left; stops that begin from now on kill at once too (program-state.c). */
+static void kill_all_pending(Manager *m) {
+        m->shutdown_killed = true;
+        for (size_t i = 0; i < m->n_programs; i++)
+                if (shutdown_pending(m->programs[i])) {
+                        (void) m->ops->cgroup_kill(m->programs[i]);
+                        m->programs[i]->kill_sent = true;
+                }
+}
+
 static int on_shutdown_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
         if (!m->shutdown_killed) {
                 log_warning("shutdown_timeout reached, killing every remaining program's cgroup");
-                m->shutdown_killed = true;
-                for (size_t i = 0; i < m->n_programs; i++)
-                        if (shutdown_pending(m->programs[i])) {
-                                (void) m->ops->cgroup_kill(m->programs[i]);
-                                m->programs[i]->kill_sent = true;
-                        }
+                kill_all_pending(m);
                 /* cgroup.kill empties cgroups in milliseconds; if something is stuck in D state we still
                  * exit a little later rather than hang forever. */
                 (void) sd_event_source_set_time_relative(s, 10 * USEC_PER_SEC);
@@ -510,6 +516,27 @@ int manager_shutdown(Manager *m) {
                 if (m->programs[i]->job.type == JOB_START && !program_is_active(m->programs[i]))
                         program_job_finish(m->programs[i], JOB_CANCELED);
         shutdown_step(m);
+        return 0;
+}
+
+int manager_shutdown_now(Manager *m) {
+        if (m->shutdown_killed)
+                return -EALREADY;
+        log_info("Shutting down now: killing every program's cgroup (no stop signal, no grace period)");
+        if (!m->shutting_down) {
+                /* Every stop of the first wave kills at once (stop_kills_at_once()), the rest below. */
+                m->shutdown_killed = true;
+                (void) manager_shutdown(m);
+        }
+        /* Also when a graceful shutdown is under way already: it need not wait any longer. */
+        kill_all_pending(m);
+        if (m->shutdown_timer) {
+                /* cgroup.kill empties cgroups in milliseconds; something stuck in D state must not hold
+                 * the exit for the whole shutdown_timeout. */
+                (void) sd_event_source_set_time_relative(m->shutdown_timer, 10 * USEC_PER_SEC);
+                (void) sd_event_source_set_enabled(m->shutdown_timer, SD_EVENT_ONESHOT);
+        }
+        manager_schedule_check(m);
         return 0;
 }
 

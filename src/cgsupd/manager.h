@@ -82,7 +82,7 @@ struct Manager {
         sd_event_source *state_save_defer; /* writes batched state files when the loop is idle (adopt.c) */
         bool deps_evaluating, deps_dirty;
         usec_t shutdown_deadline;       /* CLOCK_MONOTONIC bound of a graceful shutdown */
-        bool shutdown_killed;           /* shutdown_timeout passed: everything was cgroup.kill'ed */
+        bool shutdown_killed;           /* shutdown_timeout passed or shutdown --now: everything was cgroup.kill'ed */
         unsigned transient_counter;
         uint32_t last_job_id;           /* job ids count up from 1, never 0 */
         int *stored_fds;                /* fds handed back by systemd's fd store at startup */
@@ -127,6 +127,9 @@ int manager_scale(Manager *m, const char *name, unsigned n, unsigned *ret_old, c
 void manager_scale_forget(Manager *m);
 /* Graceful stop of everything (reverse priority / dependency order), then exit the event loop. */
 int manager_shutdown(Manager *m);
+/* shutdown --now: the same without the graceful stop: cgroup.kill every program, then exit. Also ends a graceful
+ * shutdown under way. -EALREADY when everything was killed already. */
+int manager_shutdown_now(Manager *m);
 
 typedef struct TransientSpec {
         char **argv;

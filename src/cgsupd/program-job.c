@@ -119,7 +119,7 @@ void program_job_check(Program *p, ProgramState old) {
 /* Whether a request of @type is answered by the pending job: the same request, or a start while a start
  * (or the start half of a restart) is on its way. A start does not wait out an automatic restart's
  * delay: asked by a person, it starts now. */
-static bool job_joins(const ProgramJob *job, JobType type, usec_t now) {
+static bool job_joins(const ProgramJob *job, JobType type, unsigned flags, usec_t now) {
         if (job->id == 0)
                 return false;
         switch (type) {
@@ -130,13 +130,13 @@ static bool job_joins(const ProgramJob *job, JobType type, usec_t now) {
         case JOB_STOP:
                 return job->type == JOB_STOP;
         case JOB_RESTART:
-                return !job->automatic && job->verb == JOB_RESTART;
+                return !job->automatic && job->verb == JOB_RESTART && (job->kill || !(flags & JOB_FLAG_KILL));
         default:
                 return false;
         }
 }
 
-int program_enqueue(Program *p, JobType type, uint32_t *ret_id, JobResult *ret_result) {
+int program_enqueue_flags(Program *p, JobType type, unsigned flags, uint32_t *ret_id, JobResult *ret_result) {
         static const ProgramEvent event[_JOB_TYPE_MAX] = {
                 [JOB_START] = PROGRAM_EVENT_START,
                 [JOB_STOP] = PROGRAM_EVENT_STOP,
@@ -148,6 +148,8 @@ int program_enqueue(Program *p, JobType type, uint32_t *ret_id, JobResult *ret_r
 
         if (type <= JOB_NONE || type >= _JOB_TYPE_MAX)
                 return -EINVAL;
+        if ((flags & ~(unsigned) _JOB_FLAGS_ALL) || ((flags & JOB_FLAG_KILL) && type != JOB_RESTART))
+                return -EINVAL;
         if (ret_id)
                 *ret_id = 0;
         if (ret_result)
@@ -156,11 +158,12 @@ int program_enqueue(Program *p, JobType type, uint32_t *ret_id, JobResult *ret_r
                 return -ESHUTDOWN;
 
         program_schedule_request(p, type);
-        if (job_joins(&p->job, type, m->ops->now(m)))
+        if (job_joins(&p->job, type, flags, m->ops->now(m)))
                 id = p->job.id;
         else {
                 p->requested_job_id = 0;
-                r = program_dispatch(p, event[type]);
+                /* The restart actions read the flags (a forced one kills instead of the stop signal). */
+                r = program_dispatch_with(p, event[type], &flags);
                 id = p->requested_job_id;
         }
         if (ret_id)
@@ -168,6 +171,10 @@ int program_enqueue(Program *p, JobType type, uint32_t *ret_id, JobResult *ret_r
         if (id != 0 && p->job.id != id && ret_result)
                 *ret_result = p->finished_job_id == id ? p->finished_job_result : JOB_CANCELED;
         return r;
+}
+
+int program_enqueue(Program *p, JobType type, uint32_t *ret_id, JobResult *ret_result) {
+        return program_enqueue_flags(p, type, 0, ret_id, ret_result);
 }
 
 int program_start(Program *p) {

@@ -554,11 +554,20 @@ static int act_start_active(Program *p, void *arg) {
 
 static void stop_done_maybe(Program *p);
 
+/* A forced restart (restart --force), or a shutdown that skips the graceful stop (shutdown --now, or
+ * shutdown_timeout passed): the stop is cgroup.kill at once, no stop signal and no stopwaitsecs. */
+static bool stop_kills_at_once(const Program *p) {
+        return p->job.kill || p->manager->shutdown_killed;
+}
+
 static int begin_stop(Program *p) {
         int r;
 
         p->kill_sent = false;
-        if (p->main_pid > 0) {
+        if (stop_kills_at_once(p)) {
+                if (p->main_pid > 0 || count_processes(p) > 0)
+                        kill_cgroup(p);
+        } else if (p->main_pid > 0) {
                 r = p->manager->ops->signal(p, p->config->stopsignal, false);
                 if (r < 0 && r != -ESRCH)
                         log_program_full_errno(p, LOG_WARNING, r, "Failed to send stop signal, killing cgroup: %m");
@@ -581,8 +590,14 @@ static int act_stop(Program *p, void *arg) {
         return begin_stop(p);
 }
 
+/* The flags of a restart request (program_enqueue_flags()); NULL when the daemon itself asked. */
+static bool restart_forced(const void *arg) {
+        return arg && (*(const unsigned *) arg & JOB_FLAG_KILL);
+}
+
 static int act_restart(Program *p, void *arg) {
         program_job_install(p, JOB_RESTART, false, 0);
+        p->job.kill = restart_forced(arg);
         return begin_stop(p);
 }
 
@@ -594,6 +609,12 @@ static int act_start_stopping(Program *p, void *arg) {
 
 static int act_restart_stopping(Program *p, void *arg) {
         program_job_install(p, JOB_RESTART, false, 0);
+        p->job.kill = restart_forced(arg);
+        if (p->job.kill && !p->kill_sent) {
+                /* A stop still in its grace period: do not wait it out. */
+                kill_cgroup(p);
+                (void) p->manager->ops->timer_set(p, PROGRAM_KILL_RECHECK_USEC);
+        }
         return 0;
 }
 

@@ -83,7 +83,14 @@ typedef struct ProgramJob {
         JobType type;       /* what is left: a restart becomes a start once its stop phase is over */
         bool automatic;     /* queued by the daemon itself (autorestart, BACKOFF retry, healthcheck) */
         usec_t due_usec;    /* CLOCK_MONOTONIC: not before (a pending restart's delay); 0 = now */
+        bool kill;          /* restart --force: the stop phase is cgroup.kill, without stop signal or grace */
 } ProgramJob;
+
+/* How a request is carried out (program_enqueue_flags()). */
+typedef enum JobFlags {
+        JOB_FLAG_KILL = 1 << 0, /* restart only: kill the cgroup at once instead of stopsignal + stopwaitsecs */
+        _JOB_FLAGS_ALL = JOB_FLAG_KILL,
+} JobFlags;
 
 /* One entry of the bounded exit history. */
 typedef struct ProgramExit {
@@ -210,6 +217,9 @@ int program_restart(Program *p);
  * Returns the state machine's result (a spawn error, say) even when a job was made.
  */
 int program_enqueue(Program *p, JobType type, uint32_t *ret_id, JobResult *ret_result);
+/* The same with @flags (JobFlags): -EINVAL for an unknown flag or JOB_FLAG_KILL with anything but a restart.
+ * A forced restart does not join a pending restart that is not forced: it replaces it. */
+int program_enqueue_flags(Program *p, JobType type, unsigned flags, uint32_t *ret_id, JobResult *ret_result);
 const char *job_type_to_string(JobType t);
 JobType job_type_from_string(const char *s);
 const char *job_result_to_string(JobResult r);

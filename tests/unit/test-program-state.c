@@ -924,6 +924,88 @@ TEST(restart_request) {
         teardown();
 }
 
+TEST(restart_force_kills_at_once) {
+        uint32_t id = 0, id2 = 0;
+        JobResult res;
+
+        setup();
+        Program *p = running("stubborn");
+        p->config->stopwaitsecs = 60 * USEC_PER_SEC;
+        /* Only a restart can be forced; unknown flags are refused. */
+        ASSERT_ERROR(program_enqueue_flags(p, JOB_STOP, JOB_FLAG_KILL, &id, &res), EINVAL);
+        ASSERT_ERROR(program_enqueue_flags(p, JOB_RESTART, 1u << 7, &id, &res), EINVAL);
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+
+        ASSERT_OK(program_enqueue_flags(p, JOB_RESTART, JOB_FLAG_KILL, &id, &res));
+        ASSERT_EQ(p->state, PROGRAM_STOPPING);
+        ASSERT_EQ(fake.kills, 1);        /* cgroup.kill at once... */
+        ASSERT_EQ(fake.last_signal, 0);  /* ...and no stop signal */
+        ASSERT_EQ(fake.timer, 5 * USEC_PER_SEC); /* the kill recheck, not stopwaitsecs */
+        child_exits(p, CLD_KILLED, SIGKILL, 0);
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
+        ASSERT_EQ(fake.spawns, 2);
+        ASSERT_EQ(p->restarts, 1);
+        fire(p);
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        ASSERT_EQ(fake.removed[fake.n_removed - 1].id, id);
+        ASSERT_EQ(fake.removed[fake.n_removed - 1].result, JOB_DONE);
+
+        /* A plain restart waits out its grace; a forced one asked meanwhile does not join it: it kills now. */
+        ASSERT_OK(program_restart(p));
+        ASSERT_EQ(fake.last_signal, SIGTERM);
+        ASSERT_EQ(fake.kills, 1);
+        ASSERT_EQ(fake.timer, 60 * USEC_PER_SEC);
+        ASSERT_OK(program_enqueue_flags(p, JOB_RESTART, JOB_FLAG_KILL, &id2, &res));
+        ASSERT_TRUE(id2 != id);
+        ASSERT_EQ(fake.kills, 2);
+        ASSERT_EQ(fake.timer, 5 * USEC_PER_SEC);
+        ASSERT_EQ(fake.removed[fake.n_removed - 1].result, JOB_CANCELED); /* the plain restart */
+        /* A second forced restart joins the first. */
+        ASSERT_OK(program_enqueue_flags(p, JOB_RESTART, JOB_FLAG_KILL, &id, &res));
+        ASSERT_EQ(id, id2);
+        ASSERT_EQ(fake.kills, 2);
+        child_exits(p, CLD_KILLED, SIGKILL, 0);
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
+        ASSERT_EQ(fake.spawns, 3);
+        teardown();
+}
+
+TEST(shutdown_now_kills_without_stop_signal) {
+        setup();
+        Program *low = running("low");
+        Program *high = running("high");
+        low->config->priority = 10;
+        high->config->priority = 20;
+        high->config->stopwaitsecs = low->config->stopwaitsecs = 60 * USEC_PER_SEC;
+        ASSERT_OK(manager_shutdown_now(&manager));
+        ASSERT_TRUE(manager.shutting_down);
+        ASSERT_EQ(fake.last_signal, 0); /* no stop signal to anyone */
+        ASSERT_TRUE(fake.kills >= 2);  /* both cgroups killed, not only the first wave's */
+        ASSERT_TRUE(low->kill_sent && high->kill_sent);
+        ASSERT_EQ(manager_shutdown_now(&manager), -EALREADY);
+        child_exits(high, CLD_KILLED, SIGKILL, 0);
+        child_exits(low, CLD_KILLED, SIGKILL, 0);
+        ASSERT_EQ(high->state, PROGRAM_STOPPED);
+        ASSERT_EQ(low->state, PROGRAM_STOPPED);
+        ASSERT_EQ(fake.last_signal, 0);
+        ASSERT_EQ(fake.spawns, 2); /* no restart */
+        teardown();
+}
+
+TEST(shutdown_now_ends_a_graceful_shutdown) {
+        setup();
+        Program *p = running("stubborn");
+        p->config->stopwaitsecs = 60 * USEC_PER_SEC;
+        ASSERT_OK(manager_shutdown(&manager));
+        ASSERT_EQ(fake.last_signal, SIGTERM);
+        ASSERT_EQ(fake.kills, 0);
+        ASSERT_OK(manager_shutdown_now(&manager));
+        ASSERT_EQ(fake.kills, 1);
+        child_exits(p, CLD_KILLED, SIGKILL, 0);
+        ASSERT_EQ(p->state, PROGRAM_STOPPED);
+        teardown();
+}
+
 TEST(health_fail_unhealthy_then_restart) {
         setup();
         Program *p = new_program("api");

@@ -150,11 +150,11 @@ JobType bus_op_to_job(BusOp op);
 /* Queue @op for each of @list (@multi: a group or "all": programs with nothing to do are skipped) and
  * answer @m when every job has ended. Returns 1 when the answer is deferred, else the reply's result or
  * an error in @error. */
-int bus_jobs_wait(sd_bus_message *m, BusContext *c, Program **list, size_t n, BusOp op, bool multi,
-                  sd_bus_error *error);
-/* The same, answering at once with a(uss): job id, program, verb. */
-int bus_jobs_enqueue(sd_bus_message *m, BusContext *c, Program **list, size_t n, BusOp op, bool multi,
-                     sd_bus_error *error);
+int bus_jobs_wait(sd_bus_message *m, BusContext *c, Program **list, size_t n, BusOp op, unsigned job_flags,
+                  bool multi, sd_bus_error *error);
+/* The same, answering at once with a(uss): job id, program, verb. @job_flags: JobFlags (program.h). */
+int bus_jobs_enqueue(sd_bus_message *m, BusContext *c, Program **list, size_t n, BusOp op, unsigned job_flags,
+                     bool multi, sd_bus_error *error);
 /* hooks.job_removed: JobRemoved, and the answers of calls whose last job this was. */
 void bus_jobs_removed(BusContext *c, Program *p, const ProgramJob *job, JobResult result);
 /* Forget the waiting calls (daemon exit: their clients see the connection end). */

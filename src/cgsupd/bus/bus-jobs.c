@@ -135,11 +135,11 @@ static int job_wait_reply(BusJobWait *w) {
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static int job_enqueue_one(Program *p, BusOp op, bool multi, uint32_t *ret_id, JobResult *ret_result,
-                           sd_bus_error *error) {
+static int job_enqueue_one(Program *p, BusOp op, unsigned job_flags, bool multi, uint32_t *ret_id,
+                           JobResult *ret_result, sd_bus_error *error) {
         int r;
 
-        r = program_enqueue(p, bus_op_to_job(op), ret_id, ret_result);
+        r = program_enqueue_flags(p, bus_op_to_job(op), job_flags, ret_id, ret_result);
         if (*ret_id != 0)
                 return 0; /* the job says how it went, even when the state machine returned an error */
         if (r == -EALREADY && multi)
@@ -149,8 +149,8 @@ static int job_enqueue_one(Program *p, BusOp op, bool multi, uint32_t *ret_id, J
         return bus_error_set_errno(error, r, op, p->name, r == -EALREADY ? NULL : p->exit_detail);
 }
 
-int bus_jobs_wait(sd_bus_message *m, BusContext *c, Program **list, size_t n, BusOp op, bool multi,
-                  sd_bus_error *error) {
+int bus_jobs_wait(sd_bus_message *m, BusContext *c, Program **list, size_t n, BusOp op, unsigned job_flags,
+                  bool multi, sd_bus_error *error) {
         _cleanup_(job_wait_freep) BusJobWait *w = NULL;
         int r;
 
@@ -171,7 +171,7 @@ int bus_jobs_wait(sd_bus_message *m, BusContext *c, Program **list, size_t n, Bu
                 JobResult res;
                 uint32_t id;
 
-                r = job_enqueue_one(list[i], op, multi, &id, &res, error);
+                r = job_enqueue_one(list[i], op, job_flags, multi, &id, &res, error);
                 if (r < 0 && !multi)
                         return r;
                 if (r < 0) {
@@ -209,8 +209,8 @@ int bus_jobs_wait(sd_bus_message *m, BusContext *c, Program **list, size_t n, Bu
         return 1;
 }
 
-int bus_jobs_enqueue(sd_bus_message *m, BusContext *c, Program **list, size_t n, BusOp op, bool multi,
-                     sd_bus_error *error) {
+int bus_jobs_enqueue(sd_bus_message *m, BusContext *c, Program **list, size_t n, BusOp op, unsigned job_flags,
+                     bool multi, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
@@ -224,7 +224,7 @@ int bus_jobs_enqueue(sd_bus_message *m, BusContext *c, Program **list, size_t n,
                 JobResult res;
                 uint32_t id;
 
-                r = job_enqueue_one(list[i], op, multi, &id, &res, error);
+                r = job_enqueue_one(list[i], op, job_flags, multi, &id, &res, error);
                 if (r < 0)
                         return r;
                 if (id == 0)

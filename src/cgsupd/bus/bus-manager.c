@@ -119,6 +119,7 @@ typedef struct VerbArgs {
         int sig;
         bool all_processes;
         bool no_wait;   /* EnqueueJobs: answer with the job ids at once */
+        unsigned job_flags; /* JobFlags of a job (restart --force) */
 } VerbArgs;
 
 static int verb_apply(Program *p, const VerbArgs *a) {
@@ -192,8 +193,8 @@ static int program_verb(sd_bus_message *m, BusContext *c, const char *spec, cons
 
         /* start / stop / restart are jobs: answered when they end, or at once with their ids. */
         if (bus_op_to_job(a->op) > JOB_NONE)
-                return a->no_wait ? bus_jobs_enqueue(m, c, list, n, a->op, multi, error) :
-                                    bus_jobs_wait(m, c, list, n, a->op, multi, error);
+                return a->no_wait ? bus_jobs_enqueue(m, c, list, n, a->op, a->job_flags, multi, error) :
+                                    bus_jobs_wait(m, c, list, n, a->op, a->job_flags, multi, error);
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r < 0)
@@ -274,14 +275,51 @@ static int method_restart_program(sd_bus_message *m, void *userdata, sd_bus_erro
         return method_simple_verb(m, userdata, error, BUS_OP_RESTART);
 }
 
+/* The flags of RestartProgramWithFlags / EnqueueJobsWithFlags ("t"): only CGSUP_RESTART_FORCE, only for a
+ * restart. */
+static int parse_job_flags(uint64_t flags, BusOp op, VerbArgs *a, sd_bus_error *error) {
+        if (flags & ~CGSUP_RESTART_FORCE)
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                         "Unknown flags 0x%" PRIx64 " (only 0x1, force, is defined).",
+                                         flags & ~CGSUP_RESTART_FORCE);
+        if (flags != 0 && op != BUS_OP_RESTART)
+                return sd_bus_error_set(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                        "The force flag is for a restart only.");
+        a->job_flags = (flags & CGSUP_RESTART_FORCE) ? JOB_FLAG_KILL : 0;
+        return 0;
+}
+
+/* RestartProgramWithFlags(s name, t flags) -> (as affected): RestartProgram; with CGSUP_RESTART_FORCE the stop
+ * phase is cgroup.kill at once (restart --force). */
+static int method_restart_program_with_flags(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        VerbArgs a = { .op = BUS_OP_RESTART };
+        const char *spec;
+        uint64_t flags;
+        int r;
+
+        r = sd_bus_message_read(m, "st", &spec, &flags);
+        if (r < 0)
+                return r;
+        r = parse_job_flags(flags, a.op, &a, error);
+        if (r < 0)
+                return r;
+        return program_verb(m, userdata, spec, &a, error);
+}
+
 static int method_enqueue_jobs(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         VerbArgs a = { .no_wait = true };
         const char *verb, *spec;
+        uint64_t flags = 0;
         int r;
 
         r = sd_bus_message_read(m, "ss", &verb, &spec);
         if (r < 0)
                 return r;
+        if (sd_bus_message_has_signature(m, "sst")) {
+                r = sd_bus_message_read(m, "t", &flags);
+                if (r < 0)
+                        return r;
+        }
         switch (job_type_from_string(verb)) {
         case JOB_START:
                 a.op = BUS_OP_START;
@@ -297,6 +335,9 @@ static int method_enqueue_jobs(sd_bus_message *m, void *userdata, sd_bus_error *
                                          "Invalid job verb '%.32s' (expected \"start\", \"stop\" or \"restart\").",
                                          verb);
         }
+        r = parse_job_flags(flags, a.op, &a, error);
+        if (r < 0)
+                return r;
         return program_verb(m, userdata, spec, &a, error);
 }
 
@@ -902,11 +943,25 @@ static int method_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
         return reply_diff(m, &diff);
 }
 
+/* Shutdown() and ShutdownWithFlags(t flags): CGSUP_SHUTDOWN_NOW skips the graceful stop (also when a
+ * graceful shutdown is under way). */
 static int method_shutdown(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         BusContext *c = userdata;
+        uint64_t flags = 0;
+        bool now;
         int r;
 
-        if (c->manager->shutting_down)
+        if (sd_bus_message_has_signature(m, "t")) {
+                r = sd_bus_message_read(m, "t", &flags);
+                if (r < 0)
+                        return r;
+        }
+        if (flags & ~CGSUP_SHUTDOWN_NOW)
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                         "Unknown flags 0x%" PRIx64 " (only 0x1, now, is defined).",
+                                         flags & ~CGSUP_SHUTDOWN_NOW);
+        now = flags & CGSUP_SHUTDOWN_NOW;
+        if (c->manager->shutting_down && (!now || c->manager->shutdown_killed))
                 return sd_bus_reply_method_return(m, NULL);
         r = verify_reload(m, c, "shutdown", error);
         if (r <= 0)
@@ -915,7 +970,7 @@ static int method_shutdown(sd_bus_message *m, void *userdata, sd_bus_error *erro
         r = sd_bus_reply_method_return(m, NULL);
         if (r < 0)
                 return r;
-        r = manager_shutdown(c->manager);
+        r = now ? manager_shutdown_now(c->manager) : manager_shutdown(c->manager);
         if (r < 0)
                 log_error_errno(r, "Shutdown requested over D-Bus failed: %m");
         return 1;
@@ -1020,8 +1075,13 @@ const sd_bus_vtable bus_manager_vtable[] = {
                                 method_stop_program, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RestartProgram", SD_BUS_ARGS("s", name), SD_BUS_RESULT("as", affected),
                                 method_restart_program, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RestartProgramWithFlags", SD_BUS_ARGS("s", name, "t", flags),
+                                SD_BUS_RESULT("as", affected), method_restart_program_with_flags,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("EnqueueJobs", SD_BUS_ARGS("s", verb, "s", name), SD_BUS_RESULT("a(uss)", jobs),
                                 method_enqueue_jobs, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("EnqueueJobsWithFlags", SD_BUS_ARGS("s", verb, "s", name, "t", flags),
+                                SD_BUS_RESULT("a(uss)", jobs), method_enqueue_jobs, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("KillProgram", SD_BUS_ARGS("s", name, "s", signal), SD_BUS_RESULT("as", affected),
                                 method_kill_program, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ScaleProgram", SD_BUS_ARGS("s", name, "u", instances),
@@ -1058,6 +1118,8 @@ const sd_bus_vtable bus_manager_vtable[] = {
                                 method_update, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Reload", NULL, NULL, method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Shutdown", NULL, NULL, method_shutdown, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ShutdownWithFlags", SD_BUS_ARGS("t", flags), SD_BUS_NO_RESULT, method_shutdown,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
 
         SD_BUS_SIGNAL_WITH_ARGS(CGSUP_SIGNAL_PROGRAM_STATE_CHANGED,
                                 SD_BUS_ARGS("s", name, "s", old_state, "s", new_state, "o", path), 0),
