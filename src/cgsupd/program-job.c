@@ -200,6 +200,8 @@ const char *program_sub_state(const Program *p, char *buf, size_t size) {
                 snprintf(buf, size, "frozen");
         else if (j->type == JOB_START && p->waiting_for)
                 snprintf(buf, size, "%s", p->waiting_for);
+        else if (j->type == JOB_START && j->due_usec > now && p->state == PROGRAM_FATAL)
+                snprintf(buf, size, "retry in %s", format_timespan(span, sizeof(span), j->due_usec - now));
         else if (j->type == JOB_START && j->due_usec > now)
                 snprintf(buf, size, "restart pending (in %s)",
                          format_timespan(span, sizeof(span), j->due_usec - now));

@@ -393,6 +393,27 @@ static void enter_backoff(Program *p) {
         program_set_state(p, PROGRAM_BACKOFF);
 }
 
+/* fatal_retry_after= (processkit's storm pause): FATAL is not for good. An automatic restart job waits out
+ * the pause (sub-state "retry in ..."), then the program starts with a fresh set of startretries. The job is
+ * what a stop, a start by hand, reset-failed or a shutdown cancels, like any pending restart. Not for
+ * transient runs (they report and go) nor while shutting down. */
+static void fatal_retry_arm(Program *p) {
+        usec_t pause = p->config->fatal_retry_after;
+        char buf[64];
+
+        if (pause == 0 || p->transient || p->manager->shutting_down || p->state != PROGRAM_FATAL)
+                return;
+        log_program(p, LOG_INFO, "Retrying in %s (fatal_retry_after)", format_timespan(buf, sizeof(buf), pause));
+        p->start_attempts = 0;
+        backoff_reset(&p->backoff);
+        p->restarts++;
+        p->restart_delay_usec = pause;
+        program_job_install(p, JOB_RESTART, true, now(p) + pause);
+        p->job.type = JOB_START;
+        /* Re-enter FATAL: the timer is armed for the pause and the sub-state is announced. */
+        program_set_state(p, PROGRAM_FATAL);
+}
+
 /* The instance died (or could not be made) before it counted as started. */
 static int start_failed(Program *p) {
         p->start_attempts++;
@@ -403,6 +424,7 @@ static int start_failed(Program *p) {
                 log_program(p, LOG_ERR, "Gave up after %u failed start attempts (startretries=%u)",
                             p->start_attempts, p->config->startretries);
                 program_set_state(p, PROGRAM_FATAL);
+                fatal_retry_arm(p);
                 return 0;
         }
         enter_backoff(p);
@@ -971,6 +993,9 @@ static int act_reset_failed(Program *p, void *arg) {
         set_detail(p, NULL);
         p->restarts = 0;
         p->start_attempts = 0;
+        /* A retry waiting out fatal_retry_after is part of the failure: it goes too. */
+        if (p->job.type == JOB_START && p->job.automatic)
+                program_job_finish(p, JOB_CANCELED);
         log_program(p, LOG_INFO, "Failed state reset");
         program_set_state(p, PROGRAM_STOPPED);
         return 0;

@@ -122,6 +122,7 @@ static const KeyDef program_keys[] = {
         { "backoff_initial", KEY_SEC, PC(backoff_initial) },
         { "backoff_max", KEY_SEC, PC(backoff_max) },
         { "backoff_multiplier", KEY_DOUBLE, PC(backoff_multiplier) },
+        { "fatal_retry_after", KEY_SEC, PC(fatal_retry_after) },
         { "type", KEY_ENUM, PC(type), program_type_parse, "simple, forking, notify or oneshot" },
         { "clean_environment", KEY_BOOL, PC(clean_environment) },
         { "strip_ansi", KEY_BOOL, PC(strip_ansi) },
@@ -164,7 +165,7 @@ const char *const program_known_keys[] = {
         "stderr_syslog", "stderr_capture_maxbytes", "stderr_events_enabled", "serverurl", "memory_max",
         "memory_high", "memory_swap_max", "pids_max", "cpu_quota", "cpu_weight", "io_weight",
         "syscall_filter", "no_new_privileges", "depends_on", "backoff_initial", "backoff_max",
-        "backoff_multiplier", "type", "pidfile", "clean_environment", "strip_ansi", "description",
+        "backoff_multiplier", "fatal_retry_after", "type", "pidfile", "clean_environment", "strip_ansi", "description",
         "rlimit_as", "rlimit_core", "rlimit_cpu", "rlimit_data", "rlimit_fsize", "rlimit_locks", "rlimit_memlock",
         "rlimit_msgqueue", "rlimit_nice", "rlimit_nofile", "rlimit_nproc", "rlimit_rss", "rlimit_rtprio",
         "rlimit_rttime", "rlimit_sigpending", "rlimit_stack",
@@ -403,7 +404,8 @@ bool program_config_equal_for_restart(const ProgramConfig *a, const ProgramConfi
         /* What the running process was created with: changing any of it means a new process. Not compared,
          * because the manager applies them to the running instance: limits (written live to the cgroup),
          * priority, autostart, autorestart, startsecs, startretries, exitcodes, stopsignal, stopwaitsecs,
-         * stopasgroup/killasgroup, depends_on, backoff_*, healthcheck_*, and where the section was read. */
+         * stopasgroup/killasgroup, depends_on, backoff_*, fatal_retry_after, healthcheck_*, and where the section
+         * was read. */
         if (!a || !b)
                 return a == b;
         return streq_ptr(a->name, b->name) && streq_ptr(a->program_name, b->program_name) &&

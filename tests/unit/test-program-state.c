@@ -768,6 +768,107 @@ TEST(reset_failed_is_a_table_event) {
         teardown();
 }
 
+/* Fail the start at hand: the main process exits at once (startsecs=1 not reached). */
+static void start_fails(Program *p) {
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
+        advance(USEC_PER_SEC / 10);
+        child_exits(p, CLD_EXITED, 1, 0);
+}
+
+TEST(fatal_retry_after_pause) {
+        char sub[128];
+
+        setup();
+        Program *p = new_program("storm");
+        p->config->startretries = 1;
+        p->config->fatal_retry_after = 30 * USEC_PER_SEC;
+
+        ASSERT_OK(program_start(p));
+        start_fails(p);
+        ASSERT_EQ(p->state, PROGRAM_BACKOFF);
+        fire(p);
+        start_fails(p);
+        /* FATAL, but not for good: an automatic job waits out the pause. */
+        ASSERT_EQ(p->state, PROGRAM_FATAL);
+        ASSERT_EQ(fake.spawns, 2);
+        ASSERT_EQ_U64(fake.timer, 30 * USEC_PER_SEC);
+        ASSERT_TRUE(p->job.id != 0 && p->job.automatic && p->job.type == JOB_START);
+        ASSERT_STREQ(program_sub_state(p, sub, sizeof(sub)), "retry in 30s");
+        ASSERT_EQ(fake.removed[fake.n_removed - 1].result, JOB_FAILED); /* the start by hand failed */
+        advance(20 * USEC_PER_SEC);
+        ASSERT_STREQ(program_sub_state(p, sub, sizeof(sub)), "retry in 10s");
+        /* An early timer does nothing; the pause's end starts it, with a fresh set of startretries. */
+        ASSERT_EQ(program_dispatch(p, PROGRAM_EVENT_TIMEOUT), 0);
+        ASSERT_EQ(p->state, PROGRAM_FATAL);
+        ASSERT_EQ(fake.spawns, 2);
+        fire(p);
+        ASSERT_EQ(p->state, PROGRAM_STARTING);
+        ASSERT_EQ(fake.spawns, 3);
+        start_fails(p);
+        ASSERT_EQ(p->state, PROGRAM_BACKOFF); /* startretries=1 again, not FATAL at once */
+        fire(p);
+        start_fails(p);
+        ASSERT_EQ(p->state, PROGRAM_FATAL);
+        ASSERT_EQ_U64(fake.timer, 30 * USEC_PER_SEC);
+
+        /* reset-failed cancels the retry. */
+        uint32_t retry = p->job.id;
+        ASSERT_OK(program_reset_failed(p));
+        ASSERT_EQ(p->state, PROGRAM_STOPPED);
+        ASSERT_EQ(p->job.id, 0U);
+        ASSERT_EQ(fake.removed[fake.n_removed - 1].id, retry);
+        ASSERT_EQ(fake.removed[fake.n_removed - 1].result, JOB_CANCELED);
+        ASSERT_EQ(fake.timer, USEC_INFINITY);
+        ASSERT_STREQ(program_sub_state(p, sub, sizeof(sub)), "");
+
+        /* So does a stop. */
+        ASSERT_OK(program_start(p));
+        start_fails(p);
+        fire(p);
+        start_fails(p);
+        ASSERT_EQ(p->state, PROGRAM_FATAL);
+        ASSERT_TRUE(p->job.automatic);
+        ASSERT_OK(program_stop(p));
+        ASSERT_EQ(p->state, PROGRAM_STOPPED);
+        ASSERT_EQ(p->job.id, 0U);
+        ASSERT_EQ(fake.timer, USEC_INFINITY);
+        unsigned spawns = fake.spawns;
+        ASSERT_EQ(program_dispatch(p, PROGRAM_EVENT_TIMEOUT), -EALREADY);
+        ASSERT_EQ(fake.spawns, spawns);
+
+        /* Without the key FATAL stays FATAL (supervisord); a limit that cannot be enforced never retries. */
+        Program *plain = new_program("plain");
+        plain->config->startretries = 0;
+        ASSERT_OK(program_start(plain));
+        start_fails(plain);
+        ASSERT_EQ(plain->state, PROGRAM_FATAL);
+        ASSERT_EQ(plain->job.id, 0U);
+        Program *capped = new_program("capped");
+        capped->config->fatal_retry_after = USEC_PER_SEC;
+        fake.spawn_error = -EOPNOTSUPP;
+        fake.spawn_reason = EXIT_REASON_LIMIT;
+        ASSERT_ERROR(program_start(capped), EOPNOTSUPP);
+        ASSERT_EQ(capped->state, PROGRAM_FATAL);
+        ASSERT_EQ(capped->job.id, 0U);
+        fake.spawn_error = 0;
+        teardown();
+}
+
+TEST(fatal_retry_after_is_canceled_by_shutdown) {
+        setup();
+        Program *p = new_program("storm");
+        p->config->startretries = 0;
+        p->config->fatal_retry_after = 5 * USEC_PER_SEC;
+        ASSERT_OK(program_start(p));
+        start_fails(p);
+        ASSERT_EQ(p->state, PROGRAM_FATAL);
+        ASSERT_TRUE(p->job.automatic);
+        ASSERT_OK(manager_shutdown(&manager));
+        ASSERT_EQ(p->job.id, 0U);
+        ASSERT_EQ(fake.removed[fake.n_removed - 1].result, JOB_CANCELED);
+        teardown();
+}
+
 TEST(limit_change_is_a_table_event) {
         setup();
         Program *p = new_program("lim");
