@@ -200,14 +200,15 @@ _cgsupctl_complete() {
                                         COMPREPLY=($(compgen -W 'memory_max= memory_high= memory_swap_max=
                                                                  pids_max= cpu_quota= cpu_weight= io_weight=
                                                                  syscall_filter= no_new_privileges=
-                                                                 user= directory=' -- "$cur"))
+                                                                 runtime_max= user= directory=' -- "$cur"))
                                         return ;;
+                                --timeout) return ;;
                                 --uid)
                                         COMPREPLY=($(compgen -u -- "$cur")); return ;;
                         esac
                         if [[ $cur == -* ]]; then
                                 COMPREPLY=($(compgen -W '-p --property -E --setenv --name --uid -d --same-dir
-                                                         --wait --pipe -q --quiet --standalone --' -- "$cur"))
+                                                         --wait --pipe -q --quiet --timeout --standalone --' -- "$cur"))
                         else
                                 COMPREPLY=($(compgen -c -- "$cur"))
                         fi

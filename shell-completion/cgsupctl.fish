@@ -139,7 +139,7 @@ complete -c cgsupctl -n '__cgsupctl_verb_is tail; and __cgsupctl_tail_operands 1
 complete -c cgsupctl -n '__cgsupctl_verb_is tail' -s f -l follow -d 'keep printing new output'
 complete -c cgsupctl -n '__cgsupctl_verb_is tail' -l bytes -x -d 'how much of the end to show'
 
-complete -c cgsupctl -n '__cgsupctl_verb_is run' -s p -l property -x -a 'memory_max= memory_high= memory_swap_max= pids_max= cpu_quota= cpu_weight= io_weight= syscall_filter= no_new_privileges= user= directory=' -d property
+complete -c cgsupctl -n '__cgsupctl_verb_is run' -s p -l property -x -a 'memory_max= memory_high= memory_swap_max= pids_max= cpu_quota= cpu_weight= io_weight= syscall_filter= no_new_privileges= runtime_max= user= directory=' -d property
 complete -c cgsupctl -n '__cgsupctl_verb_is run' -s E -l setenv -x -d 'environment variable (KEY=VALUE)'
 complete -c cgsupctl -n '__cgsupctl_verb_is run' -l name -x -d 'program name'
 complete -c cgsupctl -n '__cgsupctl_verb_is run' -l uid -x -a '(__fish_complete_users)' -d 'run as user (root only)'
@@ -147,6 +147,7 @@ complete -c cgsupctl -n '__cgsupctl_verb_is run' -s d -l same-dir -d 'use the cu
 complete -c cgsupctl -n '__cgsupctl_verb_is run' -l wait -d 'wait for the end'
 complete -c cgsupctl -n '__cgsupctl_verb_is run' -l pipe -d 'connect stdin/stdout/stderr'
 complete -c cgsupctl -n '__cgsupctl_verb_is run' -s q -l quiet -d 'no report'
+complete -c cgsupctl -n '__cgsupctl_verb_is run' -l timeout -x -d 'end the whole tree after DURATION'
 complete -c cgsupctl -n '__cgsupctl_verb_is run' -l standalone -d 'without the daemon'
 complete -c cgsupctl -n '__cgsupctl_verb_is run' -a '(__fish_complete_command)'
 

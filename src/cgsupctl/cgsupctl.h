@@ -105,6 +105,7 @@ enum {
         RUN_ARG_STANDALONE,
         RUN_ARG_NAME,
         RUN_ARG_CGROUP,
+        RUN_ARG_TIMEOUT,
 };
 #define RUN_SHORT_OPTIONS "p:E:dq"
 extern const struct option run_options[];

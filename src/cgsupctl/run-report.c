@@ -16,6 +16,9 @@ static bool str_is(const char *a, const char *b) {
 int run_report_exit_status(const char *result, int exit_code, int exit_signal) {
         if (str_is(result, "success"))
                 return 0;
+        /* timeout(1)'s status: the run was ended because runtime_max passed. */
+        if (str_is(result, "timeout"))
+                return 124;
         if (exit_code > 0)
                 return exit_code & 0xff;
         if (exit_signal > 0)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cgsupctl run --standalone [-p KEY=VALUE]... [--cgroup PATH] [--json] [--uid USER] -- CMD [ARG...]
+ * cgsupctl run --standalone [-p KEY=VALUE]... [--timeout DURATION] [--cgroup PATH] [--json] [--uid USER]
+ *     -- CMD [ARG...]
  *
  * A resource-capped run without the daemon, like `systemd-run --wait --pipe` or `time`: CMD starts
  * directly inside a fresh leaf cgroup (clone3 CLONE_INTO_CGROUP) with the caller's stdio and environment,
@@ -16,6 +17,9 @@
  * interactive CMD keeps its terminal); SIGINT/SIGTERM/SIGHUP sent to us by kill() are forwarded to it. They
  * are read from a signalfd: nothing runs in a signal handler.
  *
+ * runtime_max (-p runtime_max=DURATION or --timeout DURATION, systemd's RuntimeMaxSec=): when it passes, the
+ * whole tree is killed with cgroup.kill and the report's result is "timeout" (exit status 124, as timeout(1)).
+ *
  * Exit status: CMD's exit code, 128+N when it died of signal N (137 for an OOM kill), 127 when CMD was not
  * found, 126 when it could not be executed (as shells do), 1 for our own failures (including a limit that
  * cannot be enforced: then nothing is run), 2 for usage errors.
@@ -24,6 +28,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -60,6 +65,7 @@ typedef struct RunOptions {
         char **setenv; /* -E KEY=VALUE */
         char *name;    /* --name: leaf name instead of run-PID */
         bool quiet;    /* -q: no human report */
+        usec_t runtime_max; /* -p runtime_max= / --timeout: 0 = unbounded */
         char **cmd;    /* points into argv */
 } RunOptions;
 
@@ -104,6 +110,13 @@ static int parse_property(RunOptions *o, const char *assignment) {
                 o->syscall_filter = f;
                 return 0;
         }
+        if (streq(key, "runtime_max")) {
+                if (parse_sec(value, &o->runtime_max) < 0) {
+                        log_error("Invalid runtime_max '%s' (expected a duration such as 30s).", value);
+                        return -EINVAL;
+                }
+                return 0;
+        }
         if (streq(key, "no_new_privileges") || streq(key, "no-new-privileges")) {
                 r = parse_boolean(value);
                 if (r < 0) {
@@ -118,7 +131,7 @@ static int parse_property(RunOptions *o, const char *assignment) {
         if (limit < 0) {
                 log_error(
                         "Unknown property '%s' (known: memory_max, memory_high, memory_swap_max, pids_max, "
-                        "cpu_quota, cpu_weight, io_weight, syscall_filter, no_new_privileges).",
+                        "cpu_quota, cpu_weight, io_weight, syscall_filter, no_new_privileges, runtime_max).",
                         key);
                 return -EINVAL;
         }
@@ -173,6 +186,13 @@ static int parse_argv(int argc, char **argv, RunOptions *o, int *ret_exit) {
                         break;
                 case 'q':
                         o->quiet = true;
+                        break;
+                case RUN_ARG_TIMEOUT:
+                        if (parse_sec(optarg, &o->runtime_max) < 0 || o->runtime_max == 0) {
+                                log_error("Invalid --timeout '%s' (expected a duration such as 30s).", optarg);
+                                *ret_exit = 2;
+                                return 1;
+                        }
                         break;
                 case RUN_ARG_STANDALONE:
                 case RUN_ARG_WAIT:
@@ -420,19 +440,42 @@ static bool cleanup_cgroup(RunCgroup *c) {
         return true;
 }
 
-/* Waits for the main process, forwarding signals. Returns 0 with si_code/si_status/rusage. */
-static int wait_main(int pidfd, int sigfd, int *ret_code, int *ret_status, struct rusage *ret_ru) {
-        int r;
+/* Milliseconds until @deadline (CLOCK_MONOTONIC) for poll(): -1 without one, rounded up. */
+static int poll_timeout(usec_t deadline) {
+        usec_t n = now_usec();
+
+        if (deadline == USEC_INFINITY)
+                return -1;
+        if (n >= deadline)
+                return 0;
+        return (int) MIN((deadline - n + USEC_PER_MSEC - 1) / USEC_PER_MSEC, (usec_t) INT_MAX);
+}
+
+/* Waits for the main process, forwarding signals. At @deadline (runtime_max; USEC_INFINITY = none) the
+ * whole tree is killed at once and *ret_timed_out set; the wait goes on for the main process. Returns 0
+ * with si_code/si_status/rusage. */
+static int wait_main(int pidfd, int sigfd, CgsupLeaf *leaf, usec_t deadline, bool *ret_timed_out, int *ret_code,
+                     int *ret_status, struct rusage *ret_ru) {
+        int n_ready, r;
 
         for (;;) {
                 struct pollfd p[2] = {
                         {.fd = pidfd, .events = POLLIN},
                         {.fd = sigfd, .events = POLLIN},
                 };
-                if (poll(p, 2, -1) < 0) {
+                n_ready = poll(p, 2, poll_timeout(deadline));
+                if (n_ready < 0) {
                         if (errno == EINTR)
                                 continue;
                         return log_error_errno(errno, "poll() failed: %m");
+                }
+                if (n_ready == 0) {
+                        r = cgsup_leaf_kill(leaf);
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to kill the run at runtime_max: %m");
+                        *ret_timed_out = true;
+                        deadline = USEC_INFINITY;
+                        continue;
                 }
                 if (p[1].revents & POLLIN) {
                         struct signalfd_siginfo si;
@@ -605,6 +648,8 @@ int verb_run_standalone(int argc, char **argv) {
         CgsupStats st = {};
         struct rusage ru = {};
         int code = 0, status = 0, ret = 0, r;
+        bool timed_out = false;
+        char span[64], detail[128];
 
         if (parse_argv(argc, argv, &o, &ret) != 0)
                 return ret;
@@ -658,7 +703,8 @@ int verb_run_standalone(int argc, char **argv) {
         rep.limits = &o.limits;
         rep.leftover_processes_killed = 0;
 
-        r = wait_main(pidfd, sigfd, &code, &status, &ru);
+        r = wait_main(pidfd, sigfd, cg.leaf, o.runtime_max > 0 ? start + o.runtime_max : USEC_INFINITY, &timed_out,
+                      &code, &status, &ru);
         rep.wall_usec = now_usec() - start;
         if (r < 0) {
                 /* Do not leave it running unsupervised. */
@@ -674,6 +720,14 @@ int verb_run_standalone(int argc, char **argv) {
         if (r < 0)
                 st.valid = 0;
         fill_report(&rep, code, status, &st, &ru);
+        if (timed_out) {
+                /* cgsupd's words for the same end (record_exit()), so both paths report it alike. */
+                snprintf(detail, sizeof(detail), "runtime_max (%s) reached, cgroup killed",
+                         format_timespan(span, sizeof(span), o.runtime_max));
+                rep.result = "timeout";
+                rep.exit_detail = detail;
+                rep.exit_status = run_report_exit_status(rep.result, rep.exit_code, rep.exit_signal);
+        }
         rep.cgroup = run_cgroup_path(&cg);
         rep.cgroup_removed = cleanup_cgroup(&cg);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * run [-p KEY=VALUE]... [-E KEY=VALUE]... [--name NAME] [--uid USER] [-d] [--wait] [--pipe] [-q]
- *     [--standalone] [--] CMD...
+ *     [--timeout DURATION] [--standalone] [--] CMD...
  *
  * Asks cgsupd for a transient program (RunTransient) that runs as the caller. --wait waits for its end and
  * exits with its status (128+N for a signal), printing the exit report to stderr; --pipe hands our
@@ -24,6 +24,7 @@
 #include "bus-util.h"
 #include "cgsupctl.h"
 #include "json-out.h"
+#include "log.h"
 #include "macro.h"
 #include "parse-util.h"
 #include "run-report.h"
@@ -156,6 +157,7 @@ const struct option run_options[] = {
         { "quiet", no_argument, NULL, 'q' },
         { "standalone", no_argument, NULL, RUN_ARG_STANDALONE },
         { "cgroup", required_argument, NULL, RUN_ARG_CGROUP },
+        { "timeout", required_argument, NULL, RUN_ARG_TIMEOUT }, /* -p runtime_max=DURATION */
         {},
 };
 
@@ -210,6 +212,17 @@ static int parse_run_request(int argc, char **argv, RunRequest *q) {
                         break;
                 case RUN_ARG_CGROUP:
                         return usage_error("--cgroup is for run --standalone; cgsupd places its runs itself.");
+                case RUN_ARG_TIMEOUT: {
+                        _cleanup_free_ char *a = NULL;
+                        usec_t t;
+
+                        if (parse_sec(optarg, &t) < 0 || t == 0)
+                                return usage_error("invalid --timeout '%s' (expected a duration such as 30s).",
+                                                   optarg);
+                        if (asprintf(&a, "runtime_max=%s", optarg) < 0 || strv_extend(&q->props, a) < 0)
+                                return log_oom(), 1;
+                        break;
+                }
                 default:
                         return EXIT_USAGE;
                 }

@@ -228,6 +228,8 @@ const Verb verbs[] = {
                                "     --name=NAME          the transient program's name\n"
                                "  -d --same-dir           run in the current directory\n"
                                "  -q --quiet              no report on stderr\n"
+                               "     --timeout=DURATION   end CMD's whole tree after DURATION (-p runtime_max=),\n"
+                               "                          result timeout, exit status 124\n"
                                "     --standalone         run without cgsupd (see cgsupctl(1))\n"
                                "     --cgroup=PATH        with --standalone: the parent cgroup\n",
                 .exit_status = "With --wait/--pipe/--standalone: CMD's exit status, 128+N if it died of signal N;\n"

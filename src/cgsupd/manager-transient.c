@@ -93,6 +93,7 @@ int manager_run_transient(Manager *m, TransientSpec *spec, Program **ret, char *
                 (void) asprintf(&pc->user, "%u", (unsigned) spec->uid);
         pc->no_new_privileges = spec->no_new_privileges;
         pc->limits = spec->limits;
+        pc->runtime_max = spec->runtime_max;
         pc->autostart = false;
         pc->autorestart = AUTORESTART_FALSE;
         pc->startsecs = 0;

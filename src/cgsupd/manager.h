@@ -142,6 +142,7 @@ typedef struct TransientSpec {
         char *syscall_filter;
         bool no_new_privileges;
         char *name;             /* NULL = "run-<n>" */
+        usec_t runtime_max;     /* 0 = unbounded; else the whole tree is killed this long after the start */
 } TransientSpec;
 
 /* Start a transient program; on success *ret is the new Program (removed after it ends). Spec fds are

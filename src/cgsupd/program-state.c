@@ -44,6 +44,7 @@ static const char *const reason_table[_EXIT_REASON_MAX] = {
         [EXIT_REASON_LIMIT] = "limit",
         [EXIT_REASON_STOPPED] = "stopped",
         [EXIT_REASON_DEPENDENCY] = "dependency",
+        [EXIT_REASON_TIMEOUT] = "timeout",
 };
 
 static const char *const event_table[_PROGRAM_EVENT_MAX] = {
@@ -259,6 +260,14 @@ void program_set_state(Program *p, ProgramState state) {
         case PROGRAM_STOPPING:
                 timer = p->kill_sent ? PROGRAM_KILL_RECHECK_USEC : p->config->stopwaitsecs;
                 break;
+        case PROGRAM_RUNNING:
+                /* runtime_max: counted from the spawn; the timer has nothing else to do while RUNNING. */
+                if (p->config->runtime_max > 0) {
+                        timer = p->start_usec + p->config->runtime_max > now(p) ?
+                                        p->start_usec + p->config->runtime_max - now(p) : 1;
+                        break;
+                }
+                _fallthrough_;
         default:
                 /* STOPPED / EXITED with a pending restart: its delay. */
                 if (p->job.type == JOB_START && p->job.due_usec > now(p))
@@ -335,7 +344,14 @@ static void record_exit(Program *p, int si_code, int status) {
         }
         /* Killed by us: say why we did it rather than "signal TERM". */
         if (p->state == PROGRAM_STOPPING && p->exit_reason != EXIT_REASON_OOM_KILL) {
-                if (p->job.automatic && p->job.verb == JOB_RESTART && prev == EXIT_REASON_HEALTH) {
+                if (p->job.automatic && p->job.verb == JOB_STOP) {
+                        /* The daemon's only own stop job: runtime_max (act_timeout_running). */
+                        char span[64];
+                        p->exit_reason = EXIT_REASON_TIMEOUT;
+                        set_detail(p, NULL);
+                        (void) asprintf(&p->exit_detail, "runtime_max (%s) reached, cgroup killed",
+                                        format_timespan(span, sizeof(span), p->config->runtime_max));
+                } else if (p->job.automatic && p->job.verb == JOB_RESTART && prev == EXIT_REASON_HEALTH) {
                         p->exit_reason = EXIT_REASON_HEALTH;
                         (void) asprintf(&p->exit_detail, "restarted after failing healthchecks");
                 } else
@@ -815,6 +831,24 @@ static int act_timeout_backoff(Program *p, void *arg) {
         return job_run(p);
 }
 
+/* RUNNING: runtime_max passed (systemd's RuntimeMaxSec=): the whole tree ends now, by an automatic stop job
+ * that kills the cgroup at once; the exit reason is "timeout" (record_exit()). */
+static int act_timeout_running(Program *p, void *arg) {
+        char span[64];
+
+        if (p->config->runtime_max == 0)
+                return -EALREADY;
+        /* sd-event counts a relative timer from the loop's wake-up, which can be earlier than the clock we
+         * read when arming it: never end a run before its time. */
+        if (now(p) < p->start_usec + p->config->runtime_max)
+                return p->manager->ops->timer_set(p, p->start_usec + p->config->runtime_max - now(p));
+        log_program(p, LOG_WARNING, "Ran longer than runtime_max (%s), killing its cgroup",
+                    format_timespan(span, sizeof(span), p->config->runtime_max));
+        program_job_install(p, JOB_STOP, true, 0);
+        p->job.kill = true;
+        return begin_stop(p);
+}
+
 /* STOPPED / EXITED: a pending restart's delay is over. */
 static int act_timeout_idle(Program *p, void *arg) {
         if (p->job.type != JOB_START)
@@ -1023,7 +1057,7 @@ static const ProgramAction transitions[_PROGRAM_STATE_MAX][_PROGRAM_EVENT_MAX] =
                 E(START) = act_start_active,    E(STOP) = act_stop,         E(RESTART) = act_restart,
                 E(CHILD_EXIT) = act_child_exit_running, E(CGROUP_EMPTY) = act_cgroup_empty_running,
                 E(HEALTH_FAIL) = act_health_fail, E(HEALTH_OK) = act_health_ok,
-                E(READY) = act_ready,           E(OOM) = act_oom,
+                E(READY) = act_ready,           E(OOM) = act_oom,        E(TIMEOUT) = act_timeout_running,
                 E(FREEZE) = act_freeze,         E(THAW) = act_thaw,
                 E(SET_LIMITS) = act_limits_live,
         },

@@ -45,6 +45,7 @@ typedef enum ExitReason {
         EXIT_REASON_LIMIT,       /* limits not enforceable: exit_detail names limit and reason */
         EXIT_REASON_STOPPED,     /* stopped on request */
         EXIT_REASON_DEPENDENCY,  /* not started: a dependency can no longer be met (exit_detail says why) */
+        EXIT_REASON_TIMEOUT,     /* runtime_max passed: the whole cgroup was killed */
         _EXIT_REASON_MAX,
         _EXIT_REASON_INVALID = -EINVAL,
 } ExitReason;

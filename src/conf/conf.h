@@ -188,6 +188,8 @@ typedef struct ProgramConfig {
         usec_t backoff_initial;   /* default 1s */
         usec_t backoff_max;       /* default 30s */
         double backoff_multiplier; /* default 2.0 */
+        usec_t runtime_max;       /* transient runs (-p runtime_max=, RunTransient RuntimeMaxUSec): kill the whole
+                                   * tree this long after the start, exit reason "timeout"; 0 = no bound */
         usec_t fatal_retry_after; /* 0 (default): FATAL stays FATAL (supervisord); else an automatic retry after
                                    * this pause, with a fresh set of startretries (processkit's storm pause) */
 

@@ -1071,6 +1071,42 @@ TEST(restart_force_kills_at_once) {
         teardown();
 }
 
+TEST(runtime_max_kills_the_tree_with_reason_timeout) {
+        setup();
+        Program *p = new_program("run-1");
+        p->config->startsecs = 0;
+        p->config->stopwaitsecs = 60 * USEC_PER_SEC;
+        p->config->runtime_max = 30 * USEC_PER_SEC;
+        ASSERT_OK(program_start(p));
+        ASSERT_EQ(p->state, PROGRAM_RUNNING);
+        ASSERT_EQ_U64(fake.timer, 30 * USEC_PER_SEC); /* from the spawn */
+        ASSERT_EQ(fake.kills, 0);
+        fire(p);
+        /* The whole tree at once: cgroup.kill, no stop signal, no stopwaitsecs. */
+        ASSERT_EQ(p->state, PROGRAM_STOPPING);
+        ASSERT_EQ(fake.kills, 1);
+        ASSERT_EQ(fake.last_signal, 0);
+        ASSERT_EQ_U64(fake.timer, 5 * USEC_PER_SEC);
+        child_exits(p, CLD_KILLED, SIGKILL, 2);
+        ASSERT_EQ(p->exit_reason, EXIT_REASON_TIMEOUT);
+        ASSERT_STREQ(exit_reason_to_string(p->exit_reason), "timeout");
+        ASSERT_STREQ(p->exit_detail, "runtime_max (30s) reached, cgroup killed");
+        ASSERT_EQ(p->state, PROGRAM_STOPPING); /* two processes left */
+        cgroup_empties(p);
+        ASSERT_EQ(p->state, PROGRAM_STOPPED);
+        ASSERT_EQ(program_last_exit(p)->reason, EXIT_REASON_TIMEOUT);
+        ASSERT_EQ(fake.spawns, 1); /* never restarted */
+
+        /* Without runtime_max the timer stays off while RUNNING, and a stray timeout does nothing. */
+        Program *q = new_program("plain");
+        q->config->startsecs = 0;
+        ASSERT_OK(program_start(q));
+        ASSERT_EQ(fake.timer, USEC_INFINITY);
+        ASSERT_EQ(program_dispatch(q, PROGRAM_EVENT_TIMEOUT), -EALREADY);
+        ASSERT_EQ(q->state, PROGRAM_RUNNING);
+        teardown();
+}
+
 TEST(shutdown_now_kills_without_stop_signal) {
         setup();
         Program *low = running("low");

@@ -18,6 +18,8 @@
  *                           the caller's fds (cgsupctl run --pipe); unset = /dev/null in, output captured
  *   SyscallFilter s         systemd SystemCallFilter= syntax
  *   NoNewPrivileges b
+ *   RuntimeMaxUSec t        systemd's RuntimeMaxSec=: the whole tree is killed after this long, result "timeout"
+ *                           (0 or UINT64_MAX = no bound); "runtime_max" s takes a duration ("30s", "5min")
  *   MemoryMax, MemoryHigh, MemorySwapMax, TasksMax, CPUQuota, CPUWeight, IOWeight, and the config names
  *   memory_max, ...         as for SetProperties()
  */
@@ -156,6 +158,27 @@ typedef struct RunArguments {
         sd_bus_error *error;
 } RunArguments;
 
+static int read_runtime_max(sd_bus_message *m, const char *key, TransientSpec *spec, sd_bus_error *error) {
+        const char *s;
+        uint64_t v;
+        int r;
+
+        if (streq(key, "RuntimeMaxUSec")) {
+                r = sd_bus_message_read(m, "v", "t", &v);
+                if (r < 0)
+                        return r;
+        } else {
+                r = sd_bus_message_read(m, "v", "s", &s);
+                if (r < 0)
+                        return r;
+                if (parse_sec(s, &v) < 0)
+                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                                 "Invalid runtime_max '%.64s' (expected a duration such as 30s).", s);
+        }
+        spec->runtime_max = v == UINT64_MAX ? 0 : v;
+        return 0;
+}
+
 static int read_run_property(sd_bus_message *m, const char *key, void *userdata) {
         RunArguments *a = userdata;
         TransientSpec *spec = a->spec;
@@ -193,6 +216,8 @@ static int read_run_property(sd_bus_message *m, const char *key, void *userdata)
                 spec->no_new_privileges = b;
                 return r;
         }
+        if (streq(key, "RuntimeMaxUSec") || streq(key, "runtime_max"))
+                return read_runtime_max(m, key, spec, a->error);
         if (streq(key, "StandardInputFD"))
                 fdp = &spec->stdin_fd;
         else if (streq(key, "StandardOutputFD"))
@@ -336,6 +361,8 @@ const char *bus_transient_result(const Program *p) {
                 return "stopped";
         case EXIT_REASON_DEPENDENCY:
                 return "dependency";
+        case EXIT_REASON_TIMEOUT:
+                return "timeout";
         default:
                 return "unknown";
         }
