@@ -47,6 +47,9 @@ check "nobody: KillProgram denied" denied KillProgram string:web string:KILL
 check "nobody: FreezeProgram denied" denied FreezeProgram string:web
 check "nobody: Reload denied" denied Reload
 check "nobody: Shutdown denied" denied Shutdown
+check "nobody: ShutdownWithFlags (now) denied" denied ShutdownWithFlags uint64:1
+check "nobody: RestartProgramWithFlags (force) denied" denied RestartProgramWithFlags string:web uint64:1
+check "nobody: EnqueueJobsWithFlags (restart, force) denied" denied EnqueueJobsWithFlags string:restart string:web uint64:1
 if [[ -x $BIG ]]; then
         check "nobody: RunTransient denied" bash -c "
                 $(declare -f as_nobody)
