@@ -1028,7 +1028,7 @@ static int act_reset_failed(Program *p, void *arg) {
         p->restarts = 0;
         p->start_attempts = 0;
         /* A retry waiting out fatal_retry_after is part of the failure: it goes too. */
-        if (p->job.type == JOB_START && p->job.automatic)
+        if (p->state == PROGRAM_FATAL && p->job.type == JOB_START && p->job.automatic)
                 program_job_finish(p, JOB_CANCELED);
         log_program(p, LOG_INFO, "Failed state reset");
         program_set_state(p, PROGRAM_STOPPED);
