@@ -559,10 +559,13 @@ static int job_run(Program *p) {
 
 /* ---- actions ------------------------------------------------------------------------------------ */
 
-/* start / restart of an idle program: a new job (unless a waiting start job is re-evaluated after a
- * dependency changed), a fresh set of retries, then run it. */
+/* start / restart of an idle program: a new job, a fresh set of retries, then run it. A start asked for
+ * earlier that still waits (for a dependency, for the old generation to leave) is kept: the request joins
+ * it, so its caller waits for that start instead of being answered at once with nothing done. */
 static int start_job(Program *p, JobType verb) {
-        if (p->job.type != JOB_START || p->job.automatic) {
+        if (p->job.type == JOB_START && !p->job.automatic)
+                p->requested_job_id = p->job.id;
+        else {
                 program_job_install(p, verb, false, 0);
                 p->job.type = JOB_START;
                 p->start_attempts = 0;

@@ -490,6 +490,14 @@ typedef enum Where {
         W_FATAL, W_UNHEALTHY, _W_MAX,
 } Where;
 
+/* The state each setup leaves the program in: together they cover every ProgramState (checked below). */
+static const ProgramState where_state[_W_MAX] = {
+        [W_STOPPED] = PROGRAM_STOPPED,   [W_WAITING] = PROGRAM_STOPPED,   [W_STARTING] = PROGRAM_STARTING,
+        [W_RUNNING] = PROGRAM_RUNNING,   [W_BACKOFF] = PROGRAM_BACKOFF,   [W_STOPPING] = PROGRAM_STOPPING,
+        [W_EXITED_PENDING] = PROGRAM_EXITED, [W_EXITED] = PROGRAM_EXITED, [W_FATAL] = PROGRAM_FATAL,
+        [W_UNHEALTHY] = PROGRAM_UNHEALTHY,
+};
+
 static Program *program_in(Where w) {
         Program *p = new_program("p"), *dep;
         Dependency *d;
@@ -556,6 +564,13 @@ static Program *program_in(Where w) {
         default:
                 abort();
         }
+        /* The setup reached the state the case is named after (a changed rule would otherwise test
+         * another cell of the table without saying so). */
+        ASSERT_EQ(p->state, where_state[w]);
+        if (w == W_WAITING)
+                ASSERT_NOT_NULL(program_waiting_for(p));
+        if (w == W_EXITED_PENDING || w == W_WAITING)
+                ASSERT_TRUE(p->job.id != 0);
         return p;
 }
 
@@ -588,6 +603,7 @@ TEST(job_table_every_state) {
                 { W_STOPPED, JOB_RESTART, 0, PROGRAM_RUNNING, JOB_DONE },
                 { W_WAITING, JOB_START, 0, PROGRAM_STOPPED, _JOB_RESULT_INVALID }, /* joins, keeps waiting */
                 { W_WAITING, JOB_STOP, 0, PROGRAM_STOPPED, JOB_DONE },
+                { W_WAITING, JOB_RESTART, 0, PROGRAM_STOPPED, _JOB_RESULT_INVALID }, /* joins, keeps waiting */
                 { W_STARTING, JOB_START, 0, PROGRAM_RUNNING, JOB_DONE },
                 { W_STARTING, JOB_STOP, 0, PROGRAM_STOPPED, JOB_DONE },
                 { W_STARTING, JOB_RESTART, 0, PROGRAM_RUNNING, JOB_DONE },
@@ -629,7 +645,7 @@ TEST(job_table_every_state) {
                        program_state_to_string(p->state));
                 r = program_enqueue(p, cases[i].verb, &id, &res);
                 ASSERT_EQ(r, cases[i].r);
-                if (cases[i].where == W_WAITING && cases[i].verb == JOB_START)
+                if (cases[i].where == W_WAITING && cases[i].verb != JOB_STOP)
                         ASSERT_EQ(id, before);
                 else if (cases[i].where == W_STOPPING && cases[i].verb == JOB_STOP)
                         ASSERT_EQ(id, before);
@@ -664,8 +680,16 @@ TEST(job_table_every_state) {
         }
         for (int w = 0; w < _W_MAX; w++)
                 for (int v = JOB_START; v < _JOB_TYPE_MAX; v++)
-                        if (!(w == W_WAITING && v == JOB_RESTART))
-                                ASSERT_TRUE(seen[w][v]);
+                        ASSERT_TRUE(seen[w][v]);
+        /* ... and every state of the table is among the setups. */
+        for (int s = 0; s < _PROGRAM_STATE_MAX; s++) {
+                bool covered = false;
+                for (int w = 0; w < _W_MAX; w++)
+                        covered = covered || where_state[w] == (ProgramState) s;
+                if (!covered)
+                        printf("# no setup reaches %s\n", program_state_to_string(s));
+                ASSERT_TRUE(covered);
+        }
 }
 
 TEST(start_job_fails_at_first_failed_attempt) {
