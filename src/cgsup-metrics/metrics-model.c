@@ -59,6 +59,8 @@ static const MetricsDesc record_descs[] = {
         DESC("PidsMaxEvents", "pids_max_events_total", EXPO_COUNTER, 0, "Forks refused at pids_max (pids.events max).", NULL),
         DESC("StdoutLines", "log_lines_total", EXPO_COUNTER, 0, "Output lines captured from the current instance, by stream.", "stream", "stdout", NULL),
         DESC("StderrLines", "log_lines_total", EXPO_COUNTER, 0, NULL, "stream", "stderr", NULL),
+        DESC("StdoutBytes", "log_bytes_total", EXPO_COUNTER, 0, "Output bytes captured from the current instance, by stream.", "stream", "stdout", NULL),
+        DESC("StderrBytes", "log_bytes_total", EXPO_COUNTER, 0, NULL, "stream", "stderr", NULL),
         DESC("StdoutDroppedBytes", "log_dropped_bytes_total", EXPO_COUNTER, 0, "Output bytes dropped because a log sink was too slow, by stream.", "stream", "stdout", NULL),
         DESC("StderrDroppedBytes", "log_dropped_bytes_total", EXPO_COUNTER, 0, NULL, "stream", "stderr", NULL),
 };

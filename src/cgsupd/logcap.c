@@ -456,6 +456,10 @@ uint64_t log_capture_lines(const LogCapture *c) {
         return c->n_lines;
 }
 
+uint64_t log_capture_bytes(const LogCapture *c) {
+        return c->ring.end; /* the stream position: every byte fed counts, overwritten in the ring or not */
+}
+
 uint64_t log_capture_bytes_dropped(const LogCapture *c) {
         return c->file.dropped + c->pass.dropped;
 }

@@ -97,6 +97,8 @@ void log_capture_set_pid(LogCapture *c, pid_t pid);
 uint64_t log_capture_end_cursor(const LogCapture *c);
 /* Newlines captured so far (metrics). */
 uint64_t log_capture_lines(const LogCapture *c);
+/* Bytes captured so far, all of them, whatever became of them later (metrics). */
+uint64_t log_capture_bytes(const LogCapture *c);
 /* Bytes that a sink could not take (a full pipe, a write error), for status and tests. */
 uint64_t log_capture_bytes_dropped(const LogCapture *c);
 /* Bytes of ring buffer allocated now (tests, memory accounting). */

@@ -36,7 +36,7 @@ numprocs = 2
 startsecs = 0
 
 [program:batch]
-command = sleep 1000
+command = sh -c 'echo batch says hello; exec sleep 1000'
 startsecs = 0
 
 [program:broken]
@@ -96,6 +96,17 @@ check "the daemon's own figures" bash -c "
         grep -Eq '^cgsup_daemon_resident_memory_bytes [1-9][0-9]*\$' '$TEST_DIR/ctl.prom' &&
         grep -Eq '^cgsup_daemon_bus_calls_total [1-9][0-9]*\$' '$TEST_DIR/ctl.prom' &&
         grep -q '^cgsup_daemon_info{version=\"' '$TEST_DIR/ctl.prom'"
+# batch printed "batch says hello\n" (17 bytes, one line) at its start; the capture may take a moment.
+check "captured output: lines and bytes by stream" bash -c "
+        for _ in \$(seq 1 300); do
+                '$CGSUPCTL' metrics >'$TEST_DIR/log.prom' &&
+                        grep -qx 'cgsup_program_log_bytes_total{program=\"pool:batch\",group=\"pool\",stream=\"stdout\"} 17' '$TEST_DIR/log.prom' && break
+                sleep 0.1
+        done
+        grep -qx 'cgsup_program_log_bytes_total{program=\"pool:batch\",group=\"pool\",stream=\"stdout\"} 17' '$TEST_DIR/log.prom' &&
+        grep -qx 'cgsup_program_log_lines_total{program=\"pool:batch\",group=\"pool\",stream=\"stdout\"} 1' '$TEST_DIR/log.prom' &&
+        grep -qx 'cgsup_program_log_bytes_total{program=\"web\",group=\"web\",stream=\"stdout\"} 0' '$TEST_DIR/log.prom' ||
+                { grep '^cgsup_program_log_' '$TEST_DIR/log.prom'; false; }"
 check "the [group:pool] cgroup has its own series" grep -q '^cgsup_group_cpu_seconds_total{group="pool",mode="user"} ' "$TEST_DIR/ctl.prom"
 
 # PSI: series exactly where the kernel has pressure files (never zeros standing in for "unknown").

@@ -115,6 +115,10 @@ static int append_log_counters(sd_bus_message *reply, const char *stream, const 
         r = append_u64(reply, key, log_capture_lines(c));
         if (r < 0)
                 return r;
+        (void) snprintf(key, sizeof key, "%sBytes", stream);
+        r = append_u64(reply, key, log_capture_bytes(c));
+        if (r < 0)
+                return r;
         (void) snprintf(key, sizeof key, "%sDroppedBytes", stream);
         return append_u64(reply, key, log_capture_bytes_dropped(c));
 }
