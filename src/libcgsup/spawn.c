@@ -165,6 +165,54 @@ static int spawn_fail(CgsupSpawnResult *ret, CgsupSpawnStep step, int r) {
         return r;
 }
 
+static bool plan_is_valid(const CgsupSpawnPlan *plan) {
+        if (!plan || !plan->argv || !plan->argv[0] || plan->cgroup_fd < 0 ||
+            (plan->n_keep_fds > 0 && !plan->keep_fds) || (plan->n_rlimits > 0 && !plan->rlimits) ||
+            (plan->n_groups > 0 && !plan->groups))
+                return false;
+        /* 0..2 are the child's stdio, set from stdin_fd/stdout_fd/stderr_fd, and cannot also be "kept". */
+        for (size_t i = 0; i < plan->n_keep_fds; i++)
+                if (plan->keep_fds[i] < 3)
+                        return false;
+        return true;
+}
+
+/* Where the child stops looking for descriptors to close when close_range(2) is missing. */
+static unsigned fallback_max_fd(void) {
+        struct rlimit nofile;
+
+        if (getrlimit(RLIMIT_NOFILE, &nofile) < 0 || nofile.rlim_cur == RLIM_INFINITY || nofile.rlim_cur > 1U << 20)
+                return 1U << 16;
+        return (unsigned) nofile.rlim_cur;
+}
+
+/* clone3(CLONE_INTO_CGROUP | CLONE_PIDFD) of the child that runs @ctx; the PID, or -errno. */
+static long clone_into_cgroup(const CgsupSpawnPlan *plan, const SpawnChildContext *ctx, int *ret_pidfd) {
+        sigset_t all, saved;
+        SpawnCloneArgs args = {
+                .flags = CLONE_PIDFD | CLONE_INTO_CGROUP,
+                .pidfd = (uint64_t) (uintptr_t) ret_pidfd,
+                .exit_signal = SIGCHLD,
+                .cgroup = (uint64_t) plan->cgroup_fd,
+        };
+
+        /* Block everything across the clone so that no handler of ours runs in the child before it has reset
+         * the dispositions; the child empties its mask itself. */
+        (void) sigfillset(&all);
+        if (sigprocmask(SIG_SETMASK, &all, &saved) < 0)
+                return -errno;
+
+        long cloned = spawn_clone(&args, ctx);
+        (void) sigprocmask(SIG_SETMASK, &saved, NULL);
+
+        /* ENOSYS: no clone3 (< 5.3); E2BIG: clone3 without the cgroup field (< 5.7). Other errors as they
+         * are: EBUSY: the cgroup has children with controllers (not a leaf); EAGAIN: pids.max of the target
+         * reached; EACCES/EPERM: cgroup.procs not writable; ENOENT: cgroup removed meanwhile. */
+        if (cloned == -ENOSYS || cloned == -E2BIG)
+                return -ENOSYS;
+        return cloned;
+}
+
 _public_ int cgsup_spawn(const CgsupSpawnPlan *plan, CgsupSpawnResult *ret) {
         static char *const empty_env[] = {NULL};
         _cleanup_close_ int devnull = -EBADF, status_read = -EBADF, status_write = -EBADF, pidfd = -EBADF;
@@ -172,21 +220,13 @@ _public_ int cgsup_spawn(const CgsupSpawnPlan *plan, CgsupSpawnResult *ret) {
         _cleanup_free_ int *keep = NULL;
         SpawnChildContext ctx = {};
         SpawnChildReport report = {};
-        sigset_t all, saved;
-        struct rlimit nofile;
         size_t n_keep;
         int pipefd[2], r;
 
         if (!ret)
                 return -EINVAL;
-        if (!plan || !plan->argv || !plan->argv[0] || plan->cgroup_fd < 0 ||
-            (plan->n_keep_fds > 0 && !plan->keep_fds) || (plan->n_rlimits > 0 && !plan->rlimits) ||
-            (plan->n_groups > 0 && !plan->groups))
+        if (!plan_is_valid(plan))
                 return spawn_fail(ret, CGSUP_SPAWN_STEP_NONE, -EINVAL);
-        /* 0..2 are the child's stdio, set from stdin_fd/stdout_fd/stderr_fd, and cannot also be "kept". */
-        for (size_t i = 0; i < plan->n_keep_fds; i++)
-                if (plan->keep_fds[i] < 3)
-                        return spawn_fail(ret, CGSUP_SPAWN_STEP_NONE, -EINVAL);
 
         ctx.plan = plan;
         ctx.envp = plan->envp ?: empty_env;
@@ -233,38 +273,11 @@ _public_ int cgsup_spawn(const CgsupSpawnPlan *plan, CgsupSpawnResult *ret) {
         ctx.no_new_privileges = plan->no_new_privileges ||
                                 (plan->seccomp && (plan->change_ids ? plan->uid : geteuid()) != 0);
 
-        if (getrlimit(RLIMIT_NOFILE, &nofile) < 0 || nofile.rlim_cur == RLIM_INFINITY ||
-            nofile.rlim_cur > 1U << 20)
-                ctx.fallback_max_fd = 1U << 16;
-        else
-                ctx.fallback_max_fd = (unsigned) nofile.rlim_cur;
+        ctx.fallback_max_fd = fallback_max_fd();
 
-        SpawnCloneArgs args = {
-                .flags = CLONE_PIDFD | CLONE_INTO_CGROUP,
-                .pidfd = (uint64_t) (uintptr_t) &pidfd,
-                .exit_signal = SIGCHLD,
-                .cgroup = (uint64_t) plan->cgroup_fd,
-        };
-
-        /* Block everything across the clone so that no handler of ours runs in the child before it has reset
-         * the dispositions; the child empties its mask itself. */
-        (void) sigfillset(&all);
-        if (sigprocmask(SIG_SETMASK, &all, &saved) < 0)
-                return spawn_fail(ret, CGSUP_SPAWN_STEP_CLONE, -errno);
-
-        long cloned = spawn_clone(&args, &ctx);
-        (void) sigprocmask(SIG_SETMASK, &saved, NULL);
-
-        if (cloned < 0) {
-                int saved_errno = (int) -cloned;
-                /* ENOSYS: no clone3 (< 5.3); E2BIG: clone3 without the cgroup field (< 5.7). */
-                if (saved_errno == ENOSYS || saved_errno == E2BIG)
-                        return spawn_fail(ret, CGSUP_SPAWN_STEP_CLONE, -ENOSYS);
-                /* EBUSY: the cgroup has children with controllers (not a leaf); EAGAIN: pids.max of the
-                 * target reached; EACCES/EPERM: cgroup.procs not writable; ENOENT: cgroup removed meanwhile.
-                 */
-                return spawn_fail(ret, CGSUP_SPAWN_STEP_CLONE, -saved_errno);
-        }
+        long cloned = clone_into_cgroup(plan, &ctx, &pidfd);
+        if (cloned < 0)
+                return spawn_fail(ret, CGSUP_SPAWN_STEP_CLONE, (int) cloned);
         pid_t pid = (pid_t) cloned;
 
         status_write = safe_close(status_write);
