@@ -721,25 +721,10 @@ static int check_duplicates(Config *c) {
         return 0;
 }
 
-static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const char *host, bool check_system,
-                       const ConfigScale *scale) {
+/* Reads the [group:x] and [webhook:x] sections and warns about unknown keys and sections; programs and
+ * event listeners are read later, once every group is known. */
+static int read_sections(Config *c, IniDoc *doc, const ProgramContext *ctx, char *const *process_env) {
         int r;
-
-        daemon_config_init(&c->daemon);
-        r = daemon_section(c, ini_doc_find(doc, "cgsupd"), process_env, host, check_system);
-        if (r < 0)
-                return r;
-        r = daemon_defaults_finish(&c->daemon, process_env);
-        if (r < 0)
-                return r;
-
-        ProgramContext ctx = {
-                .daemon = &c->daemon,
-                .process_env = process_env,
-                .host_node_name = host,
-                .check_system = check_system,
-                .scale = scale,
-        };
 
         for (size_t i = 0; i < doc->n_sections; i++) {
                 IniSection *s = &doc->sections[i];
@@ -759,7 +744,7 @@ static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const c
                 case SECTION_GROUP:
                         warn_unknown_keys(c, s, group_known_keys);
                         lint_templates(c, s);
-                        r = conf_group_section(c, s, s->name + strlen("group:"), &ctx);
+                        r = conf_group_section(c, s, s->name + strlen("group:"), ctx);
                         if (r < 0)
                                 return r;
                         break;
@@ -788,21 +773,11 @@ static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const c
                 }
                 }
         }
+        return 0;
+}
 
-        /* Indexes: section names, and (program name -> groups listing it) in group order. */
-        _cleanup_free_ NameRef *sections = NULL, *members = NULL;
-        size_t n_sections = 0, n_members = 0;
-        for (size_t i = 0; i < doc->n_sections; i++)
-                if (nameref_add(&sections, &n_sections, doc->sections[i].name, i) < 0)
-                        return -ENOMEM;
-        nameref_sort(sections, n_sections);
-        for (size_t i = 0; i < c->n_groups; i++)
-                STRV_FOREACH(pn, c->groups[i]->programs)
-                        if (nameref_add(&members, &n_members, *pn, i) < 0)
-                                return -ENOMEM;
-        nameref_sort(members, n_members);
-
-        /* Groups must name existing programs (supervisord: "[group:x] names unknown program y"). */
+/* Groups must name existing programs (supervisord: "[group:x] names unknown program y"). */
+static int check_group_members(Config *c, IniDoc *doc, const NameRef *sections, size_t n_sections) {
         for (size_t i = 0; i < c->n_groups; i++) {
                 GroupConfig *g = c->groups[i];
                 IniEntry *e = NULL;
@@ -830,9 +805,16 @@ static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const c
                                            "[group:%s] names unknown program '%s'.", g->name, *pn);
                 }
         }
+        return 0;
+}
+
+/* [eventlistener:x] and [program:x] sections, each program once per group that lists it. */
+static int read_programs(Config *c, IniDoc *doc, const ProgramContext *ctx, const NameRef *sections,
+                         size_t n_sections, const NameRef *members, size_t n_members) {
+        int r;
 
         /* [eventlistener:x]: a pool is a group of its own (supervisord does not let [group:x] list one). */
-        ProgramContext listener_ctx = ctx;
+        ProgramContext listener_ctx = *ctx;
         listener_ctx.event_listener = true;
         for (size_t i = 0; i < doc->n_sections; i++) {
                 IniSection *s = &doc->sections[i];
@@ -862,17 +844,63 @@ static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const c
                                            "used twice (list it in programs= or rename one).", s->name, name);
                                 continue;
                         }
-                        r = conf_program_section(c, s, name, name, false, &ctx);
+                        r = conf_program_section(c, s, name, name, false, ctx);
                         if (r < 0)
                                 return r;
                         continue;
                 }
                 for (; m < members + n_members && streq(m->name, name); m++) {
-                        r = conf_program_section(c, s, name, c->groups[m->idx]->name, true, &ctx);
+                        r = conf_program_section(c, s, name, c->groups[m->idx]->name, true, ctx);
                         if (r < 0)
                                 return r;
                 }
         }
+        return 0;
+}
+
+static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const char *host, bool check_system,
+                       const ConfigScale *scale) {
+        int r;
+
+        daemon_config_init(&c->daemon);
+        r = daemon_section(c, ini_doc_find(doc, "cgsupd"), process_env, host, check_system);
+        if (r < 0)
+                return r;
+        r = daemon_defaults_finish(&c->daemon, process_env);
+        if (r < 0)
+                return r;
+
+        ProgramContext ctx = {
+                .daemon = &c->daemon,
+                .process_env = process_env,
+                .host_node_name = host,
+                .check_system = check_system,
+                .scale = scale,
+        };
+
+        r = read_sections(c, doc, &ctx, process_env);
+        if (r < 0)
+                return r;
+
+        /* Indexes: section names, and (program name -> groups listing it) in group order. */
+        _cleanup_free_ NameRef *sections = NULL, *members = NULL;
+        size_t n_sections = 0, n_members = 0;
+        for (size_t i = 0; i < doc->n_sections; i++)
+                if (nameref_add(&sections, &n_sections, doc->sections[i].name, i) < 0)
+                        return -ENOMEM;
+        nameref_sort(sections, n_sections);
+        for (size_t i = 0; i < c->n_groups; i++)
+                STRV_FOREACH(pn, c->groups[i]->programs)
+                        if (nameref_add(&members, &n_members, *pn, i) < 0)
+                                return -ENOMEM;
+        nameref_sort(members, n_members);
+
+        r = check_group_members(c, doc, sections, n_sections);
+        if (r < 0)
+                return r;
+        r = read_programs(c, doc, &ctx, sections, n_sections, members, n_members);
+        if (r < 0)
+                return r;
 
         if (c->n_programs > 0)
                 qsort(c->programs, c->n_programs, sizeof(ProgramConfig *), cmp_program);
