@@ -579,46 +579,69 @@ static int set_logfile(LogConfig *l, const char *value) {
         return 0;
 }
 
-/* Converts one expanded value of a table key into @p. Returns 0, -EINVAL (diagnosed), -ENOMEM. */
-static int apply_key(Config *c, IniSection *s, IniEntry *e, const KeyDef *k, const char *v, ProgramConfig *p,
-                     CgsupLimits *limits) {
-        uint8_t *base = (uint8_t *) p;
+/* command= and the argv keys: split as a shell would (into *@ret, which the caller frees); an empty command
+ * is refused. Returns 0, -EINVAL (diagnosed), -ENOMEM. */
+static int parse_command_value(Config *c, IniSection *s, IniEntry *e, const char *v, char ***ret) {
+        const char *why = NULL;
+        int r;
+
+        r = conf_shlex_split(v, ret, &why);
+        if (r == -EINVAL)
+                return bad_value(c, s, e, v, why);
+        if (r < 0)
+                return r;
+        if (!(*ret)[0])
+                return bad_value(c, s, e, v, "empty command");
+        return 0;
+}
+
+/* A limit key (memory_max, cpu_quota, ...) into @limits, with a reason naming what the value should be. */
+static int apply_limit(Config *c, IniSection *s, IniEntry *e, const char *v, CgsupLimits *limits) {
+        CgsupLimit l = cgsup_limit_from_string(e->key);
+        uint64_t x;
+        int r;
+
+        if (l < 0)
+                return bad_value(c, s, e, v, "unknown limit");
+        r = cgsup_limit_parse(l, v, &x);
+        if (r == -ERANGE)
+                return bad_value(c, s, e, v, "out of range");
+        if (r < 0)
+                return bad_value(c, s, e, v,
+                                 l == CGSUP_LIMIT_CPU_QUOTA ? "not a CPU quota (e.g. 150%, max)" :
+                                 l == CGSUP_LIMIT_CPU_WEIGHT || l == CGSUP_LIMIT_IO_WEIGHT ?
+                                         "not a weight (1..10000)" :
+                                 l == CGSUP_LIMIT_PIDS_MAX ? "not a process count or max" :
+                                                             "not a byte size (e.g. 512M, 2G, max)");
+        cgsup_limits_set(limits, l, x);
+        return 0;
+}
+
+/* depends_on=: replaces the list read so far. */
+static int apply_depends(Config *c, IniSection *s, IniEntry *e, const char *v, ProgramConfig *p) {
+        Dependency *d = NULL;
+        size_t n = 0;
+        const char *why = NULL;
+        int r;
+
+        r = parse_depends(v, &d, &n, &why);
+        if (r == -EINVAL)
+                return bad_value(c, s, e, v, why);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < p->n_depends_on; i++)
+                free(p->depends_on[i].name);
+        free(p->depends_on);
+        p->depends_on = d;
+        p->n_depends_on = n;
+        return 0;
+}
+
+/* The keys whose value is one scalar stored at k->offset in the ProgramConfig at @base. */
+static int apply_scalar_key(Config *c, IniSection *s, IniEntry *e, const KeyDef *k, const char *v, uint8_t *base) {
         int r;
 
         switch (k->type) {
-        case KEY_COMMAND: {
-                _cleanup_strv_free_ char **argv = NULL;
-                const char *why = NULL;
-                r = conf_shlex_split(v, &argv, &why);
-                if (r == -EINVAL)
-                        return bad_value(c, s, e, v, why);
-                if (r < 0)
-                        return r;
-                if (!argv[0])
-                        return bad_value(c, s, e, v, "empty command");
-                free(p->command);
-                p->command = strdup(v);
-                if (!p->command)
-                        return -ENOMEM;
-                strv_free(p->argv);
-                p->argv = TAKE_PTR(argv);
-                return 0;
-        }
-        case KEY_ARGV: {
-                _cleanup_strv_free_ char **argv = NULL;
-                const char *why = NULL;
-                r = conf_shlex_split(v, &argv, &why);
-                if (r == -EINVAL)
-                        return bad_value(c, s, e, v, why);
-                if (r < 0)
-                        return r;
-                if (!argv[0])
-                        return bad_value(c, s, e, v, "empty command");
-                char ***f = (char ***) (base + k->offset);
-                strv_free(*f);
-                *f = TAKE_PTR(argv);
-                return 0;
-        }
         case KEY_STRING: {
                 char **f = (char **) (base + k->offset);
                 char *n = NULL;
@@ -686,6 +709,71 @@ static int apply_key(Config *c, IniSection *s, IniEntry *e, const KeyDef *k, con
                 *(int *) (base + k->offset) = x;
                 return 0;
         }
+        case KEY_DOUBLE: {
+                char *end;
+                errno = 0;
+                double x = strtod(v, &end);
+                if (isempty(v) || *end || errno || !isfinite(x) || x < 1.0 || x > 100.0)
+                        return bad_value(c, s, e, v, "not a number between 1 and 100");
+                *(double *) (base + k->offset) = x;
+                return 0;
+        }
+        case KEY_STDIN:
+                if (streq(v, "pipe") || streq(v, "null")) {
+                        *(bool *) (base + k->offset) = streq(v, "pipe");
+                        return 0;
+                }
+                return bad_value(c, s, e, v, "must be pipe or null");
+        default:
+                assert(false); /* apply_key() sends only the scalar keys above */
+                return -EINVAL;
+        }
+}
+
+/* Converts one expanded value of a table key into @p. Returns 0, -EINVAL (diagnosed), -ENOMEM. */
+static int apply_key(Config *c, IniSection *s, IniEntry *e, const KeyDef *k, const char *v, ProgramConfig *p,
+                     CgsupLimits *limits) {
+        uint8_t *base = (uint8_t *) p;
+        int r;
+
+        switch (k->type) {
+        case KEY_COMMAND: {
+                _cleanup_strv_free_ char **argv = NULL;
+                r = parse_command_value(c, s, e, v, &argv);
+                if (r < 0)
+                        return r;
+                free(p->command);
+                p->command = strdup(v);
+                if (!p->command)
+                        return -ENOMEM;
+                strv_free(p->argv);
+                p->argv = TAKE_PTR(argv);
+                return 0;
+        }
+        case KEY_ARGV: {
+                _cleanup_strv_free_ char **argv = NULL;
+                r = parse_command_value(c, s, e, v, &argv);
+                if (r < 0)
+                        return r;
+                char ***f = (char ***) (base + k->offset);
+                strv_free(*f);
+                *f = TAKE_PTR(argv);
+                return 0;
+        }
+        case KEY_STRING:
+        case KEY_BOOL:
+        case KEY_IGNORE_BOOL:
+        case KEY_INT:
+        case KEY_UNSIGNED:
+        case KEY_SEC:
+        case KEY_SIZE:
+        case KEY_IGNORE_SIZE:
+        case KEY_SIGNAL:
+        case KEY_UMASK:
+        case KEY_ENUM:
+        case KEY_DOUBLE:
+        case KEY_STDIN:
+                return apply_scalar_key(c, s, e, k, v, base);
         case KEY_RLIMIT: {
                 int resource = rlimit_from_key(k->key);
                 const char *why = NULL;
@@ -716,55 +804,10 @@ static int apply_key(Config *c, IniSection *s, IniEntry *e, const KeyDef *k, con
                         return bad_value(c, s, e, v, "must be hourly, daily, never or a duration of at least 1s");
                 return 0;
         }
-        case KEY_LIMIT: {
-                CgsupLimit l = cgsup_limit_from_string(e->key);
-                uint64_t x;
-                if (l < 0)
-                        return bad_value(c, s, e, v, "unknown limit");
-                r = cgsup_limit_parse(l, v, &x);
-                if (r == -ERANGE)
-                        return bad_value(c, s, e, v, "out of range");
-                if (r < 0)
-                        return bad_value(c, s, e, v,
-                                         l == CGSUP_LIMIT_CPU_QUOTA ? "not a CPU quota (e.g. 150%, max)" :
-                                         l == CGSUP_LIMIT_CPU_WEIGHT || l == CGSUP_LIMIT_IO_WEIGHT ?
-                                                 "not a weight (1..10000)" :
-                                         l == CGSUP_LIMIT_PIDS_MAX ? "not a process count or max" :
-                                                                     "not a byte size (e.g. 512M, 2G, max)");
-                cgsup_limits_set(limits, l, x);
-                return 0;
-        }
-        case KEY_DEPENDS: {
-                Dependency *d = NULL;
-                size_t n = 0;
-                const char *why = NULL;
-                r = parse_depends(v, &d, &n, &why);
-                if (r == -EINVAL)
-                        return bad_value(c, s, e, v, why);
-                if (r < 0)
-                        return r;
-                for (size_t i = 0; i < p->n_depends_on; i++)
-                        free(p->depends_on[i].name);
-                free(p->depends_on);
-                p->depends_on = d;
-                p->n_depends_on = n;
-                return 0;
-        }
-        case KEY_DOUBLE: {
-                char *end;
-                errno = 0;
-                double x = strtod(v, &end);
-                if (isempty(v) || *end || errno || !isfinite(x) || x < 1.0 || x > 100.0)
-                        return bad_value(c, s, e, v, "not a number between 1 and 100");
-                *(double *) (base + k->offset) = x;
-                return 0;
-        }
-        case KEY_STDIN:
-                if (streq(v, "pipe") || streq(v, "null")) {
-                        *(bool *) (base + k->offset) = streq(v, "pipe");
-                        return 0;
-                }
-                return bad_value(c, s, e, v, "must be pipe or null");
+        case KEY_LIMIT:
+                return apply_limit(c, s, e, v, limits);
+        case KEY_DEPENDS:
+                return apply_depends(c, s, e, v, p);
         case KEY_IGNORE:
         case KEY_SPECIAL:
                 return 0;
@@ -1154,13 +1197,155 @@ static int listener_keys(Config *c, IniSection *s, const ExpandVars *v, bool lis
         return 0;
 }
 
+/* environment= of an instance, expanded and split into "KEY=VALUE" (NULL when not set). -EINVAL: diagnosed. */
+static int instance_environment(Config *c, IniSection *s, const ExpandVars *v, char ***ret) {
+        _cleanup_free_ char *env_str = NULL;
+        const char *why = NULL;
+        int r;
+
+        *ret = NULL;
+        r = expand_entry(c, s, "environment", v, &env_str);
+        if (r < 0 || !env_str)
+                return r;
+        r = conf_parse_environment(env_str, ret, &why);
+        if (r == -EINVAL)
+                /* Not echoed: the value may hold credentials, and diags reach cgsupd's log. */
+                report_bad_value(c, s, ini_section_find(s, "environment"), CONF_VALUE_NOT_SHOWN, why);
+        return r;
+}
+
+/* The instance's name: process_name= (or @tmpl when not set), expanded and checked against the name rule.
+ * -EINVAL: diagnosed. */
+static int instance_name(Config *c, IniSection *s, const ExpandVars *v, const char *tmpl, char **ret) {
+        IniEntry fake = { .key = (char *) "process_name", .value = (char *) tmpl, .file = s->file, .line = s->line };
+        IniEntry *pe = ini_section_find(s, "process_name") ?: &fake;
+        _cleanup_free_ char *pname = NULL;
+        const char *why;
+        int r;
+
+        r = conf_get_expanded(c, s, pe, v, &pname);
+        if (r < 0)
+                return r;
+        why = program_name_invalid_reason(pname);
+        if (why) {
+                conf_error(c, pe->file, pe->line,
+                           "[%s] process_name=%s: the process name %s (" PROGRAM_NAME_RULE ").", s->name, pname,
+                           why);
+                return -EINVAL;
+        }
+        *ret = TAKE_PTR(pname);
+        return 0;
+}
+
+/* Every table key the section sets, expanded and converted into @p; notify= is only noted (it combines with
+ * type=, instance_type_and_stop()). Every bad value is diagnosed before -EINVAL is returned. */
+static int instance_keys(Config *c, IniSection *s, const ExpandVars *v, ProgramConfig *p, bool *notify,
+                         bool *notify_set, bool *type_set) {
+        bool failed = false;
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(program_keys); i++) {
+                const KeyDef *k = &program_keys[i];
+                if (k->type == KEY_SPECIAL && !streq(k->key, "notify"))
+                        continue;
+                IniEntry *e = ini_section_get(s, k->key);
+                if (!e)
+                        continue;
+                _cleanup_free_ char *val = NULL;
+                r = conf_get_expanded(c, s, e, v, &val);
+                if (r == -EINVAL) {
+                        failed = true;
+                        continue;
+                }
+                if (r < 0)
+                        return r;
+                if (streq(k->key, "notify")) {
+                        r = parse_boolean(val);
+                        if (r < 0) {
+                                bad_value(c, s, e, val, "not a boolean");
+                                failed = true;
+                                continue;
+                        }
+                        *notify = r;
+                        *notify_set = true;
+                        continue;
+                }
+                if (streq(k->key, "type"))
+                        *type_set = true;
+                r = apply_key(c, s, e, k, val, p, &p->limits);
+                if (r == -EINVAL) {
+                        failed = true;
+                        continue;
+                }
+                if (r < 0)
+                        return r;
+                if (k->type == KEY_COMMAND)
+                        lint_command(c, s, e, p);
+        }
+        return failed ? -EINVAL : 0;
+}
+
+/* notify= against type= (@notify: -1 not set, else its value), pidfile= without type=forking, and
+ * stopasgroup/killasgroup as supervisord has them. -EINVAL: diagnosed. */
+static int instance_type_and_stop(Config *c, IniSection *s, ProgramConfig *p, int notify, bool type_set) {
+        if (notify > 0) {
+                if (type_set && p->type != PROGRAM_TYPE_NOTIFY) {
+                        conf_error(c, s->file, s->line, "[%s] notify=true conflicts with type=%s.", s->name,
+                                   program_type_to_string(p->type));
+                        return -EINVAL;
+                }
+                p->type = PROGRAM_TYPE_NOTIFY;
+        } else if (notify == 0 && type_set && p->type == PROGRAM_TYPE_NOTIFY) {
+                conf_error(c, s->file, s->line, "[%s] notify=false conflicts with type=notify.", s->name);
+                return -EINVAL;
+        }
+        if (p->pidfile && p->type != PROGRAM_TYPE_FORKING)
+                conf_warn(c, ini_section_find(s, "pidfile")->file, ini_section_find(s, "pidfile")->line,
+                          "[%s] pidfile= only has an effect with type=forking (supervisord ignores it), "
+                          "ignoring.",
+                          s->name);
+
+        /* killasgroup defaults to stopasgroup; supervisord refuses stopasgroup without killasgroup. */
+        if (!ini_section_find(s, "killasgroup"))
+                p->killasgroup = p->stopasgroup;
+        if (p->stopasgroup && !p->killasgroup) {
+                conf_error(c, s->file, s->line,
+                           "[%s] stopasgroup=true needs killasgroup=true (as supervisord).", s->name);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* The instance's log settings once every key is read: redirect_stderr sends stderr into stdout's log, never
+ * a file of its own; AUTO files get their paths. */
+static int instance_logs(Config *c, IniSection *s, ProgramConfig *p, const DaemonConfig *daemon) {
+        int r;
+
+        if (p->redirect_stderr) {
+                IniEntry *se = ini_section_find(s, "stderr_logfile");
+                if (p->stderr_log.path && !p->stderr_log.automatic && se)
+                        conf_warn(c, se->file, se->line,
+                                  "[%s] redirect_stderr=true but stderr_logfile is also set, ignoring "
+                                  "stderr_logfile.", s->name);
+                free(p->stderr_log.path);
+                p->stderr_log.path = NULL;
+                p->stderr_log.automatic = false;
+        }
+        fix_stream_log(c, s, "stdout", &p->stdout_log, ini_section_find(s, "stdout_logfile_maxbytes"));
+        fix_stream_log(c, s, "stderr", &p->stderr_log, ini_section_find(s, "stderr_logfile_maxbytes"));
+        r = resolve_auto_log(&p->stdout_log, p, "stdout", daemon);
+        if (r < 0)
+                return r;
+        return resolve_auto_log(&p->stderr_log, p, "stderr", daemon);
+}
+
 static int build_instance(Config *c, IniSection *s, const char *name, const char *group_name, bool in_group,
                           const ProgramContext *ctx, const char *process_name_tmpl, long first_process_num,
                           long process_num, unsigned numprocs, ProgramConfig **ret) {
         _cleanup_(program_config_freep) ProgramConfig *p = calloc(1, sizeof(ProgramConfig));
         _cleanup_strv_free_ char **env = NULL;
-        _cleanup_free_ char *env_str = NULL, *pname = NULL;
-        bool failed = false;
+        _cleanup_free_ char *pname = NULL;
+        bool failed = false, notify = false, notify_set = false, type_set = false;
         int r;
 
         if (!p)
@@ -1179,40 +1364,13 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
         };
 
         /* environment= first: its variables become %(ENV_X)s for the program's other keys (supervisor 4). */
-        r = expand_entry(c, s, "environment", &v, &env_str);
-        if (r == -EINVAL)
-                return 0;
+        r = instance_environment(c, s, &v, &env);
         if (r < 0)
-                return r;
-        if (env_str) {
-                const char *why = NULL;
-                IniEntry *e = ini_section_find(s, "environment");
-                r = conf_parse_environment(env_str, &env, &why);
-                if (r == -EINVAL) {
-                        /* Not echoed: the value may hold credentials, and diags reach cgsupd's log. */
-                        report_bad_value(c, s, e, CONF_VALUE_NOT_SHOWN, why);
-                        return 0;
-                }
-                if (r < 0)
-                        return r;
-        }
+                return r == -EINVAL ? 0 : r;
         v.env3 = env;
-
-        IniEntry fake = { .key = (char *) "process_name", .value = (char *) process_name_tmpl,
-                          .file = s->file, .line = s->line };
-        IniEntry *pe = ini_section_find(s, "process_name");
-        r = conf_get_expanded(c, s, pe ?: &fake, &v, &pname);
-        if (r == -EINVAL)
-                return 0;
+        r = instance_name(c, s, &v, process_name_tmpl, &pname);
         if (r < 0)
-                return r;
-        const char *why = program_name_invalid_reason(pname);
-        if (why) {
-                conf_error(c, (pe ?: &fake)->file, (pe ?: &fake)->line,
-                           "[%s] process_name=%s: the process name %s (" PROGRAM_NAME_RULE ").", s->name,
-                           pname, why);
-                return 0;
-        }
+                return r == -EINVAL ? 0 : r;
 
         p->name = TAKE_PTR(pname);
         p->program_name = strdup(name);
@@ -1226,45 +1384,11 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
         p->numprocs = numprocs;
         p->environment = TAKE_PTR(env);
 
-        bool notify = false, notify_set = false, type_set = false;
-        for (size_t i = 0; i < ELEMENTSOF(program_keys); i++) {
-                const KeyDef *k = &program_keys[i];
-                if (k->type == KEY_SPECIAL && !streq(k->key, "notify"))
-                        continue;
-                IniEntry *e = ini_section_get(s, k->key);
-                if (!e)
-                        continue;
-                _cleanup_free_ char *val = NULL;
-                r = conf_get_expanded(c, s, e, &v, &val);
-                if (r == -EINVAL) {
-                        failed = true;
-                        continue;
-                }
-                if (r < 0)
-                        return r;
-                if (streq(k->key, "notify")) {
-                        r = parse_boolean(val);
-                        if (r < 0) {
-                                bad_value(c, s, e, val, "not a boolean");
-                                failed = true;
-                                continue;
-                        }
-                        notify = r;
-                        notify_set = true;
-                        continue;
-                }
-                if (streq(k->key, "type"))
-                        type_set = true;
-                r = apply_key(c, s, e, k, val, p, &p->limits);
-                if (r == -EINVAL) {
-                        failed = true;
-                        continue;
-                }
-                if (r < 0)
-                        return r;
-                if (k->type == KEY_COMMAND)
-                        lint_command(c, s, e, p);
-        }
+        r = instance_keys(c, s, &v, p, &notify, &notify_set, &type_set);
+        if (r == -EINVAL)
+                failed = true;
+        else if (r < 0)
+                return r;
         r = listener_keys(c, s, &v, ctx->event_listener, p);
         if (r == -EINVAL)
                 failed = true;
@@ -1290,31 +1414,9 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
                 return 0;
         }
 
-        if (notify_set && notify) {
-                if (type_set && p->type != PROGRAM_TYPE_NOTIFY) {
-                        conf_error(c, s->file, s->line, "[%s] notify=true conflicts with type=%s.", s->name,
-                                   program_type_to_string(p->type));
-                        return 0;
-                }
-                p->type = PROGRAM_TYPE_NOTIFY;
-        } else if (notify_set && !notify && type_set && p->type == PROGRAM_TYPE_NOTIFY) {
-                conf_error(c, s->file, s->line, "[%s] notify=false conflicts with type=notify.", s->name);
-                return 0;
-        }
-        if (p->pidfile && p->type != PROGRAM_TYPE_FORKING)
-                conf_warn(c, ini_section_find(s, "pidfile")->file, ini_section_find(s, "pidfile")->line,
-                          "[%s] pidfile= only has an effect with type=forking (supervisord ignores it), "
-                          "ignoring.",
-                          s->name);
-
-        /* killasgroup defaults to stopasgroup; supervisord refuses stopasgroup without killasgroup. */
-        if (!ini_section_find(s, "killasgroup"))
-                p->killasgroup = p->stopasgroup;
-        if (p->stopasgroup && !p->killasgroup) {
-                conf_error(c, s->file, s->line,
-                           "[%s] stopasgroup=true needs killasgroup=true (as supervisord).", s->name);
-                return 0;
-        }
+        r = instance_type_and_stop(c, s, p, notify_set ? (int) notify : -1, type_set);
+        if (r < 0)
+                return r == -EINVAL ? 0 : r;
 
         r = conf_health_section(c, s, &v, p);
         if (r == -EINVAL)
@@ -1335,23 +1437,7 @@ static int build_instance(Config *c, IniSection *s, const char *name, const char
                 return 0;
         }
 
-        /* Logs: redirect_stderr sends stderr into stdout's log, never a file of its own. */
-        if (p->redirect_stderr) {
-                IniEntry *se = ini_section_find(s, "stderr_logfile");
-                if (p->stderr_log.path && !p->stderr_log.automatic && se)
-                        conf_warn(c, se->file, se->line,
-                                  "[%s] redirect_stderr=true but stderr_logfile is also set, ignoring "
-                                  "stderr_logfile.", s->name);
-                free(p->stderr_log.path);
-                p->stderr_log.path = NULL;
-                p->stderr_log.automatic = false;
-        }
-        fix_stream_log(c, s, "stdout", &p->stdout_log, ini_section_find(s, "stdout_logfile_maxbytes"));
-        fix_stream_log(c, s, "stderr", &p->stderr_log, ini_section_find(s, "stderr_logfile_maxbytes"));
-        r = resolve_auto_log(&p->stdout_log, p, "stdout", ctx->daemon);
-        if (r < 0)
-                return r;
-        r = resolve_auto_log(&p->stderr_log, p, "stderr", ctx->daemon);
+        r = instance_logs(c, s, p, ctx->daemon);
         if (r < 0)
                 return r;
 
