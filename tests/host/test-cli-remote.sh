@@ -56,7 +56,7 @@ trap remote_cleanup EXIT
 
 cat >"$TEST_DIR/cgsup.conf" <<EOF
 [program:web]
-command = sleep 1000
+command = sh -c 'echo web says hello over ssh; exec sleep 1000'
 startsecs = 0
 
 [program:idle]
@@ -117,8 +117,12 @@ check "-H: start idle waits for RUNNING" bash -c "$(declare -f remote); CGSUPCTL
 check "the local bus sees what -H did" wait_state idle RUNNING 10
 check "-H: stop idle" bash -c "$(declare -f remote); CGSUPCTL='$CGSUPCTL'; [[ \$(remote stop idle) == 'idle: stopped' ]]"
 check "-H: show -p State --value web" bash -c "$(declare -f remote); CGSUPCTL='$CGSUPCTL'; [[ \$(remote show -p State --value web) == RUNNING ]]"
-check "-H: cat web" bash -c "$(declare -f remote); CGSUPCTL='$CGSUPCTL'; remote cat web | grep -q '^command = sleep 1000'"
-check "-H: tail and --json work (D-Bus methods only)" bash -c "$(declare -f remote); CGSUPCTL='$CGSUPCTL'; remote --json status | python3 -m json.tool >/dev/null"
+check "-H: cat web" bash -c "$(declare -f remote); CGSUPCTL='$CGSUPCTL'; remote cat web | grep -q '^command = sh -c'"
+check "-H: tail shows the program's output" bash -c "$(declare -f remote); CGSUPCTL='$CGSUPCTL'
+        out=\$(remote tail web); grep -qx 'web says hello over ssh' <<<\"\$out\" || { echo \"\$out\"; exit 1; }"
+check "-H: --json works (D-Bus methods only)" bash -c "$(declare -f remote); CGSUPCTL='$CGSUPCTL'; remote --json status | python3 -m json.tool >/dev/null"
+check "-H: top -b -n 1 shows the remote programs" bash -c "$(declare -f remote); CGSUPCTL='$CGSUPCTL'
+        out=\$(remote top -b -n 1); grep -q '^web  *RUNNING ' <<<\"\$out\" || { echo \"\$out\"; exit 1; }"
 check "-H: an unknown program is exit 4, as locally" bash -c "$(declare -f remote); CGSUPCTL='$CGSUPCTL'; remote status nope >/dev/null 2>&1; [[ \$? -eq 4 ]]"
 check "-H: run --pipe says plainly it needs a local bus (exit 2)" bash -c "$(declare -f remote); CGSUPCTL='$CGSUPCTL'
         remote run --pipe -- true 2>'$TEST_DIR/pipe.err'; rc=\$?; [[ \$rc -eq 2 ]] && grep -q 'remote' '$TEST_DIR/pipe.err'"
@@ -155,6 +159,9 @@ if [[ $up -eq 1 ]]; then
         check "-H --user: status lists the user instance's programs, not the system's" bash -c "
                 out=\$(env -u DBUS_SYSTEM_BUS_ADDRESS -u DBUS_SESSION_BUS_ADDRESS '$CGSUPCTL' --user -H root@127.0.0.1 list-names)
                 [[ \$out == mine ]] || { echo \"\$out\"; exit 1; }"
+        check "-H --user: top -b -n 1 shows the user instance's programs" bash -c "
+                out=\$(env -u DBUS_SYSTEM_BUS_ADDRESS -u DBUS_SESSION_BUS_ADDRESS '$CGSUPCTL' --user -H root@127.0.0.1 top -b -n 1)
+                grep -q '^mine  *RUNNING ' <<<\"\$out\" && ! grep -q '^web ' <<<\"\$out\" || { echo \"\$out\"; exit 1; }"
 else
         tap_fail "-H --user: a cgsupd --user on the second bus" 
         sed 's/^/#   /' "$TEST_DIR/ucgsupd.log" | tail -n 20

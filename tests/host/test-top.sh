@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # `cgsupctl top`: batch frames for scripts (-b -n N, --sort, --json, bad options), and the live view in a real
-# terminal (tmux): it lists the programs, sorts on a key, moves the selection, stops and starts the selected
-# program (the bus shows it) and restores the terminal when it quits.
+# terminal (tmux): it lists the programs, sorts on a key, moves the selection, stops, starts and restarts
+# the selected program (the bus shows it) and restores the terminal when it quits. Each refresh is one call
+# to cgsupd (its own bus-call counter says so).
 
 . "$(dirname "$0")/bus-lib.sh"
 
@@ -62,6 +63,15 @@ assert [p for p in frames[0]["programs"] if p["name"] == "web"][0]["cpu_percent"
 check "--sort name lists idle, web, worker:worker_0, worker:worker_1" bash -c "
         [[ \$(awk 'NR > 2 { print \$1 }' '$TEST_DIR/byname' | paste -sd' ') == 'idle web worker:worker_0 worker:worker_1' ]] ||
         { cat '$TEST_DIR/byname'; false; }"
+# One GetMetrics per refresh: cgsupd's count of method calls (cgsup_daemon_bus_calls_total) grows by the
+# five frames and the second reading's own call, nothing more.
+bus_calls() { "$CGSUPCTL" metrics | sed -n 's/^cgsup_daemon_bus_calls_total //p'; }
+calls_before=$(bus_calls)
+"$CGSUPCTL" top -b -n 5 --delay 0.2 >/dev/null 2>&1
+calls_after=$(bus_calls)
+diag "bus calls: $calls_before before, $calls_after after five frames"
+check "five refreshes wake cgsupd five times (one GetMetrics each)" \
+        test "$((calls_after - calls_before))" -eq 6
 check "without a terminal, top is batch (one frame with -n 1)" bash -c "
         [[ \$('$CGSUPCTL' top -n 1 </dev/null | grep -c '^cgsupctl top - ') -eq 1 ]]"
 for bad in "-n 0" "--delay 0" "--sort size" "web"; do
@@ -107,6 +117,17 @@ check "... and the view shows it" pane_has '^web +STOPPED '
 keys S
 check "S starts it again" wait_state web RUNNING 30
 check "... and the view shows it" pane_has '^web +RUNNING '
+web_pid=$(prop web MainPID)
+keys R
+check "R restarts the selected program (a new PID on the bus)" bash -c "
+        $(declare -f prop wait_state bctl); BUS_ADDRESS='$BUS_ADDRESS'
+        for _ in \$(seq 1 300); do
+                p=\$(prop web MainPID)
+                [[ -n \$p && \$p != 0 && \$p != $web_pid ]] && wait_state web RUNNING 30 && exit 0
+                sleep 0.1
+        done
+        false"
+check "... and the view shows it running" pane_has '^web +RUNNING '
 keys q
 check "q quits with status 0" pane_has '^top exited with 0'
 check "the terminal is restored (the alternate screen is gone)" bash -c "

@@ -4,7 +4,8 @@
  * directories holding plain files written by the test (cgroup.controllers, cgroup.subtree_control,
  * cgroup.procs, limit files). What is checked: which refusal each tree gives and its one wording, that the
  * refusal names the limit that failed (not the first one set), that create enables, applies and reads
- * back, removes a leaf it could not finish, and that a claim enables what its subtree offers.
+ * back, removes a leaf it could not finish, that a claim enables what its subtree offers, and that freeze,
+ * kill, wait-empty and destroy act on the leaf itself.
  */
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -301,4 +302,51 @@ TEST(claim_enables_what_the_subtree_offers) {
 
 int main(int argc, char **argv) {
         return tests_main(argc, argv, NULL);
+}
+
+/* The operations on a running leaf go to the leaf's own files: cgroup.freeze, cgroup.kill, cgroup.events. */
+TEST(freeze_kill_wait_empty_destroy) {
+        _cleanup_(fake_done) Fake f = { .root_fd = -EBADF };
+        _cleanup_(cgsup_leaf_freep) CgsupLeaf *leaf = NULL;
+        struct stat st;
+
+        fake_init(&f);
+        fake_cgroup(&f, "svc", "cpu memory pids", "cpu memory pids", "", "");
+        fake_cgroup(&f, "svc/leaf", "cpu memory pids", "", "4242\n", "cgroup.freeze cgroup.kill");
+        ASSERT_OK(cgsup_leaf_new(f.root_fd, "svc/leaf", &leaf));
+
+        ASSERT_OK(cgsup_leaf_freeze(leaf, true));
+        {
+                _cleanup_free_ char *v = fake_read(&f, "svc/leaf/cgroup.freeze");
+                ASSERT_STREQ(v, "1");
+        }
+        ASSERT_OK(cgsup_leaf_freeze(leaf, false));
+        {
+                _cleanup_free_ char *v = fake_read(&f, "svc/leaf/cgroup.freeze");
+                ASSERT_STREQ(v, "0");
+        }
+
+        ASSERT_OK(cgsup_leaf_kill(leaf));
+        {
+                _cleanup_free_ char *v = fake_read(&f, "svc/leaf/cgroup.kill");
+                ASSERT_STREQ(v, "1");
+        }
+
+        /* Populated: the wait ends at its timeout; empty: at once. */
+        fake_file(&f, "svc/leaf", "cgroup.events", "populated 1\nfrozen 0\n");
+        ASSERT_ERROR(cgsup_leaf_wait_empty(leaf, 50 * 1000), ETIME);
+        fake_file(&f, "svc/leaf", "cgroup.events", "populated 0\nfrozen 0\n");
+        ASSERT_OK(cgsup_leaf_wait_empty(leaf, 50 * 1000));
+
+        /* destroy removes the (empty) leaf; a fake leaf's files go first, as the kernel's would with it. */
+        static const char *const files[] = { "cgroup.controllers", "cgroup.subtree_control", "cgroup.procs",
+                                             "cgroup.events", "cgroup.freeze", "cgroup.kill" };
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                char p[128];
+                snprintf(p, sizeof(p), "svc/leaf/%s", files[i]);
+                ASSERT_OK_ERRNO(unlinkat(f.root_fd, p, 0));
+        }
+        ASSERT_OK(cgsup_leaf_destroy(leaf));
+        ASSERT_TRUE(fstatat(f.root_fd, "svc/leaf", &st, 0) < 0 && errno == ENOENT);
+        ASSERT_ERROR(cgsup_leaf_freeze(leaf, true), ENOENT);
 }
