@@ -158,6 +158,24 @@ check "status web: RUNNING, sub-state frozen" bash -c "'$CGSUPCTL' status | grep
 check "--json status: sub_state frozen" bash -c "'$CGSUPCTL' --json status web | grep -q '\"sub_state\": *\"frozen\"'"
 check "thaw web" ctl thaw web
 
+# all: one call for every program, returning when every job is over (the TERM-ignoring stubborn included).
+check "start stubborn for stop all" ctl start stubborn
+ctl stop all
+rc=$?
+running=$(for p in web stubborn good; do state_is "$p" STOPPED || echo "$p=$(state_of "$p")"; done)
+leaves=$(find "$CG_MOUNT/$SUBTREE" -mindepth 2 -maxdepth 2 -type d | wc -l)
+check "stop all: exit 0" test "$rc" -eq 0
+check "stop all: every program STOPPED at the moment it returned (not: $running)" test -z "$running"
+check "stop all: no program's cgroup left at the moment it returned ($leaves)" test "$leaves" -eq 0
+ctl start all
+rc=$?
+st=$(state_of web)
+diag "start all: rc=$rc; stdout: $(cat "$T/out"); stderr: $(cat "$T/err")"
+check "start all: exit 1 (crasher and bad fail)" test "$rc" -eq 1
+check "start all: web RUNNING (startsecs=1) at the moment it returned (was $st)" test "$st" = RUNNING
+check "start all: one line per failure" bash -c "grep -q 'crasher: FATAL (exit 4)' '$T/err' && grep -q 'bad: FATAL (exit 3)' '$T/err'"
+check "start all: a line saying what did start" grep -Eq 'started: .*web' "$T/err"
+
 check "daemon alive" daemon_alive
 dl_stop
 check "clean shutdown" test $? -eq 0
