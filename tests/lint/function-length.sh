@@ -8,13 +8,7 @@ if ! command -v ctags >/dev/null || ! ctags --version 2>/dev/null | grep -q 'Uni
         echo "1..0 # SKIP universal-ctags is not installed (ENOENT; Debian package universal-ctags)"
         exit 0
 fi
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-        n=$((n + 1)); failed=1; echo "not ok $n - $1"; shift
-        printf '%s\n' "$@" | sed 's/^/# /'
-}
+. "$(dirname "$0")/tap.sh"
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

@@ -10,14 +10,7 @@
 # report it. TAP output.
 set -u
 src=${1:?usage: leaf-only-writer.sh SOURCE_DIR}
-n=0
-failed=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-        n=$((n + 1)); failed=1; echo "not ok $n - $1"; shift
-        printf '%s\n' "$@" | sed 's/^/# /'
-}
+. "$(dirname "$0")/tap.sh"
 
 # violations DIR RULE: prints offending lines (file:line:text) of rule RULE under DIR/src.
 violations() {
