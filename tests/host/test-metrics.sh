@@ -184,6 +184,14 @@ print(data.split(b"\r\n", 1)[0].decode())
 EOF
 }
 
+# One round trip per scrape: cgsupd's count of method calls grows by the three scrapes and the second
+# reading's own call, nothing more.
+bus_calls() { "$CGSUPCTL" metrics | sed -n 's/^cgsup_daemon_bus_calls_total //p'; }
+calls_before=$(bus_calls)
+for _ in 1 2 3; do http GET /metrics >/dev/null; done
+calls_after=$(bus_calls)
+diag "bus calls: $calls_before before, $calls_after after three scrapes"
+check "three scrapes cost cgsupd three method calls (one GetMetrics each)" test "$((calls_after - calls_before))" -eq 4
 check "GET /metrics: 200, text format 0.0.4, every program" bash -c "
         $(declare -f http has); PORT=$PORT
         http GET /metrics >'$TEST_DIR/http.out' || exit 1
