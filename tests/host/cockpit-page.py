@@ -26,6 +26,7 @@ try:
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
     from selenium.webdriver.support.ui import WebDriverWait
 except ImportError as e:
     print(f"python3-selenium is not installed ({e})")
@@ -64,6 +65,15 @@ def bus_state(name):
         return json.loads(r.stdout)["programs"][0]["state"]
     except (ValueError, KeyError, IndexError):
         return f"unknown ({r.stdout.strip()} {r.stderr.strip()})"
+
+
+def bus_field(name, field):
+    """A field of the program's `cgsupctl --json status NAME` record, None when absent."""
+    r = cgsupctl("--json", "status", name)
+    try:
+        return json.loads(r.stdout)["programs"][0].get(field)
+    except (ValueError, KeyError, IndexError):
+        return None
 
 
 def open_page(d, url):
@@ -136,9 +146,31 @@ def admin(url, shot):
         still = d.execute_script("return window.cgsupNoReload;") == marker
         result(ok and still, "a start made with cgsupctl appears in the page without a reload", why)
 
+        # Signal: KILL from the row's menu ends idle's main process (cgsupd then restarts it: unexpected).
+        restarts = bus_field("idle", "restarts")
+        Select(d.find_element(By.CSS_SELECTOR, 'tr[data-program="idle"] select.signal')).select_by_value("KILL")
+        d.find_element(By.CSS_SELECTOR, 'tr[data-program="idle"] .act-kill').click()
+        ok, why = wait_for(d, "the signal outcome", lambda d: message(d) == "idle: signalled")
+        result(ok, "Signal KILL shows 'idle: signalled'", why + "\n" + message(d))
+        ok, why = wait_for(d, "idle's restart after the SIGKILL",
+                           lambda d: bus_field("idle", "restarts") == restarts + 1)
+        result(ok, "the signal from the page reached the program (it died and was restarted)",
+               why + f"\nrestarts before {restarts}, now {bus_field('idle', 'restarts')}")
+
         d.find_element(By.CSS_SELECTOR, 'tr[data-program="worker:worker_1"] .act-restart').click()
         ok, why = wait_for(d, "the restart outcome", lambda d: message(d) == "worker:worker_1: restarted")
         result(ok, "Restart of a group member shows 'worker:worker_1: restarted'", why + "\n" + message(d))
+
+        # The graph of the selected (running) program: a sample every refresh, the CPU line in orange (#ec7a08)
+        # once there are two (this host has no memory controller, so no memory line); the caption is gray.
+        d.find_element(By.CSS_SELECTOR, 'tr[data-program="worker:worker_0"]').click()
+        ok, why = wait_for(d, "the CPU line on the graph", lambda d: d.execute_script(
+            "const c = document.getElementById('graph'); if (!c) return 0;"
+            "const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;"
+            "for (let i = 0; i < px.length; i += 4)"
+            "  if (px[i + 3] > 128 && Math.abs(px[i] - 236) < 40 && Math.abs(px[i + 1] - 122) < 40 && px[i + 2] < 80) n++;"
+            "return n;") > 0)
+        result(ok, "the selected program's CPU history is drawn on the graph", why)
 
         d.find_element(By.CSS_SELECTOR, 'tr[data-program="web"]').click()
         d.find_element(By.CSS_SELECTOR, '#limits input[name="memory_max"]').send_keys("not-a-size")
