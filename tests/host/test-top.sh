@@ -111,6 +111,11 @@ keys j
 check "j selects the next row (web, in reverse video)" bash -c "
         $(declare -f pane); TMUX_SOCKET=$TMUX_SOCKET
         for _ in \$(seq 1 100); do pane -e | grep -q \$'\\e\\[7mweb ' && exit 0; sleep 0.1; done; pane -e | cat -v; false"
+# The screen as it is now (escapes kept), an artifact like test-cockpit's screenshot: README's image of top
+# (docs/top.png) is made from it.
+PANE=${CGSUP_BUILD_DIR:-$TEST_DIR}/meson-logs/top-pane.ansi
+mkdir -p "${PANE%/*}"
+check "the screen is kept ($PANE)" bash -c "$(declare -f pane); TMUX_SOCKET=$TMUX_SOCKET; pane -e >'$PANE' && grep -q 'web' '$PANE'"
 keys s
 check "s stops the selected program (on the bus)" wait_state web STOPPED 30
 check "... and the view shows it" pane_has '^web +STOPPED '
