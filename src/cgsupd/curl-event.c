@@ -9,7 +9,7 @@ struct CurlEvent {
         sd_event *event;
         CURLM *multi;
         sd_event_source *timer;
-        /* A finished transfer's callback must not run inside curl_multi_socket_action() nor inside
+        /* A finished transfer's callback must not run inside sym_curl_multi_socket_action() nor inside
          * curl_event_add(): a deferred source collects them at the next loop iteration. */
         sd_event_source *defer;
         struct Transfer *transfers; /* running, so that curl_event_free() can abandon them */
@@ -30,14 +30,14 @@ static void transfer_unlink(CurlEvent *c, Transfer *t) {
                 c->transfers = t->next;
         if (t->next)
                 t->next->prev = t->prev;
-        (void) curl_multi_remove_handle(c->multi, t->easy);
-        (void) curl_easy_setopt(t->easy, CURLOPT_PRIVATE, NULL);
+        (void) sym_curl_multi_remove_handle(c->multi, t->easy);
+        (void) sym_curl_easy_setopt(t->easy, CURLOPT_PRIVATE, NULL);
 }
 
 static Transfer *transfer_of(CURL *easy) {
         char *priv = NULL;
 
-        (void) curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+        (void) sym_curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
         return (Transfer *) priv;
 }
 
@@ -45,7 +45,7 @@ static void collect_finished(CurlEvent *c) {
         CURLMsg *msg;
         int left;
 
-        while ((msg = curl_multi_info_read(c->multi, &left))) {
+        while ((msg = sym_curl_multi_info_read(c->multi, &left))) {
                 CURL *easy = msg->easy_handle;
                 CURLcode result = msg->data.result;
                 Transfer *t;
@@ -66,7 +66,7 @@ static void collect_finished(CurlEvent *c) {
 static void socket_action(CurlEvent *c, curl_socket_t fd, int events) {
         int running = 0;
 
-        (void) curl_multi_socket_action(c->multi, fd, events, &running);
+        (void) sym_curl_multi_socket_action(c->multi, fd, events, &running);
         collect_finished(c);
 }
 
@@ -106,7 +106,7 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, v
 
         if (what == CURL_POLL_REMOVE) {
                 (void) sd_event_source_disable_unref(s);
-                (void) curl_multi_assign(c->multi, fd, NULL);
+                (void) sym_curl_multi_assign(c->multi, fd, NULL);
                 return 0;
         }
         if (s) {
@@ -119,7 +119,7 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, v
                 return -1;
         }
         (void) sd_event_source_set_description(s, "curl-socket");
-        (void) curl_multi_assign(c->multi, fd, s);
+        (void) sym_curl_multi_assign(c->multi, fd, s);
         return 0;
 }
 
@@ -151,22 +151,25 @@ int curl_event_new(sd_event *event, CurlEvent **ret) {
 
         assert(event);
         assert(ret);
+        r = dlopen_curl();
+        if (r < 0)
+                return r;
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
-        /* Reference-counted by libcurl; paired with curl_global_cleanup() in curl_event_free(). */
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        /* Reference-counted by libcurl; paired with sym_curl_global_cleanup() in curl_event_free(). */
+        if (sym_curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
                 free(TAKE_PTR(c));
                 return -EIO;
         }
         c->event = sd_event_ref(event);
-        c->multi = curl_multi_init();
+        c->multi = sym_curl_multi_init();
         if (!c->multi)
                 return -ENOMEM;
-        if (curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) != CURLM_OK ||
-            curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c) != CURLM_OK ||
-            curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
-            curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c) != CURLM_OK)
+        if (sym_curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) != CURLM_OK ||
+            sym_curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c) != CURLM_OK ||
+            sym_curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
+            sym_curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c) != CURLM_OK)
                 return -EIO;
         r = sd_event_add_defer(event, &c->defer, on_defer, c);
         if (r < 0)
@@ -184,13 +187,13 @@ CurlEvent *curl_event_free(CurlEvent *c) {
                 while (c->transfers)
                         curl_event_remove(c, c->transfers->easy);
                 /* Closes the connections it kept alive; their sockets' sources go through on_curl_socket. */
-                (void) curl_multi_cleanup(c->multi);
+                (void) sym_curl_multi_cleanup(c->multi);
         }
         c->timer = sd_event_source_disable_unref(c->timer);
         c->defer = sd_event_source_disable_unref(c->defer);
         sd_event_unref(c->event);
         if (c->multi)
-                curl_global_cleanup();
+                sym_curl_global_cleanup();
         free(c);
         return NULL;
 }
@@ -205,9 +208,9 @@ int curl_event_add(CurlEvent *c, CURL *easy, CurlEventDone done, void *userdata)
         if (!t)
                 return -ENOMEM;
         *t = (Transfer) { .easy = easy, .done = done, .userdata = userdata, .next = c->transfers };
-        (void) curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
-        if (curl_multi_add_handle(c->multi, easy) != CURLM_OK) {
-                (void) curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
+        (void) sym_curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
+        if (sym_curl_multi_add_handle(c->multi, easy) != CURLM_OK) {
+                (void) sym_curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
                 free(t);
                 return -EIO;
         }
@@ -241,20 +244,20 @@ int curl_event_easy_new(const char *url, uint64_t timeout_usec, const char *user
         CURL *easy;
 
         assert(url && user_agent && errbuf && ret);
-        easy = curl_easy_init();
+        easy = sym_curl_easy_init();
         if (!easy)
                 return -ENOMEM;
         errbuf[0] = '\0';
         /* http(s) only, also after a redirect: a configured URL never makes cgsupd read file:// or speak
          * another protocol. NOSIGNAL: no SIGALRM around name lookups in a daemon with its own signals. */
-        if (curl_easy_setopt(easy, CURLOPT_URL, url) != CURLE_OK ||
-            curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
-            curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-            curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-            curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
-            curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-            curl_easy_setopt(easy, CURLOPT_USERAGENT, user_agent) != CURLE_OK) {
-                curl_easy_cleanup(easy);
+        if (sym_curl_easy_setopt(easy, CURLOPT_URL, url) != CURLE_OK ||
+            sym_curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
+            sym_curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+            sym_curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+            sym_curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
+            sym_curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+            sym_curl_easy_setopt(easy, CURLOPT_USERAGENT, user_agent) != CURLE_OK) {
+                sym_curl_easy_cleanup(easy);
                 return -EINVAL;
         }
         *ret = easy;

@@ -6,11 +6,12 @@
  * wake it (CURLMOPT_SOCKETFUNCTION / CURLMOPT_TIMERFUNCTION), we turn those into io and time sources, and
  * each finished transfer is handed to its owner's callback from the loop. Nothing blocks: connects, TLS
  * handshakes and redirects all progress inside curl_multi_socket_action(). One per daemon, shared by the
- * HTTP(S) health checks and the webhooks.
+ * HTTP(S) health checks and the webhooks. Making it loads libcurl (curl-dl.h).
  */
 
-#include <curl/curl.h>
 #include <systemd/sd-event.h>
+
+#include "curl-dl.h"
 
 #include "macro.h"
 

@@ -130,7 +130,7 @@ static void http_cleanup(HealthCheck *h) {
         if (!h->easy)
                 return;
         curl_event_remove(h->program->manager->curl, h->easy);
-        curl_easy_cleanup(h->easy);
+        sym_curl_easy_cleanup(h->easy);
         h->easy = NULL;
 }
 
@@ -306,11 +306,11 @@ static void on_http_done(CURL *easy, CURLcode result, void *userdata) {
 
         if (result != CURLE_OK) {
                 snprintf(why, sizeof(why), "%s: %s", url,
-                         h->curl_error[0] ? h->curl_error : curl_easy_strerror(result));
+                         h->curl_error[0] ? h->curl_error : sym_curl_easy_strerror(result));
                 finish(h, false, why);
                 return;
         }
-        (void) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+        (void) sym_curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
         snprintf(why, sizeof(why), "%s answered %ld", url, status);
         finish(h, health_http_status_ok(status), why);
 }
@@ -331,18 +331,18 @@ static int http_begin(HealthCheck *h) {
         r = curl_event_easy_new(c->target, c->timeout, "cgsupd-healthcheck", h->curl_error, &h->easy);
         if (r < 0)
                 return r;
-        if (curl_easy_setopt(h->easy, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
-            curl_easy_setopt(h->easy, CURLOPT_MAXREDIRS, HEALTH_HTTP_MAX_REDIRECTS) != CURLE_OK ||
-            curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, http_discard) != CURLE_OK ||
+        if (sym_curl_easy_setopt(h->easy, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
+            sym_curl_easy_setopt(h->easy, CURLOPT_MAXREDIRS, HEALTH_HTTP_MAX_REDIRECTS) != CURLE_OK ||
+            sym_curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, http_discard) != CURLE_OK ||
             /* A check is one request: a connection kept from the previous one could not say that the
              * server still accepts new ones. */
-            curl_easy_setopt(h->easy, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK) {
+            sym_curl_easy_setopt(h->easy, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK) {
                 http_cleanup(h);
                 return -EINVAL;
         }
         r = curl_event_add(m->curl, h->easy, on_http_done, h);
         if (r < 0) {
-                curl_easy_cleanup(h->easy);
+                sym_curl_easy_cleanup(h->easy);
                 h->easy = NULL;
         }
         return r;

@@ -87,8 +87,8 @@ static void on_done(CURL *easy, CURLcode result, void *userdata) {
         char why[CURL_ERROR_SIZE + 64];
 
         if (result == CURLE_OK)
-                (void) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-        curl_easy_cleanup(w->easy);
+                (void) sym_curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+        sym_curl_easy_cleanup(w->easy);
         w->easy = NULL;
 
         if (result == CURLE_OK && status >= 200 && status < 300) {
@@ -102,7 +102,7 @@ static void on_done(CURL *easy, CURLcode result, void *userdata) {
                 return;
         }
         if (result != CURLE_OK)
-                snprintf(why, sizeof(why), "%s", w->curl_error[0] ? w->curl_error : curl_easy_strerror(result));
+                snprintf(why, sizeof(why), "%s", w->curl_error[0] ? w->curl_error : sym_curl_easy_strerror(result));
         else
                 snprintf(why, sizeof(why), "the server answered %ld", status);
         w->outage_failures++;
@@ -132,15 +132,15 @@ static int send_head(Webhook *w) {
         r = curl_event_easy_new(w->url, w->timeout, "cgsupd-webhook", w->curl_error, &w->easy);
         if (r < 0)
                 return r;
-        if (curl_easy_setopt(w->easy, CURLOPT_COPYPOSTFIELDS, w->queue[0]) != CURLE_OK ||
-            curl_easy_setopt(w->easy, CURLOPT_HTTPHEADER, w->headers) != CURLE_OK) {
-                curl_easy_cleanup(w->easy);
+        if (sym_curl_easy_setopt(w->easy, CURLOPT_COPYPOSTFIELDS, w->queue[0]) != CURLE_OK ||
+            sym_curl_easy_setopt(w->easy, CURLOPT_HTTPHEADER, w->headers) != CURLE_OK) {
+                sym_curl_easy_cleanup(w->easy);
                 w->easy = NULL;
                 return -EINVAL;
         }
         r = curl_event_add(m->curl, w->easy, on_done, w);
         if (r < 0) {
-                curl_easy_cleanup(w->easy);
+                sym_curl_easy_cleanup(w->easy);
                 w->easy = NULL;
         }
         return r;
@@ -218,10 +218,11 @@ static Webhook *webhook_free(Webhook *w) {
         w->subscription = event_subscription_free(w->subscription);
         if (w->easy) {
                 curl_event_remove(w->manager->curl, w->easy);
-                curl_easy_cleanup(w->easy);
+                sym_curl_easy_cleanup(w->easy);
         }
         w->timer = sd_event_source_disable_unref(w->timer);
-        curl_slist_free_all(w->headers);
+        if (w->headers) /* NULL also when libcurl could not be loaded */
+                sym_curl_slist_free_all(w->headers);
         for (size_t i = 0; i < w->n_queue; i++)
                 free(w->queue[i]);
         free(w->queue);
@@ -240,6 +241,10 @@ static int webhook_new(Manager *m, const WebhookConfig *c, Webhook **ret) {
 
         if (!w)
                 return -ENOMEM;
+        /* The headers list is libcurl's own type: the library is needed from here on. */
+        r = dlopen_curl();
+        if (r < 0)
+                return r;
         w->manager = m;
         w->timeout = c->timeout;
         w->retries = c->retries;
@@ -247,11 +252,11 @@ static int webhook_new(Manager *m, const WebhookConfig *c, Webhook **ret) {
         w->url = strdup(c->url);
         if (!w->name || !w->url)
                 return -ENOMEM;
-        w->headers = curl_slist_append(NULL, "Content-Type: application/json");
+        w->headers = sym_curl_slist_append(NULL, "Content-Type: application/json");
         if (!w->headers)
                 return -ENOMEM;
         STRV_FOREACH(h, c->headers) {
-                struct curl_slist *l = curl_slist_append(w->headers, *h);
+                struct curl_slist *l = sym_curl_slist_append(w->headers, *h);
                 if (!l)
                         return -ENOMEM;
                 w->headers = l;

@@ -2,7 +2,8 @@
 # [webhook:x] (issue 11, item 3): events POSTed as JSON to a local python3 http.server on the loopback that
 # refuses the first two requests (503) and then accepts: the delivery is retried with backoff, the outage
 # is logged once (and its end once), headers= reach the server, and an unknown event name is refused at
-# load with file:line.
+# load with file:line. libcurl is loaded only for a daemon that has a webhook (or an http(s) check): one
+# without never maps it.
 source "$(dirname "$0")/daemon-lib.sh"
 dl_requirements
 PY=/usr/bin/python3
@@ -39,6 +40,17 @@ SERVER_PID=$!
 trap 'kill $SERVER_PID 2>/dev/null; dl_cleanup' EXIT
 wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null || skip_all "the test server did not start"
 
+cat >"$T/plain.conf" <<CONF
+[program:idle]
+command = sleep 600
+startsecs = 0
+CONF
+check "cgsupd without webhooks starts" dl_start "$T/plain.conf"
+check "idle runs" wait_state idle RUNNING 15
+check "and cgsupd has not mapped libcurl" bash -c "grep -q libc /proc/$CGSUPD_PID/maps && ! grep -q libcurl /proc/$CGSUPD_PID/maps"
+dl_stop
+check "clean shutdown" test $? -eq 0
+
 cat >"$T/cgsup.conf" <<CONF
 [webhook:ops]
 url = http://127.0.0.1:$PORT/hook
@@ -55,6 +67,7 @@ CONF
 
 check "cgsupd starts" dl_start "$T/cgsup.conf"
 check "crash goes FATAL" wait_state crash FATAL 15
+check "a webhook loads libcurl" grep -q 'libcurl' "/proc/$CGSUPD_PID/maps"
 check "the event arrives after two refusals" wait_until 30 test -s "$T/bodies"
 check "three requests were made" bash -c "[[ \$(wc -l <$T/tokens) -eq 3 ]]"
 check "the body is JSON with the event, program and state" $PY -c "
