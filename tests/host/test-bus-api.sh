@@ -205,6 +205,12 @@ if [[ -n $MON_PID ]]; then
                 grep -A4 'member=ProgramStateChanged' '$TEST_DIR/monitor.out' | tr -d '\n' | grep -q 'string \"idle\" *string \"STOPPED\"'"
         check "PropertiesChanged on the program object was emitted" \
                 grep -q 'path=/org/cgsup1/program/idle; interface=org.freedesktop.DBus.Properties; member=PropertiesChanged' "$TEST_DIR/monitor.out"
+        # A change of state carries what moved with it (State, MainPID, Job, ...), not the configuration
+        # (Command, Environment, ...), which only a reload changes.
+        check "a state change's PropertiesChanged carries State, MainPID and Job" bash -c "
+                grep -q 'string \"State\"' '$TEST_DIR/monitor.out' && grep -q 'string \"MainPID\"' '$TEST_DIR/monitor.out' &&
+                grep -q 'string \"Job\"' '$TEST_DIR/monitor.out'"
+        check "and not the configuration" bash -c "! grep -q 'string \"Command\"\\|string \"Environment\"' '$TEST_DIR/monitor.out'"
 else
         tap_skip "signals" "dbus-monitor not installed"
 fi
