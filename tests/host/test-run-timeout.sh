@@ -56,6 +56,12 @@ check "RunTransient with RuntimeMaxUSec (t): the program is killed when it passe
         busctl --address=\"\$DBUS_SYSTEM_BUS_ADDRESS\" call org.cgsup1 /org/cgsup1 org.cgsup1.Manager RunTransient 'asa{sv}' 2 sleep 1000 2 Name s rt RuntimeMaxUSec t 500000 >/dev/null &&
         for _ in \$(seq 200); do busctl --address=\"\$DBUS_SYSTEM_BUS_ADDRESS\" call org.cgsup1 /org/cgsup1 org.cgsup1.Manager GetProgram s rt >/dev/null 2>&1 || break; sleep 0.05; done
         grep -q 'rt: Ran longer than runtime_max (500ms)' '$TEST_DIR/cgsupd.log'"
+check "RuntimeMaxUSec: the bound of a running transient program, UINT64_MAX without one" bash -c "
+        '$CGSUPCTL' run --name bounded --timeout 1000s -- sleep 1000 >/dev/null &&
+        '$CGSUPCTL' run --name unbounded -- sleep 1000 >/dev/null &&
+        [[ \$(busctl --address=\"\$DBUS_SYSTEM_BUS_ADDRESS\" get-property org.cgsup1 /org/cgsup1/program/bounded org.cgsup1.Program RuntimeMaxUSec) == 't 1000000000' ]] &&
+        [[ \$(busctl --address=\"\$DBUS_SYSTEM_BUS_ADDRESS\" get-property org.cgsup1 /org/cgsup1/program/unbounded org.cgsup1.Program RuntimeMaxUSec) == 't 18446744073709551615' ]]"
+check "stop the two runs" timeout 60 "$CGSUPCTL" stop bounded unbounded
 check "a run that ends before its runtime_max: success, exit 0" \
         timeout 60 "$CGSUPCTL" run --wait -q --timeout 1000s -- true
 check "daemon still answers" daemon_alive

@@ -285,6 +285,8 @@ static int property_get_config_usec(sd_bus *bus, const char *path, const char *i
                 v = p->config->stopwaitsecs;
         else if (streq(property, "FatalRetryAfterUSec"))
                 v = p->config->fatal_retry_after;
+        else if (streq(property, "RuntimeMaxUSec"))
+                v = p->config->runtime_max == 0 ? UINT64_MAX : p->config->runtime_max;
         return sd_bus_message_append(reply, "t", v);
 }
 
@@ -500,6 +502,7 @@ const sd_bus_vtable bus_program_vtable[] = {
         SD_BUS_PROPERTY("StartSecUSec", "t", property_get_config_usec, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("StopWaitUSec", "t", property_get_config_usec, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("FatalRetryAfterUSec", "t", property_get_config_usec, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("RuntimeMaxUSec", "t", property_get_config_usec, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("SyscallFilter", "s", property_get_config_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("NoNewPrivileges", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("RedirectStderr", "b", property_get_bool, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
