@@ -25,8 +25,27 @@ echo $! >"$1"
 exec sleep 1000
 EOF
 
+# The grandchild's pid in $1 names no live process: none, or a zombie (killed; its new parent, the host's init
+# when nothing closer reaps, may not have collected it yet).
+dead_or_zombie() {
+        local pid
+        pid=$(cat "$1") && [[ -n $pid ]] || return 1
+        [[ ! -e /proc/$pid ]] || [[ $(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) == Z ]] ||
+                [[ ! -e /proc/$pid ]]
+}
+
 gone() {
-        [[ -s $1 ]] && ! kill -0 "$(cat "$1")" 2>/dev/null
+        [[ -s $1 ]] && wait_until_ok 10 dead_or_zombie "$1"
+}
+
+# wait_until_ok SECONDS command...: a bounded poll for a state the kernel reaches on its own.
+wait_until_ok() {
+        local end=$((SECONDS + $1))
+        shift
+        until "$@"; do
+                ((SECONDS < end)) || return 1
+                sleep 0.05
+        done
 }
 
 timeout 60 "$CGSUPCTL" run --wait --timeout 1s -- sh "$TEST_DIR/long.sh" "$TEST_DIR/bg1" >"$TEST_DIR/out1" 2>"$TEST_DIR/err1"
