@@ -398,6 +398,10 @@ static bool all_enforceable(const Doctor *d) {
         return true;
 }
 
+static struct json_object *feature_json(const Doctor *d, bool have) {
+        return d->have_features ? json_object_new_boolean(have) : NULL;
+}
+
 static int print_json(const Doctor *d) {
         _cleanup_json_ struct json_object *o = json_object_new_object();
         struct json_object *kernel, *limits, *ctrls, *v1;
@@ -407,15 +411,13 @@ static int print_json(const Doctor *d) {
 
         kernel = json_object_new_object();
         json_add(o, "kernel", kernel);
-        if (d->have_features) {
-                json_add(kernel, "release", json_object_new_string(d->features.release));
-                json_add(kernel, "clone3_into_cgroup",
-                         json_object_new_boolean(d->features.clone3_into_cgroup));
-                json_add(kernel, "cgroup_kill", json_object_new_boolean(d->features.cgroup_kill));
-                json_add(kernel, "memory_peak", json_object_new_boolean(d->features.memory_peak));
-                json_add(kernel, "pidfd", json_object_new_boolean(d->features.pidfd));
-                json_add(kernel, "cgroup_freeze", json_object_new_boolean(d->features.cgroup_freeze));
-        }
+        /* Every key always there (the doctor schema): null when the features could not be probed. */
+        json_add(kernel, "release", d->have_features ? json_object_new_string(d->features.release) : NULL);
+        json_add(kernel, "clone3_into_cgroup", feature_json(d, d->features.clone3_into_cgroup));
+        json_add(kernel, "cgroup_kill", feature_json(d, d->features.cgroup_kill));
+        json_add(kernel, "memory_peak", feature_json(d, d->features.memory_peak));
+        json_add(kernel, "pidfd", feature_json(d, d->features.pidfd));
+        json_add(kernel, "cgroup_freeze", feature_json(d, d->features.cgroup_freeze));
 
         json_add(o, "cgroup2_mount", json_string_or_null(d->mount));
         {
@@ -425,10 +427,9 @@ static int print_json(const Doctor *d) {
                 json_add(o, "own_cgroup", json_string_or_null(own));
                 json_add(o, "target_cgroup", json_string_or_null(target));
                 json_add(o, "target_reason", json_string_or_null(d->target_why));
-                if (d->requested) {
-                        json_add(o, "requested_cgroup", json_string_or_null(req));
-                        json_add(o, "requested_cgroup_exists", json_object_new_boolean(!d->target_missing));
-                }
+                json_add(o, "requested_cgroup", json_string_or_null(req));
+                json_add(o, "requested_cgroup_exists",
+                         d->requested ? json_object_new_boolean(!d->target_missing) : NULL);
         }
         json_add(o, "delegated",
                  d->mount && d->delegated >= 0 ? json_object_new_boolean(d->delegated > 0) : NULL);

@@ -159,7 +159,9 @@ static struct json_object *entry_to_json(const ListEntry *e) {
         json_add(o, "cpu_usage_nsec", json_u64_or_null(e->cpu_usage_nsec));
         json_add(o, "exit_reason", isempty(e->exit_reason) ? NULL : json_object_new_string(e->exit_reason));
         json_add(o, "exit_code", e->exit_code >= 0 && reason_is_exit(e->exit_reason) ? json_object_new_int(e->exit_code) : NULL);
-        json_add(o, "exit_signal", e->exit_signal > 0 ? json_object_new_int(e->exit_signal) : NULL);
+        /* The exit figures belong to the exit record: none without one, so a program running again carries no
+         * earlier run's signal (cgsupd keeps the numbers until the next exit). */
+        json_add(o, "exit_signal", !isempty(e->exit_reason) && e->exit_signal > 0 ? json_object_new_int(e->exit_signal) : NULL);
         json_add(o, "exit_detail", isempty(e->exit_detail) ? NULL : json_object_new_string(e->exit_detail));
         json_add(o, "survivors", json_object_new_int64(e->survivors));
         json_add(o, "object_path", json_object_new_string(e->path));
@@ -312,14 +314,15 @@ int verb_status(int argc, char **argv) {
                         o = entry_to_json(&list[i]);
                         if (!o)
                                 return 1;
-                        if (named) {
-                                ProgramInfo info = {};
-                                if (program_info_get(bus, list[i].path, &info) >= 0) {
-                                        info_to_json(o, &info);
-                                        program_info_done(&info);
-                                }
-                        }
                         json_object_array_add(arr, o);
+                        if (named) {
+                                /* One shape per kind (program_detail): no record without its details. */
+                                ProgramInfo info = {};
+                                if (program_info_get(bus, list[i].path, &info) < 0)
+                                        return 1;
+                                info_to_json(o, &info);
+                                program_info_done(&info);
+                        }
                 }
                 if (json_print(root) < 0)
                         return 1;
@@ -381,15 +384,28 @@ int verb_pid(int argc, char **argv) {
         if (r < 0)
                 return 1;
         {
-                _cleanup_json_ struct json_object *o = arg_json ? json_object_new_object() : NULL;
+                /* {"programs": [{name, group, pid}]}: program names are values, never keys (a program may
+                 * be called "pid"). */
+                _cleanup_json_ struct json_object *root = arg_json ? json_object_new_object() : NULL;
+                struct json_object *o = root ? json_object_new_array() : NULL;
+                if (root && (!o || json_add(root, "programs", o) < 0))
+                        return 1;
                 for (int a = 1; a < argc; a++) {
                         bool found = false;
                         for (size_t i = 0; i < n; i++) {
                                 if (!list_entry_matches(&list[i], argv[a]))
                                         continue;
                                 found = true;
-                                if (o)
-                                        json_add(o, list[i].name, json_object_new_int64(list[i].main_pid));
+                                if (o) {
+                                        struct json_object *p = json_object_new_object();
+                                        if (!p || json_object_array_add(o, p) < 0) {
+                                                json_object_put(p);
+                                                return 1;
+                                        }
+                                        json_add(p, "name", json_object_new_string(list[i].name));
+                                        json_add(p, "group", json_object_new_string(list[i].group));
+                                        json_add(p, "pid", list[i].main_pid > 0 ? json_object_new_int64(list[i].main_pid) : NULL);
+                                }
                                 else
                                         printf("%u\n", list[i].main_pid);
                         }
@@ -398,7 +414,7 @@ int verb_pid(int argc, char **argv) {
                                 ret = EXIT_NO_SUCH_PROGRAM;
                         }
                 }
-                if (o && json_print(o) < 0)
+                if (root && json_print(root) < 0)
                         return 1;
         }
         return ret;

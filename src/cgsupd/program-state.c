@@ -497,7 +497,10 @@ static int spawn_now(Program *p) {
         free(detail);
         p->populated = true;
         p->start_usec = now(p);
+        /* A new run has no exit record yet: ExitCode/ExitSignal must not show the previous run's. */
         p->exit_reason = EXIT_REASON_NONE;
+        p->exit_code = -1;
+        p->exit_signal = 0;
         set_detail(p, NULL);
 
         program_set_state(p, PROGRAM_STARTING);

@@ -179,7 +179,7 @@ check "tail -f printed new lines while following" bash -c "[[ \$(grep -c '^tick-
 
 # tail --json: output records; -f prints one per line as output arrives.
 check "tail --json: an output record with the program's bytes" bash -c "
-        '$CGSUPCTL' tail --json=short chatty >'$TEST_DIR/tj.json' && python3 '$(dirname "$0")/json-schema.py' output_chunk <'$TEST_DIR/tj.json' &&
+        '$CGSUPCTL' tail --json=short chatty >'$TEST_DIR/tj.json' && python3 '$(dirname "$0")/json-schema.py' output_record <'$TEST_DIR/tj.json' &&
         python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if \"tick-\" in d[\"data\"] and d[\"stream\"] == \"stdout\" else 1)' '$TEST_DIR/tj.json'"
 "$CGSUPCTL" tail -f --json chatty >"$TEST_DIR/tailj.out" 2>"$TEST_DIR/tailj.err" &
 TAILJ_PID=$!
@@ -190,7 +190,7 @@ done
 kill -INT "$TAILJ_PID" 2>/dev/null
 wait "$TAILJ_PID"
 check "tail -f --json: one output record per line, each valid" bash -c "
-        [[ \$(wc -l <'$TEST_DIR/tailj.out') -ge 2 ]] && python3 '$(dirname "$0")/json-schema.py' output_chunk --lines <'$TEST_DIR/tailj.out' || { cat '$TEST_DIR/tailj.out' '$TEST_DIR/tailj.err'; exit 1; }"
+        [[ \$(wc -l <'$TEST_DIR/tailj.out') -ge 2 ]] && python3 '$(dirname "$0")/json-schema.py' output_record --lines <'$TEST_DIR/tailj.out' || { cat '$TEST_DIR/tailj.out' '$TEST_DIR/tailj.err'; exit 1; }"
 
 # ---- run ----
 check "run --pipe round-trips stdin to stdout and exits 42" bash -c "
