@@ -313,6 +313,7 @@ static int run(int argc, char *argv[]) {
                 return 1;
         if (m->config->daemon.loglevel > 0)
                 log_set_max_level(m->config->daemon.loglevel);
+        log_set_format(m->config->daemon.log_format);
         if (arg_daemonize) {
                 detach_stdio();
                 log_set_console(false);

@@ -27,7 +27,7 @@
 extern char **environ;
 
 const char *const daemon_known_keys[] = {
-        "logfile", "logfile_maxbytes", "logfile_backups", "loglevel", "pidfile", "nodaemon", "environment",
+        "logfile", "logfile_maxbytes", "logfile_backups", "loglevel", "log_format", "pidfile", "nodaemon", "environment",
         "environment_file",
         "childlogdir", "directory", "umask", "user", "minfds", "minprocs", "identifier", "cgroup",
         "shutdown_timeout", "silent", "nocleanup", "strip_ansi", "logfile_syslog", "exit_when_all_done", NULL,
@@ -190,6 +190,12 @@ static int daemon_section(Config *c, IniSection *s, char *const *process_env, co
                 } else if (streq(k, "logfile_backups")) {
                         if (safe_atou(val, &d->logfile_backups) < 0)
                                 daemon_bad(c, s, e, val, "not a non-negative integer");
+                } else if (streq(k, "log_format")) {
+                        LogFormat f = log_format_from_string(val);
+                        if (f < 0)
+                                daemon_bad(c, s, e, val, "must be text or json");
+                        else
+                                d->log_format = f;
                 } else if (streq(k, "loglevel")) {
                         int l = log_level_from_string(val);
                         if (l < 0)

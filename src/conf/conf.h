@@ -254,6 +254,7 @@ typedef struct DaemonConfig {
         uint64_t logfile_maxbytes;
         unsigned logfile_backups;
         int loglevel;        /* LOG_INFO default */
+        int log_format;      /* LogFormat (log.h): LOG_FORMAT_TEXT default, or json */
         char *pidfile;
         bool nodaemon;       /* cgsupd always runs in the foreground unless -d; recorded for reference */
         char **environment;  /* inherited by every program */

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "fd-util.h"
+#include "log-json.h"
 #include "log-rotate.h"
 #include "log.h"
 
@@ -17,6 +18,7 @@ static int log_max_level = LOG_INFO;
 static LogTarget log_target = LOG_TARGET_AUTO;
 static const char *log_ident = NULL;
 static bool log_console = true;
+static LogFormat log_format = LOG_FORMAT_TEXT;
 
 /* The daemon's own log file ([cgsupd] logfile=): process-wide like the settings above. The size is counted
  * here rather than asked with fstat() for every line. */
@@ -46,6 +48,18 @@ void log_set_target(LogTarget target) {
 
 void log_set_ident(const char *ident) {
         log_ident = ident;
+}
+
+void log_set_format(LogFormat format) {
+        log_format = format;
+}
+
+LogFormat log_format_from_string(const char *s) {
+        if (streq(s, "text"))
+                return LOG_FORMAT_TEXT;
+        if (streq(s, "json"))
+                return LOG_FORMAT_JSON;
+        return _LOG_FORMAT_INVALID;
 }
 
 int log_level_from_string(const char *s) {
@@ -162,8 +176,9 @@ static const char *level_name(int level) {
         }
 }
 
-/* One write() per line: O_APPEND keeps lines whole even if someone else appends to the same file. */
-static void log_file_write(int level, const char *msg) {
+/* One write() per line: O_APPEND keeps lines whole even if someone else appends to the same file. @json: the
+ * line in log_format=json, written instead of supervisord's layout. */
+static void log_file_write(int level, const char *msg, const char *json) {
         char line[4096 + 128], stamp[32];
         struct timespec ts;
         struct tm tm;
@@ -174,7 +189,11 @@ static void log_file_write(int level, const char *msg) {
         (void) clock_gettime(CLOCK_REALTIME, &ts);
         if (!localtime_r(&ts.tv_sec, &tm) || strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm) == 0)
                 stamp[0] = 0;
-        n = snprintf(line, sizeof(line), "%s,%03ld %s %s\n", stamp, ts.tv_nsec / 1000000L, level_name(level), msg);
+        if (json)
+                n = snprintf(line, sizeof(line), "%s\n", json);
+        else
+                n = snprintf(line, sizeof(line), "%s,%03ld %s %s\n", stamp, ts.tv_nsec / 1000000L, level_name(level),
+                             msg);
         if (n < 0)
                 return;
         n = MIN(n, (int) sizeof(line) - 1);
@@ -209,14 +228,25 @@ static const char *level_prefix(int level) {
 
 static int log_dispatch(int level, int error, const char *const *fields, const char *format, va_list ap)
         _printf_(4, 0);
+/* The CGSUP_PROGRAM= field's value (log_program()), or NULL. */
+static const char *program_field(const char *const *fields) {
+        for (size_t i = 0; fields && fields[i] && i < LOG_FIELDS_MAX; i++)
+                if (strncmp(fields[i], "CGSUP_PROGRAM=", strlen("CGSUP_PROGRAM=")) == 0)
+                        return fields[i] + strlen("CGSUP_PROGRAM=");
+        return NULL;
+}
+
 static int log_dispatch(int level, int error, const char *const *fields, const char *format, va_list ap) {
+        _cleanup_free_ char *json = NULL;
         char buf[4096];
         PROTECT_ERRNO;
 
         errno = error;
         (void) vsnprintf(buf, sizeof(buf), format, ap);
+        if (log_format == LOG_FORMAT_JSON)
+                json = log_json_line(level, buf, program_field(fields));
 
-        log_file_write(level, buf);
+        log_file_write(level, buf, json);
         if (!log_console)
                 return -error;
         if (use_journal()) {
@@ -236,7 +266,9 @@ static int log_dispatch(int level, int error, const char *const *fields, const c
                 for (size_t i = 0; fields && fields[i] && i < LOG_FIELDS_MAX; i++)
                         iov[n++] = IOVEC_STRING(fields[i]);
                 (void) sd_journal_sendv(iov, (int) n);
-        } else {
+        } else if (json)
+                fprintf(stderr, "%s\n", json);
+        else {
                 if (log_ident)
                         fprintf(stderr, "%s: %s%s\n", log_ident, level_prefix(level), buf);
                 else

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <syslog.h>
@@ -32,6 +33,16 @@ int log_get_max_level(void);
 void log_set_target(LogTarget target);
 void log_set_ident(const char *ident);
 int log_level_from_string(const char *s);
+/* [cgsupd] log_format=: text (the default) or json (one JSON object per line, log-json.h) on stderr and in
+ * the log file; the journal gets its fields either way. */
+typedef enum LogFormat {
+        LOG_FORMAT_TEXT,
+        LOG_FORMAT_JSON,
+        _LOG_FORMAT_MAX,
+        _LOG_FORMAT_INVALID = -EINVAL,
+} LogFormat;
+void log_set_format(LogFormat format);
+LogFormat log_format_from_string(const char *s);
 
 /* Extra journal fields (NULL-terminated "KEY=value" strings, at most LOG_FIELDS_MAX) may be given via
  * log_internal_fields(). */
