@@ -58,7 +58,7 @@ _cgsupctl() {
 
 _cgsupctl_complete() {
 
-        local verbs='status show cat is-active is-failed start stop restart kill signal freeze thaw rotate reset-failed set-property scale health ready pid avail tail send attach run
+        local verbs='status show cat is-active is-failed start stop restart kill signal freeze thaw rotate reset-failed set-property scale health ready pid avail tail send attach run adopt
                      reread update reload shutdown validate init metrics top doctor version list-names help'
         local global_opts='--json --json=pretty --json=short --user --system --host -H --no-pager --help --version'
 
@@ -91,6 +91,14 @@ _cgsupctl_complete() {
                                 COMPREPLY=($(compgen -W "$job_opts" -- "$cur"))
                         else
                                 COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
+                        fi
+                        ;;
+                adopt)
+                        [[ $prev == --name ]] && return
+                        if [[ $cur == -* ]]; then
+                                COMPREPLY=($(compgen -W '--name --tree' -- "$cur"))
+                        else
+                                COMPREPLY=($(compgen -W "$(ps -e -o pid= 2>/dev/null)" -- "$cur"))
                         fi
                         ;;
                 scale)

@@ -102,6 +102,7 @@ set -l verb_list \
     'send\twrite to the stdin of a program' \
     'attach\tconnect the terminal to a program' \
     'run\trun a transient program' \
+    'adopt\tmove an outside process into a transient program' \
     'reread\tshow configuration changes' \
     'update\tapply configuration changes' \
     'reload\treload the configuration' \
@@ -150,6 +151,10 @@ complete -c cgsupctl -n '__cgsupctl_verb_is run' -s q -l quiet -d 'no report'
 complete -c cgsupctl -n '__cgsupctl_verb_is run' -l timeout -x -d 'end the whole tree after DURATION'
 complete -c cgsupctl -n '__cgsupctl_verb_is run' -l standalone -d 'without the daemon'
 complete -c cgsupctl -n '__cgsupctl_verb_is run' -a '(__fish_complete_command)'
+
+complete -c cgsupctl -n '__cgsupctl_verb_is adopt' -a '(__fish_complete_pids)'
+complete -c cgsupctl -n '__cgsupctl_verb_is adopt' -l name -x -d 'program name'
+complete -c cgsupctl -n '__cgsupctl_verb_is adopt' -l tree -d 'also every descendant'
 
 complete -c cgsupctl -n '__cgsupctl_verb_is metrics' -l openmetrics -d 'OpenMetrics text'
 complete -c cgsupctl -n '__cgsupctl_verb_is top' -s b -l batch -d 'plain frames for scripts'

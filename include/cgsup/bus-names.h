@@ -30,6 +30,9 @@
 #define CGSUP_ERROR_STDIN_FULL "org.cgsup1.Error.StdinFull"
 /* WriteProgramStdin: the program closed its stdin, or has none (stdin = null). */
 #define CGSUP_ERROR_STDIN_CLOSED "org.cgsup1.Error.StdinClosed"
+/* AdoptProcess: the process's cgroup is not cgsupd's to take it from (another program's, another systemd
+ * unit's, outside cgsupd's delegation); the message says which. */
+#define CGSUP_ERROR_CANNOT_ADOPT "org.cgsup1.Error.CannotAdopt"
 
 /* Manager signals. */
 #define CGSUP_SIGNAL_PROGRAM_STATE_CHANGED "ProgramStateChanged"

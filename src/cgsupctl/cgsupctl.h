@@ -97,6 +97,8 @@ extern const struct option send_options[];
 int verb_attach(int argc, char **argv);       /* verb-attach.c: attach [--detach-key=KEY] NAME */
 extern const struct option attach_options[];
 int verb_run(int argc, char **argv);
+int verb_adopt(int argc, char **argv);        /* verb-adopt.c: adopt PID [--name NAME] [--tree] */
+extern const struct option adopt_options[];
 /* run's options, shared by the daemon-backed run (verb-run.c) and run --standalone. */
 enum {
         RUN_ARG_WAIT = 0x100,

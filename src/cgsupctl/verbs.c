@@ -236,6 +236,23 @@ const Verb verbs[] = {
                                "1 if it could not be started, 2 usage error. Otherwise 0 once it is started.\n",
         },
         {
+                .name = "adopt", .min_operands = 1, .max_operands = 1, .run = verb_adopt,
+                .options = adopt_options,
+                .synopsis = "adopt PID [--name NAME] [--tree]",
+                .summary = "move an outside process into a new transient program's cgroup",
+                .description = "The process (with --tree, every descendant too) is moved into the cgroup of a\n"
+                               "new transient program: listed, stopped and limited like any other, removed once\n"
+                               "its cgroup is empty. Its exit status is not cgsupd's to read: reported unknown.\n"
+                               "It cannot be restarted. Root, or callers polkit allows (org.cgsup1.manage), and\n"
+                               "those only for their own processes. Refused, with the reason: PID 1, cgsupd, a\n"
+                               "process another program holds, one in another systemd unit's cgroup or outside\n"
+                               "cgsupd's delegation.\n"
+                               "Options:\n"
+                               "     --name=NAME        the program's name (default adopted-PID)\n"
+                               "     --tree             also every descendant of PID\n",
+                .exit_status = "0 adopted, 1 refused (the reason on stderr) or cgsupd unreachable, 2 usage error.\n",
+        },
+        {
                 .name = "reread", .min_operands = 0, .max_operands = 0, .run = verb_reread,
                 .synopsis = "reread",
                 .summary = "show what a reload would change",

@@ -16,34 +16,12 @@
 #include "program-ops.h"
 #include "program-real.h"
 #include "program-stdin.h"
+#include "proc-info.h"
 #include "strv.h"
 
 int adopt_pid_starttime(pid_t pid, uint64_t *ret) {
-        _cleanup_free_ char *text = NULL, *path = NULL;
-        const char *p;
-        uint64_t v;
-        int r;
-
-        if (asprintf(&path, "/proc/%d/stat", (int) pid) < 0)
-                return -ENOMEM;
-        r = read_full_file_at(AT_FDCWD, path, 4096, &text, NULL);
-        if (r < 0)
-                return r;
-        /* comm may contain spaces and parentheses: fields start after the last ')'. */
-        p = strrchr(text, ')');
-        if (!p)
-                return -EBADMSG;
-        p++;
-        /* Field 3 (state) is the first after ')'; starttime is field 22. */
-        for (int field = 3; field < 22; field++) {
-                p = strchr(p + 1, ' ');
-                if (!p)
-                        return -EBADMSG;
-        }
-        if (sscanf(p, " %" SCNu64, &v) != 1)
-                return -EBADMSG;
-        *ret = v;
-        return 0;
+        /* Field 22: clock ticks since boot when the process started. */
+        return proc_stat_field(pid, 22, ret);
 }
 
 static int write_new_file(const char *path, const char *text) {

@@ -3,6 +3,8 @@
  * Transient runs (RunTransient, `cgsupctl run`): programs created from a spec instead of a file, removed
  * when they end.
  */
+#include <assert.h>
+
 #include "manager.h"
 #include "program-ops.h"
 #include "strv.h"
@@ -30,6 +32,30 @@ void transient_spec_done(TransientSpec *s) {
         s->argv = s->environment = NULL;
         s->working_directory = s->syscall_filter = s->name = NULL;
         close_spec_fds(s);
+}
+
+ProgramConfig *transient_config_new(const char *name, char *const *argv) {
+        _cleanup_(program_config_freep) ProgramConfig *pc = calloc(1, sizeof(ProgramConfig));
+
+        assert(name && argv && argv[0]);
+        if (!pc)
+                return NULL;
+        program_config_init_defaults(pc);
+        pc->name = strdup(name);
+        pc->program_name = strdup(name);
+        pc->group_name = strdup(name);
+        pc->command = strv_join(argv, " ");
+        pc->argv = strv_copy(argv);
+        /* One run: never started by cgsupd on its own, no startsecs to wait out, output into the ring only. */
+        pc->autostart = false;
+        pc->autorestart = AUTORESTART_FALSE;
+        pc->startsecs = 0;
+        pc->startretries = 0;
+        pc->stdout_log = (LogConfig) {};
+        pc->stderr_log = (LogConfig) {};
+        if (!pc->name || !pc->program_name || !pc->group_name || !pc->command || !pc->argv)
+                return NULL;
+        return TAKE_PTR(pc);
 }
 
 int manager_run_transient(Manager *m, TransientSpec *spec, Program **ret, char **reterr_message) {
@@ -75,17 +101,11 @@ int manager_run_transient(Manager *m, TransientSpec *spec, Program **ret, char *
                 return -EEXIST;
         }
 
-        pc = calloc(1, sizeof(*pc));
+        pc = transient_config_new(name, spec->argv);
         if (!pc) {
                 close_spec_fds(spec);
                 return -ENOMEM;
         }
-        program_config_init_defaults(pc);
-        pc->name = strdup(name);
-        pc->program_name = strdup(name);
-        pc->group_name = strdup(name);
-        pc->command = strv_join(spec->argv, " ");
-        pc->argv = strv_copy(spec->argv);
         pc->environment = spec->environment ? strv_copy(spec->environment) : NULL;
         pc->directory = spec->working_directory ? strdup(spec->working_directory) : NULL;
         pc->syscall_filter = spec->syscall_filter ? strdup(spec->syscall_filter) : NULL;
@@ -94,16 +114,6 @@ int manager_run_transient(Manager *m, TransientSpec *spec, Program **ret, char *
         pc->no_new_privileges = spec->no_new_privileges;
         pc->limits = spec->limits;
         pc->runtime_max = spec->runtime_max;
-        pc->autostart = false;
-        pc->autorestart = AUTORESTART_FALSE;
-        pc->startsecs = 0;
-        pc->startretries = 0;
-        pc->stdout_log = (LogConfig) {};
-        pc->stderr_log = (LogConfig) {};
-        if (!pc->name || !pc->program_name || !pc->group_name || !pc->command || !pc->argv) {
-                close_spec_fds(spec);
-                return -ENOMEM;
-        }
 
         r = program_new(m, pc, &p);
         if (r < 0) {

@@ -428,9 +428,10 @@ void manager_schedule_check(Manager *m) {
 void manager_program_state_changed(Manager *m, Program *p, ProgramState old) {
 
         /* Transient runs: once the main process is gone the rest of the run is killed (it has no one to
-         * report to), and the report goes out when the cgroup is empty. */
-        if (p->transient && (p->state == PROGRAM_EXITED || p->state == PROGRAM_FATAL) && p->populated &&
-            !p->kill_sent && m->ops->cgroup_kill) {
+         * report to), and the report goes out when the cgroup is empty. An adopted process's descendants
+         * were running before cgsupd took them in: they stay, contained, until they end or it is stopped. */
+        if (p->transient && !p->outside_adopted && (p->state == PROGRAM_EXITED || p->state == PROGRAM_FATAL) &&
+            p->populated && !p->kill_sent && m->ops->cgroup_kill) {
                 (void) m->ops->cgroup_kill(p);
                 p->kill_sent = true;
         }

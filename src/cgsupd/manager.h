@@ -149,6 +149,21 @@ typedef struct TransientSpec {
  * consumed in all cases. */
 int manager_run_transient(Manager *m, TransientSpec *spec, Program **ret, char **reterr_message);
 void transient_spec_done(TransientSpec *s);
+/* The configuration of a transient program named @name running @argv (shown as its command): no autostart,
+ * no restart, no startsecs, output captured into the ring only. NULL on OOM. */
+ProgramConfig *transient_config_new(const char *name, char *const *argv);
+
+typedef struct AdoptSpec {
+        pid_t pid;
+        const char *name;       /* NULL = "adopted-<pid>" */
+        bool tree;              /* also every descendant */
+        uid_t owner;            /* with tree: only descendants all of whose uids are this (0 = any) */
+} AdoptSpec;
+
+/* Move an outside process (and with tree its descendants) into the leaf of a new transient program
+ * (manager-adopt.c). On a refusal *reterr_message (optional) says why: -ESRCH no such process, -EINVAL
+ * init, cgsupd or a kernel thread, -EBUSY a cgroup cgsupd may not take it from, -EEXIST the name. */
+int manager_adopt_process(Manager *m, const AdoptSpec *spec, Program **ret, char **reterr_message);
 
 /* Main loop: runs until shutdown; returns the exit status for main(). */
 int manager_run(Manager *m);

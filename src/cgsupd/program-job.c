@@ -156,6 +156,9 @@ int program_enqueue_flags(Program *p, JobType type, unsigned flags, uint32_t *re
                 *ret_result = _JOB_RESULT_INVALID;
         if (type != JOB_STOP && m->shutting_down)
                 return -ESHUTDOWN;
+        /* An adopted outside process: cgsupd does not know how it was started. */
+        if (type != JOB_STOP && p->outside_adopted)
+                return -EOPNOTSUPP;
 
         program_schedule_request(p, type);
         if (job_joins(&p->job, type, flags, m->ops->now(m)))

@@ -164,6 +164,7 @@ typedef struct Program {
         bool ready;              /* notify: READY=1 received for the current instance */
         bool health_ready;       /* readiness: its check passed once for the current instance */
         bool adopted;            /* taken over from a previous daemon instance */
+        bool outside_adopted;    /* cgsupctl adopt: an outside process moved in; never started again */
         char *status_text;       /* notify: last STATUS= */
         char *waiting_for;       /* a start job waits for a dependency: "waiting for db (healthy)" */
         usec_t last_spawn_usec;  /* CLOCK_MONOTONIC of the last spawn attempt */

@@ -233,6 +233,18 @@ dsend() {
                 "org.cgsup1.Manager.$method" "$@" 2>&1
 }
 
+# expect_rc WANT COMMAND...: exit status WANT; output in $TEST_DIR/out and err.
+expect_rc() {
+        local want=$1 rc
+        shift
+        "$@" >"$TEST_DIR/out" 2>"$TEST_DIR/err"
+        rc=$?
+        [[ $rc -eq $want ]] && return 0
+        echo "exit status $rc, expected $want"
+        cat "$TEST_DIR/out" "$TEST_DIR/err"
+        return 1
+}
+
 # expect_error ERRORNAME COMMAND...: COMMAND's output (dsend / bus-big-arg) names that D-Bus error.
 expect_error() {
         local want=$1 out

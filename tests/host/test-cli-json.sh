@@ -35,7 +35,7 @@ doc() {
         rc=$?
         if [[ ! -s $DOCS/$file ]]; then
                 tap_fail "$desc: no output"
-                echo "#   exit status $rc: $(head -c 500 "$TEST_DIR/doc.err")"
+                echo "exit status $rc: $(head -c 500 "$TEST_DIR/doc.err")" | sed 's/^/#   /'
                 rm -f "$DOCS/$file"
                 return
         fi
@@ -167,6 +167,12 @@ doc "scale --json: scale" scale "$C" scale worker 3 --json
 doc "run --json (no wait): run_started" run_started "$C" run --json -- /bin/true
 doc "run --wait --json: run_report" run_report "$C" run --wait --json -- /bin/sh -c 'exit 7'
 doc "run --wait --json of a signalled run: run_report" run_report "$C" run --wait --json -- /bin/sh -c 'kill -TERM $$'
+sleep 1000 &
+ADOPTEE=$!
+doc "adopt --json: adopt" adopt "$C" adopt "$ADOPTEE" --json
+"$C" stop "adopted-$ADOPTEE" >/dev/null 2>&1
+kill -KILL "$ADOPTEE" 2>/dev/null
+wait "$ADOPTEE" 2>/dev/null
 doc "run --standalone --json: run_report" run_report "$C" run --standalone --json -- /bin/true
 
 check_docs

@@ -9,18 +9,6 @@
 bus_test_setup
 bus_require_nobody
 
-# expect_rc WANT COMMAND...: exit status WANT; output in $TEST_DIR/out and err.
-expect_rc() {
-        local want=$1 rc
-        shift
-        "$@" >"$TEST_DIR/out" 2>"$TEST_DIR/err"
-        rc=$?
-        [[ $rc -eq $want ]] && return 0
-        echo "exit status $rc, expected $want"
-        cat "$TEST_DIR/out" "$TEST_DIR/err"
-        return 1
-}
-
 mkdir -p "$TEST_DIR/conf.d"
 cat >"$TEST_DIR/cgsup.conf" <<EOF
 [include]

@@ -29,6 +29,7 @@ static const char *const bus_op_table[_BUS_OP_MAX] = {
         [BUS_OP_WRITE_STDIN] = "write to the stdin of",
         [BUS_OP_ROTATE] = "rotate the log files of",
         [BUS_OP_RESET_FAILED] = "reset the failed state of",
+        [BUS_OP_ADOPT] = "adopt",
 };
 
 const char *bus_op_to_string(BusOp op) {
@@ -52,6 +53,7 @@ static const sd_bus_error_map cgsup_error_map[] = {
         SD_BUS_ERROR_MAP(CGSUP_ERROR_JOB_FAILED, EREMOTEIO),
         SD_BUS_ERROR_MAP(CGSUP_ERROR_STDIN_FULL, EAGAIN),
         SD_BUS_ERROR_MAP(CGSUP_ERROR_STDIN_CLOSED, EPIPE),
+        SD_BUS_ERROR_MAP(CGSUP_ERROR_CANNOT_ADOPT, EBUSY),
         SD_BUS_ERROR_MAP_END,
 };
 
@@ -67,6 +69,10 @@ static bool op_spawns(BusOp op) {
 const char *bus_error_name_for(int r, BusOp op) {
         int e = r < 0 ? -r : r;
 
+        if (op == BUS_OP_ADOPT && e == EBUSY)
+                return CGSUP_ERROR_CANNOT_ADOPT;
+        if (op == BUS_OP_ADOPT && (e == ESRCH || e == EEXIST))
+                return CGSUP_ERROR_INVALID_ARGUMENT;
         if (op == BUS_OP_WRITE_STDIN && e == EAGAIN)
                 return CGSUP_ERROR_STDIN_FULL;
         if (op == BUS_OP_WRITE_STDIN && (e == EPIPE || e == ENOTCONN))

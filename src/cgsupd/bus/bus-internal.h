@@ -98,6 +98,13 @@ int method_run_transient(sd_bus_message *m, void *userdata, sd_bus_error *error)
 void bus_transient_emit_finished(BusContext *c, Program *p, const CgsupStats *final_stats);
 /* Short result word for an exit report: "success", "exit-code", "signal", "oom-kill", ... */
 const char *bus_transient_result(const Program *p);
+/* A transient name follows the rule of configured names; InvalidArgument naming the problem otherwise. */
+int bus_validate_transient_name(const char *name, sd_bus_error *error);
+/* Room for one more transient program (named @name, NULL = generated) for @caller: TooMany otherwise. */
+int bus_check_transient_room(Manager *mgr, const char *name, uid_t caller, sd_bus_error *error);
+
+/* ---- bus-adopt.c ---- */
+int method_adopt_process(sd_bus_message *m, void *userdata, sd_bus_error *error);
 
 /* ---- polkit.c ---- */
 int polkit_registry_new(unsigned max_pending, PolkitRegistry **ret);
@@ -128,6 +135,7 @@ typedef enum BusOp {
         BUS_OP_WRITE_STDIN,
         BUS_OP_ROTATE,
         BUS_OP_RESET_FAILED,
+        BUS_OP_ADOPT,
         _BUS_OP_MAX,
         _BUS_OP_INVALID = -EINVAL,
 } BusOp;

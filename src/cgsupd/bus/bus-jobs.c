@@ -146,6 +146,11 @@ static int job_enqueue_one(Program *p, BusOp op, unsigned job_flags, bool multi,
                 return 0;
         if (r >= 0)
                 return 0;
+        if (r == -EOPNOTSUPP && p->outside_adopted)
+                return sd_bus_error_setf(error, CGSUP_ERROR_FAILED,
+                                         "Cannot %s '%s': an adopted process cannot be started again (cgsupd does "
+                                         "not know how it was started)",
+                                         bus_op_to_string(op) ?: "start", p->name);
         return bus_error_set_errno(error, r, op, p->name, r == -EALREADY ? NULL : p->exit_detail);
 }
 

@@ -81,7 +81,7 @@ static int read_strv_bounded(sd_bus_message *m, const char *what, bool env, char
 }
 
 /* The same rule as for configured programs, so a transient run can be named whatever a [program:x] can. */
-static int validate_transient_name(const char *name, sd_bus_error *error) {
+int bus_validate_transient_name(const char *name, sd_bus_error *error) {
         const char *why = program_name_invalid_reason(name);
 
         /* The name is not echoed back: it may hold control characters, and the caller knows what it sent. */
@@ -186,7 +186,7 @@ static int read_run_property(sd_bus_message *m, const char *key, void *userdata)
 
         if (streq(key, "Name")) {
                 r = read_string_property(m, key, 4096, &spec->name, a->error);
-                return r < 0 ? r : validate_transient_name(spec->name, a->error);
+                return r < 0 ? r : bus_validate_transient_name(spec->name, a->error);
         }
         if (streq(key, "Environment")) {
                 r = sd_bus_message_enter_container(m, 'v', "as");
@@ -274,10 +274,10 @@ static int resolve_run_user(sd_bus_message *m, const char *user, TransientSpec *
         return 0;
 }
 
-static int check_transient_room(Manager *mgr, const TransientSpec *spec, uid_t caller, sd_bus_error *error) {
-        if (spec->name && manager_find_program(mgr, spec->name))
+int bus_check_transient_room(Manager *mgr, const char *name, uid_t caller, sd_bus_error *error) {
+        if (name && manager_find_program(mgr, name))
                 return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT, "A program named '%s' already exists.",
-                                         spec->name);
+                                         name);
         if (mgr->n_transient >= BUS_TRANSIENT_MAX)
                 return sd_bus_error_setf(error, CGSUP_ERROR_TOO_MANY,
                                          "Too many transient programs running (%u, at most %d).", mgr->n_transient,
@@ -318,7 +318,7 @@ int method_run_transient(sd_bus_message *m, void *userdata, sd_bus_error *error)
         free(args.user);
         if (r < 0)
                 return r;
-        r = check_transient_room(mgr, &spec, caller, error);
+        r = bus_check_transient_room(mgr, spec.name, caller, error);
         if (r < 0)
                 return r;
 
@@ -344,6 +344,9 @@ int method_run_transient(sd_bus_message *m, void *userdata, sd_bus_error *error)
 const char *bus_transient_result(const Program *p) {
         switch (p->exit_reason) {
         case EXIT_REASON_EXITED:
+                /* An adopted process is not our child: its exit status was not ours to read. */
+                if (p->exit_code < 0)
+                        return "unknown";
                 return p->exit_code == 0 ? "success" : "exit-code";
         case EXIT_REASON_SIGNAL:
                 return "signal";
