@@ -60,7 +60,7 @@ _cgsupctl_complete() {
 
         local verbs='status show cat is-active is-failed start stop restart kill signal freeze thaw rotate reset-failed set-property scale health ready pid avail tail send attach run adopt
                      reread update reload shutdown validate init metrics top doctor version list-names help'
-        local global_opts='--json --json=pretty --json=short --user --system --host -H --no-pager --help --version'
+        local global_opts='--json --json=pretty --json=short --user --system --host -H --no-pager --no-legend --full -l --verbose -v -vv --help --version'
 
         for ((i = 1; i < cword; i++)); do
                 case ${words[i]} in

@@ -73,6 +73,7 @@ complete -c cgsupctl -s H -l host -x -a '(__fish_print_hostnames)' -d 'a remote 
 complete -c cgsupctl -l no-pager -d 'do not page output'
 complete -c cgsupctl -l no-legend -d 'no table header'
 complete -c cgsupctl -s l -l full -d 'do not shorten table cells'
+complete -c cgsupctl -s v -l verbose -d 'more detail (twice: trace D-Bus calls)'
 complete -c cgsupctl -s h -l help -d 'show help'
 complete -c cgsupctl -l version -d 'show version'
 

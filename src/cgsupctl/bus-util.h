@@ -20,6 +20,13 @@ const char *bus_where(void);
  * own message (which names the program and the problem). Returns -errno. */
 int bus_log_call_error(const sd_bus_error *e, int r);
 
+/* sd_bus_call() and sd_bus_call_method(), traced on stderr with -vv (arg_verbose >= 2): the method called,
+ * its arguments' signature, and the reply's signature, size and time (or the error). Every call cgsupctl
+ * makes goes through these. */
+int bus_call(sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_error *error, sd_bus_message **ret_reply);
+int bus_call_method(sd_bus *bus, const char *destination, const char *path, const char *interface,
+                    const char *member, sd_bus_error *error, sd_bus_message **ret_reply, const char *types, ...);
+
 /* Call an org.cgsup1.Manager method; on failure prints the error (bus_log_call_error()) and returns <0. */
 int manager_call(sd_bus *bus, const char *member, sd_bus_message **ret_reply, const char *types, ...);
 /* Same, with a prepared message (append arguments first). */

@@ -27,6 +27,7 @@ bool arg_user = false;
 bool arg_no_pager = false;
 bool arg_no_legend = false;
 bool arg_full = false;
+unsigned arg_verbose = 0;
 const char *arg_host = NULL;
 /* arg_host's own copy: the option parser's words are freed before the verb runs. */
 static char *arg_host_owned = NULL;
@@ -54,9 +55,10 @@ static const struct option global_options[] = {
         { "no-pager", no_argument, NULL, ARG_NO_PAGER },
         { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
         { "full", no_argument, NULL, 'l' },
+        { "verbose", no_argument, NULL, 'v' },
         {},
 };
-#define GLOBAL_SHORT_OPTIONS "hH:l"
+#define GLOBAL_SHORT_OPTIONS "hH:lv"
 
 int usage_error(const char *fmt, ...) {
         va_list ap;
@@ -82,6 +84,8 @@ static void help(void) {
                "     --system            talk to the system instance (the default)\n"
                "  -H --host=[USER@]HOST  talk to cgsupd on a remote host (over ssh)\n"
                "  -l --full              do not truncate table columns to fit the terminal\n"
+               "  -v --verbose           more detail (status: sub-state, restarts, tasks, limits,\n"
+               "                         checks); -vv also traces every D-Bus call on stderr\n"
                "     --no-legend         tables without their header line\n"
                "     --no-pager          do not pipe tables into a pager (less) on a terminal\n\n"
                "Commands:\n");
@@ -220,6 +224,9 @@ static int global_option(int c, const char *value) {
                 return 1;
         case 'l':
                 arg_full = true;
+                return 1;
+        case 'v':
+                arg_verbose++;
                 return 1;
         }
         return 0;

@@ -19,6 +19,7 @@ extern bool arg_user;
 extern bool arg_no_pager;
 extern bool arg_no_legend;
 extern bool arg_full;
+extern unsigned arg_verbose; /* -v: more detail; -vv: D-Bus calls traced on stderr */
 extern const char *arg_host;
 
 /* Exit statuses (systemctl/supervisorctl conventions). */

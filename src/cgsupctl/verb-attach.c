@@ -231,7 +231,7 @@ static int attach_find(Attach *a, sd_bus_error *error) {
         const char *path;
         int r;
 
-        r = sd_bus_call_method(a->bus, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE, "GetProgram",
+        r = bus_call_method(a->bus, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE, "GetProgram",
                                error, &reply, "s", a->name);
         if (r < 0)
                 return r;

@@ -109,7 +109,7 @@ static int read_environment(sd_bus *bus, const char *name, const char *path, Pro
                 r = sd_bus_message_set_allow_interactive_authorization(m, false);
         if (r < 0)
                 return bus_log_call_error(NULL, r);
-        if (sd_bus_call(bus, m, 0, NULL, &reply) >= 0)
+        if (bus_call(bus, m, 0, NULL, &reply) >= 0)
                 (void) sd_bus_message_read_strv(reply, &s->environment);
         return 0;
 }

@@ -261,7 +261,7 @@ static int running_daemon_property(sd_bus *bus, const char *property, char **ret
         if (r >= 0)
                 r = sd_bus_message_append(m, "ss", CGSUP_BUS_MANAGER_INTERFACE, property);
         if (r >= 0)
-                r = sd_bus_call(bus, m, 0, NULL, &reply);
+                r = bus_call(bus, m, 0, NULL, &reply);
         if (r >= 0)
                 r = sd_bus_message_read(reply, "v", "s", &s);
         if (r < 0)

@@ -104,7 +104,7 @@ static int enqueue(sd_bus *bus, const char *verb, const char *name, uint64_t fla
                 r = sd_bus_message_append(m, "t", flags);
         if (r < 0)
                 return bus_log_call_error(NULL, r);
-        r = sd_bus_call(bus, m, 0, &error, &reply);
+        r = bus_call(bus, m, 0, &error, &reply);
         if (r < 0) {
                 /* systemctl: starting what runs is success with nothing to do (the daemon says
                  * AlreadyStarted for a single name). */

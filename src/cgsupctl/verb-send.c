@@ -40,7 +40,7 @@ int stdin_write(sd_bus *bus, const char *name, const void *data, size_t size, sd
                 r = sd_bus_message_append_array(m, 'y', data, size);
         if (r < 0)
                 return r;
-        return sd_bus_call(bus, m, 0, reterr, NULL);
+        return bus_call(bus, m, 0, reterr, NULL);
 }
 
 /* Sends @size bytes in pipe-sized pieces; a full pipe is waited out (the program reads slower than we

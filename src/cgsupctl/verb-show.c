@@ -208,7 +208,7 @@ static int show_object(sd_bus *bus, const char *path, const char *interface, con
         const char *name;
         int r;
 
-        r = sd_bus_call_method(bus, CGSUP_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", &error,
+        r = bus_call_method(bus, CGSUP_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", &error,
                                &reply, "s", interface);
         if (r < 0)
                 return bus_log_call_error(&error, r);

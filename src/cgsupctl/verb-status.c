@@ -77,20 +77,39 @@ static char *format_exit(const char *reason, int32_t code, int32_t sig, uint32_t
         return s;
 }
 
-static int print_table(const ListEntry *list, const bool *show, size_t n) {
+/* -v: the figures of the program object that the table has no room for otherwise. */
+static int add_verbose_cells(Table *t, const ProgramInfo *info) {
+        char restarts[16], tasks[48], a[24], b[24];
+        int r;
+
+        snprintf(restarts, sizeof restarts, "%u", info->restarts);
+        if (info->tasks_current == UINT64_MAX && info->tasks_max == UINT64_MAX)
+                snprintf(tasks, sizeof tasks, "-");
+        else
+                snprintf(tasks, sizeof tasks, "%s/%s",
+                         info->tasks_current == UINT64_MAX ? "-" : (snprintf(a, sizeof a, "%" PRIu64, info->tasks_current), a),
+                         info->tasks_max == UINT64_MAX ? "-" : (snprintf(b, sizeof b, "%" PRIu64, info->tasks_max), b));
+        r = table_add_cell(t, restarts, NULL);
+        if (r >= 0)
+                r = table_add_cell(t, tasks, NULL);
+        return r;
+}
+
+/* @infos (with -v, else NULL): each shown program's properties, for the RESTARTS and TASKS/LIMIT columns. */
+static int print_table(const ListEntry *list, const bool *show, size_t n, const ProgramInfo *infos) {
         static const char *const headers[] = { "NAME", "STATE", "PID", "UPTIME", "MEM/LIMIT", "CPU", "EXIT/REASON",
-                                                "SUB-STATE" };
+                                                "SUB-STATE", "RESTARTS", "TASKS/LIMIT" };
         uint64_t now = now_realtime_usec();
-        bool any_sub = false;
+        bool any_sub = infos != NULL;
         Table *t;
         int r = 0;
 
         /* The sub-state column ("restart pending (in 2s)", "frozen", "waiting for db (healthy)") only
-         * when some program has one: the usual table stays as narrow as before. */
+         * when some program has one, or with -v: the usual table stays as narrow as before. */
         for (size_t i = 0; i < n; i++)
                 if (show[i] && !isempty(list[i].sub_state))
                         any_sub = true;
-        t = table_new(ELEMENTSOF(headers) - !any_sub, headers);
+        t = table_new(ELEMENTSOF(headers) - (infos ? 0 : 2) - !any_sub, headers);
         if (!t)
                 return -ENOMEM;
         /* On a narrow terminal the explanations give way, never the name, state or numbers. */
@@ -135,6 +154,8 @@ static int print_table(const ListEntry *list, const bool *show, size_t n) {
                         r = table_add_cell(t, ex ?: "", NULL);
                 if (r >= 0 && any_sub)
                         r = table_add_cell(t, strempty(e->sub_state), NULL);
+                if (r >= 0 && infos)
+                        r = add_verbose_cells(t, &infos[i]);
         }
         if (r >= 0)
                 r = table_print(t, stdout);
@@ -221,6 +242,33 @@ static void print_limit_line(const char *label, uint64_t cur, uint64_t max, uint
         printf("\n");
 }
 
+/* -v: how the program is started and checked, and every limit set on it. */
+static void print_detail_verbose(const ProgramInfo *i) {
+        char limits[256] = "", buf[32];
+        size_t l = 0;
+
+        printf("%12s: autostart %s, autorestart %s, priority %d, type %s%s%s\n", "Start",
+               i->autostart > 0 ? "yes" : "no", strna(i->autorestart), i->priority, strna(i->type),
+               isempty(i->user) ? "" : ", user ", strempty(i->user));
+        if (!isempty(i->readiness_check) || !isempty(i->liveness_check))
+                printf("%12s: readiness %s, liveness %s\n", "Checks", isempty(i->readiness_check) ? "-" : i->readiness_check,
+                       isempty(i->liveness_check) ? "-" : i->liveness_check);
+#define LIMIT(name, v, bytes)                                                                                  \
+        if ((v) != UINT64_MAX && l < sizeof limits)                                                            \
+                l += (size_t) snprintf(limits + l, sizeof limits - l, "%s%s=%s", l ? " " : "", name,          \
+                                       bytes ? format_bytes(buf, sizeof buf, (v))                              \
+                                             : (snprintf(buf, sizeof buf, "%" PRIu64, (uint64_t) (v)), buf))
+        LIMIT("memory_max", i->memory_max, true);
+        LIMIT("memory_high", i->memory_high, true);
+        LIMIT("memory_swap_max", i->memory_swap_max, true);
+        LIMIT("pids_max", i->tasks_max, false);
+        LIMIT("cpu_quota_permyriad", i->cpu_quota, false);
+        LIMIT("cpu_weight", i->cpu_weight, false);
+        LIMIT("io_weight", i->io_weight, false);
+#undef LIMIT
+        printf("%12s: %s\n", "Limits", l ? limits : "none");
+}
+
 static void print_detail(const ListEntry *e, const ProgramInfo *i) {
         const char *color = state_color(e->state, e->exit_reason, e->exit_code);
         uint64_t now = now_realtime_usec();
@@ -277,6 +325,8 @@ static void print_detail(const ListEntry *e, const ProgramInfo *i) {
                 printf("%12s: %s\n", "Log", i->stdout_log);
         if (!isempty(i->source_file))
                 printf("%12s: %s\n", "Config", i->source_file);
+        if (arg_verbose > 0)
+                print_detail_verbose(i);
 }
 
 int verb_status(int argc, char **argv) {
@@ -343,8 +393,25 @@ int verb_status(int argc, char **argv) {
                 }
         } else if (n == 0 && !named)
                 printf("No programs configured.\n");
-        else if (print_table(list, show, n) < 0)
-                return 1;
+        else {
+                _cleanup_free_ ProgramInfo *infos = NULL;
+
+                /* -v: one GetAll per shown program, for what ListPrograms does not carry. */
+                if (arg_verbose > 0) {
+                        infos = calloc(MAX(n, (size_t) 1), sizeof(ProgramInfo));
+                        if (!infos)
+                                return 1;
+                        for (size_t i = 0; i < n && r >= 0; i++)
+                                if (show[i])
+                                        r = program_info_get(bus, list[i].path, &infos[i]);
+                }
+                if (r >= 0)
+                        r = print_table(list, show, n, infos);
+                for (size_t i = 0; infos && i < n; i++)
+                        program_info_done(&infos[i]);
+                if (r < 0)
+                        return 1;
+        }
 
         if (unknown)
                 return EXIT_NO_SUCH_PROGRAM;

@@ -196,7 +196,7 @@ static int refresh(Top *t, sd_bus_error *error) {
         MetricsModel *model = NULL;
         int r;
 
-        r = sd_bus_call_method(t->bus, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE, METRICS_METHOD,
+        r = bus_call_method(t->bus, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE, METRICS_METHOD,
                                error, &reply, "");
         if (r < 0)
                 return r;
@@ -436,7 +436,7 @@ static void act(Top *t, const char *verb) {
                 snprintf(t->status, sizeof t->status, "select a program first (up/down)");
                 return;
         }
-        r = sd_bus_call_method(t->bus, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE, "EnqueueJobs",
+        r = bus_call_method(t->bus, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE, "EnqueueJobs",
                                &error, &reply, "ss", verb, t->selected);
         if (r < 0)
                 snprintf(t->status, sizeof t->status, "%s %s: %s", verb, t->selected,
