@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Shell completion for cgsupctl against a running cgsupd: bash (the function called with COMP_WORDS as bash
-# splits them, ':' included), zsh (parsed by zsh) and fish (asked with `complete -C`).
+# splits them, ':' included), zsh (its completion system driven in a pseudo-terminal by zsh-complete.zsh)
+# and fish (asked with `complete -C`).
 
 . "$(dirname "$0")/bus-lib.sh"
 
@@ -71,6 +72,35 @@ if command -v zsh >/dev/null; then
         check "zsh: _cgsupctl loads as a completion function (compinit)" zsh -f -c "
                 fpath=('$CGSUP_SOURCE_DIR/shell-completion' \$fpath); autoload -Uz compinit; compinit -u -d '$TEST_DIR/zcompdump'
                 [[ \${_comps[cgsupctl]} == _cgsupctl ]]"
+        # zsh_complete WORD...: the candidates zsh offers for the line (tests/host/zsh-complete.zsh drives an
+        # interactive zsh in a pseudo-terminal and records what the completion functions add).
+        zsh_complete() {
+                PATH="$(dirname "$CGSUPCTL"):$PATH" DBUS_SYSTEM_BUS_ADDRESS="$BUS_ADDRESS" \
+                        zsh -f "$CGSUP_SOURCE_DIR/tests/host/zsh-complete.zsh" "$CGSUP_SOURCE_DIR/shell-completion" \
+                        "$TEST_DIR/zcompdump" "$@"
+        }
+        # zsh_expect "WANTED..." WORD...: every wanted candidate is offered ("-" marks one that must not be).
+        zsh_expect() {
+                local want=$1 out w
+                shift
+                out=$(zsh_complete "$@") || { echo "zsh did not finish completing: $out"; return 1; }
+                for w in $want; do
+                        if [[ $w == -* && $w != --* ]]; then
+                                grep -qxF -- "${w#-}" <<<"$out" && { echo "offered ${w#-}:"; echo "$out"; return 1; }
+                        else
+                                grep -qxF -- "$w" <<<"$out" || { echo "missing $w:"; echo "$out"; return 1; }
+                        fi
+                done
+                return 0
+        }
+        check "zsh: verbs (res -> restart, reset-failed; not status)" zsh_expect "restart reset-failed -status" cgsupctl res
+        check "zsh: program names from the daemon, and all" zsh_expect "web all" cgsupctl restart ""
+        check "zsh: a group member as group:name" zsh_expect "grp:worker_0 grp:worker_1" cgsupctl stop grp
+        check "zsh: kill -s offers signals" zsh_expect "TERM -HUP" cgsupctl kill -s T
+        check "zsh: tail NAME offers the streams" zsh_expect "stdout stderr -web" cgsupctl tail web ""
+        check "zsh: top --sort= offers the keys" zsh_expect "cpu memory pids io restarts name state" cgsupctl top --sort=
+        check "zsh: adopt's options" zsh_expect "--name --tree" cgsupctl adopt --
+        check "zsh: global options" zsh_expect "--json --no-pager --user" cgsupctl --
 else
         tap_skip "zsh: completion checks" "zsh not installed (ENOENT)"
 fi
