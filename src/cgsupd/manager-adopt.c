@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cgsup/cgroup.h"
@@ -90,6 +91,19 @@ static int check_source_cgroup(Manager *m, pid_t pid, const char *cg, char **rea
 }
 
 /* The checks every process to move passes: not init, not us, not a kernel thread, a cgroup we may take it from. */
+/* Whether every uid (real, effective, saved) of the process behind @pidfd is @owner (root owns all). The
+ * uids are read by pid, so the pidfd must still be alive after the read: then the pid was not reused in
+ * between and the uids were the pinned process's own. */
+static bool owned_by(pid_t pid, int pidfd, uid_t owner) {
+        uid_t uids[4];
+
+        if (owner == 0)
+                return true;
+        if (proc_uids(pid, uids) < 0 || uids[0] != owner || uids[1] != owner || uids[2] != owner)
+                return false;
+        return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) >= 0;
+}
+
 static int check_process(Manager *m, pid_t pid, char **ret_cgroup, char **reason) {
         _cleanup_free_ char *cg = NULL;
         uint64_t flags;
@@ -163,15 +177,13 @@ static unsigned move_descendants(Manager *m, pid_t pid, const char *leaf, uid_t 
                 for (size_t i = before; i < n_seen; i++) {
                         _cleanup_free_ char *cg = NULL, *why = NULL;
                         _cleanup_close_ int fd = -EBADF;
-                        uid_t uids[4];
 
                         if (check_process(m, seen[i], &cg, &why) < 0 || streq(cg, leaf))
                                 continue;
-                        /* An unprivileged caller's tree: only its own processes (a setuid child stays out). */
-                        if (owner != 0 && (proc_uids(seen[i], uids) < 0 || uids[0] != owner || uids[1] != owner ||
-                                           uids[2] != owner))
-                                continue;
-                        if (cgsup_pidfd_open(seen[i], &fd) < 0 || move_process(m, fd, seen[i], cg, leaf, &why) < 0)
+                        /* An unprivileged caller's tree: only its own processes (a setuid child stays out),
+                         * judged on the process the pidfd pins. */
+                        if (cgsup_pidfd_open(seen[i], &fd) < 0 || !owned_by(seen[i], fd, owner) ||
+                            move_process(m, fd, seen[i], cg, leaf, &why) < 0)
                                 continue;
                         moved++;
                 }
@@ -236,6 +248,14 @@ int manager_adopt_process(Manager *m, const AdoptSpec *spec, Program **ret, char
         r = check_process(m, spec->pid, &from, &reason);
         if (r < 0)
                 goto refuse;
+        /* The bus layer checked the caller's ownership by pid, before this pidfd existed: a pid reused in
+         * between is caught here, on the pinned process. */
+        if (!owned_by(spec->pid, pidfd, spec->owner)) {
+                (void) asprintf(&reason, "process %d is not (or no longer) a process of uid %u", (int) spec->pid,
+                                (unsigned) spec->owner);
+                r = -EPERM;
+                goto refuse;
+        }
 
         if (spec->name)
                 name = strdup(spec->name);
