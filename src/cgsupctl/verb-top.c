@@ -291,23 +291,21 @@ static struct json_object *json_rate(double r) {
 }
 
 /* One frame as one JSON line: the figures of render() as numbers (null where the daemon has none, or,
- * for rates, on the first frame), with the field names of `status --json` where they mean the same. */
+ * for rates, on the first frame), with the field names of `status --json` where they mean the same. An
+ * allocation failure shows as -ENOMEM from the print (json_add()'s convention, as in status). */
 static int render_json(const Top *t) {
         _cleanup_(json_object_putp) struct json_object *frame = json_object_new_object();
         struct json_object *programs = json_object_new_array();
-        int r = frame && programs ? 0 : -ENOMEM;
 
-        if (r >= 0)
-                r = json_add(frame, "time_usec", json_object_new_uint64(now_realtime_usec()));
-        if (r >= 0)
-                r = json_add(frame, "daemon", json_string_or_null(t->model->daemon.name));
-        if (r >= 0)
-                r = json_add(frame, "sort", json_object_new_string(sort_names[t->sort]));
-        if (r >= 0)
-                r = json_add(frame, "programs", programs);
-        else
+        if (!frame || !programs) {
                 json_object_put(programs);
-        for (size_t i = 0; r >= 0 && i < t->n_rows; i++) {
+                return -ENOMEM;
+        }
+        json_add(frame, "time_usec", json_object_new_uint64(now_realtime_usec()));
+        json_add(frame, "daemon", json_string_or_null(t->model->daemon.name));
+        json_add(frame, "sort", json_object_new_string(sort_names[t->sort]));
+        json_add(frame, "programs", programs);
+        for (size_t i = 0; i < t->n_rows; i++) {
                 const TopRow *row = &t->rows[i];
                 struct json_object *o = json_object_new_object();
 
@@ -315,38 +313,22 @@ static int render_json(const Top *t) {
                         json_object_put(o);
                         return -ENOMEM;
                 }
-                r = json_add(o, "name", json_object_new_string(row->name));
-                if (r >= 0)
-                        r = json_add(o, "state", json_object_new_string(row->state));
-                if (r >= 0)
-                        r = json_add(o, "cpu_percent", json_rate(row->cpu_pct));
-                if (r >= 0)
-                        r = json_add(o, "cpu_usage_usec", json_figure(row->cpu));
-                if (r >= 0)
-                        r = json_add(o, "memory_current", json_figure(row->mem));
-                if (r >= 0)
-                        r = json_add(o, "memory_max", json_figure(row->mem_max));
-                if (r >= 0)
-                        r = json_add(o, "memory_peak", json_figure(row->mem_peak));
-                if (r >= 0)
-                        r = json_add(o, "tasks_current", json_figure(row->tasks));
-                if (r >= 0)
-                        r = json_add(o, "tasks_max", json_figure(row->tasks_max));
-                if (r >= 0)
-                        r = json_add(o, "io_read_bytes", json_figure(row->io_read));
-                if (r >= 0)
-                        r = json_add(o, "io_write_bytes", json_figure(row->io_write));
-                if (r >= 0)
-                        r = json_add(o, "io_read_bytes_per_sec", json_rate(row->read_rate));
-                if (r >= 0)
-                        r = json_add(o, "io_write_bytes_per_sec", json_rate(row->write_rate));
-                if (r >= 0)
-                        r = json_add(o, "restarts", json_figure(row->restarts));
-                if (r >= 0)
-                        r = json_add(o, "uptime_usec", json_figure(row->uptime));
+                json_add(o, "name", json_object_new_string(row->name));
+                json_add(o, "state", json_object_new_string(row->state));
+                json_add(o, "cpu_percent", json_rate(row->cpu_pct));
+                json_add(o, "cpu_usage_usec", json_figure(row->cpu));
+                json_add(o, "memory_current", json_figure(row->mem));
+                json_add(o, "memory_max", json_figure(row->mem_max));
+                json_add(o, "memory_peak", json_figure(row->mem_peak));
+                json_add(o, "tasks_current", json_figure(row->tasks));
+                json_add(o, "tasks_max", json_figure(row->tasks_max));
+                json_add(o, "io_read_bytes", json_figure(row->io_read));
+                json_add(o, "io_write_bytes", json_figure(row->io_write));
+                json_add(o, "io_read_bytes_per_sec", json_rate(row->read_rate));
+                json_add(o, "io_write_bytes_per_sec", json_rate(row->write_rate));
+                json_add(o, "restarts", json_figure(row->restarts));
+                json_add(o, "uptime_usec", json_figure(row->uptime));
         }
-        if (r < 0)
-                return r;
         return json_print_line(frame);
 }
 
