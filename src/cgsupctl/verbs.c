@@ -19,6 +19,9 @@
 
 #define NAMES_HELP "NAME may be a program, group:name, group:*, a group, or all.\n"
 
+/* The exit statuses of the verbs that print what they are asked about (show, cat). */
+#define SHOWN_EXIT_HELP "0 shown, 1 cgsupd failed, 2 usage error, 4 a name matches nothing.\n"
+
 const Verb verbs[] = {
         {
                 .name = "status", .min_operands = 0, .max_operands = VERB_ANY, .run = verb_status,
@@ -65,7 +68,7 @@ const Verb verbs[] = {
                                "Options:\n"
                                "  -p --property=PROP     only these properties (repeat, or PROP,PROP)\n"
                                "     --value            print the values only, one per line\n",
-                .exit_status = "0 shown, 1 cgsupd failed, 2 usage error, 4 a name matches nothing.\n",
+                .exit_status = SHOWN_EXIT_HELP,
         },
         {
                 .name = "cat", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_cat,
@@ -76,7 +79,7 @@ const Verb verbs[] = {
                                "INI comment, then its environment files and which variable each one set. The\n"
                                "values of environment= only for root or callers polkit allows\n"
                                "(org.cgsup1.manage); others see the variable names.\n" NAMES_HELP,
-                .exit_status = "0 shown, 1 cgsupd failed, 2 usage error, 4 a name matches nothing.\n",
+                .exit_status = SHOWN_EXIT_HELP,
         },
         {
                 .name = "start", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_job,
