@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * init [--force] [FILE]: the sample configuration (examples/sample.conf, built in), every key cgsup reads
- * with its default, commented out (supervisord's echo_supervisord_conf). To stdout, or into FILE, which is
- * never overwritten without --force. No daemon needed.
+ * init [--force] [FILE]: the sample configuration (examples/sample.conf), every key cgsup reads with its
+ * default, commented out (supervisord's echo_supervisord_conf), made from the config reader's own key tables
+ * (config_sample_text()). To stdout, or into FILE, which is never overwritten without --force. No daemon
+ * needed.
  */
 
 #include <errno.h>
@@ -13,9 +14,9 @@
 #include <unistd.h>
 
 #include "cgsupctl.h"
+#include "conf.h"
 #include "fd-util.h"
 #include "macro.h"
-#include "sample-conf.h"
 
 const struct option init_options[] = {
         { "force", no_argument, NULL, 'f' },
@@ -24,6 +25,7 @@ const struct option init_options[] = {
 
 int verb_init(int argc, char **argv) {
         _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *sample_conf = NULL;
         bool force = false;
         const char *path;
         int c, r;
@@ -36,6 +38,11 @@ int verb_init(int argc, char **argv) {
                 default:
                         return EXIT_USAGE;
                 }
+        r = config_sample_text(&sample_conf);
+        if (r < 0) {
+                fprintf(stderr, "cgsupctl: cannot make the sample: %s\n", strerror(-r));
+                return 1;
+        }
         if (optind >= argc) {
                 /* stdout: a pipe closed early (| head) is not an error worth a message. */
                 if (fputs(sample_conf, stdout) == EOF || fflush(stdout) == EOF)

@@ -115,6 +115,14 @@ int conf_shlex_split(const char *s, char ***ret, const char **reterr_reason);
 int conf_parse_environment(const char *s, char ***ret, const char **reterr_reason);
 /* Closest of @candidates (NULL-terminated) to @word within a small edit distance, or NULL. */
 const char *conf_suggest(const char *word, const char *const *candidates);
+/* The same over candidates offered one by one: conf_suggest_init(), conf_suggest_try() each, then .best. */
+typedef struct ConfSuggest {
+        const char *word;
+        const char *best;
+        size_t best_distance, limit;
+} ConfSuggest;
+void conf_suggest_init(ConfSuggest *s, const char *word);
+void conf_suggest_try(ConfSuggest *s, const char *candidate);
 
 /* ---- program sections ---- */
 /* config_load_scaled(): one program's numprocs= replaced. */
@@ -154,11 +162,85 @@ int health_config_copy(const HealthConfig *from, HealthConfig *to);
 
 /* [webhook:NAME] (conf-webhook.c): appended to c->webhooks; errors are diagnosed (returns 0 then). */
 int conf_webhook_section(Config *c, IniSection *s, const ExpandVars *v);
-extern const char *const webhook_known_keys[];
 
-extern const char *const program_known_keys[];
-extern const char *const group_known_keys[];
-extern const char *const daemon_known_keys[];
+/* ---- the key tables (conf-keys.c) ---- */
+/* One table per kind of section is what the reader knows: a key not in its section's table is warned about
+ * as unknown. Each entry also carries the line `cgsupctl init` prints for it (conf-sample.c), so a key
+ * cannot be read without being in the sample. [eventlistener:x] reads the [program:x] table (its own keys
+ * are KEY_LISTENER there). */
+typedef enum ConfSection {
+        CONF_SECTION_DAEMON,  /* [cgsupd], alias [supervisord] */
+        CONF_SECTION_PROGRAM, /* [program:x] and [eventlistener:x] */
+        CONF_SECTION_GROUP,
+        CONF_SECTION_WEBHOOK,
+        CONF_SECTION_INCLUDE,
+        _CONF_SECTION_MAX,
+} ConfSection;
+
+typedef enum KeyType {
+        KEY_SPECIAL,    /* read by the section's own code, not by the table-driven conversion */
+        KEY_COMMAND,
+        KEY_STRING,
+        KEY_BOOL,
+        KEY_INT,
+        KEY_UNSIGNED,
+        KEY_SEC,
+        KEY_SIZE,
+        KEY_SIGNAL,
+        KEY_UMASK,
+        KEY_ENUM,       /* KeyDef.from_string, the choices named in KeyDef.choices */
+        KEY_RLIMIT,     /* rlimit_<name>: systemd's Limit*= syntax (conf-rlimit.c) */
+        KEY_EXITCODES,
+        KEY_LOGFILE,
+        KEY_LOG_ROTATE, /* *_logfile_rotate: into the LogConfig at offset */
+        KEY_LIMIT,
+        KEY_DEPENDS,
+        KEY_DOUBLE,
+        KEY_ARGV,
+        KEY_STDIN,
+        KEY_HEALTH,     /* healthcheck_* / readiness_* / liveness_*: conf-health.c */
+        KEY_LISTENER,   /* [eventlistener:x] only (warned about in [program:x]) */
+        KEY_IGNORE_BOOL, /* accepted, checked, no effect */
+        KEY_IGNORE_SIZE,
+        KEY_IGNORE,
+} KeyType;
+
+/* What the sample shows for a key. */
+typedef enum SampleKind {
+        SAMPLE_DEFAULT, /* the reader's default (test-sample-conf checks it is) */
+        SAMPLE_EXAMPLE, /* the key has no fixed default: an example value, commented out */
+        SAMPLE_SET,     /* an example value set in the sample (not commented out), so the sample loads */
+} SampleKind;
+
+typedef struct KeyDef {
+        const char *key;
+        KeyType type;
+        size_t offset;                     /* of the field in ProgramConfig (table-converted types) */
+        const char *sample;                /* the value `cgsupctl init` shows */
+        SampleKind sample_kind;
+        const char *comment;               /* the sample's comment on the key's line, or NULL */
+        int (*from_string)(const char *s); /* KEY_ENUM: the enum's parser, < 0 for junk */
+        const char *choices;               /* KEY_ENUM: what the error message offers */
+} KeyDef;
+
+/* The tables, in the sample's order (each next to its section's reader). */
+extern const KeyDef conf_daemon_keys[];
+extern const size_t conf_daemon_n_keys;
+extern const KeyDef conf_include_keys[];
+extern const size_t conf_include_n_keys;
+extern const KeyDef conf_program_keys[];
+extern const size_t conf_program_n_keys;
+extern const KeyDef conf_group_keys[];
+extern const size_t conf_group_n_keys;
+extern const KeyDef conf_webhook_keys[];
+extern const size_t conf_webhook_n_keys;
+
+/* The table of @section, its length in *ret_n. */
+const KeyDef *conf_section_keys(ConfSection section, size_t *ret_n);
+/* The entry of @key in @section's table, or NULL when the reader does not know it there. */
+const KeyDef *conf_key_find(ConfSection section, const char *key);
+/* The known key of @section closest to @word (conf_suggest()), or NULL. */
+const char *conf_key_suggest(ConfSection section, const char *word);
 
 /* ---- environment_file= (conf-envfile.c) ---- */
 /* Splits @value into absolute paths ("-/path" optional) into *ret (replacing it). With @check_system, a file

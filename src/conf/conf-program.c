@@ -19,173 +19,6 @@
 #include "parse-util.h"
 #include "strv.h"
 
-typedef enum KeyType {
-        KEY_SPECIAL,    /* handled outside the table (numprocs, process_name, environment, notify) */
-        KEY_COMMAND,
-        KEY_STRING,
-        KEY_BOOL,
-        KEY_INT,
-        KEY_UNSIGNED,
-        KEY_SEC,
-        KEY_SIZE,
-        KEY_SIGNAL,
-        KEY_UMASK,
-        KEY_ENUM,       /* KeyDef.from_string, the choices named in KeyDef.choices */
-        KEY_RLIMIT,     /* rlimit_<name>: systemd's Limit*= syntax (conf-rlimit.c) */
-        KEY_EXITCODES,
-        KEY_LOGFILE,
-        KEY_LOG_ROTATE, /* *_logfile_rotate: into the LogConfig at offset */
-        KEY_LIMIT,
-        KEY_DEPENDS,
-        KEY_DOUBLE,
-        KEY_ARGV,
-        KEY_STDIN,
-        KEY_IGNORE_BOOL, /* accepted, checked, no effect */
-        KEY_IGNORE_SIZE,
-        KEY_IGNORE,
-} KeyType;
-
-typedef struct KeyDef {
-        const char *key;
-        KeyType type;
-        size_t offset;
-        int (*from_string)(const char *s); /* KEY_ENUM: the enum's parser, < 0 for junk */
-        const char *choices;               /* KEY_ENUM: what the error message offers */
-} KeyDef;
-
-#define PC(field) offsetof(ProgramConfig, field)
-
-/* The enums' *_from_string() as one function type, for the key table. */
-static int autorestart_parse(const char *s) {
-        return autorestart_from_string(s);
-}
-
-static int program_type_parse(const char *s) {
-        return program_type_from_string(s);
-}
-
-static int log_compress_parse(const char *s) {
-        return log_compress_from_string(s);
-}
-
-static const char *const listener_only_keys[] = { "events", "buffer_size", "result_handler", NULL };
-
-static const KeyDef program_keys[] = {
-        { "command", KEY_COMMAND, 0 },
-        { "process_name", KEY_SPECIAL, 0 },
-        { "numprocs", KEY_SPECIAL, 0 },
-        { "numprocs_start", KEY_SPECIAL, 0 },
-        { "environment", KEY_SPECIAL, 0 },
-        { "environment_file", KEY_SPECIAL, 0 },
-        { "notify", KEY_SPECIAL, 0 },
-        { "priority", KEY_INT, PC(priority) },
-        { "autostart", KEY_BOOL, PC(autostart) },
-        { "autorestart", KEY_ENUM, PC(autorestart), autorestart_parse, "true, false or unexpected" },
-        { "startsecs", KEY_SEC, PC(startsecs) },
-        { "startretries", KEY_UNSIGNED, PC(startretries) },
-        { "exitcodes", KEY_EXITCODES, 0 },
-        { "stopsignal", KEY_SIGNAL, PC(stopsignal) },
-        { "stopwaitsecs", KEY_SEC, PC(stopwaitsecs) },
-        { "stopasgroup", KEY_BOOL, PC(stopasgroup) },
-        { "killasgroup", KEY_BOOL, PC(killasgroup) },
-        { "user", KEY_STRING, PC(user) },
-        { "directory", KEY_STRING, PC(directory) },
-        { "umask", KEY_UMASK, PC(umask) },
-        { "redirect_stderr", KEY_BOOL, PC(redirect_stderr) },
-        { "stdout_logfile", KEY_LOGFILE, PC(stdout_log) },
-        { "stdout_logfile_maxbytes", KEY_SIZE, PC(stdout_log.maxbytes) },
-        { "stdout_logfile_backups", KEY_UNSIGNED, PC(stdout_log.backups) },
-        { "stdout_logfile_rotate", KEY_LOG_ROTATE, PC(stdout_log) },
-        { "stdout_logfile_compress", KEY_ENUM, PC(stdout_log.compress), log_compress_parse, "none, gzip or zstd" },
-        { "stdout_syslog", KEY_BOOL, PC(stdout_log.syslog) },
-        { "stdout_capture_maxbytes", KEY_IGNORE_SIZE, 0 },
-        { "stdout_events_enabled", KEY_BOOL, PC(stdout_events) },
-        { "stderr_logfile", KEY_LOGFILE, PC(stderr_log) },
-        { "stderr_logfile_maxbytes", KEY_SIZE, PC(stderr_log.maxbytes) },
-        { "stderr_logfile_backups", KEY_UNSIGNED, PC(stderr_log.backups) },
-        { "stderr_logfile_rotate", KEY_LOG_ROTATE, PC(stderr_log) },
-        { "stderr_logfile_compress", KEY_ENUM, PC(stderr_log.compress), log_compress_parse, "none, gzip or zstd" },
-        { "stderr_syslog", KEY_BOOL, PC(stderr_log.syslog) },
-        { "stderr_capture_maxbytes", KEY_IGNORE_SIZE, 0 },
-        { "stderr_events_enabled", KEY_BOOL, PC(stderr_events) },
-        { "serverurl", KEY_IGNORE, 0 },
-        { "memory_max", KEY_LIMIT, 0 },
-        { "memory_high", KEY_LIMIT, 0 },
-        { "memory_swap_max", KEY_LIMIT, 0 },
-        { "pids_max", KEY_LIMIT, 0 },
-        { "cpu_quota", KEY_LIMIT, 0 },
-        { "cpu_weight", KEY_LIMIT, 0 },
-        { "io_weight", KEY_LIMIT, 0 },
-        { "syscall_filter", KEY_STRING, PC(syscall_filter) },
-        { "no_new_privileges", KEY_BOOL, PC(no_new_privileges) },
-        { "depends_on", KEY_DEPENDS, 0 },
-        { "backoff_initial", KEY_SEC, PC(backoff_initial) },
-        { "backoff_max", KEY_SEC, PC(backoff_max) },
-        { "backoff_multiplier", KEY_DOUBLE, PC(backoff_multiplier) },
-        { "fatal_retry_after", KEY_SEC, PC(fatal_retry_after) },
-        { "type", KEY_ENUM, PC(type), program_type_parse, "simple, forking, notify or oneshot" },
-        { "clean_environment", KEY_BOOL, PC(clean_environment) },
-        { "strip_ansi", KEY_BOOL, PC(strip_ansi) },
-        { "description", KEY_STRING, PC(description) },
-        { "rlimit_as", KEY_RLIMIT, 0 },
-        { "rlimit_core", KEY_RLIMIT, 0 },
-        { "rlimit_cpu", KEY_RLIMIT, 0 },
-        { "rlimit_data", KEY_RLIMIT, 0 },
-        { "rlimit_fsize", KEY_RLIMIT, 0 },
-        { "rlimit_locks", KEY_RLIMIT, 0 },
-        { "rlimit_memlock", KEY_RLIMIT, 0 },
-        { "rlimit_msgqueue", KEY_RLIMIT, 0 },
-        { "rlimit_nice", KEY_RLIMIT, 0 },
-        { "rlimit_nofile", KEY_RLIMIT, 0 },
-        { "rlimit_nproc", KEY_RLIMIT, 0 },
-        { "rlimit_rss", KEY_RLIMIT, 0 },
-        { "rlimit_rtprio", KEY_RLIMIT, 0 },
-        { "rlimit_rttime", KEY_RLIMIT, 0 },
-        { "rlimit_sigpending", KEY_RLIMIT, 0 },
-        { "rlimit_stack", KEY_RLIMIT, 0 },
-        { "pidfile", KEY_STRING, PC(pidfile) },
-        { "stdin", KEY_STDIN, PC(stdin_pipe) },
-        { "schedule", KEY_STRING, PC(schedule) },
-        { "schedule_timezone", KEY_STRING, PC(schedule_timezone) },
-        { "schedule_catch_up", KEY_BOOL, PC(schedule_catch_up) },
-        { "interval", KEY_SEC, PC(interval) },
-        { "watch", KEY_SPECIAL, 0 },
-        { "watch_ignore", KEY_SPECIAL, 0 },
-        { "watch_debounce", KEY_SEC, PC(watch_debounce) },
-};
-
-const char *const program_known_keys[] = {
-        "command", "process_name", "numprocs", "numprocs_start", "environment", "environment_file", "notify",
-        "priority",
-        "autostart", "autorestart", "startsecs", "startretries", "exitcodes", "stopsignal", "stopwaitsecs",
-        "stopasgroup", "killasgroup", "user", "directory", "umask", "redirect_stderr", "stdout_logfile",
-        "stdout_logfile_maxbytes", "stdout_logfile_backups", "stdout_logfile_rotate", "stdout_logfile_compress",
-        "stdout_syslog", "stdout_capture_maxbytes", "stdout_events_enabled", "stderr_logfile",
-        "stderr_logfile_maxbytes", "stderr_logfile_backups", "stderr_logfile_rotate", "stderr_logfile_compress",
-        "stderr_syslog", "stderr_capture_maxbytes", "stderr_events_enabled", "serverurl", "memory_max",
-        "memory_high", "memory_swap_max", "pids_max", "cpu_quota", "cpu_weight", "io_weight",
-        "syscall_filter", "no_new_privileges", "depends_on", "backoff_initial", "backoff_max",
-        "backoff_multiplier", "fatal_retry_after", "type", "pidfile", "clean_environment", "strip_ansi", "description",
-        "rlimit_as", "rlimit_core", "rlimit_cpu", "rlimit_data", "rlimit_fsize", "rlimit_locks", "rlimit_memlock",
-        "rlimit_msgqueue", "rlimit_nice", "rlimit_nofile", "rlimit_nproc", "rlimit_rss", "rlimit_rtprio",
-        "rlimit_rttime", "rlimit_sigpending", "rlimit_stack",
-        /* conf-health.c */
-        "healthcheck_type", "healthcheck_target", "healthcheck_command", "healthcheck_log_line",
-        "healthcheck_interval", "healthcheck_timeout", "healthcheck_retries", "healthcheck_start_period",
-        "readiness_type", "readiness_target", "readiness_command", "readiness_log_line", "readiness_interval",
-        "readiness_timeout", "readiness_retries", "readiness_start_period", "liveness_type", "liveness_target",
-        "liveness_command", "liveness_log_line", "liveness_interval", "liveness_timeout", "liveness_retries",
-        "liveness_start_period", "stdin", "schedule", "schedule_timezone", "schedule_catch_up", "interval", "watch",
-        "watch_ignore", "watch_debounce",
-        /* [eventlistener:x] only (warned about in [program:x]) */
-        "events", "buffer_size", "result_handler", NULL,
-};
-
-const char *const group_known_keys[] = {
-        "programs", "priority", "environment_file", "memory_max", "memory_high", "memory_swap_max", "pids_max", "cpu_quota",
-        "cpu_weight", "io_weight", NULL,
-};
-
 /* ---- defaults, free, copy, compare --------------------------------------------------------------- */
 
 static void log_config_defaults(LogConfig *l) {
@@ -810,6 +643,8 @@ static int apply_key(Config *c, IniSection *s, IniEntry *e, const KeyDef *k, con
                 return apply_depends(c, s, e, v, p);
         case KEY_IGNORE:
         case KEY_SPECIAL:
+        case KEY_HEALTH:
+        case KEY_LISTENER:
                 return 0;
         }
         return 0;
@@ -1140,8 +975,9 @@ static int listener_keys(Config *c, IniSection *s, const ExpandVars *v, bool lis
         int r;
 
         if (!listener) {
-                for (size_t i = 0; listener_only_keys[i]; i++)
-                        if ((e = ini_section_find(s, listener_only_keys[i])))
+                for (size_t i = 0; i < conf_program_n_keys; i++)
+                        if (conf_program_keys[i].type == KEY_LISTENER &&
+                            (e = ini_section_find(s, conf_program_keys[i].key)))
                                 conf_warn(c, e->file, e->line, "[%s] %s= only applies to [eventlistener:x], ignoring.",
                                           s->name, e->key);
                 return 0;
@@ -1244,9 +1080,11 @@ static int instance_keys(Config *c, IniSection *s, const ExpandVars *v, ProgramC
         bool failed = false;
         int r;
 
-        for (size_t i = 0; i < ELEMENTSOF(program_keys); i++) {
-                const KeyDef *k = &program_keys[i];
-                if (k->type == KEY_SPECIAL && !streq(k->key, "notify"))
+        for (size_t i = 0; i < conf_program_n_keys; i++) {
+                const KeyDef *k = &conf_program_keys[i];
+                /* The other KEY_SPECIAL keys, health and listener keys have their own readers. */
+                if ((k->type == KEY_SPECIAL && !streq(k->key, "notify")) || k->type == KEY_HEALTH ||
+                    k->type == KEY_LISTENER)
                         continue;
                 IniEntry *e = ini_section_get(s, k->key);
                 if (!e)
@@ -1588,10 +1426,9 @@ int conf_group_section(Config *c, IniSection *s, const char *name, const Program
         for (size_t i = 0; i < s->n_entries; i++) {
                 IniEntry *e = &s->entries[i];
                 _cleanup_free_ char *val = NULL;
-                CgsupLimit l = cgsup_limit_from_string(e->key);
+                const KeyDef *k = conf_key_find(CONF_SECTION_GROUP, e->key);
 
-                if (!streq(e->key, "programs") && !streq(e->key, "priority") &&
-                    !streq(e->key, "environment_file") && l < 0)
+                if (!k)
                         continue; /* unknown keys are reported by the caller */
                 e->used = true;
                 r = conf_get_expanded(c, s, e, &v, &val);
@@ -1627,9 +1464,9 @@ int conf_group_section(Config *c, IniSection *s, const char *name, const Program
                         if (r < 0 && r != -EINVAL)
                                 return r;
                 } else {
-                        const KeyDef k = { e->key, KEY_LIMIT, 0 };
                         ProgramConfig dummy = {};
-                        r = apply_key(c, s, e, &k, val, &dummy, &g->limits);
+                        assert(k->type == KEY_LIMIT);
+                        r = apply_key(c, s, e, k, val, &dummy, &g->limits);
                         if (r < 0 && r != -EINVAL)
                                 return r;
                 }

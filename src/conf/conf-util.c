@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Diagnostics, shlex splitting, supervisord's environment lists, key suggestions, enum tables. */
+#include <assert.h>
 #include <stdarg.h>
 #include <strings.h>
 
@@ -297,18 +298,33 @@ static size_t edit_distance(const char *a, const char *b) {
         return d[la][lb];
 }
 
-const char *conf_suggest(const char *word, const char *const *candidates) {
-        const char *best = NULL;
-        size_t best_d = SIZE_MAX, limit = strlen(word) <= 4 ? 1 : strlen(word) <= 8 ? 2 : 3;
+void conf_suggest_init(ConfSuggest *s, const char *word) {
+        assert(s);
+        assert(word);
+        *s = (ConfSuggest) {
+                .word = word,
+                .best_distance = SIZE_MAX,
+                .limit = strlen(word) <= 4 ? 1 : strlen(word) <= 8 ? 2 : 3,
+        };
+}
 
-        for (const char *const *c = candidates; *c; c++) {
-                size_t d = edit_distance(word, *c);
-                if (d <= limit && d < best_d) {
-                        best = *c;
-                        best_d = d;
-                }
+void conf_suggest_try(ConfSuggest *s, const char *candidate) {
+        size_t d = edit_distance(s->word, candidate);
+
+        /* The first of equally close candidates wins. */
+        if (d <= s->limit && d < s->best_distance) {
+                s->best = candidate;
+                s->best_distance = d;
         }
-        return best;
+}
+
+const char *conf_suggest(const char *word, const char *const *candidates) {
+        ConfSuggest s;
+
+        conf_suggest_init(&s, word);
+        for (const char *const *c = candidates; *c; c++)
+                conf_suggest_try(&s, *c);
+        return s.best;
 }
 
 /* ---- names and paths ---------------------------------------------------------------------------- */

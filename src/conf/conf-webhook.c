@@ -15,7 +15,18 @@
 
 #define WEBHOOK_MAX_RETRIES 100U
 
-const char *const webhook_known_keys[] = { "url", "events", "timeout", "retries", "headers", NULL };
+/* All read by webhook_key(), in the sample's order. */
+const KeyDef conf_webhook_keys[] = {
+        { "url", KEY_SPECIAL, 0, "https://hooks.example.net/cgsup", SAMPLE_EXAMPLE,
+          "required: http:// or https://" },
+        { "events", KEY_SPECIAL, 0, "FATAL, EXITED", SAMPLE_EXAMPLE,
+          "event types, supertypes, or state names (default: PROCESS_STATE)" },
+        { "timeout", KEY_SPECIAL, 0, "5s", SAMPLE_DEFAULT, "bound of one attempt" },
+        { "retries", KEY_SPECIAL, 0, "3", SAMPLE_DEFAULT,
+          "attempts after a failure, with backoff (0..100)" },
+        { "headers", KEY_SPECIAL, 0, "Authorization=\"Bearer secret\"", SAMPLE_EXAMPLE, "request headers" },
+};
+const size_t conf_webhook_n_keys = ELEMENTSOF(conf_webhook_keys);
 
 WebhookConfig *webhook_config_free(WebhookConfig *w) {
         if (!w)
@@ -170,9 +181,9 @@ int conf_webhook_section(Config *c, IniSection *s, const ExpandVars *v) {
         if (!(w->name = strdup(name)) || !(w->source_file = strdup(strempty(s->file))) ||
             strv_extend(&w->events, "PROCESS_STATE") < 0)
                 return -ENOMEM;
-        for (const char *const *k = webhook_known_keys; *k; k++) {
+        for (size_t i = 0; i < conf_webhook_n_keys; i++) {
                 _cleanup_free_ char *val = NULL;
-                IniEntry *e = ini_section_get(s, *k);
+                IniEntry *e = ini_section_get(s, conf_webhook_keys[i].key);
 
                 if (!e)
                         continue;

@@ -26,14 +26,56 @@
 
 extern char **environ;
 
-const char *const daemon_known_keys[] = {
-        "logfile", "logfile_maxbytes", "logfile_backups", "loglevel", "log_format", "pidfile", "nodaemon", "environment",
-        "environment_file",
-        "childlogdir", "directory", "umask", "user", "minfds", "minprocs", "identifier", "cgroup",
-        "shutdown_timeout", "silent", "nocleanup", "strip_ansi", "logfile_syslog", "exit_when_all_done", NULL,
+/* [cgsupd]'s keys, all read by daemon_section() itself, in the sample's order. */
+const KeyDef conf_daemon_keys[] = {
+        { "logfile", KEY_SPECIAL, 0, "/var/log/cgsup/cgsupd.log", SAMPLE_EXAMPLE,
+          "cgsupd's own log file (default: the journal or stderr)" },
+        { "logfile_maxbytes", KEY_SPECIAL, 0, "50MB", SAMPLE_DEFAULT,
+          "rotate cgsupd's log at this size, 0: never" },
+        { "logfile_backups", KEY_SPECIAL, 0, "10", SAMPLE_DEFAULT, "rotated cgsupd logs to keep" },
+        { "loglevel", KEY_SPECIAL, 0, "info", SAMPLE_DEFAULT,
+          "critical, error, warn, info, debug, trace, blather" },
+        { "log_format", KEY_SPECIAL, 0, "text", SAMPLE_DEFAULT,
+          "json: one JSON object per line (time, level, message, program)" },
+        { "pidfile", KEY_SPECIAL, 0, "/run/cgsupd.pid", SAMPLE_EXAMPLE,
+          "written and locked while cgsupd runs (default: none)" },
+        { "nodaemon", KEY_SPECIAL, 0, "false", SAMPLE_DEFAULT,
+          "accepted: cgsupd runs in the foreground unless started with -d" },
+        { "environment", KEY_SPECIAL, 0, "KEY=\"value\"", SAMPLE_EXAMPLE,
+          "variables every program inherits" },
+        { "environment_file", KEY_SPECIAL, 0, "-/etc/default/cgsup", SAMPLE_EXAMPLE,
+          "env files every program reads ('-': may be missing)" },
+        { "childlogdir", KEY_SPECIAL, 0, "/var/log/cgsup", SAMPLE_EXAMPLE,
+          "AUTO program logs (default: cgsupd's log directory, never /tmp)" },
+        { "directory", KEY_SPECIAL, 0, "/srv", SAMPLE_EXAMPLE,
+          "cgsupd's working directory and the programs' default" },
+        { "umask", KEY_SPECIAL, 0, "022", SAMPLE_EXAMPLE, "default: inherited" },
+        { "user", KEY_SPECIAL, 0, "root", SAMPLE_EXAMPLE,
+          "only root or cgsupd's own user; run `cgsupd --user` as another" },
+        { "minfds", KEY_SPECIAL, 0, "1024", SAMPLE_DEFAULT,
+          "raise cgsupd's RLIMIT_NOFILE to at least this" },
+        { "minprocs", KEY_SPECIAL, 0, "200", SAMPLE_DEFAULT,
+          "raise cgsupd's RLIMIT_NPROC to at least this" },
+        { "identifier", KEY_SPECIAL, 0, "cgsup", SAMPLE_DEFAULT,
+          "used in AUTO log names and event listener headers" },
+        { "cgroup", KEY_SPECIAL, 0, "cgsup", SAMPLE_EXAMPLE, "cgroup subtree to manage (same as --cgroup)" },
+        { "shutdown_timeout", KEY_SPECIAL, 0, "60s", SAMPLE_DEFAULT,
+          "bound on stopping all programs at shutdown" },
+        { "nocleanup", KEY_SPECIAL, 0, "false", SAMPLE_DEFAULT,
+          "true: keep AUTO logs of programs that are gone" },
+        { "strip_ansi", KEY_SPECIAL, 0, "false", SAMPLE_DEFAULT,
+          "the default of every program's strip_ansi" },
+        { "exit_when_all_done", KEY_SPECIAL, 0, "false", SAMPLE_DEFAULT,
+          "exit 0 once no program runs and none will start again" },
+        { "silent", KEY_SPECIAL, 0, "false", SAMPLE_DEFAULT, "accepted and ignored" },
+        { "logfile_syslog", KEY_SPECIAL, 0, "false", SAMPLE_DEFAULT, "accepted and ignored" },
 };
+const size_t conf_daemon_n_keys = ELEMENTSOF(conf_daemon_keys);
 
-static const char *const include_known_keys[] = { "files", NULL };
+const KeyDef conf_include_keys[] = {
+        { "files", KEY_SPECIAL, 0, "conf.d/*.conf", SAMPLE_EXAMPLE, NULL },
+};
+const size_t conf_include_n_keys = ELEMENTSOF(conf_include_keys);
 
 static const char *const known_section_names[] = {
         "cgsupd", "supervisord", "include", "program:", "group:", "webhook:", NULL,
@@ -156,7 +198,7 @@ static int daemon_section(Config *c, IniSection *s, char *const *process_env, co
                 _cleanup_free_ char *val = NULL;
                 const char *k = e->key;
 
-                if (!strv_contains((char **) daemon_known_keys, k))
+                if (!conf_key_find(CONF_SECTION_DAEMON, k))
                         continue;
                 e->used = true;
                 r = conf_get_expanded(c, s, e, &v, &val);
@@ -351,16 +393,16 @@ static int read_includes(IniDoc *doc, Config *c, const char *main_file, char *co
 
 /* ---- sections ------------------------------------------------------------------------------------ */
 
-static void warn_unknown_keys(Config *c, IniSection *s, const char *const *known) {
+static void warn_unknown_keys(Config *c, IniSection *s, ConfSection section) {
         for (size_t i = 0; i < s->n_entries; i++) {
                 IniEntry *e = &s->entries[i];
-                if (strv_contains((char **) known, e->key))
+                if (conf_key_find(section, e->key))
                         continue;
                 if (conf_diags_full(c)) { /* spare the suggestion search on hostile input */
                         c->n_diags_dropped++;
                         continue;
                 }
-                const char *sug = conf_suggest(e->key, known);
+                const char *sug = conf_key_suggest(section, e->key);
                 if (sug)
                         conf_warn(c, e->file, e->line,
                                   "Unknown key '%s' in [%s], ignoring (did you mean '%s'?).", e->key,
@@ -436,8 +478,8 @@ static void lint_ignored_section_keys(Config *c, IniSection *s) {
                 const char *k = s->entries[i].key;
                 if (strv_contains((char **) known, k))
                         continue;
-                bool elsewhere = strv_contains((char **) program_known_keys, k) ||
-                                 strv_contains((char **) daemon_known_keys, k) || streq(k, "files");
+                bool elsewhere = conf_key_find(CONF_SECTION_PROGRAM, k) || conf_key_find(CONF_SECTION_DAEMON, k) ||
+                                 streq(k, "files");
                 conf_warn(c, s->entries[i].file, s->entries[i].line,
                           "Key '%s' does not belong in [%s]%s, ignoring.", k, s->name,
                           streq(k, "files") ? " (is the [include] header above it commented out?)" :
@@ -736,26 +778,26 @@ static int read_sections(Config *c, IniDoc *doc, const ProgramContext *ctx, char
                 IniSection *s = &doc->sections[i];
                 switch (section_kind(s->name)) {
                 case SECTION_DAEMON:
-                        warn_unknown_keys(c, s, daemon_known_keys);
+                        warn_unknown_keys(c, s, CONF_SECTION_DAEMON);
                         lint_templates(c, s);
                         break;
                 case SECTION_INCLUDE:
-                        warn_unknown_keys(c, s, include_known_keys);
+                        warn_unknown_keys(c, s, CONF_SECTION_INCLUDE);
                         break;
                 case SECTION_PROGRAM:
                 case SECTION_EVENTLISTENER:
-                        warn_unknown_keys(c, s, program_known_keys);
+                        warn_unknown_keys(c, s, CONF_SECTION_PROGRAM);
                         lint_templates(c, s);
                         break;
                 case SECTION_GROUP:
-                        warn_unknown_keys(c, s, group_known_keys);
+                        warn_unknown_keys(c, s, CONF_SECTION_GROUP);
                         lint_templates(c, s);
                         r = conf_group_section(c, s, s->name + strlen("group:"), ctx);
                         if (r < 0)
                                 return r;
                         break;
                 case SECTION_WEBHOOK:
-                        warn_unknown_keys(c, s, webhook_known_keys);
+                        warn_unknown_keys(c, s, CONF_SECTION_WEBHOOK);
                         r = conf_webhook_section(c, s, &(ExpandVars) { .process_num = -1, .numprocs = -1,
                                                                         .env = process_env,
                                                                         .env2 = c->daemon.environment });

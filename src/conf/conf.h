@@ -328,6 +328,11 @@ static inline bool program_config_is_scheduled(const ProgramConfig *p) {
  * -ENOMEM) are returned without a Config.
  */
 int config_load(const char *path, char **extra_env, Config **ret);
+
+/* The sample configuration `cgsupctl init` prints (examples/sample.conf): every key the reader knows, with
+ * its default or an example value, commented out, made from the reader's key tables (conf-sample.c).
+ * Returns 0 and a malloc'ed text, or -ENOMEM. */
+int config_sample_text(char **ret);
 /* config_load() with an explicit drop-in directory whose *.conf files are read after the main file and its
  * includes (NULL = none, whatever @path is). */
 int config_load_with_dropins(const char *path, const char *dropin_dir, char **extra_env, Config **ret);
