@@ -9,6 +9,9 @@
  *                   libinih reads the same way, then an IniDoc of sections merged key by key.
  *   conf-expand.c   %(name)s / %(name)02d expansion (the Python %-format subset supervisord users write).
  *   conf-util.c     shlex splitting, supervisord's environment= lists, diagnostics, key suggestions.
+ *   conf-keys.c     the key tables by section: what the reader knows (the tables sit next to their readers;
+ *                   conf-program-keys.c holds [program:x]'s and [group:x]'s).
+ *   conf-sample.c   the sample `cgsupctl init` prints, written from those tables.
  *   conf-program.c  [program:x] / [group:x] keys to ProgramConfig / GroupConfig; defaults, copy, compare.
  *   conf-check.c    checks against this system at load: users exist, health targets parse, commands resolve.
  *   conf-health.c   healthcheck_* / readiness_* / liveness_* keys into the two HealthConfigs.
