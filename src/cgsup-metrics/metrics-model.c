@@ -18,6 +18,8 @@
  */
 typedef struct MetricsDesc {
         const char *key;
+        const char *json_name; /* `cgsupctl metrics --json`: the names status --json gives the same figures */
+        unsigned flags;        /* METRICS_FIELD_* */
         const char *program_family, *group_family;
         ExpoType type;
         unsigned decimals; /* 6: the daemon sends microseconds, the metric is in seconds */
@@ -25,54 +27,54 @@ typedef struct MetricsDesc {
         const char *help;
 } MetricsDesc;
 
-#define DESC(key, suffix, type, decimals, help, ...)                                                          \
-        { key, "cgsup_program_" suffix, "cgsup_group_" suffix, type, decimals, { __VA_ARGS__ }, help }
+#define DESC(key, json_name, flags, suffix, type, decimals, help, ...)                                        \
+        { key, json_name, flags, "cgsup_program_" suffix, "cgsup_group_" suffix, type, decimals, { __VA_ARGS__ }, help }
 
 static const MetricsDesc record_descs[] = {
-        DESC("Restarts", "restarts_total", EXPO_COUNTER, 0, "Automatic restarts since cgsupd started.", NULL),
-        DESC("Healthy", "healthy", EXPO_GAUGE, 0, "1 while the healthcheck passes, 0 when it fails (programs with a healthcheck).", NULL),
-        DESC("UptimeUSec", "uptime_seconds", EXPO_GAUGE, 6, "Seconds since the running instance was started.", NULL),
-        DESC("CPUUserUSec", "cpu_seconds_total", EXPO_COUNTER, 6, "CPU time of the cgroup (cpu.stat), by mode.", "mode", "user", NULL),
-        DESC("CPUSystemUSec", "cpu_seconds_total", EXPO_COUNTER, 6, "CPU time of the cgroup (cpu.stat), by mode.", "mode", "system", NULL),
-        DESC("CPUThrottledUSec", "cpu_throttled_seconds_total", EXPO_COUNTER, 6, "Time the cgroup was throttled by its CPU quota.", NULL),
-        DESC("MemoryCurrent", "memory_bytes", EXPO_GAUGE, 0, "Memory used by the cgroup (memory.current).", NULL),
-        DESC("MemoryPeak", "memory_peak_bytes", EXPO_GAUGE, 0, "Highest memory use of the cgroup (memory.peak).", NULL),
-        DESC("MemoryMax", "memory_max_bytes", EXPO_GAUGE, 0, "Memory limit (memory_max), where one is set.", NULL),
-        DESC("MemoryHigh", "memory_high_bytes", EXPO_GAUGE, 0, "Memory throttling threshold (memory_high), where one is set.", NULL),
-        DESC("MemorySwapCurrent", "swap_bytes", EXPO_GAUGE, 0, "Swap used by the cgroup (memory.swap.current).", NULL),
-        DESC("MemorySwapMax", "swap_max_bytes", EXPO_GAUGE, 0, "Swap limit (memory_swap_max), where one is set.", NULL),
-        DESC("TasksCurrent", "pids", EXPO_GAUGE, 0, "Processes and threads in the cgroup (pids.current).", NULL),
-        DESC("TasksPeak", "pids_peak", EXPO_GAUGE, 0, "Highest number of processes and threads (pids.peak).", NULL),
-        DESC("TasksMax", "pids_max", EXPO_GAUGE, 0, "Process and thread limit (pids_max), where one is set.", NULL),
-        DESC("IOReadBytes", "io_read_bytes_total", EXPO_COUNTER, 0, "Bytes read from block devices (io.stat).", NULL),
-        DESC("IOWriteBytes", "io_write_bytes_total", EXPO_COUNTER, 0, "Bytes written to block devices (io.stat).", NULL),
-        DESC("CPUPressureSomeUSec", "pressure_seconds_total", EXPO_COUNTER, 6,
+        DESC("Restarts", "restarts", METRICS_FIELD_PROGRAM_ONLY, "restarts_total", EXPO_COUNTER, 0, "Automatic restarts since cgsupd started.", NULL),
+        DESC("Healthy", "healthy", METRICS_FIELD_PROGRAM_ONLY | METRICS_FIELD_BOOLEAN, "healthy", EXPO_GAUGE, 0, "1 while the healthcheck passes, 0 when it fails (programs with a healthcheck).", NULL),
+        DESC("UptimeUSec", "uptime_usec", METRICS_FIELD_PROGRAM_ONLY, "uptime_seconds", EXPO_GAUGE, 6, "Seconds since the running instance was started.", NULL),
+        DESC("CPUUserUSec", "cpu_user_usec", 0, "cpu_seconds_total", EXPO_COUNTER, 6, "CPU time of the cgroup (cpu.stat), by mode.", "mode", "user", NULL),
+        DESC("CPUSystemUSec", "cpu_system_usec", 0, "cpu_seconds_total", EXPO_COUNTER, 6, "CPU time of the cgroup (cpu.stat), by mode.", "mode", "system", NULL),
+        DESC("CPUThrottledUSec", "cpu_throttled_usec", 0, "cpu_throttled_seconds_total", EXPO_COUNTER, 6, "Time the cgroup was throttled by its CPU quota.", NULL),
+        DESC("MemoryCurrent", "memory_current", 0, "memory_bytes", EXPO_GAUGE, 0, "Memory used by the cgroup (memory.current).", NULL),
+        DESC("MemoryPeak", "memory_peak", 0, "memory_peak_bytes", EXPO_GAUGE, 0, "Highest memory use of the cgroup (memory.peak).", NULL),
+        DESC("MemoryMax", "memory_max", 0, "memory_max_bytes", EXPO_GAUGE, 0, "Memory limit (memory_max), where one is set.", NULL),
+        DESC("MemoryHigh", "memory_high", 0, "memory_high_bytes", EXPO_GAUGE, 0, "Memory throttling threshold (memory_high), where one is set.", NULL),
+        DESC("MemorySwapCurrent", "memory_swap_current", 0, "swap_bytes", EXPO_GAUGE, 0, "Swap used by the cgroup (memory.swap.current).", NULL),
+        DESC("MemorySwapMax", "memory_swap_max", 0, "swap_max_bytes", EXPO_GAUGE, 0, "Swap limit (memory_swap_max), where one is set.", NULL),
+        DESC("TasksCurrent", "tasks_current", 0, "pids", EXPO_GAUGE, 0, "Processes and threads in the cgroup (pids.current).", NULL),
+        DESC("TasksPeak", "tasks_peak", 0, "pids_peak", EXPO_GAUGE, 0, "Highest number of processes and threads (pids.peak).", NULL),
+        DESC("TasksMax", "tasks_max", 0, "pids_max", EXPO_GAUGE, 0, "Process and thread limit (pids_max), where one is set.", NULL),
+        DESC("IOReadBytes", "io_read_bytes", 0, "io_read_bytes_total", EXPO_COUNTER, 0, "Bytes read from block devices (io.stat).", NULL),
+        DESC("IOWriteBytes", "io_write_bytes", 0, "io_write_bytes_total", EXPO_COUNTER, 0, "Bytes written to block devices (io.stat).", NULL),
+        DESC("CPUPressureSomeUSec", "cpu_pressure_some_usec", 0, "pressure_seconds_total", EXPO_COUNTER, 6,
              "Time some (kind=some) or all (kind=full) tasks of the cgroup stalled on a resource (PSI).",
              "resource", "cpu", "kind", "some", NULL),
-        DESC("MemoryPressureSomeUSec", "pressure_seconds_total", EXPO_COUNTER, 6, NULL, "resource", "memory", "kind", "some", NULL),
-        DESC("MemoryPressureFullUSec", "pressure_seconds_total", EXPO_COUNTER, 6, NULL, "resource", "memory", "kind", "full", NULL),
-        DESC("IOPressureSomeUSec", "pressure_seconds_total", EXPO_COUNTER, 6, NULL, "resource", "io", "kind", "some", NULL),
-        DESC("IOPressureFullUSec", "pressure_seconds_total", EXPO_COUNTER, 6, NULL, "resource", "io", "kind", "full", NULL),
-        DESC("OOMKills", "oom_kills_total", EXPO_COUNTER, 0, "Processes of the cgroup killed by the OOM killer (memory.events oom_kill).", NULL),
-        DESC("MemoryMaxEvents", "memory_max_events_total", EXPO_COUNTER, 0, "Times the cgroup reached memory_max (memory.events max).", NULL),
-        DESC("MemoryHighEvents", "memory_high_events_total", EXPO_COUNTER, 0, "Times the cgroup was throttled at memory_high (memory.events high).", NULL),
-        DESC("PidsMaxEvents", "pids_max_events_total", EXPO_COUNTER, 0, "Forks refused at pids_max (pids.events max).", NULL),
-        DESC("StdoutLines", "log_lines_total", EXPO_COUNTER, 0, "Output lines captured from the current instance, by stream.", "stream", "stdout", NULL),
-        DESC("StderrLines", "log_lines_total", EXPO_COUNTER, 0, NULL, "stream", "stderr", NULL),
-        DESC("StdoutBytes", "log_bytes_total", EXPO_COUNTER, 0, "Output bytes captured from the current instance, by stream.", "stream", "stdout", NULL),
-        DESC("StderrBytes", "log_bytes_total", EXPO_COUNTER, 0, NULL, "stream", "stderr", NULL),
-        DESC("StdoutDroppedBytes", "log_dropped_bytes_total", EXPO_COUNTER, 0, "Output bytes dropped because a log sink was too slow, by stream.", "stream", "stdout", NULL),
-        DESC("StderrDroppedBytes", "log_dropped_bytes_total", EXPO_COUNTER, 0, NULL, "stream", "stderr", NULL),
+        DESC("MemoryPressureSomeUSec", "memory_pressure_some_usec", 0, "pressure_seconds_total", EXPO_COUNTER, 6, NULL, "resource", "memory", "kind", "some", NULL),
+        DESC("MemoryPressureFullUSec", "memory_pressure_full_usec", 0, "pressure_seconds_total", EXPO_COUNTER, 6, NULL, "resource", "memory", "kind", "full", NULL),
+        DESC("IOPressureSomeUSec", "io_pressure_some_usec", 0, "pressure_seconds_total", EXPO_COUNTER, 6, NULL, "resource", "io", "kind", "some", NULL),
+        DESC("IOPressureFullUSec", "io_pressure_full_usec", 0, "pressure_seconds_total", EXPO_COUNTER, 6, NULL, "resource", "io", "kind", "full", NULL),
+        DESC("OOMKills", "oom_kills", 0, "oom_kills_total", EXPO_COUNTER, 0, "Processes of the cgroup killed by the OOM killer (memory.events oom_kill).", NULL),
+        DESC("MemoryMaxEvents", "memory_max_events", 0, "memory_max_events_total", EXPO_COUNTER, 0, "Times the cgroup reached memory_max (memory.events max).", NULL),
+        DESC("MemoryHighEvents", "memory_high_events", 0, "memory_high_events_total", EXPO_COUNTER, 0, "Times the cgroup was throttled at memory_high (memory.events high).", NULL),
+        DESC("PidsMaxEvents", "pids_max_events", 0, "pids_max_events_total", EXPO_COUNTER, 0, "Forks refused at pids_max (pids.events max).", NULL),
+        DESC("StdoutLines", "stdout_lines", METRICS_FIELD_PROGRAM_ONLY, "log_lines_total", EXPO_COUNTER, 0, "Output lines captured from the current instance, by stream.", "stream", "stdout", NULL),
+        DESC("StderrLines", "stderr_lines", METRICS_FIELD_PROGRAM_ONLY, "log_lines_total", EXPO_COUNTER, 0, NULL, "stream", "stderr", NULL),
+        DESC("StdoutBytes", "stdout_bytes", METRICS_FIELD_PROGRAM_ONLY, "log_bytes_total", EXPO_COUNTER, 0, "Output bytes captured from the current instance, by stream.", "stream", "stdout", NULL),
+        DESC("StderrBytes", "stderr_bytes", METRICS_FIELD_PROGRAM_ONLY, "log_bytes_total", EXPO_COUNTER, 0, NULL, "stream", "stderr", NULL),
+        DESC("StdoutDroppedBytes", "stdout_dropped_bytes", METRICS_FIELD_PROGRAM_ONLY, "log_dropped_bytes_total", EXPO_COUNTER, 0, "Output bytes dropped because a log sink was too slow, by stream.", "stream", "stdout", NULL),
+        DESC("StderrDroppedBytes", "stderr_dropped_bytes", METRICS_FIELD_PROGRAM_ONLY, "log_dropped_bytes_total", EXPO_COUNTER, 0, NULL, "stream", "stderr", NULL),
 };
 
-/* The daemon's own figures. */
+/* The daemon's own figures: GetMetrics key and --json name. */
 enum { DAEMON_BUS_CALLS, DAEMON_RSS, DAEMON_CPU_USER, DAEMON_CPU_SYSTEM, DAEMON_PID, _DAEMON_KEY_MAX };
-static const char *const daemon_keys[_DAEMON_KEY_MAX] = {
-        [DAEMON_BUS_CALLS] = "BusCalls",
-        [DAEMON_RSS] = "ResidentMemoryBytes",
-        [DAEMON_CPU_USER] = "CPUUserUSec",
-        [DAEMON_CPU_SYSTEM] = "CPUSystemUSec",
-        [DAEMON_PID] = "PID",
+static const char *const daemon_keys[_DAEMON_KEY_MAX][2] = {
+        [DAEMON_BUS_CALLS] = { "BusCalls", "bus_calls" },
+        [DAEMON_RSS] = { "ResidentMemoryBytes", "memory_resident" },
+        [DAEMON_CPU_USER] = { "CPUUserUSec", "cpu_user_usec" },
+        [DAEMON_CPU_SYSTEM] = { "CPUSystemUSec", "cpu_system_usec" },
+        [DAEMON_PID] = { "PID", "pid" },
 };
 
 /* DESIGN.md's states, in supervisord's order; a state a newer daemon reports beyond these gets its own
@@ -85,6 +87,7 @@ _Static_assert(_DAEMON_KEY_MAX <= METRICS_KEYS_MAX, "METRICS_KEYS_MAX too small"
 
 static void record_done(MetricsRecord *r) {
         free(r->name);
+        free(r->bus_name);
         free(r->group);
         free(r->state);
         for (size_t i = 0; i < r->n_exits; i++)
@@ -194,25 +197,23 @@ static int read_exit_counts(sd_bus_message *m, MetricsRecord *rec) {
         return sd_bus_message_exit_container(m);
 }
 
-typedef enum RecordKind {
-        RECORD_DAEMON,
-        RECORD_PROGRAM,
-        RECORD_GROUP,
-} RecordKind;
+static const char *record_key(MetricsKind kind, size_t i) {
+        return kind == METRICS_DAEMON ? daemon_keys[i][0] : record_descs[i].key;
+}
 
-static const char *record_key(RecordKind kind, size_t i) {
-        return kind == RECORD_DAEMON ? daemon_keys[i] : record_descs[i].key;
+static size_t n_record_keys(MetricsKind kind) {
+        return kind == METRICS_DAEMON ? (size_t) _DAEMON_KEY_MAX : ELEMENTSOF(record_descs);
 }
 
 typedef struct DictTarget {
         MetricsRecord *rec;
-        RecordKind kind;
+        MetricsKind kind;
 } DictTarget;
 
 /* One entry of a record's a{sv}: numeric keys are stored by their index in the kind's table. */
 static int read_dict_entry(sd_bus_message *m, const char *key, void *userdata) {
         DictTarget *t = userdata;
-        size_t n_keys = t->kind == RECORD_DAEMON ? (size_t) _DAEMON_KEY_MAX : ELEMENTSOF(record_descs);
+        size_t n_keys = n_record_keys(t->kind);
         size_t i;
         uint64_t v;
         int r;
@@ -228,16 +229,16 @@ static int read_dict_entry(sd_bus_message *m, const char *key, void *userdata) {
                 }
                 return r < 0 ? r : 0;
         }
-        if (t->kind == RECORD_PROGRAM && streq(key, "State"))
+        if (t->kind == METRICS_PROGRAM && streq(key, "State"))
                 return read_variant_string(m, &t->rec->state);
-        if (t->kind == RECORD_PROGRAM && streq(key, "ExitCounts"))
+        if (t->kind == METRICS_PROGRAM && streq(key, "ExitCounts"))
                 return read_exit_counts(m, t->rec);
-        if (t->kind == RECORD_DAEMON && streq(key, "Version"))
+        if (t->kind == METRICS_DAEMON && streq(key, "Version"))
                 return read_variant_string(m, &t->rec->name);
         return sd_bus_message_skip(m, "v");
 }
 
-static int read_dict(sd_bus_message *m, MetricsRecord *rec, RecordKind kind) {
+static int read_dict(sd_bus_message *m, MetricsRecord *rec, MetricsKind kind) {
         return bus_message_read_dict(m, read_dict_entry, &(DictTarget) { rec, kind });
 }
 
@@ -273,6 +274,8 @@ static int read_records(sd_bus_message *m, bool with_group, MetricsRecord **ret,
                         if (r < 0)
                                 return r;
                         r = strdup_to(&rec->group, group);
+                        if (r >= 0)
+                                r = strdup_to(&rec->bus_name, name);
                         if (r < 0)
                                 return r;
                         /* The label is the name `cgsupctl status` shows. */
@@ -282,7 +285,7 @@ static int read_records(sd_bus_message *m, bool with_group, MetricsRecord **ret,
                         r = strdup_to(&rec->name, name);
                 if (r < 0)
                         return r;
-                r = read_dict(m, rec, with_group ? RECORD_PROGRAM : RECORD_GROUP);
+                r = read_dict(m, rec, with_group ? METRICS_PROGRAM : METRICS_GROUP);
                 if (r < 0)
                         return r;
                 r = sd_bus_message_exit_container(m);
@@ -309,6 +312,22 @@ bool metrics_record_get(const MetricsRecord *rec, const char *key, uint64_t *ret
         return false;
 }
 
+int metrics_field(MetricsKind kind, size_t i, const char **ret_json_name, unsigned *ret_flags) {
+        assert(ret_json_name);
+        assert(ret_flags);
+
+        if (i >= n_record_keys(kind))
+                return -ENOENT;
+        if (kind == METRICS_DAEMON) {
+                *ret_json_name = daemon_keys[i][1];
+                *ret_flags = 0;
+                return 1;
+        }
+        *ret_json_name = record_descs[i].json_name;
+        *ret_flags = record_descs[i].flags;
+        return kind == METRICS_PROGRAM || !(record_descs[i].flags & METRICS_FIELD_PROGRAM_ONLY);
+}
+
 int metrics_model_read(sd_bus_message *reply, MetricsModel **ret) {
         _cleanup_(metrics_model_freep) MetricsModel *m = NULL;
         int r;
@@ -319,7 +338,7 @@ int metrics_model_read(sd_bus_message *reply, MetricsModel **ret) {
         m = calloc(1, sizeof *m);
         if (!m)
                 return -ENOMEM;
-        r = read_dict(reply, &m->daemon, RECORD_DAEMON);
+        r = read_dict(reply, &m->daemon, METRICS_DAEMON);
         if (r < 0)
                 return r;
         r = read_records(reply, true, &m->programs, &m->n_programs);

@@ -25,7 +25,8 @@ typedef struct MetricsExit {
 
 /* A program instance or a [group:x]: the figures the daemon sent (have[i] says whether key i came). */
 typedef struct MetricsRecord {
-        char *name;
+        char *name;     /* programs: the name status shows (group:name for group members) */
+        char *bus_name; /* programs: the instance name on the bus; groups: NULL */
         char *group;  /* programs: their group; groups: NULL */
         char *state;  /* programs: State */
         uint64_t value[METRICS_KEYS_MAX];
@@ -51,6 +52,22 @@ int metrics_model_read(sd_bus_message *reply, MetricsModel **ret);
 /* The figure @key (a GetMetrics key of programs and groups, e.g. "MemoryCurrent") of @rec: false when the
  * daemon did not send it (not running, no controller, no limit) or this version does not know the key. */
 bool metrics_record_get(const MetricsRecord *rec, const char *key, uint64_t *ret);
+
+typedef enum MetricsKind {
+        METRICS_DAEMON,
+        METRICS_PROGRAM,
+        METRICS_GROUP,
+} MetricsKind;
+
+enum {
+        METRICS_FIELD_PROGRAM_ONLY = 1 << 0, /* a program's own figure (restarts, health, uptime, logs): no group has it */
+        METRICS_FIELD_BOOLEAN = 1 << 1,      /* sent as a D-Bus boolean (stored as 0/1) */
+};
+
+/* Figure @i (0, 1, ... in the order value[] and have[] use) of a @kind record, for printers other than the
+ * exposition writer (`cgsupctl metrics --json`): its snake_case name (the one status --json gives the same
+ * figure) and METRICS_FIELD_* flags. Returns 1, 0 if @kind never has the figure, -ENOENT past the last. */
+int metrics_field(MetricsKind kind, size_t i, const char **ret_json_name, unsigned *ret_flags);
 
 /* Every family of @m (cgsup_up 1 first), through @w; the caller calls expo_finish(). */
 int metrics_model_write(const MetricsModel *m, ExpoWriter *w);

@@ -324,7 +324,8 @@ const Verb verbs[] = {
                 .synopsis = "metrics [--openmetrics]",
                 .summary = "all figures in Prometheus' text format",
                 .description = "Options:\n"
-                               "     --openmetrics      OpenMetrics text instead of Prometheus' format\n",
+                               "     --openmetrics      OpenMetrics text instead of Prometheus' format\n"
+                               "With --json the same figures as one metrics document (see cgsupctl(1)).\n",
         },
         {
                 .name = "top", .min_operands = 0, .max_operands = 0, .run = verb_top,

@@ -139,6 +139,8 @@ doc "reread --json: reread" reread "$C" reread --json
 doc "update --json: reread" reread "$C" update --json
 doc "tail --json: output_record" output_record "$C" tail chatty --json
 doc "tail --json stderr: output_record" output_record "$C" tail chatty stderr --json
+doc "metrics --json: metrics" metrics "$C" metrics --json
+doc "metrics --json=short: metrics" metrics "$C" metrics --json=short
 doc "top -b -n 2 --json: top, one frame per line" top/lines "$C" top -b -n 2 --delay=0.1 --json
 check "top --json: two frames, rates in the second" bash -c "
         '$C' top -b -n 2 --delay=0.1 --json >'$TEST_DIR/top.json' && [[ \$(wc -l <'$TEST_DIR/top.json') -eq 2 ]] &&
@@ -220,6 +222,47 @@ check "a wrong type fails the schema (pid as a string)" fails mutate 'p["pid"] =
 check "an exit_signal without an exit record fails the schema" fails mutate 'p["exit_signal"] = 11'
 check "an unknown state fails the schema" fails mutate 'p["state"] = "ACTIVE"'
 check "the unmodified document passes" mutate 'pass'
+
+# metrics --json: the programs are the ones status lists, named the same way, with the same states; the
+# Prometheus text is the same model (web's restarts and exits agree); a wrong field fails its schema.
+"$C" metrics --json >"$TEST_DIR/metrics.json"
+metrics_names_match_status() {
+        "$C" status --json | "$PY" -c '
+import json, sys
+status = json.load(sys.stdin)["programs"]
+metrics = json.load(open(sys.argv[1]))
+want = sorted((p["name"], p["group"]) for p in status)
+got = sorted((p["name"], p["group"]) for p in metrics["programs"])
+assert want == got, (want, got)
+web = [p for p in metrics["programs"] if p["name"] == "web"][0]
+assert web["state"] == "RUNNING" and web["healthy"] in (True, False) and web["uptime_usec"] is not None, web
+chatty = [p for p in metrics["programs"] if p["name"] == "chatty"][0]
+assert chatty["healthy"] is None and chatty["stdout_lines"] >= 1 and chatty["stderr_lines"] >= 1, chatty
+broken = [p for p in metrics["programs"] if p["name"] == "broken"][0]
+assert broken["uptime_usec"] is None and broken["exits"].get("exit-code", 0) >= 1, broken
+assert [g["name"] for g in metrics["groups"]] == ["pool"], metrics["groups"]
+assert metrics["daemon"]["pid"] == int(sys.argv[2]), metrics["daemon"]
+' "$TEST_DIR/metrics.json" "$CGSUPD_PID"
+}
+check "metrics --json: the programs status lists, named alike; null for what was not sent" metrics_names_match_status
+metrics_matches_text() {
+        local restarts
+        restarts=$("$PY" -c 'import json,sys; print([p for p in json.load(open(sys.argv[1]))["programs"] if p["name"] == "crashy"][0]["restarts"])' "$TEST_DIR/metrics.json")
+        "$C" metrics | grep -qxF "cgsup_program_restarts_total{program=\"crashy\",group=\"crashy\"} $restarts" ||
+                { echo "restarts $restarts:"; "$C" metrics | grep 'restarts_total{program="crashy"'; return 1; }
+}
+check "metrics --json and the Prometheus text agree (crashy's restarts)" metrics_matches_text
+metrics_mutate() {
+        "$PY" -c "
+import json,sys
+d=json.load(open(sys.argv[1])); p=d['programs'][0]
+exec(sys.argv[2])
+print(json.dumps(d))" "$TEST_DIR/metrics.json" "$1" | "$PY" "$SCHEMA_CHECK" metrics
+}
+check "metrics: a renamed field fails the schema (memory_current -> memory_bytes)" fails metrics_mutate 'p["memory_bytes"]=p.pop("memory_current")'
+check "metrics: a program-only field on a group fails the schema" fails metrics_mutate 'd["groups"][0]["restarts"]=0'
+check "metrics: a figure as a string fails the schema" fails metrics_mutate 'p["restarts"]=str(p["restarts"])'
+check "metrics: the unmodified document passes" metrics_mutate 'pass'
 
 check "cgsupd still answers" daemon_alive
 tap_done
