@@ -231,57 +231,6 @@ int bus_log_call_error(const sd_bus_error *e, int r) {
         return r;
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000U + (uint64_t) ts.tv_nsec / 1000U;
-}
-
-int bus_call(sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_error *error, sd_bus_message **ret_reply) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        uint64_t start;
-        int r;
-
-        if (arg_verbose < 2)
-                return sd_bus_call(bus, m, usec, error, ret_reply);
-        /* -vv: like busctl --verbose in one line each way, on stderr so that output and --json stay clean. */
-        fprintf(stderr, "cgsupctl: -> %s %s.%s(%s)\n", strna(sd_bus_message_get_path(m)),
-                strna(sd_bus_message_get_interface(m)), strna(sd_bus_message_get_member(m)),
-                strempty(sd_bus_message_get_signature(m, true)));
-        start = now_usec();
-        r = sd_bus_call(bus, m, usec, error, &reply);
-        if (r < 0)
-                fprintf(stderr, "cgsupctl: <- error %s: %s (%.1f ms)\n",
-                        error && error->name ? error->name : strerror(-r), error && error->message ? error->message : "",
-                        (double) (now_usec() - start) / 1000.0);
-        else
-                fprintf(stderr, "cgsupctl: <- reply (%s) (%.1f ms)\n", strempty(sd_bus_message_get_signature(reply, true)),
-                        (double) (now_usec() - start) / 1000.0);
-        if (ret_reply)
-                *ret_reply = TAKE_PTR(reply);
-        return r;
-}
-
-int bus_call_method(sd_bus *bus, const char *destination, const char *path, const char *interface,
-                    const char *member, sd_bus_error *error, sd_bus_message **ret_reply, const char *types, ...) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        va_list ap;
-        int r;
-
-        r = sd_bus_message_new_method_call(bus, &m, destination, path, interface, member);
-        if (r < 0)
-                return r;
-        if (types) {
-                va_start(ap, types);
-                r = sd_bus_message_appendv(m, types, ap);
-                va_end(ap);
-                if (r < 0)
-                        return r;
-        }
-        return bus_call(bus, m, 0, error, ret_reply);
-}
-
 int manager_new_call(sd_bus *bus, const char *member, sd_bus_message **ret) {
         return sd_bus_message_new_method_call(bus, ret, CGSUP_BUS_NAME, CGSUP_BUS_PATH,
                                               CGSUP_BUS_MANAGER_INTERFACE, member);

@@ -20,12 +20,31 @@ const char *bus_where(void);
  * own message (which names the program and the problem). Returns -errno. */
 int bus_log_call_error(const sd_bus_error *e, int r);
 
-/* sd_bus_call() and sd_bus_call_method(), traced on stderr with -vv (arg_verbose >= 2): the method called,
- * its arguments' signature, and the reply's signature, size and time (or the error). Every call cgsupctl
- * makes goes through these. */
+/* sd-bus's calls, traced on stderr with -vv (arg_verbose >= 2): the method called, its arguments'
+ * signature, and the reply's signature and time (or the error); each signal a match delivers. Every
+ * message cgsupctl exchanges goes through these (bus-trace.c): never call sd-bus's own directly. */
 int bus_call(sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_error *error, sd_bus_message **ret_reply);
 int bus_call_method(sd_bus *bus, const char *destination, const char *path, const char *interface,
                     const char *member, sd_bus_error *error, sd_bus_message **ret_reply, const char *types, ...);
+/* sd_bus_get_property() and friends: Properties.Get through bus_call(). */
+int bus_get_property(sd_bus *bus, const char *destination, const char *path, const char *interface,
+                     const char *member, sd_bus_error *error, sd_bus_message **ret_reply, const char *type);
+/* @type: a number or boolean type (sd_bus_get_property_trivial()). */
+int bus_get_property_trivial(sd_bus *bus, const char *destination, const char *path, const char *interface,
+                             const char *member, sd_bus_error *error, char type, void *ret);
+int bus_get_property_string(sd_bus *bus, const char *destination, const char *path, const char *interface,
+                            const char *member, sd_bus_error *error, char **ret);
+int bus_get_property_strv(sd_bus *bus, const char *destination, const char *path, const char *interface,
+                          const char *member, sd_bus_error *error, char ***ret);
+/* sd_bus_call_method_async(), sd_bus_add_match(), sd_bus_match_signal(): with -vv the reply or each signal
+ * is traced before @callback sees it. A NULL @ret_slot makes the slot floating, as in sd-bus. */
+int bus_call_method_async(sd_bus *bus, sd_bus_slot **ret_slot, const char *destination, const char *path,
+                          const char *interface, const char *member, sd_bus_message_handler_t callback,
+                          void *userdata, const char *types, ...);
+int bus_add_match(sd_bus *bus, sd_bus_slot **ret_slot, const char *match, sd_bus_message_handler_t callback,
+                  void *userdata);
+int bus_match_signal(sd_bus *bus, sd_bus_slot **ret_slot, const char *sender, const char *path,
+                     const char *interface, const char *member, sd_bus_message_handler_t callback, void *userdata);
 
 /* Call an org.cgsup1.Manager method; on failure prints the error (bus_log_call_error()) and returns <0. */
 int manager_call(sd_bus *bus, const char *member, sd_bus_message **ret_reply, const char *types, ...);

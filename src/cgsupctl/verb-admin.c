@@ -181,8 +181,8 @@ int verb_version(int argc, char **argv) {
         /* The daemon part is best effort: version works without cgsupd. */
         r = bus_open(&bus);
         if (r >= 0)
-                r = sd_bus_get_property_string(bus, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
-                                               "Version", &error, &version);
+                r = bus_get_property_string(bus, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
+                                            "Version", &error, &version);
 
         if (arg_json) {
                 _cleanup_json_ struct json_object *o = json_object_new_object();

@@ -184,8 +184,8 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         flush_pending(a);
         if (++a->ticks % ATTACH_STATE_EVERY == 0) {
                 int active = 1;
-                r = sd_bus_get_property_trivial(a->bus, CGSUP_BUS_NAME, a->path, CGSUP_BUS_PROGRAM_INTERFACE,
-                                                "Active", NULL, 'b', &active);
+                r = bus_get_property_trivial(a->bus, CGSUP_BUS_NAME, a->path, CGSUP_BUS_PROGRAM_INTERFACE,
+                                             "Active", NULL, 'b', &active);
                 if (r >= 0 && !active) {
                         /* What it wrote last is shown before we go. */
                         for (int stream = 1; stream <= (a->both_streams ? 2 : 1); stream++)
@@ -281,14 +281,14 @@ int verb_attach(int argc, char **argv) {
                 (void) bus_log_call_error(&error, r);
                 return send_exit_status(&error);
         }
-        r = sd_bus_get_property_trivial(bus, CGSUP_BUS_NAME, a.path, CGSUP_BUS_PROGRAM_INTERFACE, "Active", &error,
-                                        'b', &active);
+        r = bus_get_property_trivial(bus, CGSUP_BUS_NAME, a.path, CGSUP_BUS_PROGRAM_INTERFACE, "Active", &error,
+                                     'b', &active);
         if (r >= 0)
-                r = sd_bus_get_property_trivial(bus, CGSUP_BUS_NAME, a.path, CGSUP_BUS_PROGRAM_INTERFACE,
-                                                "RedirectStderr", &error, 'b', &redirect);
+                r = bus_get_property_trivial(bus, CGSUP_BUS_NAME, a.path, CGSUP_BUS_PROGRAM_INTERFACE,
+                                             "RedirectStderr", &error, 'b', &redirect);
         if (r >= 0)
-                r = sd_bus_get_property_trivial(bus, CGSUP_BUS_NAME, a.path, CGSUP_BUS_PROGRAM_INTERFACE,
-                                                "StdinPipe", &error, 'b', &stdin_pipe);
+                r = bus_get_property_trivial(bus, CGSUP_BUS_NAME, a.path, CGSUP_BUS_PROGRAM_INTERFACE,
+                                             "StdinPipe", &error, 'b', &stdin_pipe);
         if (r < 0) {
                 (void) bus_log_call_error(&error, r);
                 free(a.path);

@@ -85,14 +85,14 @@ static int read_environment(sd_bus *bus, const char *name, const char *path, Pro
         const char *var, *origin;
         int r;
 
-        r = sd_bus_get_property_strv(bus, CGSUP_BUS_NAME, path, CGSUP_BUS_PROGRAM_INTERFACE, "Environment", NULL,
-                                     &s->environment_names);
+        r = bus_get_property_strv(bus, CGSUP_BUS_NAME, path, CGSUP_BUS_PROGRAM_INTERFACE, "Environment", NULL,
+                                  &s->environment_names);
         if (r >= 0)
-                r = sd_bus_get_property_strv(bus, CGSUP_BUS_NAME, path, CGSUP_BUS_PROGRAM_INTERFACE,
-                                             "EnvironmentFiles", NULL, &s->environment_files);
+                r = bus_get_property_strv(bus, CGSUP_BUS_NAME, path, CGSUP_BUS_PROGRAM_INTERFACE,
+                                          "EnvironmentFiles", NULL, &s->environment_files);
         if (r >= 0)
-                r = sd_bus_get_property(bus, CGSUP_BUS_NAME, path, CGSUP_BUS_PROGRAM_INTERFACE,
-                                        "EnvironmentOrigins", NULL, &origins, "a(ss)");
+                r = bus_get_property(bus, CGSUP_BUS_NAME, path, CGSUP_BUS_PROGRAM_INTERFACE,
+                                     "EnvironmentOrigins", NULL, &origins, "a(ss)");
         if (r >= 0)
                 r = sd_bus_message_enter_container(origins, 'a', "(ss)");
         while (r >= 0 && (r = sd_bus_message_read(origins, "(ss)", &var, &origin)) > 0)

@@ -301,8 +301,8 @@ int verb_job(int argc, char **argv) {
                 return 1;
         if (!no_block) {
                 /* Subscribe before the first job is queued: none can end unseen. */
-                r = sd_bus_match_signal(bus, &slot, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
-                                        CGSUP_SIGNAL_JOB_REMOVED, on_job_removed, &s);
+                r = bus_match_signal(bus, &slot, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
+                                     CGSUP_SIGNAL_JOB_REMOVED, on_job_removed, &s);
                 if (r < 0) {
                         bus_log_call_error(NULL, r);
                         return 1;

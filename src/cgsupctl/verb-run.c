@@ -85,8 +85,8 @@ static int on_signal(sd_event_source *src, const struct signalfd_siginfo *si, vo
                 return sd_event_exit(s->event, 128 + (int) si->ssi_signo);
         }
         fprintf(stderr, "cgsupctl: stopping %s (press Ctrl-C again to stop waiting)...\n", s->name);
-        (void) sd_bus_call_method_async(s->bus, NULL, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
-                                        "StopProgram", NULL, NULL, "s", s->name);
+        (void) bus_call_method_async(s->bus, NULL, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
+                                     "StopProgram", NULL, NULL, "s", s->name);
         return 0;
 }
 
@@ -242,15 +242,15 @@ static int watch_for_finish(sd_bus *bus, RunState *s) {
         r = sd_event_default(&s->event);
         if (r < 0)
                 return r;
-        r = sd_bus_match_signal(bus, NULL, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
-                                CGSUP_SIGNAL_TRANSIENT_FINISHED, on_finished, s);
+        r = bus_match_signal(bus, NULL, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
+                             CGSUP_SIGNAL_TRANSIENT_FINISHED, on_finished, s);
         if (r < 0)
                 return r;
         snprintf(match, sizeof match,
                  "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
                  "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='%s'",
                  CGSUP_BUS_NAME);
-        return sd_bus_add_match(bus, NULL, match, on_name_owner_changed, s);
+        return bus_add_match(bus, NULL, match, on_name_owner_changed, s);
 }
 
 /* RunTransient's a{sv}, after the -p properties: the ones the options set. */

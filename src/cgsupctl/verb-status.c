@@ -432,8 +432,8 @@ int verb_pid(int argc, char **argv) {
 
         if (argc == 1) {
                 uint32_t pid;
-                r = sd_bus_get_property_trivial(bus, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
-                                                "PID", &error, 'u', &pid);
+                r = bus_get_property_trivial(bus, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
+                                             "PID", &error, 'u', &pid);
                 if (r < 0) {
                         bus_log_call_error(&error, r);
                         return 1;

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # cgsupctl -v / -vv against a cgsupd on a private bus: -v adds the sub-state, restarts and tasks columns to
 # status and the start policy, checks and limits to status NAME; -vv traces every D-Bus call on stderr and
-# leaves stdout (tables, --json) as it was.
+# leaves stdout (tables, --json) as it was: method calls, property reads (pid), matches and the signals
+# they deliver (run --wait, start), and async calls (run --wait's StopProgram on Ctrl-C).
 
 . "$(dirname "$0")/bus-lib.sh"
 
@@ -41,6 +42,39 @@ check "-vv: an error is traced with its D-Bus name" bash -c "
         grep -q '^cgsupctl: <- error org.cgsup1.Error.NoSuchProgram' '$TEST_DIR/vv2.err' || { cat '$TEST_DIR/vv2.err'; exit 1; }"
 check "-vv --json: stdout is still one JSON document" bash -c "
         '$C' -vv status --json 2>/dev/null | python3 -c 'import json,sys; json.load(sys.stdin)'"
+check "-vv: a property read is traced (pid: Properties.Get of Manager.PID)" bash -c "
+        '$C' -vv pid >/dev/null 2>'$TEST_DIR/vv3.err'
+        grep -q '^cgsupctl: -> /org/cgsup1 org.freedesktop.DBus.Properties.Get(ss)' '$TEST_DIR/vv3.err' &&
+        grep -qE '^cgsupctl: <- reply \\(v\\) \\([0-9.]+ ms\\)' '$TEST_DIR/vv3.err' || { cat '$TEST_DIR/vv3.err'; exit 1; }"
+check "-vv: run --wait traces its matches and the TransientFinished signal" bash -c "
+        '$C' -vv run --wait -- /bin/true >/dev/null 2>'$TEST_DIR/vv4.err'
+        grep -q \"^cgsupctl: -> /org/freedesktop/DBus org.freedesktop.DBus.AddMatch(s) type='signal',sender='org.cgsup1',path='/org/cgsup1',interface='org.cgsup1.Manager',member='TransientFinished'\" '$TEST_DIR/vv4.err' &&
+        grep -q '^cgsupctl: <- signal /org/cgsup1 org.cgsup1.Manager.TransientFinished(' '$TEST_DIR/vv4.err' || { cat '$TEST_DIR/vv4.err'; exit 1; }"
+check "-vv: stop (a job waited for) traces the JobRemoved signal" bash -c "
+        '$C' -vv stop web >/dev/null 2>'$TEST_DIR/vv5.err'
+        grep -q '^cgsupctl: <- signal /org/cgsup1 org.cgsup1.Manager.JobRemoved(' '$TEST_DIR/vv5.err' || { cat '$TEST_DIR/vv5.err'; exit 1; }"
+# Ctrl-C during run --wait stops the program with an async StopProgram call: its send and reply are traced.
+async_stop_traced() {
+        local pid i
+        "$C" -vv run --wait -- sleep 1000 >/dev/null 2>"$TEST_DIR/vv6.err" &
+        pid=$!
+        for i in $(seq 1 200); do
+                grep -q 'TransientStarted\|RunTransient' "$TEST_DIR/vv6.err" && grep -q '^cgsupctl: <- reply' "$TEST_DIR/vv6.err" &&
+                        [[ $(grep -c '^cgsupctl: <- ' "$TEST_DIR/vv6.err") -ge 3 ]] && break
+                sleep 0.1
+        done
+        kill -INT "$pid"
+        for i in $(seq 1 200); do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        grep -q '^cgsupctl: -> /org/cgsup1 org.cgsup1.Manager.StopProgram(s) (async)' "$TEST_DIR/vv6.err" &&
+                [[ $(grep -A3 'StopProgram(s) (async)' "$TEST_DIR/vv6.err" | grep -c '^cgsupctl: <- reply (') -ge 1 ]] ||
+                { cat "$TEST_DIR/vv6.err"; return 1; }
+}
+check "-vv: run --wait's async StopProgram (Ctrl-C) is traced with its reply" async_stop_traced
 check "without -v nothing is traced" bash -c "[[ -z \$('$C' status 2>&1 >/dev/null) ]]"
 check "cgsupd still answers" daemon_alive
 tap_done
