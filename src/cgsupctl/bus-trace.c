@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bus-util.h"
 #include "cgsupctl.h"
@@ -20,13 +19,6 @@
 
 static bool tracing(void) {
         return arg_verbose >= 2;
-}
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000U + (uint64_t) ts.tv_nsec / 1000U;
 }
 
 static void trace_sent(sd_bus_message *m, const char *how) {
@@ -37,7 +29,7 @@ static void trace_sent(sd_bus_message *m, const char *how) {
 
 /* A reply (@error set or @m an error message: the error) @start microseconds after the call, or a signal. */
 static void trace_received(sd_bus_message *m, const sd_bus_error *error, int r, uint64_t start) {
-        double ms = (double) (now_usec() - start) / 1000.0;
+        double ms = (double) (now_monotonic_usec() - start) / 1000.0;
 
         if (!m && r >= 0) { /* a call whose reply sd-bus read for us (AddMatch) */
                 fprintf(stderr, "cgsupctl: <- reply () (%.1f ms)\n", ms);
@@ -64,7 +56,7 @@ int bus_call(sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_error *error,
         if (!tracing())
                 return sd_bus_call(bus, m, usec, error, ret_reply);
         trace_sent(m, "");
-        start = now_usec();
+        start = now_monotonic_usec();
         r = sd_bus_call(bus, m, usec, error, &reply);
         trace_received(reply, r < 0 ? error : NULL, r, start);
         if (ret_reply)
@@ -201,7 +193,7 @@ static int traced_install(sd_bus_slot **ret_slot, sd_bus_message_handler_t callb
         t = malloc(sizeof *t);
         if (!t)
                 return -ENOMEM;
-        *t = (Traced) { callback, userdata, now_usec() };
+        *t = (Traced) { callback, userdata, now_monotonic_usec() };
         r = install(&slot, traced_handler, t, arg);
         if (r < 0)
                 return r;
@@ -255,7 +247,7 @@ static int install_match(sd_bus_slot **slot, sd_bus_message_handler_t h, void *u
 
 int bus_add_match(sd_bus *bus, sd_bus_slot **ret_slot, const char *match, sd_bus_message_handler_t callback,
                   void *userdata) {
-        uint64_t start = now_usec();
+        uint64_t start = now_monotonic_usec();
         int r;
 
         assert(match);

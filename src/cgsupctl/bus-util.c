@@ -512,10 +512,18 @@ bool state_is_failed(const char *state, const char *exit_reason, int32_t exit_co
                  exit_code == 0);
 }
 
-uint64_t now_realtime_usec(void) {
+static uint64_t clock_now_usec(clockid_t id) {
         struct timespec ts;
-        (void) clock_gettime(CLOCK_REALTIME, &ts);
+        (void) clock_gettime(id, &ts);
         return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+uint64_t now_realtime_usec(void) {
+        return clock_now_usec(CLOCK_REALTIME);
+}
+
+uint64_t now_monotonic_usec(void) {
+        return clock_now_usec(CLOCK_MONOTONIC);
 }
 
 int list_select(const ListEntry *list, size_t n, char **names, size_t n_names, bool **ret_show, bool *ret_unknown) {

@@ -111,3 +111,4 @@ bool state_is_failed(const char *state, const char *exit_reason, int32_t exit_co
 bool bus_saw_no_such_program(void);
 
 uint64_t now_realtime_usec(void);
+uint64_t now_monotonic_usec(void);

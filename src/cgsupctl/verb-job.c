@@ -139,12 +139,6 @@ static int enqueue(sd_bus *bus, const char *verb, const char *name, uint64_t fla
         return 0;
 }
 
-static usec_t monotonic_usec(void) {
-        struct timespec ts;
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / NSEC_PER_USEC;
-}
-
 static size_t jobs_running(const JobSet *s) {
         size_t n = 0;
         for (size_t i = 0; i < s->n; i++)
@@ -158,7 +152,7 @@ static int wait_jobs(sd_bus *bus, JobSet *s, usec_t deadline) {
         int r;
 
         while (jobs_running(s) > 0) {
-                usec_t n = monotonic_usec();
+                usec_t n = now_monotonic_usec();
 
                 r = sd_bus_process(bus, NULL);
                 if (r < 0)
@@ -309,7 +303,7 @@ int verb_job(int argc, char **argv) {
                 }
         }
         if (timeout != USEC_INFINITY) {
-                deadline = monotonic_usec() + timeout;
+                deadline = now_monotonic_usec() + timeout;
                 format_timespan(span, sizeof(span), timeout);
         }
 
