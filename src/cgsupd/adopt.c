@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-id128.h>
+#include <time.h>
 
 #include "adopt.h"
 #include "cgsup/cgroup.h"
@@ -40,6 +42,13 @@ static int state_path(Program *p, char **ret) {
         return 0;
 }
 
+/* The due time (CLOCK_MONOTONIC) of a fatal_retry_after retry the program waits for, 0 if none. */
+static usec_t pending_fatal_retry(const Program *p) {
+        if (p->state == PROGRAM_FATAL && p->job.type == JOB_START && p->job.automatic)
+                return p->job.due_usec;
+        return 0;
+}
+
 /* What a new daemon needs from the file to adopt the instance (the state line is for people and tests). */
 static AdoptSaved adopt_saved_of(const Program *p) {
         return (AdoptSaved) {
@@ -48,17 +57,36 @@ static AdoptSaved adopt_saved_of(const Program *p) {
                 .restarts = p->restarts,
                 .start_realtime_usec = p->start_realtime_usec,
                 .held_fd = { p->held_pipe_fd[0], p->held_pipe_fd[1], p->held_stdin_fd },
+                .retry_due_usec = pending_fatal_retry(p),
         };
 }
 
 static bool adopt_saved_equal(const AdoptSaved *a, const AdoptSaved *b) {
         return a->written == b->written && a->pid == b->pid && a->restarts == b->restarts &&
                 a->start_realtime_usec == b->start_realtime_usec && a->held_fd[0] == b->held_fd[0] &&
-                a->held_fd[1] == b->held_fd[1] && a->held_fd[2] == b->held_fd[2];
+                a->held_fd[1] == b->held_fd[1] && a->held_fd[2] == b->held_fd[2] && a->retry_due_usec == b->retry_due_usec;
+}
+
+/* The lines of a pending fatal_retry_after retry ("" without one). The due time is kept in CLOCK_BOOTTIME
+ * with the boot id: the monotonic clock of our timers stops during suspend (a pause that spans one would
+ * be longer than asked) and CLOCK_REALTIME jumps when the clock is set (an NTP step early in boot would
+ * retry at once or hours late); boottime is the same for every process of one boot and only goes forward.
+ * The state directory is under /run, gone at reboot; the boot id catches one that is not. */
+static int format_fatal_retry(Program *p, char **ret) {
+        usec_t due = pending_fatal_retry(p), now = p->manager->ops->now(p->manager);
+        char boot[SD_ID128_STRING_MAX];
+        sd_id128_t id;
+
+        if (due == 0 || sd_id128_get_boot(&id) < 0)
+                return (*ret = strdup("")) ? 0 : -ENOMEM;
+        if (asprintf(ret, "retry_due_boottime=%" PRIu64 "\nboot_id=%s\n",
+                     (uint64_t) (clock_usec(CLOCK_BOOTTIME) + (due > now ? due - now : 0)), sd_id128_to_string(id, boot)) < 0)
+                return -ENOMEM;
+        return 0;
 }
 
 int adopt_save(Program *p) {
-        _cleanup_free_ char *path = NULL, *tmp = NULL, *text = NULL;
+        _cleanup_free_ char *path = NULL, *tmp = NULL, *text = NULL, *retry = NULL;
         uint64_t starttime = 0;
         int r;
 
@@ -80,11 +108,14 @@ int adopt_save(Program *p) {
                 (void) adopt_pid_starttime(p->main_pid, &p->main_starttime);
         if (p->main_pid > 0)
                 starttime = p->main_starttime;
+        r = format_fatal_retry(p, &retry);
+        if (r < 0)
+                return r;
         if (asprintf(&text, "pid=%d\nstarttime=%" PRIu64 "\nstate=%s\nrestarts=%u\nstart_realtime=%" PRIu64 "\n"
-                     "stdout_fd=%d\nstderr_fd=%d\nstdin_fd=%d\n",
+                     "stdout_fd=%d\nstderr_fd=%d\nstdin_fd=%d\n%s",
                      (int) p->main_pid, starttime, program_state_to_string(p->state), p->restarts,
                      (uint64_t) p->start_realtime_usec, p->held_pipe_fd[0], p->held_pipe_fd[1],
-                     p->held_stdin_fd) < 0)
+                     p->held_stdin_fd, retry) < 0)
                 return -ENOMEM;
         if (asprintf(&tmp, "%s.tmp", path) < 0)
                 return -ENOMEM;
@@ -247,6 +278,8 @@ typedef struct SavedState {
         char state[32];
         int held_fd[2];
         int held_stdin_fd;
+        uint64_t retry_due_boottime; /* 0: no fatal_retry_after retry pending */
+        char boot_id[SD_ID128_STRING_MAX];
 } SavedState;
 
 static int read_state(Program *p, SavedState *ret) {
@@ -278,6 +311,10 @@ static int read_state(Program *p, SavedState *ret) {
                         s.held_fd[1] = (int) u;
                 else if (strneq(line, "stdin_fd=", 9) && safe_atou(line + 9, &u) >= 0)
                         s.held_stdin_fd = (int) u;
+                else if (strneq(line, "retry_due_boottime=", 19) && safe_atou64(line + 19, &v) >= 0)
+                        s.retry_due_boottime = v;
+                else if (strneq(line, "boot_id=", 8))
+                        snprintf(s.boot_id, sizeof(s.boot_id), "%s", line + 8);
                 else if (strneq(line, "state=", 6))
                         snprintf(s.state, sizeof(s.state), "%s", line + 6);
         }
@@ -339,6 +376,26 @@ static void adopt_stdin(Program *p, const SavedState *s) {
         program_stdin_set(p, fd);
 }
 
+/* The previous daemon went while @p was FATAL and waiting out fatal_retry_after: FATAL again, the retry due
+ * when it was (at once if that has passed). Not from a file of another boot (its boottime means nothing
+ * now), nor when the config no longer has the pause; a shorter pause in the config bounds the wait. Returns
+ * whether the retry was restored. */
+static bool adopt_fatal_retry(Program *p, const SavedState *s) {
+        usec_t now = clock_usec(CLOCK_BOOTTIME), left;
+        char boot[SD_ID128_STRING_MAX], span[64];
+        sd_id128_t id;
+
+        if (s->retry_due_boottime == 0 || !streq(s->state, "FATAL") || p->config->fatal_retry_after == 0 ||
+            sd_id128_get_boot(&id) < 0 || !streq(s->boot_id, sd_id128_to_string(id, boot)))
+                return false;
+        left = MIN(s->retry_due_boottime > now ? s->retry_due_boottime - now : 0, p->config->fatal_retry_after);
+        p->restarts = s->restarts;
+        log_program(p, LOG_NOTICE, "FATAL with a pending retry (fatal_retry_after) when cgsupd went: retrying in %s",
+                    format_timespan(span, sizeof(span), left));
+        program_fatal_retry_restore(p, p->manager->ops->now(p->manager) + left);
+        return true;
+}
+
 int adopt_program(Program *p) {
         Manager *m = p->manager;
         SavedState s = { .held_fd = { -1, -1 }, .held_stdin_fd = -1 };
@@ -349,12 +406,14 @@ int adopt_program(Program *p) {
         if (!p->cgroup)
                 return 0;
         r = cgsup_cgroup_events_read(m->cgroup_root_fd, p->cgroup, &ev);
-        if (r == -ENOENT)
-                return 0;
-        n = m->ops->cgroup_count(p);
+        n = r == -ENOENT ? 0 : m->ops->cgroup_count(p);
         if (n <= 0) {
-                /* A leftover empty leaf of a previous run. */
-                (void) cgsup_cgroup_remove(m->cgroup_root_fd, p->cgroup);
+                /* Nothing runs: a FATAL program waiting out fatal_retry_after keeps its retry; otherwise the
+                 * file and a leftover empty leaf of a previous run go. */
+                if (r != -ENOENT)
+                        (void) cgsup_cgroup_remove(m->cgroup_root_fd, p->cgroup);
+                if (read_state(p, &s) >= 0 && adopt_fatal_retry(p, &s))
+                        return 0;
                 adopt_forget(p);
                 return 0;
         }
@@ -494,4 +553,29 @@ void adopt_stop_unclaimed(Manager *m) {
                         (void) cgsup_cgroup_remove(m->cgroup_root_fd, group_path);
         }
         closedir(groups);
+}
+
+void adopt_forget_unclaimed(Manager *m) {
+        _cleanup_free_ char *dir = NULL;
+        DIR *d;
+
+        if (!m->runtime_dir || asprintf(&dir, "%s/state", m->runtime_dir) < 0)
+                return;
+        d = opendir(dir);
+        if (!d)
+                return;
+        /* A file whose program left the config while no cgsupd ran (or a half-written .tmp): nothing reads
+         * it now, and a program of that name added later must not inherit its pid or a pending retry. */
+        for (struct dirent *e; (e = readdir(d));) {
+                Program *p;
+
+                if (e->d_type != DT_REG)
+                        continue;
+                p = manager_find_program(m, e->d_name);
+                if (p && !p->transient)
+                        continue;
+                if (unlinkat(dirfd(d), e->d_name, 0) >= 0)
+                        log_debug("Removed the state file %s/%s: no such program", dir, e->d_name);
+        }
+        closedir(d);
 }

@@ -15,7 +15,9 @@
  *   - populated without a valid main pid -> forking: RUNNING with the pidfile's pid or the single process;
  *     others: EXITED with the survivor count (stop kills them);
  *   - empty -> the leaf is removed.
- * Adopted programs are never killed at startup.
+ * Adopted programs are never killed at startup. A FATAL instance waiting out fatal_retry_after has its due
+ * time in the file (CLOCK_BOOTTIME and the boot id): the new cgsupd keeps the retry (at once if it is due).
+ * Files of instances no longer configured are removed.
  *
  * Output: under systemd the read ends of every program's stdout/stderr pipes are kept in the service's fd
  * store (FDSTORE=1, FDNAME=<instance>-stdout/-stderr) and taken back with sd_listen_fds_with_names(), so
@@ -49,6 +51,8 @@ int adopt_program(Program *p);
  * subtree that no configured program owns, so nothing is left running unsupervised (DESIGN rule 2).
  * Bounded: at most 15 s per leftover instance that ignores SIGTERM. */
 void adopt_stop_unclaimed(Manager *m);
+/* At startup, after adoption: remove the state files of instances the config does not have. */
+void adopt_forget_unclaimed(Manager *m);
 /* Take fds from the fd store at startup (sd_listen_fds_with_names). */
 int adopt_load_fd_store(Manager *m);
 /* Close fd store fds nobody claimed (after all programs were looked at). */

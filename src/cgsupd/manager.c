@@ -877,6 +877,17 @@ static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+/* Re-adoption: whatever a previous cgsupd left running is taken over, never killed or doubled; what it
+ * left that the config no longer has is stopped (cgroups) or removed (state files). */
+static void readopt(Manager *m) {
+        for (size_t i = 0; i < m->n_programs; i++)
+                if (adopt_program(m->programs[i]) > 0)
+                        program_restore_notify_socket(m->programs[i]);
+        adopt_release_unclaimed(m);
+        adopt_stop_unclaimed(m);
+        adopt_forget_unclaimed(m);
+}
+
 int manager_new(const ManagerOptions *options, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_free_ char *msg = NULL;
@@ -984,12 +995,7 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
                 }
         }
 
-        /* Re-adoption: whatever a previous cgsupd left running is taken over, never killed or doubled. */
-        for (size_t i = 0; i < m->n_programs; i++)
-                if (adopt_program(m->programs[i]) > 0)
-                        program_restore_notify_socket(m->programs[i]);
-        adopt_release_unclaimed(m);
-        adopt_stop_unclaimed(m);
+        readopt(m);
         /* Before autostart (the programs about to start get fresh files), after adoption (adopted ones
          * keep theirs). */
         logdir_cleanup_auto_logs(m);

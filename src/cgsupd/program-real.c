@@ -28,7 +28,7 @@
 #include "program-watch.h"
 #include "program-spawn.h"
 
-static usec_t clock_usec(clockid_t id) {
+usec_t clock_usec(clockid_t id) {
         struct timespec ts;
 
         (void) clock_gettime(id, &ts);

@@ -3,8 +3,12 @@
 
 /* The kernel-facing half of a program (program-real.c): watches and fds. */
 
+#include <time.h>
+
 #include "program.h"
 
+/* clock_gettime(@id) in microseconds. */
+usec_t clock_usec(clockid_t id);
 /* Watch @pid as the main process (pidfd + io source). With @check_cgroup, the pid must live in the
  * program's cgroup (MAINPID= from a notification, pidfile of a forking program). */
 int program_set_main_pid(Program *p, pid_t pid, bool check_cgroup);

@@ -409,6 +409,31 @@ static void enter_backoff(Program *p) {
         program_set_state(p, PROGRAM_BACKOFF);
 }
 
+/* The retry job, due at @due_usec (CLOCK_MONOTONIC). Re-entering FATAL arms the timer for the pause and
+ * announces the sub-state; the state file records the due time (adopt.c), so a cgsupd started during the
+ * pause keeps it. */
+static void fatal_retry_install(Program *p, usec_t due_usec) {
+        program_job_install(p, JOB_RESTART, true, due_usec);
+        p->job.type = JOB_START;
+        program_set_state(p, PROGRAM_FATAL);
+}
+
+void program_fatal_retry_restore(Program *p, usec_t due_usec) {
+        assert(p);
+        assert(!p->transient);
+
+        usec_t t;
+
+        /* FATAL first: a start job that enters FATAL has failed (program_job_check()); the retry is
+         * installed on a program already FATAL, as fatal_retry_arm() does. */
+        program_set_state(p, PROGRAM_FATAL);
+        fatal_retry_install(p, due_usec);
+        /* The timer again: a due time already passed (or passing while the state was set) is one tick
+         * away, so the start happens in the event loop once the daemon is up, like any pending restart. */
+        t = now(p);
+        (void) p->manager->ops->timer_set(p, p->job.due_usec > t ? p->job.due_usec - t : 1);
+}
+
 /* fatal_retry_after= (processkit's storm pause): FATAL is not for good. An automatic restart job waits out
  * the pause (sub-state "retry in ..."), then the program starts with a fresh set of startretries. The job is
  * what a stop, a start by hand, reset-failed or a shutdown cancels, like any pending restart. Not for
@@ -424,10 +449,7 @@ static void fatal_retry_arm(Program *p) {
         backoff_reset(&p->backoff);
         p->restarts++;
         p->restart_delay_usec = pause;
-        program_job_install(p, JOB_RESTART, true, now(p) + pause);
-        p->job.type = JOB_START;
-        /* Re-enter FATAL: the timer is armed for the pause and the sub-state is announced. */
-        program_set_state(p, PROGRAM_FATAL);
+        fatal_retry_install(p, now(p) + pause);
 }
 
 /* The instance died (or could not be made) before it counted as started. */

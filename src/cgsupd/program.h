@@ -112,6 +112,7 @@ typedef struct AdoptSaved {
         unsigned restarts;
         usec_t start_realtime_usec;
         int held_fd[3];          /* held_pipe_fd[0..1], held_stdin_fd */
+        usec_t retry_due_usec;   /* a pending fatal_retry_after retry (CLOCK_MONOTONIC), 0 if none */
 } AdoptSaved;
 
 typedef struct Program {
@@ -239,6 +240,9 @@ int program_rotate_logs(Program *p);
  * exit record and its restart counters at 0. -EALREADY when it had not failed, -EBUSY while processes of it
  * are left in its cgroup. */
 int program_reset_failed(Program *p);
+/* Re-adoption of a FATAL program whose fatal_retry_after retry was pending when the previous cgsupd went:
+ * FATAL again, with the retry due at @due_usec (CLOCK_MONOTONIC; a time already passed retries at once). */
+void program_fatal_retry_restore(Program *p, usec_t due_usec);
 /* Apply new limits live (through the program's CgsupLeaf: checked, written, read back; only checked while
  * it does not run). On failure nothing changes and *reterr_message (malloc'ed, may stay NULL on OOM) is
  * the refusal's one wording, naming the limit that failed. */
