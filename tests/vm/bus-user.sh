@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # `cgsupd --user` under a real user session of cgsuptest: lingering user@1000.service, the session bus at
 # /run/user/1000/bus, programs in the user's delegated subtree with their limits enforced; cgsupctl --user
-# talks to it.
+# talks to it. adopt's refusals in this delegated, unprivileged daemon: a process outside the delegation
+# (the kernel refuses) and one of another unit (cgsupd refuses), each left where it was.
 set -u
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-bus.sh"
@@ -89,5 +90,49 @@ if [[ $rc -eq 137 ]] && grep -q 'oom-kill' <<<"$out"; then
 else
         not_ok "cgsupctl --user run: over-allocation under memory_max=32M is OOM-killed" "rc=$rc" "$out"
 fi
+
+# adopt's refusals in a delegated, unprivileged daemon. outsider: a process of cgsuptest in a cgroup outside
+# the user's delegation that is no unit's (the common ancestor with cgsupd's subtree is the root cgroup,
+# root's: the kernel refuses the move); unitproc: one in a system unit's cgroup (cgsupd refuses before
+# trying). Each is refused with CannotAdopt and its reason, and left where it was, running.
+outside=/sys/fs/cgroup/cgsup-test-outside
+mkdir -p "$outside"
+setpriv --reuid="$uid" --regid="$(id -g cgsuptest)" --clear-groups sleep infinity </dev/null >/dev/null 2>&1 &
+outsider=$!
+outsider_cleanup() {
+        kill -KILL "$outsider" 2>/dev/null
+        wait "$outsider" 2>/dev/null
+        rmdir "$outside"
+}
+on_exit outsider_cleanup
+echo "$outsider" >"$outside/cgroup.procs"
+check "outsider ($outsider, uid $uid) sits in /cgsup-test-outside" grep -qx "0::/cgsup-test-outside" "/proc/$outsider/cgroup"
+out=$(u cgsupctl --user -vv adopt "$outsider" 2>&1)
+rc=$?
+if [[ $rc -ne 0 ]] && grep -q '^cgsupctl: <- error org.cgsup1.Error.CannotAdopt' <<<"$out" &&
+        grep -q "may not move process $outsider out of /cgsup-test-outside" <<<"$out" &&
+        grep -q "outside cgsupd's delegation" <<<"$out"; then
+        ok "adopt outside the delegation: CannotAdopt, the kernel's refusal and its reason"
+else
+        not_ok "adopt outside the delegation: CannotAdopt, the kernel's refusal and its reason" "rc=$rc" "$out"
+fi
+check "outsider left in /cgsup-test-outside" grep -qx "0::/cgsup-test-outside" "/proc/$outsider/cgroup"
+check "outsider still runs" kill -0 "$outsider"
+check "no program adopted-$outsider" bash -c "$(declare -f u as_user); CGSUP_TEST_USER=$CGSUP_TEST_USER; rt=$rt; ! u cgsupctl --user status adopted-$outsider >/dev/null 2>&1"
+
+systemd-run --uid="$uid" --unit=cgsup-test-unitproc sleep infinity >/dev/null 2>&1
+on_exit systemctl stop cgsup-test-unitproc.service
+unitproc=$(systemctl show -P MainPID cgsup-test-unitproc.service)
+out=$(u cgsupctl --user -vv adopt "$unitproc" 2>&1)
+rc=$?
+if [[ $rc -ne 0 && $unitproc -gt 0 ]] && grep -q '^cgsupctl: <- error org.cgsup1.Error.CannotAdopt' <<<"$out" &&
+        grep -q "belongs to the systemd unit cgsup-test-unitproc.service" <<<"$out"; then
+        ok "adopt of another unit's process: CannotAdopt naming the unit"
+else
+        not_ok "adopt of another unit's process: CannotAdopt naming the unit" "pid=$unitproc rc=$rc" "$out"
+fi
+check "the unit's process still runs in its unit" bash -c "
+        kill -0 $unitproc && grep -qx '0::/system.slice/cgsup-test-unitproc.service' /proc/$unitproc/cgroup"
+check "cgsupd --user keeps working after the refusals: web RUNNING" u cgsupctl --user is-active web
 check "cgsupctl --user stop web" u cgsupctl --user stop web
 check "cgsupctl --user shutdown" u cgsupctl --user shutdown
