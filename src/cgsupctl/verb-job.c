@@ -139,6 +139,47 @@ static int enqueue(sd_bus *bus, const char *verb, const char *name, uint64_t fla
         return 0;
 }
 
+static bool job_set_has(const JobSet *s, const char *program) {
+        for (size_t i = 0; i < s->n; i++)
+                if (streq(s->jobs[i].program, program))
+                        return true;
+        return false;
+}
+
+/* systemctl says nothing to do is success; we also say which programs of a group or "all" were already
+ * running: EnqueueJobs leaves them out of its reply (only a single name gets AlreadyStarted). @patterns are
+ * the names that were queued without an error. Appends "NAME: already running" to @nothing. */
+static int note_already_running(sd_bus *bus, char **patterns, const JobSet *s, char ***nothing) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ ListEntry *list = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!patterns)
+                return 0;
+        r = list_programs(bus, &reply, &list, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *line = NULL;
+                bool matched = false;
+
+                STRV_FOREACH(p, patterns)
+                        matched = matched || list_entry_matches(&list[i], *p);
+                if (!matched || !state_is_live(list[i].state) || job_set_has(s, list[i].name))
+                        continue;
+                if (asprintf(&line, "%s: already running", list[i].name) < 0) {
+                        line = NULL;
+                        return -ENOMEM;
+                }
+                r = strv_push(nothing, line);
+                if (r < 0)
+                        return r;
+                line = NULL; /* the list owns it */
+        }
+        return 0;
+}
+
 static size_t jobs_running(const JobSet *s) {
         size_t n = 0;
         for (size_t i = 0; i < s->n; i++)
@@ -278,7 +319,7 @@ static int parse_job_options(int argc, char **argv, bool *no_block, usec_t *time
 int verb_job(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
-        _cleanup_strv_free_ char **nothing = NULL;
+        _cleanup_strv_free_ char **nothing = NULL, **queued = NULL;
         _cleanup_(job_set_done) JobSet s = {};
         const char *verb = argv[0];
         usec_t timeout = USEC_INFINITY, deadline = USEC_INFINITY;
@@ -315,6 +356,13 @@ int verb_job(int argc, char **argv) {
                         failed = true;
                 if (r == 1 && strv_push(&nothing, TAKE_PTR(line)) < 0)
                         return log_oom(), 1;
+                if (r == 0 && streq(verb, "start") && strv_extend(&queued, argv[a]) < 0)
+                        return log_oom(), 1;
+        }
+        r = note_already_running(bus, queued, &s, &nothing);
+        if (r < 0) {
+                bus_log_call_error(NULL, r);
+                failed = true;
         }
         if (no_block) {
                 for (size_t i = 0; i < s.n && !arg_json; i++)

@@ -80,6 +80,15 @@ check "start pair:*: good started" grep -qx 'good: started' "$T/out"
 check "start pair:*: bad named with its state" grep -q 'bad: FATAL (exit 3)' "$T/err"
 check "start pair:*: a line saying what did start" grep -qx 'cgsupctl: started: good' "$T/err"
 
+# Again: good runs, so it is named as already running (a group's members get no AlreadyStarted of their
+# own); bad fails again.
+ctl start 'pair:*'
+rc=$?
+diag "start pair:* again: rc=$rc; stdout: $(cat "$T/out"); stderr: $(cat "$T/err")"
+check "start pair:* again: good was already running" grep -qx 'good: already running' "$T/out"
+check "start pair:* again: good is not started twice" bash -c "! grep -q 'good: started' '$T/out'"
+check "start pair:* again: bad fails again (exit 1)" test "$rc" -eq 1
+
 # restart waits until the new generation is RUNNING (startsecs=1).
 old=$(field_of web pid)
 ctl restart web
