@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tail [-f|-BYTES] NAME [stdout|stderr], maintail, fg: program output through GetProgramOutput().
+ * tail [-f|-BYTES] NAME [stdout|stderr], fg: program output through GetProgramOutput().
  * Following reads on from the cursor the daemon returned, a few times a second, until Ctrl-C (supervisorctl
  * streams the same over HTTP): every byte once, across rotations and without a log file; bytes that were
  * gone before they could be read are reported on stderr with their count; fg follows both streams until the
@@ -29,10 +29,10 @@
 #define FOLLOW_INTERVAL_NSEC (250 * 1000 * 1000L)
 
 /* Set by SIGINT while following (the only work the handler does). */
-static volatile sig_atomic_t interrupted = 0;
+volatile sig_atomic_t follow_interrupted = 0;
 
 static void on_sigint(int sig) {
-        interrupted = 1;
+        follow_interrupted = 1;
 }
 
 typedef enum Echo { ECHO_NONE, ECHO_DATA, ECHO_DATA_NEWLINE } Echo;
@@ -77,11 +77,11 @@ static Fault read_output(Ctl *c, Stream *s, uint64_t offset, uint64_t max, Echo 
         return FAULT_SUCCESS;
 }
 
-static void sigint_catch(struct sigaction *saved) {
+void sigint_catch(struct sigaction *saved) {
         struct sigaction sa = { .sa_handler = on_sigint };
 
         /* No SA_RESTART: the sleep between reads returns at once on Ctrl-C. */
-        interrupted = 0;
+        follow_interrupted = 0;
         (void) sigemptyset(&sa.sa_mask);
         (void) sigaction(SIGINT, &sa, saved);
 }
@@ -147,12 +147,12 @@ static bool follow(Ctl *c, Stream *streams, size_t n, const char *until_stopped)
         bool by_user;
 
         sigint_catch(&saved);
-        while (!interrupted) {
+        while (!follow_interrupted) {
 
                 for (size_t i = 0; i < n; i++)
                         if (streams[i].offset != UINT64_MAX &&
                             read_output(c, &streams[i], streams[i].offset, FOLLOW_CHUNK, ECHO_DATA) != FAULT_SUCCESS)
-                                interrupted = 1;
+                                follow_interrupted = 1;
                 if (until_stopped) {
                         _cleanup_free_ char *state = NULL;
                         if (ctl_program_property(c, until_stopped, "State", 's', &state) < 0 ||
@@ -160,11 +160,11 @@ static bool follow(Ctl *c, Stream *streams, size_t n, const char *until_stopped)
                                 break;
                 }
                 if (!wait_forwarding(c, until_stopped)) {
-                        interrupted = 1; /* supervisorctl's fg ends on EOFError like on Ctrl-C */
+                        follow_interrupted = 1; /* supervisorctl's fg ends on EOFError like on Ctrl-C */
                         break;
                 }
         }
-        by_user = interrupted;
+        by_user = follow_interrupted;
         (void) sigaction(SIGINT, &saved, NULL);
         return by_user;
 }
@@ -178,7 +178,7 @@ static const Proc *find_namespec(Ctl *c, const char *spec) {
         return proc_find(c, group, name);
 }
 
-static int parse_bytes_modifier(const char *modifier, uint64_t *ret) {
+int parse_bytes_modifier(const char *modifier, uint64_t *ret) {
         return safe_atou64(modifier + 1, ret);
 }
 
@@ -243,22 +243,6 @@ void cmd_tail(Ctl *c, char **args, size_t n, const char *arg) {
                 return;
         (void) follow(c, &s, 1, NULL);
         ctl_output("%s", "");
-}
-
-void cmd_maintail(Ctl *c, char **args, size_t n, const char *arg) {
-        uint64_t bytes;
-
-        if (!ctl_upcheck(c) || !ctl_usage_check(c, n > 1, "Error: too many arguments", SCTL_EXIT_GENERIC, "maintail"))
-                return;
-        if (n == 1 && (args[0][0] != '-' || (!streq(args[0], "-f") && parse_bytes_modifier(args[0], &bytes) < 0))) {
-                ctl_output("Error: bad argument %s", args[0]);
-                c->exitstatus = SCTL_EXIT_GENERIC;
-                return;
-        }
-        /* supervisord's NO_FILE answer: cgsupd writes its own log to the journal (or its stderr). */
-        ctl_output("supervisord: ERROR (no log file)");
-        ctl_note("cgsupd logs to the journal: journalctl -u cgsupd (or its stderr when run by hand)");
-        c->exitstatus = SCTL_EXIT_GENERIC;
 }
 
 void cmd_fg(Ctl *c, char **args, size_t n, const char *arg) {

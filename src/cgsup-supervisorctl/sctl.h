@@ -8,6 +8,7 @@
  * supervisord does, the stdout line keeps supervisorctl's shape and a note on stderr says why.
  */
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-bus.h>
@@ -132,8 +133,14 @@ void cmd_reload(Ctl *c, char **args, size_t n, const char *arg);
 void cmd_shutdown(Ctl *c, char **args, size_t n, const char *arg);
 void cmd_open(Ctl *c, char **args, size_t n, const char *arg);
 void cmd_tail(Ctl *c, char **args, size_t n, const char *arg);
-void cmd_maintail(Ctl *c, char **args, size_t n, const char *arg);
+void cmd_maintail(Ctl *c, char **args, size_t n, const char *arg); /* sctl-maintail.c */
 void cmd_fg(Ctl *c, char **args, size_t n, const char *arg);
+
+/* sctl-tail.c: following until Ctrl-C. sigint_catch() clears follow_interrupted and makes SIGINT set it (no
+ * SA_RESTART: a sleep returns at once); restore @saved afterwards. "-BYTES" (supervisorctl's modifier). */
+extern volatile sig_atomic_t follow_interrupted;
+void sigint_catch(struct sigaction *saved);
+int parse_bytes_modifier(const char *modifier, uint64_t *ret);
 
 /* sctl-url.c: -s / serverurl handling. Returns 0 when the URL means "this machine" (ignored: cgsupd is
  * on D-Bus), or prints why not and returns -EINVAL. */

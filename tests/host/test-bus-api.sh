@@ -87,7 +87,7 @@ check "CGroup is a directory under the cgroup2 mount holding the main pid" bash 
         grep -qx \"\$pid\" '$CG_MOUNT'\$cg/cgroup.procs"
 check "CPUUsageNSec is a number (cpu.stat is always there on cgroup2)" \
         bash -c "v=\$(busctl --address='$BUS_ADDRESS' get-property org.cgsup1 '$WEB' org.cgsup1.Program CPUUsageNSec | cut -d' ' -f2); [[ \$v =~ ^[0-9]+$ && \$v != 18446744073709551615 ]]"
-for p in Version PID CGroup CGroupMount Controllers ConfigFile UserInstance ShuttingDown NPrograms NTransient; do
+for p in Version PID CGroup CGroupMount Controllers ConfigFile LogFile UserInstance ShuttingDown NPrograms NTransient; do
         check "Manager get-property $p" bctl get-property "${M[@]}" "$p"
 done
 check "Manager PID is cgsupd's" bash -c "[[ \$(busctl --address='$BUS_ADDRESS' get-property ${M[*]} PID | cut -d' ' -f2) == $CGSUPD_PID ]]"

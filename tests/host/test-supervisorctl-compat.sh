@@ -237,6 +237,46 @@ check "the shell reads, prints and ends like supervisorctl's" shell_compare
 # avail: supervisord orders its group configs its own way; the lines themselves must match.
 compare --sorted avail
 
+# maintail: both daemons write a logfile= of their own; cgsupd names its file (LogFile) and maintail reads
+# it as supervisord's readLog(-BYTES, 0) returns it: the last BYTES, then output()'s newline; exit 0 both.
+maintail_is_the_log_end() {
+        local want got
+        for _ in $(seq 1 50); do
+                want=$(tail -c 300 "$TEST_DIR/cgsupd-own.log"; echo; echo x)
+                got=$(cg maintail -300 2>&1; echo "rc=$?"; echo x)
+                [[ $got == "${want%x}rc=0"$'\n'x ]] && return 0
+                sleep 0.1 # the daemon logged in between: read again
+        done
+        echo "maintail -300 printed:"
+        cg maintail -300
+        return 1
+}
+check "maintail -300: the end of cgsupd's logfile=, exit 0" maintail_is_the_log_end
+check "maintail: exit 0 from both with a logfile=" bash -c "
+        '$SUPERVISORCTL' -c '$CONF' maintail >/dev/null 2>&1 && '$CGSUP_SUPERVISORCTL' -c '$CONF' maintail >/dev/null 2>&1"
+# wait_grep SECONDS PATTERN FILE: until FILE has a line matching PATTERN (bounded).
+wait_grep() {
+        local deadline=$((SECONDS + $1))
+        while ((SECONDS < deadline)); do
+                grep -q -- "$2" "$3" && return 0
+                sleep 0.1
+        done
+        grep -q -- "$2" "$3"
+}
+maintail_follows() {
+        local pid rc out=$TEST_DIR/maintail-f.out
+        "$CGSUP_SUPERVISORCTL" -c "$CONF" maintail -f >"$out" 2>&1 &
+        pid=$!
+        wait_grep 20 'Press Ctrl-C' "$out" || { kill "$pid"; return 1; }
+        "$CGSUP_SUPERVISORCTL" -c "$CONF" stop idle >/dev/null
+        wait_grep 20 'idle' "$out" || { cat "$out"; kill "$pid"; return 1; }
+        kill -INT "$pid"
+        wait "$pid"
+        rc=$?
+        [[ $rc -eq 0 && $(head -n 1 "$out") == '==> Press Ctrl-C to exit <==' ]] || { echo "rc=$rc"; cat "$out"; return 1; }
+}
+check "maintail -f: follows cgsupd's log until Ctrl-C (exit 0)" maintail_follows
+
 # ---- cgsup's own ----
 remote_refused() {
         local rc

@@ -999,6 +999,17 @@ static int property_get_manager_string(sd_bus *bus, const char *path, const char
                 return sd_bus_message_append(reply, "s", strempty(m->cgroup_mount));
         if (streq(property, "ConfigFile"))
                 return sd_bus_message_append(reply, "s", strempty(config_path(m)));
+        if (streq(property, "LogFile")) {
+                const char *f = m->config ? m->config->daemon.logfile : NULL;
+                /* A relative logfile= was opened relative to our working directory: say which file. */
+                if (f && f[0] != '/') {
+                        _cleanup_free_ char *cwd = getcwd(NULL, 0);
+                        if (cwd && asprintf(&s, "%s/%s", cwd, f) < 0)
+                                return -ENOMEM;
+                        f = s;
+                }
+                return sd_bus_message_append(reply, "s", strempty(f));
+        }
         return -EINVAL;
 }
 
@@ -1056,6 +1067,7 @@ const sd_bus_vtable bus_manager_vtable[] = {
         SD_BUS_PROPERTY("CGroupMount", "s", property_get_manager_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Controllers", "as", property_get_controllers, 0, 0),
         SD_BUS_PROPERTY("ConfigFile", "s", property_get_manager_string, 0, 0),
+        SD_BUS_PROPERTY("LogFile", "s", property_get_manager_string, 0, 0),
         SD_BUS_PROPERTY("UserInstance", "b", property_get_manager_bool, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("ShuttingDown", "b", property_get_manager_bool, 0, 0),
         SD_BUS_PROPERTY("NPrograms", "u", property_get_manager_u, 0, 0),
