@@ -48,6 +48,14 @@ int cgsup_cgroup2_mount_path(char **ret_path);
 int cgsup_cgroup2_open_root(int *ret_fd, char **ret_path);
 
 /**
+ * cgsup_cgroup_path_below_mount() - a cgroup path as a user may give it (--cgroup), relative to the cgroup2
+ * mount @mount, without leading slashes: "/a/b", "a/b" and "@mount/a/b" (the directory under the mount)
+ * all give "a/b"; @mount itself gives "". Points into @path (trailing slashes stay); NULL for a NULL @path.
+ * A NULL @mount (not known) only takes the leading slashes off.
+ */
+const char *cgsup_cgroup_path_below_mount(const char *mount, const char *path);
+
+/**
  * cgsup_cgroup_of_pid() - cgroup2 path of a process ("0::" line of /proc/PID/cgroup), relative to the
  * mount, without leading slash ("" for the root). @pid 0 means the caller.
  */

@@ -332,7 +332,7 @@ static int doctor_run(Doctor *d, const char *cgroup_arg) {
                 d->target = strdup(d->daemon_cgroup);
                 d->target_why = "the subtree of the running cgsupd (its CGroup property)";
         } else if (cgroup_arg) {
-                const char *p = cgroup_arg + strspn(cgroup_arg, "/");
+                const char *p = cgsup_cgroup_path_below_mount(d->mount, cgroup_arg);
                 size_t n = strlen(p);
 
                 while (n > 0 && p[n - 1] == '/')

@@ -60,7 +60,7 @@ typedef struct RunOptions {
         CgsupLimits limits;
         char *syscall_filter;
         bool no_new_privileges;
-        char *cgroup; /* --cgroup, normalised without leading '/' */
+        char *cgroup; /* --cgroup as given, without trailing '/' */
         char *user;
         char **setenv; /* -E KEY=VALUE */
         char *name;    /* --name: leaf name instead of run-PID */
@@ -200,9 +200,8 @@ static int parse_argv(int argc, char **argv, RunOptions *o, int *ret_exit) {
                 case 'd':
                         break;
                 case RUN_ARG_CGROUP: {
+                        /* Below the cgroup2 mount: setup_cgroup() takes the mount's path off, if given. */
                         const char *p = optarg;
-                        while (*p == '/')
-                                p++;
                         if (strstr(p, "..")) {
                                 log_error("Invalid --cgroup '%s': must not contain '..'.", optarg);
                                 *ret_exit = 2;
@@ -327,9 +326,9 @@ static const char *run_cgroup_path(const RunCgroup *c) {
 }
 
 /* Where the leaf goes: --cgroup, else our own cgroup, else (from the root) "cgsup-run". */
-static int pick_parent(const RunOptions *o, const char *own, char **ret) {
+static int pick_parent(const RunOptions *o, const char *mount, const char *own, char **ret) {
         if (o->cgroup)
-                *ret = strdup(o->cgroup);
+                *ret = strdup(cgsup_cgroup_path_below_mount(mount, o->cgroup));
         else if (isempty(own))
                 /* The root cgroup may hold processes but our leaf should not sit among the host's own
                  * top-level cgroups unlabelled. */
@@ -382,7 +381,7 @@ static int setup_cgroup(const RunOptions *o, RunCgroup *c) {
                 log_error_errno(r, "Failed to find our own cgroup: %m.");
                 return 1;
         }
-        if (pick_parent(o, own, &c->parent) < 0)
+        if (pick_parent(o, c->mount, own, &c->parent) < 0)
                 return log_oom(), 1;
         claim_parent(o, c, streq(c->parent, own));
 

@@ -645,8 +645,8 @@ static int pick_subtree(Manager *m, char **ret) {
         int r;
 
         if (want) {
-                while (*want == '/')
-                        want++;
+                /* "/sys/fs/cgroup/x" (the directory) is the cgroup "/x", not a path to create below it. */
+                want = cgsup_cgroup_path_below_mount(m->cgroup_mount, want);
                 if (isempty(want) || strstr(want, ".."))
                         return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Invalid cgroup path '%s'", want);
                 s = strdup(want);

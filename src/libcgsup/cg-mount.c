@@ -105,6 +105,22 @@ _public_ int cgsup_cgroup2_open_root(int *ret_fd, char **ret_path) {
         return 0;
 }
 
+_public_ const char *cgsup_cgroup_path_below_mount(const char *mount, const char *path) {
+        size_t n;
+
+        if (!path)
+                return NULL;
+        n = mount ? strlen(mount) : 0;
+        while (n > 0 && mount[n - 1] == '/')
+                n--;
+        /* "/sys/fs/cgroup/x" is the directory an admin sees; "/x" the cgroup's own name for it. */
+        if (n > 0 && strncmp(path, mount, n) == 0 && (path[n] == '/' || path[n] == '\0'))
+                path += n;
+        while (*path == '/')
+                path++;
+        return path;
+}
+
 _public_ int cgsup_cgroup_of_pid(pid_t pid, char **ret_path) {
         _cleanup_free_ char *text = NULL;
         char fn[64];

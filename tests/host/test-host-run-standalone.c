@@ -327,6 +327,25 @@ TEST(json_report_fields) {
         json_object_put(j);
 }
 
+/* --cgroup as the directory an admin sees (/sys/fs/cgroup/...) is that cgroup, not a copy of the mount's
+ * path created below the mount. */
+TEST(cgroup_given_as_its_directory) {
+        _cleanup_(ctl_done) Ctl c = {};
+        _cleanup_free_ char *dir = host_cgroup_abs(runs_parent());
+        ASSERT_NOT_NULL(dir);
+        char *args[] = {(char *) "--cgroup", dir, (char *) "--json", (char *) "--", (char *) hog(),
+                        (char *) "exit", (char *) "0", NULL};
+        size_t n = strlen(runs_parent());
+
+        ctl_run(&c, args);
+        ASSERT_EQ(c.status, 0);
+        json_object *j = parse_report(c.out);
+        const char *cg = json_object_get_string(field(j, "cgroup"));
+        if (!cg || cg[0] != '/' || strncmp(cg + 1, runs_parent(), n) != 0 || cg[n + 1] != '/')
+                tests_fail(__FILE__, __LINE__, "run's cgroup %s is not below %s", strna(cg), runs_parent());
+        json_object_put(j);
+}
+
 TEST(syscall_filter_property) {
         _cleanup_(ctl_done) Ctl c = {}, bad = {};
         char *args[] = {(char *) "--cgroup",

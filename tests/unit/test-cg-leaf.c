@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgsup/cgroup.h"
 #include "cgsup/leaf.h"
 #include "fake-cgroup.h"
 #include "fd-util.h"
@@ -298,6 +299,23 @@ TEST(claim_enables_what_the_subtree_offers) {
         ASSERT_OK(cgsup_subtree_claim(f.root_fd, "new/sub", NULL, 0, 0, NULL, &created));
         ASSERT_TRUE(created);
         ASSERT_ERROR(cgsup_subtree_claim(f.root_fd, "../x", NULL, 0, 0, NULL, NULL), EINVAL);
+}
+
+/* --cgroup as an admin types it: the cgroup's name, or the directory under the mount. */
+TEST(cgroup_path_below_mount) {
+        const char *m = "/sys/fs/cgroup/unified";
+
+        ASSERT_STREQ(cgsup_cgroup_path_below_mount(m, "/sys/fs/cgroup/unified/a/b"), "a/b");
+        ASSERT_STREQ(cgsup_cgroup_path_below_mount(m, "/sys/fs/cgroup/unified"), "");
+        ASSERT_STREQ(cgsup_cgroup_path_below_mount(m, "/sys/fs/cgroup/unified/"), "");
+        ASSERT_STREQ(cgsup_cgroup_path_below_mount(m, "/a/b"), "a/b");
+        ASSERT_STREQ(cgsup_cgroup_path_below_mount(m, "a/b"), "a/b");
+        ASSERT_STREQ(cgsup_cgroup_path_below_mount(m, "//a"), "a");
+        /* Only the whole mount path: a sibling directory with the same start is a cgroup name. */
+        ASSERT_STREQ(cgsup_cgroup_path_below_mount(m, "/sys/fs/cgroup/unifiedx/a"), "sys/fs/cgroup/unifiedx/a");
+        ASSERT_STREQ(cgsup_cgroup_path_below_mount("/sys/fs/cgroup/", "/sys/fs/cgroup/a"), "a");
+        ASSERT_STREQ(cgsup_cgroup_path_below_mount(NULL, "/a"), "a");
+        ASSERT_TRUE(cgsup_cgroup_path_below_mount(m, NULL) == NULL);
 }
 
 int main(int argc, char **argv) {
