@@ -35,12 +35,15 @@ __cgsupctl_ltrim_colon() {
         done
 }
 
+# The names of the daemon the command line talks to: --user's, -H HOST's.
 __cgsupctl_names() {
         local -a opts=()
-        local w
-        for w in "${words[@]}"; do
-                case $w in
+        local k
+        for ((k = 1; k < ${#words[@]}; k++)); do
+                case ${words[k]} in
                         --user) opts+=(--user) ;;
+                        -H|--host) opts+=(--host="${words[k + 1]}"); ((k++)) ;;
+                        --host=*) opts+=("${words[k]}") ;;
                 esac
         done
         cgsupctl "${opts[@]}" list-names 2>/dev/null
@@ -119,6 +122,9 @@ _cgsupctl_complete() {
                         ;;
                 freeze|thaw|rotate|reset-failed|status|pid|is-active|is-failed|health|ready)
                         COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
+                        ;;
+                help)
+                        [[ $prev == help ]] && COMPREPLY=($(compgen -W "$verbs" -- "$cur"))
                         ;;
                 metrics)
                         COMPREPLY=($(compgen -W '--openmetrics' -- "$cur"))
@@ -211,12 +217,13 @@ _cgsupctl_complete() {
                                                                  runtime_max= user= directory=' -- "$cur"))
                                         return ;;
                                 --timeout) return ;;
+                                --cgroup) return ;;
                                 --uid)
                                         COMPREPLY=($(compgen -u -- "$cur")); return ;;
                         esac
                         if [[ $cur == -* ]]; then
                                 COMPREPLY=($(compgen -W '-p --property -E --setenv --name --uid -d --same-dir
-                                                         --wait --pipe -q --quiet --timeout --standalone --' -- "$cur"))
+                                                         --wait --pipe -q --quiet --timeout --standalone --cgroup --' -- "$cur"))
                         else
                                 COMPREPLY=($(compgen -c -- "$cur"))
                         fi

@@ -51,6 +51,8 @@ expect_words() {
 }
 check "bash: verbs, show and cat among them" expect_words "show" cgsupctl sh
 check "bash: cat completes names" expect_words "web" cgsupctl cat w
+check "bash: help <TAB> offers the verbs" expect_words "restart reset-failed -web" cgsupctl help re
+check "bash: run --<TAB> offers --cgroup" expect_words "--cgroup" cgsupctl run --c
 check "bash: 'grp:wor' completes to the part after the ':' (bash keeps 'grp:')" \
         expect_words "worker_0 worker_1 -grp:worker_0" cgsupctl restart grp : wor
 check "bash: 'grp:' offers the group's members" expect_words "worker_0 worker_1" cgsupctl stop grp :
@@ -97,6 +99,7 @@ if command -v zsh >/dev/null; then
         check "zsh: program names from the daemon, and all" zsh_expect "web all" cgsupctl restart ""
         check "zsh: a group member as group:name" zsh_expect "grp:worker_0 grp:worker_1" cgsupctl stop grp
         check "zsh: kill -s offers signals" zsh_expect "TERM -HUP" cgsupctl kill -s T
+        check "zsh: help <TAB> offers the verbs" zsh_expect "restart reset-failed -web" cgsupctl help res
         check "zsh: tail NAME offers the streams" zsh_expect "stdout stderr -web" cgsupctl tail web ""
         check "zsh: top --sort= offers the keys" zsh_expect "cpu memory pids io restarts name state" cgsupctl top --sort=
         check "zsh: adopt's options" zsh_expect "--name --tree" cgsupctl adopt --
