@@ -121,6 +121,10 @@ int verb_validate(int argc, char **argv) {
         size_t n_errors = 0, n_warnings = 0;
         int r;
 
+        /* It reads a file on this machine: over -H it would pass or fail the wrong file without a word. */
+        if (arg_host)
+                return usage_error("validate checks a file on the host it runs on and cannot work over -H; run "
+                                   "'ssh %s cgsupctl validate %s' instead.", arg_host, path);
         r = config_load(path, NULL, &c);
         if (r < 0 && !(r == -EINVAL && c)) {
                 fprintf(stderr, "cgsupctl: cannot read %s: %s\n", path, strerror(-r));

@@ -230,6 +230,10 @@ static int parse_run_request(int argc, char **argv, RunRequest *q) {
                 return usage_error("run needs a command (cgsupctl run [OPTIONS] -- CMD...).");
         if (q->pipe_fds && arg_host)
                 return usage_error("--pipe cannot pass file descriptors to a remote host.");
+        /* Our working directory is a path on this machine, not on the other host. */
+        if (q->same_dir && arg_host)
+                return usage_error("--same-dir names a directory on this machine: not with -H; use "
+                                   "-p directory=PATH for a directory on %s.", arg_host);
         q->command = argv + optind;
         return 0;
 }

@@ -66,6 +66,9 @@ check "--json=bogus: exit 2" rc 2 --json=bogus status
 check "too many arguments: exit 2 naming the extra one" bash -c "$(declare -f rc err_has); CGSUPCTL='$CGSUPCTL' TEST_DIR='$TEST_DIR'; rc 2 avail extra && err_has \"'extra'\""
 check "missing argument: exit 2 with the synopsis" bash -c "$(declare -f rc err_has); CGSUPCTL='$CGSUPCTL' TEST_DIR='$TEST_DIR'; rc 2 kill && err_has 'kill [-s SIGNAL]'"
 check "--host and --user together: the user instance on that host (unreachable here: exit 1)" rc 1 status -H somehost.invalid --user
+# What reads this machine says so under -H (before any ssh), instead of acting on the wrong host.
+check "-H: validate names the local file it would check: exit 2" bash -c "$(declare -f rc err_has); CGSUPCTL='$CGSUPCTL' TEST_DIR='$TEST_DIR'; rc 2 -H somehost.invalid validate /etc/cgsup/cgsup.conf && err_has 'cannot work over -H'"
+check "-H: run -d (a local directory) is refused: exit 2" bash -c "$(declare -f rc err_has); CGSUPCTL='$CGSUPCTL' TEST_DIR='$TEST_DIR'; rc 2 -H somehost.invalid run -d -- true && err_has 'directory on this machine'"
 
 # Parsed fine: the command gets as far as the (absent) bus, exit 1.
 check "status --json (global option after the verb)" rc 1 status --json
