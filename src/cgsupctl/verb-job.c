@@ -88,8 +88,9 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
 }
 
 /* EnqueueJobs(verb, name), or EnqueueJobsWithFlags(verb, name, flags) when there are flags (restart --force,
- * so a daemon without the flags method still serves the plain verbs): appends the jobs to @s. Returns 0, or 1 when there was nothing to do
- * (already started / not running; @nothing gets the line to print), or <0 (error printed). */
+ * so a daemon without the flags method still serves the plain verbs): appends the jobs to @s. Returns 0, or 1
+ * when there was nothing to do (start: already running, stop: not running; @nothing gets the line to print),
+ * or <0 (error printed). */
 static int enqueue(sd_bus *bus, const char *verb, const char *name, uint64_t flags, JobSet *s, char **nothing) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
@@ -110,6 +111,12 @@ static int enqueue(sd_bus *bus, const char *verb, const char *name, uint64_t fla
                  * AlreadyStarted for a single name). */
                 if (streq(verb, "start") && sd_bus_error_has_name(&error, CGSUP_ERROR_ALREADY_STARTED)) {
                         if (asprintf(nothing, "%s: already running", name) < 0)
+                                return -ENOMEM;
+                        return 1;
+                }
+                /* And stopping what does not run (systemctl: success; supervisorctl: exit 0 too). */
+                if (streq(verb, "stop") && sd_bus_error_has_name(&error, CGSUP_ERROR_NOT_RUNNING)) {
+                        if (asprintf(nothing, "%s: not running", name) < 0)
                                 return -ENOMEM;
                         return 1;
                 }

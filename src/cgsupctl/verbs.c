@@ -96,7 +96,8 @@ const Verb verbs[] = {
                 .synopsis = "stop [--no-block] [--timeout=DURATION] NAME...",
                 .summary = "stop programs, wait until their cgroups are gone",
                 .description = "Queue a stop job per program and wait until every process of its cgroup has\n"
-                               "ended and the cgroup is removed.\n" NAMES_HELP JOB_OPTIONS_HELP,
+                               "ended and the cgroup is removed. A program that is not running is not an error.\n"
+                               NAMES_HELP JOB_OPTIONS_HELP,
         },
         {
                 .name = "restart", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_job,

@@ -71,6 +71,12 @@ rc=$?
 check "start web (running): exit 0" test "$rc" -eq 0
 check "start web (running): says it was already running" grep -qx 'web: already running' "$T/out"
 
+# stop of a program that is not running: success, nothing to do (systemctl; supervisorctl exits 0 too).
+ctl stop shorty
+rc=$?
+check "stop shorty (never started): exit 0" test "$rc" -eq 0
+check "stop shorty: says it was not running" grep -qx 'shorty: not running' "$T/out"
+
 # A group where one member fails: one line for the failure, one saying what did start.
 ctl start 'pair:*'
 rc=$?
