@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,17 +21,25 @@
 #include "fd-util.h"
 #include "macro.h"
 #include "pager.h"
+#include "parse-util.h"
 
 static int tty_state = -1; /* -1 not probed yet */
 static struct winsize tty_size;
 static pid_t pager_pid = 0;
 
 static void terminal_probe(void) {
+        unsigned cols;
+
         if (tty_state >= 0)
                 return;
         tty_state = isatty(STDOUT_FILENO) > 0;
         if (!tty_state || ioctl(STDOUT_FILENO, TIOCGWINSZ, &tty_size) < 0)
                 tty_size = (struct winsize) {};
+        /* $COLUMNS overrides the terminal's width, as for systemctl (a narrower table on a wide terminal,
+         * one of the size a script expects). */
+        if (tty_state && getenv("COLUMNS") && safe_atou(getenv("COLUMNS"), &cols) >= 0 && cols > 0 &&
+            cols <= USHRT_MAX)
+                tty_size.ws_col = (unsigned short) cols;
 }
 
 bool terminal_is_tty(void) {

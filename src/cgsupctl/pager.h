@@ -6,7 +6,7 @@
 
 /* What stdout was when cgsupctl started (before a pager replaced it with a pipe). */
 bool terminal_is_tty(void);
-/* Its width and height in columns and lines; 0 when unknown or not a terminal. */
+/* Its width in columns ($COLUMNS if set); 0 when unknown or not a terminal. */
 size_t terminal_columns(void);
 
 /* Pipes stdout through $CGSUP_PAGER, $PAGER or less (LESS=FRSXMK, so it quits at once when the output fits

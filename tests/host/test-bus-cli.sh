@@ -259,6 +259,9 @@ check "on a terminal with NO_COLOR: no colours" bash -c '! on_tty 200 "NO_COLOR=
 check "on a narrow terminal: EXIT/REASON is cut to fit" bash -c '
         out=$(on_tty 60 "$CGSUPCTL status --no-pager"); echo "$out"
         grep -q "^leftover .*exit 3" <<<"$out" && ! grep -q "process left" <<<"$out"'
+check "COLUMNS=60 on a wide terminal: cut as on a narrow one (systemctl's \$COLUMNS)" bash -c '
+        out=$(on_tty 200 "COLUMNS=60 $CGSUPCTL status --no-pager"); echo "$out"
+        grep -q "^leftover .*exit 3" <<<"$out" && ! grep -q "process left" <<<"$out"'
 check "on a narrow terminal with --full: nothing is cut" bash -c '
         on_tty 60 "$CGSUPCTL status --no-pager --full" | grep -q "exit 3 (1 process left)"'
 check "on a terminal: the table goes through the pager, with LESS=FRSXMK" bash -c '
