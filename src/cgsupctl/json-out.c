@@ -57,6 +57,19 @@ struct json_object *json_string_or_null(const char *s) {
         return json_object_new_string(s);
 }
 
+struct json_object *json_strv(char *const *l) {
+        struct json_object *a = json_object_new_array();
+
+        if (!a)
+                return NULL;
+        for (char *const *s = l; s && *s; s++)
+                if (json_object_array_add(a, json_object_new_string(*s)) < 0) {
+                        json_object_put(a);
+                        return NULL;
+                }
+        return a;
+}
+
 int json_add(struct json_object *o, const char *key, struct json_object *value) {
         /* A NULL value is JSON null (json-c's convention); allocation failures of non-null values are rare
          * enough that we report them as -ENOMEM from the caller's final print instead. */

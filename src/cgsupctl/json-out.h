@@ -22,5 +22,7 @@ struct json_object *json_bytes(const void *data, size_t size);
 /* UINT64_MAX ("not available" / "no limit") becomes null. */
 struct json_object *json_u64_or_null(uint64_t v);
 struct json_object *json_string_or_null(const char *s);
+/* An array of the strings of @l ([] for NULL); NULL on OOM. */
+struct json_object *json_strv(char *const *l);
 /* Adds @value under @key, taking ownership; returns -ENOMEM if @value is NULL when @required. */
 int json_add(struct json_object *o, const char *key, struct json_object *value);

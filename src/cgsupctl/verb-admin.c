@@ -16,13 +16,6 @@
 #include "macro.h"
 #include "strv.h"
 
-static struct json_object *strv_to_json(char **l) {
-        struct json_object *a = json_object_new_array();
-        STRV_FOREACH(s, l)
-                json_object_array_add(a, json_object_new_string(*s));
-        return a;
-}
-
 int verb_reread(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -48,9 +41,9 @@ int verb_reread(int argc, char **argv) {
 
         if (arg_json) {
                 _cleanup_json_ struct json_object *o = json_object_new_object();
-                json_add(o, "added", strv_to_json(added));
-                json_add(o, "changed", strv_to_json(changed));
-                json_add(o, "removed", strv_to_json(removed));
+                json_add(o, "added", json_strv(added));
+                json_add(o, "changed", json_strv(changed));
+                json_add(o, "removed", json_strv(removed));
                 json_add(o, "applied", json_object_new_boolean(update));
                 return json_print(o) < 0;
         }

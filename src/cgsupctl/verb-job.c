@@ -87,11 +87,15 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
         return job_watch_end(e, result, state, reason);
 }
 
+/* What "nothing to do" means for @verb: a start of what runs, a stop of what does not. */
+static const char *nothing_text(const char *verb) {
+        return streq(verb, "start") ? "already running" : "not running";
+}
+
 /* EnqueueJobs(verb, name), or EnqueueJobsWithFlags(verb, name, flags) when there are flags (restart --force,
  * so a daemon without the flags method still serves the plain verbs): appends the jobs to @s. Returns 0, or 1
- * when there was nothing to do (start: already running, stop: not running; @nothing gets the line to print),
- * or <0 (error printed). */
-static int enqueue(sd_bus *bus, const char *verb, const char *name, uint64_t flags, JobSet *s, char **nothing) {
+ * when there was nothing to do (start: already running, stop: not running), or <0 (error printed). */
+static int enqueue(sd_bus *bus, const char *verb, const char *name, uint64_t flags, JobSet *s) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         const char *program, *v;
@@ -108,18 +112,12 @@ static int enqueue(sd_bus *bus, const char *verb, const char *name, uint64_t fla
         r = bus_call(bus, m, 0, &error, &reply);
         if (r < 0) {
                 /* systemctl: starting what runs is success with nothing to do (the daemon says
-                 * AlreadyStarted for a single name). */
-                if (streq(verb, "start") && sd_bus_error_has_name(&error, CGSUP_ERROR_ALREADY_STARTED)) {
-                        if (asprintf(nothing, "%s: already running", name) < 0)
-                                return -ENOMEM;
+                 * AlreadyStarted for a single name), and so is stopping what does not run (supervisorctl
+                 * exits 0 there too). */
+                if (streq(verb, "start") && sd_bus_error_has_name(&error, CGSUP_ERROR_ALREADY_STARTED))
                         return 1;
-                }
-                /* And stopping what does not run (systemctl: success; supervisorctl: exit 0 too). */
-                if (streq(verb, "stop") && sd_bus_error_has_name(&error, CGSUP_ERROR_NOT_RUNNING)) {
-                        if (asprintf(nothing, "%s: not running", name) < 0)
-                                return -ENOMEM;
+                if (streq(verb, "stop") && sd_bus_error_has_name(&error, CGSUP_ERROR_NOT_RUNNING))
                         return 1;
-                }
                 return bus_log_call_error(&error, r);
         }
         r = sd_bus_message_enter_container(reply, 'a', "(uss)");
@@ -155,8 +153,8 @@ static bool job_set_has(const JobSet *s, const char *program) {
 
 /* systemctl says nothing to do is success; we also say which programs of a group or "all" were already
  * running: EnqueueJobs leaves them out of its reply (only a single name gets AlreadyStarted). @patterns are
- * the names that were queued without an error. Appends "NAME: already running" to @nothing. */
-static int note_already_running(sd_bus *bus, char **patterns, const JobSet *s, char ***nothing) {
+ * the names that were queued without an error. Appends their names to @unchanged. */
+static int note_already_running(sd_bus *bus, char **patterns, const JobSet *s, char ***unchanged) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ ListEntry *list = NULL;
         size_t n = 0;
@@ -168,21 +166,15 @@ static int note_already_running(sd_bus *bus, char **patterns, const JobSet *s, c
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *line = NULL;
                 bool matched = false;
 
                 STRV_FOREACH(p, patterns)
                         matched = matched || list_entry_matches(&list[i], *p);
                 if (!matched || !state_is_live(list[i].state) || job_set_has(s, list[i].name))
                         continue;
-                if (asprintf(&line, "%s: already running", list[i].name) < 0) {
-                        line = NULL;
-                        return -ENOMEM;
-                }
-                r = strv_push(nothing, line);
+                r = strv_extend(unchanged, list[i].name);
                 if (r < 0)
                         return r;
-                line = NULL; /* the list owns it */
         }
         return 0;
 }
@@ -220,7 +212,7 @@ static const char *verb_past(const char *verb) {
         return streq(verb, "start") ? "started" : streq(verb, "stop") ? "stopped" : "restarted";
 }
 
-static int report(const char *verb, const JobSet *s, char **nothing, bool timed_out, const char *timeout_text) {
+static int report(const char *verb, const JobSet *s, char **unchanged, bool timed_out, const char *timeout_text) {
         _cleanup_json_ struct json_object *root = NULL, *affected = NULL, *jobs = NULL;
         _cleanup_strv_free_ char **done = NULL;
         _cleanup_free_ char *joined = NULL;
@@ -231,9 +223,9 @@ static int report(const char *verb, const JobSet *s, char **nothing, bool timed_
                 affected = json_object_new_array();
                 jobs = json_object_new_array();
         }
-        STRV_FOREACH(l, nothing)
+        STRV_FOREACH(l, unchanged)
                 if (!arg_json)
-                        printf("%s\n", *l);
+                        printf("%s: %s\n", *l, nothing_text(verb));
         for (size_t i = 0; i < s->n; i++) {
                 const JobWatch *w = &s->jobs[i];
                 bool ok = w->result && streq(w->result, "done");
@@ -273,6 +265,7 @@ static int report(const char *verb, const JobSet *s, char **nothing, bool timed_
         if (root) {
                 json_add(root, "affected", json_object_get(affected));
                 json_add(root, "jobs", json_object_get(jobs));
+                json_add(root, "unchanged", json_strv(unchanged));
                 json_add(root, "ok", json_object_new_boolean(n_failed == 0));
                 json_add(root, "timed_out", json_object_new_boolean(timed_out));
                 if (json_print(root) < 0)
@@ -326,7 +319,7 @@ static int parse_job_options(int argc, char **argv, bool *no_block, usec_t *time
 int verb_job(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
-        _cleanup_strv_free_ char **nothing = NULL, **queued = NULL;
+        _cleanup_strv_free_ char **unchanged = NULL, **queued = NULL;
         _cleanup_(job_set_done) JobSet s = {};
         const char *verb = argv[0];
         usec_t timeout = USEC_INFINITY, deadline = USEC_INFINITY;
@@ -356,17 +349,15 @@ int verb_job(int argc, char **argv) {
         }
 
         for (int a = optind; a < argc; a++) {
-                _cleanup_free_ char *line = NULL;
-
-                r = enqueue(bus, verb, argv[a], flags, &s, &line);
+                r = enqueue(bus, verb, argv[a], flags, &s);
                 if (r < 0)
                         failed = true;
-                if (r == 1 && strv_push(&nothing, TAKE_PTR(line)) < 0)
+                if (r == 1 && strv_extend(&unchanged, argv[a]) < 0)
                         return log_oom(), 1;
                 if (r == 0 && streq(verb, "start") && strv_extend(&queued, argv[a]) < 0)
                         return log_oom(), 1;
         }
-        r = note_already_running(bus, queued, &s, &nothing);
+        r = note_already_running(bus, queued, &s, &unchanged);
         if (r < 0) {
                 bus_log_call_error(NULL, r);
                 failed = true;
@@ -374,15 +365,15 @@ int verb_job(int argc, char **argv) {
         if (no_block) {
                 for (size_t i = 0; i < s.n && !arg_json; i++)
                         printf("%s: %s job %" PRIu32 " queued\n", s.jobs[i].program, verb, s.jobs[i].id);
-                STRV_FOREACH(l, nothing)
-                        printf("%s\n", *l);
+                STRV_FOREACH(l, unchanged)
+                        printf("%s: %s\n", *l, nothing_text(verb));
                 return failed ? 1 : 0;
         }
 
         r = wait_jobs(bus, &s, deadline);
         if (r < 0 && r != -ETIMEDOUT)
                 return 1;
-        if (report(verb, &s, nothing, r == -ETIMEDOUT, span) != 0)
+        if (report(verb, &s, unchanged, r == -ETIMEDOUT, span) != 0)
                 failed = true;
         return failed ? 1 : 0;
 }

@@ -146,6 +146,8 @@ check "top --json: two frames, rates in the second" bash -c "
         '$C' top -b -n 2 --delay=0.1 --json >'$TEST_DIR/top.json' && [[ \$(wc -l <'$TEST_DIR/top.json') -eq 2 ]] &&
         tail -n 1 '$TEST_DIR/top.json' | '$PY' -c 'import json,sys; d=json.load(sys.stdin); assert any(p[\"cpu_percent\"] is not None for p in d[\"programs\"]), d'"
 doc "start --json (already running): job_result" job_result "$C" start web --json
+check "start --json (already running): web is in unchanged, not in affected" bash -c "
+        '$C' start web --json | '$PY' -c 'import json,sys; d=json.load(sys.stdin); assert d[\"unchanged\"] == [\"web\"] and d[\"affected\"] == [], d'"
 doc "restart --json: job_result" job_result "$C" restart pool:worker_1 --json
 doc "stop --json: job_result" job_result "$C" stop pool:worker_1 --json
 doc "kill --json: control_result" control_result "$C" kill -s CONT web --json
