@@ -32,7 +32,7 @@
 
 #include "program.h"
 
-/* Write the state file now (unlink it when nothing is left to adopt). */
+/* Write the state file now (pid=0 when nothing is left to adopt; a never-started program gets none). */
 int adopt_save(Program *p);
 /* After a state change: written now when a field re-adoption reads changed (main pid, restarts, held
  * pipes), otherwise batched into one low-priority deferred event source (m->state_save_defer). */
@@ -41,7 +41,10 @@ void adopt_save_soon(Program *p);
 void adopt_save_flush(Program *p);
 /* Write every batched change (the defer source, and before the manager goes away). */
 void adopt_save_pending(Manager *m);
+/* Remove the state file (the program goes away). */
 void adopt_forget(Program *p);
+/* Remove the state files of every program that has nothing left to adopt (a graceful exit). */
+void adopt_forget_idle(Manager *m);
 /* Hand the stdin write end and the output read ends to the service manager's fd store (no-op without
  * one). Not consumed. */
 void adopt_store_fds(Program *p, int stdin_fd, int stdout_fd, int stderr_fd);

@@ -257,9 +257,11 @@ void manager_remove_program(Manager *m, Program *p) {
         else if (!p->transient && !manager_group_has_other(m, p))
                 event_bus_group(m, p->group, false);
         event_listener_program_removed(m, p);
-        /* Its pipes leave the fd store with it. */
-        if (m->ops == &program_ops_real)
+        /* Its pipes leave the fd store with it, its state file the state directory. */
+        if (m->ops == &program_ops_real) {
                 adopt_store_fds(p, -EBADF, -EBADF, -EBADF);
+                adopt_forget(p);
+        }
         if (m->hooks.program_removed)
                 m->hooks.program_removed(m, p);
         if (m->ops && m->ops->cgroup_cleanup && !p->populated) {
@@ -1008,8 +1010,11 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         event_listener_free_all(m);
-        /* A batched state change still waiting is written before the daemon goes. */
+        /* A batched state change still waiting is written before the daemon goes; at a graceful exit the
+         * files that leave nothing to adopt are removed instead. */
         adopt_save_pending(m);
+        if (m->shutting_down)
+                adopt_forget_idle(m);
         m->state_save_defer = sd_event_source_disable_unref(m->state_save_defer);
         while (m->n_programs > 0) {
                 Program *p = m->programs[m->n_programs - 1];

@@ -120,7 +120,7 @@ static int real_cgroup_cleanup(Program *p) {
         r = cgsup_cgroup_remove(m->cgroup_root_fd, p->cgroup);
         if (r < 0 && r != -ENOENT)
                 log_program_full_errno(p, LOG_WARNING, r, "Failed to remove cgroup %s, ignoring: %m", p->cgroup);
-        adopt_forget(p);
+        /* The state file stays (adopt.c: overwritten with the next state, pid=0); no leaf, nothing to adopt. */
         return r;
 }
 

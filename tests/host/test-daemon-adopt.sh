@@ -28,6 +28,11 @@ check "cgsupd starts" dl_start "$T/cgsup.conf"
 for p in svc talker multi_0 multi_1; do wait_state $p RUNNING 10; done
 svc=$(field_of svc pid) talker=$(field_of talker pid) m0=$(field_of multi_0 pid)
 wait_until 5 bash -c "[[ -s $T/talker.log ]]"
+# A stopped program keeps its state file (overwritten in place, never unlinked at a stop), saying there is
+# nothing to adopt; the daemon started after the crash must not take it for a running one.
+check "stop multi_1" timeout 60 "$CGSUPCTL" stop multi_1
+check "multi_1's state file says STOPPED" state_is multi_1 STOPPED
+check "multi_1's state file says pid=0" test "$(field_of multi_1 pid)" = 0
 dl_kill9
 check "programs survive SIGKILL of cgsupd" bash -c "kill -0 $svc && kill -0 $talker && kill -0 $m0"
 sleep 0.5 # talker keeps printing into the pipe while nobody reads
@@ -36,6 +41,8 @@ check "svc adopted with the same pid" wait_until 5 bash -c "[[ \$(sed -n 's/^pid
 check "svc RUNNING after adoption" state_is svc RUNNING
 check "multi_0 adopted with the same pid" test "$(field_of multi_0 pid)" = "$m0"
 check "no second instance of svc" test "$(cg_count svc/svc)" -eq 1
+check "stopped multi_1 started afresh" wait_state multi_1 RUNNING 10
+check "... and never said to be adopted" test "$(log_count 'multi_1: Adopted')" -eq 0
 # The state file can be rewritten before the log line reaches the file: wait for it (bounded).
 check "adoption logged" wait_until 10 log_has "svc: Adopted running instance, main pid $svc"
 check "talker finished all 400 lines" wait_until 20 bash -c "[[ \$(wc -l <$T/talker.log) -ge 400 ]]"
@@ -48,6 +55,7 @@ check "adopted program is supervised: crash -> restarted" wait_until 10 bash -c 
 diag "adopted crash restarted after $(($(now_ms) - t0)) ms"
 dl_stop
 check "clean shutdown" test $? -eq 0
+check "state files removed at the graceful exit" test ! -e "$RUNDIR/state"
 # Not our child: once killed it may linger as a zombie of whoever inherited it; zombie = gone.
 check "adopted processes stopped at shutdown" bash -c "[[ ! -e /proc/$m0 ]] || grep -q '^State:.*Z' /proc/$m0/status"
 done_testing
