@@ -92,10 +92,17 @@ static int real_cgroup_set_limits(Program *p, const CgsupLimits *limits, CgsupRe
 
 static int real_cgroup_count(Program *p) {
         _cleanup_free_ pid_t *pids = NULL;
+        CgsupCgroupEvents ev;
         size_t n = 0;
         int r;
 
         if (!p->cgroup)
+                return 0;
+        /* The question asked most (after every exit: is anything left?) in one small read: "populated"
+         * covers the whole subtree. Only a populated leaf is walked (cgroup.procs of it and of every child
+         * cgroup) for the count; the walk's directory read was 4% of a stop of 1,000 programs. */
+        r = cgsup_cgroup_events_read(p->manager->cgroup_root_fd, p->cgroup, &ev);
+        if (r == -ENOENT || (r >= 0 && !ev.populated))
                 return 0;
         r = cgsup_cgroup_pids(p->manager->cgroup_root_fd, p->cgroup, &pids, &n);
         if (r == -ENOENT)
@@ -115,7 +122,8 @@ static int real_cgroup_cleanup(Program *p) {
         /* Drop the inotify watch and the held stat files before the directory goes away. */
         program_unwatch_cgroup(p);
         program_close_list_stats(p);
-        if (asprintf(&health, "%s.health", p->cgroup) >= 0)
+        /* An exec check's leaf goes with its check (health.c); this catches one left behind. */
+        if (program_config_has_health(p->config) && asprintf(&health, "%s.health", p->cgroup) >= 0)
                 (void) cgsup_cgroup_remove(m->cgroup_root_fd, health);
         r = cgsup_cgroup_remove(m->cgroup_root_fd, p->cgroup);
         if (r < 0 && r != -ENOENT)

@@ -743,16 +743,18 @@ static void stop_done_maybe(Program *p) {
                         kill_cgroup(p);
                 return;
         }
-        (void) p->manager->ops->cgroup_cleanup(p);
         p->kill_sent = false;
 
         if (p->job.type == JOB_START || p->job.type == JOB_RESTART) {
+                /* The old leaf goes before the next generation or the job's end. */
+                (void) p->manager->ops->cgroup_cleanup(p);
                 if (!p->manager->shutting_down) {
                         restart_after_stop(p);
                         return;
                 }
                 program_job_finish(p, JOB_CANCELED);
         }
+        /* STOPPED removes the leaf (program_set_state()), before the stop job ends. */
         program_set_state(p, PROGRAM_STOPPED);
 }
 
