@@ -114,9 +114,8 @@ static int check_instance_cgroups(Manager *m, const Config *c, char **reterr_mes
 /* Changed and new programs; the new ones are returned in @added (not started yet). */
 static int apply_programs(Manager *m, const Config *c, Program **added, size_t *n_added) {
         for (size_t i = 0; i < c->n_programs; i++) {
-                const ProgramConfig *nc = c->programs[i];
+                ProgramConfig *nc = c->programs[i], *copy;
                 Program *p = manager_find_program(m, nc->name), *np;
-                ProgramConfig *copy = NULL;
                 ReloadChange change;
                 int r;
 
@@ -124,9 +123,7 @@ static int apply_programs(Manager *m, const Config *c, Program **added, size_t *
                         /* Came back in the same reload cycle: keep it. */
                         p->remove_when_stopped = false;
                 change = reload_change_for(p, nc);
-                r = program_config_copy(nc, &copy);
-                if (r < 0)
-                        return log_oom();
+                copy = program_config_ref(nc); /* shared with the new Config, not copied */
                 if (change != RELOAD_ADD && change != RELOAD_REPLACE) {
                         update_program(m, p, change, copy);
                         continue;

@@ -41,14 +41,11 @@ static int cmp_process_num_desc(const void *a, const void *b) {
                x->config->process_num > y->config->process_num ? -1 : 0;
 }
 
-static int add_instance(Manager *m, const ProgramConfig *nc) {
-        ProgramConfig *copy = NULL;
+static int add_instance(Manager *m, ProgramConfig *nc) {
+        ProgramConfig *copy = program_config_ref(nc); /* shared: outlives the scaled Config */
         Program *np;
         int r;
 
-        r = program_config_copy(nc, &copy);
-        if (r < 0)
-                return r;
         r = program_new(m, copy, &np);
         if (r < 0) {
                 program_config_free(copy);
@@ -142,7 +139,7 @@ int manager_scale(Manager *m, const char *name, unsigned n, unsigned *ret_old, c
                 (void) program_dispatch(cur[i], PROGRAM_EVENT_STOP);
         }
         for (size_t i = 0; i < c->n_programs; i++) {
-                const ProgramConfig *nc = c->programs[i];
+                ProgramConfig *nc = c->programs[i];
                 Program *p;
 
                 if (!streq(nc->program_name, name) || (group && !streq(nc->group_name, group)))

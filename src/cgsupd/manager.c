@@ -849,12 +849,10 @@ int manager_create_programs(Manager *m, const Config *c) {
         int r;
 
         for (size_t i = 0; i < c->n_programs; i++) {
-                _cleanup_(program_config_freep) ProgramConfig *pc = NULL;
+                /* Shared with the Config, not copied: one copy of each program's settings (~1 KiB). */
+                _cleanup_(program_config_freep) ProgramConfig *pc = program_config_ref(c->programs[i]);
                 Program *p;
 
-                r = program_config_copy(c->programs[i], &pc);
-                if (r < 0)
-                        return r;
                 r = program_new(m, pc, &p);
                 if (r < 0)
                         return log_error_errno(r, "Program %s: cannot set up (%s): %m", c->programs[i]->name,

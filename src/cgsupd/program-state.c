@@ -1017,6 +1017,15 @@ static int set_limits(Program *p, ProgramLimitsChange *change, bool live) {
         r = p->manager->ops->cgroup_set_limits(p, change->limits, &change->refusal);
         if (r < 0)
                 return r;
+        if (program_config_is_shared(p->config)) {
+                /* Shared with the Config (and a reload's comparison): this program's own copy changes. */
+                ProgramConfig *own = NULL;
+                r = program_config_copy(p->config, &own);
+                if (r < 0)
+                        return r;
+                program_config_free(p->config);
+                p->config = own;
+        }
         for (int l = 0; l < _CGSUP_LIMIT_COUNT; l++)
                 if (cgsup_limits_is_set(change->limits, (CgsupLimit) l))
                         cgsup_limits_set(&merged, (CgsupLimit) l, change->limits->value[l]);

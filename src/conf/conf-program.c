@@ -31,6 +31,7 @@ static void log_config_defaults(LogConfig *l) {
 
 void program_config_init_defaults(ProgramConfig *p) {
         *p = (ProgramConfig) {
+                .n_ref = 1,
                 .numprocs = 1,
                 .type = PROGRAM_TYPE_SIMPLE,
                 .priority = 999,
@@ -107,9 +108,23 @@ static int config_settings_from_section(const IniSection *sec, ConfigSettings **
         return 0;
 }
 
+ProgramConfig *program_config_ref(ProgramConfig *p) {
+        if (p)
+                p->n_ref = MAX(p->n_ref, 1u) + 1;
+        return p;
+}
+
+bool program_config_is_shared(const ProgramConfig *p) {
+        return p->n_ref > 1;
+}
+
 ProgramConfig *program_config_free(ProgramConfig *p) {
         if (!p)
                 return NULL;
+        if (p->n_ref > 1) {
+                p->n_ref--;
+                return NULL;
+        }
         config_settings_unref(p->settings);
         free(p->name);
         free(p->program_name);
@@ -162,6 +177,7 @@ int program_config_copy(const ProgramConfig *p, ProgramConfig **ret) {
         if (!c)
                 return -ENOMEM;
         *c = *p;
+        c->n_ref = 1;
         (void) config_settings_ref(c->settings); /* shared, not copied */
         /* Clear every pointer first so a failed copy frees only what it made. */
         c->name = c->program_name = c->group_name = c->command = c->pidfile = c->user = c->directory = NULL;

@@ -145,6 +145,9 @@ ConfigSettings *config_settings_unref(ConfigSettings *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ConfigSettings *, config_settings_unref);
 
 typedef struct ProgramConfig {
+        /* Owners (program_config_ref()): the Config that read it and every Program running with it share
+         * one copy. 0 counts as 1 (a config made with calloc and never referenced). */
+        unsigned n_ref;
         char *name;          /* instance name: process_name expanded ("web_01"); unique within group */
         char *program_name;  /* section name after "program:" */
         char *group_name;    /* [group:x] that lists it, else == program_name */
@@ -308,9 +311,13 @@ typedef struct Config {
 
 /* Defaults of supervisord and of the added keys; used by config_load() and by RunTransient. */
 void program_config_init_defaults(ProgramConfig *p);
+/* Drops one owner; the last one frees it. */
 ProgramConfig *program_config_free(ProgramConfig *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ProgramConfig *, program_config_free);
-/* Deep copy (for transient programs and reload bookkeeping). */
+/* One more owner of @p (shared, not copied: whoever changes a shared config copies it first). */
+ProgramConfig *program_config_ref(ProgramConfig *p);
+bool program_config_is_shared(const ProgramConfig *p);
+/* Deep copy (a program changing a shared config gets its own first). */
 int program_config_copy(const ProgramConfig *p, ProgramConfig **ret);
 /* Whether two instances differ in anything that needs a restart (limits excluded: those apply live). */
 bool program_config_equal_for_restart(const ProgramConfig *a, const ProgramConfig *b);
