@@ -3,12 +3,12 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <zlib.h>
 #include <zstd.h>
 
 #include "fd-util.h"
 #include "log-compress.h"
 #include "log.h"
+#include "zlib-dl.h"
 
 #define OUT_BUF_SIZE (64U * 1024U)
 
@@ -43,7 +43,7 @@ static void job_free(CompressJob *j) {
         safe_close(j->src_fd);
         safe_close(j->tmp_fd);
         if (j->z_ready)
-                (void) deflateEnd(&j->z);
+                (void) sym_deflateEnd(&j->z);
         ZSTD_freeCCtx(j->zc);
         free(j->in);
         free(j->out);
@@ -73,7 +73,7 @@ static int gzip_feed(CompressJob *j, size_t n, bool finish) {
         do {
                 j->z.next_out = (Bytef *) j->out;
                 j->z.avail_out = OUT_BUF_SIZE;
-                zr = deflate(&j->z, finish ? Z_FINISH : Z_NO_FLUSH);
+                zr = sym_deflate(&j->z, finish ? Z_FINISH : Z_NO_FLUSH);
                 if (zr == Z_STREAM_ERROR)
                         return -EIO;
                 r = write_all(j->tmp_fd, j->out, OUT_BUF_SIZE - j->z.avail_out);
@@ -169,8 +169,16 @@ static int job_start(LogCompressor *c, unsigned index, CompressJob **ret) {
                 return r;
         }
         if (c->kind == LOG_COMPRESS_GZIP) {
+                int zr;
+
+                r = dlopen_zlib();
+                if (r < 0) {
+                        job_free(j);
+                        return r;
+                }
                 /* windowBits 15 + 16: a gzip header and trailer, what gzip(1) and zcat read */
-                int zr = deflateInit2(&j->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+                zr = sym_deflateInit2_(&j->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
+                                       ZLIB_VERSION, (int) sizeof(z_stream));
                 if (zr != Z_OK) {
                         job_free(j);
                         return -ENOMEM;
