@@ -31,10 +31,6 @@ static void trace_sent(sd_bus_message *m, const char *how) {
 static void trace_received(sd_bus_message *m, const sd_bus_error *error, int r, uint64_t start) {
         double ms = (double) (now_monotonic_usec() - start) / 1000.0;
 
-        if (!m && r >= 0) { /* a call whose reply sd-bus read for us (AddMatch) */
-                fprintf(stderr, "cgsupctl: <- reply () (%.1f ms)\n", ms);
-                return;
-        }
         if (!error && m && sd_bus_message_is_method_error(m, NULL))
                 error = sd_bus_message_get_error(m);
         if (r < 0 || error)
@@ -240,24 +236,35 @@ typedef struct AddMatch {
         const char *match;
 } AddMatch;
 
-static int install_match(sd_bus_slot **slot, sd_bus_message_handler_t h, void *u, void *arg) {
-        AddMatch *a = arg;
-        return sd_bus_add_match(a->bus, slot, a->match, h, u);
+/* The answer to an async AddMatch: traced with -vv; a refusal is said, and ends the connection (sd-bus). */
+static int match_installed(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        (void) ret_error;
+        if (tracing()) {
+                Traced *t = userdata;
+                trace_received(reply, NULL, 0, t->start);
+        }
+        if (!e)
+                return 0;
+        fprintf(stderr, "cgsupctl: the bus refused to deliver the signals this command waits for: %s\n",
+                e->message ? e->message : e->name);
+        return -sd_bus_error_get_errno(e);
 }
 
+static int install_match(sd_bus_slot **slot, sd_bus_message_handler_t h, void *u, void *arg) {
+        AddMatch *a = arg;
+        return sd_bus_add_match_async(a->bus, slot, a->match, h, match_installed, u);
+}
+
+/* Async, as systemd-run does: the bus handles one connection's messages in order, so the match is in place
+ * before the bus routes the call sent after it, and the call needs no round trip of its own first. */
 int bus_add_match(sd_bus *bus, sd_bus_slot **ret_slot, const char *match, sd_bus_message_handler_t callback,
                   void *userdata) {
-        uint64_t start = now_monotonic_usec();
-        int r;
-
         assert(match);
-        /* sd_bus_add_match() asks the bus daemon (AddMatch) and waits for its answer. */
         if (tracing())
-                fprintf(stderr, "cgsupctl: -> /org/freedesktop/DBus org.freedesktop.DBus.AddMatch(s) %s\n", match);
-        r = traced_install(ret_slot, callback, userdata, install_match, &(AddMatch) { bus, match });
-        if (tracing())
-                trace_received(NULL, NULL, r, start);
-        return r;
+                fprintf(stderr, "cgsupctl: -> /org/freedesktop/DBus org.freedesktop.DBus.AddMatch(s) %s (async)\n", match);
+        return traced_install(ret_slot, callback, userdata, install_match, &(AddMatch) { bus, match });
 }
 
 int bus_match_signal(sd_bus *bus, sd_bus_slot **ret_slot, const char *sender, const char *path,

@@ -36,8 +36,8 @@ int bus_get_property_string(sd_bus *bus, const char *destination, const char *pa
                             const char *member, sd_bus_error *error, char **ret);
 int bus_get_property_strv(sd_bus *bus, const char *destination, const char *path, const char *interface,
                           const char *member, sd_bus_error *error, char ***ret);
-/* sd_bus_call_method_async(), sd_bus_add_match(), sd_bus_match_signal(): with -vv the reply or each signal
- * is traced before @callback sees it. A NULL @ret_slot makes the slot floating, as in sd-bus. */
+/* sd_bus_call_method_async(), sd_bus_add_match_async(), sd_bus_match_signal_async(): with -vv the reply or
+ * each signal is traced before @callback sees it. A match is in place for every call sent after it. A NULL @ret_slot makes the slot floating, as in sd-bus. */
 int bus_call_method_async(sd_bus *bus, sd_bus_slot **ret_slot, const char *destination, const char *path,
                           const char *interface, const char *member, sd_bus_message_handler_t callback,
                           void *userdata, const char *types, ...);

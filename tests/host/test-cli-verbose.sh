@@ -50,6 +50,29 @@ check "-vv: run --wait traces its matches and the TransientFinished signal" bash
         '$C' -vv run --wait -- /bin/true >/dev/null 2>'$TEST_DIR/vv4.err'
         grep -q \"^cgsupctl: -> /org/freedesktop/DBus org.freedesktop.DBus.AddMatch(s) type='signal',sender='org.cgsup1',path='/org/cgsup1',interface='org.cgsup1.Manager',member='TransientFinished'\" '$TEST_DIR/vv4.err' &&
         grep -q '^cgsupctl: <- signal /org/cgsup1 org.cgsup1.Manager.TransientFinished(' '$TEST_DIR/vv4.err' || { cat '$TEST_DIR/vv4.err'; exit 1; }"
+# The matches are asked for asynchronously (as systemd-run does): RunTransient goes out before their replies.
+check "-vv: run --wait sends RunTransient without waiting for the AddMatch replies" bash -c "
+        awk '/RunTransient/ { call = NR } /^cgsupctl: <- reply \\(\\)/ && !first { first = NR }
+             END { exit !(call && first && call < first) }' '$TEST_DIR/vv4.err' || { cat '$TEST_DIR/vv4.err'; exit 1; }"
+# dbus-daemon attaches no credentials: cgsupd asks the bus for a caller's uid, once per connection (the
+# authorization's uid 0 shortcut and RunTransient's run-as user share the answer).
+uid_queries() {
+        local mon=$TEST_DIR/uid-monitor.out pid n i
+        dbus-monitor --address "$BUS_ADDRESS" "type='method_call',destination='org.freedesktop.DBus'" >"$mon" 2>&1 &
+        pid=$!
+        for i in $(seq 1 100); do grep -q '^signal.*NameAcquired\|^method call' "$mon" && break; sleep 0.05; done
+        "$C" run --wait -- /bin/true >/dev/null || { kill "$pid"; wait "$pid"; return 1; }
+        "$C" status >/dev/null
+        kill "$pid"
+        wait "$pid" 2>/dev/null
+        n=$(grep -c 'member=GetConnectionUnixUser\|member=GetConnectionCredentials' "$mon")
+        [[ $n -eq 1 ]] || { echo "expected 1 uid query for one run --wait, saw $n"; grep 'member=GetConnection' "$mon"; return 1; }
+}
+if command -v dbus-monitor >/dev/null; then
+        check "cgsupd asks the bus for the caller's uid once per run --wait" uid_queries
+else
+        tap_skip "cgsupd asks the bus for the caller's uid once per run --wait" "dbus-monitor not installed"
+fi
 check "-vv: stop (a job waited for) traces the JobRemoved signal" bash -c "
         '$C' -vv stop web >/dev/null 2>'$TEST_DIR/vv5.err'
         grep -q '^cgsupctl: <- signal /org/cgsup1 org.cgsup1.Manager.JobRemoved(' '$TEST_DIR/vv5.err' || { cat '$TEST_DIR/vv5.err'; exit 1; }"
