@@ -150,6 +150,8 @@ typedef struct CgsupLimits {
 const char *cgsup_limit_to_string(CgsupLimit limit);
 /** cgsup_limit_from_string() - inverse of the above; also accepts "-" for "_" ("memory-max"). */
 CgsupLimit cgsup_limit_from_string(const char *key);
+/** cgsup_limit_from_property() - the D-Bus property name ("MemoryMax", "TasksMax", ...) or a config key. */
+CgsupLimit cgsup_limit_from_property(const char *key);
 /** cgsup_limit_controller() - the CGSUP_CONTROLLER_* bit a limit needs. */
 unsigned cgsup_limit_controller(CgsupLimit limit);
 /** cgsup_limit_file() - the cgroup file a limit is written to ("memory.max", "cpu.max", ...). */

@@ -130,7 +130,8 @@ static int options_merge(struct option **table, size_t *n, const struct option *
 
 /* The option that getopt just refused, for the message: "-x" or the "--long[=value]" word. */
 static const char *refused_option(char **argv, char buf[static 3]) {
-        if (optopt > 0 && optopt < 0x100) {
+        /* A long option given a value it does not take sets optopt to its letter: name the word instead. */
+        if (optopt > 0 && optopt < 0x100 && !strneq(argv[optind - 1], "--", 2)) {
                 buf[0] = '-';
                 buf[1] = (char) optopt;
                 buf[2] = 0;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arg-check.h"
 #include "bus-util.h"
 #include "cgsupctl.h"
 #include "json-out.h"
@@ -137,7 +138,7 @@ int verb_kill(int argc, char **argv) {
                                 break;
                         case 'w':
                                 if (!streq(optarg, "main") && !streq(optarg, "all"))
-                                        return usage_error("--kill-whom must be 'main' or 'all'.");
+                                        return usage_error("--kill-whom must be 'main' or 'all', not '%s'.", optarg);
                                 who = optarg;
                                 break;
                         default:
@@ -147,6 +148,9 @@ int verb_kill(int argc, char **argv) {
         }
         if (first >= argc)
                 return usage_error("%s needs a program name.", argv[0]);
+        r = arg_check_signal(sig);
+        if (r != 0)
+                return r;
 
         r = bus_connect(&bus);
         if (r < 0)
@@ -180,9 +184,9 @@ int verb_set_property(int argc, char **argv) {
         int r;
 
         for (int a = 2; a < argc; a++) {
-                const char *eq = strchr(argv[a], '=');
-                if (!eq || eq == argv[a] || eq[1] == '\0')
-                        return usage_error("expected KEY=VALUE, got '%s'.", argv[a]);
+                r = arg_check_limit_assignment(argv[a]);
+                if (r != 0)
+                        return r;
         }
 
         r = bus_connect(&bus);

@@ -38,12 +38,22 @@ int verb_init(int argc, char **argv) {
                 default:
                         return EXIT_USAGE;
                 }
+        /* FILE is a path on this machine: over -H it would be written here while the user means that host. */
+        if (arg_host && optind < argc)
+                return usage_error("init writes %s on this machine, not on %s (-H); run 'ssh %s cgsupctl init %s' "
+                                   "instead, or 'cgsupctl init > FILE' here.", argv[optind], arg_host, arg_host,
+                                   argv[optind]);
         r = config_sample_text(&sample_conf);
         if (r < 0) {
                 fprintf(stderr, "cgsupctl: cannot make the sample: %s\n", strerror(-r));
                 return 1;
         }
         if (optind >= argc) {
+                /* The sample is this cgsupctl's own key table; nothing is asked of the other host. */
+                if (arg_host)
+                        fprintf(stderr, "cgsupctl: init does not use -H: this is the sample of cgsupctl %s on "
+                                        "this machine; %s's cgsupd may read other keys.\n", PACKAGE_VERSION,
+                                arg_host);
                 /* stdout: a pipe closed early (| head) is not an error worth a message. */
                 if (fputs(sample_conf, stdout) == EOF || fflush(stdout) == EOF)
                         return errno == EPIPE ? 0 : 1;

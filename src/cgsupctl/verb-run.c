@@ -21,6 +21,7 @@
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
+#include "arg-check.h"
 #include "bus-util.h"
 #include "cgsupctl.h"
 #include "json-out.h"
@@ -111,36 +112,75 @@ static RunReport report_of(const RunState *s, char **command) {
         return r;
 }
 
-/* -p KEY=VALUE: limit keys go as strings (parsed by cgsupd like the config); a few others are mapped. */
-static int append_property(sd_bus_message *m, const char *assignment) {
+/* The -p keys that are not limits: the config-style key, the RunTransient property it becomes. Limits go as
+ * strings under their own key (cgsupd parses them exactly like the config file). */
+static const struct {
+        const char *key, *property;
+        char type; /* 's', or 'b' for a boolean */
+} run_keys[] = {
+        { "user", "User", 's' },
+        { "User", "User", 's' },
+        { "directory", "WorkingDirectory", 's' },
+        { "working_directory", "WorkingDirectory", 's' },
+        { "WorkingDirectory", "WorkingDirectory", 's' },
+        { "syscall_filter", "SyscallFilter", 's' },
+        { "SyscallFilter", "SyscallFilter", 's' },
+        { "name", "Name", 's' },
+        { "Name", "Name", 's' },
+        { "runtime_max", "runtime_max", 's' },
+        { "no_new_privileges", "NoNewPrivileges", 'b' },
+        { "NoNewPrivileges", "NoNewPrivileges", 'b' },
+};
+
+/* Checks a -p KEY=VALUE (before the daemon is asked, so that a typo is a usage error on every path); returns
+ * 0 or EXIT_USAGE (said), with the property to send in *ret_index (-1: a limit). */
+static int check_property(const char *assignment, int *ret_index) {
         _cleanup_free_ char *key = NULL;
         const char *eq = strchr(assignment, '='), *value;
+        bool is_limit;
+        usec_t t;
+        int r;
 
-        if (!eq || eq == assignment) {
-                (void) usage_error("expected -p KEY=VALUE, got '%s'.", assignment);
-                return -EINVAL;
-        }
+        if (!eq || eq == assignment)
+                return usage_error("expected -p KEY=VALUE, got '%s'.", assignment);
         key = strndup(assignment, eq - assignment);
         if (!key)
-                return -ENOMEM;
+                return log_oom(), 1;
         value = eq + 1;
 
-        if (streq(key, "user"))
-                return sd_bus_message_append(m, "{sv}", "User", "s", value);
-        if (streq(key, "directory") || streq(key, "working_directory"))
-                return sd_bus_message_append(m, "{sv}", "WorkingDirectory", "s", value);
-        if (streq(key, "syscall_filter"))
-                return sd_bus_message_append(m, "{sv}", "SyscallFilter", "s", value);
-        if (streq(key, "name"))
-                return sd_bus_message_append(m, "{sv}", "Name", "s", value);
-        if (streq(key, "no_new_privileges") || streq(key, "NoNewPrivileges")) {
-                int b = parse_boolean(value);
-                if (b < 0) {
-                        (void) usage_error("%s expects a boolean, got '%s'.", key, value);
-                        return -EINVAL;
-                }
-                return sd_bus_message_append(m, "{sv}", "NoNewPrivileges", "b", b);
+        r = arg_check_limit_value(key, value, &is_limit);
+        if (r != 0 || is_limit) {
+                *ret_index = -1;
+                return r;
         }
+        for (size_t i = 0; i < ELEMENTSOF(run_keys); i++) {
+                if (!streq(run_keys[i].key, key))
+                        continue;
+                if (run_keys[i].type == 'b' && parse_boolean(value) < 0)
+                        return usage_error("%s expects a boolean, got '%s'.", key, value);
+                if (streq(key, "runtime_max") && parse_sec(value, &t) < 0)
+                        return usage_error("invalid runtime_max '%s' (expected a duration such as 30s).", value);
+                *ret_index = (int) i;
+                return 0;
+        }
+        return usage_error("unknown property '%s' for run -p (limits such as memory_max, pids_max, cpu_quota; "
+                           "user, directory, name, syscall_filter, no_new_privileges, runtime_max).", key);
+}
+
+static int append_property(sd_bus_message *m, const char *assignment) {
+        _cleanup_free_ char *key = NULL;
+        const char *value = strchr(assignment, '=') + 1;
+        int i;
+
+        if (check_property(assignment, &i) != 0)
+                return -EINVAL;
+        if (i >= 0 && run_keys[i].type == 'b')
+                return sd_bus_message_append(m, "{sv}", run_keys[i].property, "b", parse_boolean(value));
+        if (i >= 0)
+                return sd_bus_message_append(m, "{sv}", run_keys[i].property, "s", value);
+        key = strndup(assignment, value - 1 - assignment);
+        if (!key)
+                return -ENOMEM;
         return sd_bus_message_append(m, "{sv}", key, "s", value);
 }
 
@@ -175,8 +215,15 @@ static void run_request_done(RunRequest *q) {
 }
 
 static int add_assignment(char ***l, char opt, const char *arg) {
+        int i, r;
+
         if (!strchr(arg, '=') || arg[0] == '=')
                 return usage_error("expected -%c KEY=VALUE, got '%s'.", opt, arg);
+        if (opt == 'p') {
+                r = check_property(arg, &i);
+                if (r != 0)
+                        return r;
+        }
         return strv_extend(l, arg) < 0 ? 1 : 0;
 }
 

@@ -11,6 +11,7 @@
 #include "cgsupctl.h"
 #include "json-out.h"
 #include "macro.h"
+#include "name-util.h"
 #include "parse-util.h"
 
 /* numprocs' own bound (the daemon checks it too) */
@@ -25,6 +26,11 @@ int verb_scale(int argc, char **argv) {
 
         if (argc != 3)
                 return usage_error("scale takes a program name and an instance count.");
+        /* A [program:NAME], not an instance (group:name) or a spec (group:*): list-names --programs. */
+        if (!program_name_is_valid(argv[1]))
+                return usage_error("scale: '%s' is not a program name: it %s (scale takes the NAME of a "
+                                   "[program:NAME] section, see 'cgsupctl list-names --programs').",
+                                   argv[1], program_name_invalid_reason(argv[1]));
         if (safe_atou(argv[2], &n) < 0 || n > SCALE_MAX)
                 return usage_error("scale: '%s' is not an instance count (0 to %u).", argv[2], SCALE_MAX);
 

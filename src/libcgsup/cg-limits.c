@@ -30,21 +30,28 @@ typedef enum LimitType {
         LIMIT_IO_WEIGHT,
 } LimitType;
 
-/* The one table that ties a config key to its cgroup file, controller and value syntax. */
+/* The one table that ties a config key to its D-Bus property name, cgroup file, controller and value
+ * syntax. */
 static const struct {
         const char *key;
+        const char *property;
         const char *file;
         unsigned controller;
         LimitType type;
 } limit_table[_CGSUP_LIMIT_COUNT] = {
-        [CGSUP_LIMIT_MEMORY_MAX] = { "memory_max", "memory.max", CGSUP_CONTROLLER_MEMORY, LIMIT_BYTES },
-        [CGSUP_LIMIT_MEMORY_HIGH] = { "memory_high", "memory.high", CGSUP_CONTROLLER_MEMORY, LIMIT_BYTES },
-        [CGSUP_LIMIT_MEMORY_SWAP_MAX] = { "memory_swap_max", "memory.swap.max", CGSUP_CONTROLLER_MEMORY,
-                                          LIMIT_BYTES },
-        [CGSUP_LIMIT_PIDS_MAX] = { "pids_max", "pids.max", CGSUP_CONTROLLER_PIDS, LIMIT_COUNT },
-        [CGSUP_LIMIT_CPU_QUOTA] = { "cpu_quota", "cpu.max", CGSUP_CONTROLLER_CPU, LIMIT_CPU_QUOTA },
-        [CGSUP_LIMIT_CPU_WEIGHT] = { "cpu_weight", "cpu.weight", CGSUP_CONTROLLER_CPU, LIMIT_WEIGHT },
-        [CGSUP_LIMIT_IO_WEIGHT] = { "io_weight", "io.weight", CGSUP_CONTROLLER_IO, LIMIT_IO_WEIGHT },
+        [CGSUP_LIMIT_MEMORY_MAX] = { "memory_max", "MemoryMax", "memory.max", CGSUP_CONTROLLER_MEMORY,
+                                    LIMIT_BYTES },
+        [CGSUP_LIMIT_MEMORY_HIGH] = { "memory_high", "MemoryHigh", "memory.high", CGSUP_CONTROLLER_MEMORY,
+                                     LIMIT_BYTES },
+        [CGSUP_LIMIT_MEMORY_SWAP_MAX] = { "memory_swap_max", "MemorySwapMax", "memory.swap.max",
+                                         CGSUP_CONTROLLER_MEMORY, LIMIT_BYTES },
+        [CGSUP_LIMIT_PIDS_MAX] = { "pids_max", "TasksMax", "pids.max", CGSUP_CONTROLLER_PIDS, LIMIT_COUNT },
+        [CGSUP_LIMIT_CPU_QUOTA] = { "cpu_quota", "CPUQuota", "cpu.max", CGSUP_CONTROLLER_CPU,
+                                   LIMIT_CPU_QUOTA },
+        [CGSUP_LIMIT_CPU_WEIGHT] = { "cpu_weight", "CPUWeight", "cpu.weight", CGSUP_CONTROLLER_CPU,
+                                    LIMIT_WEIGHT },
+        [CGSUP_LIMIT_IO_WEIGHT] = { "io_weight", "IOWeight", "io.weight", CGSUP_CONTROLLER_IO,
+                                   LIMIT_IO_WEIGHT },
 };
 
 static bool limit_valid(CgsupLimit limit) {
@@ -68,6 +75,18 @@ _public_ CgsupLimit cgsup_limit_from_string(const char *key) {
                 if (!*a && !*b)
                         return (CgsupLimit) i;
         }
+        return _CGSUP_LIMIT_INVALID;
+}
+
+_public_ CgsupLimit cgsup_limit_from_property(const char *key) {
+        if (!key)
+                return _CGSUP_LIMIT_INVALID;
+        for (int i = 0; i < _CGSUP_LIMIT_COUNT; i++)
+                if (streq(limit_table[i].property, key))
+                        return (CgsupLimit) i;
+        /* Only keys that look like config keys: "MemoryMax" is not "memorymax". */
+        if (strchr(key, '_') || strchr(key, '-'))
+                return cgsup_limit_from_string(key);
         return _CGSUP_LIMIT_INVALID;
 }
 

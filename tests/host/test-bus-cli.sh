@@ -116,9 +116,9 @@ check "pid without a name is cgsupd's" bash -c "[[ \$('$CGSUPCTL' pid) == $CGSUP
 check "signal HUP idle" ctl signal CONT idle
 check "kill -s CONT --all idle" ctl kill -s CONT --all idle
 check "kill idle --all -s CONT (options after the name)" ctl kill idle --all -s CONT
-check "kill -s NOPE idle: exit 1 naming the signal" bash -c "$(declare -f expect_status); TEST_DIR='$TEST_DIR'; expect_status 1 '$CGSUPCTL' kill -s NOPE idle && grep -q NOPE '$TEST_DIR/err'"
+check "kill -s NOPE idle: usage error (exit 2) naming the signal" bash -c "$(declare -f expect_status); TEST_DIR='$TEST_DIR'; expect_status 2 '$CGSUPCTL' kill -s NOPE idle && grep -q NOPE '$TEST_DIR/err'"
 check "freeze/thaw idle" bash -c "'$CGSUPCTL' freeze idle && '$CGSUPCTL' thaw idle"
-check "set-property with a bad value: exit 1" expect_status 1 ctl set-property idle memory_max=lots
+check "set-property with a bad value: usage error (exit 2)" expect_status 2 ctl set-property idle memory_max=lots
 check "set-property without =: exit 2" expect_status 2 ctl set-property idle memory_max
 # A RUNNING program carries no exit fields of its previous run.
 IDLE_PID=$("$CGSUPCTL" pid idle)

@@ -671,25 +671,6 @@ static int method_write_program_stdin(sd_bus_message *m, void *userdata, sd_bus_
 
 /* ---- limits ---- */
 
-static CgsupLimit limit_from_bus_name(const char *key) {
-        static const struct {
-                const char *name;
-                CgsupLimit limit;
-        } table[] = {
-                { "MemoryMax", CGSUP_LIMIT_MEMORY_MAX },   { "MemoryHigh", CGSUP_LIMIT_MEMORY_HIGH },
-                { "MemorySwapMax", CGSUP_LIMIT_MEMORY_SWAP_MAX }, { "TasksMax", CGSUP_LIMIT_PIDS_MAX },
-                { "CPUQuota", CGSUP_LIMIT_CPU_QUOTA },     { "CPUWeight", CGSUP_LIMIT_CPU_WEIGHT },
-                { "IOWeight", CGSUP_LIMIT_IO_WEIGHT },
-        };
-        for (size_t i = 0; i < ELEMENTSOF(table); i++)
-                if (streq(table[i].name, key))
-                        return table[i].limit;
-        /* Config-style keys: memory_max, pids_max, cpu_quota, ... (also memory-max). */
-        if (strchr(key, '_') || strchr(key, '-'))
-                return cgsup_limit_from_string(key);
-        return _CGSUP_LIMIT_INVALID;
-}
-
 /* Values that the kernel would take but that make no sense for a program: refuse them with a message
  * instead of producing a program that is OOM-killed before its first instruction. */
 int bus_parse_limit_property(sd_bus_message *m, const char *key, CgsupLimits *limits, sd_bus_error *error) {
@@ -699,7 +680,7 @@ int bus_parse_limit_property(sd_bus_message *m, const char *key, CgsupLimits *li
         char type;
         int r;
 
-        l = limit_from_bus_name(key);
+        l = cgsup_limit_from_property(key);
         if (l < 0)
                 return 0;
 
