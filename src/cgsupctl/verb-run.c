@@ -38,8 +38,9 @@ typedef struct RunState {
         bool finished, daemon_gone;
         unsigned interrupts;
         /* the exit report */
-        char *result, *detail;
+        char *result, *detail, *cgroup;
         int32_t exit_code, exit_signal;
+        uint32_t main_pid;
         uint64_t cpu_nsec, memory_peak, wall_usec, oom_kills;
 } RunState;
 
@@ -48,20 +49,26 @@ static void run_state_done(RunState *s) {
         free(s->name);
         free(s->result);
         free(s->detail);
+        free(s->cgroup);
         sd_event_unref(s->event);
 }
 
 static int on_finished(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         RunState *s = userdata;
-        const char *path, *name, *result, *detail;
+        const char *path, *name, *result, *detail, *cgroup = NULL;
         int r;
 
         r = sd_bus_message_read(m, "ossiitttts", &path, &name, &result, &s->exit_code, &s->exit_signal,
                                 &s->cpu_nsec, &s->memory_peak, &s->wall_usec, &s->oom_kills, &detail);
         if (r < 0 || !s->path || !streq(path, s->path))
                 return 0;
+        /* Added later at the end of the signal: a cgsupd without them (over -H, an older host) leaves them null. */
+        if (sd_bus_message_read(m, "us", &s->main_pid, &cgroup) < 0)
+                s->main_pid = 0, cgroup = NULL;
         s->result = strdup(result);
         s->detail = strdup(detail);
+        /* The report's cgroup is without the leading '/' (run-report.h). */
+        s->cgroup = cgroup && cgroup[0] == '/' && cgroup[1] ? strdup(cgroup + 1) : NULL;
         s->finished = true;
         return sd_event_exit(s->event, 0);
 }
@@ -108,6 +115,8 @@ static RunReport report_of(const RunState *s, char **command) {
         r.memory_peak = s->memory_peak;
         r.memory_peak_source = s->memory_peak != UINT64_MAX ? "cgroup" : NULL;
         r.oom_kills = s->oom_kills;
+        r.main_pid = (pid_t) s->main_pid;
+        r.cgroup = s->cgroup;
         r.command = command;
         return r;
 }

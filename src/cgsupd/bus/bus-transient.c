@@ -372,7 +372,8 @@ const char *bus_transient_result(const Program *p) {
 }
 
 void bus_transient_emit_finished(BusContext *c, Program *p, const CgsupStats *s) {
-        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *path = NULL, *cgroup = NULL;
+        const ProgramExit *e = program_last_exit(p);
         uint64_t cpu = UINT64_MAX, peak = UINT64_MAX, ooms = UINT64_MAX, wall = UINT64_MAX;
         struct timespec ts;
         int r;
@@ -391,10 +392,16 @@ void bus_transient_emit_finished(BusContext *c, Program *p, const CgsupStats *s)
 
         if (!bus_program_object_path(p, &path))
                 return;
+        /* The main PID and the cgroup last, so that readers of the first ten fields need no change: a run's
+         * report carries them however it is read (run --wait, run --standalone, this signal). */
+        if (asprintf(&cgroup, "/%s", strempty(p->cgroup)) < 0) {
+                log_oom();
+                return;
+        }
         r = sd_bus_emit_signal(c->bus, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE, CGSUP_SIGNAL_TRANSIENT_FINISHED,
-                               "ossiitttts", path, p->name, bus_transient_result(p),
+                               "ossiittttsus", path, p->name, bus_transient_result(p),
                                (int32_t) p->exit_code, (int32_t) p->exit_signal, cpu, peak, wall, ooms,
-                               strempty(p->exit_detail));
+                               strempty(p->exit_detail), e && e->pid > 0 ? (uint32_t) e->pid : 0, cgroup);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit TransientFinished for %s, ignoring: %m", p->name);
 }
