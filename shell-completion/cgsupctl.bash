@@ -35,7 +35,8 @@ __cgsupctl_ltrim_colon() {
         done
 }
 
-# The names of the daemon the command line talks to: --user's, -H HOST's.
+# The names of the daemon the command line talks to: --user's, -H HOST's. Arguments go to list-names
+# (--programs: the [program:NAME] sections, for scale).
 __cgsupctl_names() {
         local -a opts=()
         local k
@@ -46,7 +47,7 @@ __cgsupctl_names() {
                         --host=*) opts+=("${words[k]}") ;;
                 esac
         done
-        cgsupctl "${opts[@]}" list-names 2>/dev/null
+        cgsupctl "${opts[@]}" list-names "$@" 2>/dev/null
 }
 
 _cgsupctl() {
@@ -65,13 +66,28 @@ _cgsupctl_complete() {
                      reread update reload shutdown validate init metrics top doctor version list-names help'
         local global_opts='--json --json=pretty --json=short --user --system --host -H --no-pager --no-legend --full -l --verbose -v -vv --help --version'
 
+        # "--opt=VALUE": '=' is in COMP_WORDBREAKS, so bash hands us "--opt" "=" "VALUE".
         for ((i = 1; i < cword; i++)); do
                 case ${words[i]} in
-                        -H|--host) ((i++)) ;;
+                        -H|--host|=) ((i++)) ;;
                         -*) ;;
                         *) verb=${words[i]}; break ;;
                 esac
         done
+
+        # A value after "--opt=": complete it as if "--opt" came before (the verbs' cases look at $prev).
+        if [[ $prev == = ]] && ((cword >= 2)); then
+                prev=${words[cword-2]}
+                # --json's value is optional: only "--json=" asks for it.
+                if [[ $prev == --json ]]; then
+                        COMPREPLY=($(compgen -W 'pretty short' -- "$cur"))
+                        return
+                fi
+        elif [[ $cur == --json=* ]]; then
+                # '=' is not a word break here: the whole word is replaced.
+                COMPREPLY=($(compgen -W '--json=pretty --json=short' -- "$cur"))
+                return
+        fi
 
         if [[ -z $verb ]]; then
                 case $prev in
@@ -105,7 +121,8 @@ _cgsupctl_complete() {
                         fi
                         ;;
                 scale)
-                        [[ $prev == scale ]] && COMPREPLY=($(compgen -W "$(__cgsupctl_names)" -- "$cur"))
+                        # A [program:NAME] (numprocs=), not an instance or a group:*.
+                        [[ $prev == scale ]] && COMPREPLY=($(compgen -W "$(__cgsupctl_names --programs)" -- "$cur"))
                         ;;
                 show)
                         case $prev in

@@ -4,7 +4,7 @@
 function __cgsupctl_names
     set -l opts
     contains -- --user (commandline -opc); and set opts --user
-    cgsupctl $opts list-names 2>/dev/null
+    cgsupctl $opts list-names $argv 2>/dev/null
 end
 
 # The first word after the options that is not an option (and not -H's host): the verb, or nothing.
@@ -122,7 +122,9 @@ complete -c cgsupctl -n __cgsupctl_no_verb -a "(printf '%s\n' $verb_list)"
 complete -c cgsupctl -n '__cgsupctl_verb_is start stop restart kill signal freeze thaw rotate reset-failed status pid is-active is-failed health ready show cat' \
     -a '(__cgsupctl_names)' -d program
 complete -c cgsupctl -n '__cgsupctl_verb_is start stop restart kill freeze thaw reset-failed status pid is-active is-failed health ready' -a all -d 'every program'
-complete -c cgsupctl -n '__cgsupctl_verb_is set-property scale send attach' -a '(__cgsupctl_names)' -d program
+complete -c cgsupctl -n '__cgsupctl_verb_is set-property send attach' -a '(__cgsupctl_names)' -d program
+# scale takes a [program:NAME] (numprocs=), not an instance or a group:*.
+complete -c cgsupctl -n '__cgsupctl_verb_is scale; and __cgsupctl_tail_operands 0' -a '(__cgsupctl_names --programs)' -d program
 
 complete -c cgsupctl -n '__cgsupctl_verb_is start stop restart' -l no-block -d 'return once the jobs are queued'
 complete -c cgsupctl -n '__cgsupctl_verb_is start stop restart' -l timeout -x -d 'bound the wait (DURATION)'

@@ -78,7 +78,8 @@ int verb_run_standalone(int argc, char **argv);
 int verb_status(int argc, char **argv);
 int verb_pid(int argc, char **argv);
 int verb_avail(int argc, char **argv);
-int verb_list_names(int argc, char **argv);
+int verb_list_names(int argc, char **argv);   /* list-names [--programs] */
+extern const struct option list_names_options[];
 int verb_is_state(int argc, char **argv);     /* verb-is.c: is-active, is-failed */
 extern const struct option is_state_options[];
 int verb_show(int argc, char **argv);         /* verb-show.c: show [NAME...] [-p PROP]... [--value] */

@@ -548,18 +548,67 @@ int verb_avail(int argc, char **argv) {
 
 /* The names as status shows them ("group:name" for a member of a group, program_display_name()), then
  * "group:*" once per group: what completion offers, and what every verb accepts. */
+const struct option list_names_options[] = {
+        { "programs", no_argument, NULL, 'P' },
+        {},
+};
+
+/* The [program:NAME] sections behind the instances (what scale takes), each once; transient programs
+ * (no section) are left out. One GetProgramConfig() per instance: the list has no section names. */
+static int list_program_sections(sd_bus *bus, const ListEntry *list, size_t n, char ***ret) {
+        _cleanup_strv_free_ char **sections = NULL;
+        char buf[PROGRAM_DISPLAY_NAME_MAX];
+
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                const char *section;
+
+                if (bus_call_method(bus, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
+                                    "GetProgramConfig", &error, &reply, "s",
+                                    program_display_name(list[i].group, list[i].name, buf, sizeof buf)) < 0)
+                        continue; /* gone since the list was read */
+                if (sd_bus_message_read(reply, "s", &section) < 0 || !strneq(section, "program:", 8))
+                        continue;
+                section += strlen("program:");
+                if (!strv_contains(sections, section) && strv_extend(&sections, section) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(sections);
+        return 0;
+}
+
 int verb_list_names(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ ListEntry *list = NULL;
-        _cleanup_strv_free_ char **groups = NULL;
+        _cleanup_strv_free_ char **groups = NULL, **sections = NULL;
         char buf[PROGRAM_DISPLAY_NAME_MAX];
+        bool programs = false;
         size_t n = 0;
-        int r;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "+", list_names_options, NULL)) >= 0)
+                if (c == 'P')
+                        programs = true;
+                else
+                        return EXIT_USAGE;
 
         r = connect_and_list_programs(&bus, &reply, &list, &n);
         if (r < 0)
                 return 1;
+        if (programs) {
+                if (list_program_sections(bus, list, n, &sections) < 0)
+                        return 1;
+                if (arg_json) {
+                        _cleanup_json_ struct json_object *root = json_object_new_object();
+                        json_add(root, "names", json_strv(sections));
+                        return json_print(root) < 0;
+                }
+                STRV_FOREACH(s, sections)
+                        printf("%s\n", *s);
+                return 0;
+        }
         if (arg_json) {
                 _cleanup_json_ struct json_object *root = json_object_new_object(), *arr = json_object_new_array();
                 if (!root || !arr)

@@ -365,8 +365,13 @@ const Verb verbs[] = {
         },
         {
                 .name = "list-names", .min_operands = 0, .max_operands = 0, .run = verb_list_names,
-                .synopsis = "list-names",
+                .options = list_names_options,
+                .synopsis = "list-names [--programs]",
                 .summary = "program names, one per line (for completion)",
+                .description = "The names status shows (group:name for a group's member) and a group:* per group.\n"
+                               "Options:\n"
+                               "     --programs         the [program:NAME] sections behind them instead (what\n"
+                               "                        scale takes), each once\n",
         },
         {
                 .name = "help", .min_operands = 0, .max_operands = 1, .run = verb_help_verb,

@@ -68,6 +68,13 @@ check "bash: tail --bytes 100 <TAB>: the number is no operand" expect_words "web
 check "bash: --json status: the verb after a global option" expect_words "web all" cgsupctl --json status ""
 check "bash: kill -s <TAB> offers signals" expect_words "TERM HUP" cgsupctl kill -s ""
 check "bash: show -<TAB> offers its options" expect_words "--property --value" cgsupctl show -
+check "bash: status --json=<TAB> offers the formats (bash splits at '=')" expect_words "pretty short -web" cgsupctl status --json = ""
+check "bash: --json=short status <TAB>: the verb after '--json' '=' 'short'" expect_words "web all -short" cgsupctl --json = short status ""
+check "bash: --json=<TAB> as one word (no '=' break)" expect_words "--json=pretty --json=short" cgsupctl status --json=
+check "bash: top --sort=<TAB> offers the keys" expect_words "cpu memory" cgsupctl top --sort = ""
+check "bash: scale <TAB> offers [program:x] names, not instances or group:*" \
+        expect_words "worker web -grp:* -grp:worker_0 -all" cgsupctl scale ""
+check "list-names --programs: the sections, each once" bash -c "[[ \$(DBUS_SYSTEM_BUS_ADDRESS='$BUS_ADDRESS' '$CGSUPCTL' list-names --programs | sort | tr '\n' ' ') == 'web worker ' ]]"
 
 if command -v zsh >/dev/null; then
         check "zsh: _cgsupctl parses (zsh -n)" zsh -n "$CGSUP_SOURCE_DIR/shell-completion/_cgsupctl"
@@ -104,6 +111,8 @@ if command -v zsh >/dev/null; then
         check "zsh: top --sort= offers the keys" zsh_expect "cpu memory pids io restarts name state" cgsupctl top --sort=
         check "zsh: adopt's options" zsh_expect "--name --tree" cgsupctl adopt --
         check "zsh: global options" zsh_expect "--json --no-pager --user" cgsupctl --
+        check "zsh: status --json=<TAB> offers the formats" zsh_expect "pretty short" cgsupctl status --json=
+        check "zsh: scale <TAB> offers [program:x] names, not instances or group:*" zsh_expect "worker web -grp:worker_0 -all" cgsupctl scale ""
 else
         tap_skip "zsh: completion checks" "zsh not installed (ENOENT)"
 fi
@@ -123,6 +132,10 @@ if command -v fish >/dev/null; then
         check "fish: tail -f <TAB> offers names, then the streams" bash -c "$(declare -f fish_complete); CGSUPCTL='$CGSUPCTL' BUS_ADDRESS='$BUS_ADDRESS' TEST_DIR='$TEST_DIR' FISH_FILE='$FISH_FILE'
                 a=\$(fish_complete 'cgsupctl tail -f '); b=\$(fish_complete 'cgsupctl tail -f web ')
                 grep -qx web <<<\"\$a\" && ! grep -qx stdout <<<\"\$a\" && grep -qx stdout <<<\"\$b\" && ! grep -qx web <<<\"\$b\" || { echo \"\$a\"; echo --; echo \"\$b\"; exit 1; }"
+        check "fish: status --json=<TAB> offers the formats" bash -c "$(declare -f fish_complete); CGSUPCTL='$CGSUPCTL' BUS_ADDRESS='$BUS_ADDRESS' TEST_DIR='$TEST_DIR' FISH_FILE='$FISH_FILE'
+                out=\$(fish_complete 'cgsupctl status --json='); grep -qx -- --json=pretty <<<\"\$out\" && grep -qx -- --json=short <<<\"\$out\" || { echo \"\$out\"; exit 1; }"
+        check "fish: scale <TAB> offers [program:x] names, not instances or group:*" bash -c "$(declare -f fish_complete); CGSUPCTL='$CGSUPCTL' BUS_ADDRESS='$BUS_ADDRESS' TEST_DIR='$TEST_DIR' FISH_FILE='$FISH_FILE'
+                out=\$(fish_complete 'cgsupctl scale '); grep -qx worker <<<\"\$out\" && ! grep -q 'grp:' <<<\"\$out\" || { echo \"\$out\"; exit 1; }"
 else
         tap_skip "fish: completion checks" "fish not installed (ENOENT)"
 fi
