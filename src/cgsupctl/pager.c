@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The pager, as systemctl does it: our stdout becomes a pipe into `less` (or $CGSUP_PAGER / $PAGER, run by
- * /bin/sh so it may carry arguments), started only when stdout is a terminal. LESS=FRSXMK (unless the user
- * set $LESS): F quits at once when everything fits on one screen, so short output is never paged; R passes
- * colours; S chops long lines instead of wrapping table rows; X leaves the text on the screen.
+ * /bin/sh so it may carry arguments), started only when stdout is a terminal. LESS=FRXMK (unless the user
+ * set $LESS), systemctl's: F quits at once when everything fits on one screen, so short output is never
+ * paged; R passes colours; X leaves the text on the screen. Not S: with lines chopped, less -F does not
+ * quit on a screenful it could scroll sideways (it waited for 'q'); rows are cut to the terminal's width
+ * by table.c instead, and with --full they wrap, as systemctl's do.
  */
 
 #include <errno.h>
@@ -89,7 +91,7 @@ int pager_open(void) {
         if (pager_pid == 0) {
                 if (dup2(fds[0], STDIN_FILENO) < 0)
                         _exit(EXIT_FAILURE);
-                (void) setenv("LESS", "FRSXMK", 0);
+                (void) setenv("LESS", "FRXMK", 0);
                 if (pager)
                         execl("/bin/sh", "sh", "-c", pager, (char *) NULL);
                 else {

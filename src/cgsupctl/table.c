@@ -133,15 +133,45 @@ static int table_to_scols(const Table *t, struct libscols_table *tb) {
         return 0;
 }
 
+/* The columns @line takes on a terminal: colour sequences (ESC [ ... letter) take none, a UTF-8 character
+ * one (our cells are text, no wide characters). Sets *ret_cut to the byte where the first @keep columns
+ * end (the whole line if it has no more). */
+static size_t line_columns(const char *line, size_t len, size_t keep, size_t *ret_cut) {
+        size_t cols = 0;
+
+        *ret_cut = len;
+        for (size_t i = 0; i < len; i++) {
+                if (line[i] == '\033' && i + 1 < len && line[i + 1] == '[') {
+                        for (i += 2; i < len && !(line[i] >= 0x40 && line[i] <= 0x7e); i++)
+                                ;
+                        continue;
+                }
+                if (((unsigned char) line[i] & 0xc0) == 0x80)
+                        continue; /* a UTF-8 continuation byte */
+                if (cols == keep)
+                        *ret_cut = i;
+                cols++;
+        }
+        return cols;
+}
+
 /* libsmartcols pads every column but the last, so a row whose last cells are empty ends in spaces: cut
- * them (greppable rows, no noise in diffs). */
-static int print_trimmed(const char *text, FILE *f) {
+ * them (greppable rows, no noise in diffs). With @width (a terminal, not --full), a row that is still
+ * wider than the terminal once the truncatable columns are cut (a very narrow one: the headers alone do
+ * not fit in 40 columns) ends in "…" at its edge, as systemctl's do: a wrapped row would break the table
+ * and make the output longer than the screen it fits on, so that less -F would wait for 'q'. */
+static int print_trimmed(const char *text, size_t width, bool colors, FILE *f) {
         for (const char *p = text; *p;) {
-                size_t n = strcspn(p, "\n"), len = n;
+                size_t n = strcspn(p, "\n"), len = n, cut;
 
                 while (len > 0 && p[len - 1] == ' ')
                         len--;
-                if (fwrite(p, 1, len, f) != len || fputc('\n', f) == EOF)
+                if (width > 1 && line_columns(p, len, width - 1, &cut) > width) {
+                        if (fwrite(p, 1, cut, f) != cut || fputs(colors ? "…\033[0m" : "…", f) == EOF)
+                                return -EIO;
+                } else if (fwrite(p, 1, len, f) != len)
+                        return -EIO;
+                if (fputc('\n', f) == EOF)
                         return -EIO;
                 p += n + (p[n] == '\n');
         }
@@ -184,5 +214,5 @@ int table_print(Table *t, FILE *f) {
         r = scols_print_table_to_string(tb, &text);
         if (r < 0)
                 return r;
-        return print_trimmed(text, f);
+        return print_trimmed(text, tty && !arg_full ? width : 0, colors && f == stdout, f);
 }

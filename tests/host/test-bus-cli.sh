@@ -264,9 +264,23 @@ check "COLUMNS=60 on a wide terminal: cut as on a narrow one (systemctl's \$COLU
         grep -q "^leftover .*exit 3" <<<"$out" && ! grep -q "process left" <<<"$out"'
 check "on a narrow terminal with --full: nothing is cut" bash -c '
         on_tty 60 "$CGSUPCTL status --no-pager --full" | grep -q "exit 3 (1 process left)"'
-check "on a terminal: the table goes through the pager, with LESS=FRSXMK" bash -c '
+check "on a terminal: the table goes through the pager, with systemctl's LESS=FRXMK" bash -c '
         on_tty 200 "CGSUP_PAGER=\"echo LESS=\\\$LESS >$TEST_DIR/pager.env; cat >$TEST_DIR/paged\" $CGSUPCTL status" >/dev/null
-        grep -qx "LESS=FRSXMK" "$TEST_DIR/pager.env" && grep -q "^leftover" "$TEST_DIR/paged"'
+        grep -qx "LESS=FRXMK" "$TEST_DIR/pager.env" && grep -q "^leftover" "$TEST_DIR/paged"'
+# 40 columns: even the headers do not fit, so rows end in "…" at the edge instead of wrapping (or being
+# chopped by less -S, after which less -F waited for q).
+check "on a 40-column terminal: no row is wider than 40 columns, cut rows end in …" bash -c '
+        on_tty 40 "$CGSUPCTL status --no-pager" >"$TEST_DIR/st40"; cat "$TEST_DIR/st40"
+        python3 -c "
+import re, sys
+rows = [re.sub(r\"\\x1b\\[[0-9;?]*[A-Za-z]\", \"\", l) for l in open(sys.argv[1], encoding=\"utf-8\").read().splitlines()]
+sys.exit(0 if rows and all(len(r) <= 40 for r in rows) and any(r.endswith(\"\u2026\") for r in rows) else 1)" "$TEST_DIR/st40"'
+if command -v less >/dev/null; then
+        check "on a 40-column terminal, less quits by itself when the table fits the screen (no q needed)" bash -c '
+                timeout 30 script -qec "stty cols 40 rows 40; env -u PAGER -u LESS -u CGSUP_PAGER $CGSUPCTL status" /dev/null </dev/null >/dev/null'
+else
+        tap_skip "less quits by itself at 40 columns" "less not installed (ENOENT)"
+fi
 check "--no-pager on a terminal: no pager" bash -c 'rm -f "$TEST_DIR/paged2"
         on_tty 200 "CGSUP_PAGER=\"cat >$TEST_DIR/paged2\" $CGSUPCTL status --no-pager" | grep -q "^leftover" && [[ ! -e $TEST_DIR/paged2 ]]'
 check "piped: no pager" bash -c 'rm -f "$TEST_DIR/paged3"; CGSUP_PAGER="cat >$TEST_DIR/paged3" "$CGSUPCTL" status | grep -q "^leftover" && [[ ! -e $TEST_DIR/paged3 ]]'
