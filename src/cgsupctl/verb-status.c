@@ -3,6 +3,7 @@
  * status, pid, avail, list-names: reads, open to every local user.
  */
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -578,12 +579,30 @@ static int list_program_sections(sd_bus *bus, const ListEntry *list, size_t n, c
         return 0;
 }
 
+/* The names status shows, each group's group:* after its first member: one list for text and JSON. */
+static int list_display_names(const ListEntry *list, size_t n, char ***ret) {
+        _cleanup_strv_free_ char **names = NULL, **groups = NULL;
+        char buf[PROGRAM_DISPLAY_NAME_MAX];
+
+        for (size_t i = 0; i < n; i++) {
+                if (strv_extend(&names, program_display_name(list[i].group, list[i].name, buf, sizeof buf)) < 0)
+                        return -ENOMEM;
+                if (isempty(list[i].group) || streq(list[i].group, list[i].name) ||
+                    strv_contains(groups, list[i].group))
+                        continue;
+                snprintf(buf, sizeof buf, "%s:*", list[i].group);
+                if (strv_extend(&groups, list[i].group) < 0 || strv_extend(&names, buf) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(names);
+        return 0;
+}
+
 int verb_list_names(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ ListEntry *list = NULL;
-        _cleanup_strv_free_ char **groups = NULL, **sections = NULL;
-        char buf[PROGRAM_DISPLAY_NAME_MAX];
+        _cleanup_strv_free_ char **names = NULL;
         bool programs = false;
         size_t n = 0;
         int c, r;
@@ -597,35 +616,15 @@ int verb_list_names(int argc, char **argv) {
         r = connect_and_list_programs(&bus, &reply, &list, &n);
         if (r < 0)
                 return 1;
-        if (programs) {
-                if (list_program_sections(bus, list, n, &sections) < 0)
-                        return 1;
-                if (arg_json) {
-                        _cleanup_json_ struct json_object *root = json_object_new_object();
-                        json_add(root, "names", json_strv(sections));
-                        return json_print(root) < 0;
-                }
-                STRV_FOREACH(s, sections)
-                        printf("%s\n", *s);
-                return 0;
-        }
+        r = programs ? list_program_sections(bus, list, n, &names) : list_display_names(list, n, &names);
+        if (r < 0)
+                return 1;
         if (arg_json) {
-                _cleanup_json_ struct json_object *root = json_object_new_object(), *arr = json_object_new_array();
-                if (!root || !arr)
-                        return 1;
-                for (size_t i = 0; i < n; i++)
-                        json_object_array_add(arr, json_object_new_string(
-                                program_display_name(list[i].group, list[i].name, buf, sizeof buf)));
-                json_add(root, "names", json_object_get(arr));
+                _cleanup_json_ struct json_object *root = json_object_new_object();
+                json_add(root, "names", json_strv(names));
                 return json_print(root) < 0;
         }
-        for (size_t i = 0; i < n; i++) {
-                printf("%s\n", program_display_name(list[i].group, list[i].name, buf, sizeof buf));
-                if (!isempty(list[i].group) && !streq(list[i].group, list[i].name) &&
-                    !strv_contains(groups, list[i].group)) {
-                        (void) strv_extend(&groups, list[i].group);
-                        printf("%s:*\n", list[i].group);
-                }
-        }
+        STRV_FOREACH(s, names)
+                printf("%s\n", *s);
         return 0;
 }

@@ -74,6 +74,10 @@ check "bash: --json=<TAB> as one word (no '=' break)" expect_words "--json=prett
 check "bash: top --sort=<TAB> offers the keys" expect_words "cpu memory" cgsupctl top --sort = ""
 check "bash: scale <TAB> offers [program:x] names, not instances or group:*" \
         expect_words "worker web -grp:* -grp:worker_0 -all" cgsupctl scale ""
+check "list-names --json: the same names as the text, group:* included" bash -c "
+        a=\$(DBUS_SYSTEM_BUS_ADDRESS='$BUS_ADDRESS' '$CGSUPCTL' list-names)
+        b=\$(DBUS_SYSTEM_BUS_ADDRESS='$BUS_ADDRESS' '$CGSUPCTL' --json=short list-names | python3 -c 'import json,sys; print(chr(10).join(json.load(sys.stdin)[\"names\"]))')
+        [[ \$a == \"\$b\" ]] && grep -qx 'grp:\*' <<<\"\$b\" || { echo \"\$a\"; echo --; echo \"\$b\"; exit 1; }"
 check "list-names --programs: the sections, each once" bash -c "[[ \$(DBUS_SYSTEM_BUS_ADDRESS='$BUS_ADDRESS' '$CGSUPCTL' list-names --programs | sort | tr '\n' ' ') == 'web worker ' ]]"
 
 if command -v zsh >/dev/null; then
