@@ -137,8 +137,18 @@ _cgsupctl_complete() {
                 cat)
                         COMPREPLY=($(compgen -W "$(__cgsupctl_names)" -- "$cur"))
                         ;;
-                freeze|thaw|rotate|reset-failed|status|pid|is-active|is-failed|health|ready)
+                is-active|is-failed)
+                        if [[ $cur == -* ]]; then
+                                COMPREPLY=($(compgen -W '-q --quiet' -- "$cur"))
+                        else
+                                COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
+                        fi
+                        ;;
+                freeze|thaw|rotate|reset-failed|status|pid|health|ready)
                         COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
+                        ;;
+                list-names)
+                        COMPREPLY=($(compgen -W '--programs' -- "$cur"))
                         ;;
                 help)
                         [[ $prev == help ]] && COMPREPLY=($(compgen -W "$verbs" -- "$cur"))
@@ -252,6 +262,12 @@ _cgsupctl_complete() {
                         COMPREPLY=($(compgen -W '--force' -- "$cur") $(compgen -f -- "$cur"))
                         ;;
         esac
+        # Global options come anywhere, after the verb too (not inside run's command or send's data).
+        case $verb in
+                run|send) ;;
+                *) [[ $cur == -* ]] && COMPREPLY+=($(compgen -W "$global_opts" -- "$cur")) ;;
+        esac
+        return 0
 }
 
 complete -F _cgsupctl cgsupctl

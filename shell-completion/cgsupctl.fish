@@ -131,6 +131,7 @@ complete -c cgsupctl -n '__cgsupctl_verb_is start stop restart' -l timeout -x -d
 complete -c cgsupctl -n '__cgsupctl_verb_is restart' -l force -d 'kill the cgroup at once (no stop signal, no grace)'
 complete -c cgsupctl -n '__cgsupctl_verb_is shutdown' -l now -d 'skip the graceful stop: kill every cgroup at once'
 complete -c cgsupctl -n '__cgsupctl_verb_is is-active is-failed' -s q -l quiet -d 'only the exit status'
+complete -c cgsupctl -n '__cgsupctl_verb_is list-names' -l programs -d 'the program sections (for scale)'
 complete -c cgsupctl -n '__cgsupctl_verb_is show' -s p -l property -x -d 'only these properties'
 complete -c cgsupctl -n '__cgsupctl_verb_is show' -l value -d 'values only'
 complete -c cgsupctl -n '__cgsupctl_verb_is kill' -s s -l signal -x -a 'HUP INT QUIT KILL USR1 USR2 TERM CONT STOP TSTP WINCH' -d signal

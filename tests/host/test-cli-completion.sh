@@ -35,13 +35,16 @@ bash_complete() {
                 _cgsupctl
                 printf "%s\n" "${COMPREPLY[@]}"' "$CGSUP_SOURCE_DIR/shell-completion/cgsupctl.bash" "$@"
 }
-# expect_words "WANTED..." WORD...: every wanted candidate is offered (and "-" marks one that must not be).
+# expect_words "WANTED..." WORD...: every wanted candidate is offered; "-X" (not "--X") or "!X" marks one that
+# must not be ("--X" is an option that must be offered).
 expect_words() {
         local want=$1 out w
         shift
         out=$(bash_complete "$@")
         for w in $want; do
-                if [[ $w == -* ]]; then
+                if [[ $w == !* ]]; then
+                        grep -qxF -- "${w#!}" <<<"$out" && { echo "offered ${w#!}:"; echo "$out"; return 1; }
+                elif [[ $w == -* && $w != --* ]]; then
                         grep -qxF -- "${w#-}" <<<"$out" && { echo "offered ${w#-}:"; echo "$out"; return 1; }
                 else
                         grep -qxF -- "$w" <<<"$out" || { echo "missing $w:"; echo "$out"; return 1; }
@@ -74,6 +77,9 @@ check "bash: --json=<TAB> as one word (no '=' break)" expect_words "--json=prett
 check "bash: top --sort=<TAB> offers the keys" expect_words "cpu memory" cgsupctl top --sort = ""
 check "bash: scale <TAB> offers [program:x] names, not instances or group:*" \
         expect_words "worker web -grp:* -grp:worker_0 -all" cgsupctl scale ""
+check "bash: global options after the verb (status --no-<TAB>)" expect_words "--no-pager --no-legend" cgsupctl status --no
+check "bash: is-active -<TAB> offers -q and the global options" expect_words "--quiet --json" cgsupctl is-active -
+check "bash: no global options inside run's command" expect_words "!--json" cgsupctl run --wait -- sleep --j
 check "list-names --json: the same names as the text, group:* included" bash -c "
         a=\$(DBUS_SYSTEM_BUS_ADDRESS='$BUS_ADDRESS' '$CGSUPCTL' list-names)
         b=\$(DBUS_SYSTEM_BUS_ADDRESS='$BUS_ADDRESS' '$CGSUPCTL' --json=short list-names | python3 -c 'import json,sys; print(chr(10).join(json.load(sys.stdin)[\"names\"]))')
@@ -115,6 +121,8 @@ if command -v zsh >/dev/null; then
         check "zsh: top --sort= offers the keys" zsh_expect "cpu memory pids io restarts name state" cgsupctl top --sort=
         check "zsh: adopt's options" zsh_expect "--name --tree" cgsupctl adopt --
         check "zsh: global options" zsh_expect "--json --no-pager --user" cgsupctl --
+        check "zsh: global options after the verb (stop --<TAB>)" zsh_expect "--no-block --json --no-pager" cgsupctl stop --
+        check "zsh: is-active offers --quiet" zsh_expect "--quiet" cgsupctl is-active --
         check "zsh: status --json=<TAB> offers the formats" zsh_expect "pretty short" cgsupctl status --json=
         check "zsh: scale <TAB> offers [program:x] names, not instances or group:*" zsh_expect "worker web -grp:worker_0 -all" cgsupctl scale ""
 else
