@@ -377,8 +377,9 @@ int verb_status(int argc, char **argv) {
                 }
                 if (json_print(root) < 0)
                         return 1;
-        } else if (argc == 2 && !unknown) {
-                /* One program named: a systemctl-status-like block for each match. */
+        } else if (named) {
+                /* Programs named: a systemctl-status-like block for each match, as systemctl status shows
+                 * one per unit it is given (a name matching nothing was said on stderr). */
                 bool first = true;
                 for (size_t i = 0; i < n; i++) {
                         ProgramInfo info = {};

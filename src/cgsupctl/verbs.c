@@ -27,8 +27,8 @@ const Verb verbs[] = {
                 .name = "status", .min_operands = 0, .max_operands = VERB_ANY, .run = verb_status,
                 .synopsis = "status [NAME...]",
                 .summary = "show programs (exit 3 if a named one is not running)",
-                .description = "Without a name, a table of all programs; with one name, a detail block like\n"
-                               "systemctl status.\n" NAMES_HELP,
+                .description = "Without a name, a table of all programs; with names, a detail block for each\n"
+                               "program they match, like systemctl status.\n" NAMES_HELP,
                 .exit_status = "0 every named program is running, 1 cgsupd failed, 2 usage error,\n"
                                "3 a named program is not running, 4 a name matches nothing.\n",
         },

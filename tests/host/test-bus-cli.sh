@@ -90,6 +90,10 @@ check "status lists web as RUNNING" bash -c "'$CGSUPCTL' status | grep -q '^web 
 check "status web (running): exit 0 with a detail block" bash -c "'$CGSUPCTL' status web | grep -q 'Main PID'"
 check "status idle (stopped): exit 3" expect_status 3 ctl status idle
 check "status web idle: exit 3" expect_status 3 ctl status web idle
+check "status web idle: a detail block for each, as systemctl status a b" bash -c "[[ \$('$CGSUPCTL' status web idle | grep -c '^● ') -eq 2 ]]"
+check "status web nope: web's block, nope named on stderr, exit 4" bash -c "
+        '$CGSUPCTL' status web nope >'$TEST_DIR/st2' 2>'$TEST_DIR/st2.err'; rc=\$?
+        [[ \$rc -eq 4 ]] && grep -q '^● web' '$TEST_DIR/st2' && grep -q nope '$TEST_DIR/st2.err'"
 check "status of an unknown program: exit 4 (systemctl's no such unit)" expect_status 4 ctl status nope
 check "start of an unknown program: exit 4" expect_status 4 ctl start nope
 check "is-active web: exit 0, prints RUNNING" bash -c "[[ \$('$CGSUPCTL' is-active web) == RUNNING ]]"
