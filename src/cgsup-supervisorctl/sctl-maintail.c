@@ -62,17 +62,15 @@ static int open_log(Ctl *c, const char *path) {
         return -1;
 }
 
-/* readLog(-bytes, 0): the last @bytes (all of it for 0, as readFile's offset -0 is 0), then output()'s
- * newline. */
-static void show_end(Ctl *c, const char *path, uint64_t bytes) {
+/* readLog(-bytes, 0) (see readfile_start()), then output()'s newline. */
+static void show_end(Ctl *c, const char *path, int64_t bytes) {
         _cleanup_close_ int fd = open_log(c, path);
         struct stat st;
 
         if (fd < 0)
                 return;
         if (fstat(fd, &st) < 0 ||
-            copy_range(fd, bytes > 0 && (uint64_t) st.st_size > bytes ? st.st_size - (off_t) bytes : 0,
-                       st.st_size) < 0) {
+            copy_range(fd, (off_t) readfile_start(bytes, (uint64_t) st.st_size), st.st_size) < 0) {
                 ctl_output("supervisord: ERROR (unknown error reading log)");
                 c->exitstatus = SCTL_EXIT_GENERIC;
                 return;
@@ -124,7 +122,7 @@ static void follow_log(Ctl *c, const char *path) {
 
 void cmd_maintail(Ctl *c, char **args, size_t n, const char *arg) {
         _cleanup_free_ char *path = NULL;
-        uint64_t bytes = MAINTAIL_DEFAULT_BYTES;
+        int64_t bytes = MAINTAIL_DEFAULT_BYTES;
         bool follow_mode = false;
 
         if (!ctl_upcheck(c) || !ctl_usage_check(c, n > 1, "Error: too many arguments", SCTL_EXIT_GENERIC, "maintail"))

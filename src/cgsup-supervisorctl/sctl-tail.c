@@ -35,20 +35,20 @@ static void on_sigint(int sig) {
         follow_interrupted = 1;
 }
 
-typedef enum Echo { ECHO_NONE, ECHO_DATA, ECHO_DATA_NEWLINE } Echo;
+typedef enum Echo { ECHO_NONE, ECHO_DATA } Echo;
 
 typedef struct Stream {
         const char *name, *channel;
         uint64_t offset; /* GetProgramOutput()'s cursor; UINT64_MAX: not followed (the first read failed) */
 } Stream;
 
-/* One read; data is written to stdout. Returns the daemon's fault (BAD_NAME, FAILED) or SUCCESS. */
-static Fault read_output(Ctl *c, Stream *s, uint64_t offset, uint64_t max, Echo echo) {
+/* One GetProgramOutput() call; the data stays in *ret_reply. Returns the daemon's fault (BAD_NAME, FAILED) or
+ * SUCCESS. */
+static Fault fetch_output(Ctl *c, Stream *s, uint64_t offset, uint64_t max, sd_bus_message **ret_reply,
+                          const void **ret_data, size_t *ret_size) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         uint64_t lost;
-        const void *data;
-        size_t size;
         int r;
 
         r = ctl_manager_call(c, "GetProgramOutput", &reply, &error, "sstt", s->name, s->channel, offset, max);
@@ -58,7 +58,7 @@ static Fault read_output(Ctl *c, Stream *s, uint64_t offset, uint64_t max, Echo 
                 ctl_note("%s", sd_bus_error_is_set(&error) ? strna(error.message) : strerror(-r));
                 return FAULT_FAILED;
         }
-        r = sd_bus_message_read_array(reply, 'y', &data, &size);
+        r = sd_bus_message_read_array(reply, 'y', ret_data, ret_size);
         if (r >= 0)
                 r = sd_bus_message_read(reply, "tt", &s->offset, &lost);
         if (r < 0)
@@ -68,12 +68,46 @@ static Fault read_output(Ctl *c, Stream *s, uint64_t offset, uint64_t max, Echo 
                          "may be missing", s->name, s->channel);
         else if (lost > 0)
                 ctl_note("%" PRIu64 " bytes of %s %s were lost before they could be read", lost, s->name, s->channel);
+        *ret_reply = TAKE_PTR(reply);
+        return FAULT_SUCCESS;
+}
+
+/* One read; data is written to stdout. */
+static Fault read_output(Ctl *c, Stream *s, uint64_t offset, uint64_t max, Echo echo) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const void *data;
+        size_t size;
+        Fault f;
+
+        f = fetch_output(c, s, offset, max, &reply, &data, &size);
+        if (f != FAULT_SUCCESS)
+                return f;
         (void) fflush(stdout);
         if (echo != ECHO_NONE && size > 0)
                 (void) loop_write(STDOUT_FILENO, data, size);
-        /* supervisorctl prints the text it read with output(), which adds a newline. */
-        if (echo == ECHO_DATA_NEWLINE)
-                (void) loop_write(STDOUT_FILENO, "\n", 1);
+        return FAULT_SUCCESS;
+}
+
+/* tail -BYTES: readProcessStdoutLog(name, -BYTES, 0), printed with output()'s newline. cgsupd hands out the
+ * end of the log file; for 0 (all of it) and negative BYTES (from that offset on) the whole file is asked
+ * for, up to what one call returns. */
+static Fault show_tail(Ctl *c, Stream *s, int64_t bytes) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const uint8_t *data;
+        size_t size, start;
+        Fault f;
+
+        f = fetch_output(c, s, UINT64_MAX, bytes > 0 ? (uint64_t) bytes : SCTL_OUTPUT_MAX, &reply,
+                         (const void **) &data, &size);
+        if (f != FAULT_SUCCESS)
+                return f;
+        if (bytes <= 0 && size >= SCTL_OUTPUT_MAX)
+                ctl_note("cgsupd returns at most the last %u bytes of %s %s", SCTL_OUTPUT_MAX, s->name, s->channel);
+        start = (size_t) readfile_start(bytes, size);
+        (void) fflush(stdout);
+        if (size > start)
+                (void) loop_write(STDOUT_FILENO, data + start, size - start);
+        (void) loop_write(STDOUT_FILENO, "\n", 1);
         return FAULT_SUCCESS;
 }
 
@@ -178,13 +212,28 @@ static const Proc *find_namespec(Ctl *c, const char *spec) {
         return proc_find(c, group, name);
 }
 
-int parse_bytes_modifier(const char *modifier, uint64_t *ret) {
-        return safe_atou64(modifier + 1, ret);
+/* Python's repr() of a str, as supervisorctl's "bad channel %r" shows it. */
+static void output_bad_channel(const char *channel) {
+        char quote = strchr(channel, '\'') && !strchr(channel, '"') ? '"' : '\'';
+        _cleanup_free_ char *buf = malloc(strlen(channel) * 4 + 1);
+        char *o = buf;
+
+        if (!buf)
+                return;
+        for (const unsigned char *p = (const unsigned char *) channel; *p; p++)
+                if (*p == '\\' || *p == (unsigned char) quote)
+                        o += sprintf(o, "\\%c", *p);
+                else if (*p < 0x20 || *p == 0x7f)
+                        o += sprintf(o, "\\x%02x", *p);
+                else
+                        *o++ = (char) *p;
+        *o = 0;
+        ctl_output("Error: bad channel %c%s%c", quote, buf, quote);
 }
 
 void cmd_tail(Ctl *c, char **args, size_t n, const char *arg) {
         const char *modifier = NULL, *spec, *channel = "stdout";
-        uint64_t bytes = TAIL_DEFAULT_BYTES;
+        int64_t bytes = TAIL_DEFAULT_BYTES;
         bool follow_mode = false;
         const Proc *p;
         Stream s;
@@ -206,9 +255,12 @@ void cmd_tail(Ctl *c, char **args, size_t n, const char *arg) {
         }
         spec = args[0];
         if (n > 1) {
+                for (char *ch = args[n - 1]; *ch; ch++) /* supervisorctl: args[-1].lower() */
+                        if (*ch >= 'A' && *ch <= 'Z')
+                                *ch = (char) (*ch - 'A' + 'a');
                 channel = args[n - 1];
                 if (!streq(channel, "stdout") && !streq(channel, "stderr")) {
-                        ctl_output("Error: bad channel '%s'", channel);
+                        output_bad_channel(channel);
                         c->exitstatus = SCTL_EXIT_GENERIC;
                         return;
                 }
@@ -232,7 +284,7 @@ void cmd_tail(Ctl *c, char **args, size_t n, const char *arg) {
         s = (Stream) { .name = p->name, .channel = channel };
         if (follow_mode)
                 ctl_output("==> Press Ctrl-C to exit <==");
-        f = read_output(c, &s, UINT64_MAX, bytes, follow_mode ? ECHO_DATA : ECHO_DATA_NEWLINE);
+        f = follow_mode ? read_output(c, &s, UINT64_MAX, TAIL_DEFAULT_BYTES, ECHO_DATA) : show_tail(c, &s, bytes);
         if (f != FAULT_SUCCESS) {
                 ctl_output("%s: ERROR (%s)", spec, f == FAULT_BAD_NAME ? "no such process name"
                                                                         : "unknown error reading log");

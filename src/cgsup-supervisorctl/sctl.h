@@ -20,6 +20,9 @@
 #define CGSUP_ERROR_JOB_FAILED "org.cgsup1.Error.JobFailed"
 #endif
 
+/* The most bytes GetProgramOutput() returns per call (org.cgsup1.Manager.xml). */
+#define SCTL_OUTPUT_MAX (1024U * 1024U)
+
 /* supervisorctl's exit statuses (LSBInitExitStatuses / LSBStatusExitStatuses in supervisorctl.py). */
 #define SCTL_EXIT_GENERIC 1
 #define SCTL_EXIT_INVALID_ARGS 2
@@ -137,10 +140,16 @@ void cmd_maintail(Ctl *c, char **args, size_t n, const char *arg); /* sctl-maint
 void cmd_fg(Ctl *c, char **args, size_t n, const char *arg);
 
 /* sctl-tail.c: following until Ctrl-C. sigint_catch() clears follow_interrupted and makes SIGINT set it (no
- * SA_RESTART: a sleep returns at once); restore @saved afterwards. "-BYTES" (supervisorctl's modifier). */
+ * SA_RESTART: a sleep returns at once); restore @saved afterwards. */
 extern volatile sig_atomic_t follow_interrupted;
 void sigint_catch(struct sigaction *saved);
-int parse_bytes_modifier(const char *modifier, uint64_t *ret);
+/* sctl-bytes.c: supervisorctl's "-BYTES" modifier (tail, maintail) and what supervisord's readFile() makes of
+ * it. BYTES is Python's int() of what follows the '-' ("+5", "1_000" and "-5" too), -BYTES within XML-RPC's
+ * 32-bit integers; -EINVAL otherwise. */
+int parse_bytes_modifier(const char *modifier, int64_t *ret);
+/* Where readFile(path, -bytes, 0) starts reading a file of @size bytes: the last @bytes for bytes > 0, the
+ * whole file for 0 (its offset -0 is 0), from offset -bytes on for bytes < 0 (@size: nothing). */
+uint64_t readfile_start(int64_t bytes, uint64_t size);
 
 /* sctl-url.c: -s / serverurl handling. Returns 0 when the URL means "this machine" (ignored: cgsupd is
  * on D-Bus), or prints why not and returns -EINVAL. */

@@ -54,6 +54,9 @@ startretries = 0
 command = sleep 1000
 autostart = false
 
+[program:talker]
+command = /bin/sh -c 'seq 1 1000; seq 1 600 >&2; exec sleep 1000'
+
 [program:w1]
 command = sleep 1000
 
@@ -73,12 +76,12 @@ sv() { "$SUPERVISORCTL" -c "$CONF" "$@"; }
 cg() { "$CGSUP_SUPERVISORCTL" -c "$CONF" "$@"; }
 
 # wait_settled CTL: until both daemons show the config's resting states (crasher FATAL, the rest
-# RUNNING, idle STOPPED); at most 30 s.
+# RUNNING, idle STOPPED); at most 30 s. talker has written its lines before it runs sleep.
 settled() {
         local out
         out=$("$@" status 2>/dev/null)
         grep -q '^crasher  *FATAL' <<<"$out" && grep -q '^idle  *STOPPED' <<<"$out" &&
-                [[ $(grep -c ' RUNNING ' <<<"$out") -eq 3 ]]
+                [[ $(grep -c ' RUNNING ' <<<"$out") -eq 4 ]]
 }
 wait_settled() {
         local deadline=$((SECONDS + 30))
@@ -168,6 +171,23 @@ compare pid idle
 compare pid sleeper
 compare pid w1
 compare tail nosuch
+# tail -BYTES is readProcessStdoutLog(name, -BYTES, 0): -0 is the whole file, --N from offset N on; BYTES is
+# Python's int(); the channel is case-blind. talker's stdout is 3893 bytes, its stderr 2292.
+compare tail talker
+compare tail -0 talker
+compare tail -0 talker stderr
+compare tail -100 talker
+compare tail -5000 talker
+compare tail --3800 talker
+compare tail --9999 talker
+compare tail -+5 talker
+compare tail -1_0 talker
+compare tail -1__0 talker
+compare tail -_1 talker
+compare tail - talker
+compare tail talker STDERR
+compare tail talker "Std'err"
+compare tail -0 idle
 compare fg
 compare fg idle
 compare fg nosuch
@@ -332,7 +352,7 @@ if [[ -r /usr/share/bash-completion/bash_completion ]]; then
         check "completion: actions" expect_completion "reload remove reread restart " re
         check "completion: process names and group:*" expect_completion "grp:* grp:w1 grp:w2 " start gr
         check "completion: group:<TAB> completes within the group" expect_completion "* w1 w2 " stop grp:
-        check "completion: groups for update" expect_completion "crasher grp idle sleeper " update ""
+        check "completion: groups for update" expect_completion "crasher grp idle sleeper talker " update ""
 else
         tap_skip "bash completion" "bash-completion not installed (ENOENT)"
 fi
