@@ -62,7 +62,7 @@ _cgsupctl() {
 
 _cgsupctl_complete() {
 
-        local verbs='status show cat is-active is-failed start stop restart kill signal freeze thaw rotate reset-failed set-property scale health ready pid avail tail send attach run adopt
+        local verbs='status show cat is-active is-failed start stop restart kill signal freeze thaw rotate clear reset-failed set-property scale health ready pid avail tail send attach run adopt
                      reread update reload shutdown validate init metrics top doctor version list-names help'
         local global_opts='--json --json=pretty --json=short --user --system --host -H --no-pager --no-legend --full -l --verbose -v -vv --help --version'
 
@@ -144,7 +144,7 @@ _cgsupctl_complete() {
                                 COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
                         fi
                         ;;
-                freeze|thaw|rotate|reset-failed|status|pid|health|ready)
+                freeze|thaw|rotate|clear|reset-failed|status|pid|health|ready)
                         COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
                         ;;
                 list-names)

@@ -92,6 +92,7 @@ set -l verb_list \
     'freeze\tfreeze programs' \
     'thaw\tthaw programs' \
     'rotate\trotate log files now' \
+    'clear\tempty log files' \
     'reset-failed\tforget that programs failed' \
     'set-property\tchange limits live' \
     'scale\trun N instances of a numprocs program' \
@@ -119,7 +120,7 @@ set -l verb_list \
 complete -c cgsupctl -n __cgsupctl_no_verb -a "(printf '%s\n' $verb_list)"
 
 # Verbs that take program names (and all).
-complete -c cgsupctl -n '__cgsupctl_verb_is start stop restart kill signal freeze thaw rotate reset-failed status pid is-active is-failed health ready show cat' \
+complete -c cgsupctl -n '__cgsupctl_verb_is start stop restart kill signal freeze thaw rotate clear reset-failed status pid is-active is-failed health ready show cat' \
     -a '(__cgsupctl_names)' -d program
 complete -c cgsupctl -n '__cgsupctl_verb_is start stop restart kill freeze thaw reset-failed status pid is-active is-failed health ready' -a all -d 'every program'
 complete -c cgsupctl -n '__cgsupctl_verb_is set-property send attach' -a '(__cgsupctl_names)' -d program

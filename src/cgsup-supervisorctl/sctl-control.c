@@ -81,11 +81,15 @@ static Fault refusal(Action a) {
         return a == ACTION_START ? FAULT_ALREADY_STARTED : FAULT_NOT_RUNNING;
 }
 
-static int signal_one(Ctl *c, const Proc *p, const char *sig, Fault *ret) {
+/* KillProgram (signal) or ClearLogs (clear) for one process. */
+static int call_one(Ctl *c, Action a, const Proc *p, const char *sig, Fault *ret) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = ctl_manager_call(c, "KillProgram", NULL, &error, "ss", p->name, sig);
+        if (a == ACTION_CLEAR)
+                r = ctl_manager_call(c, "ClearLogs", NULL, &error, "s", p->name);
+        else
+                r = ctl_manager_call(c, "KillProgram", NULL, &error, "ss", p->name, sig);
         if (r >= 0) {
                 *ret = FAULT_SUCCESS;
                 return 0;
@@ -110,11 +114,9 @@ static void act(Ctl *c, Action a, const Proc *const *targets, size_t n, const ch
                 (void) ctl_run_jobs(c, a == ACTION_START ? JOB_START : JOB_STOP, targets, n, faults);
         } else
                 for (size_t i = 0; i < n; i++) {
-                        if (a == ACTION_CLEAR)
-                                faults[i] = FAULT_FAILED;
-                        else if (signal_from_string(sig) < 0)
+                        if (a == ACTION_SIGNAL && signal_from_string(sig) < 0)
                                 faults[i] = FAULT_BAD_SIGNAL;
-                        else if (signal_one(c, targets[i], sig, &faults[i]) < 0)
+                        else if (call_one(c, a, targets[i], sig, &faults[i]) < 0)
                                 faults[i] = FAULT_FAILED;
                 }
         for (size_t i = 0; i < n; i++)
@@ -156,6 +158,13 @@ static void act_on_name(Ctl *c, Action a, const char *spec, const char *sig) {
                 c->exitstatus = SCTL_EXIT_GENERIC;
                 return;
         }
+        if (!name && a == ACTION_CLEAR) {
+                /* clearProcessLogs() takes one process: supervisorctl answers a group with BAD_NAME, named
+                 * by make_namespec(group, None). */
+                ctl_output("%s:None: ERROR (%s)", group, fault_text(FAULT_BAD_NAME));
+                ctl_set_exit_from_fault(c, FAULT_BAD_NAME, FAULT_SUCCESS);
+                return;
+        }
         if (!name)
                 return act_on_group(c, a, group, sig);
 
@@ -171,9 +180,6 @@ static void act_on_name(Ctl *c, Action a, const char *spec, const char *sig) {
 }
 
 static void act_on_names(Ctl *c, Action a, char **names, size_t n, const char *sig) {
-        if (a == ACTION_CLEAR)
-                ctl_note("cgsupd does not truncate log files on request (clear answers \"failed\"); "
-                         "rotation follows *_logfile_maxbytes");
         for (size_t i = 0; i < n; i++)
                 if (streq(names[i], "all"))
                         return act_on_group(c, a, NULL, sig);

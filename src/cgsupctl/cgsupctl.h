@@ -85,7 +85,7 @@ extern const struct option is_state_options[];
 int verb_show(int argc, char **argv);         /* verb-show.c: show [NAME...] [-p PROP]... [--value] */
 extern const struct option show_options[];
 int verb_cat(int argc, char **argv);          /* verb-cat.c: cat NAME... (GetProgramConfig) */
-int verb_control(int argc, char **argv);      /* freeze, thaw, reset-failed */
+int verb_control(int argc, char **argv);      /* freeze, thaw, rotate, clear, reset-failed */
 int verb_job(int argc, char **argv);          /* start, stop, restart [--no-block] [--timeout DURATION] */
 extern const struct option job_options[];
 extern const struct option restart_options[]; /* job_options and --force */

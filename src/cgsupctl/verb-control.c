@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * freeze, thaw, rotate, reset-failed, kill, signal, set-property: mutations, authorized by polkit in the
+ * freeze, thaw, rotate, clear, reset-failed, kill, signal, set-property: mutations, authorized by polkit in the
  * daemon. Each NAME is sent as given ("web", "grp:*", "all"); cgsupd resolves it and answers with the
  * programs it acted on, printed supervisorctl-style ("web: started").
  */
@@ -27,6 +27,7 @@ static const ControlVerb control_verbs[] = {
         { "freeze", "FreezeProgram", "frozen" },
         { "thaw", "ThawProgram", "thawed" },
         { "rotate", "RotateLogs", "log files rotated" },
+        { "clear", "ClearLogs", "cleared" },
         /* systemctl reset-failed without a unit resets them all. */
         { "reset-failed", "ResetFailedProgram", "failed state reset", "all" },
 };

@@ -145,6 +145,15 @@ const Verb verbs[] = {
                                "polkit (org.cgsup1.manage).\n" NAMES_HELP,
         },
         {
+                .name = "clear", .min_operands = 1, .max_operands = VERB_ANY, .run = verb_control,
+                .synopsis = "clear NAME...",
+                .summary = "empty the programs' log files (supervisorctl's clear)",
+                .description = "Truncates stdout_logfile and stderr_logfile while the program keeps writing, and\n"
+                               "forgets the output cgsupd keeps in memory: tail shows only what comes after.\n"
+                               "Rotated backups and the journal stay. Authorized by polkit (org.cgsup1.manage).\n"
+                               NAMES_HELP,
+        },
+        {
                 .name = "reset-failed", .min_operands = 0, .max_operands = VERB_ANY, .run = verb_control,
                 .synopsis = "reset-failed [NAME...]",
                 .summary = "forget that programs failed (FATAL, EXITED with an error) -> STOPPED",

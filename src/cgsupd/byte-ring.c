@@ -62,6 +62,12 @@ int byte_ring_append(ByteRing *r, const void *data, size_t n) {
         return 0;
 }
 
+void byte_ring_clear(ByteRing *r) {
+        assert(r);
+        r->fill = 0;
+        r->head = 0;
+}
+
 uint64_t byte_ring_start(const ByteRing *r) {
         return r->end - r->fill;
 }

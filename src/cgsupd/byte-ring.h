@@ -26,6 +26,8 @@ void byte_ring_done(ByteRing *r);
  * going to be eventually); returns -ENOMEM only if nothing could be allocated at all (then end still moves,
  * and the bytes count as gone). */
 int byte_ring_append(ByteRing *r, const void *data, size_t n);
+/* Forgets every byte held (the memory stays); end does not move, so positions go on. */
+void byte_ring_clear(ByteRing *r);
 /* Oldest position still held. */
 uint64_t byte_ring_start(const ByteRing *r);
 /* Copies up to @max bytes from position @pos (byte_ring_start() <= pos <= end) into @out; returns the count. */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fd-util.h"
 #include "log-compress.h"
@@ -135,6 +136,35 @@ int log_sink_reopen(LogSink *s) {
         if (s->n_segments > 0 && (s->dev != dev || s->ino != ino))
                 segments_forget(s, 0);
         return 0;
+}
+
+int log_sink_clear(LogSink *s) {
+        assert(s);
+        if (!s->path || !s->regular || s->fd < 0)
+                return -EOPNOTSUPP;
+        /* Our descriptor is O_APPEND: the program's next bytes land at offset 0, whatever it writes
+         * meanwhile waits in its pipe (we own the only writer of this file). */
+        if (ftruncate(s->fd, 0) < 0)
+                return -errno;
+        s->size = 0;
+        if (s->n_segments > 0)
+                s->segments[0] = (LogSegment) {}; /* the backups still hold what they held */
+        return 0;
+}
+
+int log_file_clear(const char *path) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        assert(path);
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return 0; /* /dev/stdout, a FIFO: nothing kept to clear */
+        return ftruncate(fd, 0) < 0 ? -errno : 0;
 }
 
 static int sink_rotate(LogSink *s) {

@@ -75,6 +75,13 @@ int log_sink_rotate(LogSink *s);
 /* A sink on our own descriptor @fd (passthrough); it gets its own open file description when it can, so
  * O_NONBLOCK does not leak onto a terminal or pipe we share with others. */
 int log_sink_open_fd(LogSink *s, int fd);
+/* Empty the file now (supervisorctl's clear), the descriptor kept: O_APPEND puts the next write at 0. Its
+ * bytes leave the position map; rotated backups stay. 0, -EOPNOTSUPP when the sink is not a regular file,
+ * or -errno. */
+int log_sink_clear(LogSink *s);
+/* The same for a log file no sink has open (a program not started since cgsupd started): emptied if it
+ * exists and is a regular file, never created. 0 or -errno. */
+int log_file_clear(const char *path);
 /* Open the file again by name (SIGUSR2, each start of the program). */
 int log_sink_reopen(LogSink *s);
 /* Write @n bytes that are stream positions [pos, pos + n). */

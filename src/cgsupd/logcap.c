@@ -45,6 +45,7 @@ struct LogCapture {
         void *observer_userdata;
 
         ByteRing ring;            /* every byte; its end is the stream position */
+        bool cleared;             /* log_capture_clear() was called: the journal is no tail any more */
         uint64_t n_lines;         /* newlines seen, for metrics */
 
         LogLineHook line_hook;    /* a log_line health check */
@@ -381,7 +382,7 @@ static int read_tail(LogCapture *c, size_t max, LogChunk *ret) {
         k = log_sink_read_tail(&c->file, ret->data, max);
         /* Output that goes only to the journal, and nothing captured yet by this daemon (it was restarted
          * or reloaded): the journal still has what the stream said before. */
-        if (k < 0 && c->syslog && c->journal && c->ring.end == 0 && max > 0)
+        if (k < 0 && c->syslog && c->journal && c->ring.end == 0 && !c->cleared && max > 0)
                 k = output_record_read_journal_tail(&c->record, ret->data, max);
         if (k >= 0)
                 ret->size = (size_t) k;
@@ -474,6 +475,16 @@ int log_capture_reopen(LogCapture *c) {
 
 int log_capture_rotate(LogCapture *c) {
         return log_sink_rotate(&c->file);
+}
+
+int log_capture_clear(LogCapture *c) {
+        int r;
+
+        assert(c);
+        byte_ring_clear(&c->ring);
+        c->cleared = true;
+        r = log_sink_clear(&c->file);
+        return r == -EOPNOTSUPP ? 0 : r;
 }
 
 void log_capture_set_line_hook(LogCapture *c, LogLineHook hook, void *userdata) {

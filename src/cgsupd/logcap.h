@@ -111,3 +111,7 @@ void log_capture_set_line_hook(LogCapture *c, LogLineHook hook, void *userdata);
 int log_capture_reopen(LogCapture *c);
 /* Rotate the log file now (`cgsupctl rotate`): 0, -EOPNOTSUPP when there is no file to rotate, or -errno. */
 int log_capture_rotate(LogCapture *c);
+/* Forget the output captured so far (supervisorctl's clear): the ring is emptied and the log file truncated,
+ * so the tail starts afresh; older cursors read the cleared bytes as lost. Rotated backups and journal
+ * records stay. 0 or -errno (the file could not be truncated; the ring is emptied anyway). */
+int log_capture_clear(LogCapture *c);

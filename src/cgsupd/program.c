@@ -13,6 +13,7 @@
 #include "health.h"
 #include "event-listener.h"
 #include "log.h"
+#include "log-sink.h"
 #include "logcap.h"
 #include "manager.h"
 #include "program-ops.h"
@@ -243,6 +244,28 @@ int program_rotate_logs(Program *p) {
         if (rotated > 0)
                 log_program(p, LOG_INFO, "Rotated its log file%s", rotated > 1 ? "s" : "");
         return rotated > 0 ? (int) rotated : -ENODATA;
+}
+
+int program_clear_logs(Program *p) {
+        LogCapture *captures[] = { p->stdout_capture, p->stderr_capture };
+        const LogConfig *configs[] = { &p->config->stdout_log, &p->config->stderr_log };
+        int first_error = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(captures); i++) {
+                int r;
+
+                if (captures[i]) {
+                        log_capture_drain(captures[i]);
+                        r = log_capture_clear(captures[i]);
+                } else
+                        r = configs[i]->path ? log_file_clear(configs[i]->path) : 0;
+                if (r < 0 && first_error == 0)
+                        first_error = r;
+        }
+        if (first_error < 0)
+                return log_program_full_errno(p, LOG_WARNING, first_error, "Cannot clear its log files: %m");
+        log_program(p, LOG_INFO, "Cleared its log files");
+        return 0;
 }
 
 int program_read_output(Program *p, int stream, uint64_t cursor, size_t max, LogChunk *ret) {

@@ -236,6 +236,11 @@ int program_freeze(Program *p, bool freeze);
  * many files were rotated (> 0), -ENODATA when it has no log file (never started, NONE, syslog, or a
  * stream such as /dev/stdout), or -errno when a file could not be opened again. */
 int program_rotate_logs(Program *p);
+/* supervisorctl's clear: empty the program's log files and forget the output kept for tail (what is still in
+ * the pipe was written before the request: it goes too). A program not started since cgsupd started has
+ * its configured files emptied if they exist. 0 (also with nothing to clear, as supervisord answers) or
+ * -errno of the first file that could not be truncated. */
+int program_clear_logs(Program *p);
 /* systemctl reset-failed: a FATAL program, or one EXITED other than with status 0, becomes STOPPED with no
  * exit record and its restart counters at 0. -EALREADY when it had not failed, -EBUSY while processes of it
  * are left in its cgroup. */

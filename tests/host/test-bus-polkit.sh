@@ -53,6 +53,10 @@ check "busctl (interactive by default) sets AllowUserInteraction" bash -c "
         $(declare -f as_nobody)
         as_nobody busctl --address='$BUS_ADDRESS' call org.cgsup1 /org/cgsup1 org.cgsup1.Manager StopProgram s idle >/dev/null &&
         grep -q '^org.cgsup1.manage .* flags=1 details=program=idle,verb=stop$' '$POLKIT_LOG'"
+check "nobody: ClearLogs allowed by polkit (org.cgsup1.manage, verb clear)" bash -c "
+        $(declare -f as_nobody nsend); BUS_ADDRESS='$BUS_ADDRESS'
+        nsend ClearLogs string:web | grep -q '\"web\"' &&
+        grep -q '^org.cgsup1.manage .* details=program=web,verb=clear$' '$POLKIT_LOG'"
 check "nobody: Reload refused by polkit: AccessDenied" bash -c "$(declare -f as_nobody nsend); BUS_ADDRESS='$BUS_ADDRESS'; nsend Reload | grep -q 'org.cgsup1.Error.AccessDenied'"
 check "polkit was asked about org.cgsup1.reload" grep -q '^org.cgsup1.reload .*verb=reload' "$POLKIT_LOG"
 check "nobody: Shutdown refused, daemon still serving" bash -c "

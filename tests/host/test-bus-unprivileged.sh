@@ -45,6 +45,9 @@ check "nobody: StopProgram denied" denied StopProgram string:web
 check "nobody: StopProgram all denied" denied StopProgram string:all
 check "nobody: KillProgram denied" denied KillProgram string:web string:KILL
 check "nobody: FreezeProgram denied" denied FreezeProgram string:web
+check "nobody: RotateLogs denied" denied RotateLogs string:web
+check "nobody: ClearLogs denied" denied ClearLogs string:web
+check "nobody: ClearLogs all denied" denied ClearLogs string:all
 check "nobody: Reload denied" denied Reload
 check "nobody: Shutdown denied" denied Shutdown
 check "nobody: ShutdownWithFlags (now) denied" denied ShutdownWithFlags uint64:1

@@ -57,6 +57,10 @@ autostart = false
 [program:talker]
 command = /bin/sh -c 'seq 1 1000; seq 1 600 >&2; exec sleep 1000'
 
+[program:ticker]
+command = /bin/sh -c 'i=0; while :; do i=\$((i + 1)); echo \$i; sleep 0.05; done'
+stdout_logfile = $TEST_DIR/ticker.log
+
 [program:w1]
 command = sleep 1000
 
@@ -67,10 +71,10 @@ command = sleep 1000
 programs = w1, w2
 EOF
 CONF=$TEST_DIR/supervisord.conf
-# cgsupd honours [supervisord] logfile= and pidfile= too: its copy of the file differs in those two paths
-# only, so the daemons do not share a log or fight over one pidfile.
+# cgsupd honours [supervisord] logfile= and pidfile= too: its copy of the file differs in those paths (and
+# ticker's log) only, so the daemons do not share a log or fight over one pidfile.
 sed -e "s#^logfile = .*#logfile = $TEST_DIR/cgsupd-own.log#" -e "s#^pidfile = .*#pidfile = $TEST_DIR/cgsupd.pid#" \
-        "$CONF" >"$TEST_DIR/cgsupd.conf"
+        -e "s#/ticker.log\$#/cg-ticker.log#" "$CONF" >"$TEST_DIR/cgsupd.conf"
 
 sv() { "$SUPERVISORCTL" -c "$CONF" "$@"; }
 cg() { "$CGSUP_SUPERVISORCTL" -c "$CONF" "$@"; }
@@ -81,7 +85,7 @@ settled() {
         local out
         out=$("$@" status 2>/dev/null)
         grep -q '^crasher  *FATAL' <<<"$out" && grep -q '^idle  *STOPPED' <<<"$out" &&
-                [[ $(grep -c ' RUNNING ' <<<"$out") -eq 4 ]]
+                [[ $(grep -c ' RUNNING ' <<<"$out") -eq 5 ]]
 }
 wait_settled() {
         local deadline=$((SECONDS + 30))
@@ -208,6 +212,21 @@ compare signal HUP idle
 compare signal FOO sleeper
 compare signal HUP
 compare clear nosuch
+# clear: clearProcessLogs per name (a group is supervisorctl's "grp:None: ERROR (no such process)"),
+# clearAllProcessLogs for all.
+compare clear talker
+compare tail talker
+compare tail talker stderr
+compare clear grp:w1
+compare clear 'grp:*'
+compare clear grp:
+compare clear grp
+compare clear w1
+compare clear 'nosuch:*'
+compare clear sleeper nosuch idle
+compare clear
+compare --sorted clear all
+compare --sorted clear all nosuch
 compare start crasher
 both_settled() {
         wait_settled sv && wait_settled cg
@@ -297,6 +316,37 @@ maintail_follows() {
 }
 check "maintail -f: follows cgsupd's log until Ctrl-C (exit 0)" maintail_follows
 
+# clear while the program writes: cgsupd truncates the file it appends to, the next lines start it afresh
+# (no hole, whole lines) and tail shows nothing from before.
+# wait_lines SECONDS N FILE: until FILE has N lines (bounded).
+wait_lines() {
+        local deadline=$((SECONDS + $1))
+        while ((SECONDS < deadline)); do
+                [[ $(wc -l <"$3") -ge $2 ]] && return 0
+                sleep 0.1
+        done
+        return 1
+}
+first_number() {
+        head -n 1 "$1" | grep -x '[0-9][0-9]*'
+}
+clear_while_writing() {
+        local log=$TEST_DIR/cg-ticker.log before out first
+        wait_lines 20 5 "$log" || { echo "ticker wrote no 5 lines"; return 1; }
+        before=$(tail -n 1 "$log")
+        out=$(cg clear ticker) || { echo "clear: $out"; return 1; }
+        [[ $out == "ticker: cleared" ]] || { echo "clear printed: $out"; return 1; }
+        wait_lines 20 2 "$log"
+        first=$(first_number "$log") || { echo "the file does not start with a line:"; head -c 64 "$log" | od -c | head -3; return 1; }
+        ((first > before)) || { echo "line $first after clear, $before before"; return 1; }
+        first=$(cg tail ticker | sed -n 1p)
+        ((first > before)) || { echo "tail shows line $first, from before the clear ($before)"; return 1; }
+        first=$("$CGSUPCTL" tail --bytes=100000 ticker 2>/dev/null | sed -n 1p)
+        ((first > before)) || { echo "cgsupctl tail shows line $first, from before the clear ($before)"; return 1; }
+}
+check "clear while the program writes: the file restarts with whole new lines, tail has nothing older" clear_while_writing
+check "cgsupctl clear ticker: 'ticker: cleared', exit 0" bash -c "[[ \$('$CGSUPCTL' clear ticker) == 'ticker: cleared' ]]"
+
 # ---- cgsup's own ----
 remote_refused() {
         local rc
@@ -352,7 +402,7 @@ if [[ -r /usr/share/bash-completion/bash_completion ]]; then
         check "completion: actions" expect_completion "reload remove reread restart " re
         check "completion: process names and group:*" expect_completion "grp:* grp:w1 grp:w2 " start gr
         check "completion: group:<TAB> completes within the group" expect_completion "* w1 w2 " stop grp:
-        check "completion: groups for update" expect_completion "crasher grp idle sleeper talker " update ""
+        check "completion: groups for update" expect_completion "crasher grp idle sleeper talker ticker " update ""
 else
         tap_skip "bash completion" "bash-completion not installed (ENOENT)"
 fi

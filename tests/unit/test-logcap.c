@@ -486,6 +486,65 @@ TEST(rotation_without_backups_truncates) {
         tests_rm_rf(dir);
 }
 
+/* Reads the tail of @c (@max bytes) and checks it is @want. */
+static void assert_tail(LogCapture *c, size_t max, const char *want) {
+        LogChunk ch = {};
+
+        ASSERT_OK(log_capture_read(c, LOGCAP_CURSOR_TAIL, max, &ch));
+        ASSERT_EQ_U64(ch.size, strlen(want));
+        ASSERT_TRUE(memcmp(ch.data, want, ch.size) == 0);
+        log_chunk_done(&ch);
+}
+
+TEST(clear_truncates_the_file_and_forgets_the_tail) {
+        _cleanup_free_ char *dir = tmpdir(), *path = NULL, *p1 = NULL, *text = NULL, *all = NULL;
+        uint64_t lost, cursor;
+        size_t len;
+        LogChunk ch = {};
+        LogCapture *c;
+
+        ASSERT_OK(asprintf(&path, "%s/app.log", dir));
+        ASSERT_OK(asprintf(&p1, "%s.1", path));
+        c = capture_file(path, 20, 1);
+        log_capture_feed(c, "0123456789abcdef\n", 17);
+        log_capture_feed(c, "old\n", 4); /* rotated: app.log.1 has the first line */
+        ASSERT_OK(log_capture_read(c, LOGCAP_CURSOR_TAIL, 1, &ch)); /* a reader that has seen all */
+        cursor = ch.next_cursor;
+        log_chunk_done(&ch);
+
+        ASSERT_OK(log_capture_clear(c));
+        ASSERT_EQ(file_size(path), 0);
+        ASSERT_EQ(file_size(p1), 17); /* backups stay, as supervisord's clear leaves them */
+        assert_tail(c, 1600, "");
+
+        /* The program goes on writing: its bytes start the file afresh (O_APPEND after ftruncate). */
+        log_capture_feed(c, "new\n", 4);
+        text = slurp(path);
+        ASSERT_STREQ(text, "new\n");
+        assert_tail(c, 1600, "new\n");
+        /* A follower sees what came after, nothing lost; from the start, the backup then a counted gap. */
+        all = read_all(c, cursor, 100, &len, &lost, NULL);
+        ASSERT_STREQ(all, "new\n");
+        ASSERT_EQ_U64(lost, 0);
+        free(all);
+        all = read_all(c, LOGCAP_CURSOR_START, 100, &len, &lost, NULL);
+        ASSERT_STREQ(all, "0123456789abcdef\nnew\n");
+        ASSERT_EQ_U64(lost, 4);
+        log_capture_free(c);
+        tests_rm_rf(dir);
+}
+
+TEST(clear_without_a_file_empties_the_ring) {
+        LogCapture *c = capture_ring();
+
+        log_capture_feed(c, "secret\n", 7);
+        ASSERT_OK(log_capture_clear(c));
+        assert_tail(c, 1600, "");
+        log_capture_feed(c, "after\n", 6);
+        assert_tail(c, 1600, "after\n");
+        log_capture_free(c);
+}
+
 TEST(passthrough_prefixes_and_slow_sink_drops_with_marker) {
         int pfd[2];
         LogCapture *c;

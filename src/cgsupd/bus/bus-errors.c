@@ -28,6 +28,7 @@ static const char *const bus_op_table[_BUS_OP_MAX] = {
         [BUS_OP_SHUTDOWN] = "shut down",
         [BUS_OP_WRITE_STDIN] = "write to the stdin of",
         [BUS_OP_ROTATE] = "rotate the log files of",
+        [BUS_OP_CLEAR_LOGS] = "clear the log files of",
         [BUS_OP_RESET_FAILED] = "reset the failed state of",
         [BUS_OP_ADOPT] = "adopt",
 };

@@ -134,6 +134,7 @@ typedef enum BusOp {
         BUS_OP_SHUTDOWN,
         BUS_OP_WRITE_STDIN,
         BUS_OP_ROTATE,
+        BUS_OP_CLEAR_LOGS,
         BUS_OP_RESET_FAILED,
         BUS_OP_ADOPT,
         _BUS_OP_MAX,

@@ -132,6 +132,8 @@ static int verb_apply(Program *p, const VerbArgs *a) {
                 return program_freeze(p, false);
         case BUS_OP_ROTATE:
                 return program_rotate_logs(p);
+        case BUS_OP_CLEAR_LOGS:
+                return program_clear_logs(p);
         case BUS_OP_RESET_FAILED:
                 return program_reset_failed(p);
         default:
@@ -155,6 +157,8 @@ static const char *verb_word(BusOp op) {
                 return "thaw";
         case BUS_OP_ROTATE:
                 return "rotate";
+        case BUS_OP_CLEAR_LOGS:
+                return "clear";
         case BUS_OP_RESET_FAILED:
                 return "reset-failed";
         default:
@@ -162,7 +166,8 @@ static const char *verb_word(BusOp op) {
         }
 }
 
-/* Shared body of Start/Stop/Restart/Kill/Freeze/Thaw/RotateLogs: the spec has been read, @a says what to do. */
+/* Shared body of Start/Stop/Restart/Kill/Freeze/Thaw/RotateLogs/ClearLogs: the spec has been read, @a says
+ * what to do. */
 static int program_verb(sd_bus_message *m, BusContext *c, const char *spec, const VerbArgs *a,
                         sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -352,6 +357,12 @@ static int method_thaw_program(sd_bus_message *m, void *userdata, sd_bus_error *
 /* RotateLogs(s name) -> (as rotated): the log files of the programs named rotated now (polkit manage). */
 static int method_rotate_logs(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         return method_simple_verb(m, userdata, error, BUS_OP_ROTATE);
+}
+
+/* ClearLogs(s name) -> (as cleared): the log files of the programs named emptied, and what tail shows
+ * (polkit manage). */
+static int method_clear_logs(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return method_simple_verb(m, userdata, error, BUS_OP_CLEAR_LOGS);
 }
 
 static int method_reset_failed_program(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -1082,6 +1093,8 @@ const sd_bus_vtable bus_manager_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RotateLogs", SD_BUS_ARGS("s", name), SD_BUS_RESULT("as", rotated),
                                 method_rotate_logs, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ClearLogs", SD_BUS_ARGS("s", name), SD_BUS_RESULT("as", cleared),
+                                method_clear_logs, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("KillProgramWho", SD_BUS_ARGS("s", name, "s", signal, "s", who),
                                 SD_BUS_RESULT("as", affected), method_kill_program_who, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("FreezeProgram", SD_BUS_ARGS("s", name), SD_BUS_RESULT("as", affected),
