@@ -159,46 +159,77 @@ void cmd_version(Ctl *c, char **args, size_t n, const char *arg) {
 }
 
 typedef struct AvailLine {
-        const Proc *proc;
-        int32_t priority;
-        int autostart;
+        char *spec;
+        int in_use, autostart;
+        int32_t priority, group_priority;
 } AvailLine;
 
 static int avail_compare(const void *a, const void *b) {
         const AvailLine *x = a, *y = b;
         /* supervisord lists its process group configs by priority; ties keep the lexical order. */
-        if (x->priority != y->priority)
-                return x->priority < y->priority ? -1 : 1;
-        return x->proc < y->proc ? -1 : x->proc > y->proc;
+        if (x->group_priority != y->group_priority)
+                return x->group_priority < y->group_priority ? -1 : 1;
+        return strcmp(x->spec, y->spec);
+}
+
+static void avail_lines_free(AvailLine *lines, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(lines[i].spec);
+        free(lines);
+}
+
+/* ListConfiguredPrograms(): the configuration as the last reread read it (supervisord's getAllConfigInfo). */
+static int read_avail(Ctl *c, AvailLine **ret, size_t *ret_n) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        AvailLine *lines = NULL;
+        size_t n = 0;
+        int r;
+
+        r = ctl_manager_call(c, "ListConfiguredPrograms", &reply, &error, NULL);
+        if (r < 0)
+                return ctl_log_bus_error(c, &error, r);
+        r = sd_bus_message_enter_container(reply, 'a', "(ssbbii)");
+        while (r >= 0) {
+                const char *name, *group;
+                AvailLine l = {}, *grown;
+
+                r = sd_bus_message_read(reply, "(ssbbii)", &name, &group, &l.in_use, &l.autostart, &l.priority,
+                                        &l.group_priority);
+                if (r <= 0)
+                        break;
+                l.spec = make_namespec(group, name);
+                grown = l.spec ? reallocarray(lines, n + 1, sizeof *lines) : NULL;
+                if (!grown) {
+                        free(l.spec);
+                        r = -ENOMEM;
+                        break;
+                }
+                lines = grown;
+                lines[n++] = l;
+        }
+        if (r < 0) {
+                avail_lines_free(lines, n);
+                return ctl_log_bus_error(c, NULL, r);
+        }
+        *ret = lines;
+        *ret_n = n;
+        return 0;
 }
 
 void cmd_avail(Ctl *c, char **args, size_t n, const char *arg) {
-        _cleanup_free_ AvailLine *lines = NULL;
+        AvailLine *lines = NULL;
+        size_t n_lines = 0;
 
         if (!ctl_no_arguments(c, n, "avail"))
                 return;
-        if (ctl_refresh(c) < 0) {
+        if (read_avail(c, &lines, &n_lines) < 0) {
                 c->exitstatus = SCTL_EXIT_GENERIC;
                 return;
         }
-        lines = calloc(MAX(c->n_procs, (size_t) 1), sizeof *lines);
-        if (!lines) {
-                c->exitstatus = SCTL_EXIT_GENERIC;
-                return;
-        }
-        for (size_t i = 0; i < c->n_procs; i++) {
-                lines[i] = (AvailLine) { .proc = &c->procs[i], .priority = 999, .autostart = 1 };
-                (void) ctl_program_property(c, c->procs[i].name, "Priority", 'i', &lines[i].priority);
-                (void) ctl_program_property(c, c->procs[i].name, "Autostart", 'b', &lines[i].autostart);
-        }
-        qsort(lines, c->n_procs, sizeof *lines, avail_compare);
-        for (size_t i = 0; i < c->n_procs; i++) {
-                _cleanup_free_ char *spec = make_namespec(lines[i].proc->group, lines[i].proc->name);
-                char prio[32];
-
-                /* cgsupd has no separate group priority: the program's stands for both. */
-                snprintf(prio, sizeof prio, "%d:%d", lines[i].priority, lines[i].priority);
-                ctl_output("%-32s %-9s %-9s %s", strempty(spec), "in use", lines[i].autostart ? "auto" : "manual",
-                           prio);
-        }
+        qsort(lines, n_lines, sizeof *lines, avail_compare);
+        for (size_t i = 0; i < n_lines; i++)
+                ctl_output("%-32s %-9s %-9s %d:%d", lines[i].spec, lines[i].in_use ? "in use" : "avail",
+                           lines[i].autostart ? "auto" : "manual", lines[i].group_priority, lines[i].priority);
+        avail_lines_free(lines, n_lines);
 }

@@ -209,6 +209,7 @@ int manager_reload(Manager *m, char **reterr_message) {
         manager_scale_forget(m);
         config_free(m->config);
         m->config = TAKE_PTR(c);
+        m->reread_config = config_free(m->reread_config); /* what a reread read is now applied, or older */
         apply_daemon_environment(m);
         /* Events queued for the old webhooks go with them. */
         if (webhooks_setup(m) < 0)

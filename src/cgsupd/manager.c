@@ -1060,6 +1060,7 @@ Manager *manager_free(Manager *m) {
         free(m->stored_fds);
         strv_free(m->stored_fd_names);
         config_free(m->config);
+        config_free(m->reread_config);
         strv_free(m->environment);
         strv_free(m->scaled);
         safe_close(m->cgroup_root_fd);

@@ -38,6 +38,8 @@ struct Manager {
         sd_event *event;
         ManagerOptions options;
         Config *config;
+        Config *reread_config;  /* the file as the last Reread() read it, until a reload applies one: what
+                                 * supervisord's getAllConfigInfo lists (ListConfiguredPrograms) */
 
         int cgroup_root_fd;     /* O_PATH fd of the cgroup2 mount */
         char *cgroup_mount;     /* e.g. /sys/fs/cgroup/unified */

@@ -407,6 +407,22 @@ else
         tap_skip "bash completion" "bash-completion not installed (ENOENT)"
 fi
 
+# avail lists the configuration as the last reread read it (supervisord's getAllConfigInfo): a program added
+# to the file is "avail" until update adds it, one removed from it is no longer listed.
+edit_both() {
+        local f
+        for f in "$CONF" "$TEST_DIR/cgsupd.conf"; do
+                sed -i '/^\[program:idle\]/,/^$/d' "$f"
+                printf '\n[program:newbie]\ncommand = sleep 1000\npriority = 5\nautostart = false\n' >>"$f"
+        done
+}
+edit_both
+compare --sorted avail
+compare reread
+compare --sorted avail
+compare update
+compare --sorted avail
+
 compare shutdown
 check "cgsupd exits after shutdown" bash -c "
         for _ in \$(seq 1 300); do kill -0 $CGSUPD_PID 2>/dev/null || exit 0; sleep 0.1; done; exit 1"

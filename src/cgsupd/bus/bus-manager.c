@@ -832,8 +832,9 @@ static const char *config_path(Manager *m) {
         return m->options.config_path;
 }
 
-/* Reread's report from the one rule the reload follows (reload-plan.c). */
-static int load_and_diff(Manager *m, ReloadDiff *ret, sd_bus_error *error) {
+/* Reread's report from the one rule the reload follows (reload-plan.c). With @keep, the configuration read is
+ * kept as m->reread_config. */
+static int load_and_diff(Manager *m, ReloadDiff *ret, bool keep, sd_bus_error *error) {
         _cleanup_(config_freep) Config *newc = NULL;
         _cleanup_free_ char *msg = NULL;
         int r;
@@ -844,7 +845,12 @@ static int load_and_diff(Manager *m, ReloadDiff *ret, sd_bus_error *error) {
                                          msg ?: "invalid configuration");
         if (r < 0)
                 return r;
-        return manager_reload_diff(m, newc, ret);
+        r = manager_reload_diff(m, newc, ret);
+        if (r >= 0 && keep) {
+                config_free(m->reread_config);
+                m->reread_config = TAKE_PTR(newc);
+        }
+        return r;
 }
 
 static int reply_diff(sd_bus_message *m, const ReloadDiff *d) {
@@ -878,10 +884,51 @@ static int method_reread(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = verify_reload(m, c, "reread", error);
         if (r <= 0)
                 return r < 0 ? r : 1;
-        r = load_and_diff(c->manager, &diff, error);
+        r = load_and_diff(c->manager, &diff, true, error);
         if (r < 0)
                 return r;
         return reply_diff(m, &diff);
+}
+
+static bool group_in_use(Manager *m, const char *group) {
+        for (size_t i = 0; i < m->n_programs; i++) {
+                const Program *p = m->programs[i];
+                if (!p->transient && !p->remove_when_stopped && p->config->group_name &&
+                    streq(p->config->group_name, group))
+                        return true;
+        }
+        return false;
+}
+
+/* ListConfiguredPrograms() -> a(ssbbii): supervisord's getAllConfigInfo, for supervisorctl's avail: every
+ * program instance of the configuration as the last Reread() read it (else as loaded), with whether its group
+ * is loaded, autostart, and the program's and its group's priority. */
+static int method_list_configured_programs(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        BusContext *c = userdata;
+        const Config *conf = c->manager->reread_config ?: c->manager->config;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(ssbbii)");
+        for (size_t i = 0; r >= 0 && conf && i < conf->n_programs; i++) {
+                const ProgramConfig *pc = conf->programs[i];
+                const GroupConfig *g = NULL;
+
+                for (size_t k = 0; k < conf->n_groups && !g; k++)
+                        if (streq(conf->groups[k]->name, pc->group_name))
+                                g = conf->groups[k];
+                r = sd_bus_message_append(reply, "(ssbbii)", pc->name, pc->group_name,
+                                          group_in_use(c->manager, pc->group_name), pc->autostart, pc->priority,
+                                          g ? g->priority : pc->priority);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
 }
 
 static int do_reload(sd_bus_message *m, BusContext *c, sd_bus_error *error) {
@@ -926,7 +973,7 @@ static int method_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 return r < 0 ? r : 1;
         /* The diff is computed from the same file the reload reads next; a BadConfig here means the reload
          * would have refused it too. */
-        r = load_and_diff(c->manager, &diff, error);
+        r = load_and_diff(c->manager, &diff, false, error);
         if (r < 0)
                 return r;
         r = do_reload(m, c, error);
@@ -1123,6 +1170,8 @@ const sd_bus_vtable bus_manager_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Reread", SD_BUS_NO_ARGS, SD_BUS_RESULT("as", added, "as", changed, "as", removed),
                                 method_reread, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListConfiguredPrograms", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssbbii)", programs),
+                                method_list_configured_programs, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Update", SD_BUS_NO_ARGS, SD_BUS_RESULT("as", added, "as", changed, "as", removed),
                                 method_update, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Reload", NULL, NULL, method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
