@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cg-internal.h"
+#include "fd-util.h"
 #include "macro.h"
 #include "parse-util.h"
 
@@ -96,12 +97,16 @@ _public_ int cgsup_cgroup_events_parse(const char *text, CgsupCgroupEvents *ret)
 }
 
 _public_ int cgsup_cgroup_events_read(int root_fd, const char *path, CgsupCgroupEvents *ret) {
-        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ char *p = NULL;
+        char text[256]; /* "populated 0\nfrozen 0\n": read after every exit, so one read, no allocation */
         int r;
 
         if (!ret)
                 return -EINVAL;
-        r = cg_read_file(root_fd, path, "cgroup.events", &text);
+        r = cg_path_join(path, "cgroup.events", &p);
+        if (r < 0)
+                return r;
+        r = read_virtual_file_at(root_fd, p, text, sizeof(text));
         if (r < 0)
                 return cg_errno_filter(r);
         r = cgsup_cgroup_events_parse(text, ret);

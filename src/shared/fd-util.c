@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <assert.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
@@ -51,6 +52,25 @@ int read_full_file_at(int dirfd, const char *path, size_t max_size, char **ret, 
         if (fd < 0)
                 return -errno;
         return read_full_fd(fd, max_size, ret, ret_size);
+}
+
+int read_virtual_file_at(int dirfd, const char *path, char *buf, size_t size) {
+        assert(path);
+        assert(buf);
+        assert(size > 1);
+
+        _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        ssize_t k;
+        while ((k = read(fd, buf, size - 1)) < 0 && errno == EINTR)
+                ;
+        if (k < 0)
+                return -errno;
+        if ((size_t) k >= size - 1)
+                return -EFBIG;
+        buf[k] = 0;
+        return 0;
 }
 
 int write_string_file_at(int dirfd, const char *path, const char *s) {

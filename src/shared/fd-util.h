@@ -12,6 +12,11 @@ int read_full_file_at(int dirfd, const char *path, size_t max_size, char **ret, 
 /* Reads from an already open fd with pread() at offset 0 (cgroupfs files can be re-read that way); a pipe
  * or terminal is read with read() until EOF. */
 int read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_size);
+/* Reads a small kernel-generated file (cgroupfs, procfs) into buf with one read: such a file's text is
+ * made whole at the first read (seq_file), so a read that leaves room in buf has all of it, and the
+ * second read read_full_fd() needs to see the end is saved (one system call in four per cgroup.events
+ * read after every exit). NUL-terminated; -EFBIG when the text does not fit in size - 1 bytes. */
+int read_virtual_file_at(int dirfd, const char *path, char *buf, size_t size);
 /* Writes s (no newline added) with one write(); cgroupfs reports rejections as the write's errno. */
 int write_string_file_at(int dirfd, const char *path, const char *s);
 int fd_set_nonblock(int fd, bool nonblock);

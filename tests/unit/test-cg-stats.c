@@ -205,6 +205,38 @@ static void put(int dfd, const char *name, const char *content) {
         (void) close(fd);
 }
 
+/* The one-read reader of cgroup.events and the *.events counters: the whole text, or EFBIG when it fills
+ * the buffer (it might have been cut); a real kernel file, and cgsup_cgroup_events_read() on a fake one. */
+TEST(read_virtual_file) {
+        char dir[] = "/tmp/test-cg-virtual-XXXXXX", cmd[128], buf[64];
+        CgsupCgroupEvents ev = { .populated = true };
+        int root;
+
+        ASSERT_ERROR(read_virtual_file_at(AT_FDCWD, "/proc/self/stat", buf, sizeof(buf)), EFBIG); /* > 63 bytes */
+        ASSERT_OK(read_virtual_file_at(AT_FDCWD, "/proc/sys/kernel/ostype", buf, sizeof(buf)));
+        ASSERT_STREQ(buf, "Linux\n");
+        ASSERT_ERROR(read_virtual_file_at(AT_FDCWD, "/proc/self/no-such-file", buf, sizeof(buf)), ENOENT);
+
+        ASSERT_NOT_NULL(mkdtemp(dir));
+        root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        ASSERT_OK_ERRNO(root);
+        ASSERT_OK_ERRNO(mkdirat(root, "svc", 0755));
+        int dfd = openat(root, "svc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        ASSERT_OK_ERRNO(dfd);
+        put(dfd, "cgroup.events", "populated 0\nfrozen 1\n");
+        ASSERT_OK(cgsup_cgroup_events_read(root, "svc", &ev));
+        ASSERT_FALSE(ev.populated);
+        ASSERT_TRUE(ev.frozen);
+        ASSERT_OK(read_virtual_file_at(dfd, "cgroup.events", buf, 23)); /* 21 bytes: one to spare, then the NUL */
+        ASSERT_ERROR(read_virtual_file_at(dfd, "cgroup.events", buf, 22), EFBIG);
+        ASSERT_ERROR(cgsup_cgroup_events_read(root, "gone", &ev), ENOENT);
+
+        (void) close(dfd);
+        (void) close(root);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        ASSERT_EQ(system(cmd), 0);
+}
+
 TEST(stats_read_fake_cgroup) {
         char dir[] = "/tmp/test-cg-stats-XXXXXX", cmd[128];
         int root, dfd;
