@@ -13,6 +13,7 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <search.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1004,6 +1005,10 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
         return 0;
 }
 
+/* tdestroy() of m->cgroup_wd_index: its nodes point into Programs, which go with m->programs. */
+static void keep_node(void *node) {
+}
+
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
@@ -1052,6 +1057,8 @@ Manager *manager_free(Manager *m) {
         m->syslog_fd = safe_close(m->syslog_fd);
         m->cgroup_inotify_source = sd_event_source_disable_unref(m->cgroup_inotify_source);
         m->cgroup_inotify_fd = safe_close(m->cgroup_inotify_fd);
+        tdestroy(m->cgroup_wd_index, keep_node);
+        m->cgroup_wd_index = NULL;
         m->shutdown_timer = sd_event_source_disable_unref(m->shutdown_timer);
         m->watchdog_timer = sd_event_source_disable_unref(m->watchdog_timer);
         m->deps_defer = sd_event_source_disable_unref(m->deps_defer);

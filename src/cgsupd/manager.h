@@ -74,6 +74,7 @@ struct Manager {
          * are limited per user (fs.inotify.max_user_instances, 128 by default), watches are not. */
         int cgroup_inotify_fd;
         sd_event_source *cgroup_inotify_source;
+        void *cgroup_wd_index;          /* tsearch(3) tree of the watching Programs, by cgroup_wd */
         char *notify_path;
         sd_event_source *notify_source;
         struct NotifyUserSocket *notify_user_sockets; /* notify.c: one per uid other than ours */

@@ -5,6 +5,7 @@
  * through inotify on cgroup.events. No polling, no sleeps.
  */
 #include <fcntl.h>
+#include <search.h>
 #include <sys/inotify.h>
 #include <signal.h>
 #include <sys/random.h>
@@ -370,13 +371,27 @@ static void program_cgroup_changed(Program *p) {
                 p->populated = true;
 }
 
+/* m->cgroup_wd_index holds every Program with p->cgroup_wd >= 0, ordered by it. A linear scan per event
+ * made a stop of 1,000 programs O(n^2): each exit brings two events (populated 0, then IN_IGNORED after
+ * the leaf's watch is removed) for a program no longer watching, so both scans ran to the end of the list,
+ * and on through every watch= entry (manager_watch_event()). */
+static int cgroup_wd_cmp(const void *a, const void *b) {
+        /* The nodes are &p->cgroup_wd, so that a lookup's key is a plain int. */
+        int x = *(const int *) a, y = *(const int *) b;
+        return (x > y) - (x < y);
+}
+
 static Program *program_by_cgroup_wd(Manager *m, int wd) {
-        /* A linear scan: events come twice per program run (populated 1, then 0), so this costs less than
-         * keeping a second index in step with every add/remove. */
-        for (size_t i = 0; i < m->n_programs; i++)
-                if (m->programs[i]->cgroup_wd == wd)
-                        return m->programs[i];
-        return NULL;
+        int **hit = tfind(&wd, &m->cgroup_wd_index, cgroup_wd_cmp);
+
+        return hit ? (Program *) ((char *) *hit - offsetof(Program, cgroup_wd)) : NULL;
+}
+
+/* Before p->cgroup_wd changes: the tree is ordered by it. */
+static void cgroup_wd_forget(Program *p) {
+        if (p->cgroup_wd >= 0)
+                (void) tdelete(&p->cgroup_wd, &p->manager->cgroup_wd_index, cgroup_wd_cmp);
+        p->cgroup_wd = -1;
 }
 
 static int on_cgroup_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -410,7 +425,7 @@ static int on_cgroup_inotify(sd_event_source *s, int fd, uint32_t revents, void 
                                 continue;
                         }
                         if (ev->mask & IN_IGNORED) {
-                                p->cgroup_wd = -1; /* the cgroup went away: the kernel dropped the watch */
+                                cgroup_wd_forget(p); /* the cgroup went away: the kernel dropped the watch */
                                 continue;
                         }
                         program_cgroup_changed(p);
@@ -454,6 +469,10 @@ int program_watch_cgroup(Program *p) {
         r = cgsup_cgroup_events_add_watch(m->cgroup_inotify_fd, m->cgroup_root_fd, p->cgroup, &p->cgroup_wd);
         if (r < 0)
                 return log_program_full_errno(p, LOG_ERR, r, "Failed to watch %s/cgroup.events: %m", p->cgroup);
+        if (!tsearch(&p->cgroup_wd, &m->cgroup_wd_index, cgroup_wd_cmp)) {
+                program_unwatch_cgroup(p);
+                return log_program_full_errno(p, LOG_ERR, -ENOMEM, "Failed to watch %s/cgroup.events: %m", p->cgroup);
+        }
         return 0;
 }
 
@@ -462,7 +481,7 @@ void program_unwatch_cgroup(Program *p) {
                 return;
         /* EINVAL: the kernel already dropped it with the cgroup; nothing else can fail here. */
         (void) inotify_rm_watch(p->manager->cgroup_inotify_fd, p->cgroup_wd);
-        p->cgroup_wd = -1;
+        cgroup_wd_forget(p);
 }
 
 void program_unwatch(Program *p) {
