@@ -29,7 +29,8 @@ typedef struct CgsupSeccompFilter CgsupSeccompFilter;
  * @reterr_bad: on -EINVAL, malloc'ed name of the unknown syscall/group/errno (may be NULL on other errors).
  *
  * The filter covers the native ABI and, on x86-64, the i386 and x32 ABIs so a deny-list cannot be
- * bypassed through them. Return: 0, -EINVAL (unknown name), -ENOMEM, -EIO (libseccomp failed).
+ * bypassed through them. libseccomp is opened (dlopen) at the first call. Return: 0, -EINVAL (unknown
+ * name), -ENOMEM, -EIO (libseccomp failed), -EOPNOTSUPP (libseccomp.so.2 cannot be loaded).
  */
 int cgsup_seccomp_filter_new(const char *spec, int default_errno, CgsupSeccompFilter **ret, char **reterr_bad);
 /** cgsup_seccomp_filter_free() - NULL-safe; returns NULL. */

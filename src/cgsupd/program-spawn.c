@@ -248,7 +248,10 @@ static int prepare_common(Program *p, char **argv, SpawnContext *c, char **ret_d
                 r = cgsup_seccomp_filter_new(p->config->syscall_filter, 0, &c->seccomp, &bad);
                 if (r < 0) {
                         (void) asprintf(ret_detail, "syscall_filter: %s%s%s", r == -EINVAL ? "unknown name " : "",
-                                        r == -EINVAL ? strna(bad) : "", r == -EINVAL ? "" : strerror(-r));
+                                        r == -EINVAL ? strna(bad) : "",
+                                        r == -EINVAL      ? "" :
+                                        r == -EOPNOTSUPP ? "libseccomp.so.2 cannot be loaded (Debian package libseccomp2)" :
+                                                           strerror(-r));
                         free(bad);
                         return r;
                 }

@@ -2,23 +2,24 @@
 /*
  * syscall_filter= → seccomp BPF. The filter is compiled by libseccomp in the parent and exported to memory
  * (2.5.4 has no export-to-buffer, so it goes through a memfd), so the child after clone3() only has to hand
- * a ready sock_fprog to seccomp(2): no allocation, no library call, no lock.
+ * a ready sock_fprog to seccomp(2): no allocation, no library call, no lock. libseccomp itself is
+ * opened at the first filter (seccomp-dl.h).
  */
 
 #include <fcntl.h>
 #include <linux/seccomp.h>
-#include <seccomp.h>
 #include <strings.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "seccomp-dl.h"
 #include "spawn-internal.h"
 
 static void seccomp_releasep(scmp_filter_ctx *ctx) {
         if (*ctx)
-                seccomp_release(*ctx);
+                sym_seccomp_release(*ctx);
 }
 
 typedef struct FilterEntry {
@@ -88,7 +89,7 @@ static int filter_builder_add_name(FilterBuilder *b, const char *name, int error
                 return filter_builder_add_group(b, g, error, depth + 1);
         }
 
-        int nr = seccomp_syscall_resolve_name(name);
+        int nr = sym_seccomp_syscall_resolve_name(name);
         if (nr == __NR_SCMP_ERROR)
                 /* Group tables list calls of every ABI and of newer kernels: a name this libseccomp does not
                  * know is skipped there, but a name the user typed must be real. */
@@ -159,7 +160,7 @@ static int filter_add_archs(scmp_filter_ctx ctx) {
         int r;
 
         for (size_t i = 0; i < ELEMENTSOF(extra); i++) {
-                r = seccomp_arch_add(ctx, extra[i]);
+                r = sym_seccomp_arch_add(ctx, extra[i]);
                 if (r < 0 && r != -EEXIST)
                         return r;
         }
@@ -176,7 +177,7 @@ static int filter_export(scmp_filter_ctx ctx, bool allow_list, CgsupSeccompFilte
         fd = memfd_create("cgsup-seccomp", MFD_CLOEXEC);
         if (fd < 0)
                 return errno == ENOMEM ? -ENOMEM : -EIO;
-        r = seccomp_export_bpf(ctx, fd);
+        r = sym_seccomp_export_bpf(ctx, fd);
         if (r < 0)
                 return r == -ENOMEM ? -ENOMEM : -EIO;
         if (fstat(fd, &st) < 0)
@@ -222,6 +223,9 @@ _public_ int cgsup_seccomp_filter_new(const char *spec, int default_errno, Cgsup
                 default_errno = EPERM;
         if (default_errno < 1 || default_errno > 4095)
                 return -EINVAL;
+        r = dlopen_seccomp();
+        if (r < 0)
+                return r;
 
         spec += strspn(spec, " \t\n");
         if (spec[0] == '~') {
@@ -262,13 +266,13 @@ _public_ int cgsup_seccomp_filter_new(const char *spec, int default_errno, Cgsup
                         return r;
         }
 
-        ctx = seccomp_init(allow_list ? SCMP_ACT_ERRNO((uint32_t) default_errno) : SCMP_ACT_ALLOW);
+        ctx = sym_seccomp_init(allow_list ? SCMP_ACT_ERRNO((uint32_t) default_errno) : SCMP_ACT_ALLOW);
         if (!ctx)
                 return -ENOMEM;
         /* Real kernel errnos instead of -ECANCELED, and no NNP from libseccomp: we never let it load the
          * filter, the child does that itself (and sets no_new_privs in its plan order). */
-        if (seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1) < 0 ||
-            seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0)
+        if (sym_seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1) < 0 ||
+            sym_seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0)
                 return -EIO;
         r = filter_add_archs(ctx);
         if (r < 0)
@@ -276,7 +280,7 @@ _public_ int cgsup_seccomp_filter_new(const char *spec, int default_errno, Cgsup
 
         for (size_t i = 0; i < b.n; i++) {
                 uint32_t action = allow_list ? SCMP_ACT_ALLOW : SCMP_ACT_ERRNO((uint32_t) b.entries[i].error);
-                r = seccomp_rule_add(ctx, action, b.entries[i].nr, 0);
+                r = sym_seccomp_rule_add(ctx, action, b.entries[i].nr, 0);
                 /* -EDOM: the call does not exist on any ABI of this filter (an s390 call on x86-64). */
                 if (r == -EDOM)
                         continue;
