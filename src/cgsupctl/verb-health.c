@@ -137,7 +137,8 @@ static int health_or_ready(HealthVerb verb, int argc, char **argv) {
         }
         if (r < 0)
                 return 1;
-        return all_ok ? 0 : 1;
+        /* A name that names nothing is a mistake in the check itself, not an unhealthy program. */
+        return unknown ? EXIT_NO_SUCH_PROGRAM : all_ok ? 0 : 1;
 }
 
 int verb_health(int argc, char **argv) {

@@ -315,8 +315,8 @@ const Verb verbs[] = {
                 .description = "healthy: RUNNING and its liveness check passes (or it has none); else unhealthy or\n"
                                "not running, with the check's type and what failed. Without a name, every program.\n"
                                NAMES_HELP,
-                .exit_status = "0 every program named is healthy, 1 one is not, a name matches nothing or cgsupd\n"
-                               "failed, 2 usage error.\n",
+                .exit_status = "0 every program named is healthy, 1 one is not or cgsupd failed, 2 usage error,\n"
+                               "4 a name matches no program.\n",
         },
         {
                 .name = "ready", .min_operands = 0, .max_operands = VERB_ANY, .run = verb_health,
@@ -325,8 +325,8 @@ const Verb verbs[] = {
                 .description = "ready: RUNNING and its readiness check passed since it started (or it has none):\n"
                                "what start jobs and depends_on=NAME:healthy wait for. Without a name, every\n"
                                "program.\n" NAMES_HELP,
-                .exit_status = "0 every program named is ready, 1 one is not, a name matches nothing or cgsupd\n"
-                               "failed, 2 usage error.\n",
+                .exit_status = "0 every program named is ready, 1 one is not or cgsupd failed, 2 usage error,\n"
+                               "4 a name matches no program.\n",
         },
         {
                 .name = "metrics", .min_operands = 0, .max_operands = 0, .run = verb_metrics,

@@ -95,6 +95,10 @@ check "D-Bus: Ready=true" bash -c "[[ \"\$(prop db Ready)\" == 'b true ' ]]"
 check "web ready through http (a 301 followed to the 200)" wait_until 20 log_has "web: Readiness check passed"
 check "health live web: exit 0" ctl health live web
 check "health: one line each, with the check's type" grep -q "^live *healthy *exec" "$T/ctl.out"
+check "health nosuch: exit 4 (no such program), not 1 (unhealthy)" bash -c "
+        '$CGSUPCTL' health live nosuch >/dev/null 2>'$T/nosuch.err'; rc=\$?
+        [[ \$rc -eq 4 ]] && grep -q \"No such program: 'nosuch'\" '$T/nosuch.err' || { echo rc=\$rc; cat '$T/nosuch.err'; exit 1; }"
+check "ready nosuch: exit 4" bash -c "'$CGSUPCTL' ready nosuch >/dev/null 2>&1; [[ \$? -eq 4 ]]"
 check "health --json: live is healthy" bash -c "'$CGSUPCTL' --json health live | grep -q '\"healthy\": *true'"
 
 pid=$(field_of live pid)
