@@ -101,6 +101,8 @@ bool list_entry_matches(const ListEntry *e, const char *spec);
 /* Which of @list the names select (all without names), as a malloc'ed array of @n flags; a name that
  * matches nothing is said on stderr and makes *ret_unknown true. Returns 0 or -ENOMEM. */
 int list_select(const ListEntry *list, size_t n, char **names, size_t n_names, bool **ret_show, bool *ret_unknown);
+int list_order_by_names(const ListEntry *list, size_t n, char **names, size_t n_names, size_t **ret_order,
+                        size_t *ret_n);
 bool state_is_running(const char *state);
 /* RUNNING, STARTING, UNHEALTHY: a generation is alive, the exit fields of ListPrograms are the previous
  * run's (list_programs() clears them). */

@@ -379,12 +379,16 @@ int verb_status(int argc, char **argv) {
                         return 1;
         } else if (named) {
                 /* Programs named: a systemctl-status-like block for each match, as systemctl status shows
-                 * one per unit it is given (a name matching nothing was said on stderr). */
+                 * one per unit it is given, in their order (a name matching nothing was said on stderr). */
+                _cleanup_free_ size_t *order = NULL;
+                size_t n_order = 0;
                 bool first = true;
-                for (size_t i = 0; i < n; i++) {
+
+                if (list_order_by_names(list, n, argv + 1, (size_t) argc - 1, &order, &n_order) < 0)
+                        return 1;
+                for (size_t k = 0; k < n_order; k++) {
+                        size_t i = order[k];
                         ProgramInfo info = {};
-                        if (!show[i])
-                                continue;
                         if (program_info_get(bus, list[i].path, &info) < 0)
                                 return 1;
                         if (!first)

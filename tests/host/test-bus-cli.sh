@@ -91,6 +91,9 @@ check "status web (running): exit 0 with a detail block" bash -c "'$CGSUPCTL' st
 check "status idle (stopped): exit 3" expect_status 3 ctl status idle
 check "status web idle: exit 3" expect_status 3 ctl status web idle
 check "status web idle: a detail block for each, as systemctl status a b" bash -c "[[ \$('$CGSUPCTL' status web idle | grep -c '^● ') -eq 2 ]]"
+check "status idle web / web idle: the blocks in the order named" bash -c "
+        [[ \$('$CGSUPCTL' status idle web | grep '^● ' | cut -d' ' -f2 | tr '\\n' ' ') == 'idle web ' &&
+           \$('$CGSUPCTL' status web idle | grep '^● ' | cut -d' ' -f2 | tr '\\n' ' ') == 'web idle ' ]]"
 check "status web nope: web's block, nope named on stderr, exit 4" bash -c "
         '$CGSUPCTL' status web nope >'$TEST_DIR/st2' 2>'$TEST_DIR/st2.err'; rc=\$?
         [[ \$rc -eq 4 ]] && grep -q '^● web' '$TEST_DIR/st2' && grep -q nope '$TEST_DIR/st2.err'"
