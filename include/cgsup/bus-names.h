@@ -33,6 +33,14 @@
 /* AdoptProcess: the process's cgroup is not cgsupd's to take it from (another program's, another systemd
  * unit's, outside cgsupd's delegation); the message says which. */
 #define CGSUP_ERROR_CANNOT_ADOPT "org.cgsup1.Error.CannotAdopt"
+/* UpdateGroups, AddGroup, RemoveGroup: no group of that name runs, nor (update, add) is in the configuration
+ * file as read. */
+#define CGSUP_ERROR_NO_SUCH_GROUP "org.cgsup1.Error.NoSuchGroup"
+/* AddGroup: the group runs already (supervisord's ALREADY_ADDED). */
+#define CGSUP_ERROR_GROUP_ACTIVE "org.cgsup1.Error.GroupActive"
+/* RemoveGroup: a program of the group is running, starting, stopping or in backoff (supervisord's
+ * STILL_RUNNING); the message names it. */
+#define CGSUP_ERROR_STILL_RUNNING "org.cgsup1.Error.StillRunning"
 
 /* Manager signals. */
 #define CGSUP_SIGNAL_PROGRAM_STATE_CHANGED "ProgramStateChanged"

@@ -5,7 +5,15 @@
  * stopped then forgotten, programs whose effective config changed are restarted, limits that changed are
  * applied live without a restart, and group limits are updated. What happens to each program is
  * reload_change_for()'s decision (reload-plan.c), the same one Reread()/Update() report.
+ *
+ * supervisorctl's `update GROUP`, `add GROUP` and `remove GROUP` act on some groups only: the configuration made
+ * active is then a merge (merge_groups()): those groups as the file has them, every other group exactly as it
+ * runs (its programs keep their config objects, so nothing about them changes, even when their file section
+ * did: that stays pending, as supervisord leaves it), and the [cgsupd] and [webhook:x] settings as they are.
+ * m->config is always what runs; m->reread_config is the file as last read when that differs.
  */
+#include <assert.h>
+
 #include "cgsup/cgroup.h"
 #include "health.h"
 #include "webhook.h"
@@ -119,6 +127,8 @@ static int apply_programs(Manager *m, const Config *c, Program **added, size_t *
                 ReloadChange change;
                 int r;
 
+                if (p && p->config == nc)
+                        continue; /* a group a partial reload keeps as it runs: not touched at all */
                 if (p && p->remove_when_stopped && !p->transient)
                         /* Came back in the same reload cycle: keep it. */
                         p->remove_when_stopped = false;
@@ -147,11 +157,11 @@ static int apply_programs(Manager *m, const Config *c, Program **added, size_t *
         return 0;
 }
 
-static void apply_group_limits(Manager *m, const Config *c) {
+static void apply_group_limits(Manager *m, const Config *c, char **only) {
         for (size_t i = 0; i < c->n_groups; i++) {
                 const GroupConfig *g = c->groups[i], *og = find_group(m->config, g->name);
 
-                if (g->limits.set == 0 || (og && limits_equal(&og->limits, &g->limits)))
+                if ((only && !strv_contains(only, g->name)) || g->limits.set == 0 || (og && limits_equal(&og->limits, &g->limits)))
                         continue;
                 if (manager_apply_group_limits(m, g, NULL) >= 0)
                         log_info("[group:%s] limits updated", g->name);
@@ -172,11 +182,69 @@ static void apply_daemon_environment(Manager *m) {
         m->environment = TAKE_PTR(env);
 }
 
+/* [cgsupd] and [webhook:x] are daemon-wide: a reload of some groups keeps the running ones (the webhooks
+ * built from them keep pointing at the same objects). Cannot fail. */
+static void take_daemon_settings(Config *to, Config *from) {
+        SWAP_TWO(to->daemon, from->daemon);
+        SWAP_TWO(to->webhooks, from->webhooks);
+        SWAP_TWO(to->n_webhooks, from->n_webhooks);
+}
+
+/* Makes @c (taken) what runs. @only: the groups a partial reload acts on (NULL: everything, a full reload). The
+ * removed programs of those groups are stopped and forgotten, the changed ones updated, the new ones added and
+ * (autostart) started. */
+static int apply_config(Manager *m, Config *c, char **only) {
+        _cleanup_(config_freep) Config *new_config = c, *old = NULL;
+        _cleanup_free_ Program **added = NULL;
+        size_t n_added = 0;
+        int r;
+
+        added = calloc(new_config->n_programs + 1, sizeof(Program *));
+        if (!added)
+                return -ENOMEM;
+
+        /* Removed programs: stop, then forget (gc when the cgroup is empty). */
+        for (size_t i = 0; i < m->n_programs; i++) {
+                Program *p = m->programs[i];
+                if (!p->transient && !config_find_program(new_config, p->name))
+                        stop_and_forget(p, "Removed from configuration");
+        }
+        r = apply_programs(m, new_config, added, &n_added);
+        if (r < 0)
+                return r;
+        apply_group_limits(m, new_config, only);
+        old = m->config;
+        m->config = TAKE_PTR(new_config);
+        if (only) {
+                take_daemon_settings(m->config, old);
+                /* With nothing else kept, the old configuration was the file as last read: it still is. */
+                if (!m->reread_config)
+                        m->reread_config = TAKE_PTR(old);
+        } else {
+                manager_scale_forget(m);
+                m->reread_config = config_free(m->reread_config); /* what a reread read is now applied, or older */
+                apply_daemon_environment(m);
+                /* Events queued for the old webhooks go with them. */
+                if (webhooks_setup(m) < 0)
+                        log_warning("Webhooks could not all be set up again after the reload");
+        }
+
+        for (size_t i = 0; i < n_added; i++)
+                (void) program_watch_files(added[i]);
+        for (size_t i = 0; i < n_added; i++)
+                if (added[i]->config->autostart && program_config_is_scheduled(added[i]->config))
+                        (void) program_schedule_arm(added[i]);
+                else if (added[i]->config->autostart)
+                        (void) program_dispatch(added[i], PROGRAM_EVENT_START);
+        /* Removed programs that were not running are forgotten now. */
+        manager_schedule_check(m);
+        log_info("Reload done (%zu added)", n_added);
+        return 0;
+}
+
 int manager_reload(Manager *m, char **reterr_message) {
         _cleanup_(config_freep) Config *c = NULL;
-        _cleanup_free_ Program **added = NULL;
         _cleanup_free_ char *msg = NULL;
-        size_t n_added = 0;
         int r;
 
         if (m->shutting_down)
@@ -192,38 +260,171 @@ int manager_reload(Manager *m, char **reterr_message) {
                         *reterr_message = TAKE_PTR(msg);
                 return r;
         }
-        added = calloc(c->n_programs + 1, sizeof(Program *));
-        if (!added)
-                return -ENOMEM;
+        return apply_config(m, TAKE_PTR(c), NULL);
+}
 
-        /* Removed programs: stop, then forget (gc when the cgroup is empty). */
-        for (size_t i = 0; i < m->n_programs; i++) {
-                Program *p = m->programs[i];
-                if (!p->transient && !config_find_program(c, p->name))
-                        stop_and_forget(p, "Removed from configuration");
-        }
-        r = apply_programs(m, c, added, &n_added);
+static int push_program(Config *c, ProgramConfig *p) {
+        ProgramConfig **v = reallocarray(c->programs, c->n_programs + 1, sizeof(ProgramConfig *));
+
+        if (!v)
+                return -ENOMEM;
+        c->programs = v;
+        c->programs[c->n_programs++] = program_config_ref(p);
+        return 0;
+}
+
+static int push_group_copy(Config *c, const GroupConfig *g) {
+        GroupConfig **v = reallocarray(c->groups, c->n_groups + 1, sizeof(GroupConfig *));
+        int r;
+
+        if (!v)
+                return -ENOMEM;
+        c->groups = v;
+        r = group_config_copy(g, &c->groups[c->n_groups]);
         if (r < 0)
                 return r;
-        apply_group_limits(m, c);
-        manager_scale_forget(m);
-        config_free(m->config);
-        m->config = TAKE_PTR(c);
-        m->reread_config = config_free(m->reread_config); /* what a reread read is now applied, or older */
-        apply_daemon_environment(m);
-        /* Events queued for the old webhooks go with them. */
-        if (webhooks_setup(m) < 0)
-                log_warning("Webhooks could not all be set up again after the reload");
-
-        for (size_t i = 0; i < n_added; i++)
-                (void) program_watch_files(added[i]);
-        for (size_t i = 0; i < n_added; i++)
-                if (added[i]->config->autostart && program_config_is_scheduled(added[i]->config))
-                        (void) program_schedule_arm(added[i]);
-                else if (added[i]->config->autostart)
-                        (void) program_dispatch(added[i], PROGRAM_EVENT_START);
-        /* Removed programs that were not running are forgotten now. */
-        manager_schedule_check(m);
-        log_info("Reload done (%zu added)", n_added);
+        c->n_groups++;
         return 0;
+}
+
+/* What a reload of only @groups makes active (see the top of the file); @file: the configuration @groups are
+ * taken from (a group it lacks is removed). The daemon-wide settings are moved over by apply_config(). */
+static int merge_groups(Manager *m, const Config *file, char **groups, Config **ret) {
+        _cleanup_(config_freep) Config *c = calloc(1, sizeof(Config));
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        c->main_file = m->config->main_file ? strdup(m->config->main_file) : NULL;
+        c->files = strv_copy(m->config->files);
+        if ((m->config->main_file && !c->main_file) || (m->config->files && !c->files))
+                return -ENOMEM;
+        for (size_t i = 0; i < m->n_programs; i++) {
+                Program *p = m->programs[i];
+
+                if (p->transient || p->remove_when_stopped || !p->config || strv_contains(groups, p->group))
+                        continue;
+                r = push_program(c, p->config); /* the very object it runs with: apply_programs() skips it */
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; file && i < file->n_programs; i++)
+                if (strv_contains(groups, file->programs[i]->group_name)) {
+                        r = push_program(c, file->programs[i]);
+                        if (r < 0)
+                                return r;
+                }
+        for (size_t i = 0; i < m->config->n_groups; i++)
+                if (!strv_contains(groups, m->config->groups[i]->name)) {
+                        r = push_group_copy(c, m->config->groups[i]);
+                        if (r < 0)
+                                return r;
+                }
+        for (size_t i = 0; file && i < file->n_groups; i++)
+                if (strv_contains(groups, file->groups[i]->name)) {
+                        r = push_group_copy(c, file->groups[i]);
+                        if (r < 0)
+                                return r;
+                }
+        config_sort_programs(c);
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+/* @groups of @file (NULL: none, they are removed) made active, everything else left as it runs. */
+static int apply_groups(Manager *m, const Config *file, char **groups, char **reterr_message) {
+        _cleanup_(config_freep) Config *c = NULL;
+        int r;
+
+        assert(m);
+        assert(groups);
+
+        if (m->shutting_down)
+                return -ESHUTDOWN;
+        r = merge_groups(m, file, groups, &c);
+        if (r >= 0)
+                r = check_instance_cgroups(m, c, reterr_message);
+        if (r < 0)
+                return r;
+        return apply_config(m, TAKE_PTR(c), groups);
+}
+
+bool manager_group_is_active(Manager *m, const char *group) {
+        assert(m);
+        assert(group);
+
+        for (size_t i = 0; i < m->n_programs; i++) {
+                const Program *p = m->programs[i];
+                if (!p->transient && !p->remove_when_stopped && streq(p->group, group))
+                        return true;
+        }
+        return false;
+}
+
+static bool config_has_group(const Config *c, const char *group) {
+        for (size_t i = 0; c && i < c->n_programs; i++)
+                if (streq(c->programs[i]->group_name, group))
+                        return true;
+        return false;
+}
+
+int manager_update_groups(Manager *m, Config **file, char **groups, char **reterr_message) {
+        int r;
+
+        assert(m);
+        assert(file && *file);
+
+        STRV_FOREACH(g, groups)
+                if (!manager_group_is_active(m, *g) && !config_has_group(*file, *g)) {
+                        if (reterr_message)
+                                *reterr_message = strdup(*g);
+                        return -ENOENT;
+                }
+        {
+                _cleanup_free_ char *list = strv_join(groups, ", ");
+                log_info("Updating group(s) %s from %s", strna(list), strna((*file)->main_file));
+        }
+        r = apply_groups(m, *file, groups, reterr_message);
+        if (r < 0)
+                return r;
+        config_free(m->reread_config);
+        m->reread_config = TAKE_PTR(*file);
+        return 0;
+}
+
+int manager_add_group(Manager *m, const char *group, char **reterr_message) {
+        const Config *file;
+
+        assert(m);
+        assert(group);
+
+        file = m->reread_config ?: m->config;
+        if (manager_group_is_active(m, group))
+                return -EEXIST;
+        if (!config_has_group(file, group))
+                return -ENOENT;
+        log_info("Adding group %s", group);
+        return apply_groups(m, file, (char *[]) { (char *) group, NULL }, reterr_message);
+}
+
+int manager_remove_group(Manager *m, const char *group, char **reterr_message) {
+        assert(m);
+        assert(group);
+
+        if (!manager_group_is_active(m, group))
+                return -ENOENT;
+        for (size_t i = 0; i < m->n_programs; i++) {
+                const Program *p = m->programs[i];
+
+                if (p->transient || p->remove_when_stopped || !streq(p->group, group))
+                        continue;
+                /* supervisord's get_unstopped_processes(): all but STOPPED, EXITED, FATAL. */
+                if (p->state != PROGRAM_STOPPED && p->state != PROGRAM_EXITED && p->state != PROGRAM_FATAL) {
+                        if (reterr_message)
+                                *reterr_message = strdup(p->name);
+                        return -EBUSY;
+                }
+        }
+        log_info("Removing group %s from the running configuration", group);
+        return apply_groups(m, NULL, (char *[]) { (char *) group, NULL }, reterr_message);
 }

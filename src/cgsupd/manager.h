@@ -37,9 +37,12 @@ typedef struct ManagerOptions {
 struct Manager {
         sd_event *event;
         ManagerOptions options;
-        Config *config;
-        Config *reread_config;  /* the file as the last Reread() read it, until a reload applies one: what
-                                 * supervisord's getAllConfigInfo lists (ListConfiguredPrograms) */
+        Config *config;         /* what runs: the file as the last full reload read it, or a merge after a
+                                 * reload of some groups (manager-reload.c) */
+        Config *reread_config;  /* the file as last read (Reread(), UpdateGroups()) when that is not m->config:
+                                 * what supervisord's getAllConfigInfo lists (ListConfiguredPrograms) and
+                                 * AddGroup() adds from. Only its programs and groups are used: after a reload
+                                 * of some groups its [cgsupd] settings may have moved to m->config. */
 
         int cgroup_root_fd;     /* O_PATH fd of the cgroup2 mount */
         char *cgroup_mount;     /* e.g. /sys/fs/cgroup/unified */
@@ -117,6 +120,24 @@ int manager_resolve(Manager *m, const char *spec, Program ***ret, size_t *ret_n,
 /* Re-read the configuration: adds/removes/changes programs; an invalid file changes nothing and returns
  * -EINVAL with *reterr_message ("file:line: ..."), malloc'ed. */
 int manager_reload(Manager *m, char **reterr_message);
+/*
+ * supervisord's per-group reload (manager-reload.c): only the groups named change, every other group keeps
+ * running as it is, even where its file section changed (that stays pending, as after supervisorctl's
+ * `update GROUP`). A daemon restart reads the whole file again, as supervisord does.
+ *
+ * manager_update_groups() - @groups as *@file (a fresh read of the file, taken: it becomes the file as last
+ * read) has them: added, changed or removed. -ENOENT with the name in *reterr_message when a group neither
+ * runs nor is in the file; -EINVAL (message) when a program's name is unusable; -ESHUTDOWN.
+ * manager_add_group() - @group from the file as last read (supervisord's addProcessGroup: no new read).
+ * -EEXIST it runs already; -ENOENT not in the file as last read.
+ * manager_remove_group() - @group out of what runs, the file untouched (it comes back with an update or add).
+ * -ENOENT not running; -EBUSY a program of it is not STOPPED, EXITED or FATAL (its name in *reterr_message).
+ */
+int manager_update_groups(Manager *m, Config **file, char **groups, char **reterr_message);
+int manager_add_group(Manager *m, const char *group, char **reterr_message);
+int manager_remove_group(Manager *m, const char *group, char **reterr_message);
+/* A configured (not transient) group has a program that is not being removed. */
+bool manager_group_is_active(Manager *m, const char *group);
 /*
  * manager_scale() - run @n instances of the numprocs program [program:@name] (manager-scale.c): new ones
  * are made from the file as a reload with numprocs=@n would make them and started, surplus ones stopped

@@ -2,6 +2,7 @@
 #include <assert.h>
 
 #include "logdir.h"
+#include "macro.h"
 #include "reload-plan.h"
 #include "strv.h"
 
@@ -97,5 +98,51 @@ int manager_reload_diff(Manager *m, const Config *newc, ReloadDiff *ret) {
         }
         *ret = d;
         d = (ReloadDiff) {};
+        return 0;
+}
+
+static int extend_once(char ***l, const char *s) {
+        return strv_contains(*l, s) ? 0 : strv_extend(l, s);
+}
+
+static bool config_lists_group(const Config *c, const char *group) {
+        for (size_t i = 0; i < c->n_programs; i++)
+                if (streq(c->programs[i]->group_name, group))
+                        return true;
+        return false;
+}
+
+int manager_reload_diff_groups(Manager *m, const Config *newc, char **only, ReloadDiff *ret) {
+        _cleanup_(reload_diff_done) ReloadDiff d = {}, g = {};
+        int r;
+
+        assert(m);
+        assert(newc);
+        assert(ret);
+
+        r = manager_reload_diff(m, newc, &d);
+        if (r < 0)
+                return r;
+        /* Added or changed programs are in @newc; removed ones run. */
+        char **lists[] = { d.added, d.changed, d.removed };
+        for (size_t k = 0; k < ELEMENTSOF(lists); k++)
+                STRV_FOREACH(n, lists[k]) {
+                        const ProgramConfig *pc = k < 2 ? config_find_program(newc, *n) : NULL;
+                        const Program *p = k == 2 ? manager_find_program(m, *n) : NULL;
+                        const char *group = pc ? pc->group_name : p ? p->group : NULL;
+
+                        if (!group || (only && !strv_contains(only, group)))
+                                continue;
+                        if (!manager_group_is_active(m, group))
+                                r = extend_once(&g.added, group);
+                        else if (!config_lists_group(newc, group))
+                                r = extend_once(&g.removed, group);
+                        else
+                                r = extend_once(&g.changed, group);
+                        if (r < 0)
+                                return r;
+                }
+        *ret = g;
+        g = (ReloadDiff) {};
         return 0;
 }

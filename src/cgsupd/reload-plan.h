@@ -31,4 +31,7 @@ typedef struct ReloadDiff {
         char **added, **changed, **removed;
 } ReloadDiff;
 int manager_reload_diff(Manager *m, const Config *newc, ReloadDiff *ret);
+/* The same by group (supervisord's unit for reread and update): a group with no running program is added, one
+ * @newc no longer lists removed, any other with a change changed. @only: just these groups (NULL: all). */
+int manager_reload_diff_groups(Manager *m, const Config *newc, char **only, ReloadDiff *ret);
 void reload_diff_done(ReloadDiff *d);

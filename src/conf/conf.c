@@ -94,6 +94,40 @@ static void daemon_config_done(DaemonConfig *d) {
         free(d->cgroup);
 }
 
+GroupConfig *group_config_free(GroupConfig *g) {
+        if (!g)
+                return NULL;
+        free(g->name);
+        strv_free(g->programs);
+        strv_free(g->environment_files);
+        free(g->source_file);
+        free(g);
+        return NULL;
+}
+
+int group_config_copy(const GroupConfig *g, GroupConfig **ret) {
+        _cleanup_(group_config_freep) GroupConfig *copy = NULL;
+
+        assert(g);
+        assert(ret);
+
+        copy = calloc(1, sizeof(GroupConfig));
+        if (!copy)
+                return -ENOMEM;
+        copy->priority = g->priority;
+        copy->limits = g->limits;
+        copy->source_line = g->source_line;
+        copy->name = strdup(g->name);
+        copy->source_file = g->source_file ? strdup(g->source_file) : NULL;
+        copy->programs = strv_copy(g->programs);
+        copy->environment_files = strv_copy(g->environment_files);
+        if (!copy->name || (g->source_file && !copy->source_file) || (g->programs && !copy->programs) ||
+            (g->environment_files && !copy->environment_files))
+                return -ENOMEM;
+        *ret = TAKE_PTR(copy);
+        return 0;
+}
+
 Config *config_free(Config *c) {
         if (!c)
                 return NULL;
@@ -103,13 +137,8 @@ Config *config_free(Config *c) {
         for (size_t i = 0; i < c->n_programs; i++)
                 program_config_free(c->programs[i]);
         free(c->programs);
-        for (size_t i = 0; i < c->n_groups; i++) {
-                free(c->groups[i]->name);
-                strv_free(c->groups[i]->programs);
-                strv_free(c->groups[i]->environment_files);
-                free(c->groups[i]->source_file);
-                free(c->groups[i]);
-        }
+        for (size_t i = 0; i < c->n_groups; i++)
+                group_config_free(c->groups[i]);
         free(c->groups);
         for (size_t i = 0; i < c->n_webhooks; i++)
                 webhook_config_free(c->webhooks[i]);
@@ -743,6 +772,12 @@ static int cmp_program(const void *a, const void *b) {
         return strcmp(x->group_name, y->group_name);
 }
 
+void config_sort_programs(Config *c) {
+        assert(c);
+        if (c->n_programs > 0)
+                qsort(c->programs, c->n_programs, sizeof(ProgramConfig *), cmp_program);
+}
+
 static int cmp_group_name(const void *a, const void *b) {
         const ProgramConfig *x = *(ProgramConfig *const *) a, *y = *(ProgramConfig *const *) b;
         int r = strcmp(x->group_name, y->group_name);
@@ -950,8 +985,7 @@ static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const c
         if (r < 0)
                 return r;
 
-        if (c->n_programs > 0)
-                qsort(c->programs, c->n_programs, sizeof(ProgramConfig *), cmp_program);
+        config_sort_programs(c);
         r = check_duplicates(c);
         if (r < 0)
                 return r;

@@ -237,6 +237,11 @@ typedef struct GroupConfig {
         unsigned source_line;
 } GroupConfig;
 
+GroupConfig *group_config_free(GroupConfig *g);
+DEFINE_TRIVIAL_CLEANUP_FUNC(GroupConfig *, group_config_free);
+/* Deep copy (a reload that keeps one group of the old configuration in the new one). */
+int group_config_copy(const GroupConfig *g, GroupConfig **ret);
+
 /* [webhook:NAME]: events POSTed as JSON (cgsupd's webhook.c). */
 typedef struct WebhookConfig {
         char *name;
@@ -347,6 +352,8 @@ int config_load_with_dropins(const char *path, const char *dropin_dir, char **ex
  * made from the file exactly as a reload would make them). */
 int config_load_scaled(const char *path, char **extra_env, const char *program, unsigned numprocs, Config **ret);
 Config *config_free(Config *c);
+/* Puts c->programs in their order: (priority, name, group), as config_load() leaves them. */
+void config_sort_programs(Config *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Config *, config_free);
 /*
  * config_place_auto_logs() - where cgsupd puts AUTO logs, after config_load() (which, like supervisord,

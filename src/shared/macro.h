@@ -26,6 +26,12 @@
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define SWAP_TWO(x, y)                                                                                        \
+        do {                                                                                                  \
+                __typeof__(x) _swap_tmp_ = (x);                                                               \
+                (x) = (y);                                                                                    \
+                (y) = _swap_tmp_;                                                                             \
+        } while (false)
 #define CLAMP(x, lo, hi) ((x) < (lo) ? (lo) : (x) > (hi) ? (hi) : (x))
 
 #define STRINGIFY_(x) #x

@@ -34,19 +34,23 @@
 
 #define DEFAULT_OUTPUT_BYTES 1600 /* supervisorctl tail's default */
 
-int bus_validate_name(const char *name, sd_bus_error *error) {
+static int validate_name(const char *what, const char *name, sd_bus_error *error) {
         size_t n = strlen(name);
 
         if (n == 0)
-                return sd_bus_error_set(error, CGSUP_ERROR_INVALID_ARGUMENT, "Program name must not be empty.");
+                return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT, "%s name must not be empty.", what);
         if (n > BUS_NAME_MAX)
                 return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
-                                         "Program name too long (%zu bytes, at most %d).", n, BUS_NAME_MAX);
+                                         "%s name too long (%zu bytes, at most %d).", what, n, BUS_NAME_MAX);
         for (const char *s = name; *s; s++)
                 if ((unsigned char) *s < 0x20 || *s == 0x7f)
-                        return sd_bus_error_set(error, CGSUP_ERROR_INVALID_ARGUMENT,
-                                                "Program name contains control characters.");
+                        return sd_bus_error_setf(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                                 "%s name contains control characters.", what);
         return 0;
+}
+
+int bus_validate_name(const char *name, sd_bus_error *error) {
+        return validate_name("Program", name, error);
 }
 
 /* A single program named by a caller: the name checked, the program found, or NoSuchProgram. */
@@ -982,6 +986,123 @@ static int method_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
         return reply_diff(m, &diff);
 }
 
+/* UpdateGroups(as groups) -> (as added, as changed, as removed): supervisorctl's `update GROUP...`. The file is
+ * read again and only the named groups' part of the difference is applied; every other group runs on as it is
+ * (its pending changes stay pending). The reply names groups, not programs. */
+static int method_update_groups(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(reload_diff_done) ReloadDiff diff = {};
+        _cleanup_(config_freep) Config *file = NULL;
+        _cleanup_strv_free_ char **groups = NULL;
+        _cleanup_free_ char *msg = NULL;
+        BusContext *c = userdata;
+        int r;
+
+        r = sd_bus_message_read_strv(m, &groups);
+        if (r < 0)
+                return r;
+        if (strv_length(groups) == 0)
+                return sd_bus_error_set(error, CGSUP_ERROR_INVALID_ARGUMENT,
+                                        "No group given (Update() applies every change).");
+        STRV_FOREACH(g, groups) {
+                r = validate_name("Group", *g, error);
+                if (r < 0)
+                        return r;
+        }
+        r = check_not_shutting_down(c, BUS_OP_RELOAD, NULL, error);
+        if (r < 0)
+                return r;
+        r = verify_reload(m, c, "update", error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+        r = manager_reload_load(c->manager, &file, &msg);
+        if (r >= 0)
+                r = manager_reload_diff_groups(c->manager, file, groups, &diff);
+        if (r >= 0)
+                r = manager_update_groups(c->manager, &file, groups, &msg);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, CGSUP_ERROR_NO_SUCH_GROUP,
+                                         "No such group '%s': it neither runs nor is in %s.", strna(msg),
+                                         config_path(c->manager));
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, CGSUP_ERROR_BAD_CONFIG, "Configuration not applied: %s",
+                                         msg ?: "invalid configuration");
+        if (r < 0)
+                return bus_error_set_errno(error, r, BUS_OP_RELOAD, NULL, msg);
+        return reply_diff(m, &diff);
+}
+
+/* AddGroup(s group) and RemoveGroup(s group): the group read and checked, polkit asked. */
+static int group_method_prologue(sd_bus_message *m, BusContext *c, const char *verb, const char **ret,
+                                 sd_bus_error *error) {
+        const char *group;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &group);
+        if (r < 0)
+                return r;
+        r = validate_name("Group", group, error);
+        if (r < 0)
+                return r;
+        r = check_not_shutting_down(c, BUS_OP_RELOAD, NULL, error);
+        if (r < 0)
+                return r;
+        r = verify_reload(m, c, verb, error);
+        if (r > 0)
+                *ret = group;
+        return r;
+}
+
+/* AddGroup(s group): supervisord's addProcessGroup, from the file as last read (Reread()), not read again. */
+static int method_add_group(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *msg = NULL;
+        BusContext *c = userdata;
+        const char *group = NULL;
+        int r;
+
+        r = group_method_prologue(m, c, "add", &group, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+        r = manager_add_group(c->manager, group, &msg);
+        if (r == -EEXIST)
+                return sd_bus_error_setf(error, CGSUP_ERROR_GROUP_ACTIVE, "Group '%s' is already active.", group);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, CGSUP_ERROR_NO_SUCH_GROUP,
+                                         "No such group '%s' in %s as last read (Reread() reads it again).", group,
+                                         config_path(c->manager));
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, CGSUP_ERROR_BAD_CONFIG, "Configuration not applied: %s",
+                                         msg ?: "invalid configuration");
+        if (r < 0)
+                return bus_error_set_errno(error, r, BUS_OP_RELOAD, NULL, msg);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+/* RemoveGroup(s group): supervisord's removeProcessGroup: a group whose programs are all stopped leaves what
+ * runs, whether or not the file still lists it (then Reread() shows it available again). */
+static int method_remove_group(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *msg = NULL;
+        BusContext *c = userdata;
+        const char *group = NULL;
+        Program *p;
+        int r;
+
+        r = group_method_prologue(m, c, "remove", &group, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+        r = manager_remove_group(c->manager, group, &msg);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, CGSUP_ERROR_NO_SUCH_GROUP, "No group '%s' is active.", group);
+        if (r == -EBUSY) {
+                p = msg ? manager_find_program(c->manager, msg) : NULL;
+                return sd_bus_error_setf(error, CGSUP_ERROR_STILL_RUNNING,
+                                         "Group '%s' still runs: program '%s' is %s; stop it first.", group,
+                                         strna(msg), p ? program_state_to_string(p->state) : "active");
+        }
+        if (r < 0)
+                return bus_error_set_errno(error, r, BUS_OP_RELOAD, NULL, msg);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
 /* Shutdown() and ShutdownWithFlags(t flags): CGSUP_SHUTDOWN_NOW skips the graceful stop (also when a
  * graceful shutdown is under way). */
 static int method_shutdown(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -1174,6 +1295,13 @@ const sd_bus_vtable bus_manager_vtable[] = {
                                 method_list_configured_programs, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Update", SD_BUS_NO_ARGS, SD_BUS_RESULT("as", added, "as", changed, "as", removed),
                                 method_update, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("UpdateGroups", SD_BUS_ARGS("as", groups),
+                                SD_BUS_RESULT("as", added, "as", changed, "as", removed), method_update_groups,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("AddGroup", SD_BUS_ARGS("s", group), SD_BUS_NO_RESULT, method_add_group,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RemoveGroup", SD_BUS_ARGS("s", group), SD_BUS_NO_RESULT, method_remove_group,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Reload", NULL, NULL, method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Shutdown", NULL, NULL, method_shutdown, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ShutdownWithFlags", SD_BUS_ARGS("t", flags), SD_BUS_NO_RESULT, method_shutdown,
