@@ -894,24 +894,55 @@ static int method_reread(sd_bus_message *m, void *userdata, sd_bus_error *error)
         return reply_diff(m, &diff);
 }
 
-static bool group_in_use(Manager *m, const char *group) {
+static int compare_str_ptr(const void *a, const void *b) {
+        return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+static int compare_group_ptr(const void *a, const void *b) {
+        return strcmp((*(const GroupConfig *const *) a)->name, (*(const GroupConfig *const *) b)->name);
+}
+
+/* The names of the groups in use (manager_group_is_active()), sorted for bsearch(); borrowed strings. */
+static int groups_in_use(Manager *m, const char ***ret, size_t *ret_n) {
+        _cleanup_free_ const char **v = calloc(m->n_programs + 1, sizeof(char *));
+        size_t n = 0;
+
+        if (!v)
+                return -ENOMEM;
         for (size_t i = 0; i < m->n_programs; i++) {
                 const Program *p = m->programs[i];
-                if (!p->transient && !p->remove_when_stopped && p->config->group_name &&
-                    streq(p->config->group_name, group))
-                        return true;
+                if (!p->transient && !p->remove_when_stopped && p->group)
+                        v[n++] = p->group;
         }
-        return false;
+        qsort(v, n, sizeof(char *), compare_str_ptr);
+        *ret = TAKE_PTR(v);
+        *ret_n = n;
+        return 0;
 }
 
 /* ListConfiguredPrograms() -> a(ssbbii): supervisord's getAllConfigInfo, for supervisorctl's avail: every
  * program instance of the configuration as the last Reread() read it (else as loaded), with whether its group
- * is loaded, autostart, and the program's and its group's priority. */
+ * is loaded, autostart, and the program's and its group's priority. The groups in use and the [group:x]
+ * sections are sorted once per call and looked up with bsearch(): a row costs O(log n), not a scan. */
 static int method_list_configured_programs(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ const char **in_use = NULL;
+        _cleanup_free_ GroupConfig **groups = NULL;
         BusContext *c = userdata;
         const Config *conf = c->manager->reread_config ?: c->manager->config;
+        size_t n_in_use = 0, n_groups = conf ? conf->n_groups : 0;
         int r;
+
+        r = groups_in_use(c->manager, &in_use, &n_in_use);
+        if (r < 0)
+                return r;
+        groups = calloc(n_groups + 1, sizeof(GroupConfig *));
+        if (!groups)
+                return -ENOMEM;
+        if (n_groups > 0) {
+                memcpy(groups, conf->groups, n_groups * sizeof(GroupConfig *));
+                qsort(groups, n_groups, sizeof(GroupConfig *), compare_group_ptr);
+        }
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r < 0)
@@ -919,14 +950,13 @@ static int method_list_configured_programs(sd_bus_message *m, void *userdata, sd
         r = sd_bus_message_open_container(reply, 'a', "(ssbbii)");
         for (size_t i = 0; r >= 0 && conf && i < conf->n_programs; i++) {
                 const ProgramConfig *pc = conf->programs[i];
-                const GroupConfig *g = NULL;
+                const GroupConfig key = { .name = pc->group_name }, *kp = &key, *const *g;
+                bool used;
 
-                for (size_t k = 0; k < conf->n_groups && !g; k++)
-                        if (streq(conf->groups[k]->name, pc->group_name))
-                                g = conf->groups[k];
-                r = sd_bus_message_append(reply, "(ssbbii)", pc->name, pc->group_name,
-                                          group_in_use(c->manager, pc->group_name), pc->autostart, pc->priority,
-                                          g ? g->priority : pc->priority);
+                g = n_groups > 0 ? bsearch(&kp, groups, n_groups, sizeof(GroupConfig *), compare_group_ptr) : NULL;
+                used = n_in_use > 0 && bsearch(&pc->group_name, in_use, n_in_use, sizeof(char *), compare_str_ptr);
+                r = sd_bus_message_append(reply, "(ssbbii)", pc->name, pc->group_name, used, pc->autostart,
+                                          pc->priority, g ? (*g)->priority : pc->priority);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
