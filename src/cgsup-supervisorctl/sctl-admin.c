@@ -2,10 +2,9 @@
 /*
  * reread, update, add, remove, reload, shutdown, open: supervisorctl's configuration and daemon commands.
  *
- * cgsupd applies a configuration as a whole (Reread() shows the difference, Update() applies all of it),
- * while supervisord can add or remove one group at a time. So `update GROUP`, `add GROUP` and
- * `remove GROUP` go ahead only when the pending difference touches nothing but the named groups, and
- * otherwise refuse with the list of the other changes: never a silently broader action.
+ * Like supervisord, cgsupd acts on one group at a time when asked: `update GROUP...` is UpdateGroups() (only
+ * those groups' part of the pending difference; the rest stays pending), `add GROUP` AddGroup() (from the file
+ * as last read), `remove GROUP` RemoveGroup() (out of what runs, even when the file still lists it).
  */
 
 #include <errno.h>
@@ -28,23 +27,89 @@ static void diff_done(Diff *d) {
         *d = (Diff) {};
 }
 
-/* cgsupd reports instances; supervisorctl reports groups. A name that is not loaded (yet) stays itself. */
-static int to_groups(Ctl *c, char **names, char ***ret) {
-        _cleanup_strv_free_ char **groups = NULL;
+/* The programs of the configuration as the last reread read it (ListConfiguredPrograms()): parallel lists
+ * of instance and group names. */
+typedef struct Configured {
+        char **names, **groups;
+} Configured;
+
+static void configured_done(Configured *cf) {
+        cf->names = strv_free(cf->names);
+        cf->groups = strv_free(cf->groups);
+}
+
+static int configured_read(Ctl *c, Configured *ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(configured_done) Configured cf = {};
+        const char *name, *group;
+        int in_use, autostart, r;
+        int32_t prio, group_prio;
+
+        r = ctl_manager_call(c, "ListConfiguredPrograms", &reply, &error, NULL);
+        if (r < 0)
+                return ctl_log_bus_error(c, &error, r);
+        r = sd_bus_message_enter_container(reply, 'a', "(ssbbii)");
+        while (r > 0) {
+                r = sd_bus_message_read(reply, "(ssbbii)", &name, &group, &in_use, &autostart, &prio, &group_prio);
+                if (r > 0 && (strv_extend(&cf.names, name) < 0 || strv_extend(&cf.groups, group) < 0))
+                        r = -ENOMEM;
+        }
+        if (r < 0)
+                return ctl_log_bus_error(c, NULL, r);
+        *ret = cf;
+        cf = (Configured) {};
+        return 0;
+}
+
+static bool group_runs(Ctl *c, const char *g) {
+        for (size_t i = 0; i < c->n_procs; i++)
+                if (streq(c->procs[i].group, g))
+                        return true;
+        return false;
+}
+
+/* The group of instance @name: from what ran before (c->procs), else from the configuration; else itself. */
+static const char *group_of(Ctl *c, const Configured *cf, const char *name) {
+        size_t k = 0;
+
+        for (size_t i = 0; i < c->n_procs; i++)
+                if (streq(c->procs[i].name, name))
+                        return c->procs[i].group;
+        STRV_FOREACH(n, cf->names) {
+                if (streq(*n, name))
+                        return cf->groups[k];
+                k++;
+        }
+        return name;
+}
+
+static int extend_once(char ***l, const char *s) {
+        return strv_contains(*l, s) ? 0 : strv_extend(l, s);
+}
+
+/* cgsupd reports instances; supervisorctl reports groups, by supervisord's diff_to_active(): a group that did
+ * not run is added, one the configuration no longer lists removed, any other with a change changed. */
+static int diff_by_group(Ctl *c, char **lists[3], Diff *ret) {
+        _cleanup_(configured_done) Configured cf = {};
+        Diff d = {};
         int r;
 
-        STRV_FOREACH(n, names) {
-                const char *g = *n;
-                for (size_t i = 0; i < c->n_procs; i++)
-                        if (streq(c->procs[i].name, *n))
-                                g = c->procs[i].group;
-                if (strv_contains(groups, g))
-                        continue;
-                r = strv_extend(&groups, g);
-                if (r < 0)
-                        return r;
-        }
-        *ret = TAKE_PTR(groups);
+        r = configured_read(c, &cf);
+        if (r < 0)
+                return r;
+        for (size_t k = 0; k < 3; k++)
+                STRV_FOREACH(n, lists[k]) {
+                        const char *g = group_of(c, &cf, *n);
+                        char ***to = !group_runs(c, g) ? &d.added : !strv_contains(cf.groups, g) ? &d.removed :
+                                                                                                   &d.changed;
+                        r = extend_once(to, g);
+                        if (r < 0) {
+                                diff_done(&d);
+                                return ctl_log_bus_error(c, NULL, r);
+                        }
+                }
+        *ret = d;
         return 0;
 }
 
@@ -63,7 +128,6 @@ static int diff_call(Ctl *c, const char *method, const char *shutting_down, Diff
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_strv_free_ char **added = NULL, **changed = NULL, **removed = NULL;
-        Diff d = {};
         int r;
 
         /* The instance -> group map must be read before Update() forgets removed programs. */
@@ -82,43 +146,18 @@ static int diff_call(Ctl *c, const char *method, const char *shutting_down, Diff
                 r = sd_bus_message_read_strv(reply, &changed);
         if (r >= 0)
                 r = sd_bus_message_read_strv(reply, &removed);
-        if (r >= 0)
-                r = to_groups(c, added, &d.added);
-        if (r >= 0)
-                r = to_groups(c, changed, &d.changed);
-        if (r >= 0)
-                r = to_groups(c, removed, &d.removed);
         if (r < 0) {
-                diff_done(&d);
                 c->exitstatus = SCTL_EXIT_GENERIC;
                 return ctl_log_bus_error(c, NULL, r);
         }
-        *ret = d;
-        return 0;
+        r = diff_by_group(c, (char **[3]) { added, changed, removed }, ret);
+        if (r < 0)
+                c->exitstatus = SCTL_EXIT_GENERIC;
+        return r;
 }
 
 static bool diff_is_empty(const Diff *d) {
         return strv_length(d->added) + strv_length(d->changed) + strv_length(d->removed) == 0;
-}
-
-/* True when every pending change is one of @names; otherwise prints the refusal. */
-static bool diff_only_touches(Ctl *c, const Diff *d, char **names) {
-        _cleanup_strv_free_ char **others = NULL;
-        _cleanup_free_ char *list = NULL;
-
-        char **lists[] = { d->added, d->changed, d->removed };
-
-        for (size_t k = 0; k < ELEMENTSOF(lists); k++)
-                STRV_FOREACH(g, lists[k])
-                        if (!strv_contains(names, *g) && !strv_contains(others, *g) && strv_extend(&others, *g) < 0)
-                                return false;
-        if (!others)
-                return true;
-        list = strv_join(others, ", ");
-        ctl_output("ERROR: cgsupd applies the whole configuration, and it also changes: %s", strna(list));
-        ctl_note("run `update` without names to apply every change");
-        c->exitstatus = SCTL_EXIT_GENERIC;
-        return false;
 }
 
 static int compare_strings(const void *a, const void *b) {
@@ -156,42 +195,68 @@ void cmd_reread(Ctl *c, char **args, size_t n, const char *arg) {
         diff_done(&d);
 }
 
-static bool wanted(char **only, const char *g) {
-        return !only || strv_contains(only, g);
-}
-
-static void print_update(const Diff *d, char **only) {
-        STRV_FOREACH(g, d->removed)
-                if (wanted(only, *g)) {
-                        ctl_output("%s: stopped", *g);
-                        ctl_output("%s: removed process group", *g);
-                }
-        STRV_FOREACH(g, d->changed)
-                if (wanted(only, *g)) {
-                        ctl_output("%s: stopped", *g);
-                        ctl_output("%s: updated process group", *g);
-                }
+static void print_update(const Diff *d) {
+        STRV_FOREACH(g, d->removed) {
+                ctl_output("%s: stopped", *g);
+                ctl_output("%s: removed process group", *g);
+        }
+        STRV_FOREACH(g, d->changed) {
+                ctl_output("%s: stopped", *g);
+                ctl_output("%s: updated process group", *g);
+        }
         STRV_FOREACH(g, d->added)
-                if (wanted(only, *g))
-                        ctl_output("%s: added process group", *g);
+                ctl_output("%s: added process group", *g);
 }
 
-/* The groups named exist (loaded or about to be added); prints supervisorctl's error for the others. */
-static void check_groups(Ctl *c, char **only, const Diff *pending) {
+/* supervisorctl's check of `update GROUP...`: a group must run or be in the file just read; the others get
+ * "no such group". Returns the good ones. */
+static int known_groups(Ctl *c, char **only, char ***ret) {
+        _cleanup_(configured_done) Configured cf = {};
+        _cleanup_strv_free_ char **known = NULL;
+        int r;
+
+        r = configured_read(c, &cf);
+        if (r < 0)
+                return r;
         STRV_FOREACH(g, only) {
-                bool found = strv_contains(pending->added, *g);
-                for (size_t i = 0; !found && i < c->n_procs; i++)
-                        found = streq(c->procs[i].group, *g);
-                if (!found) {
+                if (!strv_contains(cf.groups, *g) && !group_runs(c, *g)) {
                         ctl_output("ERROR: no such group: %s", *g);
                         c->exitstatus = SCTL_EXIT_GENERIC;
-                }
+                } else if (strv_extend(&known, *g) < 0)
+                        return ctl_log_bus_error(c, NULL, -ENOMEM);
         }
+        *ret = TAKE_PTR(known);
+        return 0;
+}
+
+/* UpdateGroups(): the reply is already by group. */
+static void update_groups(Ctl *c, char **groups) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Diff d = {};
+        int r;
+
+        r = ctl_manager_call_strv(c, "UpdateGroups", groups, &reply, &error);
+        if (r < 0) {
+                print_diff_error(c, &error, r, "ERROR: already shutting down");
+                return;
+        }
+        r = sd_bus_message_read_strv(reply, &d.added);
+        if (r >= 0)
+                r = sd_bus_message_read_strv(reply, &d.changed);
+        if (r >= 0)
+                r = sd_bus_message_read_strv(reply, &d.removed);
+        if (r < 0) {
+                c->exitstatus = SCTL_EXIT_GENERIC;
+                (void) ctl_log_bus_error(c, NULL, r);
+        } else
+                print_update(&d);
+        diff_done(&d);
 }
 
 void cmd_update(Ctl *c, char **args, size_t n, const char *arg) {
-        _cleanup_strv_free_ char **only = NULL;
-        Diff pending = {}, done = {};
+        _cleanup_strv_free_ char **only = NULL, **known = NULL;
+        Diff d = {};
 
         for (size_t i = 0; i < n; i++) {
                 if (streq(args[i], "all")) {
@@ -201,79 +266,55 @@ void cmd_update(Ctl *c, char **args, size_t n, const char *arg) {
                 if (!strv_contains(only, args[i]) && strv_extend(&only, args[i]) < 0)
                         return;
         }
-        if (only) {
-                if (diff_call(c, "Reread", "ERROR: already shutting down", &pending) < 0)
-                        return;
-                check_groups(c, only, &pending);
-                bool ok = diff_only_touches(c, &pending, only);
-                diff_done(&pending);
-                if (!ok)
-                        return;
+        if (!only) {
+                if (diff_call(c, "Update", "ERROR: already shutting down", &d) >= 0)
+                        print_update(&d);
+                diff_done(&d);
+                return;
         }
-        if (diff_call(c, "Update", "ERROR: already shutting down", &done) < 0)
+        /* supervisorctl rereads first (reloadConfig), then checks the names against what runs and was read. */
+        if (diff_call(c, "Reread", "ERROR: already shutting down", &d) < 0)
                 return;
-        print_update(&done, only);
-        diff_done(&done);
-}
-
-static bool group_loaded(Ctl *c, const char *g) {
-        for (size_t i = 0; i < c->n_procs; i++)
-                if (streq(c->procs[i].group, g))
-                        return true;
-        return false;
-}
-
-static bool group_running(Ctl *c, const char *g) {
-        for (size_t i = 0; i < c->n_procs; i++)
-                if (streq(c->procs[i].group, g) &&
-                    (state_is_running(c->procs[i].state) || streq(c->procs[i].state, "STOPPING")))
-                        return true;
-        return false;
-}
-
-/* add/remove NAME: apply the pending change for that one group, when it is the only one. */
-static void apply_one(Ctl *c, const char *g, bool add) {
-        char *one[] = { (char *) g, NULL };
-        Diff pending = {}, done = {};
-        bool listed, ok;
-
-        if (diff_call(c, "Reread", "ERROR: shutting down", &pending) < 0)
+        diff_done(&d);
+        if (known_groups(c, only, &known) < 0) {
+                c->exitstatus = SCTL_EXIT_GENERIC;
                 return;
-        listed = strv_contains(add ? pending.added : pending.removed, g);
-        if (add && group_loaded(c, g))
-                ctl_output("ERROR: process group already active");
-        else if (!add && !group_loaded(c, g)) {
-                ctl_output("ERROR: no such process/group: %s", g);
+        }
+        if (known)
+                update_groups(c, known);
+}
+
+/* add/remove NAME: AddGroup() / RemoveGroup(), with supervisorctl's words for their refusals. */
+static void group_call(Ctl *c, const char *g, bool add) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = ctl_manager_call(c, add ? "AddGroup" : "RemoveGroup", NULL, &error, "s", g);
+        if (r >= 0)
+                ctl_output("%s: %s process group", g, add ? "added" : "removed");
+        else if (sd_bus_error_has_name(&error, CGSUP_ERROR_GROUP_ACTIVE))
+                ctl_output("ERROR: process group already active"); /* and exit status 0, as supervisorctl */
+        else {
                 c->exitstatus = SCTL_EXIT_GENERIC;
-        } else if (!add && group_running(c, g)) {
-                ctl_output("ERROR: process/group still running: %s", g);
-                c->exitstatus = SCTL_EXIT_GENERIC;
-        } else if (!listed) {
-                if (add)
+                if (sd_bus_error_has_name(&error, CGSUP_ERROR_NO_SUCH_GROUP))
                         ctl_output("ERROR: no such process/group: %s", g);
-                else {
-                        /* supervisord can drop a group its file still lists; cgsupd follows the file. */
-                        ctl_output("ERROR: process/group still in the configuration: %s", g);
-                        ctl_note("remove [program:%s] from the configuration first; `update` then removes it", g);
-                }
-                c->exitstatus = SCTL_EXIT_GENERIC;
-        } else {
-                ok = diff_only_touches(c, &pending, one);
-                if (ok && diff_call(c, "Update", "ERROR: shutting down", &done) >= 0)
-                        ctl_output("%s: %s process group", g, add ? "added" : "removed");
-                diff_done(&done);
+                else if (sd_bus_error_has_name(&error, CGSUP_ERROR_STILL_RUNNING))
+                        ctl_output("ERROR: process/group still running: %s", g);
+                else if (add && sd_bus_error_has_name(&error, CGSUP_ERROR_SHUTTING_DOWN))
+                        ctl_output("ERROR: shutting down");
+                else
+                        (void) ctl_log_bus_error(c, &error, r);
         }
-        diff_done(&pending);
 }
 
 void cmd_add(Ctl *c, char **args, size_t n, const char *arg) {
         for (size_t i = 0; i < n; i++)
-                apply_one(c, args[i], true);
+                group_call(c, args[i], true);
 }
 
 void cmd_remove(Ctl *c, char **args, size_t n, const char *arg) {
         for (size_t i = 0; i < n; i++)
-                apply_one(c, args[i], false);
+                group_call(c, args[i], false);
 }
 
 /* reload and shutdown: no arguments, a question in the shell, one method call. */

@@ -84,6 +84,25 @@ int ctl_manager_call(Ctl *c, const char *member, sd_bus_message **ret_reply, sd_
         return sd_bus_call(bus, m, CALL_TIMEOUT_USEC, reterr, ret_reply);
 }
 
+int ctl_manager_call_strv(Ctl *c, const char *member, char **strv, sd_bus_message **ret_reply,
+                          sd_bus_error *reterr) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        sd_bus *bus;
+        int r;
+
+        r = ctl_bus(c, &bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_call(bus, &m, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
+                                           member);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_strv(m, strv);
+        if (r < 0)
+                return r;
+        return sd_bus_call(bus, m, CALL_TIMEOUT_USEC, reterr, ret_reply);
+}
+
 static int proc_compare(const void *a, const void *b) {
         const Proc *x = a, *y = b;
         int d = strcmp(x->group, y->group);

@@ -69,6 +69,9 @@ int ctl_bus(Ctl *c, sd_bus **ret);
 int ctl_log_bus_error(Ctl *c, const sd_bus_error *e, int r);
 int ctl_manager_call(Ctl *c, const char *member, sd_bus_message **ret_reply, sd_bus_error *reterr,
                      const char *types, ...);
+/* The same with one "as" argument. */
+int ctl_manager_call_strv(Ctl *c, const char *member, char **strv, sd_bus_message **ret_reply,
+                          sd_bus_error *reterr);
 /* supervisorctl's upcheck(): the daemon answers. On failure prints the reason and sets exit status 7. */
 bool ctl_upcheck(Ctl *c);
 /* Re-read ListPrograms() into c->procs, sorted by (group, name). */

@@ -423,6 +423,46 @@ compare --sorted avail
 compare update
 compare --sorted avail
 
+# ---- add / remove / update GROUP: one group at a time, every other group left as it runs ----
+compare add newbie
+compare add nosuch
+compare remove nosuch
+compare remove sleeper
+# remove takes a stopped group out of what runs although the file still lists it: avail and reread show it
+# available, add or update brings it back.
+compare remove newbie
+compare status newbie
+compare --sorted avail
+compare reread
+compare add newbie
+compare status newbie
+compare remove newbie
+compare update newbie
+compare update newbie
+# A mix: grp stopped and removed from what runs; in the file sleeper's command changes, talker goes, a
+# group "fresh" comes. Each `update NAME` applies that group only; the others stay pending.
+compare --sorted stop 'grp:*'
+compare remove grp
+edit_mix() {
+        local f
+        for f in "$CONF" "$TEST_DIR/cgsupd.conf"; do
+                sed -i -e '/^\[program:sleeper\]/,/^$/s/^command = .*/command = sleep 1001/' \
+                        -e '/^\[program:talker\]/,/^$/d' "$f"
+                printf '\n[program:f1]\ncommand = sleep 1000\nautostart = false\n\n[group:fresh]\nprograms = f1\n' >>"$f"
+        done
+}
+edit_mix
+sleeper_pid=$(cg pid sleeper)
+compare reread
+compare update fresh nosuch
+compare status fresh:f1
+compare update talker
+compare reread
+check "update of other groups left sleeper running as it was (same pid)" bash -c "[[ \$('$CGSUP_SUPERVISORCTL' -c '$CONF' pid sleeper) == $sleeper_pid ]]"
+compare update sleeper grp
+compare reread
+compare update all
+
 compare shutdown
 check "cgsupd exits after shutdown" bash -c "
         for _ in \$(seq 1 300); do kill -0 $CGSUPD_PID 2>/dev/null || exit 0; sleep 0.1; done; exit 1"
