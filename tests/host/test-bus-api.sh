@@ -258,6 +258,57 @@ alive "a bad configuration"
 cp "$TEST_DIR/cgsup.conf.good" "$TEST_DIR/cgsup.conf"
 check "Reload of the valid file" bctl call "${M[@]}" Reload
 
+# ---- one group at a time: UpdateGroups, AddGroup, RemoveGroup ----
+call_m() { busctl --address="$BUS_ADDRESS" call "${M[@]}" "$@" 2>&1; }
+pid_of() { busctl --address="$BUS_ADDRESS" get-property org.cgsup1 "/org/cgsup1/program/$1" org.cgsup1.Program MainPID; }
+check "UpdateGroups with no group: InvalidArgument" expect_error "No group given" call_m UpdateGroups as 0
+check "UpdateGroups with an empty name: InvalidArgument naming the problem" expect_error "Group name must not be empty" \
+        call_m UpdateGroups as 2 web ""
+check "UpdateGroups with a control character: InvalidArgument" expect_error "Group name contains control characters" \
+        dsend UpdateGroups "array:string:$(printf 'a\tb')"
+check "UpdateGroups with a string, not an array: InvalidArgs" expect_error "org.freedesktop.DBus.Error.InvalidArgs" \
+        dsend UpdateGroups string:web
+check "UpdateGroups of an unknown group: NoSuchGroup naming it" bash -c "
+        $(declare -f dsend expect_error); BUS_ADDRESS='$BUS_ADDRESS'
+        expect_error 'org.cgsup1.Error.NoSuchGroup' dsend UpdateGroups array:string:web,nosuch | grep -q \"'nosuch'\""
+check "AddGroup of a running group: GroupActive" expect_error "org.cgsup1.Error.GroupActive" dsend AddGroup string:web
+check "AddGroup of an unknown group: NoSuchGroup" expect_error "org.cgsup1.Error.NoSuchGroup" dsend AddGroup string:nosuch
+check "RemoveGroup of a running group: StillRunning naming the program" bash -c "
+        $(declare -f dsend expect_error); BUS_ADDRESS='$BUS_ADDRESS'
+        expect_error 'org.cgsup1.Error.StillRunning' dsend RemoveGroup string:grp | grep -q \"program 'a'\|program 'b'\""
+check "RemoveGroup of an unknown group: NoSuchGroup" expect_error "org.cgsup1.Error.NoSuchGroup" dsend RemoveGroup string:nosuch
+check "RemoveGroup with an empty name: InvalidArgument" expect_error "org.cgsup1.Error.InvalidArgument" dsend RemoveGroup string:
+alive "bad group arguments"
+check "stop idle" bctl call "${M[@]}" StopProgram s idle
+check "RemoveGroup of a stopped group the file still lists" bctl call "${M[@]}" RemoveGroup s idle
+check "... it is gone" expect_error org.cgsup1.Error.NoSuchProgram dsend GetProgram string:idle
+check "... Reread reports it available again" bash -c "busctl --address='$BUS_ADDRESS' call ${M[*]} Reread | grep -qx 'asasas 1 \"idle\" 0 0'"
+check "... ListConfiguredPrograms lists it not in use" bash -c "
+        busctl --address='$BUS_ADDRESS' call ${M[*]} ListConfiguredPrograms | grep -q '\"idle\" \"idle\" false false'"
+check "AddGroup brings it back" bctl call "${M[@]}" AddGroup s idle
+check "... with an object, STOPPED (autostart=false)" wait_state idle STOPPED
+check "RemoveGroup, then UpdateGroups brings it back too" bash -c "
+        busctl --address='$BUS_ADDRESS' call ${M[*]} RemoveGroup s idle &&
+        busctl --address='$BUS_ADDRESS' call ${M[*]} UpdateGroups as 1 idle | grep -qx 'asasas 1 \"idle\" 0 0'"
+# Only the named group changes: web's new command stays pending, its process untouched.
+WEB_PID=$(pid_of web)
+cp "$TEST_DIR/cgsup.conf" "$TEST_DIR/cgsup.conf.good"
+sed -i '/^\[program:web\]/,/^$/s/exec sleep 1000/exec sleep 1001/' "$TEST_DIR/cgsup.conf"
+printf '\n[program:late2]\ncommand = sleep 1000\nstartsecs = 0\n' >>"$TEST_DIR/cgsup.conf"
+check "UpdateGroups late2 adds late2 only" bash -c "
+        busctl --address='$BUS_ADDRESS' call ${M[*]} UpdateGroups as 1 late2 | grep -qx 'asasas 1 \"late2\" 0 0'"
+check "late2 runs" wait_state late2 RUNNING
+check "web's process was not touched" test "$(pid_of web)" == "$WEB_PID"
+check "web's change is still pending" bash -c "
+        out=\$(busctl --address='$BUS_ADDRESS' call ${M[*]} Reread); [[ \$out == 'asasas 0 1 \"web\" 0' ]] || { echo \"\$out\"; exit 1; }"
+echo "startsecs = not-a-number" >>"$TEST_DIR/cgsup.conf"
+check "UpdateGroups of an invalid file: BadConfig with file:line" bash -c "
+        $(declare -f dsend expect_error); BUS_ADDRESS='$BUS_ADDRESS'
+        expect_error 'org.cgsup1.Error.BadConfig' dsend UpdateGroups array:string:web | grep -q 'cgsup.conf:'"
+check "an invalid file changed nothing" test "$(pid_of web)" == "$WEB_PID"
+alive "UpdateGroups of an invalid file"
+cp "$TEST_DIR/cgsup.conf.good" "$TEST_DIR/cgsup.conf"
+
 # ---- shutdown ----
 check "Shutdown replies" bctl call "${M[@]}" Shutdown
 check "cgsupd exits after Shutdown" bash -c "for i in \$(seq 300); do kill -0 $CGSUPD_PID 2>/dev/null || exit 0; sleep 0.1; done; exit 1"

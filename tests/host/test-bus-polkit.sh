@@ -59,6 +59,18 @@ check "nobody: ClearLogs allowed by polkit (org.cgsup1.manage, verb clear)" bash
         grep -q '^org.cgsup1.manage .* details=program=web,verb=clear$' '$POLKIT_LOG'"
 check "nobody: Reload refused by polkit: AccessDenied" bash -c "$(declare -f as_nobody nsend); BUS_ADDRESS='$BUS_ADDRESS'; nsend Reload | grep -q 'org.cgsup1.Error.AccessDenied'"
 check "polkit was asked about org.cgsup1.reload" grep -q '^org.cgsup1.reload .*verb=reload' "$POLKIT_LOG"
+# The per-group reloads go through the same check as Update(), with the same refusal.
+check "nobody: UpdateGroups, AddGroup, RemoveGroup refused with Update's AccessDenied text" bash -c "
+        $(declare -f as_nobody nsend); BUS_ADDRESS='$BUS_ADDRESS'
+        want=\$(nsend Update | grep 'org.cgsup1.Error.AccessDenied') || exit 1
+        for call in 'UpdateGroups array:string:web' 'AddGroup string:web' 'RemoveGroup string:idle'; do
+                got=\$(nsend \$call)
+                [[ \$got == \"\$want\" ]] || { echo \"\$call: \$got (Update: \$want)\"; exit 1; }
+        done"
+check "polkit was asked about org.cgsup1.reload for update, add and remove" bash -c "
+        grep -q '^org.cgsup1.reload .*verb=update' '$POLKIT_LOG' && grep -q '^org.cgsup1.reload .*verb=add' '$POLKIT_LOG' &&
+        grep -q '^org.cgsup1.reload .*verb=remove' '$POLKIT_LOG'"
+check "a refused RemoveGroup removed nothing" bctl call org.cgsup1 /org/cgsup1 org.cgsup1.Manager GetProgram s idle
 check "nobody: Shutdown refused, daemon still serving" bash -c "
         $(declare -f as_nobody nsend); BUS_ADDRESS='$BUS_ADDRESS'
         nsend Shutdown | grep -q 'org.cgsup1.Error.AccessDenied' && kill -0 $CGSUPD_PID"
