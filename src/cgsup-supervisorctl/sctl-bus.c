@@ -60,6 +60,17 @@ int ctl_log_bus_error(Ctl *c, const sd_bus_error *e, int r) {
         return r < 0 ? r : -EIO;
 }
 
+/* A method call to the manager, to be filled in. */
+static int new_manager_call(Ctl *c, const char *member, sd_bus **ret_bus, sd_bus_message **ret) {
+        int r;
+
+        r = ctl_bus(c, ret_bus);
+        if (r < 0)
+                return r;
+        return sd_bus_message_new_method_call(*ret_bus, ret, CGSUP_BUS_NAME, CGSUP_BUS_PATH,
+                                              CGSUP_BUS_MANAGER_INTERFACE, member);
+}
+
 int ctl_manager_call(Ctl *c, const char *member, sd_bus_message **ret_reply, sd_bus_error *reterr,
                      const char *types, ...) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
@@ -67,11 +78,7 @@ int ctl_manager_call(Ctl *c, const char *member, sd_bus_message **ret_reply, sd_
         va_list ap;
         int r;
 
-        r = ctl_bus(c, &bus);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_new_method_call(bus, &m, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
-                                           member);
+        r = new_manager_call(c, member, &bus, &m);
         if (r < 0)
                 return r;
         if (types) {
@@ -90,11 +97,7 @@ int ctl_manager_call_strv(Ctl *c, const char *member, char **strv, sd_bus_messag
         sd_bus *bus;
         int r;
 
-        r = ctl_bus(c, &bus);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_new_method_call(bus, &m, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
-                                           member);
+        r = new_manager_call(c, member, &bus, &m);
         if (r < 0)
                 return r;
         r = sd_bus_message_append_strv(m, strv);

@@ -836,6 +836,14 @@ static const char *config_path(Manager *m) {
         return m->options.config_path;
 }
 
+/* A failed load or reload: an invalid file (-EINVAL, @msg "file:line: ...") is BadConfig. */
+static int reload_error(sd_bus_error *error, int r, const char *msg) {
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, CGSUP_ERROR_BAD_CONFIG, "Configuration not applied: %s",
+                                         msg ?: "invalid configuration");
+        return bus_error_set_errno(error, r, BUS_OP_RELOAD, NULL, msg);
+}
+
 /* Reread's report from the one rule the reload follows (reload-plan.c). With @keep, the configuration read is
  * kept as m->reread_config. */
 static int load_and_diff(Manager *m, ReloadDiff *ret, bool keep, sd_bus_error *error) {
@@ -844,11 +852,8 @@ static int load_and_diff(Manager *m, ReloadDiff *ret, bool keep, sd_bus_error *e
         int r;
 
         r = manager_reload_load(m, &newc, &msg);
-        if (r == -EINVAL)
-                return sd_bus_error_setf(error, CGSUP_ERROR_BAD_CONFIG, "Configuration not applied: %s",
-                                         msg ?: "invalid configuration");
         if (r < 0)
-                return r;
+                return reload_error(error, r, msg);
         r = manager_reload_diff(m, newc, ret);
         if (r >= 0 && keep) {
                 config_free(m->reread_config);
@@ -877,6 +882,17 @@ static int reply_diff(sd_bus_message *m, const ReloadDiff *d) {
 static int verify_reload(sd_bus_message *m, BusContext *c, const char *verb, sd_bus_error *error) {
         const char *details[] = { "verb", verb, NULL };
         return bus_verify_polkit_async(m, CGSUP_POLKIT_ACTION_RELOAD, details, c->polkit, error);
+}
+
+/* Every method that changes what runs from the file: not while shutting down, then polkit org.cgsup1.reload.
+ * >0 go on; 0 polkit is pending (the handler returns 1 and is called again); <0 refused. */
+static int check_reload(sd_bus_message *m, BusContext *c, const char *verb, sd_bus_error *error) {
+        int r;
+
+        r = check_not_shutting_down(c, BUS_OP_RELOAD, NULL, error);
+        if (r < 0)
+                return r;
+        return verify_reload(m, c, verb, error);
 }
 
 static int method_reread(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -970,11 +986,8 @@ static int do_reload(sd_bus_message *m, BusContext *c, sd_bus_error *error) {
         int r;
 
         r = manager_reload(c->manager, &msg);
-        if (r == -EINVAL)
-                return sd_bus_error_setf(error, CGSUP_ERROR_BAD_CONFIG, "Configuration not applied: %s",
-                                         msg ?: "invalid configuration");
         if (r < 0)
-                return bus_error_set_errno(error, r, BUS_OP_RELOAD, NULL, msg);
+                return reload_error(error, r, msg);
         return 0;
 }
 
@@ -982,10 +995,7 @@ static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
         BusContext *c = userdata;
         int r;
 
-        r = check_not_shutting_down(c, BUS_OP_RELOAD, NULL, error);
-        if (r < 0)
-                return r;
-        r = verify_reload(m, c, "reload", error);
+        r = check_reload(m, c, "reload", error);
         if (r <= 0)
                 return r < 0 ? r : 1;
         r = do_reload(m, c, error);
@@ -999,10 +1009,7 @@ static int method_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
         BusContext *c = userdata;
         int r;
 
-        r = check_not_shutting_down(c, BUS_OP_RELOAD, NULL, error);
-        if (r < 0)
-                return r;
-        r = verify_reload(m, c, "update", error);
+        r = check_reload(m, c, "update", error);
         if (r <= 0)
                 return r < 0 ? r : 1;
         /* The diff is computed from the same file the reload reads next; a BadConfig here means the reload
@@ -1038,10 +1045,7 @@ static int method_update_groups(sd_bus_message *m, void *userdata, sd_bus_error 
                 if (r < 0)
                         return r;
         }
-        r = check_not_shutting_down(c, BUS_OP_RELOAD, NULL, error);
-        if (r < 0)
-                return r;
-        r = verify_reload(m, c, "update", error);
+        r = check_reload(m, c, "update", error);
         if (r <= 0)
                 return r < 0 ? r : 1;
         r = manager_reload_load(c->manager, &file, &msg);
@@ -1053,11 +1057,8 @@ static int method_update_groups(sd_bus_message *m, void *userdata, sd_bus_error 
                 return sd_bus_error_setf(error, CGSUP_ERROR_NO_SUCH_GROUP,
                                          "No such group '%s': it neither runs nor is in %s.", strna(msg),
                                          config_path(c->manager));
-        if (r == -EINVAL)
-                return sd_bus_error_setf(error, CGSUP_ERROR_BAD_CONFIG, "Configuration not applied: %s",
-                                         msg ?: "invalid configuration");
         if (r < 0)
-                return bus_error_set_errno(error, r, BUS_OP_RELOAD, NULL, msg);
+                return reload_error(error, r, msg);
         return reply_diff(m, &diff);
 }
 
@@ -1073,10 +1074,7 @@ static int group_method_prologue(sd_bus_message *m, BusContext *c, const char *v
         r = validate_name("Group", group, error);
         if (r < 0)
                 return r;
-        r = check_not_shutting_down(c, BUS_OP_RELOAD, NULL, error);
-        if (r < 0)
-                return r;
-        r = verify_reload(m, c, verb, error);
+        r = check_reload(m, c, verb, error);
         if (r > 0)
                 *ret = group;
         return r;
@@ -1099,11 +1097,8 @@ static int method_add_group(sd_bus_message *m, void *userdata, sd_bus_error *err
                 return sd_bus_error_setf(error, CGSUP_ERROR_NO_SUCH_GROUP,
                                          "No such group '%s' in %s as last read (Reread() reads it again).", group,
                                          config_path(c->manager));
-        if (r == -EINVAL)
-                return sd_bus_error_setf(error, CGSUP_ERROR_BAD_CONFIG, "Configuration not applied: %s",
-                                         msg ?: "invalid configuration");
         if (r < 0)
-                return bus_error_set_errno(error, r, BUS_OP_RELOAD, NULL, msg);
+                return reload_error(error, r, msg);
         return sd_bus_reply_method_return(m, NULL);
 }
 
