@@ -91,7 +91,7 @@ int method_adopt_process(sd_bus_message *m, void *userdata, sd_bus_error *error)
                                          (unsigned) pid);
         r = bus_message_read_dict(m, read_adopt_option, &a);
         if (r >= 0)
-                r = bus_query_sender_uid(m, &caller);
+                r = bus_query_sender_uid(c, m, &caller);
         if (r >= 0)
                 r = check_owner((pid_t) pid, caller, error);
         if (r >= 0)
@@ -103,7 +103,7 @@ int method_adopt_process(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
         snprintf(pidbuf, sizeof pidbuf, "%u", (unsigned) pid);
         const char *details[] = { "verb", "adopt", "pid", pidbuf, NULL };
-        r = bus_verify_polkit_async(m, CGSUP_POLKIT_ACTION_MANAGE, details, c->polkit, error);
+        r = bus_verify_polkit_async(c, m, CGSUP_POLKIT_ACTION_MANAGE, details, error);
         if (r <= 0) {
                 free(a.name);
                 return r < 0 ? r : 1; /* 0: polkit calls us again */

@@ -14,12 +14,31 @@
 typedef struct PolkitRegistry PolkitRegistry;
 typedef struct BusJobWait BusJobWait;
 
+/* A sender's uid, by unique name (":1.N"; longer names are not cached). */
+typedef struct BusSenderUid {
+        char name[32];
+        uid_t uid;
+} BusSenderUid;
+
 /* m->bus_data: everything the bus layer keeps for the daemon's lifetime. */
 typedef struct BusContext {
         Manager *manager;
         sd_bus *bus;
         sd_bus_slot *manager_slot, *program_slot, *enumerator_slot, *object_manager_slot;
         PolkitRegistry *polkit;
+
+        /*
+         * The uids of the last few senders (bus_query_sender_uid()). dbus-daemon attaches no credentials to
+         * messages, so each query is a blocking GetConnectionCredentials round trip through the bus, during
+         * which the loop serves no program; a privileged call asks twice (the uid 0 shortcut of the
+         * authorization, then the method, e.g. RunTransient's run-as user), a CLI session or Cockpit asks on
+         * every call. A unique name is never given to another connection while the bus runs, and a
+         * connection's uid never changes, so an answer stays true for as long as we are connected to that
+         * bus: the cache goes with the connection (emptied by bus_disconnect()). Round robin: the oldest
+         * entry is replaced.
+         */
+        BusSenderUid sender_uids[8];
+        unsigned sender_uids_next;
 
         /* A GetAll on a program object calls several stats getters for the same reply: read the cgroup
          * files once per reply, not once per property. */
@@ -62,7 +81,7 @@ typedef struct BusContext {
 /* ---- bus.c ---- */
 BusContext *bus_context_of(Manager *m);
 /* The uid of the sender from the bus (not from /proc: no augmented creds, no pid race). */
-int bus_query_sender_uid(sd_bus_message *m, uid_t *ret);
+int bus_query_sender_uid(BusContext *c, sd_bus_message *m, uid_t *ret);
 
 /* ---- bus-program.c ---- */
 extern const sd_bus_vtable bus_program_vtable[];
@@ -110,13 +129,13 @@ int method_adopt_process(sd_bus_message *m, void *userdata, sd_bus_error *error)
 int polkit_registry_new(unsigned max_pending, PolkitRegistry **ret);
 PolkitRegistry *polkit_registry_free(PolkitRegistry *r);
 /*
- * bus_verify_polkit_async() - may the sender of @call do @action? @details: NULL-terminated key/value
- * pairs passed to polkit (e.g. {"program", "web", "verb", "start", NULL}).
+ * bus_verify_polkit_async() - may the sender of @call do @action (asked through @c's registry)? @details:
+ * NULL-terminated key/value pairs passed to polkit (e.g. {"program", "web", "verb", "start", NULL}).
  * Returns 1 authorized (go on), 0 pending (return 1 from the handler: the message is dispatched again
  * when polkit answered), <0 denied or failed, with @error set (AccessDenied ...).
  */
-int bus_verify_polkit_async(sd_bus_message *call, const char *action, const char *const *details,
-                            PolkitRegistry *registry, sd_bus_error *error);
+int bus_verify_polkit_async(BusContext *c, sd_bus_message *call, const char *action, const char *const *details,
+                            sd_bus_error *error);
 
 /* ---- bus-errors.c ---- */
 typedef enum BusOp {

@@ -101,10 +101,10 @@ static int resolve_spec(BusContext *c, const char *spec, Program ***ret, size_t 
 }
 
 /* Transient programs may be stopped/killed by the user who started them without asking polkit. */
-static bool caller_owns_all(sd_bus_message *m, Program **list, size_t n) {
+static bool caller_owns_all(BusContext *c, sd_bus_message *m, Program **list, size_t n) {
         uid_t uid;
 
-        if (n == 0 || bus_query_sender_uid(m, &uid) < 0)
+        if (n == 0 || bus_query_sender_uid(c, m, &uid) < 0)
                 return false;
         for (size_t i = 0; i < n; i++)
                 if (!list[i]->transient || list[i]->transient_uid != uid)
@@ -191,9 +191,9 @@ static int program_verb(sd_bus_message *m, BusContext *c, const char *spec, cons
                 return r;
         multi = spec_is_multi(spec, n);
 
-        if (!caller_owns_all(m, list, n)) {
+        if (!caller_owns_all(c, m, list, n)) {
                 const char *details[] = { "program", spec, "verb", verb_word(a->op), NULL };
-                r = bus_verify_polkit_async(m, CGSUP_POLKIT_ACTION_MANAGE, details, c->polkit, error);
+                r = bus_verify_polkit_async(c, m, CGSUP_POLKIT_ACTION_MANAGE, details, error);
                 if (r < 0)
                         return r;
                 if (r == 0)
@@ -449,7 +449,7 @@ static int method_scale_program(sd_bus_message *m, void *userdata, sd_bus_error 
                                          "%s: %" PRIu32 " instances, more than %u (numprocs' limit).", name, n,
                                          CGSUP_SCALE_MAX);
         const char *details[] = { "program", name, "verb", "scale", NULL };
-        r = bus_verify_polkit_async(m, CGSUP_POLKIT_ACTION_MANAGE, details, c->polkit, error);
+        r = bus_verify_polkit_async(c, m, CGSUP_POLKIT_ACTION_MANAGE, details, error);
         if (r <= 0)
                 return r < 0 ? r : 1; /* denied, or polkit will call us again */
 
@@ -535,9 +535,9 @@ static int verify_secret_read(sd_bus_message *m, BusContext *c, Program *p, cons
                               sd_bus_error *error) {
         const char *details[] = { "program", p->name, "verb", verb, NULL };
 
-        if (caller_owns_all(m, &p, 1))
+        if (caller_owns_all(c, m, &p, 1))
                 return 1;
-        return bus_verify_polkit_async(m, CGSUP_POLKIT_ACTION_MANAGE, details, c->polkit, error);
+        return bus_verify_polkit_async(c, m, CGSUP_POLKIT_ACTION_MANAGE, details, error);
 }
 
 static int method_get_program_environment(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -811,7 +811,7 @@ static int method_set_properties(sd_bus_message *m, void *userdata, sd_bus_error
 
         {
                 const char *details[] = { "program", spec, "verb", "set-property", NULL };
-                r = bus_verify_polkit_async(m, CGSUP_POLKIT_ACTION_MANAGE, details, c->polkit, error);
+                r = bus_verify_polkit_async(c, m, CGSUP_POLKIT_ACTION_MANAGE, details, error);
                 if (r < 0)
                         return r;
                 if (r == 0)
@@ -881,7 +881,7 @@ static int reply_diff(sd_bus_message *m, const ReloadDiff *d) {
 
 static int verify_reload(sd_bus_message *m, BusContext *c, const char *verb, sd_bus_error *error) {
         const char *details[] = { "verb", verb, NULL };
-        return bus_verify_polkit_async(m, CGSUP_POLKIT_ACTION_RELOAD, details, c->polkit, error);
+        return bus_verify_polkit_async(c, m, CGSUP_POLKIT_ACTION_RELOAD, details, error);
 }
 
 /* Every method that changes what runs from the file: not while shutting down, then polkit org.cgsup1.reload.

@@ -239,13 +239,13 @@ static int read_run_property(sd_bus_message *m, const char *key, void *userdata)
 }
 
 /* Who asks decides who runs it: the caller's own uid unless root names another "User". */
-static int resolve_run_user(sd_bus_message *m, const char *user, TransientSpec *spec, uid_t *ret_caller,
-                            sd_bus_error *error) {
+static int resolve_run_user(BusContext *c, sd_bus_message *m, const char *user, TransientSpec *spec,
+                            uid_t *ret_caller, sd_bus_error *error) {
         char buf[32];
         uid_t caller;
         int r;
 
-        r = bus_query_sender_uid(m, &caller);
+        r = bus_query_sender_uid(c, m, &caller);
         if (r < 0)
                 return sd_bus_error_setf(error, CGSUP_ERROR_ACCESS_DENIED,
                                          "Access denied: cannot determine the caller's user: %s", strerror(-r));
@@ -314,7 +314,7 @@ int method_run_transient(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 return sd_bus_error_set(error, CGSUP_ERROR_INVALID_ARGUMENT, "No command given (argv is empty).");
         r = bus_message_read_dict(m, read_run_property, &args);
         if (r >= 0)
-                r = resolve_run_user(m, args.user, &spec, &caller, error);
+                r = resolve_run_user(c, m, args.user, &spec, &caller, error);
         free(args.user);
         if (r < 0)
                 return r;
@@ -324,7 +324,7 @@ int method_run_transient(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
         snprintf(uidbuf, sizeof uidbuf, "%u", (unsigned) spec.uid);
         const char *details[] = { "verb", "run", "command", spec.argv[0], "uid", uidbuf, NULL };
-        r = bus_verify_polkit_async(m, CGSUP_POLKIT_ACTION_RUN, details, c->polkit, error);
+        r = bus_verify_polkit_async(c, m, CGSUP_POLKIT_ACTION_RUN, details, error);
         if (r <= 0)
                 return r < 0 ? r : 1; /* 0: polkit calls us again; the fds we dup'ed are closed by cleanup */
 

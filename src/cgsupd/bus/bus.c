@@ -21,51 +21,38 @@ BusContext *bus_context_of(Manager *m) {
         return m ? m->bus_data : NULL;
 }
 
-/*
- * The uids of the last few senders, by unique name. dbus-daemon attaches no credentials to messages, so
- * each query is a blocking GetConnectionCredentials round trip through the bus, during which the loop
- * serves no program; a privileged call asks twice (the uid 0 shortcut of the authorization, then the
- * method, e.g. RunTransient's run-as user), a CLI session or Cockpit asks on every call. A unique name is
- * never given to another connection while the bus runs, and a connection's uid never changes, so an
- * answer stays true for as long as we are connected to that bus: the cache goes with the connection.
- */
-#define SENDER_UIDS_MAX 8
-typedef struct SenderUid {
-        char name[32]; /* ":1.N"; longer names are not cached */
-        uid_t uid;
-} SenderUid;
-static SenderUid sender_uids[SENDER_UIDS_MAX];
-static unsigned sender_uids_next; /* round robin: the oldest entry is replaced */
-
-static void sender_uids_forget(void) {
-        memset(sender_uids, 0, sizeof sender_uids);
-        sender_uids_next = 0;
+static void sender_uids_forget(BusContext *c) {
+        memset(c->sender_uids, 0, sizeof c->sender_uids);
+        c->sender_uids_next = 0;
 }
 
-static bool sender_uid_cached(const char *name, uid_t *ret) {
-        for (size_t i = 0; name && i < ELEMENTSOF(sender_uids); i++)
-                if (streq(sender_uids[i].name, name)) {
-                        *ret = sender_uids[i].uid;
+static bool sender_uid_cached(const BusContext *c, const char *name, uid_t *ret) {
+        for (size_t i = 0; name && i < ELEMENTSOF(c->sender_uids); i++)
+                if (streq(c->sender_uids[i].name, name)) {
+                        *ret = c->sender_uids[i].uid;
                         return true;
                 }
         return false;
 }
 
-static void sender_uid_remember(const char *name, uid_t uid) {
-        if (!name || name[0] != ':' || strlen(name) >= sizeof sender_uids[0].name)
+static void sender_uid_remember(BusContext *c, const char *name, uid_t uid) {
+        BusSenderUid *e;
+
+        if (!name || name[0] != ':' || strlen(name) >= sizeof c->sender_uids[0].name)
                 return;
-        SenderUid *e = &sender_uids[sender_uids_next++ % SENDER_UIDS_MAX];
+        e = &c->sender_uids[c->sender_uids_next++ % ELEMENTSOF(c->sender_uids)];
         strcpy(e->name, name);
         e->uid = uid;
 }
 
-int bus_query_sender_uid(sd_bus_message *m, uid_t *ret) {
+int bus_query_sender_uid(BusContext *c, sd_bus_message *m, uid_t *ret) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         const char *sender = sd_bus_message_get_sender(m);
         uid_t uid;
         int r;
 
-        if (sender_uid_cached(sender, ret))
+        assert(c);
+        if (sender_uid_cached(c, sender, ret))
                 return 0;
         /* Only what the bus (or the socket peer) vouches for: no SD_BUS_CREDS_AUGMENT, which would read
          * /proc/<pid> and race with pid reuse. */
@@ -75,7 +62,7 @@ int bus_query_sender_uid(sd_bus_message *m, uid_t *ret) {
         r = sd_bus_creds_get_euid(creds, &uid);
         if (r < 0)
                 return r;
-        sender_uid_remember(sender, uid);
+        sender_uid_remember(c, sender, uid);
         *ret = uid;
         return 0;
 }
@@ -115,7 +102,7 @@ static void hook_job_removed(Manager *m, Program *p, const ProgramJob *job, JobR
 static void bus_disconnect(BusContext *c) {
         c->drain = sd_event_source_disable_unref(c->drain);
         bus_jobs_done(c);
-        sender_uids_forget();
+        sender_uids_forget(c);
         c->manager_slot = sd_bus_slot_unref(c->manager_slot);
         c->program_slot = sd_bus_slot_unref(c->program_slot);
         c->enumerator_slot = sd_bus_slot_unref(c->enumerator_slot);

@@ -243,8 +243,9 @@ static int polkit_check_async(sd_bus_message *call, const char *action, const ch
         return 0;
 }
 
-int bus_verify_polkit_async(sd_bus_message *call, const char *action, const char *const *details,
-                            PolkitRegistry *registry, sd_bus_error *error) {
+int bus_verify_polkit_async(BusContext *c, sd_bus_message *call, const char *action, const char *const *details,
+                            sd_bus_error *error) {
+        PolkitRegistry *registry = c->polkit;
         AsyncQuery *q;
         uid_t uid;
         int r;
@@ -266,7 +267,7 @@ int bus_verify_polkit_async(sd_bus_message *call, const char *action, const char
                 return r;
         }
 
-        r = bus_query_sender_uid(call, &uid);
+        r = bus_query_sender_uid(c, call, &uid);
         if (r < 0)
                 return sd_bus_error_setf(error, CGSUP_ERROR_ACCESS_DENIED,
                                          "Access denied: cannot determine the caller's user: %s", strerror(-r));
