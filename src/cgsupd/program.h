@@ -153,6 +153,8 @@ typedef struct Program {
 
         bool remove_when_stopped;/* reload removed it */
         void *bus_data;          /* owned by the bus layer (e.g. pending RunTransient reply) */
+        unsigned bus_changes;    /* bus layer: PROGRAM_CHANGED_* not announced yet (0 = not queued)... */
+        ProgramState bus_changes_from; /* ...and the state before the first of them */
 
         /* ---- daemon core (added; read-only for the bus layer) ---- */
         bool populated;          /* cgroup had processes at the last look (events watch / count) */

@@ -201,6 +201,25 @@ wait_state() {
         wait_until "${3:-10}" state_is "$1" "$2"
 }
 
+# dl_numprocs_conf FILE NAME N FORMAT: N instances of [program:NAME] running `sleep inf`, named by FORMAT
+# (process_name=), with startsecs=0 and no log files.
+dl_numprocs_conf() {
+        cat >"$1" <<CONF
+[program:$2]
+command=$CGSUP_HOG sleep inf
+process_name=$4
+numprocs=$3
+startsecs=0
+stdout_logfile=NONE
+stderr_logfile=NONE
+CONF
+}
+
+# dl_all_running N: at least N instances are RUNNING (their state files say so).
+dl_all_running() {
+        [[ $(grep -lx state=RUNNING "$RUNDIR"/state/* 2>/dev/null | wc -l) -ge $1 ]]
+}
+
 # Processes (recursive) of a cgroup path relative to our subtree.
 cg_pids() {
         local d

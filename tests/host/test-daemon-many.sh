@@ -8,25 +8,14 @@ dl_requirements
 dl_setup many
 
 N=150
-cat >"$T/cgsup.conf" <<CONF
-[program:many]
-command=$CGSUP_HOG sleep inf
-process_name=%(program_name)s_%(process_num)03d
-numprocs=$N
-startsecs=0
-stdout_logfile=NONE
-stderr_logfile=NONE
-CONF
+dl_numprocs_conf "$T/cgsup.conf" many $N '%(program_name)s_%(process_num)03d'
 
-running() {
-        [[ $(grep -lx state=RUNNING "$RUNDIR"/state/* 2>/dev/null | wc -l) -ge $N ]]
-}
 inotify_instances() {
         find "/proc/$CGSUPD_PID/fd" -lname 'anon_inode:inotify' 2>/dev/null | wc -l
 }
 
 check "daemon starts with $N program instances" dl_start "$T/cgsup.conf"
-check "all $N RUNNING" wait_until 120 running
+check "all $N RUNNING" wait_until 120 dl_all_running $N
 n=$(inotify_instances)
 diag "inotify instances held by cgsupd with $N programs: $n"
 check "one inotify instance watches every cgroup ($n held)" test "$n" -le 1

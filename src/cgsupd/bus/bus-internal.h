@@ -61,6 +61,15 @@ typedef struct BusContext {
 
         /* Processes queued bus messages in batches (bus.c: on_bus_drain), armed by each message. */
         sd_event_source *drain;
+
+        /* The change queue (bus-queue.c): programs whose change is not announced yet (a removed one is
+         * NULL), then the JobRemoved signals and job replies that must follow them; the low-priority defer
+         * source that sends them, and the timer that bounds how long they can wait. */
+        Program **changed;
+        size_t n_changed, changed_allocated;
+        sd_bus_message **after;
+        size_t n_after, after_allocated;
+        sd_event_source *flush, *flush_timer;
 } BusContext;
 
 /* Bounds on what a caller may make us hold (STYLE: enforce limits on every user controllable
@@ -77,6 +86,7 @@ typedef struct BusContext {
 #define BUS_RECONNECT_MAX_USEC (10 * USEC_PER_SEC)
 #define BUS_DRAIN_MESSAGES_MAX 64         /* bus messages handled in one turn of the event loop... */
 #define BUS_DRAIN_USEC_MAX (10 * USEC_PER_MSEC) /* ...or this much time, whichever ends first */
+#define BUS_FLUSH_MAX_DELAY_USEC (50 * USEC_PER_MSEC) /* the longest a queued change waits to be announced */
 
 /* ---- bus.c ---- */
 BusContext *bus_context_of(Manager *m);
@@ -95,9 +105,24 @@ int bus_program_path(const char *name, char **ret);
 const char *bus_program_object_path(const Program *p, char **buf);
 /* Stats for property getters (cached per reply message). */
 int bus_program_stats(BusContext *c, sd_bus_message *reply, Program *p, const CgsupStats **ret);
+/* PropertiesChanged for the @what groups, and ProgramStateChanged(@old_state, now) if the state moved: at
+ * once. Everything else goes through the change queue (bus-queue.c). */
 void bus_program_emit_changed(BusContext *c, Program *p, unsigned what, ProgramState old_state);
 void bus_program_emit_added(BusContext *c, Program *p);
 void bus_program_emit_removed(BusContext *c, Program *p);
+
+/* ---- bus-queue.c ---- */
+int bus_queue_setup(BusContext *c);
+/* hooks.program_changed: @p is announced at the next flush, with every change queued until then. */
+void bus_queue_program_changed(BusContext *c, Program *p, unsigned what, ProgramState old_state);
+/* Send @m (a reference is taken) at the next flush, after every change queued before it. */
+int bus_queue_message(BusContext *c, sd_bus_message *m);
+/* @p goes away: nothing more is said about it. */
+void bus_queue_forget_program(BusContext *c, Program *p);
+/* Announce everything queued now (before InterfacesRemoved, TransientFinished, the daemon's exit). */
+void bus_queue_flush(BusContext *c);
+/* Drop everything queued and the sources (the connection is gone). */
+void bus_queue_clear(BusContext *c);
 
 /* ---- bus-manager.c ---- */
 extern const sd_bus_vtable bus_manager_vtable[];

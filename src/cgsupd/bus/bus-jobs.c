@@ -107,7 +107,9 @@ static int job_wait_record(BusJobWait *w, size_t i, const Program *p, JobResult 
         return 0;
 }
 
-static int job_wait_reply(BusJobWait *w) {
+/* The answer is queued behind the changes of the programs (bus-queue.c): a caller told "stopped" reads the
+ * final state from PropertiesChanged as well as from the properties. */
+static int job_wait_reply(BusContext *c, BusJobWait *w) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *msg = NULL, *joined = NULL;
         int r;
@@ -124,15 +126,19 @@ static int job_wait_reply(BusJobWait *w) {
                 r = sd_bus_error_set(&e, CGSUP_ERROR_JOB_FAILED, msg);
                 if (r < 0 && !sd_bus_error_is_set(&e))
                         return r;
-                return sd_bus_reply_method_error(w->call, &e);
+                r = sd_bus_message_new_method_error(w->call, &reply, &e);
+        } else {
+                r = sd_bus_message_new_method_return(w->call, &reply);
+                if (r >= 0)
+                        r = sd_bus_message_append_strv(reply, w->done);
         }
-        r = sd_bus_message_new_method_return(w->call, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append_strv(reply, w->done);
+        r = bus_queue_message(c, reply);
         if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+                /* No room to queue it: answer now rather than never. */
+                return sd_bus_send(NULL, reply, NULL);
+        return 1;
 }
 
 static int job_enqueue_one(Program *p, BusOp op, unsigned job_flags, bool multi, uint32_t *ret_id,
@@ -207,7 +213,7 @@ int bus_jobs_wait(sd_bus_message *m, BusContext *c, Program **list, size_t n, Bu
         }
 
         if (w->n_pending == 0)
-                return job_wait_reply(w);
+                return job_wait_reply(c, w);
         w->next = c->job_waits;
         c->job_waits = TAKE_PTR(w);
         c->n_job_waits++;
@@ -245,14 +251,23 @@ int bus_jobs_enqueue(sd_bus_message *m, BusContext *c, Program **list, size_t n,
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* JobRemoved with the values of the moment the job ended, sent after the changes queued before it. */
 static void emit_job_removed(BusContext *c, Program *p, const ProgramJob *job, JobResult result) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         char buf[512];
         int r;
 
-        r = sd_bus_emit_signal(c->bus, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE, CGSUP_SIGNAL_JOB_REMOVED,
-                               "ussss" "s", job->id, p->name, job_type_to_string(job->verb),
-                               job_result_to_string(result), program_state_to_string(p->state),
-                               result == JOB_DONE ? "" : program_exit_summary(p, buf, sizeof(buf)));
+        r = sd_bus_message_new_signal(c->bus, &m, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
+                                      CGSUP_SIGNAL_JOB_REMOVED);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ussss" "s", job->id, p->name, job_type_to_string(job->verb),
+                                          job_result_to_string(result), program_state_to_string(p->state),
+                                          result == JOB_DONE ? "" : program_exit_summary(p, buf, sizeof(buf)));
+        if (r >= 0) {
+                r = bus_queue_message(c, m);
+                if (r < 0)
+                        r = sd_bus_send(c->bus, m, NULL); /* no room to queue it: now rather than never */
+        }
         if (r < 0)
                 log_debug_errno(r, "Failed to emit JobRemoved for %s, ignoring: %m", p->name);
 }
@@ -277,7 +292,7 @@ void bus_jobs_removed(BusContext *c, Program *p, const ProgramJob *job, JobResul
                         wp = &w->next;
                         continue;
                 }
-                r = job_wait_reply(w);
+                r = job_wait_reply(c, w);
                 if (r < 0)
                         log_debug_errno(r, "Failed to answer a call waiting for jobs, ignoring: %m");
                 *wp = w->next;

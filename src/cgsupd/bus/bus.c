@@ -75,20 +75,30 @@ static void hook_program_added(Manager *m, Program *p) {
 
 static void hook_program_removed(Manager *m, Program *p) {
         BusContext *c = bus_context_of(m);
-        if (c && c->bus)
+        if (!c)
+                return;
+        /* Its object is gone: none of its changes can be read any more. Its JobRemoved (a cancel) is a
+         * Manager signal and still goes out, before ProgramRemoved. */
+        bus_queue_forget_program(c, p);
+        if (c->bus) {
+                bus_queue_flush(c);
                 bus_program_emit_removed(c, p);
+        }
 }
 
 static void hook_program_changed(Manager *m, Program *p, unsigned what, ProgramState old_state) {
         BusContext *c = bus_context_of(m);
         if (c && c->bus)
-                bus_program_emit_changed(c, p, what, old_state);
+                bus_queue_program_changed(c, p, what, old_state);
 }
 
 static void hook_transient_finished(Manager *m, Program *p, const CgsupStats *final_stats) {
         BusContext *c = bus_context_of(m);
-        if (c && c->bus)
+        if (c && c->bus) {
+                /* The run's final state before its report: run --wait reads both. */
+                bus_queue_flush(c);
                 bus_transient_emit_finished(c, p, final_stats);
+        }
 }
 
 static void hook_job_removed(Manager *m, Program *p, const ProgramJob *job, JobResult result) {
@@ -101,6 +111,7 @@ static void hook_job_removed(Manager *m, Program *p, const ProgramJob *job, JobR
  * gone with the connection), the object slots. The context stays, ready for bus_connect(). */
 static void bus_disconnect(BusContext *c) {
         c->drain = sd_event_source_disable_unref(c->drain);
+        bus_queue_clear(c);
         bus_jobs_done(c);
         sender_uids_forget(c);
         c->manager_slot = sd_bus_slot_unref(c->manager_slot);
@@ -220,6 +231,11 @@ static int bus_connect(BusContext *c) {
                 log_error_errno(r, "Failed to add the bus drain to the event loop: %m");
                 goto fail;
         }
+        r = bus_queue_setup(c);
+        if (r < 0) {
+                log_error_errno(r, "Failed to add the bus change queue to the event loop: %m");
+                goto fail;
+        }
         r = sd_bus_request_name(c->bus, CGSUP_BUS_NAME, 0);
         if (r == -EEXIST) {
                 log_error_errno(r, "Another cgsupd already owns %s on the %s bus.", CGSUP_BUS_NAME, which);
@@ -327,5 +343,8 @@ void bus_done(Manager *m) {
         m->hooks.program_changed = NULL;
         m->hooks.transient_finished = NULL;
         m->hooks.job_removed = NULL;
+        /* The last changes (a shutdown's STOPPED) still reach the clients. */
+        if (bus_context_of(m) && bus_context_of(m)->bus)
+                bus_queue_flush(bus_context_of(m));
         m->bus_data = bus_context_free(m->bus_data);
 }
