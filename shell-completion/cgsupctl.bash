@@ -148,7 +148,11 @@ _cgsupctl_complete() {
                         COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
                         ;;
                 list-names)
-                        COMPREPLY=($(compgen -W '--programs' -- "$cur"))
+                        COMPREPLY=($(compgen -W '--programs --groups' -- "$cur"))
+                        ;;
+                update)
+                        # Groups (or all): only their changes are applied.
+                        COMPREPLY=($(compgen -W "all $(__cgsupctl_names --groups)" -- "$cur"))
                         ;;
                 help)
                         [[ $prev == help ]] && COMPREPLY=($(compgen -W "$verbs" -- "$cur"))

@@ -133,6 +133,9 @@ complete -c cgsupctl -n '__cgsupctl_verb_is restart' -l force -d 'kill the cgrou
 complete -c cgsupctl -n '__cgsupctl_verb_is shutdown' -l now -d 'skip the graceful stop: kill every cgroup at once'
 complete -c cgsupctl -n '__cgsupctl_verb_is is-active is-failed' -s q -l quiet -d 'only the exit status'
 complete -c cgsupctl -n '__cgsupctl_verb_is list-names' -l programs -d 'the program sections (for scale)'
+complete -c cgsupctl -n '__cgsupctl_verb_is list-names' -l groups -d 'the groups (for update)'
+# update takes groups (or all): only their changes are applied.
+complete -c cgsupctl -n '__cgsupctl_verb_is update' -a '(__cgsupctl_names --groups) all' -d group
 complete -c cgsupctl -n '__cgsupctl_verb_is show' -s p -l property -x -d 'only these properties'
 complete -c cgsupctl -n '__cgsupctl_verb_is show' -l value -d 'values only'
 complete -c cgsupctl -n '__cgsupctl_verb_is kill' -s s -l signal -x -a 'HUP INT QUIT KILL USR1 USR2 TERM CONT STOP TSTP WINCH' -d signal

@@ -195,8 +195,8 @@ static bool error_is_unreachable(const sd_bus_error *e) {
                (e->name && strncmp(e->name, "org.freedesktop.DBus.Error.Spawn.", 33) == 0);
 }
 
-/* Whether cgsupd answered NoSuchProgram during this invocation: main() then exits 4, like systemctl for a
- * unit that does not exist. */
+/* Whether cgsupd answered NoSuchProgram (or NoSuchGroup, for update GROUP) during this invocation: main() then
+ * exits 4, like systemctl for a unit that does not exist. */
 static bool saw_no_such_program = false;
 
 bool bus_saw_no_such_program(void) {
@@ -204,7 +204,8 @@ bool bus_saw_no_such_program(void) {
 }
 
 int bus_log_call_error(const sd_bus_error *e, int r) {
-        if (e && sd_bus_error_has_name(e, CGSUP_ERROR_NO_SUCH_PROGRAM))
+        if (e && (sd_bus_error_has_name(e, CGSUP_ERROR_NO_SUCH_PROGRAM) ||
+                  sd_bus_error_has_name(e, CGSUP_ERROR_NO_SUCH_GROUP)))
                 saw_no_such_program = true;
         if (e && sd_bus_error_is_set(e)) {
                 if (error_is_unreachable(e))

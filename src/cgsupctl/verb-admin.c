@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * reread, update, reload, shutdown (org.cgsup1.reload), validate (no daemon: config_load() directly),
- * version.
+ * reread, update [GROUP...], reload, shutdown (org.cgsup1.reload), validate (no daemon: config_load()
+ * directly), version.
  */
 
 #include <getopt.h>
@@ -16,17 +16,35 @@
 #include "macro.h"
 #include "strv.h"
 
+/* update GROUP...: UpdateGroups(), only those groups' part of the changes (the rest stays pending). */
+static int update_groups(sd_bus *bus, char **groups, sd_bus_message **ret_reply) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = manager_new_call(bus, "UpdateGroups", &m);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, groups);
+        if (r < 0)
+                return bus_log_call_error(NULL, r);
+        return bus_call_logged(bus, m, 0, ret_reply);
+}
+
 int verb_reread(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_strv_free_ char **added = NULL, **changed = NULL, **removed = NULL;
         bool update = streq(argv[0], "update");
+        /* "all" is every group, as in supervisorctl. */
+        bool some = update && argc > 1 && !strv_contains(argv + 1, "all");
         int r;
 
         r = bus_connect(&bus);
         if (r < 0)
                 return 1;
-        r = manager_call(bus, update ? "Update" : "Reread", &reply, NULL);
+        if (some)
+                r = update_groups(bus, argv + 1, &reply);
+        else
+                r = manager_call(bus, update ? "Update" : "Reread", &reply, NULL);
         if (r < 0)
                 return 1;
         r = sd_bus_message_read_strv(reply, &added);

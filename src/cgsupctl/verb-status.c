@@ -556,6 +556,7 @@ int verb_avail(int argc, char **argv) {
  * "group:*" once per group: what completion offers, and what every verb accepts. */
 const struct option list_names_options[] = {
         { "programs", no_argument, NULL, 'P' },
+        { "groups", no_argument, NULL, 'G' },
         {},
 };
 
@@ -584,6 +585,35 @@ static int list_program_sections(sd_bus *bus, const ListEntry *list, size_t n, c
         return 0;
 }
 
+/* The groups update takes: those of the running programs (a transient run is its own group: update refuses
+ * it, a completion offering it is harmless) and those of the file as last read (ListConfiguredPrograms()),
+ * which also has the groups a removal took out of what runs. */
+static int list_groups(sd_bus *bus, const ListEntry *list, size_t n, char ***ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_strv_free_ char **groups = NULL;
+        const char *name, *group;
+        int in_use, autostart, r;
+        int32_t prio, group_prio;
+
+        for (size_t i = 0; i < n; i++)
+                if (!isempty(list[i].group) && !strv_contains(groups, list[i].group) &&
+                    strv_extend(&groups, list[i].group) < 0)
+                        return -ENOMEM;
+        r = manager_call(bus, "ListConfiguredPrograms", &reply, NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "(ssbbii)");
+        while (r > 0) {
+                r = sd_bus_message_read(reply, "(ssbbii)", &name, &group, &in_use, &autostart, &prio, &group_prio);
+                if (r > 0 && !strv_contains(groups, group) && strv_extend(&groups, group) < 0)
+                        r = -ENOMEM;
+        }
+        if (r < 0)
+                return bus_log_call_error(NULL, r);
+        *ret = TAKE_PTR(groups);
+        return 0;
+}
+
 /* The names status shows, each group's group:* after its first member: one list for text and JSON. */
 static int list_display_names(const ListEntry *list, size_t n, char ***ret) {
         _cleanup_strv_free_ char **names = NULL, **groups = NULL;
@@ -608,20 +638,24 @@ int verb_list_names(int argc, char **argv) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ ListEntry *list = NULL;
         _cleanup_strv_free_ char **names = NULL;
-        bool programs = false;
+        bool programs = false, groups = false;
         size_t n = 0;
         int c, r;
 
         while ((c = getopt_long(argc, argv, "+", list_names_options, NULL)) >= 0)
                 if (c == 'P')
                         programs = true;
+                else if (c == 'G')
+                        groups = true;
                 else
                         return EXIT_USAGE;
 
         r = connect_and_list_programs(&bus, &reply, &list, &n);
         if (r < 0)
                 return 1;
-        r = programs ? list_program_sections(bus, list, n, &names) : list_display_names(list, n, &names);
+        r = programs ? list_program_sections(bus, list, n, &names) :
+            groups   ? list_groups(bus, list, n, &names) :
+                       list_display_names(list, n, &names);
         if (r < 0)
                 return 1;
         if (arg_json) {

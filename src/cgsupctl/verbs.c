@@ -271,9 +271,18 @@ const Verb verbs[] = {
                 .summary = "show what a reload would change",
         },
         {
-                .name = "update", .min_operands = 0, .max_operands = 0, .run = verb_reread,
-                .synopsis = "update",
+                .name = "update", .min_operands = 0, .max_operands = VERB_ANY, .run = verb_reread,
+                .synopsis = "update [GROUP...|all]",
                 .summary = "apply the configuration, report the changes",
+                .description = "Without GROUP (or with all): apply every change of the configuration file. With\n"
+                               "GROUP names: read the file and apply only those groups' changes (added, changed\n"
+                               "or removed), as supervisorctl's update GROUP; every other group runs on as it is\n"
+                               "and its changes stay pending (reread shows them). Names are groups: a\n"
+                               "[group:x]'s name, or a program's name when no [group:x] lists it. Lists what\n"
+                               "changed: GROUP: added|updated|removed when groups were named, else programs.\n",
+                .exit_status = "0 applied (or nothing to do), 1 invalid file (nothing changed) or cgsupd\n"
+                               "unreachable, 2 usage error, 4 a GROUP neither runs nor is in the file (nothing\n"
+                               "changed).\n",
         },
         {
                 .name = "reload", .min_operands = 0, .max_operands = 0, .run = verb_reload,
@@ -375,12 +384,14 @@ const Verb verbs[] = {
         {
                 .name = "list-names", .min_operands = 0, .max_operands = 0, .run = verb_list_names,
                 .options = list_names_options,
-                .synopsis = "list-names [--programs]",
+                .synopsis = "list-names [--programs|--groups]",
                 .summary = "program names, one per line (for completion)",
                 .description = "The names status shows (group:name for a group's member) and a group:* per group.\n"
                                "Options:\n"
                                "     --programs         the [program:NAME] sections behind them instead (what\n"
-                               "                        scale takes), each once\n",
+                               "                        scale takes), each once\n"
+                               "     --groups           the groups instead (what update takes): those that run\n"
+                               "                        and those of the file as last read, each once\n",
         },
         {
                 .name = "help", .min_operands = 0, .max_operands = 1, .run = verb_help_verb,

@@ -251,6 +251,17 @@ autorestart = false
 EOF
 "$CGSUPCTL" update >/dev/null
 wait_state leftover EXITED >/dev/null
+# update GROUP: that group's change only; the other pending one (a new late4) stays pending.
+printf '\n[program:late3]\ncommand = sleep 1000\nautostart = false\n\n[program:late4]\ncommand = sleep 1000\nautostart = false\n' \
+        >>"$TEST_DIR/cgsup.conf"
+check "update of an unknown group: exit 4, the error names it, nothing applied" bash -c "
+        $(declare -f expect_status ctl); CGSUPCTL='$CGSUPCTL'; TEST_DIR='$TEST_DIR'
+        expect_status 4 ctl update late3 nosuch | grep -q \"'nosuch'\" && ! '$CGSUPCTL' status late3 >/dev/null 2>&1"
+check "update late3: 'late3: added', late4 still pending" bash -c "
+        [[ \$('$CGSUPCTL' update late3) == 'late3: added' ]] && '$CGSUPCTL' reread | grep -qx 'late4: available'"
+check "list-names --groups: the running groups and the file's (late4)" bash -c "
+        '$CGSUPCTL' list-names --groups | grep -qx late3 && '$CGSUPCTL' list-names --groups | grep -qx late4"
+check "update all applies the rest" bash -c "[[ \$('$CGSUPCTL' update all) == 'late4: added' ]]"
 # on_tty COLS COMMAND: COMMAND on a pseudo-terminal COLS wide (util-linux script), its output on stdout.
 on_tty() {
         script -qec "stty cols $1 rows 40; $2" /dev/null </dev/null | tr -d '\r'

@@ -77,6 +77,9 @@ check "bash: --json=<TAB> as one word (no '=' break)" expect_words "--json=prett
 check "bash: top --sort=<TAB> offers the keys" expect_words "cpu memory" cgsupctl top --sort = ""
 check "bash: scale <TAB> offers [program:x] names, not instances or group:*" \
         expect_words "worker web -grp:* -grp:worker_0 -all" cgsupctl scale ""
+check "bash: update <TAB> offers groups and all, not instances or group:*" \
+        expect_words "grp web all -grp:* -grp:worker_0 -worker_0" cgsupctl update ""
+check "list-names --groups: each group once" bash -c "[[ \$(DBUS_SYSTEM_BUS_ADDRESS='$BUS_ADDRESS' '$CGSUPCTL' list-names --groups | sort | tr '\n' ' ') == 'grp web ' ]]"
 check "bash: global options after the verb (status --no-<TAB>)" expect_words "--no-pager --no-legend" cgsupctl status --no
 check "bash: is-active -<TAB> offers -q and the global options" expect_words "--quiet --json" cgsupctl is-active -
 check "bash: no global options inside run's command" expect_words "!--json" cgsupctl run --wait -- sleep --j
@@ -124,6 +127,7 @@ if command -v zsh >/dev/null; then
         check "zsh: global options after the verb (stop --<TAB>)" zsh_expect "--no-block --json --no-pager" cgsupctl stop --
         check "zsh: is-active offers --quiet" zsh_expect "--quiet" cgsupctl is-active --
         check "zsh: status --json=<TAB> offers the formats" zsh_expect "pretty short" cgsupctl status --json=
+        check "zsh: update <TAB> offers groups and all, not instances" zsh_expect "grp web all -grp:worker_0" cgsupctl update ""
         check "zsh: scale <TAB> offers [program:x] names, not instances or group:*" zsh_expect "worker web -grp:worker_0 -all" cgsupctl scale ""
 else
         tap_skip "zsh: completion checks" "zsh not installed (ENOENT)"
@@ -146,6 +150,8 @@ if command -v fish >/dev/null; then
                 grep -qx web <<<\"\$a\" && ! grep -qx stdout <<<\"\$a\" && grep -qx stdout <<<\"\$b\" && ! grep -qx web <<<\"\$b\" || { echo \"\$a\"; echo --; echo \"\$b\"; exit 1; }"
         check "fish: status --json=<TAB> offers the formats" bash -c "$(declare -f fish_complete); CGSUPCTL='$CGSUPCTL' BUS_ADDRESS='$BUS_ADDRESS' TEST_DIR='$TEST_DIR' FISH_FILE='$FISH_FILE'
                 out=\$(fish_complete 'cgsupctl status --json='); grep -qx -- --json=pretty <<<\"\$out\" && grep -qx -- --json=short <<<\"\$out\" || { echo \"\$out\"; exit 1; }"
+        check "fish: update <TAB> offers groups and all, not instances" bash -c "$(declare -f fish_complete); CGSUPCTL='$CGSUPCTL' BUS_ADDRESS='$BUS_ADDRESS' TEST_DIR='$TEST_DIR' FISH_FILE='$FISH_FILE'
+                out=\$(fish_complete 'cgsupctl update '); grep -qx grp <<<\"\$out\" && grep -qx all <<<\"\$out\" && ! grep -q 'grp:' <<<\"\$out\" || { echo \"\$out\"; exit 1; }"
         check "fish: scale <TAB> offers [program:x] names, not instances or group:*" bash -c "$(declare -f fish_complete); CGSUPCTL='$CGSUPCTL' BUS_ADDRESS='$BUS_ADDRESS' TEST_DIR='$TEST_DIR' FISH_FILE='$FISH_FILE'
                 out=\$(fish_complete 'cgsupctl scale '); grep -qx worker <<<\"\$out\" && ! grep -q 'grp:' <<<\"\$out\" || { echo \"\$out\"; exit 1; }"
 else
