@@ -10,6 +10,13 @@ _cgsup_supervisorctl_names() {
                 { print spec; if (n && !((group ":*") in seen)) { seen[group ":*"] = 1; print group ":*" } }'
 }
 
+# The groups of the configuration as last read that do not run (avail's "avail" lines): what add takes.
+_cgsup_supervisorctl_available() {
+        "${COMP_WORDS[0]}" $1 avail 2>/dev/null | awk '
+                $2 == "avail" { n = index($1, ":"); group = n ? substr($1, 1, n - 1) : $1
+                                if (!(group in seen)) { seen[group] = 1; print group } }'
+}
+
 _cgsup_supervisorctl() {
         local cur prev words cword
         # ':' is part of a name ("group:name"), not a word break.
@@ -50,8 +57,13 @@ _cgsup_supervisorctl() {
         case $action in
         help)
                 mapfile -t COMPREPLY < <(compgen -W "$actions" -- "$cur") ;;
-        add|remove|update)
+        add)
+                mapfile -t COMPREPLY < <(compgen -W "$(_cgsup_supervisorctl_available "$bus")" -- "$cur") ;;
+        remove)
                 mapfile -t COMPREPLY < <(compgen -W "$(_cgsup_supervisorctl_names "$bus" groups)" -- "$cur") ;;
+        update)
+                mapfile -t COMPREPLY < <(compgen -W "$(_cgsup_supervisorctl_names "$bus" groups)
+                                                 $(_cgsup_supervisorctl_available "$bus")" -- "$cur") ;;
         signal)
                 if ((cword == i + 1)); then
                         mapfile -t COMPREPLY < <(compgen -W "HUP INT QUIT KILL USR1 USR2 TERM STOP CONT" -- "$cur")
