@@ -73,8 +73,17 @@ int manager_reload_diff(Manager *m, const Config *newc, ReloadDiff *ret) {
 
         for (size_t i = 0; i < newc->n_programs; i++) {
                 const ProgramConfig *nc = newc->programs[i];
+                const Program *p = manager_find_program(m, nc->name);
 
-                switch (reload_change_for(manager_find_program(m, nc->name), nc)) {
+                /* Being removed (RemoveGroup(), a reload) but back in the file: the reload keeps it, it
+                 * is added again as far as anyone can see (supervisord forgets a group at once). */
+                if (p && p->remove_when_stopped && !p->transient) {
+                        r = strv_extend(&d.added, nc->name);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                switch (reload_change_for(p, nc)) {
                 case RELOAD_ADD:
                         r = strv_extend(&d.added, nc->name);
                         break;

@@ -119,8 +119,8 @@ int group_config_copy(const GroupConfig *g, GroupConfig **ret) {
         copy->source_line = g->source_line;
         copy->name = strdup(g->name);
         copy->source_file = g->source_file ? strdup(g->source_file) : NULL;
-        copy->programs = strv_copy(g->programs);
-        copy->environment_files = strv_copy(g->environment_files);
+        copy->programs = g->programs ? strv_copy(g->programs) : NULL;
+        copy->environment_files = g->environment_files ? strv_copy(g->environment_files) : NULL;
         if (!copy->name || (g->source_file && !copy->source_file) || (g->programs && !copy->programs) ||
             (g->environment_files && !copy->environment_files))
                 return -ENOMEM;
