@@ -39,7 +39,7 @@ typedef struct ProgramOps {
         /* Write @limits (those set) to the instance leaf and read them back; a leaf that does not exist is
          * only checked (enforceable at the next start). *ret_refusal says why on failure. */
         int (*cgroup_set_limits)(Program *p, const CgsupLimits *limits, CgsupRefusal *ret_refusal);
-        /* Remove the (empty) instance leaf. */
+        /* Remove the instance leaf if it is empty: -EBUSY (and nothing done) while processes are left. */
         int (*cgroup_cleanup)(Program *p);
         /* forking: choose the main pid after the launcher exited (pidfile or the single process left) and
          * watch it; 0 with p->main_pid == 0 when there is no single candidate. */

@@ -118,19 +118,28 @@ static int real_cgroup_cleanup(Program *p) {
         _cleanup_free_ char *health = NULL;
         int r;
 
-        if (!p->cgroup)
+        if (!p->cgroup || p->leaf_removed)
                 return 0;
-        /* Drop the inotify watch and the held stat files before the directory goes away. */
-        program_unwatch_cgroup(p);
-        program_close_list_stats(p);
         /* An exec check's leaf goes with its check (health.c); this catches one left behind. */
         if (program_config_has_health(p->config) && asprintf(&health, "%s.health", p->cgroup) >= 0)
                 (void) cgsup_cgroup_remove(m->cgroup_root_fd, health);
+        /* The rmdir first: the kernel refuses it while anything runs in the leaf (EBUSY), which makes it the
+         * check stop_done_maybe() needs, and then the watch on cgroup.events must stay. */
         r = cgsup_cgroup_remove(m->cgroup_root_fd, p->cgroup);
-        if (r < 0 && r != -ENOENT)
+        if (r == -EBUSY)
+                return r;
+        /* The watch and the held stat files go with the directory (EINVAL from inotify_rm_watch() when the
+         * kernel dropped the watch already is ignored). */
+        program_unwatch_cgroup(p);
+        program_close_list_stats(p);
+        if (r < 0) {
                 log_program_full_errno(p, LOG_WARNING, r, "Failed to remove cgroup %s, ignoring: %m", p->cgroup);
-        /* The state file stays (adopt.c: overwritten with the next state, pid=0); no leaf, nothing to adopt. */
-        return r;
+                return r;
+        }
+        /* Until the next spawn makes it again (prepare_cgroup()), there is nothing to remove. The state file
+         * stays (adopt.c: overwritten with the next state, pid=0); no leaf, nothing to adopt. */
+        p->leaf_removed = true;
+        return 0;
 }
 
 static int read_pidfile(Program *p, pid_t *ret) {

@@ -184,6 +184,8 @@ static int prepare_cgroup(Program *p, ExitReason *ret_reason, char **ret_detail)
         r = cgsup_leaf_new(m->cgroup_root_fd, p->cgroup, &leaf);
         if (r < 0)
                 return r;
+        /* Even a failed create may have made the directory: cleanup must look again. */
+        p->leaf_removed = false;
         r = cgsup_leaf_create(leaf, &p->config->limits, 0, &refusal);
         if (r < 0) {
                 if (refusal.limit >= 0)

@@ -736,18 +736,21 @@ static void restart_after_stop(Program *p) {
 static void stop_done_maybe(Program *p) {
         if (p->state != PROGRAM_STOPPING || p->main_pid > 0)
                 return;
-        if (count_processes(p) > 0) {
+        /* Removing the leaf is the test for "nothing left": the kernel refuses a populated one. After the
+         * exit of a main process that was alone, one rmdir, where reading cgroup.events first took three
+         * more system calls of each program's stop. Only a refusal is counted (child cgroups also refuse). */
+        if (p->manager->ops->cgroup_cleanup(p) < 0 && count_processes(p) > 0) {
                 if (!p->kill_sent)
                         /* The main process is gone; whatever it left behind would only outlive the stop
                          * signal, so there is nothing to wait for. */
                         kill_cgroup(p);
                 return;
         }
+        p->populated = false;
         p->kill_sent = false;
 
         if (p->job.type == JOB_START || p->job.type == JOB_RESTART) {
-                /* The old leaf goes before the next generation or the job's end. */
-                (void) p->manager->ops->cgroup_cleanup(p);
+                /* The old leaf is gone before the next generation or the job's end. */
                 if (!p->manager->shutting_down) {
                         restart_after_stop(p);
                         return;

@@ -164,6 +164,8 @@ typedef struct Program {
         JobResult finished_job_result;
         usec_t restart_delay_usec;  /* delay armed for the latest automatic restart (0 = at once) */
         bool kill_sent;          /* cgroup.kill already written for the current generation */
+        bool leaf_removed;       /* ops->cgroup_cleanup() removed the leaf (or found none), no spawn made it
+                                  * again: nothing to remove */
         bool ready;              /* notify: READY=1 received for the current instance */
         bool health_ready;       /* readiness: its check passed once for the current instance */
         bool adopted;            /* taken over from a previous daemon instance */

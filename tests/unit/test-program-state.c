@@ -113,6 +113,9 @@ static int fake_cgroup_count(Program *p) {
         return *procs_of(p);
 }
 static int fake_cgroup_cleanup(Program *p) {
+        /* As rmdir: a populated leaf stays. */
+        if (*procs_of(p) > 0)
+                return -EBUSY;
         fake.cleanups++;
         return 0;
 }
