@@ -7,9 +7,7 @@
  */
 
 #include <errno.h>
-#include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "macro.h"
 #include "sctl.h"
@@ -18,32 +16,15 @@
 #define XMLRPC_INT_MIN (-INT64_C(2147483648))
 #define XMLRPC_INT_MAX INT64_C(2147483647)
 
-static bool is_digit(char ch) {
-        return ch >= '0' && ch <= '9';
-}
-
 int parse_bytes_modifier(const char *modifier, int64_t *ret) {
-        const char *s = modifier + 1;
-        bool negative = false;
-        int64_t v = 0;
+        int64_t v;
+        int r;
 
-        /* Python's int(): a sign, then digits with single underscores between them. */
-        if (*s == '+' || *s == '-')
-                negative = *s++ == '-';
-        if (!is_digit(*s))
+        r = python_int(modifier + 1, &v);
+        if (r < 0)
                 return -EINVAL;
-        for (; *s; s++) {
-                if (*s == '_' && is_digit(s[1]))
-                        continue;
-                if (!is_digit(*s))
-                        return -EINVAL;
-                v = v * 10 + (*s - '0');
-                if (v > XMLRPC_INT_MAX + 1)
-                        return -EINVAL;
-        }
-        if (negative)
-                v = -v;
-        if (-v < XMLRPC_INT_MIN || -v > XMLRPC_INT_MAX)
+        /* -BYTES goes out as an XML-RPC <int>. */
+        if (v < -XMLRPC_INT_MAX || v > -XMLRPC_INT_MIN)
                 return -EINVAL;
         *ret = v;
         return 0;
@@ -54,3 +35,4 @@ uint64_t readfile_start(int64_t bytes, uint64_t size) {
                 return size > (uint64_t) bytes ? size - (uint64_t) bytes : 0;
         return MIN((uint64_t) -bytes, size);
 }
+

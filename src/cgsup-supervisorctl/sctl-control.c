@@ -7,12 +7,12 @@
  */
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cgsup/bus-names.h"
 #include "macro.h"
-#include "parse-util.h"
 #include "sctl.h"
 
 typedef enum Action { ACTION_START, ACTION_STOP, ACTION_SIGNAL, ACTION_CLEAR } Action;
@@ -81,15 +81,26 @@ static Fault refusal(Action a) {
         return a == ACTION_START ? FAULT_ALREADY_STARTED : FAULT_NOT_RUNNING;
 }
 
-/* KillProgram (signal) or ClearLogs (clear) for one process. */
-static int call_one(Ctl *c, Action a, const Proc *p, const char *sig, Fault *ret) {
+/* KillProgram (signal @signo) or ClearLogs (clear) for one process. */
+static int call_one(Ctl *c, Action a, const Proc *p, int signo, Fault *ret) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        char number[16];
         int r;
 
+        if (a == ACTION_SIGNAL && signo == 0) {
+                /* supervisord's kill(pid, 0) only asks whether the process is there, and calls even "no" a
+                 * success (it just exited on its own). */
+                *ret = FAULT_SUCCESS;
+                return 0;
+        }
         if (a == ACTION_CLEAR)
                 r = ctl_manager_call(c, "ClearLogs", NULL, &error, "s", p->name);
-        else
-                r = ctl_manager_call(c, "KillProgram", NULL, &error, "ss", p->name, sig);
+        else {
+                /* By number: KillProgram's names are cgsupd's ("RTMIN+1"), the number is what supervisord
+                 * would send. */
+                (void) snprintf(number, sizeof number, "%d", signo);
+                r = ctl_manager_call(c, "KillProgram", NULL, &error, "ss", p->name, number);
+        }
         if (r >= 0) {
                 *ret = FAULT_SUCCESS;
                 return 0;
@@ -112,13 +123,16 @@ static void act(Ctl *c, Action a, const Proc *const *targets, size_t n, const ch
         if (a == ACTION_START || a == ACTION_STOP) {
                 /* On a bus failure the jobs without an outcome are FAULT_FAILED, printed below. */
                 (void) ctl_run_jobs(c, a == ACTION_START ? JOB_START : JOB_STOP, targets, n, faults);
-        } else
+        } else {
+                int signo = a == ACTION_SIGNAL ? supervisor_signal_number(sig) : 0;
+
                 for (size_t i = 0; i < n; i++) {
-                        if (a == ACTION_SIGNAL && signal_from_string(sig) < 0)
+                        if (signo < 0)
                                 faults[i] = FAULT_BAD_SIGNAL;
-                        else if (call_one(c, a, targets[i], sig, &faults[i]) < 0)
+                        else if (call_one(c, a, targets[i], signo, &faults[i]) < 0)
                                 faults[i] = FAULT_FAILED;
                 }
+        }
         for (size_t i = 0; i < n; i++)
                 print_result(c, a, targets[i]->group, targets[i]->name, faults[i]);
 }
@@ -172,7 +186,7 @@ static void act_on_name(Ctl *c, Action a, const char *spec, const char *sig) {
         if (!p)
                 return print_result(c, a, group, name, FAULT_BAD_NAME);
         /* supervisord checks the signal name before the state. */
-        if (a == ACTION_SIGNAL && signal_from_string(sig) < 0)
+        if (a == ACTION_SIGNAL && supervisor_signal_number(sig) < 0)
                 return print_result(c, a, group, name, FAULT_BAD_SIGNAL);
         if (!action_applies(a, p))
                 return print_result(c, a, group, name, refusal(a));

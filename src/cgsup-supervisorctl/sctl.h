@@ -154,6 +154,14 @@ int parse_bytes_modifier(const char *modifier, int64_t *ret);
  * whole file for 0 (its offset -0 is 0), from offset -bytes on for bytes < 0 (@size: nothing). */
 uint64_t readfile_start(int64_t bytes, uint64_t size);
 
+/* sctl-python.c: Python's int() of an ASCII decimal word (sign, digits, single underscores, at most 4300
+ * digits): 0, -EINVAL where int() raises ValueError, -ERANGE for a valid int beyond int64_t. */
+int python_int(const char *s, int64_t *ret);
+/* supervisor.datatypes.signal_number(): a number in SIGNUMS (0..31, SIGRTMIN, SIGRTMAX) or a name of Python's
+ * signal module with or without "SIG", any case ("hup", "SIGRTMIN", even "_DFL" = 0); the number, or -EINVAL
+ * (supervisord's BAD_SIGNAL). */
+int supervisor_signal_number(const char *value);
+
 /* sctl-url.c: -s / serverurl handling. Returns 0 when the URL means "this machine" (ignored: cgsupd is
  * on D-Bus), or prints why not and returns -EINVAL. */
 int serverurl_check(const char *url, const char *origin, bool note);

@@ -245,6 +245,28 @@ compare status
 compare --sorted start all
 compare status sleeper 'grp:*'
 
+# ---- signal names, as supervisor reads them ----
+# signal: supervisor.datatypes.signal_number(): int() first, in SIGNUMS (0..31, SIGRTMIN 34, SIGRTMAX 64),
+# else getattr(signal, 'SIG' + NAME.upper()), so "_DFL" is 0 and "RTMIN+1" and 40 are bad names. supervisord
+# checks the name before the state: the stopped idle answers "not running" (exit 7) for a good name and "bad
+# signal name" (exit 1) for a bad one.
+compare stop idle
+for sig in HUP hup SIGHUP sigHup 0 +0 -0 00 0_0 1_5 1__5 _15 15_ 31 32 33 34 35 40 63 64 65 -1 1.5 0x1 \
+           _DFL _dfl SIG_DFL sig_ign _IGN _BLOCK _UNBLOCK _SETMASK DFL SIG SIGSIGHUP RTMIN rtmin SIGRTMIN RTMAX \
+           sigrtmax RTMIN+1 SIGRTMIN+1 RTMAX-1 CLD IOT POLL PWR STKFLT IO SIGNALS _; do
+        compare signal "$sig" idle
+done
+# Sent: 0 (and its names) only asks whether the process is there; CONT, CHLD and URG leave sleep running.
+for sig in 0 _DFL _BLOCK CONT 1_8 chld urg; do
+        compare signal "$sig" sleeper
+done
+compare signal 40 sleeper nosuch idle
+compare --sorted signal 40 all
+compare --sorted signal 0 all
+compare --sorted signal _dfl 'grp:*'
+compare status
+compare start idle
+
 # ---- words and usage ----
 compare help
 for topic in add avail clear exit fg maintail open pid quit reload remove reread restart shutdown signal \
