@@ -8,6 +8,11 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fd-util.h"
 
 #include "macro.h"
 #include "sctl.h"
@@ -22,10 +27,10 @@ int parse_bytes_modifier(const char *modifier, int64_t *ret) {
 
         r = python_int(modifier + 1, &v);
         if (r < 0)
-                return -EINVAL;
+                return r; /* -ERANGE: int() takes it, we (and XML-RPC) do not */
         /* -BYTES goes out as an XML-RPC <int>. */
         if (v < -XMLRPC_INT_MAX || v > -XMLRPC_INT_MIN)
-                return -EINVAL;
+                return -ERANGE;
         *ret = v;
         return 0;
 }
@@ -36,3 +41,38 @@ uint64_t readfile_start(int64_t bytes, uint64_t size) {
         return MIN((uint64_t) -bytes, size);
 }
 
+void bytes_modifier_refused(Ctl *c, const char *modifier, int error) {
+        if (error == -ERANGE)
+                /* int() took it, xmlrpc.client's dump_long() refused to send it: supervisorctl's onecmd() prints
+                 * the exception as compact_traceback() names it, Debian 12's Python 3.11 file and line. */
+                ctl_output("error: <class 'OverflowError'>, int exceeds XML-RPC limits: "
+                           "file: /usr/lib/python3.11/xmlrpc/client.py line: 552");
+        else
+                ctl_output("Error: bad argument %s", modifier);
+        c->exitstatus = SCTL_EXIT_GENERIC;
+}
+
+int copy_range(int fd, off_t from, off_t to) {
+        char buf[64 * 1024];
+
+        (void) fflush(stdout);
+        while (from < to) {
+                ssize_t n = pread(fd, buf, (size_t) MIN((off_t) sizeof buf, to - from), from);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return n < 0 ? -errno : 0; /* shrunk under us: what there was */
+                if (loop_write(STDOUT_FILENO, buf, (size_t) n) < 0)
+                        return -EIO;
+                from += n;
+        }
+        return 0;
+}
+
+int readfile_copy(int fd, int64_t bytes) {
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        return copy_range(fd, (off_t) readfile_start(bytes, (uint64_t) st.st_size), st.st_size);
+}

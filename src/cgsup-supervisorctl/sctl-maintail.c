@@ -24,24 +24,6 @@
 #define MAINTAIL_FOLLOW_HEAD 1024 /* supervisor.http.tail_f_producer's head */
 #define MAINTAIL_FOLLOW_INTERVAL_NSEC (250 * 1000 * 1000L)
 
-/* Copies [from, to) of @fd to stdout. */
-static int copy_range(int fd, off_t from, off_t to) {
-        char buf[64 * 1024];
-
-        (void) fflush(stdout);
-        while (from < to) {
-                ssize_t n = pread(fd, buf, (size_t) MIN((off_t) sizeof buf, to - from), from);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return n < 0 ? -errno : 0; /* shrunk under us: what there was */
-                if (loop_write(STDOUT_FILENO, buf, (size_t) n) < 0)
-                        return -EIO;
-                from += n;
-        }
-        return 0;
-}
-
 static void no_log_file(Ctl *c) {
         ctl_output("supervisord: ERROR (no log file)");
         c->exitstatus = SCTL_EXIT_GENERIC;
@@ -65,12 +47,10 @@ static int open_log(Ctl *c, const char *path) {
 /* readLog(-bytes, 0) (see readfile_start()), then output()'s newline. */
 static void show_end(Ctl *c, const char *path, int64_t bytes) {
         _cleanup_close_ int fd = open_log(c, path);
-        struct stat st;
 
         if (fd < 0)
                 return;
-        if (fstat(fd, &st) < 0 ||
-            copy_range(fd, (off_t) readfile_start(bytes, (uint64_t) st.st_size), st.st_size) < 0) {
+        if (readfile_copy(fd, bytes) < 0) {
                 ctl_output("supervisord: ERROR (unknown error reading log)");
                 c->exitstatus = SCTL_EXIT_GENERIC;
                 return;
@@ -128,13 +108,12 @@ void cmd_maintail(Ctl *c, char **args, size_t n, const char *arg) {
         if (!ctl_upcheck(c) || !ctl_usage_check(c, n > 1, "Error: too many arguments", SCTL_EXIT_GENERIC, "maintail"))
                 return;
         if (n == 1) {
+                int r = args[0][0] == '-' ? 0 : -EINVAL;
+
                 if (streq(args[0], "-f"))
                         follow_mode = true;
-                else if (args[0][0] != '-' || parse_bytes_modifier(args[0], &bytes) < 0) {
-                        ctl_output("Error: bad argument %s", args[0]);
-                        c->exitstatus = SCTL_EXIT_GENERIC;
-                        return;
-                }
+                else if (r < 0 || (r = parse_bytes_modifier(args[0], &bytes)) < 0)
+                        return bytes_modifier_refused(c, args[0], r);
         }
         if (ctl_manager_property(c, "LogFile", 's', &path) < 0) {
                 c->exitstatus = SCTL_EXIT_GENERIC;

@@ -9,12 +9,14 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,20 +90,53 @@ static Fault read_output(Ctl *c, Stream *s, uint64_t offset, uint64_t max, Echo 
         return FAULT_SUCCESS;
 }
 
-/* tail -BYTES: readProcessStdoutLog(name, -BYTES, 0), printed with output()'s newline. cgsupd hands out the
- * end of the log file; for 0 (all of it) and negative BYTES (from that offset on) the whole file is asked
- * for, up to what one call returns. */
+/* The log file cgsupd writes @s to, opened for reading; -errno when there is none we can read here (no log
+ * file, one that is not a regular file such as /dev/stdout, not readable by us). */
+static int open_log_file(Ctl *c, const Stream *s) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        int r;
+
+        r = ctl_program_property(c, s->name, streq(s->channel, "stderr") ? "StderrLogfile" : "StdoutLogfile", 's',
+                                 &path);
+        if (r < 0)
+                return r;
+        if (isempty(path) || path[0] != '/')
+                return -ENOENT;
+        /* O_NONBLOCK: a FIFO named as the log file must not hang us; it is refused below. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        return TAKE_FD(fd);
+}
+
+/* tail -BYTES: readProcessStdoutLog(name, -BYTES, 0), printed with output()'s newline. supervisord reads the
+ * log file, and so do we, by the name cgsupd gives, in chunks: "-0" is all of it however big, "--N" from
+ * offset N. Where there is no file we can read, GetProgramOutput() gives the end of what cgsupd holds, at most
+ * SCTL_OUTPUT_MAX bytes per call. */
 static Fault show_tail(Ctl *c, Stream *s, int64_t bytes) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_close_ int fd = open_log_file(c, s);
         const uint8_t *data;
         size_t size, start;
         Fault f;
 
+        if (fd >= 0) {
+                if (readfile_copy(fd, bytes) < 0)
+                        return FAULT_FAILED;
+                (void) loop_write(STDOUT_FILENO, "\n", 1);
+                return FAULT_SUCCESS;
+        }
         f = fetch_output(c, s, UINT64_MAX, bytes > 0 ? (uint64_t) bytes : SCTL_OUTPUT_MAX, &reply,
                          (const void **) &data, &size);
         if (f != FAULT_SUCCESS)
                 return f;
-        if (bytes <= 0 && size >= SCTL_OUTPUT_MAX)
+        if ((bytes <= 0 || (uint64_t) bytes > SCTL_OUTPUT_MAX) && size >= SCTL_OUTPUT_MAX)
                 ctl_note("cgsupd returns at most the last %u bytes of %s %s", SCTL_OUTPUT_MAX, s->name, s->channel);
         start = (size_t) readfile_start(bytes, size);
         (void) fflush(stdout);
@@ -266,13 +301,12 @@ void cmd_tail(Ctl *c, char **args, size_t n, const char *arg) {
                 }
         }
         if (modifier) {
+                int r;
+
                 if (streq(modifier, "-f"))
                         follow_mode = true;
-                else if (parse_bytes_modifier(modifier, &bytes) < 0) {
-                        ctl_output("Error: bad argument %s", modifier);
-                        c->exitstatus = SCTL_EXIT_GENERIC;
-                        return;
-                }
+                else if ((r = parse_bytes_modifier(modifier, &bytes)) < 0)
+                        return bytes_modifier_refused(c, modifier, r);
         }
 
         p = find_namespec(c, spec);

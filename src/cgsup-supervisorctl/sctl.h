@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <systemd/sd-bus.h>
 
 #include "cgsup/bus-names.h"
@@ -148,11 +149,17 @@ extern volatile sig_atomic_t follow_interrupted;
 void sigint_catch(struct sigaction *saved);
 /* sctl-bytes.c: supervisorctl's "-BYTES" modifier (tail, maintail) and what supervisord's readFile() makes of
  * it. BYTES is Python's int() of what follows the '-' ("+5", "1_000" and "-5" too), -BYTES within XML-RPC's
- * 32-bit integers; -EINVAL otherwise. */
+ * 32-bit integers; -EINVAL when int() refuses it, -ERANGE when XML-RPC does. */
 int parse_bytes_modifier(const char *modifier, int64_t *ret);
+/* What supervisorctl prints (and its exit status) for a modifier parse_bytes_modifier() refused with @error. */
+void bytes_modifier_refused(Ctl *c, const char *modifier, int error);
 /* Where readFile(path, -bytes, 0) starts reading a file of @size bytes: the last @bytes for bytes > 0, the
  * whole file for 0 (its offset -0 is 0), from offset -bytes on for bytes < 0 (@size: nothing). */
 uint64_t readfile_start(int64_t bytes, uint64_t size);
+/* Copies [from, to) of @fd to stdout (less when the file shrinks meanwhile); 0 or -errno. */
+int copy_range(int fd, off_t from, off_t to);
+/* readFile(fd's file, -bytes, 0) to stdout, in chunks: the file's size does not matter. 0 or -errno. */
+int readfile_copy(int fd, int64_t bytes);
 
 /* sctl-python.c: Python's int() of an ASCII decimal word (sign, digits, single underscores, at most 4300
  * digits): 0, -EINVAL where int() raises ValueError, -ERANGE for a valid int beyond int64_t. */

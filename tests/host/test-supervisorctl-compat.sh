@@ -61,6 +61,10 @@ command = /bin/sh -c 'seq 1 1000; seq 1 600 >&2; exec sleep 1000'
 command = /bin/sh -c 'i=0; while :; do i=\$((i + 1)); echo \$i; sleep 0.05; done'
 stdout_logfile = $TEST_DIR/ticker.log
 
+[program:big]
+command = /bin/sh -c 'yes 0123456789abcdef | head -c 1500000; exec sleep 1000'
+autostart = false
+
 [program:w1]
 command = sleep 1000
 
@@ -245,7 +249,7 @@ compare status
 compare --sorted start all
 compare status sleeper 'grp:*'
 
-# ---- signal names, as supervisor reads them ----
+# ---- signal names and tail sizes, as supervisor reads them ----
 # signal: supervisor.datatypes.signal_number(): int() first, in SIGNUMS (0..31, SIGRTMIN 34, SIGRTMAX 64),
 # else getattr(signal, 'SIG' + NAME.upper()), so "_DFL" is 0 and "RTMIN+1" and 40 are bad names. supervisord
 # checks the name before the state: the stopped idle answers "not running" (exit 7) for a good name and "bad
@@ -265,6 +269,41 @@ compare --sorted signal 40 all
 compare --sorted signal 0 all
 compare --sorted signal _dfl 'grp:*'
 compare status
+# tail -BYTES: -BYTES goes out as an XML-RPC <int>; beyond it xmlrpc.client raises OverflowError before the
+# name is looked at.
+compare tail -2147483648 talker
+compare tail -2147483649 talker
+compare tail --2147483648 talker
+compare tail -99999999999999999999999 nosuch
+compare tail -2147483649 talker stderr
+compare maintail -2147483649
+compare maintail --2147483648
+# tail -0 is the whole log file, here 1.5 MB (more than one GetProgramOutput() call returns).
+big_written() {
+        [[ $("$@" tail -0 big | wc -c) -eq 1500001 ]]
+}
+both_big_written() {
+        local deadline=$((SECONDS + 30))
+        while ((SECONDS < deadline)); do
+                big_written sv && big_written cg && return 0
+                sleep 0.2
+        done
+        return 1
+}
+compare start big
+check "big has written its 1500000 bytes in both" both_big_written
+compare tail -0 big
+compare tail -1048577 big
+compare tail --100 big
+compare tail --1499999 big
+big_checksum() {
+        local want got
+        want=$( (yes 0123456789abcdef | head -c 1500000; echo) | sha256sum)
+        got=$(cg tail -0 big | sha256sum)
+        [[ $got == "$want" ]] || { echo "sha256 $got, expected $want"; return 1; }
+}
+check "tail -0 big: all 1500000 bytes and the newline, checksummed" big_checksum
+compare stop big
 compare start idle
 
 # ---- words and usage ----
@@ -424,7 +463,7 @@ if [[ -r /usr/share/bash-completion/bash_completion ]]; then
         check "completion: actions" expect_completion "reload remove reread restart " re
         check "completion: process names and group:*" expect_completion "grp:* grp:w1 grp:w2 " start gr
         check "completion: group:<TAB> completes within the group" expect_completion "* w1 w2 " stop grp:
-        check "completion: groups for update" expect_completion "crasher grp idle sleeper talker ticker " update ""
+        check "completion: groups for update" expect_completion "big crasher grp idle sleeper talker ticker " update ""
 else
         tap_skip "bash completion" "bash-completion not installed (ENOENT)"
 fi

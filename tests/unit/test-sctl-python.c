@@ -105,6 +105,21 @@ TEST(supervisor_signal_number) {
                 ASSERT_ERROR(supervisor_signal_number(bad[i]), EINVAL);
 }
 
+TEST(parse_bytes_modifier) {
+        int64_t v;
+
+        /* -BYTES must fit XML-RPC's 32-bit <int>; beyond it supervisorctl prints the OverflowError. */
+        ASSERT_OK(parse_bytes_modifier("-2147483648", &v));
+        ASSERT_EQ(v, 2147483648);
+        ASSERT_OK(parse_bytes_modifier("--2147483647", &v));
+        ASSERT_EQ(v, -2147483647);
+        ASSERT_ERROR(parse_bytes_modifier("-2147483649", &v), ERANGE);
+        ASSERT_ERROR(parse_bytes_modifier("--2147483648", &v), ERANGE);
+        ASSERT_ERROR(parse_bytes_modifier("-99999999999999999999999", &v), ERANGE);
+        ASSERT_ERROR(parse_bytes_modifier("-x", &v), EINVAL);
+        ASSERT_ERROR(parse_bytes_modifier("-", &v), EINVAL);
+}
+
 int main(int argc, char **argv) {
         return tests_main(argc, argv, NULL);
 }
