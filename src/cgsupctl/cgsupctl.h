@@ -86,6 +86,9 @@ int verb_show(int argc, char **argv);         /* verb-show.c: show [NAME...] [-p
 extern const struct option show_options[];
 int verb_cat(int argc, char **argv);          /* verb-cat.c: cat NAME... (GetProgramConfig) */
 int verb_control(int argc, char **argv);      /* freeze, thaw, rotate, clear, reset-failed */
+/* The control_result document (kill, signal, freeze, ..., send): @results, the names acted on, and "ok". */
+struct json_object;
+int control_result_print(struct json_object *results, bool failed);
 int verb_job(int argc, char **argv);          /* start, stop, restart [--no-block] [--timeout DURATION] */
 extern const struct option job_options[];
 extern const struct option restart_options[]; /* job_options and --force */

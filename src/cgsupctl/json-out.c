@@ -25,6 +25,14 @@ int json_print(struct json_object *o) {
         return print_with(o, JSON_C_TO_STRING_PLAIN);
 }
 
+int json_print_ok(void) {
+        _cleanup_json_ struct json_object *root = json_object_new_object();
+
+        if (!root || json_add(root, "ok", json_object_new_boolean(true)) < 0)
+                return -ENOMEM;
+        return json_print(root);
+}
+
 int json_print_line(struct json_object *o) {
         return print_with(o, JSON_C_TO_STRING_PLAIN);
 }

@@ -15,6 +15,9 @@ static inline void json_object_putp(struct json_object **o) {
 
 /* Prints @o (pretty when stdout is a terminal) followed by a newline. Returns 0 or -errno. */
 int json_print(struct json_object *o);
+/* {"ok": true}: what a verb that changes something and has nothing else to report prints (set-property,
+ * reload, shutdown). */
+int json_print_ok(void);
 /* Prints @o on one line whatever --json asked: streaming verbs (tail -f, top) print one object per line. */
 int json_print_line(struct json_object *o);
 /* @size bytes as a JSON string when they are UTF-8, else as an array of byte values (journalctl's rule). */

@@ -90,8 +90,9 @@ int verb_reload(int argc, char **argv) {
         r = manager_call(bus, "Reload", NULL, NULL);
         if (r < 0)
                 return 1;
-        if (!arg_json)
-                printf("Reloaded configuration\n");
+        if (arg_json)
+                return json_print_ok() < 0;
+        printf("Reloaded configuration\n");
         return 0;
 }
 
@@ -120,8 +121,9 @@ int verb_shutdown(int argc, char **argv) {
                 r = manager_call(bus, "Shutdown", NULL, NULL);
         if (r < 0)
                 return 1;
-        if (!arg_json)
-                printf("Shut down\n");
+        if (arg_json)
+                return json_print_ok() < 0;
+        printf("Shut down\n");
         return 0;
 }
 

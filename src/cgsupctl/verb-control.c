@@ -53,7 +53,7 @@ static int call_and_report(sd_bus *bus, sd_bus_message *m, const char *done, str
         return 0;
 }
 
-static int print_json_result(struct json_object *results, bool failed) {
+int control_result_print(struct json_object *results, bool failed) {
         _cleanup_json_ struct json_object *root = json_object_new_object();
         json_add(root, "affected", json_object_get(results));
         json_add(root, "ok", json_object_new_boolean(!failed));
@@ -103,7 +103,7 @@ int verb_control(int argc, char **argv) {
                 if (call_and_report(bus, m, v->done, results) < 0)
                         failed = true;
         }
-        if (results && print_json_result(results, failed) < 0)
+        if (results && control_result_print(results, failed) < 0)
                 return 1;
         if (failed && bus_saw_no_such_program())
                 return EXIT_NO_SUCH_PROGRAM;
@@ -174,7 +174,7 @@ int verb_kill(int argc, char **argv) {
                 if (call_and_report(bus, m, done, results) < 0)
                         failed = true;
         }
-        if (results && print_json_result(results, failed) < 0)
+        if (results && control_result_print(results, failed) < 0)
                 return 1;
         return failed ? 1 : 0;
 }
@@ -214,10 +214,7 @@ int verb_set_property(int argc, char **argv) {
         r = bus_call_logged(bus, m, 0, &reply);
         if (r < 0)
                 return 1;
-        if (arg_json) {
-                _cleanup_json_ struct json_object *root = json_object_new_object();
-                json_add(root, "ok", json_object_new_boolean(true));
-                return json_print(root) < 0;
-        }
+        if (arg_json)
+                return json_print_ok() < 0;
         return 0;
 }

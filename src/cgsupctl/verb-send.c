@@ -14,6 +14,7 @@
 #include "bus-util.h"
 #include "cgsupctl.h"
 #include "fd-util.h"
+#include "json-out.h"
 #include "macro.h"
 #include "verb-send.h"
 
@@ -126,5 +127,14 @@ int verb_send(int argc, char **argv) {
         r = bus_connect(&bus);
         if (r < 0)
                 return 1;
-        return send_all(bus, name, data ?: "", size);
+        r = send_all(bus, name, data ?: "", size);
+        if (arg_json) {
+                /* As kill and signal: the program written to, and whether all of it went. */
+                _cleanup_json_ struct json_object *affected = json_object_new_array();
+
+                if (!affected || (r == 0 && json_object_array_add(affected, json_object_new_string(name)) < 0) ||
+                    control_result_print(affected, r != 0) < 0)
+                        return 1;
+        }
+        return r;
 }

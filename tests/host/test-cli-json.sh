@@ -178,8 +178,21 @@ doc "adopt --json: adopt" adopt "$C" adopt "$ADOPTEE" --json
 kill -KILL "$ADOPTEE" 2>/dev/null
 wait "$ADOPTEE" 2>/dev/null
 doc "run --standalone --json: run_report" run_report "$C" run --standalone --json -- /bin/true
+# send's options end at NAME (what follows is DATA): --json comes before it.
+doc "send --json: send" send "$C" send --json chatty hello
+doc "send --json to a program not running: send" send "$C" --json send broken hello
+doc "reload --json: reload" reload "$C" reload --json
 
 check_docs
+send_reports() {
+        local out rc
+        out=$("$C" send --json=short chatty hello) || { echo "exit $?: $out"; return 1; }
+        [[ $out == '{"affected":["chatty"],"ok":true}' ]] || { echo "to chatty: $out"; return 1; }
+        out=$("$C" send --json=short broken hello 2>/dev/null)
+        rc=$?
+        [[ $rc -eq 3 && $out == '{"affected":[],"ok":false}' ]] || { echo "to broken: exit $rc, $out"; return 1; }
+}
+check "send --json: the program written to and ok, or none and ok false (exit 3 when not running)" send_reports
 
 # ---- stale fields ----
 check "crashy (RUNNING after a SIGSEGV): no exit_signal, no exit record" bash -c "
@@ -267,4 +280,5 @@ check "metrics: a figure as a string fails the schema" fails metrics_mutate 'p["
 check "metrics: the unmodified document passes" metrics_mutate 'pass'
 
 check "cgsupd still answers" daemon_alive
+check "shutdown --json: shutdown" bash -c "'$C' shutdown --json | '$PY' '$SCHEMA_CHECK' shutdown"
 tap_done
