@@ -527,47 +527,42 @@ uint64_t now_monotonic_usec(void) {
         return clock_now_usec(CLOCK_MONOTONIC);
 }
 
-/* The indexes of the entries @names match, in the order of the names given (systemctl status a b shows a,
- * then b), each entry once. */
-int list_order_by_names(const ListEntry *list, size_t n, char **names, size_t n_names, size_t **ret_order,
-                        size_t *ret_n) {
+int list_select(const ListEntry *list, size_t n, char **names, size_t n_names, SelectOrder how, size_t **ret_order,
+                size_t *ret_n, bool *ret_unknown) {
         _cleanup_free_ size_t *order = calloc(MAX(n, (size_t) 1), sizeof(size_t));
         _cleanup_free_ bool *taken = calloc(MAX(n, (size_t) 1), sizeof(bool));
+        bool unknown = false;
         size_t k = 0;
 
         if (!order || !taken)
                 return -ENOMEM;
-        for (size_t a = 0; a < n_names; a++)
-                for (size_t i = 0; i < n; i++)
-                        if (!taken[i] && list_entry_matches(&list[i], names[a])) {
+        /* Without names one pass takes every entry. */
+        for (size_t a = 0; a < MAX(n_names, (size_t) 1); a++) {
+                const char *spec = n_names > 0 ? names[a] : NULL;
+                bool found = false;
+
+                for (size_t i = 0; i < n; i++) {
+                        if (spec && !list_entry_matches(&list[i], spec))
+                                continue;
+                        found = true;
+                        if (!taken[i]) {
                                 taken[i] = true;
                                 order[k++] = i;
                         }
-        *ret_order = TAKE_PTR(order);
-        *ret_n = k;
-        return 0;
-}
-
-int list_select(const ListEntry *list, size_t n, char **names, size_t n_names, bool **ret_show, bool *ret_unknown) {
-        _cleanup_free_ bool *show = calloc(MAX(n, (size_t) 1), sizeof(bool));
-        bool unknown = false;
-
-        if (!show)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++)
-                show[i] = n_names == 0;
-        for (size_t a = 0; a < n_names; a++) {
-                bool found = false;
-
-                for (size_t i = 0; i < n; i++)
-                        if (list_entry_matches(&list[i], names[a]))
-                                show[i] = found = true;
-                if (!found) {
-                        fprintf(stderr, "cgsupctl: No such program: '%s'\n", names[a]);
+                }
+                if (spec && !found) {
+                        fprintf(stderr, "cgsupctl: No such program: '%s'\n", spec);
                         unknown = true;
                 }
         }
-        *ret_show = TAKE_PTR(show);
+        if (how == SELECT_LIST_ORDER) {
+                k = 0;
+                for (size_t i = 0; i < n; i++)
+                        if (taken[i])
+                                order[k++] = i;
+        }
+        *ret_order = TAKE_PTR(order);
+        *ret_n = k;
         *ret_unknown = unknown;
         return 0;
 }

@@ -98,11 +98,15 @@ int list_programs(sd_bus *bus, sd_bus_message **ret_reply, ListEntry **ret, size
 int connect_and_list_programs(sd_bus **ret_bus, sd_bus_message **ret_reply, ListEntry **ret, size_t *ret_n);
 /* supervisorctl name matching: "name", "group:name", "group:*", "group", "all". */
 bool list_entry_matches(const ListEntry *e, const char *spec);
-/* Which of @list the names select (all without names), as a malloc'ed array of @n flags; a name that
- * matches nothing is said on stderr and makes *ret_unknown true. Returns 0 or -ENOMEM. */
-int list_select(const ListEntry *list, size_t n, char **names, size_t n_names, bool **ret_show, bool *ret_unknown);
-int list_order_by_names(const ListEntry *list, size_t n, char **names, size_t n_names, size_t **ret_order,
-                        size_t *ret_n);
+typedef enum SelectOrder {
+        SELECT_LIST_ORDER,  /* as ListPrograms() lists them */
+        SELECT_NAMES_ORDER, /* in the order of the names given (systemctl status a b shows a, then b) */
+} SelectOrder;
+/* The entries of @list the names select (all without names), each once, as a malloc'ed array of their
+ * indexes in the order @how asks for; a name that matches nothing is said on stderr and makes *ret_unknown
+ * true. Returns 0 or -ENOMEM. */
+int list_select(const ListEntry *list, size_t n, char **names, size_t n_names, SelectOrder how, size_t **ret_order,
+                size_t *ret_n, bool *ret_unknown);
 bool state_is_running(const char *state);
 /* RUNNING, STARTING, UNHEALTHY: a generation is alive, the exit fields of ListPrograms are the previous
  * run's (list_programs() clears them). */

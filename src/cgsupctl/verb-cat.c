@@ -239,9 +239,9 @@ int verb_cat(int argc, char **argv) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *list_reply = NULL;
         _cleanup_json_ struct json_object *arr = NULL;
         _cleanup_free_ ListEntry *list = NULL;
-        _cleanup_free_ bool *selected = NULL;
+        _cleanup_free_ size_t *order = NULL;
         bool unknown = false, first = true;
-        size_t n = 0;
+        size_t n = 0, n_order = 0;
         int r;
 
         for (int a = 1; a < argc; a++)
@@ -250,17 +250,16 @@ int verb_cat(int argc, char **argv) {
         r = connect_and_list_programs(&bus, &list_reply, &list, &n);
         if (r < 0)
                 return 1;
-        if (list_select(list, n, argv + 1, (size_t) (argc - 1), &selected, &unknown) < 0)
+        if (list_select(list, n, argv + 1, (size_t) (argc - 1), SELECT_LIST_ORDER, &order, &n_order, &unknown) < 0)
                 return 1;
         if (arg_json && !(arr = json_object_new_array()))
                 return 1;
 
-        for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < n_order; k++) {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
                 _cleanup_(program_section_done) ProgramSection s = {};
+                size_t i = order[k];
 
-                if (!selected[i])
-                        continue;
                 if (read_settings(bus, list[i].name, &reply, &s) < 0 ||
                     read_environment(bus, list[i].name, list[i].path, &s) < 0)
                         return bus_saw_no_such_program() ? EXIT_NO_SUCH_PROGRAM : 1;

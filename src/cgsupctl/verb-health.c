@@ -76,12 +76,12 @@ static int health_or_ready(HealthVerb verb, int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ ListEntry *list = NULL;
-        _cleanup_free_ bool *show = NULL;
+        _cleanup_free_ size_t *order = NULL;
         _cleanup_json_ struct json_object *root = NULL;
         struct json_object *arr = NULL;
         Table *t = NULL;
         bool all_ok, unknown;
-        size_t n = 0;
+        size_t n = 0, n_order = 0;
         int r;
 
         r = bus_connect(&bus);
@@ -90,7 +90,7 @@ static int health_or_ready(HealthVerb verb, int argc, char **argv) {
         r = list_programs(bus, &reply, &list, &n);
         if (r < 0)
                 return 1;
-        if (list_select(list, n, argv + 1, (size_t) argc - 1, &show, &unknown) < 0)
+        if (list_select(list, n, argv + 1, (size_t) argc - 1, SELECT_LIST_ORDER, &order, &n_order, &unknown) < 0)
                 return 1;
         all_ok = !unknown;
 
@@ -105,12 +105,11 @@ static int health_or_ready(HealthVerb verb, int argc, char **argv) {
                 if (!t)
                         return 1;
         }
-        for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < n_order; k++) {
+                size_t i = order[k];
                 ProgramInfo info = {};
                 Verdict v;
 
-                if (!show[i])
-                        continue;
                 if (program_info_get(bus, list[i].path, &info) < 0) {
                         table_free(t);
                         return 1;

@@ -303,10 +303,10 @@ int verb_show(int argc, char **argv) {
         _cleanup_json_ struct json_object *arr = NULL, *root = NULL;
         _cleanup_strv_free_ char **props = NULL;
         _cleanup_free_ ListEntry *list = NULL;
-        _cleanup_free_ bool *selected = NULL;
+        _cleanup_free_ size_t *order = NULL;
         ShowOptions o = {};
         bool unknown = false, first = true;
-        size_t n = 0;
+        size_t n = 0, n_order = 0;
         int r;
 
         r = parse_show_options(argc, argv, &o);
@@ -319,7 +319,8 @@ int verb_show(int argc, char **argv) {
         r = connect_and_list_programs(&bus, &reply, &list, &n);
         if (r < 0)
                 return 1;
-        if (list_select(list, n, argv + optind, (size_t) (argc - optind), &selected, &unknown) < 0)
+        if (list_select(list, n, argv + optind, (size_t) (argc - optind), SELECT_LIST_ORDER, &order, &n_order,
+                        &unknown) < 0)
                 return 1;
         if (arg_json) {
                 arr = json_object_new_array();
@@ -327,11 +328,10 @@ int verb_show(int argc, char **argv) {
                 if (!arr || !root)
                         return 1;
         }
-        for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < n_order; k++) {
+                size_t i = order[k];
                 struct json_object *one = NULL;
 
-                if (!selected[i])
-                        continue;
                 if (arr) {
                         one = json_object_new_object();
                         if (!one || json_object_array_add(arr, one) < 0)

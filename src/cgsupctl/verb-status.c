@@ -97,7 +97,7 @@ static int add_verbose_cells(Table *t, const ProgramInfo *info) {
 }
 
 /* @infos (with -v, else NULL): each shown program's properties, for the RESTARTS and TASKS/LIMIT columns. */
-static int print_table(const ListEntry *list, const bool *show, size_t n, const ProgramInfo *infos) {
+static int print_table(const ListEntry *list, const size_t *order, size_t n_order, const ProgramInfo *infos) {
         static const char *const headers[] = { "NAME", "STATE", "PID", "UPTIME", "MEM/LIMIT", "CPU", "EXIT/REASON",
                                                 "SUB-STATE", "RESTARTS", "TASKS/LIMIT" };
         uint64_t now = now_realtime_usec();
@@ -107,8 +107,8 @@ static int print_table(const ListEntry *list, const bool *show, size_t n, const 
 
         /* The sub-state column ("restart pending (in 2s)", "frozen", "waiting for db (healthy)") only
          * when some program has one, or with -v: the usual table stays as narrow as before. */
-        for (size_t i = 0; i < n; i++)
-                if (show[i] && !isempty(list[i].sub_state))
+        for (size_t k = 0; k < n_order; k++)
+                if (!isempty(list[order[k]].sub_state))
                         any_sub = true;
         t = table_new(ELEMENTSOF(headers) - (infos ? 0 : 2) - !any_sub, headers);
         if (!t)
@@ -118,13 +118,12 @@ static int print_table(const ListEntry *list, const bool *show, size_t n, const 
         (void) table_set_column_flags(t, 6, TABLE_TRUNCATE);
         if (any_sub)
                 (void) table_set_column_flags(t, 7, TABLE_TRUNCATE);
-        for (size_t i = 0; i < n && r >= 0; i++) {
+        for (size_t k = 0; k < n_order && r >= 0; k++) {
+                size_t i = order[k];
                 const ListEntry *e = &list[i];
                 char name[PROGRAM_DISPLAY_NAME_MAX], pid[16], up[32], mem[64], a[32], b[32], cpu[32];
                 _cleanup_free_ char *ex = NULL;
 
-                if (!show[i])
-                        continue;
                 snprintf(pid, sizeof pid, "%u", e->main_pid);
                 if (e->active_enter_ts > 0 && now > e->active_enter_ts)
                         format_uptime(up, sizeof up, now - e->active_enter_ts);
@@ -334,9 +333,9 @@ int verb_status(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ ListEntry *list = NULL;
-        _cleanup_free_ bool *show = NULL;
+        _cleanup_free_ size_t *order = NULL;
         _cleanup_json_ struct json_object *root = NULL;
-        size_t n = 0;
+        size_t n = 0, n_order = 0;
         bool unknown = false, not_running = false, named = argc > 1;
         int r;
 
@@ -344,10 +343,13 @@ int verb_status(int argc, char **argv) {
         if (r < 0)
                 return 1;
 
-        if (list_select(list, n, argv + 1, (size_t) argc - 1, &show, &unknown) < 0)
+        /* Detail blocks come in the order of the names, as systemctl status shows one per unit it is given;
+         * the JSON document and the table in the list's. */
+        if (list_select(list, n, argv + 1, (size_t) argc - 1, named && !arg_json ? SELECT_NAMES_ORDER : SELECT_LIST_ORDER,
+                        &order, &n_order, &unknown) < 0)
                 return 1;
-        for (size_t i = 0; named && i < n; i++)
-                if (show[i] && !state_is_running(list[i].state))
+        for (size_t k = 0; named && k < n_order; k++)
+                if (!state_is_running(list[order[k]].state))
                         not_running = true;
 
         if (arg_json) {
@@ -358,11 +360,10 @@ int verb_status(int argc, char **argv) {
                 if (!root || !arr)
                         return 1;
                 json_add(root, "programs", arr);
-                for (size_t i = 0; i < n; i++) {
-                        struct json_object *o;
-                        if (!show[i])
-                                continue;
-                        o = entry_to_json(&list[i]);
+                for (size_t k = 0; k < n_order; k++) {
+                        size_t i = order[k];
+                        struct json_object *o = entry_to_json(&list[i]);
+
                         if (!o)
                                 return 1;
                         json_object_array_add(arr, o);
@@ -378,14 +379,10 @@ int verb_status(int argc, char **argv) {
                 if (json_print(root) < 0)
                         return 1;
         } else if (named) {
-                /* Programs named: a systemctl-status-like block for each match, as systemctl status shows
-                 * one per unit it is given, in their order (a name matching nothing was said on stderr). */
-                _cleanup_free_ size_t *order = NULL;
-                size_t n_order = 0;
+                /* Programs named: a systemctl-status-like block for each match (a name matching nothing
+                 * was said on stderr). */
                 bool first = true;
 
-                if (list_order_by_names(list, n, argv + 1, (size_t) argc - 1, &order, &n_order) < 0)
-                        return 1;
                 for (size_t k = 0; k < n_order; k++) {
                         size_t i = order[k];
                         ProgramInfo info = {};
@@ -407,12 +404,11 @@ int verb_status(int argc, char **argv) {
                         infos = calloc(MAX(n, (size_t) 1), sizeof(ProgramInfo));
                         if (!infos)
                                 return 1;
-                        for (size_t i = 0; i < n && r >= 0; i++)
-                                if (show[i])
-                                        r = program_info_get(bus, list[i].path, &infos[i]);
+                        for (size_t k = 0; k < n_order && r >= 0; k++)
+                                r = program_info_get(bus, list[order[k]].path, &infos[order[k]]);
                 }
                 if (r >= 0)
-                        r = print_table(list, show, n, infos);
+                        r = print_table(list, order, n_order, infos);
                 for (size_t i = 0; infos && i < n; i++)
                         program_info_done(&infos[i]);
                 if (r < 0)
