@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-#include <errno.h>
 #include <stdbool.h>
 
 #include "curl-dl.h"
-#include "log.h"
 
 static void *curl_dl;
 
@@ -48,11 +46,6 @@ int dlopen_curl(void) {
                             DLSYM_ARG(curl_slist_append),
                             DLSYM_ARG(curl_slist_free_all),
                             NULL);
-        /* Once: a webhook retrying every few seconds must not repeat it. */
-        if (r < 0 && !reported) {
-                reported = true;
-                log_error("Cannot load %s (Debian package libcurl4): webhooks and http(s) health checks "
-                          "cannot run", CURL_DL_SONAME);
-        }
-        return r;
+        return dlopen_report_once(r, &reported, CURL_DL_SONAME, "libcurl4",
+                                  "webhooks and http(s) health checks cannot run");
 }

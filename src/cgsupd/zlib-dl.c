@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#include <errno.h>
 #include <stdbool.h>
 
-#include "log.h"
 #include "zlib-dl.h"
 
 static void *zlib_dl;
@@ -20,11 +18,6 @@ int dlopen_zlib(void) {
                             DLSYM_ARG(deflate),
                             DLSYM_ARG(deflateEnd),
                             NULL);
-        /* Once: every rotation of every gzip log would repeat it. */
-        if (r < 0 && !reported) {
-                reported = true;
-                log_error("Cannot load %s (Debian package zlib1g): log backups with compress=gzip stay "
-                          "uncompressed", ZLIB_DL_SONAME);
-        }
-        return r;
+        return dlopen_report_once(r, &reported, ZLIB_DL_SONAME, "zlib1g", "log backups with compress=gzip stay "
+                                  "uncompressed");
 }

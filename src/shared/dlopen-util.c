@@ -53,3 +53,12 @@ int dlopen_many_sym(void **dl, const char *filename, ...) {
         *dl = handle;
         return 1;
 }
+
+int dlopen_report_once(int r, bool *reported, const char *filename, const char *package, const char *consequence) {
+        assert(reported);
+        if (r < 0 && !*reported) {
+                *reported = true;
+                log_error("Cannot load %s (Debian package %s): %s", filename, package, consequence);
+        }
+        return r;
+}

@@ -8,6 +8,8 @@
  * `sym_NAME` pointer per function it calls, filled all at once by dlopen_many_sym().
  */
 
+#include <stdbool.h>
+
 #include "macro.h"
 
 /* Declares (with `extern`) or defines the pointer to @name, of @name's own type. */
@@ -27,3 +29,8 @@
  * was open, -EOPNOTSUPP when the library or one of its functions is missing (@filename and dlerror()'s
  * text logged at debug level: the caller says what needed it). */
 int dlopen_many_sym(void **dl, const char *filename, ...) __attribute__((sentinel));
+/* For a daemon's wrapper: when @r (dlopen_many_sym()'s result) is negative and *@reported is still false,
+ * logs at error level "Cannot load FILENAME (Debian package PACKAGE): CONSEQUENCE" and sets *@reported, so
+ * that a caller that tries again at every use (a webhook retrying, each log rotation) says it once. Returns
+ * @r. Libraries (libcgsup) do not log: their callers say what failed. */
+int dlopen_report_once(int r, bool *reported, const char *filename, const char *package, const char *consequence);
