@@ -556,27 +556,26 @@ const struct option list_names_options[] = {
         {},
 };
 
-/* The [program:NAME] sections behind the instances (what scale takes), each once; transient programs
- * (no section) are left out. One GetProgramConfig() per instance: the list has no section names. */
-static int list_program_sections(sd_bus *bus, const ListEntry *list, size_t n, char ***ret) {
+/* The [program:NAME] sections behind the instances (what scale takes), each once, in one ListProgramSections()
+ * call; transient programs (no section) and event listeners are left out. */
+static int list_program_sections(sd_bus *bus, char ***ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_strv_free_ char **sections = NULL;
-        char buf[PROGRAM_DISPLAY_NAME_MAX];
+        const char *name, *section;
+        int r;
 
-        for (size_t i = 0; i < n; i++) {
-                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-                const char *section;
-
-                if (bus_call_method(bus, CGSUP_BUS_NAME, CGSUP_BUS_PATH, CGSUP_BUS_MANAGER_INTERFACE,
-                                    "GetProgramConfig", &error, &reply, "s",
-                                    program_display_name(list[i].group, list[i].name, buf, sizeof buf)) < 0)
-                        continue; /* gone since the list was read */
-                if (sd_bus_message_read(reply, "s", &section) < 0 || !strneq(section, "program:", 8))
-                        continue;
-                section += strlen("program:");
-                if (!strv_contains(sections, section) && strv_extend(&sections, section) < 0)
-                        return -ENOMEM;
+        r = manager_call(bus, "ListProgramSections", &reply, NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "(ss)");
+        while (r > 0) {
+                r = sd_bus_message_read(reply, "(ss)", &name, &section);
+                if (r > 0 && strneq(section, "program:", 8) && !strv_contains(sections, section + 8) &&
+                    strv_extend(&sections, section + 8) < 0)
+                        r = -ENOMEM;
         }
+        if (r < 0)
+                return bus_log_call_error(NULL, r);
         *ret = TAKE_PTR(sections);
         return 0;
 }
@@ -646,10 +645,11 @@ int verb_list_names(int argc, char **argv) {
                 else
                         return EXIT_USAGE;
 
-        r = connect_and_list_programs(&bus, &reply, &list, &n);
+        /* The sections need no ListPrograms(). */
+        r = programs ? bus_connect(&bus) : connect_and_list_programs(&bus, &reply, &list, &n);
         if (r < 0)
                 return 1;
-        r = programs ? list_program_sections(bus, list, n, &names) :
+        r = programs ? list_program_sections(bus, &names) :
             groups   ? list_groups(bus, list, n, &names) :
                        list_display_names(list, n, &names);
         if (r < 0)

@@ -88,6 +88,13 @@ check "list-names --json: the same names as the text, group:* included" bash -c 
         b=\$(DBUS_SYSTEM_BUS_ADDRESS='$BUS_ADDRESS' '$CGSUPCTL' --json=short list-names | python3 -c 'import json,sys; print(chr(10).join(json.load(sys.stdin)[\"names\"]))')
         [[ \$a == \"\$b\" ]] && grep -qx 'grp:\*' <<<\"\$b\" || { echo \"\$a\"; echo --; echo \"\$b\"; exit 1; }"
 check "list-names --programs: the sections, each once" bash -c "[[ \$(DBUS_SYSTEM_BUS_ADDRESS='$BUS_ADDRESS' '$CGSUPCTL' list-names --programs | sort | tr '\n' ' ') == 'web worker ' ]]"
+# One call for every program (-vv traces each call: "cgsupctl: -> PATH IFACE.METHOD(...)"), not one per instance.
+sections_in_one_call() {
+        local calls
+        calls=$(DBUS_SYSTEM_BUS_ADDRESS=$BUS_ADDRESS "$CGSUPCTL" -vv list-names --programs 2>&1 >/dev/null | grep ' -> ')
+        [[ $(wc -l <<<"$calls") -eq 1 ]] && grep -q 'ListProgramSections' <<<"$calls" || { echo "$calls"; return 1; }
+}
+check "list-names --programs: one bus call (ListProgramSections), whatever the number of programs" sections_in_one_call
 
 if command -v zsh >/dev/null; then
         check "zsh: _cgsupctl parses (zsh -n)" zsh -n "$CGSUP_SOURCE_DIR/shell-completion/_cgsupctl"

@@ -511,6 +511,30 @@ static int method_list_programs(sd_bus_message *m, void *userdata, sd_bus_error 
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* ListProgramSections() -> a(ss): each instance with the section it was made from ("program:worker" for
+ * worker_0), what GetProgramConfig() says one program at a time: cgsupctl list-names --programs (scale's
+ * completion) in one call. Open to every caller, like the configuration. */
+static int method_list_program_sections(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        BusContext *c = userdata;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ss)");
+        for (size_t i = 0; r >= 0 && i < c->manager->n_programs; i++) {
+                const Program *p = c->manager->programs[i];
+                const ConfigSettings *s = p->config ? p->config->settings : NULL;
+
+                r = sd_bus_message_append(reply, "(ss)", p->name, s ? strempty(s->section) : "");
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 static int method_get_program(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         BusContext *c = userdata;
         Program *p = NULL;
@@ -1263,6 +1287,8 @@ const sd_bus_vtable bus_manager_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetProgram", SD_BUS_ARGS("s", name), SD_BUS_RESULT("o", path), method_get_program,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListProgramSections", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ss)", programs),
+                                method_list_program_sections, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetMetrics", SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("a{sv}", daemon, "a(ssa{sv})", programs, "a(sa{sv})", groups),
                                 method_get_metrics, SD_BUS_VTABLE_UNPRIVILEGED),
