@@ -51,6 +51,7 @@ typedef struct BusContext {
         /* StartProgram/StopProgram/RestartProgram calls waiting for their jobs (bus-jobs.c). */
         BusJobWait *job_waits;
         unsigned n_job_waits;
+        unsigned n_stop_waits;          /* of them, reloads waiting for stops (bus_jobs_program_changed()) */
 
         uint64_t n_method_calls; /* method calls received (metrics: cgsup_daemon_bus_calls_total) */
 
@@ -210,5 +211,11 @@ int bus_jobs_enqueue(sd_bus_message *m, BusContext *c, Program **list, size_t n,
                      bool multi, sd_bus_error *error);
 /* hooks.job_removed: JobRemoved, and the answers of calls whose last job this was. */
 void bus_jobs_removed(BusContext *c, Program *p, const ProgramJob *job, JobResult result);
+/* Answer @call with @reply (made already) once every stop or restart job made after job @before (the
+ * manager's last_job_id before a reload) is past its stop phase: stopped, the leaf removed, or failed.
+ * Returns 1 when deferred, else what sending returned. */
+int bus_jobs_reply_when_stopped(BusContext *c, sd_bus_message *call, sd_bus_message *reply, uint32_t before);
+/* hooks.program_changed: a reload waiting for a restart's stop phase hears of its end. */
+void bus_jobs_program_changed(BusContext *c, Program *p);
 /* Forget the waiting calls (daemon exit: their clients see the connection end). */
 void bus_jobs_done(BusContext *c);

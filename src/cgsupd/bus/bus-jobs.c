@@ -8,8 +8,12 @@
  *   client that goes away mid-wait changes nothing (the reply is dropped by the bus).
  * - EnqueueJobs returns the job ids at once; JobRemoved(u id, s program, s verb, s result, s state,
  *   s reason) is emitted when each job ends (also for the daemon's own automatic jobs).
+ * - Reload/Update/UpdateGroups reply (their own reply, made beforehand) when every stop the reload began is
+ *   over: a stop job ended, a restart's stop phase over (the old leaf removed, the new start begun). Same
+ *   table, same hook, plus the state-change hook for the restarts (bus_jobs_program_changed()).
  */
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -28,12 +32,15 @@ struct BusJobWait {
         char **done;      /* programs whose job is done, in order */
         char *failures;   /* "name: STATE (reason)\n" per failed or canceled job */
         size_t n_failed;
+        sd_bus_message *reply; /* sent as it is when all are over (a reload's report), instead of the above */
+        bool until_stopped;    /* a restart is over for this call once its stop phase is */
 };
 
 static BusJobWait *job_wait_free(BusJobWait *w) {
         if (!w)
                 return NULL;
         sd_bus_message_unref(w->call);
+        sd_bus_message_unref(w->reply);
         free(w->ids);
         strv_free(w->names);
         strv_free(w->done);
@@ -50,6 +57,7 @@ void bus_jobs_done(BusContext *c) {
                 job_wait_free(w);
         }
         c->n_job_waits = 0;
+        c->n_stop_waits = 0;
 }
 
 static const char *op_past(BusOp op) {
@@ -114,7 +122,10 @@ static int job_wait_reply(BusContext *c, BusJobWait *w) {
         _cleanup_free_ char *msg = NULL, *joined = NULL;
         int r;
 
-        if (w->n_failed > 0) {
+        if (w->reply) {
+                reply = sd_bus_message_ref(w->reply);
+                r = 0;
+        } else if (w->n_failed > 0) {
                 _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
 
                 joined = strv_join(w->done, ", ");
@@ -272,16 +283,16 @@ static void emit_job_removed(BusContext *c, Program *p, const ProgramJob *job, J
                 log_debug_errno(r, "Failed to emit JobRemoved for %s, ignoring: %m", p->name);
 }
 
-void bus_jobs_removed(BusContext *c, Program *p, const ProgramJob *job, JobResult result) {
-        emit_job_removed(c, p, job, result);
-
+/* Job @id of @p is over for the calls waiting on it (@stop_phase: only its stop phase, which counts for
+ * until_stopped waits alone); the calls with nothing left to wait for are answered. */
+static void job_waits_settle(BusContext *c, Program *p, uint32_t id, JobResult result, bool stop_phase) {
         for (BusJobWait **wp = &c->job_waits; *wp;) {
                 BusJobWait *w = *wp;
                 bool hit = false;
                 int r;
 
                 for (size_t i = 0; i < w->n; i++)
-                        if (w->ids[i] == job->id) {
+                        if (w->ids[i] == id && (!stop_phase || w->until_stopped)) {
                                 r = job_wait_record(w, i, p, result);
                                 if (r < 0)
                                         log_oom();
@@ -297,6 +308,72 @@ void bus_jobs_removed(BusContext *c, Program *p, const ProgramJob *job, JobResul
                         log_debug_errno(r, "Failed to answer a call waiting for jobs, ignoring: %m");
                 *wp = w->next;
                 c->n_job_waits--;
+                if (w->until_stopped)
+                        c->n_stop_waits--;
                 job_wait_free(w);
         }
+}
+
+void bus_jobs_removed(BusContext *c, Program *p, const ProgramJob *job, JobResult result) {
+        emit_job_removed(c, p, job, result);
+        job_waits_settle(c, p, job->id, result, false);
+}
+
+/* A restart's stop phase ends where its job turns into a start (the old leaf is gone by then): the state
+ * changes right after (STARTING, or STOPPED waiting for a dependency), which calls this. */
+void bus_jobs_program_changed(BusContext *c, Program *p) {
+        if (c->n_stop_waits == 0 || p->job.id == 0 || p->job.type != JOB_START)
+                return;
+        job_waits_settle(c, p, p->job.id, JOB_DONE, true);
+}
+
+/* Whether @p's job was made after job @before and is stopping something now. Job ids count up and wrap
+ * (skipping 0): "after" is the distance from @before, within what was handed out since. */
+static bool job_stops_since(const Manager *m, const Program *p, uint32_t before) {
+        if (p->job.id == 0 || (p->job.type != JOB_STOP && p->job.type != JOB_RESTART))
+                return false;
+        return p->job.id - before - 1 < m->last_job_id - before;
+}
+
+int bus_jobs_reply_when_stopped(BusContext *c, sd_bus_message *call, sd_bus_message *reply, uint32_t before) {
+        _cleanup_(job_wait_freep) BusJobWait *w = NULL;
+        Manager *m = c->manager;
+        int r;
+
+        assert(call);
+        assert(reply);
+
+        w = calloc(1, sizeof(*w));
+        if (!w)
+                return -ENOMEM;
+        w->op = BUS_OP_STOP;
+        w->until_stopped = true;
+        w->call = sd_bus_message_ref(call);
+        w->reply = sd_bus_message_ref(reply);
+        w->ids = calloc(MAX(m->n_programs, 1u), sizeof(uint32_t));
+        if (!w->ids)
+                return -ENOMEM;
+        for (size_t i = 0; i < m->n_programs; i++) {
+                Program *p = m->programs[i];
+
+                if (!job_stops_since(m, p, before))
+                        continue;
+                r = strv_extend(&w->names, p->name);
+                if (r < 0)
+                        return r;
+                w->ids[w->n++] = p->job.id;
+                w->n_pending++;
+        }
+        if (w->n_pending == 0 || c->n_job_waits >= BUS_JOB_WAITS_MAX) {
+                /* Nothing stops; or no room to wait (the change is made already): answer now. */
+                if (w->n_pending > 0)
+                        log_warning("Too many calls waiting for jobs (%u): answering a reload before its stops end",
+                                    BUS_JOB_WAITS_MAX);
+                return job_wait_reply(c, w);
+        }
+        w->next = c->job_waits;
+        c->job_waits = TAKE_PTR(w);
+        c->n_job_waits++;
+        c->n_stop_waits++;
+        return 1;
 }

@@ -886,7 +886,8 @@ static int load_and_diff(Manager *m, ReloadDiff *ret, bool keep, sd_bus_error *e
         return r;
 }
 
-static int reply_diff(sd_bus_message *m, const ReloadDiff *d) {
+/* (as added, as changed, as removed): the reply of Reread(), Update() and UpdateGroups(). */
+static int diff_reply_new(sd_bus_message *m, const ReloadDiff *d, sd_bus_message **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
@@ -900,7 +901,29 @@ static int reply_diff(sd_bus_message *m, const ReloadDiff *d) {
                 r = sd_bus_message_append_strv(reply, d->removed);
         if (r < 0)
                 return r;
+        *ret = TAKE_PTR(reply);
+        return 0;
+}
+
+static int reply_diff(sd_bus_message *m, const ReloadDiff *d) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = diff_reply_new(m, d, &reply);
+        if (r < 0)
+                return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+/* Update()/UpdateGroups(): the report once the stops the change began are over (see method_reload()). */
+static int reply_diff_when_stopped(sd_bus_message *m, BusContext *c, const ReloadDiff *d, uint32_t jobs_before) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = diff_reply_new(m, d, &reply);
+        if (r < 0)
+                return r;
+        return bus_jobs_reply_when_stopped(c, m, reply, jobs_before);
 }
 
 static int verify_reload(sd_bus_message *m, BusContext *c, const char *verb, sd_bus_error *error) {
@@ -1015,8 +1038,15 @@ static int do_reload(sd_bus_message *m, BusContext *c, sd_bus_error *error) {
         return 0;
 }
 
+/* Reload(), Update() and UpdateGroups() answer when the programs they stop (removed ones, and the stop half of
+ * changed ones' restarts) are stopped and their leaves removed, as supervisorctl's update has stopped a group
+ * before it says so; the daemon goes on meanwhile (bus-jobs.c). Reload() too: it makes the same changes as
+ * Update(), and a caller that reloads and then reads the states must not see the old generation. A SIGHUP has
+ * nobody to answer. The starts that follow are not waited for (supervisord's update does not either). */
 static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         BusContext *c = userdata;
+        uint32_t jobs_before = c->manager->last_job_id;
         int r;
 
         r = check_reload(m, c, "reload", error);
@@ -1025,12 +1055,16 @@ static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = do_reload(m, c, error);
         if (r < 0)
                 return r;
-        return sd_bus_reply_method_return(m, NULL);
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        return bus_jobs_reply_when_stopped(c, m, reply, jobs_before);
 }
 
 static int method_update(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(reload_diff_done) ReloadDiff diff = {};
         BusContext *c = userdata;
+        uint32_t jobs_before = c->manager->last_job_id;
         int r;
 
         r = check_reload(m, c, "update", error);
@@ -1044,7 +1078,7 @@ static int method_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = do_reload(m, c, error);
         if (r < 0)
                 return r;
-        return reply_diff(m, &diff);
+        return reply_diff_when_stopped(m, c, &diff, jobs_before);
 }
 
 /* UpdateGroups(as groups) -> (as added, as changed, as removed): supervisorctl's `update GROUP...`. The file is
@@ -1056,6 +1090,7 @@ static int method_update_groups(sd_bus_message *m, void *userdata, sd_bus_error 
         _cleanup_strv_free_ char **groups = NULL;
         _cleanup_free_ char *msg = NULL;
         BusContext *c = userdata;
+        uint32_t jobs_before = c->manager->last_job_id;
         int r;
 
         r = sd_bus_message_read_strv(m, &groups);
@@ -1083,7 +1118,7 @@ static int method_update_groups(sd_bus_message *m, void *userdata, sd_bus_error 
                                          config_path(c->manager));
         if (r < 0)
                 return reload_error(error, r, msg);
-        return reply_diff(m, &diff);
+        return reply_diff_when_stopped(m, c, &diff, jobs_before);
 }
 
 /* AddGroup(s group) and RemoveGroup(s group): the group read and checked, polkit asked. */

@@ -88,8 +88,10 @@ static void hook_program_removed(Manager *m, Program *p) {
 
 static void hook_program_changed(Manager *m, Program *p, unsigned what, ProgramState old_state) {
         BusContext *c = bus_context_of(m);
-        if (c && c->bus)
+        if (c && c->bus) {
                 bus_queue_program_changed(c, p, what, old_state);
+                bus_jobs_program_changed(c, p);
+        }
 }
 
 static void hook_transient_finished(Manager *m, Program *p, const CgsupStats *final_stats) {
