@@ -50,6 +50,12 @@ __cgsupctl_names() {
         cgsupctl "${opts[@]}" list-names "$@" 2>/dev/null
 }
 
+# Signal names without SIG, as cgsupctl takes them: bash's list also has EXIT, DEBUG, ERR and RETURN (its
+# traps, no signals) and JUNK(32), JUNK(33) (the numbers glibc keeps for itself).
+__cgsupctl_signals() {
+        compgen -A signal | sed -n 's/^SIG//p' | grep -v '^JUNK'
+}
+
 _cgsupctl() {
         local cur prev verb i words cword
         COMPREPLY=()
@@ -173,7 +179,7 @@ _cgsupctl_complete() {
                 kill)
                         case $prev in
                                 -s|--signal)
-                                        COMPREPLY=($(compgen -W "$(compgen -A signal | sed 's/^SIG//')" -- "$cur"))
+                                        COMPREPLY=($(compgen -W "$(__cgsupctl_signals)" -- "$cur"))
                                         return ;;
                         esac
                         if [[ $cur == -* ]]; then
@@ -184,7 +190,7 @@ _cgsupctl_complete() {
                         ;;
                 signal)
                         if [[ $prev == signal ]]; then
-                                COMPREPLY=($(compgen -W "$(compgen -A signal | sed 's/^SIG//')" -- "$cur"))
+                                COMPREPLY=($(compgen -W "$(__cgsupctl_signals)" -- "$cur"))
                         else
                                 COMPREPLY=($(compgen -W "all $(__cgsupctl_names)" -- "$cur"))
                         fi

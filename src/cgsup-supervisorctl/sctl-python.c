@@ -63,7 +63,7 @@ int python_int(const char *s, int64_t *ret) {
 /* getattr(signal, NAME) for NAME = value.upper() with "SIG" put in front unless it starts with it. Python's
  * signal module has cgsup's signal names (parse-util.c: HUP ... SYS, IOT, POLL, CLD, RTMIN), RTMAX, and under
  * "SIG_" names that are no signals (signal.Handlers, the sigprocmask() constants) but are taken all the same.
- * cgsup's numbers and "RTMIN+N" are no names there. */
+ * cgsup's numbers, "RTMIN+N" and "RTMAX-N" are no names there. */
 static int python_signal_attribute(const char *value) {
         static const struct {
                 const char *name;
@@ -84,7 +84,8 @@ static int python_signal_attribute(const char *value) {
                 return SIGRTMAX;
         if (!(name[0] >= 'A' && name[0] <= 'Z') && !(name[0] >= 'a' && name[0] <= 'z'))
                 return -EINVAL;
-        if (strchr(name, '+'))
+        /* cgsup's RTMIN+N and RTMAX-N are no attributes of Python's signal module. */
+        if (strpbrk(name, "+-"))
                 return -EINVAL;
         /* @value, not @name: it takes off one "SIG" itself, so "SIGSIGHUP" stays unknown, as in Python. */
         sig = signal_from_string(value);

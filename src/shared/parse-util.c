@@ -107,15 +107,19 @@ int signal_from_string(const char *s) {
         for (size_t i = 0; i < ELEMENTSOF(signal_table); i++)
                 if (strcasecmp(s, signal_table[i].name) == 0)
                         return signal_table[i].sig;
-        if (strncasecmp(s, "RTMIN", 5) == 0) {
+        /* RTMIN+N counts up from SIGRTMIN, RTMAX-N down from SIGRTMAX (kill(1)'s and systemd's names, the
+         * ones bash's `compgen -A signal` offers). */
+        bool rtmin = strncasecmp(s, "RTMIN", 5) == 0;
+        if (rtmin || strncasecmp(s, "RTMAX", 5) == 0) {
                 int off = 0;
-                if (s[5] == '+' && safe_atoi(s + 6, &off) < 0)
+                char sign = rtmin ? '+' : '-';
+                if (s[5] == sign && safe_atoi(s + 6, &off) < 0)
                         return -EINVAL;
-                if (s[5] && s[5] != '+')
+                if (s[5] && s[5] != sign)
                         return -EINVAL;
-                if (off < 0 || SIGRTMIN + off > SIGRTMAX)
+                if (off < 0 || off > SIGRTMAX - SIGRTMIN)
                         return -ERANGE;
-                return SIGRTMIN + off;
+                return rtmin ? SIGRTMIN + off : SIGRTMAX - off;
         }
         return -EINVAL;
 }

@@ -70,6 +70,20 @@ check "bash: tail -f NAME <TAB> offers the streams" expect_words "stdout stderr 
 check "bash: tail --bytes 100 <TAB>: the number is no operand" expect_words "web -stdout" cgsupctl tail --bytes 100 ""
 check "bash: --json status: the verb after a global option" expect_words "web all" cgsupctl --json status ""
 check "bash: kill -s <TAB> offers signals" expect_words "TERM HUP" cgsupctl kill -s ""
+check "bash: kill -s <TAB> offers no shell traps or JUNK(32)" expect_words '!EXIT !DEBUG !ERR !RETURN !JUNK(32) RTMAX-1' cgsupctl kill -s ""
+# Each offered signal is one cgsupctl takes: a usage error (exit 2) would be the parser refusing it.
+offered_signals_accepted() {
+        local s argv n=0
+        for s in $(bash_complete cgsupctl kill -s ""); do
+                for argv in "kill -s $s" "signal $s"; do
+                        DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent "$CGSUPCTL" $argv web 2>/dev/null
+                        [[ $? -ne 2 ]] || { echo "cgsupctl $argv web: usage error"; return 1; }
+                done
+                n=$((n + 1))
+        done
+        ((n >= 30)) || { echo "only $n signals offered"; return 1; }
+}
+check "bash: every signal kill -s <TAB> offers is accepted by kill and signal" offered_signals_accepted
 check "bash: show -<TAB> offers its options" expect_words "--property --value" cgsupctl show -
 check "bash: status --json=<TAB> offers the formats (bash splits at '=')" expect_words "pretty short -web" cgsupctl status --json = ""
 check "bash: --json=short status <TAB>: the verb after '--json' '=' 'short'" expect_words "web all -short" cgsupctl --json = short status ""

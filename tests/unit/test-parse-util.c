@@ -79,6 +79,12 @@ TEST(signals) {
         ASSERT_EQ(signal_from_string("RTMIN"), SIGRTMIN);
         ASSERT_EQ(signal_from_string("RTMIN+3"), SIGRTMIN + 3);
         ASSERT_EQ(signal_from_string("SIGRTMIN+1"), SIGRTMIN + 1);
+        ASSERT_EQ(signal_from_string("RTMAX"), SIGRTMAX);
+        ASSERT_EQ(signal_from_string("SIGRTMAX-2"), SIGRTMAX - 2);
+        ASSERT_EQ(signal_from_string("rtmax-1"), SIGRTMAX - 1);
+        ASSERT_ERROR(signal_from_string("RTMAX+1"), EINVAL);
+        ASSERT_ERROR(signal_from_string("RTMAX-100"), ERANGE);
+        ASSERT_ERROR(signal_from_string("RTMIN-1"), EINVAL);
         ASSERT_ERROR(signal_from_string("RTMIN+100"), ERANGE);
         ASSERT_ERROR(signal_from_string("RTMIN+"), EINVAL);
         ASSERT_ERROR(signal_from_string("RTMINX"), EINVAL);
