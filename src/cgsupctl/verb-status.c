@@ -24,7 +24,7 @@ static bool reason_is_exit(const char *reason) {
         return streq(reason, "exit-code") || streq(reason, "exited");
 }
 
-/* Uptimes in whole seconds ("12s", "4min 10s", "2h 5min", "3d 4h"): the one duration style of
+/* Uptimes in whole seconds ("12s", "4min 10s", "1min", "2h 5min", "3d 4h"): the one duration style of
  * format_timespan(), used for every duration cgsupctl prints. */
 static const char *format_uptime(char *buf, size_t n, uint64_t usec) {
         return format_timespan(buf, n, usec / USEC_PER_SEC * USEC_PER_SEC);

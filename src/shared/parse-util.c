@@ -307,13 +307,20 @@ const char *format_timespan(char *buf, size_t n, usec_t t) {
         else if (t < 60 * USEC_PER_SEC)
                 snprintf(buf, n, "%.3gs", (double) t / USEC_PER_SEC);
         else {
-                uint64_t s = t / USEC_PER_SEC;
+                /* Two units at most, the smaller one left out when it is 0: "1min", not "1min 0s"
+                 * (systemd's style). */
+                uint64_t s = t / USEC_PER_SEC, big, small;
+                const char *big_unit, *small_unit;
                 if (s < 3600)
-                        snprintf(buf, n, "%" PRIu64 "min %" PRIu64 "s", s / 60, s % 60);
+                        big = s / 60, small = s % 60, big_unit = "min", small_unit = "s";
                 else if (s < 86400)
-                        snprintf(buf, n, "%" PRIu64 "h %" PRIu64 "min", s / 3600, (s % 3600) / 60);
+                        big = s / 3600, small = (s % 3600) / 60, big_unit = "h", small_unit = "min";
                 else
-                        snprintf(buf, n, "%" PRIu64 "d %" PRIu64 "h", s / 86400, (s % 86400) / 3600);
+                        big = s / 86400, small = (s % 86400) / 3600, big_unit = "d", small_unit = "h";
+                if (small == 0)
+                        snprintf(buf, n, "%" PRIu64 "%s", big, big_unit);
+                else
+                        snprintf(buf, n, "%" PRIu64 "%s %" PRIu64 "%s", big, big_unit, small, small_unit);
         }
         return buf;
 }

@@ -244,6 +244,12 @@ TEST(format_timespan) {
         ASSERT_STREQ(format_timespan(buf, sizeof(buf), 1500 * USEC_PER_MSEC), "1.5s");
         ASSERT_STREQ(format_timespan(buf, sizeof(buf), 62 * USEC_PER_SEC), "1min 2s");
         ASSERT_STREQ(format_timespan(buf, sizeof(buf), 3720 * USEC_PER_SEC), "1h 2min");
+        /* A zero second unit is left out, as systemd does. */
+        ASSERT_STREQ(format_timespan(buf, sizeof(buf), 60 * USEC_PER_SEC), "1min");
+        ASSERT_STREQ(format_timespan(buf, sizeof(buf), 60 * USEC_PER_SEC + 999 * USEC_PER_MSEC), "1min");
+        ASSERT_STREQ(format_timespan(buf, sizeof(buf), 7200 * USEC_PER_SEC + 59 * USEC_PER_SEC), "2h");
+        ASSERT_STREQ(format_timespan(buf, sizeof(buf), 3 * 86400 * USEC_PER_SEC), "3d");
+        ASSERT_STREQ(format_timespan(buf, sizeof(buf), 90000 * USEC_PER_SEC), "1d 1h");
         ASSERT_STREQ(format_timespan(buf, sizeof(buf), USEC_INFINITY), "infinity");
 }
 
