@@ -151,10 +151,18 @@ static bool job_set_has(const JobSet *s, const char *program) {
         return false;
 }
 
-/* systemctl says nothing to do is success; we also say which programs of a group or "all" were already
- * running: EnqueueJobs leaves them out of its reply (only a single name gets AlreadyStarted). @patterns are
- * the names that were queued without an error. Appends their names to @unchanged. */
-static int note_already_running(sd_bus *bus, char **patterns, const JobSet *s, char ***unchanged) {
+/* Whether @state is what @verb leaves alone: start, a program that runs; stop, one that does not. */
+static bool state_needs_nothing(const char *verb, const char *state) {
+        if (streq(verb, "start"))
+                return state_is_live(state);
+        return streq(state, "STOPPED") || streq(state, "EXITED") || streq(state, "FATAL");
+}
+
+/* systemctl says nothing to do is success; we also say which programs were left alone, by their names as
+ * the jobs carry them ("web", whether asked as "web", "grp:web", "grp" or "all"): EnqueueJobs leaves them
+ * out of its reply (a single name gets AlreadyStarted or NotRunning instead). @patterns are the names
+ * queued without an error, for start and stop. Appends the programs' names to @unchanged. */
+static int note_unchanged(sd_bus *bus, const char *verb, char **patterns, const JobSet *s, char ***unchanged) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ ListEntry *list = NULL;
         size_t n = 0;
@@ -170,7 +178,7 @@ static int note_already_running(sd_bus *bus, char **patterns, const JobSet *s, c
 
                 STRV_FOREACH(p, patterns)
                         matched = matched || list_entry_matches(&list[i], *p);
-                if (!matched || !state_is_live(list[i].state) || job_set_has(s, list[i].name))
+                if (!matched || !state_needs_nothing(verb, list[i].state) || job_set_has(s, list[i].name))
                         continue;
                 r = strv_extend(unchanged, list[i].name);
                 if (r < 0)
@@ -352,12 +360,10 @@ int verb_job(int argc, char **argv) {
                 r = enqueue(bus, verb, argv[a], flags, &s);
                 if (r < 0)
                         failed = true;
-                if (r == 1 && strv_extend(&unchanged, argv[a]) < 0)
-                        return log_oom(), 1;
-                if (r == 0 && streq(verb, "start") && strv_extend(&queued, argv[a]) < 0)
+                if (r >= 0 && !streq(verb, "restart") && strv_extend(&queued, argv[a]) < 0)
                         return log_oom(), 1;
         }
-        r = note_already_running(bus, queued, &s, &unchanged);
+        r = note_unchanged(bus, verb, queued, &s, &unchanged);
         if (r < 0) {
                 bus_log_call_error(NULL, r);
                 failed = true;

@@ -95,6 +95,19 @@ check "start pair:* again: good was already running" grep -qx 'good: already run
 check "start pair:* again: good is not started twice" bash -c "! grep -q 'good: started' '$T/out'"
 check "start pair:* again: bad fails again (exit 1)" test "$rc" -eq 1
 
+# Left alone programs are named as the jobs name them, however they were asked for: "good", not "pair:good".
+ctl start pair:good
+rc=$?
+check "start pair:good (running): exit 0, 'good: already running'" \
+        bash -c "[[ $rc -eq 0 ]] && grep -qx 'good: already running' '$T/out'"
+# stop of a group says which members were not running, as start of a group says which were running.
+ctl stop 'pair:*'
+check "stop pair:*: good stopped" grep -qx 'good: stopped' "$T/out"
+ctl stop pair
+rc=$?
+check "stop pair again: exit 0, each member 'not running'" \
+        bash -c "[[ $rc -eq 0 ]] && grep -qx 'good: not running' '$T/out' && grep -qx 'bad: not running' '$T/out'"
+
 # restart waits until the new generation is RUNNING (startsecs=1).
 old=$(field_of web pid)
 ctl restart web
