@@ -16,17 +16,19 @@
 #include "macro.h"
 #include "strv.h"
 
-/* update GROUP...: UpdateGroups(), only those groups' part of the changes (the rest stays pending). */
-static int update_groups(sd_bus *bus, char **groups, sd_bus_message **ret_reply) {
+/* Reread, Update, UpdateGroups (@groups non-NULL) and Reload. The last three answer once every program they stop
+ * is stopped: up to its stopwaitsecs, which may be far longer than any fixed call timeout, and the daemon ends
+ * each wait itself (stopwaitsecs, then cgroup.kill). So no timeout, as systemctl's job waits. */
+static int config_call(sd_bus *bus, const char *member, char **groups, sd_bus_message **ret_reply) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
-        r = manager_new_call(bus, "UpdateGroups", &m);
-        if (r >= 0)
+        r = manager_new_call(bus, member, &m);
+        if (r >= 0 && groups)
                 r = sd_bus_message_append_strv(m, groups);
         if (r < 0)
                 return bus_log_call_error(NULL, r);
-        return bus_call_logged(bus, m, 0, ret_reply);
+        return bus_call_logged(bus, m, streq(member, "Reread") ? 0 : UINT64_MAX, ret_reply);
 }
 
 int verb_reread(int argc, char **argv) {
@@ -41,10 +43,8 @@ int verb_reread(int argc, char **argv) {
         r = bus_connect(&bus);
         if (r < 0)
                 return 1;
-        if (some)
-                r = update_groups(bus, argv + 1, &reply);
-        else
-                r = manager_call(bus, update ? "Update" : "Reread", &reply, NULL);
+        /* UpdateGroups: only those groups' part of the changes (the rest stays pending). */
+        r = config_call(bus, some ? "UpdateGroups" : update ? "Update" : "Reread", some ? argv + 1 : NULL, &reply);
         if (r < 0)
                 return 1;
         r = sd_bus_message_read_strv(reply, &added);
@@ -87,7 +87,7 @@ int verb_reload(int argc, char **argv) {
         r = bus_connect(&bus);
         if (r < 0)
                 return 1;
-        r = manager_call(bus, "Reload", NULL, NULL);
+        r = config_call(bus, "Reload", NULL, NULL);
         if (r < 0)
                 return 1;
         if (arg_json)
