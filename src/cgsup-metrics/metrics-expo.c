@@ -31,11 +31,6 @@ static bool name_is_valid(const char *s, bool colon) {
         return true;
 }
 
-static bool ends_with(const char *s, const char *suffix) {
-        size_t a = strlen(s), b = strlen(suffix);
-        return a >= b && streq(s + a - b, suffix);
-}
-
 static int writer_fail(ExpoWriter *w, int r) {
         if (w->error == 0)
                 w->error = r;
@@ -47,7 +42,7 @@ int expo_family(ExpoWriter *w, const char *name, ExpoType type, const char *help
         assert(help);
 
         if (!name_is_valid(name, true) || type < 0 || type >= _EXPO_TYPE_MAX ||
-            (type == EXPO_COUNTER) != ends_with(name, "_total"))
+            (type == EXPO_COUNTER) != endswith(name, "_total"))
                 return writer_fail(w, -EINVAL);
         for (size_t i = 0; i < w->n_seen; i++)
                 if (streq(w->seen[i], name))

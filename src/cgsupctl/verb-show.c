@@ -19,6 +19,7 @@
 #include "cgsupctl.h"
 #include "json-out.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "strv.h"
 
 enum { ARG_VALUE = 0x100 };
@@ -200,6 +201,30 @@ static struct json_object *json_value(sd_bus_message *m, int *error) {
         return a;
 }
 
+/* systemctl's way with times: a *Timestamp (and NextRunUSec, also µs since the epoch) as a date, "" for
+ * never; any other *USec as a duration ("1min 30s", "infinity"). --json and busctl keep the numbers.
+ * Returns 1 when @name is such a property and its value was printed, 0 to print it the generic way. */
+static int format_time_property(sd_bus_message *m, const char *name, FILE *f) {
+        const char *contents;
+        char type, buf[64];
+        bool timestamp = endswith(name, "Timestamp") || streq(name, "NextRunUSec");
+        uint64_t v;
+        int r;
+
+        if (!timestamp && !endswith(name, "USec"))
+                return 0;
+        r = sd_bus_message_peek_type(m, &type, &contents);
+        if (r <= 0)
+                return r < 0 ? r : -EBADMSG;
+        if (type != 'v' || !streq(contents, "t"))
+                return 0;
+        r = sd_bus_message_read(m, "v", "t", &v);
+        if (r < 0)
+                return r;
+        fputs(timestamp ? format_timestamp(buf, sizeof buf, v) : format_timespan(buf, sizeof buf, v), f);
+        return 1;
+}
+
 /* One object's properties: printed as text, or added to @json. */
 static int show_object(sd_bus *bus, const char *path, const char *interface, const ShowOptions *o,
                        struct json_object *json) {
@@ -231,7 +256,9 @@ static int show_object(sd_bus *bus, const char *path, const char *interface, con
                         FILE *f = open_memstream(&text, &size);
                         if (!f)
                                 return -ENOMEM;
-                        r = format_value(reply, f);
+                        r = format_time_property(reply, name, f);
+                        if (r == 0)
+                                r = format_value(reply, f);
                         fclose(f);
                         if (r >= 0 && o->value_only)
                                 printf("%s\n", text);

@@ -288,13 +288,9 @@ static void print_detail(const ListEntry *e, const ProgramInfo *i) {
                 printf("%12s: %s\n", "Command", i->command_line);
 
         printf("%12s: %s%s%s", "State", ansi(color ?: ""), e->state, ansi(ANSI_NORMAL));
-        if (i->state_change_ts > 0) {
-                time_t t = (time_t) (i->state_change_ts / USEC_PER_SEC);
-                struct tm tm;
-                if (localtime_r(&t, &tm) && strftime(tsbuf, sizeof tsbuf, "%a %Y-%m-%d %H:%M:%S %Z", &tm) > 0)
-                        printf(" since %s; %s ago", tsbuf,
-                               format_uptime(buf, sizeof buf, now > i->state_change_ts ? now - i->state_change_ts : 0));
-        }
+        if (!isempty(format_timestamp(tsbuf, sizeof tsbuf, i->state_change_ts)))
+                printf(" since %s; %s ago", tsbuf,
+                       format_uptime(buf, sizeof buf, now > i->state_change_ts ? now - i->state_change_ts : 0));
         printf("\n");
         /* What State alone does not say: a dependency, frozen, a pending restart. */
         if (!isempty(i->sub_state))

@@ -63,7 +63,9 @@ const Verb verbs[] = {
                 .description = "systemctl show: one KEY=VALUE line per property of the program objects, in\n"
                                "cgsupd's order; programs separated by an empty line. yes/no for booleans,\n"
                                "infinity for no limit or not available, arrays space-separated, the fields of\n"
-                               "a structure joined with ':'. Values that can be secrets are not properties\n"
+                               "a structure joined with ':'. *Timestamp as a date (empty for never), other\n"
+                               "*USec as a duration (1min 30s); --json keeps the microseconds.\n"
+                               "Values that can be secrets are not properties\n"
                                "(Environment lists names only).\n" NAMES_HELP
                                "Options:\n"
                                "  -p --property=PROP     only these properties (repeat, or PROP,PROP)\n"

@@ -106,6 +106,11 @@ static inline int negative_errno(void) {
 #define strempty(s) ((s) ? (s) : "")
 #define yes_no(b) ((b) ? "yes" : "no")
 
+static inline bool endswith(const char *s, const char *suffix) {
+        size_t a = strlen(s), b = strlen(suffix);
+        return a >= b && streq(s + a - b, suffix);
+}
+
 typedef uint64_t usec_t;
 #define USEC_INFINITY ((usec_t) UINT64_MAX)
 #define USEC_PER_SEC ((usec_t) 1000000ULL)

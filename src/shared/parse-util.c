@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <assert.h>
 #include <ctype.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -7,6 +8,7 @@
 #include <signal.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "parse-util.h"
 
@@ -290,6 +292,17 @@ const char *format_bytes(char *buf, size_t n, uint64_t bytes) {
                 snprintf(buf, n, "%.0Lf%c", v, suffix[i]);
         else
                 snprintf(buf, n, "%.1Lf%c", v, suffix[i]);
+        return buf;
+}
+
+const char *format_timestamp(char *buf, size_t n, usec_t t) {
+        time_t sec = (time_t) (t / USEC_PER_SEC);
+        struct tm tm;
+
+        assert(buf && n > 0);
+        buf[0] = '\0';
+        if (t > 0 && (!localtime_r(&sec, &tm) || strftime(buf, n, "%a %Y-%m-%d %H:%M:%S %Z", &tm) == 0))
+                buf[0] = '\0';
         return buf;
 }
 

@@ -30,3 +30,5 @@ int parse_permyriad(const char *s, uint64_t *ret);
 const char *format_bytes(char *buf, size_t n, uint64_t bytes);
 /* Formats a duration as "1h 2min 3s" / "150ms" into buf. */
 const char *format_timespan(char *buf, size_t n, usec_t t);
+/* Formats µs since the epoch as local time, systemd's style: "Sun 2026-12-06 08:08:55 UTC"; 0 (never) as "". */
+const char *format_timestamp(char *buf, size_t n, usec_t t);

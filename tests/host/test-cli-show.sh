@@ -50,6 +50,21 @@ check "show web: every property of the object (as busctl introspect lists them)"
         [[ -n \$want && \$want == \$got ]] || { diff <(echo \"\$want\") <(echo \"\$got\"); exit 1; }"
 check "show: booleans yes/no, structures joined with ':'" bash -c "
         grep -qx 'Frozen=no' '$TEST_DIR/show' && grep -qx 'DependsOn=db:started' '$TEST_DIR/show' || { cat '$TEST_DIR/show'; exit 1; }"
+# systemctl show's times: a date for *Timestamp, a duration for *USec; the same instant as on the bus.
+show_times_like_systemctl() {
+        local usec want
+        usec=$(busctl --address="$BUS_ADDRESS" get-property org.cgsup1 /org/cgsup1/program/web org.cgsup1.Program \
+                ActiveEnterTimestamp | cut -d' ' -f2)
+        want=$(date -d "@$((usec / 1000000))" '+%a %Y-%m-%d %H:%M:%S %Z')
+        grep -qx "ActiveEnterTimestamp=$want" "$TEST_DIR/show" &&
+                grep -qx 'StopWaitUSec=10s' "$TEST_DIR/show" && grep -qx 'StartSecUSec=0s' "$TEST_DIR/show" &&
+                grep -qx 'RuntimeMaxUSec=infinity' "$TEST_DIR/show" && grep -qx 'NextRunUSec=' "$TEST_DIR/show" ||
+                { echo "want ActiveEnterTimestamp=$want"; grep -E 'Timestamp|USec' "$TEST_DIR/show"; return 1; }
+}
+check "show: *Timestamp as a date (bus value), *USec as a duration, never as empty" show_times_like_systemctl
+check "show --json: times stay microseconds" bash -c "'$CGSUPCTL' show --json web -p ActiveEnterTimestamp,StopWaitUSec |
+        python3 -c 'import json,sys; p=json.load(sys.stdin)[\"programs\"][0]
+assert p[\"ActiveEnterTimestamp\"] > 10**15 and p[\"StopWaitUSec\"] == 10**7, p'"
 check "show -p State --value web prints RUNNING" bash -c "[[ \$('$CGSUPCTL' show -p State --value web) == RUNNING ]]"
 check "show web -p State,MainPID -p Name (options after the name, a list)" bash -c "
         out=\$('$CGSUPCTL' show web -p State,MainPID -p Name); [[ \$(echo \"\$out\" | wc -l) -eq 3 ]] && echo \"\$out\" | grep -qx State=RUNNING"

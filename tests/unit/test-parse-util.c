@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <locale.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <time.h>
 
 #include "parse-util.h"
 #include "tests.h"
@@ -251,6 +253,13 @@ TEST(format_timespan) {
         ASSERT_STREQ(format_timespan(buf, sizeof(buf), 3 * 86400 * USEC_PER_SEC), "3d");
         ASSERT_STREQ(format_timespan(buf, sizeof(buf), 90000 * USEC_PER_SEC), "1d 1h");
         ASSERT_STREQ(format_timespan(buf, sizeof(buf), USEC_INFINITY), "infinity");
+
+        /* Timestamps: systemd's date, nothing for 0 (never). */
+        ASSERT_OK(setenv("TZ", "UTC", 1));
+        tzset();
+        ASSERT_STREQ(format_timestamp(buf, sizeof(buf), 1796544535500791), "Sun 2026-12-06 08:08:55 UTC");
+        ASSERT_STREQ(format_timestamp(buf, sizeof(buf), 0), "");
+        ASSERT_STREQ(format_timestamp(buf, 4, 1796544535500791), "");
 }
 
 int main(int argc, char **argv) {
