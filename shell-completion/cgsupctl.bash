@@ -35,9 +35,8 @@ __cgsupctl_ltrim_colon() {
         done
 }
 
-# The names of the daemon the command line talks to: --user's, -H HOST's. Arguments go to list-names
-# (--programs: the [program:NAME] sections, for scale).
-__cgsupctl_names() {
+# cgsupctl ARGS... with the daemon the command line talks to: --user's, -H HOST's.
+__cgsupctl_ask() {
         local -a opts=()
         local k
         for ((k = 1; k < ${#words[@]}; k++)); do
@@ -47,7 +46,19 @@ __cgsupctl_names() {
                         --host=*) opts+=("${words[k]}") ;;
                 esac
         done
-        cgsupctl "${opts[@]}" list-names "$@" 2>/dev/null
+        cgsupctl "${opts[@]}" "$@" 2>/dev/null
+}
+
+# The daemon's names. Arguments go to list-names (--programs: the [program:NAME] sections, for scale).
+__cgsupctl_names() {
+        __cgsupctl_ask list-names "$@"
+}
+
+# show -p: the properties of the program objects (all alike), read from the first program's show.
+__cgsupctl_properties() {
+        local first
+        first=$(__cgsupctl_names --programs | head -n 1)
+        [[ -n $first ]] && __cgsupctl_ask show "$first" | sed -n '/^$/q; s/=.*//p'
 }
 
 # Signal names without SIG, as cgsupctl takes them: bash's list also has EXIT, DEBUG, ERR and RETURN (its
@@ -132,7 +143,12 @@ _cgsupctl_complete() {
                         ;;
                 show)
                         case $prev in
-                                -p|--property) return ;;
+                                -p|--property)
+                                        # PROP,PROP: complete the part after the last ','.
+                                        local done=
+                                        [[ $cur == *,* ]] && done=${cur%,*},
+                                        COMPREPLY=($(compgen -P "$done" -W "$(__cgsupctl_properties)" -- "${cur##*,}"))
+                                        return ;;
                         esac
                         if [[ $cur == -* ]]; then
                                 COMPREPLY=($(compgen -W '-p --property --value' -- "$cur"))

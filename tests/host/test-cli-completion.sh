@@ -84,6 +84,9 @@ offered_signals_accepted() {
         ((n >= 30)) || { echo "only $n signals offered"; return 1; }
 }
 check "bash: every signal kill -s <TAB> offers is accepted by kill and signal" offered_signals_accepted
+check "bash: show web -p <TAB> offers the properties" expect_words "State StateChangeTimestamp -Name=web" cgsupctl show web -p Sta
+check "bash: show -p State,Main<TAB> completes after the ','" expect_words "State,MainPID" cgsupctl show -p State,Main
+check "bash: show --property=<TAB> offers them too (bash splits at '=')" expect_words "MainPID" cgsupctl show --property = Mai
 check "bash: show -<TAB> offers its options" expect_words "--property --value" cgsupctl show -
 check "bash: status --json=<TAB> offers the formats (bash splits at '=')" expect_words "pretty short -web" cgsupctl status --json = ""
 check "bash: --json=short status <TAB>: the verb after '--json' '=' 'short'" expect_words "web all -short" cgsupctl --json = short status ""
