@@ -100,29 +100,42 @@ void bus_queue_flush(BusContext *c) {
 
         assert(c);
 
-        /* Every change first, then what reports outcomes (see the top of this file). */
-        for (size_t i = 0; i < c->n_changed; i++) {
-                Program *p = c->changed[i];
-                unsigned what;
+        /* Every change first, then what reports outcomes (see the top of this file). A hook fired from inside
+         * an emit may queue more (a change, with its program's bus_changes set again, or a message), or
+         * flush itself: the bounds are read again on every step, each entry is taken out before it is
+         * said (a nested flush says nothing twice), and a change queued while the messages go out sends
+         * the loop round again, so it precedes every message queued after it and is not left waiting with
+         * the defer source disarmed. The loop ends with both queues empty. */
+        while (c->n_changed > 0 || c->n_after > 0) {
+                for (size_t i = 0; i < c->n_changed; i++) {
+                        Program *p = c->changed[i];
+                        unsigned what;
 
-                if (!p)
-                        continue; /* removed meanwhile: InterfacesRemoved said everything */
-                what = p->bus_changes;
-                p->bus_changes = 0;
-                if (c->bus)
-                        bus_program_emit_changed(c, p, what, p->bus_changes_from);
-        }
-        c->n_changed = 0;
-
-        for (size_t i = 0; i < c->n_after; i++) {
-                if (c->bus) {
-                        r = sd_bus_send(c->bus, c->after[i], NULL);
-                        if (r < 0)
-                                log_debug_errno(r, "Failed to send a queued job message, ignoring: %m");
+                        if (!p)
+                                continue; /* removed meanwhile (InterfacesRemoved said everything), or said */
+                        c->changed[i] = NULL;
+                        what = p->bus_changes;
+                        p->bus_changes = 0;
+                        if (c->bus)
+                                bus_program_emit_changed(c, p, what, p->bus_changes_from);
                 }
-                sd_bus_message_unref(c->after[i]);
+                c->n_changed = 0;
+
+                for (size_t i = 0; i < c->n_after && c->n_changed == 0; i++) {
+                        sd_bus_message *m = TAKE_PTR(c->after[i]);
+
+                        if (!m)
+                                continue;
+                        if (c->bus) {
+                                r = sd_bus_send(c->bus, m, NULL);
+                                if (r < 0)
+                                        log_debug_errno(r, "Failed to send a queued job message, ignoring: %m");
+                        }
+                        sd_bus_message_unref(m);
+                }
+                if (c->n_changed == 0)
+                        c->n_after = 0;
         }
-        c->n_after = 0;
         if (c->flush)
                 (void) sd_event_source_set_enabled(c->flush, SD_EVENT_OFF);
 }
