@@ -16,6 +16,7 @@
 #include "cgsupctl.h"
 #include "json-out.h"
 #include "macro.h"
+#include "name-util.h"
 #include "table.h"
 
 typedef enum HealthVerb {
@@ -107,6 +108,7 @@ static int health_or_ready(HealthVerb verb, int argc, char **argv) {
         }
         for (size_t k = 0; k < n_order; k++) {
                 size_t i = order[k];
+                char name[PROGRAM_DISPLAY_NAME_MAX];
                 ProgramInfo info = {};
                 Verdict v;
 
@@ -119,7 +121,8 @@ static int health_or_ready(HealthVerb verb, int argc, char **argv) {
                 all_ok = all_ok && v.ok;
                 if (arr)
                         r = add_json(arr, verb, &list[i], &v);
-                else if ((r = table_add_cell(t, list[i].name, NULL)) >= 0 &&
+                else if ((r = table_add_cell(t, program_display_name(list[i].group, list[i].name, name,
+                                                                     sizeof name), NULL)) >= 0 &&
                          (r = table_add_cell(t, v.word, v.ok ? ANSI_GREEN : ANSI_RED)) >= 0 &&
                          (r = table_add_cell(t, v.check, NULL)) >= 0)
                         r = table_add_cell(t, v.detail[0] ? v.detail : "", NULL);

@@ -130,6 +130,11 @@ doc "list-names --json: list_names" list_names "$C" list-names --json
 doc "health --json: health" health "$C" health --json
 doc "ready --json: ready" ready "$C" ready --json
 doc "version --json: version" version "$C" version --json
+# The tables beside the documents: a group member is "pool:worker_0" in health and ready as in status.
+check "health, ready, status tables: one name for a group member (pool:worker_0)" bash -c "
+        for v in health ready status; do
+                '$C' \$v --no-legend | grep -q '^pool:worker_0 ' || { echo \"\$v:\"; '$C' \$v; exit 1; }
+        done"
 doc "doctor --json: doctor" doctor "$C" doctor --json
 doc "doctor --cgroup --json: doctor (requested cgroup)" doctor "$C" doctor --cgroup "/$CG_SUBTREE" --json
 doc "validate --json: validate" validate "$C" validate "$TEST_DIR/cgsup.conf" --json
