@@ -197,6 +197,14 @@ send_reports() {
         rc=$?
         [[ $rc -eq 3 && $out == '{"affected":[],"ok":false}' ]] || { echo "to broken: exit $rc, $out"; return 1; }
 }
+# A program asked for as group:name is named as kill names it (the daemon's name), not as it was typed.
+send_names_like_kill() {
+        local sent killed
+        sent=$("$C" send --json=short pool:worker_0 hello) && killed=$("$C" kill -s CONT --json=short pool:worker_0) &&
+                [[ $sent == '{"affected":["worker_0"],"ok":true}' && $sent == "$killed" ]] ||
+                { echo "send: $sent kill: $killed"; return 1; }
+}
+check "send --json pool:worker_0: affected [worker_0], as kill says" send_names_like_kill
 check "send --json: the program written to and ok, or none and ok false (exit 3 when not running)" send_reports
 
 # ---- stale fields ----
