@@ -331,9 +331,69 @@ static int merge_groups(Manager *m, const Config *file, char **groups, Config **
         return 0;
 }
 
-/* @groups of @file (NULL: none, they are removed) made active, everything else left as it runs. */
+int manager_groups_with_moves(Manager *m, const Config *file, char **groups, char ***ret) {
+        _cleanup_strv_free_ char **all = strv_copy(groups);
+        bool grew = true;
+
+        assert(m);
+        assert(ret);
+
+        if (!all)
+                return -ENOMEM;
+        while (grew) {
+                grew = false;
+                for (size_t i = 0; file && i < file->n_programs; i++) {
+                        const ProgramConfig *pc = file->programs[i];
+                        const Program *p;
+
+                        if (!strv_contains(all, pc->group_name))
+                                continue;
+                        p = manager_find_program(m, pc->name);
+                        if (!p || p->transient || p->remove_when_stopped || !p->group || strv_contains(all, p->group))
+                                continue;
+                        log_info("%s moves from group %s to %s: updating group %s too", pc->name, p->group,
+                                 pc->group_name, p->group);
+                        if (strv_extend(&all, p->group) < 0)
+                                return -ENOMEM;
+                        grew = true;
+                }
+        }
+        *ret = TAKE_PTR(all);
+        return 0;
+}
+
+static int cmp_config_name(const void *a, const void *b) {
+        return strcmp((*(ProgramConfig *const *) a)->name, (*(ProgramConfig *const *) b)->name);
+}
+
+/* manager_find_program() finds a program by its name alone: what runs must not have one name twice. */
+static int check_unique_names(const Config *c, char **reterr_message) {
+        _cleanup_free_ ProgramConfig **v = NULL;
+
+        if (c->n_programs < 2)
+                return 0;
+        v = reallocarray(NULL, c->n_programs, sizeof(ProgramConfig *));
+        if (!v)
+                return -ENOMEM;
+        memcpy(v, c->programs, c->n_programs * sizeof(ProgramConfig *));
+        qsort(v, c->n_programs, sizeof(ProgramConfig *), cmp_config_name);
+        for (size_t i = 1; i < c->n_programs; i++)
+                if (streq(v[i - 1]->name, v[i]->name)) {
+                        if (reterr_message &&
+                            asprintf(reterr_message, "Program '%s' would run in both group '%s' and group '%s'; "
+                                     "update both groups at once", v[i]->name, strna(v[i - 1]->group_name),
+                                     strna(v[i]->group_name)) < 0)
+                                *reterr_message = NULL;
+                        return -EINVAL;
+                }
+        return 0;
+}
+
+/* @groups of @file (NULL: none, they are removed) made active, everything else left as it runs. A program of
+ * @groups that runs in another group takes that group along (manager_groups_with_moves()). */
 static int apply_groups(Manager *m, const Config *file, char **groups, char **reterr_message) {
         _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_strv_free_ char **all = NULL;
         int r;
 
         assert(m);
@@ -341,7 +401,13 @@ static int apply_groups(Manager *m, const Config *file, char **groups, char **re
 
         if (m->shutting_down)
                 return -ESHUTDOWN;
+        r = manager_groups_with_moves(m, file, groups, &all);
+        if (r < 0)
+                return r;
+        groups = all;
         r = merge_groups(m, file, groups, &c);
+        if (r >= 0)
+                r = check_unique_names(c, reterr_message);
         if (r >= 0)
                 r = check_instance_cgroups(m, c, reterr_message);
         if (r < 0)

@@ -128,7 +128,17 @@ static Program *find_by_exact_name(Manager *m, const char *name) {
                 qsort(m->programs_by_name, m->n_programs, sizeof(Program *), program_name_cmp);
         }
         hit = bsearch(name, m->programs_by_name, m->n_programs, sizeof(Program *), program_name_key_cmp);
-        return hit ? *hit : NULL;
+        if (!hit || !(*hit)->remove_when_stopped)
+                return hit ? *hit : NULL;
+        /* A reload that moves a program to another group runs the new one while the old one stops: the name is
+         * the one that stays. */
+        Program **first = hit, **end = m->programs_by_name + m->n_programs;
+        while (first > m->programs_by_name && streq(first[-1]->name, name))
+                first--;
+        for (Program **q = first; q < end && streq((*q)->name, name); q++)
+                if (!(*q)->remove_when_stopped)
+                        return *q;
+        return *hit;
 }
 
 Program *manager_find_program(Manager *m, const char *name) {

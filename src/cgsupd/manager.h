@@ -120,6 +120,9 @@ int manager_resolve(Manager *m, const char *spec, Program ***ret, size_t *ret_n,
 /* Re-read the configuration: adds/removes/changes programs; an invalid file changes nothing and returns
  * -EINVAL with *reterr_message ("file:line: ..."), malloc'ed. */
 int manager_reload(Manager *m, char **reterr_message);
+/* manager_groups_with_moves() - @groups and the groups the programs @file puts in them run in now (a program that
+ * moves into an updated group takes its old group along: one name cannot run twice). */
+int manager_groups_with_moves(Manager *m, const Config *file, char **groups, char ***ret);
 /*
  * supervisord's per-group reload (manager-reload.c): only the groups named change, every other group keeps
  * running as it is, even where its file section changed (that stays pending, as after supervisorctl's

@@ -151,6 +151,17 @@ int manager_reload_diff_groups(Manager *m, const Config *newc, char **only, Relo
                         if (r < 0)
                                 return r;
                 }
+        /* A group whose programs all moved to another group (manager_groups_with_moves()) is removed too. */
+        for (size_t i = 0; i < m->n_programs; i++) {
+                const Program *p = m->programs[i];
+
+                if (p->transient || p->remove_when_stopped || !p->group || (only && !strv_contains(only, p->group)) ||
+                    config_lists_group(newc, p->group))
+                        continue;
+                r = extend_once(&g.removed, p->group);
+                if (r < 0)
+                        return r;
+        }
         *ret = g;
         g = (ReloadDiff) {};
         return 0;

@@ -309,6 +309,25 @@ check "an invalid file changed nothing" test "$(pid_of web)" == "$WEB_PID"
 alive "UpdateGroups of an invalid file"
 cp "$TEST_DIR/cgsup.conf.good" "$TEST_DIR/cgsup.conf"
 
+# A program moving into an updated group takes its old group along: one name never runs twice, in two groups.
+n_named() { busctl --address="$BUS_ADDRESS" --json=short call "${M[@]}" "${2:-ListPrograms}" |
+        python3 -c 'import json,sys; print(sum(p[0] == sys.argv[1] for p in json.load(sys.stdin)["data"][0]))' "$1"; }
+WEB_PID=$(pid_of web)
+printf '\n[group:apps]\nprograms = web\n' >>"$TEST_DIR/cgsup.conf"
+check "UpdateGroups apps, web moving in from its own group: apps added, web removed" bash -c "
+        out=\$(busctl --address='$BUS_ADDRESS' call ${M[*]} UpdateGroups as 1 apps)
+        [[ \$out == 'asasas 1 \"apps\" 0 1 \"web\"' ]] || { echo \"\$out\"; exit 1; }"
+check "... web runs in group apps, a new process" bash -c "
+        $(declare -f wait_state prop bctl); BUS_ADDRESS='$BUS_ADDRESS'
+        wait_state web RUNNING && [[ \$(prop web Group) == apps && \$(prop web MainPID) != $WEB_PID ]]"
+check "... and only once" bash -c "$(declare -f n_named); M=(${M[*]}); BUS_ADDRESS='$BUS_ADDRESS'
+        for i in \$(seq 100); do [[ \$(n_named web) == 1 ]] && exit 0; sleep 0.1; done; n_named web; exit 1"
+check "... and configured once, in apps" bash -c "$(declare -f n_named); M=(${M[*]}); BUS_ADDRESS='$BUS_ADDRESS'
+        [[ \$(n_named web ListConfiguredPrograms) == 1 ]] || { n_named web ListConfiguredPrograms; exit 1; }"
+check "... nothing about web or apps left pending" bash -c "
+        out=\$(busctl --address='$BUS_ADDRESS' call ${M[*]} Reread); [[ \$out == 'asasas 0 0 1 \"late2\"' ]] || { echo \"\$out\"; exit 1; }"
+alive "a program moving between groups"
+
 # ---- shutdown ----
 check "Shutdown replies" bctl call "${M[@]}" Shutdown
 check "cgsupd exits after Shutdown" bash -c "for i in \$(seq 300); do kill -0 $CGSUPD_PID 2>/dev/null || exit 0; sleep 0.1; done; exit 1"

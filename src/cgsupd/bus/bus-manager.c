@@ -1087,7 +1087,7 @@ static int method_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
 static int method_update_groups(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(reload_diff_done) ReloadDiff diff = {};
         _cleanup_(config_freep) Config *file = NULL;
-        _cleanup_strv_free_ char **groups = NULL;
+        _cleanup_strv_free_ char **groups = NULL, **moved = NULL;
         _cleanup_free_ char *msg = NULL;
         BusContext *c = userdata;
         uint32_t jobs_before = c->manager->last_job_id;
@@ -1109,7 +1109,10 @@ static int method_update_groups(sd_bus_message *m, void *userdata, sd_bus_error 
                 return r < 0 ? r : 1;
         r = manager_reload_load(c->manager, &file, &msg);
         if (r >= 0)
-                r = manager_reload_diff_groups(c->manager, file, groups, &diff);
+                /* A program moving between groups takes its old group along: the reply names it too. */
+                r = manager_groups_with_moves(c->manager, file, groups, &moved);
+        if (r >= 0)
+                r = manager_reload_diff_groups(c->manager, file, moved, &diff);
         if (r >= 0)
                 r = manager_update_groups(c->manager, &file, groups, &msg);
         if (r == -ENOENT)
