@@ -7,6 +7,15 @@ function __cgsupctl_names
     cgsupctl $opts list-names $argv 2>/dev/null
 end
 
+# show -p: the program objects' properties (all alike), from the first program's show.
+function __cgsupctl_properties
+    set -l opts
+    contains -- --user (commandline -opc); and set opts --user
+    set -l first (cgsupctl $opts list-names --programs 2>/dev/null)[1]
+    test -n "$first"; or return
+    cgsupctl $opts show $first 2>/dev/null | string replace -rf '=.*' ''
+end
+
 # The first word after the options that is not an option (and not -H's host): the verb, or nothing.
 function __cgsupctl_verb
     set -l words (commandline -opc)
@@ -136,7 +145,7 @@ complete -c cgsupctl -n '__cgsupctl_verb_is list-names' -l programs -d 'the prog
 complete -c cgsupctl -n '__cgsupctl_verb_is list-names' -l groups -d 'the groups (for update)'
 # update takes groups (or all): only their changes are applied.
 complete -c cgsupctl -n '__cgsupctl_verb_is update' -a '(__cgsupctl_names --groups) all' -d group
-complete -c cgsupctl -n '__cgsupctl_verb_is show' -s p -l property -x -d 'only these properties'
+complete -c cgsupctl -n '__cgsupctl_verb_is show' -s p -l property -x -a '(__cgsupctl_properties)' -d 'only these properties'
 complete -c cgsupctl -n '__cgsupctl_verb_is show' -l value -d 'values only'
 complete -c cgsupctl -n '__cgsupctl_verb_is kill' -s s -l signal -x -a 'HUP INT QUIT KILL USR1 USR2 TERM CONT STOP TSTP WINCH' -d signal
 complete -c cgsupctl -n '__cgsupctl_verb_is kill' -l all -d 'every process in the cgroup'

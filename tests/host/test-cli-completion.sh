@@ -143,6 +143,7 @@ if command -v zsh >/dev/null; then
         check "zsh: program names from the daemon, and all" zsh_expect "web all" cgsupctl restart ""
         check "zsh: a group member as group:name" zsh_expect "grp:worker_0 grp:worker_1" cgsupctl stop grp
         check "zsh: kill -s offers signals" zsh_expect "TERM -HUP" cgsupctl kill -s T
+        check "zsh: show -p <TAB> offers the properties" zsh_expect "State StateChangeTimestamp -web" cgsupctl show -p Sta
         check "zsh: help <TAB> offers the verbs" zsh_expect "restart reset-failed -web" cgsupctl help res
         check "zsh: tail NAME offers the streams" zsh_expect "stdout stderr -web" cgsupctl tail web ""
         check "zsh: top --sort= offers the keys" zsh_expect "cpu memory pids io restarts name state" cgsupctl top --sort=
@@ -172,6 +173,8 @@ if command -v fish >/dev/null; then
         check "fish: tail -f <TAB> offers names, then the streams" bash -c "$(declare -f fish_complete); CGSUPCTL='$CGSUPCTL' BUS_ADDRESS='$BUS_ADDRESS' TEST_DIR='$TEST_DIR' FISH_FILE='$FISH_FILE'
                 a=\$(fish_complete 'cgsupctl tail -f '); b=\$(fish_complete 'cgsupctl tail -f web ')
                 grep -qx web <<<\"\$a\" && ! grep -qx stdout <<<\"\$a\" && grep -qx stdout <<<\"\$b\" && ! grep -qx web <<<\"\$b\" || { echo \"\$a\"; echo --; echo \"\$b\"; exit 1; }"
+        check "fish: show -p <TAB> offers the properties" bash -c "$(declare -f fish_complete); CGSUPCTL='$CGSUPCTL' BUS_ADDRESS='$BUS_ADDRESS' TEST_DIR='$TEST_DIR' FISH_FILE='$FISH_FILE'
+                out=\$(fish_complete 'cgsupctl show -p Sta'); grep -qx State <<<\"\$out\" && grep -qx StateChangeTimestamp <<<\"\$out\" || { echo \"\$out\"; exit 1; }"
         check "fish: status --json=<TAB> offers the formats" bash -c "$(declare -f fish_complete); CGSUPCTL='$CGSUPCTL' BUS_ADDRESS='$BUS_ADDRESS' TEST_DIR='$TEST_DIR' FISH_FILE='$FISH_FILE'
                 out=\$(fish_complete 'cgsupctl status --json='); grep -qx -- --json=pretty <<<\"\$out\" && grep -qx -- --json=short <<<\"\$out\" || { echo \"\$out\"; exit 1; }"
         check "fish: update <TAB> offers groups and all, not instances" bash -c "$(declare -f fish_complete); CGSUPCTL='$CGSUPCTL' BUS_ADDRESS='$BUS_ADDRESS' TEST_DIR='$TEST_DIR' FISH_FILE='$FISH_FILE'
