@@ -5,6 +5,7 @@
  * program and the problem).
  */
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -472,6 +473,33 @@ int list_programs(sd_bus *bus, sd_bus_message **ret_reply, ListEntry **ret, size
         *ret = TAKE_PTR(list);
         *ret_n = n;
         return 0;
+}
+
+int program_own_name(sd_bus *bus, const char *spec, char **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ ListEntry *list = NULL;
+        const char *found = NULL;
+        size_t n = 0;
+        int r;
+
+        assert(bus);
+        assert(spec);
+        assert(ret);
+
+        r = list_programs(bus, &reply, &list, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                if (!list_entry_matches(&list[i], spec))
+                        continue;
+                if (found)
+                        return -ENOTUNIQ;
+                found = list[i].name;
+        }
+        if (!found)
+                return -ENOENT;
+        *ret = strdup(found);
+        return *ret ? 0 : -ENOMEM;
 }
 
 int connect_and_list_programs(sd_bus **ret_bus, sd_bus_message **ret_reply, ListEntry **ret, size_t *ret_n) {

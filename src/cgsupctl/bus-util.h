@@ -98,6 +98,9 @@ int list_programs(sd_bus *bus, sd_bus_message **ret_reply, ListEntry **ret, size
 int connect_and_list_programs(sd_bus **ret_bus, sd_bus_message **ret_reply, ListEntry **ret, size_t *ret_n);
 /* supervisorctl name matching: "name", "group:name", "group:*", "group", "all". */
 bool list_entry_matches(const ListEntry *e, const char *spec);
+/* The daemon's own name ("web" for "grp:web", as its replies and --json records name programs) of the one
+ * program @spec names: -ENOENT if none, -ENOTUNIQ if several. */
+int program_own_name(sd_bus *bus, const char *spec, char **ret);
 typedef enum SelectOrder {
         SELECT_LIST_ORDER,  /* as ListPrograms() lists them */
         SELECT_NAMES_ORDER, /* in the order of the names given (systemctl status a b shows a, then b) */

@@ -132,18 +132,13 @@ int verb_send(int argc, char **argv) {
                 /* As kill and signal: the program written to by its own name ("web" for "grp:web", as the
                  * daemon names it in their replies), and whether all of it went. */
                 _cleanup_json_ struct json_object *affected = json_object_new_array();
-                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-                _cleanup_free_ ListEntry *list = NULL;
-                size_t n = 0;
+                _cleanup_free_ char *own = NULL;
 
                 if (!affected)
                         return 1;
-                if (r == 0 && list_programs(bus, &reply, &list, &n) < 0)
+                if (r == 0 && (program_own_name(bus, name, &own) < 0 ||
+                               json_object_array_add(affected, json_object_new_string(own)) < 0))
                         return 1;
-                for (size_t i = 0; i < n; i++)
-                        if (list_entry_matches(&list[i], name) &&
-                            json_object_array_add(affected, json_object_new_string(list[i].name)) < 0)
-                                return 1;
                 if (control_result_print(affected, r != 0) < 0)
                         return 1;
         }

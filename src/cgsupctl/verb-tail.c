@@ -35,6 +35,7 @@
 typedef struct Tail {
         sd_bus *bus;
         const char *name, *stream;
+        const char *json_name; /* --json's "name": the program's own name, as the other records give it */
         uint64_t cursor;
         bool follow;
         int ret;
@@ -60,7 +61,7 @@ static int print_chunk_json(const Tail *t, const OutputChunk *c) {
                 return -ENOMEM;
         if (t->follow && c->size == 0 && c->lost == 0)
                 return 0;
-        json_add(o, "name", json_object_new_string(t->name));
+        json_add(o, "name", json_object_new_string(t->json_name ?: t->name));
         json_add(o, "stream", json_object_new_string(t->stream));
         json_add(o, "data", json_bytes(c->data, c->size));
         json_add(o, "size", json_object_new_uint64(c->size));
@@ -146,6 +147,7 @@ int verb_tail(int argc, char **argv) {
         bool follow_mode = false;
         uint64_t bytes = TAIL_DEFAULT_BYTES;
         const char *name, *stream = "stdout";
+        _cleanup_free_ char *own = NULL;
         size_t size;
         Tail t = {};
         int c, r;
@@ -175,6 +177,11 @@ int verb_tail(int argc, char **argv) {
         if (r < 0)
                 return 1;
         t = (Tail) { .bus = bus, .name = name, .stream = stream, .cursor = CURSOR_TAIL, .follow = follow_mode };
+        /* "grp:web" is "web" in the record; a name that matches nothing (or several) gets the daemon's
+         * error from the first read. */
+        if (arg_json)
+                (void) program_own_name(bus, name, &own);
+        t.json_name = own;
 
         r = fetch(&t, bytes, &size);
         if (r < 0)

@@ -205,6 +205,8 @@ send_names_like_kill() {
                 { echo "send: $sent kill: $killed"; return 1; }
 }
 check "send --json pool:worker_0: affected [worker_0], as kill says" send_names_like_kill
+check "tail --json pool:worker_0: the record's name is worker_0, as status --json's" bash -c "
+        '$C' tail --json=short pool:worker_0 | '$PY' -c 'import json,sys; d=json.load(sys.stdin); assert d[\"name\"] == \"worker_0\", d'"
 check "send --json: the program written to and ok, or none and ok false (exit 3 when not running)" send_reports
 
 # ---- stale fields ----
