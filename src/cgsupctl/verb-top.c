@@ -51,7 +51,8 @@ typedef struct Figure {
 } Figure;
 
 typedef struct TopRow {
-        const char *name, *state; /* borrowed from the model */
+        const char *name, *state;       /* borrowed from the model; name: as status shows it (grp:web) */
+        const char *bus_name, *group;   /* the record's name and group in --json, as status --json has them */
         Figure mem, mem_max, mem_peak, tasks, tasks_max, restarts, uptime, cpu, io_read, io_write;
         double cpu_pct, read_rate, write_rate; /* < 0: not known yet (first frame) */
 } TopRow;
@@ -162,6 +163,8 @@ static int build_rows(Top *t) {
                 Figure user = figure(rec, "CPUUserUSec"), sys = figure(rec, "CPUSystemUSec");
 
                 row->name = rec->name;
+                row->bus_name = rec->bus_name ?: rec->name;
+                row->group = rec->group;
                 row->state = rec->state ?: "?";
                 row->mem = figure(rec, "MemoryCurrent");
                 row->mem_max = figure(rec, "MemoryMax");
@@ -313,7 +316,8 @@ static int render_json(const Top *t) {
                         json_object_put(o);
                         return -ENOMEM;
                 }
-                json_add(o, "name", json_object_new_string(row->name));
+                json_add(o, "name", json_object_new_string(row->bus_name));
+                json_add(o, "group", json_string_or_null(row->group));
                 json_add(o, "state", json_object_new_string(row->state));
                 json_add(o, "cpu_percent", json_rate(row->cpu_pct));
                 json_add(o, "cpu_usage_usec", json_figure(row->cpu));

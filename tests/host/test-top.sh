@@ -54,7 +54,10 @@ frames = [json.loads(l) for l in open(sys.argv[1])]
 assert len(frames) == 2, len(frames)
 for f in frames:
     states = {p["name"]: p["state"] for p in f["programs"]}
-    assert states.get("worker:worker_1") == "RUNNING" and states.get("idle") == "STOPPED", states
+    assert states.get("worker_1") == "RUNNING" and states.get("idle") == "STOPPED", states
+    # named as status --json names them: the instance name, and its group beside it
+    groups = {p["name"]: p["group"] for p in f["programs"]}
+    assert groups.get("worker_1") == "worker" and groups.get("idle") == "idle", groups
 web = [p for p in frames[1]["programs"] if p["name"] == "web"][0]
 assert isinstance(web["cpu_percent"], float) and web["uptime_usec"] > 0, web
 assert [p for p in frames[0]["programs"] if p["name"] == "web"][0]["cpu_percent"] is None
