@@ -119,23 +119,35 @@ static int check_instance_cgroups(Manager *m, const Config *c, char **reterr_mes
         return 0;
 }
 
-/* Changed and new programs; the new ones are returned in @added (not started yet). */
-static int apply_programs(Manager *m, const Config *c, Program **added, size_t *n_added) {
+/* Changed and new programs; the new ones are returned in @added (not started yet), the ones that came back
+ * while being removed in @revived (likewise: to be started as if added, which the reply says they are). */
+static int apply_programs(Manager *m, const Config *c, Program **added, size_t *n_added, Program **revived,
+                          size_t *n_revived) {
         for (size_t i = 0; i < c->n_programs; i++) {
                 ProgramConfig *nc = c->programs[i], *copy;
                 Program *p = manager_find_program(m, nc->name), *np;
+                bool came_back = false;
                 ReloadChange change;
                 int r;
 
-                if (p && p->config == nc)
-                        continue; /* a group a partial reload keeps as it runs: not touched at all */
-                if (p && p->remove_when_stopped && !p->transient)
-                        /* Came back in the same reload cycle: keep it. */
+                if (p && p->remove_when_stopped && !p->transient) {
+                        /* Came back in the same reload cycle (AddGroup() after RemoveGroup() reads the very
+                         * same object): keep it. */
                         p->remove_when_stopped = false;
+                        came_back = true;
+                }
+                if (p && p->config == nc) {
+                        /* a group a partial reload keeps as it runs: not touched at all */
+                        if (came_back)
+                                revived[(*n_revived)++] = p;
+                        continue;
+                }
                 change = reload_change_for(p, nc);
                 copy = program_config_ref(nc); /* shared with the new Config, not copied */
                 if (change != RELOAD_ADD && change != RELOAD_REPLACE) {
                         update_program(m, p, change, copy);
+                        if (came_back)
+                                revived[(*n_revived)++] = p;
                         continue;
                 }
                 if (change == RELOAD_REPLACE)
@@ -195,12 +207,13 @@ static void take_daemon_settings(Config *to, Config *from) {
  * (autostart) started. */
 static int apply_config(Manager *m, Config *c, char **only) {
         _cleanup_(config_freep) Config *new_config = c, *old = NULL;
-        _cleanup_free_ Program **added = NULL;
-        size_t n_added = 0;
+        _cleanup_free_ Program **added = NULL, **revived = NULL;
+        size_t n_added = 0, n_revived = 0;
         int r;
 
         added = calloc(new_config->n_programs + 1, sizeof(Program *));
-        if (!added)
+        revived = calloc(new_config->n_programs + 1, sizeof(Program *));
+        if (!added || !revived)
                 return -ENOMEM;
 
         /* Removed programs: stop, then forget (gc when the cgroup is empty). */
@@ -209,7 +222,7 @@ static int apply_config(Manager *m, Config *c, char **only) {
                 if (!p->transient && !config_find_program(new_config, p->name))
                         stop_and_forget(p, "Removed from configuration");
         }
-        r = apply_programs(m, new_config, added, &n_added);
+        r = apply_programs(m, new_config, added, &n_added, revived, &n_revived);
         if (r < 0)
                 return r;
         apply_group_limits(m, new_config, only);
@@ -236,6 +249,12 @@ static int apply_config(Manager *m, Config *c, char **only) {
                         (void) program_schedule_arm(added[i]);
                 else if (added[i]->config->autostart)
                         (void) program_dispatch(added[i], PROGRAM_EVENT_START);
+        /* As supervisord's addProcessGroup starts them; a stop still under way ends first (the job model). */
+        for (size_t i = 0; i < n_revived; i++)
+                if (revived[i]->config->autostart && program_config_is_scheduled(revived[i]->config))
+                        (void) program_schedule_arm(revived[i]);
+                else if (revived[i]->config->autostart)
+                        (void) program_start(revived[i]);
         /* Removed programs that were not running are forgotten now. */
         manager_schedule_check(m);
         log_info("Reload done (%zu added)", n_added);

@@ -328,6 +328,31 @@ check "... nothing about web or apps left pending" bash -c "
         out=\$(busctl --address='$BUS_ADDRESS' call ${M[*]} Reread); [[ \$out == 'asasas 0 0 1 \"late2\"' ]] || { echo \"\$out\"; exit 1; }"
 alive "a program moving between groups"
 
+# A group back in the file while its removal is still under way (its stop waits out stopwaitsecs) is started
+# again once that stop is over, as the reply says it was added (supervisord's addProcessGroup starts it).
+cp "$TEST_DIR/cgsup.conf" "$TEST_DIR/cgsup.conf.good"
+cat >>"$TEST_DIR/cgsup.conf" <<EOF
+
+[program:left]
+command = /bin/sh -c 'echo started >>$TEST_DIR/left.starts; trap "" TERM; while :; do sleep 0.1; done'
+startsecs = 0
+stopwaitsecs = 2
+EOF
+check "UpdateGroups left starts it" bash -c "busctl --address='$BUS_ADDRESS' call ${M[*]} UpdateGroups as 1 left >/dev/null"
+check "... RUNNING" wait_state left RUNNING
+cp "$TEST_DIR/cgsup.conf" "$TEST_DIR/cgsup.conf.left"
+cp "$TEST_DIR/cgsup.conf.good" "$TEST_DIR/cgsup.conf"
+busctl --address="$BUS_ADDRESS" call "${M[@]}" UpdateGroups as 1 left >/dev/null 2>&1 & # answers when stopped
+REMOVING=$!
+check "UpdateGroups left, left out of the file: STOPPING (SIGTERM ignored)" wait_state left STOPPING
+cp "$TEST_DIR/cgsup.conf.left" "$TEST_DIR/cgsup.conf"
+check "UpdateGroups left, back in the file while it stops: added" bash -c "
+        out=\$(busctl --address='$BUS_ADDRESS' call ${M[*]} UpdateGroups as 1 left); [[ \$out == 'asasas 1 \"left\" 0 0' ]] || { echo \"\$out\"; exit 1; }"
+wait "$REMOVING"
+check "... left is started again once the stop is over" bash -c "
+        for i in \$(seq 100); do [[ \$(wc -l <'$TEST_DIR/left.starts') == 2 ]] && exit 0; sleep 0.1; done; cat '$TEST_DIR/left.starts'; exit 1"
+check "... RUNNING" wait_state left RUNNING
+
 # ---- shutdown ----
 check "Shutdown replies" bctl call "${M[@]}" Shutdown
 check "cgsupd exits after Shutdown" bash -c "for i in \$(seq 300); do kill -0 $CGSUPD_PID 2>/dev/null || exit 0; sleep 0.1; done; exit 1"
