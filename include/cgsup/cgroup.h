@@ -112,6 +112,11 @@ int cgsup_cgroup_create(int root_fd, const char *path);
  * gives -EBUSY. A missing one returns 0.
  */
 int cgsup_cgroup_remove(int root_fd, const char *path);
+/**
+ * cgsup_cgroup_rmdir() - rmdir @path alone, one system call: -EBUSY while it has processes or child
+ * cgroups (cgsup_cgroup_remove() then removes empty children first). A missing one returns 0.
+ */
+int cgsup_cgroup_rmdir(int root_fd, const char *path);
 /** cgsup_cgroup_open() - O_DIRECTORY|O_CLOEXEC fd of @path, e.g. for clone3's cgroup field. */
 int cgsup_cgroup_open(int root_fd, const char *path, int *ret_fd);
 /** cgsup_cgroup_attach_pid() - write @pid to @path/cgroup.procs. */

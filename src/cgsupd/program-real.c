@@ -124,18 +124,29 @@ static int real_cgroup_cleanup(Program *p) {
         if (program_config_has_health(p->config) && asprintf(&health, "%s.health", p->cgroup) >= 0)
                 (void) cgsup_cgroup_remove(m->cgroup_root_fd, health);
         /* The rmdir first: the kernel refuses it while anything runs in the leaf (EBUSY), which makes it the
-         * check stop_done_maybe() needs, and then the watch on cgroup.events must stay. */
-        r = cgsup_cgroup_remove(m->cgroup_root_fd, p->cgroup);
-        if (r == -EBUSY)
-                return r;
-        /* The watch and the held stat files go with the directory (EINVAL from inotify_rm_watch() when the
-         * kernel dropped the watch already is ignored). */
-        program_unwatch_cgroup(p);
-        program_close_list_stats(p);
+         * check stop_done_maybe() needs, and then the watch on cgroup.events must stay. One plain rmdir: the
+         * walk that removes empty child cgroups first (cgsup_cgroup_remove()) is for a leaf that refused
+         * with nothing running in it, not for each exit and event of a workload still stopping. */
+        r = cgsup_cgroup_rmdir(m->cgroup_root_fd, p->cgroup);
+        if (r == -EBUSY) {
+                CgsupCgroupEvents ev;
+
+                if (cgsup_cgroup_events_read(m->cgroup_root_fd, p->cgroup, &ev) >= 0 && ev.populated)
+                        return r;
+                r = cgsup_cgroup_remove(m->cgroup_root_fd, p->cgroup);
+                if (r == -EBUSY)
+                        return r;
+        }
+        /* Any other failure (EMFILE, ENOMEM, EACCES) keeps the watch too: processes may still be in the
+         * leaf, and their end is the cgroup.events change stop_done_maybe() waits for. */
         if (r < 0) {
                 log_program_full_errno(p, LOG_WARNING, r, "Failed to remove cgroup %s, ignoring: %m", p->cgroup);
                 return r;
         }
+        /* The watch and the held stat files go with the directory (EINVAL from inotify_rm_watch() when the
+         * kernel dropped the watch already is ignored). */
+        program_unwatch_cgroup(p);
+        program_close_list_stats(p);
         /* Until the next spawn makes it again (prepare_cgroup()), there is nothing to remove. The state file
          * stays (adopt.c: overwritten with the next state, pid=0); no leaf, nothing to adopt. */
         p->leaf_removed = true;

@@ -738,7 +738,8 @@ static void stop_done_maybe(Program *p) {
                 return;
         /* Removing the leaf is the test for "nothing left": the kernel refuses a populated one. After the
          * exit of a main process that was alone, one rmdir, where reading cgroup.events first took three
-         * more system calls of each program's stop. Only a refusal is counted (child cgroups also refuse). */
+         * more system calls of each program's stop. Only a failure is counted (child cgroups also refuse;
+         * EMFILE or ENOMEM leave the count unknown, taken as populated, and the cgroup.events watch stays). */
         if (p->manager->ops->cgroup_cleanup(p) < 0 && count_processes(p) > 0) {
                 if (!p->kill_sent)
                         /* The main process is gone; whatever it left behind would only outlive the stop

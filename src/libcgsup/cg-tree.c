@@ -125,7 +125,8 @@ static int remove_recursive(int root_fd, const char *rel) {
         return 0;
 }
 
-_public_ int cgsup_cgroup_remove(int root_fd, const char *path) {
+/* @path normalized into *@ret, refused when it is the root of root_fd (which we cannot remove). */
+static int removable_path(const char *path, char **ret) {
         _cleanup_free_ char *p = NULL;
         int r;
 
@@ -133,8 +134,31 @@ _public_ int cgsup_cgroup_remove(int root_fd, const char *path) {
         if (r < 0)
                 return r;
         if (isempty(p))
-                return -EINVAL; /* the root of root_fd cannot be removed by us */
+                return -EINVAL;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+_public_ int cgsup_cgroup_remove(int root_fd, const char *path) {
+        _cleanup_free_ char *p = NULL;
+        int r;
+
+        r = removable_path(path, &p);
+        if (r < 0)
+                return r;
         return remove_recursive(root_fd, p);
+}
+
+_public_ int cgsup_cgroup_rmdir(int root_fd, const char *path) {
+        _cleanup_free_ char *p = NULL;
+        int r;
+
+        r = removable_path(path, &p);
+        if (r < 0)
+                return r;
+        if (unlinkat(root_fd, p, AT_REMOVEDIR) >= 0 || errno == ENOENT)
+                return 0;
+        return cg_errno_filter(-errno);
 }
 
 _public_ int cgsup_cgroup_open(int root_fd, const char *path, int *ret_fd) {
