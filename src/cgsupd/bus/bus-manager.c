@@ -1113,8 +1113,9 @@ static int method_update_groups(sd_bus_message *m, void *userdata, sd_bus_error 
                 r = manager_groups_with_moves(c->manager, file, groups, &moved);
         if (r >= 0)
                 r = manager_reload_diff_groups(c->manager, file, moved, &diff);
-        if (r >= 0)
-                r = manager_update_groups(c->manager, &file, groups, &msg);
+        if (r < 0) /* a missing file or include is not a missing group */
+                return reload_error(error, r, msg);
+        r = manager_update_groups(c->manager, &file, groups, &msg);
         if (r == -ENOENT)
                 return sd_bus_error_setf(error, CGSUP_ERROR_NO_SUCH_GROUP,
                                          "No such group '%s': it neither runs nor is in %s.", strna(msg),
