@@ -222,6 +222,9 @@ static int apply_config(Manager *m, Config *c, char **only) {
                 if (!p->transient && !config_find_program(new_config, p->name))
                         stop_and_forget(p, "Removed from configuration");
         }
+        if (only)
+                /* Before the reload: the groups the scaled instances run in now. */
+                manager_scale_forget_groups(m, only);
         r = apply_programs(m, new_config, added, &n_added, revived, &n_revived);
         if (r < 0)
                 return r;

@@ -158,11 +158,43 @@ int manager_scale(Manager *m, const char *name, unsigned n, unsigned *ret_old, c
         return note_scaled(m, name, n);
 }
 
-void manager_scale_forget(Manager *m) {
+/* The group @entry's ("program=N") instances run in; NULL when none runs. */
+static const char *scaled_group(Manager *m, const char *entry) {
+        size_t l = strcspn(entry, "=");
+
+        for (size_t i = 0; i < m->n_programs; i++) {
+                const Program *p = m->programs[i];
+                if (!p->transient && p->config && p->config->program_name &&
+                    strlen(p->config->program_name) == l && strneq(p->config->program_name, entry, l))
+                        return p->group;
+        }
+        return NULL;
+}
+
+void manager_scale_forget_groups(Manager *m, char **groups) {
+        size_t k = 0;
+
+        assert(m);
+
         STRV_FOREACH(e, m->scaled) {
+                const char *g = scaled_group(m, *e);
                 size_t l = strcspn(*e, "=");
+
+                if (groups && (!g || !strv_contains(groups, g))) {
+                        m->scaled[k++] = *e;
+                        continue;
+                }
                 log_info("Reload: %.*s goes back from %s instances (scale) to its numprocs= in the file", (int) l,
                          *e, *e + l + 1);
+                free(*e);
         }
-        m->scaled = strv_free(m->scaled);
+        if (!m->scaled)
+                return;
+        m->scaled[k] = NULL;
+        if (k == 0)
+                m->scaled = strv_free(m->scaled);
+}
+
+void manager_scale_forget(Manager *m) {
+        manager_scale_forget_groups(m, NULL);
 }

@@ -152,6 +152,8 @@ bool manager_group_is_active(Manager *m, const char *group);
 int manager_scale(Manager *m, const char *name, unsigned n, unsigned *ret_old, char **reterr_message);
 /* A reload resets every scale to the file's numprocs=: logs which, and forgets them. */
 void manager_scale_forget(Manager *m);
+/* The scale of the programs of @groups (NULL: all) is forgotten: a reload of them went back to numprocs=. */
+void manager_scale_forget_groups(Manager *m, char **groups);
 /* Graceful stop of everything (reverse priority / dependency order), then exit the event loop. */
 int manager_shutdown(Manager *m);
 /* shutdown --now: the same without the graceful stop: cgroup.kill every program, then exit. Also ends a graceful

@@ -353,6 +353,25 @@ check "... left is started again once the stop is over" bash -c "
         for i in \$(seq 100); do [[ \$(wc -l <'$TEST_DIR/left.starts') == 2 ]] && exit 0; sleep 0.1; done; cat '$TEST_DIR/left.starts'; exit 1"
 check "... RUNNING" wait_state left RUNNING
 
+# A partial reload of a scaled program's group goes back to the file's numprocs= and forgets the scale then.
+cat >>"$TEST_DIR/cgsup.conf" <<EOF
+
+[program:worker]
+command = sleep 1000
+process_name = %(program_name)s_%(process_num)s
+numprocs = 2
+startsecs = 0
+EOF
+check "UpdateGroups worker adds 2 instances" bash -c "
+        busctl --address='$BUS_ADDRESS' call ${M[*]} UpdateGroups as 1 worker >/dev/null && busctl --address='$BUS_ADDRESS' call ${M[*]} GetProgram s worker_1 >/dev/null"
+check "ScaleProgram worker 3" bash -c "busctl --address='$BUS_ADDRESS' call ${M[*]} ScaleProgram su worker 3 | grep -qx 'uu 2 3'"
+check "UpdateGroups worker goes back to numprocs=2 and says the scale is forgotten" bash -c "
+        busctl --address='$BUS_ADDRESS' call ${M[*]} UpdateGroups as 1 worker >/dev/null &&
+        grep -q 'Reload: worker goes back from 3 instances (scale)' '$TEST_DIR/cgsupd.log'"
+check "... a full Reload later does not say it again" bash -c "
+        busctl --address='$BUS_ADDRESS' call ${M[*]} Reload >/dev/null &&
+        [[ \$(grep -c 'Reload: worker goes back from 3 instances' '$TEST_DIR/cgsupd.log') == 1 ]]"
+
 # ---- shutdown ----
 check "Shutdown replies" bctl call "${M[@]}" Shutdown
 check "cgsupd exits after Shutdown" bash -c "for i in \$(seq 300); do kill -0 $CGSUPD_PID 2>/dev/null || exit 0; sleep 0.1; done; exit 1"
