@@ -736,17 +736,18 @@ static void restart_after_stop(Program *p) {
 static void stop_done_maybe(Program *p) {
         if (p->state != PROGRAM_STOPPING || p->main_pid > 0)
                 return;
-        /* Removing the leaf is the test for "nothing left": the kernel refuses a populated one. After the
-         * exit of a main process that was alone, one rmdir, where reading cgroup.events first took three
-         * more system calls of each program's stop. Only a failure is counted (child cgroups also refuse;
-         * EMFILE or ENOMEM leave the count unknown, taken as populated, and the cgroup.events watch stays). */
-        if (p->manager->ops->cgroup_cleanup(p) < 0 && count_processes(p) > 0) {
+        /* Count first, then remove the leaf: a removal refused while the last processes were still dying,
+         * followed by a count that finds them gone, took a leaf that was still there for a removed one and
+         * started the next generation inside it (seen as a restart --force whose new generation was killed
+         * at once, under ASan). With the count first, a removal that fails is a real failure. */
+        if (count_processes(p) > 0) {
                 if (!p->kill_sent)
                         /* The main process is gone; whatever it left behind would only outlive the stop
                          * signal, so there is nothing to wait for. */
                         kill_cgroup(p);
                 return;
         }
+        (void) p->manager->ops->cgroup_cleanup(p);
         p->populated = false;
         p->kill_sent = false;
 
