@@ -123,10 +123,11 @@ static int real_cgroup_cleanup(Program *p) {
         /* An exec check's leaf goes with its check (health.c); this catches one left behind. */
         if (program_config_has_health(p->config) && asprintf(&health, "%s.health", p->cgroup) >= 0)
                 (void) cgsup_cgroup_remove(m->cgroup_root_fd, health);
-        /* The rmdir first: the kernel refuses it while anything runs in the leaf (EBUSY), which makes it the
-         * check stop_done_maybe() needs, and then the watch on cgroup.events must stay. One plain rmdir: the
-         * walk that removes empty child cgroups first (cgsup_cgroup_remove()) is for a leaf that refused
-         * with nothing running in it, not for each exit and event of a workload still stopping. */
+        /* One plain rmdir: the kernel refuses it while anything runs in the leaf (EBUSY), and then the watch
+         * on cgroup.events must stay. stop_done_maybe() counts the processes before calling this (a refusal
+         * is not a safe emptiness test: the last processes may leave between it and a later count). The walk
+         * that removes empty child cgroups first (cgsup_cgroup_remove()) is for a leaf that refused with
+         * nothing running in it. */
         r = cgsup_cgroup_rmdir(m->cgroup_root_fd, p->cgroup);
         if (r == -EBUSY) {
                 CgsupCgroupEvents ev;
