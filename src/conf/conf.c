@@ -859,8 +859,22 @@ static int read_sections(Config *c, IniDoc *doc, const ProgramContext *ctx, char
         return 0;
 }
 
+/* The programs= entry of @g (where errors about its members point), or NULL. */
+static int group_programs_entry(IniDoc *doc, const NameRef *sections, size_t n_sections,
+                                const GroupConfig *g, IniEntry **ret) {
+        _cleanup_free_ char *gsn = NULL;
+
+        if (asprintf(&gsn, "group:%s", g->name) < 0)
+                return -ENOMEM;
+        const NameRef *gs = nameref_find(sections, n_sections, gsn);
+        *ret = gs ? ini_section_find(&doc->sections[gs->idx], "programs") : NULL;
+        return 0;
+}
+
 /* Groups must name existing programs (supervisord: "[group:x] names unknown program y"). */
 static int check_group_members(Config *c, IniDoc *doc, const NameRef *sections, size_t n_sections) {
+        int r;
+
         for (size_t i = 0; i < c->n_groups; i++) {
                 GroupConfig *g = c->groups[i];
                 IniEntry *e = NULL;
@@ -872,11 +886,9 @@ static int check_group_members(Config *c, IniDoc *doc, const NameRef *sections, 
                         if (nameref_find(sections, n_sections, sn))
                                 continue;
                         if (!e) {
-                                _cleanup_free_ char *gsn = NULL;
-                                if (asprintf(&gsn, "group:%s", g->name) < 0)
-                                        return -ENOMEM;
-                                const NameRef *gs = nameref_find(sections, n_sections, gsn);
-                                e = gs ? ini_section_find(&doc->sections[gs->idx], "programs") : NULL;
+                                r = group_programs_entry(doc, sections, n_sections, g, &e);
+                                if (r < 0)
+                                        return r;
                         }
                         if (nameref_find(sections, n_sections, fn))
                                 conf_warn(c, e ? e->file : g->source_file, e ? e->line : g->source_line,
@@ -891,7 +903,37 @@ static int check_group_members(Config *c, IniDoc *doc, const NameRef *sections, 
         return 0;
 }
 
-/* [eventlistener:x] and [program:x] sections, each program once per group that lists it. */
+/* A program listed by two groups: supervisord runs it once in each (a:x and b:x), but cgsup addresses an
+ * instance by its name alone (one D-Bus object, one cgsupctl name per instance), so the two would be one
+ * object. @members is sorted by (program, group index) and holds each group once per program (a group's
+ * programs= drops repeats), so every repeat of a name here is a second group. */
+static int check_program_in_one_group(Config *c, IniDoc *doc, const NameRef *sections, size_t n_sections,
+                                      const NameRef *members, size_t n_members) {
+        int r;
+
+        for (size_t i = 1; i < n_members; i++) {
+                const GroupConfig *first, *g;
+                IniEntry *fe, *e;
+
+                if (!streq(members[i].name, members[i - 1].name))
+                        continue;
+                first = c->groups[nameref_find(members, n_members, members[i].name)->idx];
+                g = c->groups[members[i].idx];
+                r = group_programs_entry(doc, sections, n_sections, first, &fe);
+                if (r >= 0)
+                        r = group_programs_entry(doc, sections, n_sections, g, &e);
+                if (r < 0)
+                        return r;
+                conf_error(c, e ? e->file : g->source_file, e ? e->line : g->source_line,
+                           "[group:%s] lists program '%s', which [group:%s] (%s:%u) lists too: a program "
+                           "can be in one group only (instance names are unique in cgsup).",
+                           g->name, members[i].name, first->name, fe ? fe->file : first->source_file,
+                           fe ? fe->line : first->source_line);
+        }
+        return 0;
+}
+
+/* [eventlistener:x] and [program:x] sections, each program in its group. */
 static int read_programs(Config *c, IniDoc *doc, const ProgramContext *ctx, const NameRef *sections,
                          size_t n_sections, const NameRef *members, size_t n_members) {
         int r;
@@ -932,11 +974,10 @@ static int read_programs(Config *c, IniDoc *doc, const ProgramContext *ctx, cons
                                 return r;
                         continue;
                 }
-                for (; m < members + n_members && streq(m->name, name); m++) {
-                        r = conf_program_section(c, s, name, c->groups[m->idx]->name, true, ctx);
-                        if (r < 0)
-                                return r;
-                }
+                /* In the first group that lists it only: check_program_in_one_group() refuses the others. */
+                r = conf_program_section(c, s, name, c->groups[m->idx]->name, true, ctx);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
@@ -979,6 +1020,8 @@ static int process_doc(Config *c, IniDoc *doc, char *const *process_env, const c
         nameref_sort(members, n_members);
 
         r = check_group_members(c, doc, sections, n_sections);
+        if (r >= 0)
+                r = check_program_in_one_group(c, doc, sections, n_sections, members, n_members);
         if (r < 0)
                 return r;
         r = read_programs(c, doc, &ctx, sections, n_sections, members, n_members);

@@ -261,6 +261,37 @@ check "Reload of the valid file" bctl call "${M[@]}" Reload
 # ---- one group at a time: UpdateGroups, AddGroup, RemoveGroup ----
 call_m() { busctl --address="$BUS_ADDRESS" call "${M[@]}" "$@" 2>&1; }
 pid_of() { busctl --address="$BUS_ADDRESS" get-property org.cgsup1 "/org/cgsup1/program/$1" org.cgsup1.Program MainPID; }
+
+# A program listed by a second group would be a second instance of the same name (one object per name):
+# every path that reads the file refuses it, naming both groups, and applies nothing.
+A_PID=$(pid_of a)
+cp "$TEST_DIR/cgsup.conf" "$TEST_DIR/cgsup.conf.good"
+printf '\n[group:again]\nprograms = a\n' >>"$TEST_DIR/cgsup.conf"
+TWO_GROUPS="lists program 'a', which [group:grp]"
+refused_two_groups() { expect_error org.cgsup1.Error.BadConfig dsend "$@" | grep -qF -- "$TWO_GROUPS"; }
+check "Reload of a program in two groups: BadConfig naming both groups" refused_two_groups Reload
+check "Update of a program in two groups: BadConfig naming both groups" refused_two_groups Update
+check "UpdateGroups of a program in two groups: BadConfig naming both groups" \
+        refused_two_groups UpdateGroups array:string:again
+a_untouched() {
+        local n
+        n=$(busctl --address="$BUS_ADDRESS" call "${M[@]}" ListPrograms | grep -o '"a"' | wc -l)
+        [[ $n == 1 && $(prop a Group) == grp && $(pid_of a) == "$A_PID" ]] ||
+                { echo "a listed $n times, group $(prop a Group), $(pid_of a) (was $A_PID)"; return 1; }
+}
+check "... a still runs once, in grp, untouched" a_untouched
+alive "a program in two groups"
+bad_subtree="cgsup-test-$$-two-groups"
+daemon_refuses_two_groups() {
+        local out rc
+        out=$(timeout 30 "$CGSUPD" -c "$TEST_DIR/cgsup.conf" --cgroup "$bad_subtree" 2>&1)
+        rc=$?
+        [[ $rc -eq 1 ]] && grep -qF -- "$TWO_GROUPS" <<<"$out" || { echo "exit status $rc: $out"; return 1; }
+}
+check "cgsupd refuses to start on it, exit status 1, naming both groups" daemon_refuses_two_groups
+(CG_SUBTREE=$bad_subtree; cgroup_remove_subtree)
+cp "$TEST_DIR/cgsup.conf.good" "$TEST_DIR/cgsup.conf"
+
 check "UpdateGroups with no group: InvalidArgument" expect_error "No group given" call_m UpdateGroups as 0
 check "UpdateGroups with an empty name: InvalidArgument naming the problem" expect_error "Group name must not be empty" \
         call_m UpdateGroups as 2 web ""

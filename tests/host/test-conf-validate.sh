@@ -124,6 +124,18 @@ EOF2
 check "a command that does not exist yet: a warning at line 2, the file is valid" \
         accepted_with_warning "$f" 2 "/opt/not-installed-yet/bin/server does not exist"
 
+f=$(conf two-groups.conf <<'EOF2'
+[program:x]
+command = /bin/sleep 1000
+[group:a]
+programs = x
+[group:b]
+programs = x
+EOF2
+)
+check "a program in two groups: refused at line 6, naming the program and both groups" \
+        refused "$f" 6 "[group:b] lists program 'x', which [group:a] ($f:4) lists too"
+
 # cgsupctl init: the sample, byte for byte as examples/sample.conf, valid on this system (users, commands);
 # a FILE is created once, refused when it exists, replaced with --force keeping its mode.
 check "init prints examples/sample.conf" bash -c '"$0" init | cmp -s - "$1"' "$CGSUPCTL" \

@@ -1203,11 +1203,27 @@ TEST(groups) {
         ASSERT_TRUE(has_diag(c, true, 3, "[group:g] memory_max=huge"));
         c = config_free(c);
 
-        /* supervisord allows a program in two groups: one instance per group, names unique per group */
-        LOAD_OK("[group:g1]\nprograms=a\n[group:g2]\nprograms=a\n[program:a]\ncommand=/bin/a\n", c);
-        ASSERT_EQ(c->n_programs, 2);
-        ASSERT_STREQ(prog(c, "g1:a")->group_name, "g1");
-        ASSERT_STREQ(prog(c, "g2:a")->group_name, "g2");
+        /* supervisord runs a program listed by two groups once in each (g1:a, g2:a); cgsup names an instance
+         * (its D-Bus object, its cgsupctl name) by its name alone, so the second group is refused, naming
+         * both, and the first keeps the program (no second error about the name). */
+        LOAD_FAILS("[group:g1]\nprograms=a\n[group:g2]\nprograms=a\n[program:a]\ncommand=/bin/a\n", c);
+        ASSERT_TRUE(has_diag(c, true, 4,
+                             "[group:g2] lists program 'a', which [group:g1] (" TEST_PATH ":2) lists too"));
+        ASSERT_EQ(n_errors(c), 1);
+        ASSERT_EQ(c->n_programs, 1);
+        ASSERT_STREQ(prog(c, "a")->group_name, "g1");
+        c = config_free(c);
+
+        /* ... and so is each further group, against the first one; numprocs changes nothing */
+        LOAD_FAILS("[group:g1]\nprograms=b,a\n[group:g2]\nprograms=a\n[group:g3]\nprograms=c,a\n"
+                   "[program:a]\ncommand=/bin/a\nnumprocs=2\nprocess_name=%(program_name)s_%(process_num)d\n"
+                   "[program:b]\ncommand=/bin/b\n[program:c]\ncommand=/bin/c\n",
+                   c);
+        ASSERT_TRUE(
+                has_diag(c, true, 4, "[group:g2] lists program 'a', which [group:g1] (" TEST_PATH ":2)"));
+        ASSERT_TRUE(
+                has_diag(c, true, 6, "[group:g3] lists program 'a', which [group:g1] (" TEST_PATH ":2)"));
+        ASSERT_EQ(n_errors(c), 2);
         c = config_free(c);
 
         LOAD_FAILS("[group:a]\nprograms=b\n[program:a]\ncommand=/bin/a\n[program:b]\ncommand=/bin/b\n", c);
