@@ -1461,8 +1461,14 @@ int conf_group_section(Config *c, IniSection *s, const char *name, const Program
                                         bad_value(c, s, e, t, "not a program name (" PROGRAM_NAME_RULE ")");
                                         continue;
                                 }
-                                if (strv_contains(g->programs, t))
+                                /* supervisord makes the instance twice, and its group keeps one of the two
+                                 * (a dict by name): the program runs once. */
+                                if (strv_contains(g->programs, t)) {
+                                        conf_warn(c, e->file, e->line,
+                                                  "[%s] lists program '%s' twice; it runs once.", s->name,
+                                                  t);
                                         continue;
+                                }
                                 if (strv_length(g->programs) >= CONF_MAX_GROUP_PROGRAMS) {
                                         bad_value(c, s, e, t,
                                                   "too many programs in one group (more than 1000)");

@@ -136,6 +136,16 @@ EOF2
 check "a program in two groups: refused at line 6, naming the program and both groups" \
         refused "$f" 6 "[group:b] lists program 'x', which [group:a] ($f:4) lists too"
 
+f=$(conf listed-twice.conf <<'EOF2'
+[program:x]
+command = /bin/sleep 1000
+[group:a]
+programs = x, x
+EOF2
+)
+check "a program listed twice by one group: a warning at line 4, the file is valid" \
+        accepted_with_warning "$f" 4 "[group:a] lists program 'x' twice"
+
 # cgsupctl init: the sample, byte for byte as examples/sample.conf, valid on this system (users, commands);
 # a FILE is created once, refused when it exists, replaced with --force keeping its mode.
 check "init prints examples/sample.conf" bash -c '"$0" init | cmp -s - "$1"' "$CGSUPCTL" \

@@ -1226,6 +1226,14 @@ TEST(groups) {
         ASSERT_EQ(n_errors(c), 2);
         c = config_free(c);
 
+        /* One group listing a program twice: supervisord keeps one instance (its group is a dict by name),
+         * so does cgsup, with a warning at the line */
+        LOAD_OK("[group:g]\nprograms=a, a,b\n[program:a]\ncommand=/bin/a\n[program:b]\ncommand=/bin/b\n", c);
+        ASSERT_EQ(c->n_programs, 2);
+        ASSERT_STREQ(prog(c, "a")->group_name, "g");
+        ASSERT_TRUE(has_diag(c, false, 2, "[group:g] lists program 'a' twice"));
+        c = config_free(c);
+
         LOAD_FAILS("[group:a]\nprograms=b\n[program:a]\ncommand=/bin/a\n[program:b]\ncommand=/bin/b\n", c);
         ASSERT_TRUE(has_diag(c, true, 3, "[program:a] is in no group, but [group:a] exists"));
         c = config_free(c);
