@@ -778,29 +778,44 @@ void config_sort_programs(Config *c) {
                 qsort(c->programs, c->n_programs, sizeof(ProgramConfig *), cmp_program);
 }
 
-static int cmp_group_name(const void *a, const void *b) {
+static int cmp_instance_name(const void *a, const void *b) {
         const ProgramConfig *x = *(ProgramConfig *const *) a, *y = *(ProgramConfig *const *) b;
-        int r = strcmp(x->group_name, y->group_name);
-        return r != 0 ? r : strcmp(x->name, y->name);
+        int r = strcmp(x->name, y->name);
+        return r != 0 ? r : strcmp(x->group_name, y->group_name);
+}
+
+static const char *section_prefix(const ProgramConfig *p) {
+        return p->event_listener ? "eventlistener" : "program";
 }
 
 static int check_duplicates(Config *c) {
-        /* Instance names must be unique within a group (the group:name address). Sorted copy: n log n. */
+        /* Instance names must be unique in the whole file, not only within a group as in supervisord: the
+         * name alone addresses an instance (its D-Bus object, its cgsupctl name). Sorted copy: n log n. */
         if (c->n_programs < 2)
                 return 0;
         _cleanup_free_ ProgramConfig **v = reallocarray(NULL, c->n_programs, sizeof(ProgramConfig *));
         if (!v)
                 return -ENOMEM;
         memcpy(v, c->programs, c->n_programs * sizeof(ProgramConfig *));
-        qsort(v, c->n_programs, sizeof(ProgramConfig *), cmp_group_name);
-        for (size_t i = 1; i < c->n_programs; i++)
-                if (cmp_group_name(&v[i - 1], &v[i]) == 0) {
-                        conf_error(
-                                c, v[i]->source_file, v[i]->source_line,
-                                "Process name '%s' in group '%s' is used by [program:%s] and [program:%s].",
-                                v[i]->name, v[i]->group_name, v[i - 1]->program_name, v[i]->program_name);
-                        return 0;
-                }
+        qsort(v, c->n_programs, sizeof(ProgramConfig *), cmp_instance_name);
+        for (size_t i = 1; i < c->n_programs; i++) {
+                const ProgramConfig *p = v[i - 1], *q = v[i];
+
+                if (!streq(p->name, q->name))
+                        continue;
+                if (streq(p->group_name, q->group_name))
+                        conf_error(c, q->source_file, q->source_line,
+                                   "Process name '%s' in group '%s' is used by [%s:%s] and [%s:%s].",
+                                   q->name, q->group_name, section_prefix(p), p->program_name,
+                                   section_prefix(q), q->program_name);
+                else
+                        conf_error(c, q->source_file, q->source_line,
+                                   "Process name '%s' is used by [%s:%s] in group '%s' and [%s:%s] in group "
+                                   "'%s': instance names are unique in cgsup, across groups.",
+                                   q->name, section_prefix(p), p->program_name, p->group_name,
+                                   section_prefix(q), q->program_name, q->group_name);
+                return 0;
+        }
         return 0;
 }
 

@@ -136,6 +136,22 @@ EOF2
 check "a program in two groups: refused at line 6, naming the program and both groups" \
         refused "$f" 6 "[group:b] lists program 'x', which [group:a] ($f:4) lists too"
 
+f=$(conf one-name-two-groups.conf <<'EOF2'
+[program:p1]
+command = /bin/sleep 1000
+process_name = same
+[program:p2]
+command = /bin/sleep 1000
+process_name = same
+[group:a]
+programs = p1
+[group:b]
+programs = p2
+EOF2
+)
+check "one process_name in two groups: refused at [program:p2], naming both" \
+        refused "$f" 4 "Process name 'same' is used by [program:p1] in group 'a' and [program:p2] in group 'b'"
+
 f=$(conf listed-twice.conf <<'EOF2'
 [program:x]
 command = /bin/sleep 1000

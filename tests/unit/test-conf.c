@@ -1242,6 +1242,28 @@ TEST(groups) {
                    "[program:b]\ncommand=/bin/b\nprocess_name=same\n",
                    c);
         ASSERT_TRUE(has_diag(c, true, 0, "Process name 'same' in group 'g'"));
+        c = config_free(c);
+
+        /* Instance names are unique across groups too (supervisord only asks for group:name): two programs
+         * with one process_name in two groups, a member named like an ungrouped program, a listener named
+         * like a program */
+        LOAD_FAILS("[program:a]\ncommand=/bin/a\nprocess_name=same\n[program:b]\ncommand=/bin/b\n"
+                   "process_name=same\n[group:g1]\nprograms=a\n[group:g2]\nprograms=b\n",
+                   c);
+        ASSERT_TRUE(
+                has_diag(c, true, 0,
+                         "Process name 'same' is used by [program:a] in group 'g1' and [program:b] in group "
+                         "'g2': instance names are unique in cgsup"));
+        c = config_free(c);
+        LOAD_FAILS("[program:x]\ncommand=/bin/x\n[program:b]\ncommand=/bin/b\nprocess_name=x\n"
+                   "[group:g]\nprograms=b\n",
+                   c);
+        ASSERT_TRUE(has_diag(c, true, 0,
+                             "Process name 'x' is used by [program:b] in group 'g' and [program:x]"));
+        c = config_free(c);
+        LOAD_FAILS("[program:x]\ncommand=/bin/x\n[eventlistener:x]\ncommand=/bin/l\nevents=TICK_5\n", c);
+        ASSERT_TRUE(has_diag(c, true, 0,
+                             "Process name 'x' in group 'x' is used by [eventlistener:x] and [program:x]"));
 }
 
 /* ---- equality and copies -------------------------------------------------------------------------- */
