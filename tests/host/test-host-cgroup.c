@@ -173,6 +173,35 @@ TEST(remove_populated_is_busy) {
         ASSERT_FALSE(cgroup_dir_exists(top));
 }
 
+/* cgsup_cgroup_rmdir() is one rmdir, never the walk: a leaf with processes or an empty child cgroup is
+ * refused with EBUSY and left as it was (the daemon reads cgroup.events on that refusal). */
+TEST(rmdir_alone_never_walks) {
+        int root = host_cgroup_root_fd();
+        _cleanup_free_ char *top = path_join2(host_test_cgroup(), "rmdir");
+        _cleanup_free_ char *leaf = path_join2(top, "leaf"), *empty = path_join2(top, "leaf/empty");
+        pid_t pid;
+
+        ASSERT_ERROR(cgsup_cgroup_rmdir(root, ".."), EINVAL);
+        ASSERT_ERROR(cgsup_cgroup_rmdir(root, "/"), EINVAL);
+
+        ASSERT_OK(cgsup_cgroup_create(root, empty));
+        ASSERT_ERROR(cgsup_cgroup_rmdir(root, leaf), EBUSY); /* an empty child: refused, not walked */
+        ASSERT_TRUE(cgroup_dir_exists(empty));
+        ASSERT_EQ(cgsup_cgroup_rmdir(root, empty), 0);
+        ASSERT_FALSE(cgroup_dir_exists(empty));
+
+        pid = fork_into(leaf, do_pause, NULL);
+        ASSERT_ERROR(cgsup_cgroup_rmdir(root, leaf), EBUSY); /* processes: refused */
+        ASSERT_TRUE(cgroup_dir_exists(leaf));
+        ASSERT_OK(cgsup_cgroup_kill(root, leaf));
+        ASSERT_OK(cgsup_cgroup_wait_empty(root, leaf, WAIT_USEC));
+        ASSERT_OK(host_wait_gone(pid, WAIT_USEC));
+        ASSERT_EQ(cgsup_cgroup_rmdir(root, leaf), 0);
+        ASSERT_FALSE(cgroup_dir_exists(leaf));
+        ASSERT_EQ(cgsup_cgroup_rmdir(root, leaf), 0); /* missing is fine */
+        ASSERT_OK(cgsup_cgroup_remove(root, top));
+}
+
 TEST(attach_and_list_pids) {
         int root = host_cgroup_root_fd();
         _cleanup_free_ char *top = path_join2(host_test_cgroup(), "attach");
