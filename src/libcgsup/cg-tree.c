@@ -85,16 +85,23 @@ static int cg_next_child(DIR *d, const char *parent, char **ret) {
         return 0;
 }
 
+/* One rmdir of @rel: 0 when it is gone (or was already), -EBUSY while it holds processes or child cgroups
+ * (ENOTEMPTY included), another filtered errno otherwise. */
+static int rmdir_one(int root_fd, const char *rel) {
+        if (unlinkat(root_fd, rel, AT_REMOVEDIR) >= 0 || errno == ENOENT)
+                return 0;
+        return cg_errno_filter(-errno);
+}
+
 static int remove_recursive(int root_fd, const char *rel) {
         DIR *d;
         int r, ret = 0;
 
         /* Most cgroups removed are leaves: one rmdir, no directory walk. EBUSY means children (or
          * processes): walk them, then try again. */
-        if (unlinkat(root_fd, rel, AT_REMOVEDIR) >= 0 || errno == ENOENT)
-                return 0;
-        if (errno != EBUSY && errno != ENOTEMPTY)
-                return cg_errno_filter(-errno);
+        r = rmdir_one(root_fd, rel);
+        if (r != -EBUSY)
+                return r;
 
         r = cg_opendir(root_fd, rel, &d);
         if (r <= 0)
@@ -117,16 +124,12 @@ static int remove_recursive(int root_fd, const char *rel) {
         if (ret < 0)
                 return ret;
 
-        if (unlinkat(root_fd, rel, AT_REMOVEDIR) < 0) {
-                if (errno == ENOENT)
-                        return 0;
-                return cg_errno_filter(-errno); /* EBUSY: still populated */
-        }
-        return 0;
+        return rmdir_one(root_fd, rel); /* EBUSY: still populated */
 }
 
-/* @path normalized into *@ret, refused when it is the root of root_fd (which we cannot remove). */
-static int removable_path(const char *path, char **ret) {
+/* Normalizes @path and removes it with @remove_at; the root of root_fd (which we cannot remove) is
+ * refused with -EINVAL. */
+static int remove_path(int root_fd, const char *path, int (*remove_at)(int root_fd, const char *rel)) {
         _cleanup_free_ char *p = NULL;
         int r;
 
@@ -135,30 +138,16 @@ static int removable_path(const char *path, char **ret) {
                 return r;
         if (isempty(p))
                 return -EINVAL;
-        *ret = TAKE_PTR(p);
-        return 0;
+        return remove_at(root_fd, p);
 }
 
 _public_ int cgsup_cgroup_remove(int root_fd, const char *path) {
-        _cleanup_free_ char *p = NULL;
-        int r;
-
-        r = removable_path(path, &p);
-        if (r < 0)
-                return r;
-        return remove_recursive(root_fd, p);
+        return remove_path(root_fd, path, remove_recursive);
 }
 
+/* Never the walk: a caller that must tell processes from child cgroups reads cgroup.events on -EBUSY. */
 _public_ int cgsup_cgroup_rmdir(int root_fd, const char *path) {
-        _cleanup_free_ char *p = NULL;
-        int r;
-
-        r = removable_path(path, &p);
-        if (r < 0)
-                return r;
-        if (unlinkat(root_fd, p, AT_REMOVEDIR) >= 0 || errno == ENOENT)
-                return 0;
-        return cg_errno_filter(-errno);
+        return remove_path(root_fd, path, rmdir_one);
 }
 
 _public_ int cgsup_cgroup_open(int root_fd, const char *path, int *ret_fd) {
