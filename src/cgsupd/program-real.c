@@ -124,9 +124,9 @@ static int real_cgroup_cleanup(Program *p) {
         if (program_config_has_health(p->config) && asprintf(&health, "%s.health", p->cgroup) >= 0)
                 (void) cgsup_cgroup_remove(m->cgroup_root_fd, health);
         /* One plain rmdir: the kernel refuses it while anything runs in the leaf (EBUSY), and then the watch
-         * on cgroup.events must stay. stop_done_maybe() counts the processes before calling this (a refusal
-         * is not a safe emptiness test: the last processes may leave between it and a later count). The walk
-         * that removes empty child cgroups first (cgsup_cgroup_remove()) is for a leaf that refused with
+         * on cgroup.events must stay. Only a removal that succeeded marks the leaf removed: stop_done_maybe()
+         * tries this first and, refused, counts the processes, and removes again when they left meanwhile. The
+         * walk that removes empty child cgroups first (cgsup_cgroup_remove()) is for a leaf that refused with
          * nothing running in it. */
         r = cgsup_cgroup_rmdir(m->cgroup_root_fd, p->cgroup);
         if (r == -EBUSY) {

@@ -734,20 +734,29 @@ static void restart_after_stop(Program *p) {
 
 /* STOPPING is over only when the main process has been reaped and the cgroup is empty (and removed). */
 static void stop_done_maybe(Program *p) {
+        int r;
+
         if (p->state != PROGRAM_STOPPING || p->main_pid > 0)
                 return;
-        /* Count first, then remove the leaf: a removal refused while the last processes were still dying,
-         * followed by a count that finds them gone, took a leaf that was still there for a removed one and
-         * started the next generation inside it (seen as a restart --force whose new generation was killed
-         * at once, under ASan). With the count first, a removal that fails is a real failure. */
-        if (count_processes(p) > 0) {
-                if (!p->kill_sent)
-                        /* The main process is gone; whatever it left behind would only outlive the stop
-                         * signal, so there is nothing to wait for. */
-                        kill_cgroup(p);
-                return;
+        /* The leaf's removal is the emptiness test: the kernel refuses it (EBUSY) while anything runs in
+         * the leaf or in a child cgroup. After the exit of a main process that was alone, that is one rmdir
+         * where reading cgroup.events first took three more system calls of every stopped program. A
+         * refusal is not the answer, though: the last processes may leave between it and the count that
+         * follows. Then the leaf is still there and must be removed again before it counts as gone (bd80ed1
+         * took it for a removed one and started the next generation inside it, which the old generation's
+         * cgroup.kill then ended, seen under ASan in test-daemon-force). */
+        r = p->manager->ops->cgroup_cleanup(p);
+        if (r < 0) {
+                if (count_processes(p) > 0) {
+                        if (!p->kill_sent)
+                                /* The main process is gone; whatever it left behind would only outlive the
+                                 * stop signal, so there is nothing to wait for. */
+                                kill_cgroup(p);
+                        return;
+                }
+                if (r == -EBUSY)
+                        (void) p->manager->ops->cgroup_cleanup(p);
         }
-        (void) p->manager->ops->cgroup_cleanup(p);
         p->populated = false;
         p->kill_sent = false;
 
