@@ -266,6 +266,25 @@ static void raise_rlimit(int resource, const char *key, uint64_t min) {
         }
 }
 
+/* cgsupd holds several descriptors per program (its pidfd, output pipes, stdin, held cgroup files): 1,000
+ * programs need far more than the 1,024 a service gets by default (systemd's soft limit), whatever minfds
+ * says; at 1,024 the 168th spawn failed with EMFILE. So cgsupd's own soft limit goes up to the hard limit,
+ * as systemd's daemons do, and the programs still get the soft limit minfds left, as under supervisord:
+ * a program using select() breaks with descriptors above 1,023. */
+static void raise_own_nofile(Manager *m) {
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+                return;
+        m->program_nofile = rl;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+                log_debug_errno(errno, "Cannot raise the soft RLIMIT_NOFILE to the hard limit, ignoring: %m");
+                return;
+        }
+        m->program_nofile_set = true;
+}
+
 static int daemonize(void) {
         pid_t pid = fork();
 
@@ -319,6 +338,7 @@ static int run(int argc, char *argv[]) {
                 log_set_console(false);
         }
         raise_rlimit(RLIMIT_NOFILE, "minfds", m->config->daemon.minfds);
+        raise_own_nofile(m);
         raise_rlimit(RLIMIT_NPROC, "minprocs", m->config->daemon.minprocs);
 
         r = watch_signals(m, &mask);

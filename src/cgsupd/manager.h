@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <systemd/sd-event.h>
 
 #include "conf.h"
@@ -69,6 +70,9 @@ struct Manager {
         const ProgramOps *ops;          /* program_ops_real; fakes in unit tests */
         char **environment;             /* base environment of every program (daemon env + [cgsupd]) */
         bool under_systemd;             /* $NOTIFY_SOCKET was set: READY/WATCHDOG/fd store available */
+        /* RLIMIT_NOFILE for programs without rlimit_nofile (main.c: cgsupd's own soft limit went above it) */
+        struct rlimit program_nofile;
+        bool program_nofile_set;
         bool journal;                   /* forward syslog=true output to the journal */
         int syslog_fd;                  /* without a journal: /dev/log (a datagram socket), else -EBADF */
         bool passthrough_default;       /* AUTO logs go to our stdout (terminal/container, no journal) */

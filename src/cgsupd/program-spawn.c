@@ -292,6 +292,9 @@ static void fill_plan(Program *p, SpawnContext *c, char **argv, CgsupSpawnPlan *
         for (int i = 0; i < _CONF_RLIMIT_MAX; i++)
                 if (pc->rlimits[i].set)
                         rl[plan->n_rlimits++] = (CgsupRlimit) { .resource = i, .limit = pc->rlimits[i].limit };
+                else if (i == RLIMIT_NOFILE && p->manager->program_nofile_set)
+                        /* cgsupd's own soft limit is above what programs get (main.c). */
+                        rl[plan->n_rlimits++] = (CgsupRlimit) { .resource = i, .limit = p->manager->program_nofile };
         plan->rlimits = plan->n_rlimits > 0 ? rl : NULL;
 }
 
