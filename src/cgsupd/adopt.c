@@ -36,9 +36,10 @@ int adopt_pid_starttime(pid_t pid, uint64_t *ret) {
  * its last name has them freed again when it goes - with the `discard` mount option a synchronous discard,
  * ~3 ms each, which was most of the time a stop of 1,000 programs took. A write within one page cannot be
  * cut in half by the daemon's death, so the next daemon reads either the old record or the new one.
+ * The file stays open from its first save until it goes (adopt_forget()): a save is one pwrite(2), where
+ * opening and closing it made 2 of the 23 system calls of every stopped program.
  */
-static int write_record(const char *path, const char *text) {
-        _cleanup_close_ int fd = -EBADF;
+static int write_record(Program *p, const char *path, const char *text) {
         char buf[STATE_RECORD_SIZE];
         size_t l = strlen(text);
         ssize_t n;
@@ -47,10 +48,12 @@ static int write_record(const char *path, const char *text) {
                 return -E2BIG;
         memcpy(buf, text, l);
         memset(buf + l, '\n', sizeof(buf) - l);
-        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0)
-                return -errno;
-        n = pwrite(fd, buf, sizeof(buf), 0);
+        if (p->state_fd < 0) {
+                p->state_fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+                if (p->state_fd < 0)
+                        return (p->state_fd = -errno);
+        }
+        n = pwrite(p->state_fd, buf, sizeof(buf), 0);
         if (n < 0)
                 return -errno;
         return n == (ssize_t) sizeof(buf) ? 0 : -EIO;
@@ -138,13 +141,13 @@ int adopt_save(Program *p) {
                      (uint64_t) p->start_realtime_usec, p->held_pipe_fd[0], p->held_pipe_fd[1],
                      p->held_stdin_fd, retry) < 0)
                 return -ENOMEM;
-        r = write_record(path, text);
+        r = write_record(p, path, text);
         if (r == -ENOENT) {
                 _cleanup_free_ char *dir = NULL;
                 if (asprintf(&dir, "%s/state", p->manager->runtime_dir) < 0)
                         return -ENOMEM;
                 (void) mkdir_p(dir, 0755);
-                r = write_record(path, text);
+                r = write_record(p, path, text);
         }
         if (r < 0)
                 return log_program_full_errno(p, LOG_DEBUG, r, "Cannot write state file %s: %m", path);
@@ -203,6 +206,7 @@ void adopt_forget(Program *p) {
         _cleanup_free_ char *path = NULL;
 
         p->state_save_pending = false;
+        p->state_fd = safe_close(p->state_fd);
         if (p->transient || !p->saved.written || state_path(p, &path) < 0)
                 return;
         p->saved = (AdoptSaved) {};

@@ -41,6 +41,7 @@ int program_new(Manager *m, ProgramConfig *config, Program **ret) {
         p->list_stat_fd[0] = p->list_stat_fd[1] = -EBADF;
         p->stdin_fd = -EBADF;
         p->held_stdin_fd = -1;
+        p->state_fd = -EBADF;
         /* An earlier daemon may have left a state file: the first save writes, a forget removes it. */
         p->saved = (AdoptSaved) { .written = true, .pid = -1 };
         p->name = strdup(config->name);
@@ -72,6 +73,7 @@ Program *program_free(Program *p) {
         p->pidfd = safe_close(p->pidfd);
         program_close_list_stats(p);
         p->stdin_fd = safe_close(p->stdin_fd);
+        p->state_fd = safe_close(p->state_fd);
         for (int i = 0; i < 3; i++)
                 p->stdio_fds[i] = safe_close(p->stdio_fds[i]);
         program_config_free(p->config);

@@ -203,6 +203,7 @@ typedef struct Program {
         int stdin_fd;            /* write end of the instance's stdin pipe (program-stdin.c), -EBADF = none */
         int held_stdin_fd;       /* its number inside the program (no fd store), -1 = none; like held_pipe_fd */
         AdoptSaved saved;        /* what the state file holds (adopt.c) */
+        int state_fd;            /* the state file, open from its first save until it goes (adopt.c) */
         bool state_save_pending; /* a state change waits for the manager's state-save defer (adopt.c) */
         struct Listener *listener; /* [eventlistener:x] instance: protocol state (event-listener.c), else NULL */
 } Program;
