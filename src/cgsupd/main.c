@@ -266,22 +266,35 @@ static void raise_rlimit(int resource, const char *key, uint64_t min) {
         }
 }
 
-/* cgsupd holds several descriptors per program (its pidfd, output pipes, stdin, held cgroup files): 1,000
- * programs need far more than the 1,024 a service gets by default (systemd's soft limit), whatever minfds
- * says; at 1,024 the 168th spawn failed with EMFILE. So cgsupd's own soft limit goes up to the hard limit,
- * as systemd's daemons do, and the programs still get the soft limit minfds left, as under supervisord:
- * a program using select() breaks with descriptors above 1,023. */
-static void raise_own_nofile(Manager *m) {
+/* cgsupd holds several descriptors per program (its pidfd, output pipes, stdin, state file, held cgroup
+ * files): 1,000 programs need far more than the 1,024 a service gets by default (systemd's soft limit),
+ * whatever minfds says; at 1,024 the 168th spawn failed with EMFILE, and a restarted cgsupd given 600 pipes
+ * back from the fd store ran out while adopting 200 programs. So before anything else cgsupd's own soft
+ * limit goes up to the hard limit, as systemd's daemons do. */
+static void raise_own_nofile(struct rlimit *ret_at_start) {
         struct rlimit rl;
 
-        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
-                return;
-        m->program_nofile = rl;
-        rl.rlim_cur = rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
-                log_debug_errno(errno, "Cannot raise the soft RLIMIT_NOFILE to the hard limit, ignoring: %m");
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+                *ret_at_start = (struct rlimit) { RLIM_INFINITY, RLIM_INFINITY };
                 return;
         }
+        *ret_at_start = rl;
+        if (rl.rlim_cur >= rl.rlim_max)
+                return;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                log_debug_errno(errno, "Cannot raise the soft RLIMIT_NOFILE to the hard limit, ignoring: %m");
+}
+
+/* Programs still get the soft limit they would get under supervisord: the one cgsupd started with, raised
+ * to minfds (a program using select() breaks with descriptors above 1,023). */
+static void set_program_nofile(Manager *m, const struct rlimit *at_start, uint64_t minfds) {
+        struct rlimit now;
+        rlim_t soft = MAX(at_start->rlim_cur, (rlim_t) minfds);
+
+        if (getrlimit(RLIMIT_NOFILE, &now) < 0 || soft >= now.rlim_cur)
+                return;
+        m->program_nofile = (struct rlimit) { soft, now.rlim_max };
         m->program_nofile_set = true;
 }
 
@@ -300,10 +313,12 @@ static int daemonize(void) {
 static int run(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
         ManagerOptions o = {};
+        struct rlimit nofile_at_start;
         sigset_t mask;
         int r;
 
         log_set_ident("cgsupd");
+        raise_own_nofile(&nofile_at_start);
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? 2 : 0;
@@ -338,7 +353,7 @@ static int run(int argc, char *argv[]) {
                 log_set_console(false);
         }
         raise_rlimit(RLIMIT_NOFILE, "minfds", m->config->daemon.minfds);
-        raise_own_nofile(m);
+        set_program_nofile(m, &nofile_at_start, m->config->daemon.minfds);
         raise_rlimit(RLIMIT_NPROC, "minprocs", m->config->daemon.minprocs);
 
         r = watch_signals(m, &mask);
