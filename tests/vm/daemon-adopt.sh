@@ -5,6 +5,8 @@
 # Issue 8 item 6, "no log line lost under systemd": a talker prints 3000 numbered lines to its log file
 # and to the journal while cgsupd is SIGKILLed three times (each time restarted by systemd) and reloaded
 # once in the middle; every line is in the file and in the journal exactly once.
+# 200 more programs print a line every 3 s: each keeps its pipes in the fd store too (three entries a
+# program; the unit's FileDescriptorStoreMax=512 held 170), so none dies of SIGPIPE after a crash.
 set -u
 source "$(dirname "$0")/lib.sh"
 
@@ -31,6 +33,12 @@ startsecs=0
 autorestart=false
 stdout_logfile=$work/talker.log
 stdout_syslog=true
+
+[program:quiet]
+command=$hog print 100000 3
+process_name=quiet_%(process_num)03d
+numprocs=200
+startsecs=0
 EOF
 
 check "cgsupd.service starts" timeout 120 systemctl start cgsupd.service
@@ -45,6 +53,11 @@ check "svc running" wait_for 60 test -n "$(pid_of svc)"
 svc=$(pid_of svc)
 talker=$(pid_of talker)
 check "talker's pipe is in the fd store" bash -c "systemctl show -P NFileDescriptorStore cgsupd.service | grep -qv '^0$'"
+quiet_pids() { for i in $(seq -f %03g 0 199); do pid_of "quiet_$i"; done; }
+check "the 200 quiet programs run" wait_for 120 bash -c "[[ \$(grep -lx state=RUNNING $rundir/state/quiet_* | wc -l) -eq 200 ]]"
+quiet_before=$(quiet_pids | sort | tr '\n' ' ')
+check "every program's three pipes are in the fd store (606 entries)" \
+        wait_for 60 bash -c "[[ \$(systemctl show -P NFileDescriptorStore cgsupd.service) -ge 606 ]]"
 check "output flowing" wait_for 30 test -s "$work/talker.log"
 
 printed_more_than() {
@@ -69,6 +82,13 @@ check "crash 3 (after 1600 lines) and restart" crash_after 1600
 check "talker is still the same process" kill -0 "$talker"
 check "svc adopted with the same pid" wait_for 60 bash -c "[[ \$(sed -n 's/^pid=//p' $rundir/state/svc) == $svc ]]"
 check "no second instance of svc" bash -c "[[ \$(cat $root/svc/svc/cgroup.procs | wc -l) -eq 1 ]]"
+# Each quiet program printed several lines since the first crash: without its pipes it would have died.
+alive=0
+for p in $quiet_before; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
+check "the 200 quiet programs are the same processes after three crashes ($alive alive)" test "$alive" -eq 200
+check "and were adopted as such" wait_for 60 bash -c "[[ \$(grep -l '^state=RUNNING' $rundir/state/quiet_* | wc -l) -eq 200 ]]"
+quiet_after=$(quiet_pids | sort | tr '\n' ' ')
+check "no quiet program restarted" test "$quiet_after" == "$quiet_before"
 check "adoption is in the journal" bash -c "journalctl -u cgsupd.service --no-pager | grep -q 'svc: Adopted running instance'"
 check "talker printed all 3000 lines" wait_for 300 bash -c "[[ \$(wc -l <$work/talker.log) -ge 3000 ]]"
 check "no log line lost or doubled across the crashes (file)" bash -c "[[ \$(sort -u $work/talker.log | wc -l) -eq 3000 && \$(wc -l <$work/talker.log) -eq 3000 ]]"
