@@ -2,7 +2,8 @@
 # More programs than the kernel allows inotify instances per user (fs.inotify.max_user_instances, 128
 # by default): every program's cgroup.events must still be watched, so the daemon uses one inotify
 # instance for all of them. 150 instances start, reach RUNNING, and a graceful stop empties and removes
-# every leaf (which only happens when the "populated 0" event of each cgroup arrives).
+# every leaf (which only happens when the "populated 0" event of each cgroup arrives). cgsup-supervisorctl
+# stop all / start all act on all 150 although the bus answers at most 128 pending calls per connection.
 source "$(dirname "$0")/daemon-lib.sh"
 dl_requirements
 dl_setup many
@@ -20,6 +21,12 @@ n=$(inotify_instances)
 diag "inotify instances held by cgsupd with $N programs: $n"
 check "one inotify instance watches every cgroup ($n held)" test "$n" -le 1
 check "no watch failed" bash -c "! grep -q 'Failed to watch\|cgroup event watching' '$DAEMON_LOG'"
+check "cgsup-supervisorctl stop all stops all $N" bash -c "
+        '$CGSUP_SUPERVISORCTL' stop all >'$T/sctl.stop' 2>&1
+        [[ \$(grep -c ': stopped\$' '$T/sctl.stop') -eq $N ]] || { head -3 '$T/sctl.stop'; false; }"
+check "cgsup-supervisorctl start all starts all $N" bash -c "
+        '$CGSUP_SUPERVISORCTL' start all >'$T/sctl.start' 2>&1
+        [[ \$(grep -c ': started\$' '$T/sctl.start') -eq $N ]] || { head -3 '$T/sctl.start'; false; }"
 pid=$CGSUPD_PID
 kill -TERM "$pid"
 check "graceful stop of $N programs ends the daemon" wait_until 120 bash -c "! kill -0 $pid 2>/dev/null"
