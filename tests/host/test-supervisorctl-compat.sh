@@ -14,11 +14,14 @@ SUPERVISORCTL=$(command -v supervisorctl || true)
 [[ -n ${CGSUP_SUPERVISORCTL:-} && -x $CGSUP_SUPERVISORCTL ]] || skip_all "CGSUP_SUPERVISORCTL not set (run through meson test)"
 
 SV_PID=
+SV_SERVER_PID=
 
 compat_cleanup() {
         # supervisord stops its programs on SIGTERM before it exits.
         [[ -n $SV_PID ]] && stop_pid "$SV_PID" 100
         SV_PID=
+        [[ -n $SV_SERVER_PID ]] && stop_pid "$SV_SERVER_PID"
+        SV_SERVER_PID=
         bus_cleanup
 }
 
@@ -80,8 +83,51 @@ CONF=$TEST_DIR/supervisord.conf
 sed -e "s#^logfile = .*#logfile = $TEST_DIR/cgsupd-own.log#" -e "s#^pidfile = .*#pidfile = $TEST_DIR/cgsupd.pid#" \
         -e "s#/ticker.log\$#/cg-ticker.log#" "$CONF" >"$TEST_DIR/cgsupd.conf"
 
-sv() { "$SUPERVISORCTL" -c "$CONF" "$@"; }
+sv_direct() { "$SUPERVISORCTL" -c "$CONF" "$@"; }
+sv() { sv_direct "$@"; }
 cg() { "$CGSUP_SUPERVISORCTL" -c "$CONF" "$@"; }
+
+# The 220 supervisorctl runs below are its real script, but each fresh one spends 0.25-0.6 s starting Python
+# and importing supervisor. supervisorctl-server.py, started once under the script's own interpreter, forks
+# per command and runs the unchanged script in the child with this shell's stdin, stdout and stderr (see
+# there); sv_served asks it through two FIFOs. The check after the daemons start shows that served and
+# direct runs print and exit alike; where the server cannot run, sv stays the direct run.
+SV_REQ_FD=
+SV_REP_FD=
+sv_served() {
+        local rc= part waited=0
+        # The command's stdin, stdout and stderr go as copies on fds 7, 8 and 9: printf's own redirection
+        # makes fd 1 the FIFO while it writes.
+        {
+                printf '%s\0' "$BASHPID" 7 8 9 $(($# + 2)) -c "$CONF" "$@" >&"$SV_REQ_FD" || return 125
+                # Bounded, not timed: the slowest command here (stop all) waits for supervisord's stops. read
+                # takes a byte at a time: one that times out mid-line keeps what it got in $part.
+                until read -r -t 1 -u "$SV_REP_FD" part; do
+                        rc+=$part
+                        waited=$((waited + 1))
+                        if ! kill -0 "$SV_SERVER_PID" 2>/dev/null || ((waited >= 120)); then
+                                echo "supervisorctl-server gave no exit status for: $*" >&2
+                                sed 's/^/  /' "$TEST_DIR/sv-server.log" >&2
+                                return 125
+                        fi
+                done
+                rc+=$part
+        } 7<&0 8>&1 9>&2
+        [[ $rc =~ ^[0-9]+$ ]] || { echo "supervisorctl-server answered '$rc' for: $*" >&2; return 125; }
+        return "$rc"
+}
+sv_server_start() {
+        local interp
+        read -r interp <"$SUPERVISORCTL" && [[ $interp == '#!'/* ]] || return 1
+        interp=${interp#'#!'}
+        mkfifo "$TEST_DIR/sv.req" "$TEST_DIR/sv.rep" || return 1
+        # read-write opens do not wait for the other end, so a server that dies at once cannot hang the test.
+        exec {SV_REQ_FD}<>"$TEST_DIR/sv.req" {SV_REP_FD}<>"$TEST_DIR/sv.rep"
+        # shellcheck disable=SC2086 # a #! line may carry an interpreter argument
+        $interp "$CGSUP_SOURCE_DIR/tests/host/supervisorctl-server.py" "$SUPERVISORCTL" "$TEST_DIR/sv.req" \
+                "$TEST_DIR/sv.rep" </dev/null >"$TEST_DIR/sv-server.log" 2>&1 &
+        SV_SERVER_PID=$!
+}
 
 # wait_settled CTL: until both daemons show the config's resting states (crasher FATAL, the rest
 # RUNNING, idle STOPPED); at most 30 s. talker has written its lines before it runs sleep.
@@ -123,20 +169,64 @@ mask() {
                -e 's/^[0-9]+$/PID/'
 }
 
+# served_is_direct [--stdin TEXT] ARGS...: served and direct supervisorctl print the same (masked) stdout, the
+# same stderr and exit alike; 125 when the server could not run the command at all.
+served_is_direct() {
+        local input= d_rc s_rc f
+        if [[ $1 == --stdin ]]; then
+                input=$2
+                shift 2
+        fi
+        sv_direct "$@" >"$TEST_DIR/direct.out" 2>"$TEST_DIR/direct.err" <<<"$input"
+        d_rc=$?
+        sv_served "$@" >"$TEST_DIR/served.out" 2>"$TEST_DIR/served.err" <<<"$input"
+        s_rc=$?
+        [[ $s_rc -eq 125 ]] && { cat "$TEST_DIR/served.err"; return 125; }
+        [[ $s_rc -eq "$d_rc" ]] || { echo "$*: exit $s_rc served, $d_rc direct"; return 1; }
+        for f in out err; do
+                mask <"$TEST_DIR/direct.$f" >"$TEST_DIR/direct.masked"
+                mask <"$TEST_DIR/served.$f" >"$TEST_DIR/served.masked"
+                cmp -s "$TEST_DIR/direct.masked" "$TEST_DIR/served.masked" && continue
+                echo "$*: std$f differs"
+                diff -u --label direct --label served "$TEST_DIR/direct.masked" "$TEST_DIR/served.masked" | head -n 20
+                return 1
+        done
+}
+# Output, an error's exit status (status of a missing name: 4), a usage error (2), a help text, the shell.
+served_like_direct() {
+        served_is_direct status && served_is_direct status sleeper nosuch && served_is_direct tail -x sleeper &&
+                served_is_direct help tail && served_is_direct --stdin $'status idle\nfrob\nquit\n'
+}
+if ! sv_server_start; then
+        diag "supervisorctl runs afresh for each command: its #! line or mkfifo failed"
+elif out=$(served_like_direct 2>&1); then
+        tap_ok "supervisorctl forked from one process prints and exits as a fresh one"
+        sv() { sv_served "$@"; }
+elif served_is_direct status >/dev/null 2>&1; [[ $? -eq 125 ]]; then
+        diag "supervisorctl runs afresh for each command: the server cannot run it here:"
+        diag "$out"
+else
+        tap_fail "supervisorctl forked from one process prints and exits as a fresh one"
+        printf '%s\n' "$out" | sed 's/^/#   /' | head -n 30
+fi
+
 # compare [--sorted] ARGS...: the same command through both; stdout (masked) and exit status must match.
 # --sorted compares the lines in sorted order (supervisord prints the results of a group or "all" in the
 # order its processes finished).
 N_COMPARED=0
 compare() {
-        local sorted=0 sv_rc cg_rc
+        local sorted=0 sv_rc cg_rc sv_job
         if [[ $1 == --sorted ]]; then
                 sorted=1
                 shift
         fi
-        sv "$@" >"$TEST_DIR/sv.out" 2>"$TEST_DIR/sv.err" </dev/null
-        sv_rc=$?
+        # The two talk to different daemons, so they run at once (a start waits startsecs= in both).
+        sv "$@" >"$TEST_DIR/sv.out" 2>"$TEST_DIR/sv.err" </dev/null &
+        sv_job=$!
         cg "$@" >"$TEST_DIR/cg.out" 2>"$TEST_DIR/cg.err" </dev/null
         cg_rc=$?
+        wait "$sv_job"
+        sv_rc=$?
         mask <"$TEST_DIR/sv.out" >"$TEST_DIR/sv.masked"
         mask <"$TEST_DIR/cg.out" >"$TEST_DIR/cg.masked"
         if [[ $sorted -eq 1 ]]; then
@@ -158,6 +248,7 @@ compare() {
         echo "#   supervisorctl: exit $sv_rc; cgsup-supervisorctl: exit $cg_rc"
         diff -u --label supervisorctl --label cgsup-supervisorctl "$TEST_DIR/sv.masked" "$TEST_DIR/cg.masked" |
                 sed 's/^/#   /' | head -n 30
+        sed 's/^/#   sv stderr: /' "$TEST_DIR/sv.err" | head -n 5
         sed 's/^/#   cg stderr: /' "$TEST_DIR/cg.err" | head -n 5
         return 1
 }
