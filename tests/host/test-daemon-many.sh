@@ -27,6 +27,19 @@ check "cgsup-supervisorctl stop all stops all $N" bash -c "
 check "cgsup-supervisorctl start all starts all $N" bash -c "
         '$CGSUP_SUPERVISORCTL' start all >'$T/sctl.start' 2>&1
         [[ \$(grep -c ': started\$' '$T/sctl.start') -eq $N ]] || { head -3 '$T/sctl.start'; false; }"
+# Stopping by name: each name reads the states again only when an earlier one may have changed them.
+dbus-monitor --system "type='method_call',member='ListPrograms'" >"$T/monitor" 2>&1 &
+mon=$!
+sleep 0.5
+names=$(printf 'many:many_%03d ' $(seq 0 $((N - 1))))
+check "cgsup-supervisorctl stop NAME... stops all $N" bash -c "
+        '$CGSUP_SUPERVISORCTL' stop $names >'$T/sctl.names' 2>&1
+        [[ \$(grep -c ': stopped\$' '$T/sctl.names') -eq $N ]] || { head -3 '$T/sctl.names'; false; }"
+sleep 0.5
+kill "$mon"
+wait "$mon" 2>/dev/null
+n=$(grep -c 'member=ListPrograms' "$T/monitor")
+check "stop of $N names lists the programs once, not per name ($n)" test "$n" -le 2
 pid=$CGSUPD_PID
 kill -TERM "$pid"
 check "graceful stop of $N programs ends the daemon" wait_until 120 bash -c "! kill -0 $pid 2>/dev/null"
